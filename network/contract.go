@@ -1,0 +1,191 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sceau/sceau/chaincode"
+)
+
+// The ledger's records, as the chaincode returns them.
+type (
+	Issuer        = chaincode.Issuer
+	Accreditation = chaincode.Accreditation
+	IssuerKey     = chaincode.IssuerKey
+	AnchorRequest = chaincode.AnchorRequest
+	Batch         = chaincode.Batch
+	DigestStatus  = chaincode.DigestStatus
+	StatusChange  = chaincode.StatusChange
+	IssuerPage    = chaincode.IssuerPage
+	Event         = chaincode.Event
+)
+
+// Status and reason vocabulary of the ledger.
+const (
+	IssuerPending   = chaincode.IssuerPending
+	IssuerActive    = chaincode.IssuerActive
+	IssuerSuspended = chaincode.IssuerSuspended
+	IssuerWithdrawn = chaincode.IssuerWithdrawn
+	StatusActive    = chaincode.StatusActive
+	StatusSuspended = chaincode.StatusSuspended
+	StatusRevoked   = chaincode.StatusRevoked
+)
+
+// ReasonCodes are the reason codes the ledger accepts.
+func ReasonCodes() []string { return append([]string(nil), chaincode.ReasonCodes...) }
+
+// Contract is a typed client of the Sceau chaincode.
+type Contract struct {
+	Ledger Ledger
+}
+
+// NewContract returns a typed client over ledger.
+func NewContract(ledger Ledger) *Contract { return &Contract{Ledger: ledger} }
+
+func (c *Contract) submit(ctx context.Context, org, fn string, out any, args ...string) error {
+	res, err := c.Ledger.Submit(ctx, org, fn, args...)
+	return decodeResult(fn, res, err, out)
+}
+
+func (c *Contract) evaluate(ctx context.Context, fn string, out any, args ...string) error {
+	res, err := c.Ledger.Evaluate(ctx, "", fn, args...)
+	return decodeResult(fn, res, err, out)
+}
+
+func decodeResult(fn string, res []byte, err error, out any) error {
+	if err != nil {
+		var ce *ContractError
+		if errors.As(err, &ce) && strings.Contains(ce.Message, chaincode.NotFoundPrefix) {
+			return fmt.Errorf("%w: %s", ErrNotFound, strings.TrimPrefix(ce.Message[strings.Index(ce.Message, chaincode.NotFoundPrefix):], chaincode.NotFoundPrefix))
+		}
+		return err
+	}
+	if out == nil || len(res) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		return fmt.Errorf("%s: decoding the contract's answer: %w", fn, err)
+	}
+	return nil
+}
+
+// RegisterIssuer registers issuer id, bound to org's MSP, with its first public key (JWK JSON).
+func (c *Contract) RegisterIssuer(ctx context.Context, org, id, name, publicJWK string) error {
+	return c.submit(ctx, org, "RegisterIssuer", nil, id, name, publicJWK)
+}
+
+// AccreditIssuer accredits issuer id for types until validUntil (RFC 3339,
+// empty for open-ended). Governance only.
+func (c *Contract) AccreditIssuer(ctx context.Context, org, id string, types []string, validUntil string) error {
+	typesJSON, _ := json.Marshal(types)
+	return c.submit(ctx, org, "AccreditIssuer", nil, id, string(typesJSON), validUntil)
+}
+
+// SuspendIssuer suspends issuer id with a reason code. Governance only.
+func (c *Contract) SuspendIssuer(ctx context.Context, org, id, reason string) error {
+	return c.submit(ctx, org, "SuspendIssuer", nil, id, reason)
+}
+
+// ReinstateIssuer lifts a suspension. Governance only.
+func (c *Contract) ReinstateIssuer(ctx context.Context, org, id string) error {
+	return c.submit(ctx, org, "ReinstateIssuer", nil, id)
+}
+
+// WithdrawIssuer withdraws issuer id for good. Governance only.
+func (c *Contract) WithdrawIssuer(ctx context.Context, org, id, reason string) error {
+	return c.submit(ctx, org, "WithdrawIssuer", nil, id, reason)
+}
+
+// RotateIssuerKey registers a new public key for issuer id and retires its
+// current keys. The issuer's own org only.
+func (c *Contract) RotateIssuerKey(ctx context.Context, org, id, publicJWK string) error {
+	return c.submit(ctx, org, "RotateIssuerKey", nil, id, publicJWK)
+}
+
+// CompromiseIssuerKey marks key kid of issuer id compromised since the given
+// RFC 3339 time. The issuer's own org or governance.
+func (c *Contract) CompromiseIssuerKey(ctx context.Context, org, id, kid, since string) error {
+	return c.submit(ctx, org, "CompromiseIssuerKey", nil, id, kid, since)
+}
+
+// GetIssuer returns issuer id (wrapping ErrNotFound when absent).
+func (c *Contract) GetIssuer(ctx context.Context, id string) (*Issuer, error) {
+	var is Issuer
+	if err := c.evaluate(ctx, "GetIssuer", &is, id); err != nil {
+		return nil, err
+	}
+	return &is, nil
+}
+
+// ListIssuers returns one page of issuers, sorted by id.
+func (c *Contract) ListIssuers(ctx context.Context, pageSize int, bookmark string) (*IssuerPage, error) {
+	var page IssuerPage
+	if err := c.evaluate(ctx, "ListIssuers", &page, strconv.Itoa(pageSize), bookmark); err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// AnchorBatch anchors a batch of credential digests, submitted by org.
+func (c *Contract) AnchorBatch(ctx context.Context, org string, req AnchorRequest) (*Batch, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	var b Batch
+	if err := c.submit(ctx, org, "AnchorBatch", &b, string(body)); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// GetBatch returns batch id.
+func (c *Contract) GetBatch(ctx context.Context, id string) (*Batch, error) {
+	var b Batch
+	if err := c.evaluate(ctx, "GetBatch", &b, id); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// GetStatus returns the status of an anchored digest (hex SHA-256).
+func (c *Contract) GetStatus(ctx context.Context, digest string) (*DigestStatus, error) {
+	var s DigestStatus
+	if err := c.evaluate(ctx, "GetStatus", &s, digest); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// GetStatusHistory returns every status change of a digest, oldest first.
+func (c *Contract) GetStatusHistory(ctx context.Context, digest string) ([]StatusChange, error) {
+	var h []StatusChange
+	if err := c.evaluate(ctx, "GetStatusHistory", &h, digest); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Revoke revokes, for good, the credential that digest belongs to (every form of it).
+func (c *Contract) Revoke(ctx context.Context, org, digest, reason string) error {
+	return c.submit(ctx, org, "Revoke", nil, digest, reason)
+}
+
+// Suspend suspends the credential that digest belongs to.
+func (c *Contract) Suspend(ctx context.Context, org, digest, reason string) error {
+	return c.submit(ctx, org, "Suspend", nil, digest, reason)
+}
+
+// Reinstate makes a suspended credential active again.
+func (c *Contract) Reinstate(ctx context.Context, org, digest string) error {
+	return c.submit(ctx, org, "Reinstate", nil, digest)
+}
+
+// RevokeBatch revokes every credential of a batch.
+func (c *Contract) RevokeBatch(ctx context.Context, org, batchID, reason string) error {
+	return c.submit(ctx, org, "RevokeBatch", nil, batchID, reason)
+}

@@ -1,0 +1,49 @@
+// Package network is Sceau's one door to the ledger: the Ledger interface
+// that every backend implements (embedded over bbolt, or a real Hyperledger
+// Fabric network through fabric-gateway), and Contract, a typed client of the
+// Sceau chaincode on top of it.
+package network
+
+import (
+	"context"
+	"errors"
+)
+
+// Ledger submits and evaluates transactions of the Sceau chaincode as a
+// named identity. Identities are organisation ids ("ministry", "examoffice"…)
+// whose credentials the backend holds: dev-CA material on the embedded
+// ledger, the identities listed in the ledger config on Fabric.
+type Ledger interface {
+	// Submit runs function as a transaction signed by org and waits until
+	// it is committed. It returns the function's result.
+	Submit(ctx context.Context, org, function string, args ...string) ([]byte, error)
+	// Evaluate runs function as a query against committed state, as org
+	// (or the backend's default reader when org is empty); nothing is written.
+	Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error)
+	// Close releases the ledger.
+	Close() error
+}
+
+// OrgProvisioner is implemented by ledgers that can create an organisation
+// identity on demand (the embedded ledger's dev CA). On Fabric, organisations
+// come from the network's material and are only looked up.
+type OrgProvisioner interface {
+	// ProvisionOrg makes sure org has an identity and returns its MSP ID.
+	ProvisionOrg(ctx context.Context, org string) (mspID string, err error)
+}
+
+// ErrUnavailable is wrapped by every error that means the ledger could not be
+// reached or read (as opposed to the contract refusing a transaction).
+// Verifiers turn it into an "indeterminate" verdict, never "valid".
+var ErrUnavailable = errors.New("ledger unavailable")
+
+// ErrNotFound is wrapped by errors for records the ledger does not hold.
+var ErrNotFound = errors.New("not found")
+
+// ContractError is a transaction the chaincode itself refused.
+type ContractError struct {
+	Function string
+	Message  string
+}
+
+func (e *ContractError) Error() string { return e.Function + ": " + e.Message }
