@@ -1,0 +1,39 @@
+package fsutil
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWriteFileAtomicReplacesAndLeavesNoTemporary(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "key.jwk")
+	for _, content := range []string{"first", "second, longer content"} {
+		if err := WriteFileAtomic(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != content {
+			t.Fatalf("read %q, %v; want %q", got, err, content)
+		}
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("mode %o, want 600", perm)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries, want only the file: %v", len(entries), entries)
+	}
+}
+
+func TestWriteFileAtomicMissingDirectory(t *testing.T) {
+	err := WriteFileAtomic(filepath.Join(t.TempDir(), "absent", "f"), []byte("x"), 0o600)
+	if err == nil {
+		t.Fatal("want an error for a missing directory")
+	}
+}
