@@ -1,0 +1,139 @@
+package schemas
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Encodings of a CSV file, as named by CSVOptions.Encoding and
+// CSVReader.Encoding.
+const (
+	EncodingAuto        = "auto"
+	EncodingUTF8        = "utf-8"
+	EncodingWindows1252 = "windows-1252"
+)
+
+// sniffSize is how many bytes of a CSV file are looked at to detect its
+// encoding and delimiter.
+const sniffSize = 64 << 10
+
+// utf8BOM is the UTF-8 byte order mark some spreadsheets write first.
+const utf8BOM = "\xEF\xBB\xBF"
+
+// parseEncoding normalizes the encoding a caller asked for.
+func parseEncoding(name string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", EncodingAuto:
+		return EncodingAuto, nil
+	case EncodingUTF8, "utf8":
+		return EncodingUTF8, nil
+	case EncodingWindows1252, "cp1252":
+		return EncodingWindows1252, nil
+	}
+	return "", fmt.Errorf("unknown CSV encoding %q: use %s, %s or %s",
+		name, EncodingAuto, EncodingUTF8, EncodingWindows1252)
+}
+
+// sniffed is what the first bytes of a CSV file tell about it.
+type sniffed struct {
+	// encoding is EncodingUTF8 or EncodingWindows1252.
+	encoding string
+	// detected is set when encoding was guessed rather than forced or
+	// given by a byte order mark.
+	detected bool
+	// delimiter is ';' or ','.
+	delimiter rune
+}
+
+// sniff looks at the first bytes of br (without consuming them, except a
+// UTF-8 byte order mark) to settle the encoding, when asked for "auto",
+// and the delimiter.
+func sniff(br *bufio.Reader, encoding string) (sniffed, error) {
+	window, err := br.Peek(sniffSize)
+	atEOF := errors.Is(err, io.EOF)
+	if err != nil && !atEOF {
+		return sniffed{}, fmt.Errorf("reading the start of the CSV file: %w", err)
+	}
+	s := sniffed{encoding: encoding, delimiter: detectDelimiter(window)}
+	switch {
+	case bytes.HasPrefix(window, []byte(utf8BOM)):
+		if encoding == EncodingWindows1252 {
+			return sniffed{}, fmt.Errorf("the CSV file starts with a UTF-8 byte order mark but encoding %s was asked for: drop the encoding option", EncodingWindows1252)
+		}
+		if _, err := br.Discard(len(utf8BOM)); err != nil {
+			return sniffed{}, fmt.Errorf("skipping the byte order mark of the CSV file: %w", err)
+		}
+		s.encoding = EncodingUTF8
+	case bytes.HasPrefix(window, []byte{0xFF, 0xFE}), bytes.HasPrefix(window, []byte{0xFE, 0xFF}):
+		return sniffed{}, errors.New("the CSV file is in UTF-16, which is not supported: export it as CSV UTF-8 or as CSV (Windows-1252)")
+	case encoding == EncodingAuto:
+		s.detected = true
+		if validUTF8Prefix(window, atEOF) {
+			s.encoding = EncodingUTF8
+		} else {
+			s.encoding = EncodingWindows1252
+		}
+	}
+	return s, nil
+}
+
+// validUTF8Prefix reports whether b is valid UTF-8, allowing an
+// incomplete last character when b is cut from a longer input.
+func validUTF8Prefix(b []byte, atEOF bool) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	if atEOF {
+		return false
+	}
+	for k := 1; k < utf8.UTFMax && k <= len(b); k++ {
+		tail := b[len(b)-k:]
+		if utf8.RuneStart(tail[0]) {
+			return !utf8.FullRune(tail) && utf8.Valid(b[:len(b)-k])
+		}
+	}
+	return false
+}
+
+// detectDelimiter returns ';' when the first line of b holds more
+// semicolons than commas outside quotes, ',' otherwise.
+func detectDelimiter(b []byte) rune {
+	semicolons, commas := 0, 0
+	quoted := false
+	for _, c := range b {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == ';':
+			semicolons++
+		case c == ',':
+			commas++
+		case c == '\n':
+			if semicolons > commas {
+				return ';'
+			}
+			return ','
+		}
+	}
+	if semicolons > commas {
+		return ';'
+	}
+	return ','
+}
+
+// decodingReader returns r decoded to UTF-8 from encoding. UTF-8 input is
+// passed through: its validity is checked field by field.
+func decodingReader(r io.Reader, encoding string) io.Reader {
+	if encoding == EncodingWindows1252 {
+		return charmap.Windows1252.NewDecoder().Reader(r)
+	}
+	return r
+}
