@@ -28,6 +28,10 @@ const (
 // no free text ever goes on the ledger.
 var ReasonCodes = []string{"fraud", "error", "annulled", "superseded", "other"}
 
+// CredentialTypes are the credential types an issuer can be accredited for
+// and anchor.
+var CredentialTypes = []string{"Diploma", "PixCertification", "OpenResource"}
+
 // Event names. A transaction sets at most one event.
 const (
 	EventIssuerChanged = "IssuerChanged"
@@ -146,4 +150,7 @@ type Event struct {
 	Digests []string `json:"digests,omitempty" metadata:",optional"`
 	Status  string   `json:"status,omitempty" metadata:",optional"`
 	Reason  string   `json:"reason,omitempty" metadata:",optional"`
+	// Size is the number of credentials a BatchAnchored event anchored (its
+	// digests are not listed: a batch can hold thousands).
+	Size int `json:"size,omitempty" metadata:",optional"`
 }

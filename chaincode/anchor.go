@@ -1,0 +1,262 @@
+package chaincode
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/sceau/sceau/internal/merkle"
+)
+
+// maxAnchorRequestSize bounds the AnchorBatch argument: a full batch of
+// digests, quoted and comma-separated, plus ids and the root.
+const maxAnchorRequestSize = MaxBatchDigests*(64+4) + MaxBatchDigests*4 + 4096
+
+// batchCredentials is the record, written once at anchoring, that lists the
+// digest groups of a batch in leaf order; RevokeBatch reads it.
+type batchCredentials struct {
+	Credentials [][]string `json:"credentials"`
+}
+
+// AnchorBatch anchors a batch of credentials (requestJSON is an
+// AnchorRequest). The caller's organisation must own the issuer, which must
+// be active, accredited for the batch's type now, and hold a key neither
+// retired nor compromised. The contract recomputes the RFC 6962 root over
+// the credentials and refuses a mismatch, a digest listed twice, a digest
+// already anchored and a batch id already used. It writes the Batch, the
+// batch's digest groups and one DigestStatus per digest, and no shared key,
+// so concurrent batches never conflict.
+func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requestJSON string) (*Batch, error) {
+	t, err := c.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req, err := parseAnchorRequest(requestJSON)
+	if err != nil {
+		return nil, err
+	}
+	issuer, _, err := loadIssuer(t, req.IssuerID)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireOwner(t, issuer, "anchoring credentials for"); err != nil {
+		return nil, err
+	}
+	if err := canAnchor(issuer, req.Type, t.now); err != nil {
+		return nil, err
+	}
+
+	bKey, err := batchKey(t.stub, req.BatchID)
+	if err != nil {
+		return nil, err
+	}
+	var previous Batch
+	found, err := getJSON(t.stub, bKey, &previous)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		return nil, fmt.Errorf("batch id %q is already used (anchored by issuer %q at %s)", req.BatchID, previous.IssuerID, previous.AnchoredAt)
+	}
+	credKey, err := batchCredentialsKey(t.stub, req.BatchID)
+	if err != nil {
+		return nil, err
+	}
+	digestKeys, err := digestKeysOf(t, req.Credentials)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseAnchored(t, digestKeys); err != nil {
+		return nil, err
+	}
+
+	batch := Batch{
+		BatchID:    req.BatchID,
+		IssuerID:   req.IssuerID,
+		Type:       req.Type,
+		Root:       req.Root,
+		Size:       len(req.Credentials),
+		AnchoredAt: t.nowText,
+		TxID:       t.id,
+	}
+	t.stub.StartWriteBatch()
+	if err := putJSON(t.stub, bKey, batch); err != nil {
+		return nil, err
+	}
+	if err := putJSON(t.stub, credKey, batchCredentials{Credentials: req.Credentials}); err != nil {
+		return nil, err
+	}
+	k := 0
+	for index, group := range req.Credentials {
+		for _, d := range group {
+			status := DigestStatus{
+				Digest:     d,
+				IssuerID:   req.IssuerID,
+				Type:       req.Type,
+				BatchID:    req.BatchID,
+				Index:      index,
+				Group:      group,
+				AnchoredAt: t.nowText,
+				Status:     StatusActive,
+				UpdatedAt:  t.nowText,
+				TxID:       t.id,
+			}
+			if err := putJSON(t.stub, digestKeys[k], status); err != nil {
+				return nil, err
+			}
+			k++
+		}
+	}
+	if err := t.stub.FinishWriteBatch(); err != nil {
+		return nil, fmt.Errorf("writing batch %q: %w", req.BatchID, err)
+	}
+	if err := emit(t.stub, EventBatchAnchored, Event{IssuerID: req.IssuerID, BatchID: req.BatchID, Size: batch.Size}); err != nil {
+		return nil, err
+	}
+	return &batch, nil
+}
+
+// parseAnchorRequest decodes and checks an AnchorRequest: formats, limits,
+// no digest twice, and a root equal to the RFC 6962 root the contract
+// computes over the credentials (leaf data: the raw digests of a credential,
+// concatenated in order).
+func parseAnchorRequest(raw string) (*AnchorRequest, error) {
+	if len(raw) > maxAnchorRequestSize {
+		return nil, fmt.Errorf("anchor request is %d bytes, the limit is %d", len(raw), maxAnchorRequestSize)
+	}
+	var req AnchorRequest
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("anchor request is not a valid AnchorRequest JSON object: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("anchor request has data after its JSON object")
+	}
+	if err := validateBatchID(req.BatchID); err != nil {
+		return nil, err
+	}
+	if err := validateIssuerID(req.IssuerID); err != nil {
+		return nil, err
+	}
+	if err := validateCredentialType(req.Type); err != nil {
+		return nil, err
+	}
+	if len(req.Credentials) == 0 {
+		return nil, fmt.Errorf("batch %q has no credentials", req.BatchID)
+	}
+	seen := make(map[string]int)
+	leaves := make([][]byte, len(req.Credentials))
+	for i, group := range req.Credentials {
+		if len(group) == 0 || len(group) > MaxDigestsPerCredential {
+			return nil, fmt.Errorf("batch %q credential %d has %d digests: want 1 to %d", req.BatchID, i, len(group), MaxDigestsPerCredential)
+		}
+		raws := make([][]byte, len(group))
+		for j, d := range group {
+			if err := validateDigest(d); err != nil {
+				return nil, fmt.Errorf("batch %q credential %d: %w", req.BatchID, i, err)
+			}
+			if first, dup := seen[d]; dup {
+				return nil, fmt.Errorf("batch %q: digest %s appears twice (credentials %d and %d)", req.BatchID, d, first, i)
+			}
+			seen[d] = i
+			if len(seen) > MaxBatchDigests {
+				return nil, fmt.Errorf("batch %q has more than %d digests: split it", req.BatchID, MaxBatchDigests)
+			}
+			// validateDigest guarantees 64 hex characters.
+			raws[j], _ = hex.DecodeString(d)
+		}
+		leaves[i] = merkle.LeafHash(merkle.LeafData(raws))
+	}
+	if err := checkHexSHA256("root", req.Root); err != nil {
+		return nil, fmt.Errorf("batch %q: %w", req.BatchID, err)
+	}
+	if computed := hex.EncodeToString(merkle.Root(leaves)); computed != req.Root {
+		return nil, fmt.Errorf("batch %q: root %s does not match the RFC 6962 root %s of its %d credentials", req.BatchID, req.Root, computed, len(req.Credentials))
+	}
+	return &req, nil
+}
+
+// canAnchor checks that issuer may anchor credentials of type typ at time at.
+func canAnchor(issuer *Issuer, typ string, at time.Time) error {
+	if issuer.Status != IssuerActive {
+		return fmt.Errorf("issuer %q is %s: only an active issuer can anchor", issuer.ID, issuer.Status)
+	}
+	_, inForce, err := accreditationInForce(issuer.Accreditations, typ, at)
+	if err != nil {
+		return fmt.Errorf("issuer %q: %w", issuer.ID, err)
+	}
+	if !inForce {
+		return fmt.Errorf("issuer %q is not accredited for %s at %s", issuer.ID, typ, formatTime(at))
+	}
+	for _, k := range issuer.Keys {
+		if k.RetiredAt == "" && k.CompromisedSince == "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("issuer %q has no key in service (every key is retired or compromised): rotate in a new key first", issuer.ID)
+}
+
+// digestKeysOf returns the state keys of every digest of credentials, in order.
+func digestKeysOf(t *txn, credentials [][]string) ([]string, error) {
+	var keys []string
+	for _, group := range credentials {
+		for _, d := range group {
+			k, err := digestKey(t.stub, d)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
+
+// refuseAnchored fails if any of the digest keys already holds a record.
+func refuseAnchored(t *txn, keys []string) error {
+	values, err := t.stub.GetMultipleStates(keys...)
+	if err != nil {
+		return fmt.Errorf("reading digest records: %w", err)
+	}
+	if len(values) != len(keys) {
+		return fmt.Errorf("reading digest records: asked for %d, got %d", len(keys), len(values))
+	}
+	for i, v := range values {
+		if v == nil {
+			continue
+		}
+		var existing DigestStatus
+		if err := json.Unmarshal(v, &existing); err != nil {
+			return fmt.Errorf("decoding state %q: %w", printableKey(keys[i]), err)
+		}
+		return fmt.Errorf("digest %s is already anchored (batch %q of issuer %q)", existing.Digest, existing.BatchID, existing.IssuerID)
+	}
+	return nil
+}
+
+// GetBatch returns batch id.
+func (c *Contract) GetBatch(ctx contractapi.TransactionContextInterface, id string) (*Batch, error) {
+	if err := validateBatchID(id); err != nil {
+		return nil, err
+	}
+	stub := ctx.GetStub()
+	key, err := batchKey(stub, id)
+	if err != nil {
+		return nil, err
+	}
+	var batch Batch
+	found, err := getJSON(stub, key, &batch)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, notFound("batch", id)
+	}
+	return &batch, nil
+}

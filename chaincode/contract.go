@@ -1,0 +1,191 @@
+// Package chaincode is the Sceau smart contract for Hyperledger Fabric: the
+// registry of accredited issuers and their keys, the anchoring of credential
+// batches as RFC 6962 Merkle roots, and the status (active, suspended,
+// revoked) of every anchored credential digest.
+//
+// Authorization comes only from the caller's MSP ID as Fabric reports it.
+// The governance organisation is fixed when the chaincode starts (Config),
+// never by a transaction. Every function is deterministic: times come from
+// the transaction timestamp, and no write depends on map iteration order.
+package chaincode
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// ContractName is the name under which the contract is registered; it is
+// also the chaincode's default contract, so bare function names reach it.
+const ContractName = "sceau"
+
+// Version is the contract version reported in its metadata.
+const Version = "1.0.0"
+
+// GovernanceMSPEnv is the environment variable ConfigFromEnv reads.
+const GovernanceMSPEnv = "SCEAU_GOVERNANCE_MSP"
+
+// Config is fixed when the chaincode starts.
+type Config struct {
+	// GovernanceMSP is the MSP ID of the organisation that accredits,
+	// suspends and withdraws issuers.
+	GovernanceMSP string
+}
+
+// ConfigFromEnv reads the configuration from SCEAU_GOVERNANCE_MSP.
+func ConfigFromEnv() (Config, error) {
+	msp := os.Getenv(GovernanceMSPEnv)
+	if msp == "" {
+		return Config{}, fmt.Errorf("%s is empty: the chaincode needs the MSP ID of the governance organisation", GovernanceMSPEnv)
+	}
+	return Config{GovernanceMSP: msp}, nil
+}
+
+// Contract is the Sceau contract. Its exported methods are the chaincode's
+// transactions; everything else is unexported on purpose.
+type Contract struct {
+	contractapi.Contract
+	cfg Config
+}
+
+// New returns the contract for cfg.
+func New(cfg Config) *Contract {
+	c := &Contract{cfg: cfg}
+	c.Name = ContractName
+	c.Info.Title = "Sceau credentials ledger"
+	c.Info.Version = Version
+	return c
+}
+
+// NewChaincode returns the chaincode serving the contract for cfg, ready for
+// Start (peer-launched or chaincode-as-a-service) or for in-process Invoke.
+func NewChaincode(cfg Config) (*contractapi.ContractChaincode, error) {
+	if cfg.GovernanceMSP == "" {
+		return nil, errors.New("chaincode config: GovernanceMSP is empty")
+	}
+	cc, err := contractapi.NewChaincode(New(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("building the Sceau chaincode: %w", err)
+	}
+	cc.Info.Title = "Sceau credentials ledger"
+	cc.Info.Version = Version
+	cc.DefaultContract = ContractName
+	return cc, nil
+}
+
+// GetEvaluateTransactions lists the read-only functions, so clients and the
+// contract metadata know they need no ordering.
+func (c *Contract) GetEvaluateTransactions() []string {
+	return []string{"GetIssuer", "ListIssuers", "GetBatch", "GetStatus", "GetStatusHistory"}
+}
+
+// txn is what every function needs from its transaction.
+type txn struct {
+	stub shim.ChaincodeStubInterface
+	// caller is the MSP ID of the submitting identity.
+	caller string
+	// now is the transaction timestamp, truncated to the second, and
+	// nowText the same instant as stored (RFC 3339, UTC).
+	now     time.Time
+	nowText string
+	id      string
+}
+
+// begin reads the caller and the transaction time.
+func (c *Contract) begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
+	caller, err := callerMSP(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stub := ctx.GetStub()
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return nil, fmt.Errorf("reading the transaction timestamp: %w", err)
+	}
+	if err := ts.CheckValid(); err != nil {
+		return nil, fmt.Errorf("transaction timestamp: %w", err)
+	}
+	now := ts.AsTime().UTC().Truncate(time.Second)
+	return &txn{stub: stub, caller: caller, now: now, nowText: formatTime(now), id: stub.GetTxID()}, nil
+}
+
+// callerMSP returns the MSP ID of the identity that submitted the transaction.
+func callerMSP(ctx contractapi.TransactionContextInterface) (string, error) {
+	id := ctx.GetClientIdentity()
+	// contract-api stores a nil *cid.ClientID when the creator is unreadable.
+	if ci, ok := id.(*cid.ClientID); id == nil || (ok && ci == nil) {
+		return "", errors.New("the caller's identity could not be read from the transaction")
+	}
+	msp, err := id.GetMSPID()
+	if err != nil {
+		return "", fmt.Errorf("reading the caller's MSP ID: %w", err)
+	}
+	if msp == "" {
+		return "", errors.New("the caller's identity has no MSP ID")
+	}
+	return msp, nil
+}
+
+// isGovernance reports whether the caller is the governance organisation.
+func (c *Contract) isGovernance(t *txn) bool {
+	return t.caller == c.cfg.GovernanceMSP
+}
+
+// requireGovernance refuses every caller but the governance organisation.
+func (c *Contract) requireGovernance(t *txn, action string) error {
+	if !c.isGovernance(t) {
+		return fmt.Errorf("%s is reserved to the governance organisation; caller is %q", action, t.caller)
+	}
+	return nil
+}
+
+// getJSON reads key into v. It reports false, and no error, when key is absent.
+func getJSON(stub shim.ChaincodeStubInterface, key string, v any) (bool, error) {
+	raw, err := stub.GetState(key)
+	if err != nil {
+		return false, fmt.Errorf("reading state %q: %w", printableKey(key), err)
+	}
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, fmt.Errorf("decoding state %q: %w", printableKey(key), err)
+	}
+	return true, nil
+}
+
+// putJSON writes v at key.
+func putJSON(stub shim.ChaincodeStubInterface, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding state %q: %w", printableKey(key), err)
+	}
+	if err := stub.PutState(key, raw); err != nil {
+		return fmt.Errorf("writing state %q: %w", printableKey(key), err)
+	}
+	return nil
+}
+
+// emit sets the transaction's one event.
+func emit(stub shim.ChaincodeStubInterface, name string, ev Event) error {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encoding event %s: %w", name, err)
+	}
+	if err := stub.SetEvent(name, payload); err != nil {
+		return fmt.Errorf("setting event %s: %w", name, err)
+	}
+	return nil
+}
+
+// notFound is the error for an absent record; its message starts with
+// NotFoundPrefix so clients can tell it apart.
+func notFound(kind, id string) error {
+	return fmt.Errorf("%s%s %q", NotFoundPrefix, kind, id)
+}

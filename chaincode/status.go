@@ -1,0 +1,267 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// GetStatus returns the record of an anchored digest (64 lowercase hex).
+func (c *Contract) GetStatus(ctx contractapi.TransactionContextInterface, digest string) (*DigestStatus, error) {
+	if err := validateDigest(digest); err != nil {
+		return nil, err
+	}
+	stub := ctx.GetStub()
+	key, err := digestKey(stub, digest)
+	if err != nil {
+		return nil, err
+	}
+	var status DigestStatus
+	found, err := getJSON(stub, key, &status)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, notFound("digest", digest)
+	}
+	return &status, nil
+}
+
+// GetStatusHistory returns every status of an anchored digest, oldest first,
+// from its anchoring on. It reads the key's history, which Fabric returns
+// newest first.
+func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface, digest string) ([]StatusChange, error) {
+	if err := validateDigest(digest); err != nil {
+		return nil, err
+	}
+	stub := ctx.GetStub()
+	key, err := digestKey(stub, digest)
+	if err != nil {
+		return nil, err
+	}
+	iter, err := stub.GetHistoryForKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("reading the history of digest %s: %w", digest, err)
+	}
+	defer iter.Close()
+	history := []StatusChange{}
+	for iter.HasNext() {
+		mod, err := iter.Next()
+		if err != nil {
+			return nil, fmt.Errorf("reading the history of digest %s: %w", digest, err)
+		}
+		if mod.GetIsDelete() {
+			continue
+		}
+		var status DigestStatus
+		if err := json.Unmarshal(mod.GetValue(), &status); err != nil {
+			return nil, fmt.Errorf("decoding the history of digest %s at transaction %s: %w", digest, mod.GetTxId(), err)
+		}
+		history = append(history, StatusChange{Status: status.Status, Reason: status.Reason, At: status.UpdatedAt, TxID: mod.GetTxId()})
+	}
+	if len(history) == 0 {
+		return nil, notFound("digest", digest)
+	}
+	slices.Reverse(history)
+	return history, nil
+}
+
+// Revoke revokes for good, for reason (a reason code), the credential that
+// digest belongs to: every digest of its group. Only the organisation of
+// the issuer that anchored it.
+func (c *Contract) Revoke(ctx contractapi.TransactionContextInterface, digest, reason string) error {
+	return c.changeCredential(ctx, digest, StatusRevoked, reason)
+}
+
+// Suspend suspends, for reason (a reason code), the active credential that
+// digest belongs to. Only the organisation of the issuer that anchored it.
+func (c *Contract) Suspend(ctx contractapi.TransactionContextInterface, digest, reason string) error {
+	return c.changeCredential(ctx, digest, StatusSuspended, reason)
+}
+
+// Reinstate makes the suspended credential that digest belongs to active
+// again. Only the organisation of the issuer that anchored it.
+func (c *Contract) Reinstate(ctx contractapi.TransactionContextInterface, digest string) error {
+	return c.changeCredential(ctx, digest, StatusActive, "")
+}
+
+// RevokeBatch revokes for good, for reason (a reason code), every credential
+// of batch batchID not revoked yet. Only the organisation of the issuer
+// that anchored it. Its StatusChanged event names the batch, not each
+// digest.
+func (c *Contract) RevokeBatch(ctx contractapi.TransactionContextInterface, batchID, reason string) error {
+	t, err := c.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := validateBatchID(batchID); err != nil {
+		return err
+	}
+	if err := validateReason(reason); err != nil {
+		return err
+	}
+	bKey, err := batchKey(t.stub, batchID)
+	if err != nil {
+		return err
+	}
+	var batch Batch
+	found, err := getJSON(t.stub, bKey, &batch)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return notFound("batch", batchID)
+	}
+	issuer, _, err := loadIssuer(t, batch.IssuerID)
+	if err != nil {
+		return err
+	}
+	if err := requireOwner(t, issuer, "changing credential statuses of"); err != nil {
+		return err
+	}
+	credKey, err := batchCredentialsKey(t.stub, batchID)
+	if err != nil {
+		return err
+	}
+	var creds batchCredentials
+	found, err = getJSON(t.stub, credKey, &creds)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("batch %q has no credential list on the ledger", batchID)
+	}
+	var digests []string
+	for _, group := range creds.Credentials {
+		digests = append(digests, group...)
+	}
+	records, keys, err := loadDigests(t, digests)
+	if err != nil {
+		return err
+	}
+	t.stub.StartWriteBatch()
+	changed := 0
+	for i, rec := range records {
+		if rec.Status == StatusRevoked {
+			continue
+		}
+		if err := writeStatus(t, keys[i], rec, StatusRevoked, reason); err != nil {
+			return err
+		}
+		changed++
+	}
+	if changed == 0 {
+		return fmt.Errorf("every credential of batch %q is already revoked", batchID)
+	}
+	if err := t.stub.FinishWriteBatch(); err != nil {
+		return fmt.Errorf("writing the revocation of batch %q: %w", batchID, err)
+	}
+	return emit(t.stub, EventStatusChanged, Event{IssuerID: batch.IssuerID, BatchID: batchID, Status: StatusRevoked, Reason: reason})
+}
+
+// changeCredential moves every digest of the credential that digest belongs
+// to into status target.
+func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface, digest, target, reason string) error {
+	t, err := c.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := validateDigest(digest); err != nil {
+		return err
+	}
+	if target != StatusActive {
+		if err := validateReason(reason); err != nil {
+			return err
+		}
+	}
+	records, _, err := loadDigests(t, []string{digest})
+	if err != nil {
+		return err
+	}
+	rec := records[0]
+	issuer, _, err := loadIssuer(t, rec.IssuerID)
+	if err != nil {
+		return err
+	}
+	if err := requireOwner(t, issuer, "changing credential statuses of"); err != nil {
+		return err
+	}
+	group, keys, err := loadDigests(t, rec.Group)
+	if err != nil {
+		return err
+	}
+	for _, member := range group {
+		if err := checkTransition(member, target); err != nil {
+			return err
+		}
+	}
+	for i, member := range group {
+		if err := writeStatus(t, keys[i], member, target, reason); err != nil {
+			return err
+		}
+	}
+	return emit(t.stub, EventStatusChanged, Event{IssuerID: rec.IssuerID, BatchID: rec.BatchID, Digests: rec.Group, Status: target, Reason: reason})
+}
+
+// checkTransition refuses a status change the credential lifecycle forbids:
+// revoked is final, only an active credential can be suspended, only a
+// suspended one reinstated.
+func checkTransition(rec *DigestStatus, target string) error {
+	if rec.Status == StatusRevoked {
+		return fmt.Errorf("digest %s was revoked (%s) at %s: revocation is final", rec.Digest, rec.Reason, rec.UpdatedAt)
+	}
+	switch target {
+	case StatusSuspended:
+		if rec.Status != StatusActive {
+			return fmt.Errorf("digest %s is %s: only an active credential can be suspended", rec.Digest, rec.Status)
+		}
+	case StatusActive:
+		if rec.Status != StatusSuspended {
+			return fmt.Errorf("digest %s is %s: only a suspended credential can be reinstated", rec.Digest, rec.Status)
+		}
+	}
+	return nil
+}
+
+// loadDigests reads the records of digests, all of which must exist, and
+// returns them with their state keys.
+func loadDigests(t *txn, digests []string) ([]*DigestStatus, []string, error) {
+	keys := make([]string, len(digests))
+	for i, d := range digests {
+		k, err := digestKey(t.stub, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys[i] = k
+	}
+	values, err := t.stub.GetMultipleStates(keys...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading digest records: %w", err)
+	}
+	if len(values) != len(keys) {
+		return nil, nil, fmt.Errorf("reading digest records: asked for %d, got %d", len(keys), len(values))
+	}
+	records := make([]*DigestStatus, len(values))
+	for i, v := range values {
+		if v == nil {
+			return nil, nil, notFound("digest", digests[i])
+		}
+		var rec DigestStatus
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return nil, nil, fmt.Errorf("decoding state %q: %w", printableKey(keys[i]), err)
+		}
+		records[i] = &rec
+	}
+	return records, keys, nil
+}
+
+// writeStatus stamps and writes a digest's new status.
+func writeStatus(t *txn, key string, rec *DigestStatus, status, reason string) error {
+	rec.Status = status
+	rec.Reason = reason
+	rec.UpdatedAt = t.nowText
+	rec.TxID = t.id
+	return putJSON(t.stub, key, rec)
+}
