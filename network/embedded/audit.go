@@ -1,0 +1,460 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Info describes a ledger at one instant.
+type Info struct {
+	Dir     string
+	Genesis Genesis
+	// Height is the number of blocks; the last one is Height-1.
+	Height uint64
+	// TipHash is the hex SHA-256 of the last block. Recording it elsewhere
+	// lets a later Verify prove that no block up to it was rewritten.
+	TipHash string
+	// Transactions counts committed transactions (config changes included).
+	Transactions int
+	// StateKeys counts the chaincode state's keys, HistoryEntries the
+	// changes its history records.
+	StateKeys      int
+	HistoryEntries int
+	// Orgs are the organisations the ledger trusts, by MSP ID.
+	Orgs []OrgInfo
+	// StoreBytes is the size of ledger.db.
+	StoreBytes int64
+}
+
+// OrgInfo is one organisation the ledger trusts.
+type OrgInfo struct {
+	Org   string
+	MSPID string
+	// CASubject and CAFingerprint (hex SHA-256 of the DER certificate)
+	// identify the CA whose certificates the ledger accepts for the org.
+	CASubject     string
+	CAFingerprint string
+}
+
+// Info reads the ledger's current figures.
+func (l *Ledger) Info(ctx context.Context) (Info, error) {
+	if err := ctx.Err(); err != nil {
+		return Info{}, err
+	}
+	info := Info{Dir: l.dir, Genesis: l.genesis}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		k, last := b.blocks.Cursor().Last()
+		if k == nil {
+			return errNotLedger
+		}
+		info.Height = decodeBlockKey(k) + 1
+		tip := sha256.Sum256(last)
+		info.TipHash = hex.EncodeToString(tip[:])
+		info.Transactions = b.txids.Stats().KeyN
+		info.StateKeys = b.state.Stats().KeyN
+		info.HistoryEntries = b.history.Stats().KeyN
+		info.StoreBytes = tx.Size()
+		ts, err := loadTrust(b.config)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			fp := sha256.Sum256(t.ca.Raw)
+			info.Orgs = append(info.Orgs, OrgInfo{
+				Org:           t.record.Org,
+				MSPID:         t.record.MSPID,
+				CASubject:     t.ca.Subject.String(),
+				CAFingerprint: hex.EncodeToString(fp[:]),
+			})
+		}
+		slices.SortFunc(info.Orgs, func(a, b OrgInfo) int { return strings.Compare(a.MSPID, b.MSPID) })
+		return nil
+	})
+	if err != nil {
+		return Info{}, unavailable("reading ledger "+l.dir, err)
+	}
+	return info, nil
+}
+
+// maxProblems bounds a VerifyReport: past it, Verify stops listing.
+const maxProblems = 1000
+
+// Problem is one inconsistency Verify found.
+type Problem struct {
+	// Block is the number of the block concerned, -1 when the problem is not
+	// tied to one block (a state entry no block wrote, say).
+	Block int64
+	// Key is the state, config or history key concerned, if any.
+	Key string
+	// Message says what is wrong.
+	Message string
+}
+
+// String renders the problem as "block N: key "k": message".
+func (p Problem) String() string {
+	var b strings.Builder
+	if p.Block >= 0 {
+		fmt.Fprintf(&b, "block %d: ", p.Block)
+	}
+	if p.Key != "" {
+		fmt.Fprintf(&b, "key %q: ", p.Key)
+	}
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	// Height and TipHash are those of the verified store.
+	Height  uint64
+	TipHash string
+	// Blocks, Transactions, StateKeys and HistoryEntries count what was checked.
+	Blocks         int
+	Transactions   int
+	StateKeys      int
+	HistoryEntries int
+	// Problems lists every inconsistency found, in the order found; empty
+	// when the ledger is sound.
+	Problems []Problem
+	// Truncated is set when there were more than maxProblems problems.
+	Truncated bool
+}
+
+// OK reports whether Verify found no problem.
+func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// Verify checks the whole ledger from its store, trusting nothing but the
+// genesis block: the hash chain of every block and the tip hash recorded at
+// the last commit; every proposal (its transaction id, channel, chaincode,
+// signature, and creator certificate against the CAs trusted at that block);
+// every config change (re-run); and the state, config and history buckets
+// against a replay of every block's write set. Any change made to a
+// committed block or a state entry behind the ledger's back is reported with
+// the block (and key) concerned. Verify reads one consistent snapshot;
+// commits wait until it ends only if the store must grow meanwhile.
+//
+// Verify keeps, per state key and per write, a hash in memory.
+func (l *Ledger) Verify(ctx context.Context) (*VerifyReport, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	v := &verifier{
+		ctx:     ctx,
+		report:  &VerifyReport{},
+		state:   map[string]expectedValue{},
+		config:  map[string]expectedValue{},
+		history: map[[sha256.Size]byte]struct{}{},
+		txids:   map[string]uint64{},
+		trust:   trustSet{},
+	}
+	err := l.db.View(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			v.problem(-1, "", err.Error())
+			return nil
+		}
+		if f := b.meta.Get(metaFormat); string(f) != storeFormat {
+			v.problem(-1, "", fmt.Sprintf("store format %q is not %q", f, storeFormat))
+		}
+		if err := v.blocks(b); err != nil {
+			return err
+		}
+		return v.buckets(b)
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, unavailable("verifying ledger "+l.dir, err)
+	}
+	return v.report, nil
+}
+
+// expectedValue is what the replay of the block log says a key holds.
+type expectedValue struct {
+	hash    [sha256.Size]byte // of the value
+	block   uint64            // that last wrote the key
+	deleted bool
+}
+
+type verifier struct {
+	ctx     context.Context
+	report  *VerifyReport
+	genesis *Genesis
+	trust   trustSet
+	state   map[string]expectedValue
+	config  map[string]expectedValue
+	// history holds the SHA-256 of every history key the replay expects.
+	history map[[sha256.Size]byte]struct{}
+	txids   map[string]uint64
+}
+
+func (v *verifier) problem(block int64, key, msg string) {
+	if len(v.report.Problems) >= maxProblems {
+		v.report.Truncated = true
+		return
+	}
+	v.report.Problems = append(v.report.Problems, Problem{Block: block, Key: key, Message: msg})
+}
+
+// blocks walks the block log, checking and replaying every block.
+func (v *verifier) blocks(b *buckets) error {
+	var (
+		prevHash []byte
+		next     uint64
+		last     int64 = -1
+	)
+	c := b.blocks.Cursor()
+	for k, raw := c.First(); k != nil; k, raw = c.Next() {
+		if v.report.Blocks%64 == 0 {
+			if err := v.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		v.report.Blocks++
+		if len(k) != 8 {
+			v.problem(-1, "", fmt.Sprintf("the block log holds a malformed key %x", k))
+			continue
+		}
+		n := decodeBlockKey(k)
+		if n != next {
+			v.problem(int64(n), "", fmt.Sprintf("found where block %d was expected: blocks are missing", next))
+		}
+		hash := sha256.Sum256(raw)
+		blk, err := decodeBlock(raw)
+		if err != nil {
+			v.problem(int64(n), "", fmt.Sprintf("cannot be decoded: %v", err))
+		} else {
+			if last >= 0 && n == next && !bytes.Equal(blk.PrevHash, prevHash) {
+				v.problem(last, "", fmt.Sprintf("its content does not hash to the previous hash that block %d records (%x, recomputed %x): one of the two blocks was changed after it was committed", n, blk.PrevHash, prevHash))
+			}
+			v.block(b, n, blk)
+		}
+		prevHash, next, last = hash[:], n+1, int64(n)
+	}
+	if last < 0 {
+		v.problem(-1, "", "the block log is empty: there is no genesis block")
+		return nil
+	}
+	v.report.Height = uint64(last) + 1
+	v.report.TipHash = hex.EncodeToString(prevHash)
+	if recorded := b.meta.Get(metaTip); !bytes.Equal(recorded, prevHash) {
+		v.problem(last, "", fmt.Sprintf("the last block hashes to %x, but %x was recorded when it was committed: it was changed after it was committed", prevHash, recorded))
+	}
+	return nil
+}
+
+// block checks and replays block n.
+func (v *verifier) block(b *buckets, n uint64, blk *block) {
+	bn := int64(n)
+	if blk.Number != n {
+		v.problem(bn, "", fmt.Sprintf("is stored as block %d but says it is block %d", n, blk.Number))
+	}
+	if blk.Kind == kindGenesis {
+		if n != 0 {
+			v.problem(bn, "", "is a second genesis block")
+			return
+		}
+		g := blk.Genesis.settings()
+		if err := validateGenesis(g); err != nil {
+			v.problem(bn, "", fmt.Sprintf("genesis settings: %v", err))
+		}
+		v.genesis = &g
+		v.replayConfig(blk)
+		return
+	}
+	if v.genesis == nil {
+		v.problem(bn, "", "comes before any genesis block")
+		return
+	}
+	p, err := blockProposal(blk)
+	if err != nil {
+		v.problem(bn, "", err.Error())
+		return
+	}
+	v.report.Transactions++
+	if p.ChannelID != v.genesis.ChannelID {
+		v.problem(bn, "", fmt.Sprintf("its proposal is for channel %q, not %q", p.ChannelID, v.genesis.ChannelID))
+	}
+	wantChaincode := v.genesis.ChaincodeName
+	if blk.Kind == kindConfig {
+		wantChaincode = configChaincode
+	}
+	if p.Chaincode != wantChaincode {
+		v.problem(bn, "", fmt.Sprintf("a %s block whose proposal is for chaincode %q, not %q", blk.Kind, p.Chaincode, wantChaincode))
+	}
+	creator, err := v.trust.verifySignedProposal(p, &SignedProposal{Proposal: blk.Proposal, Signature: blk.Signature}, p.Timestamp)
+	if err != nil {
+		v.problem(bn, "", err.Error())
+	}
+	if prev, dup := v.txids[p.TxID]; dup {
+		v.problem(bn, "", fmt.Sprintf("transaction %s was already committed in block %d", p.TxID, prev))
+	}
+	v.txids[p.TxID] = n
+	if got := b.txids.Get([]byte(p.TxID)); !bytes.Equal(got, blockKey(n)) {
+		v.problem(bn, "", fmt.Sprintf("the transaction index does not map transaction %s to this block", p.TxID))
+	}
+	if blk.Kind == kindConfig {
+		v.rerunConfig(blk, p, creator)
+		return
+	}
+	v.replayTransaction(b, blk, p)
+}
+
+// rerunConfig re-runs a config proposal against the replayed config state
+// and compares its write with the block's.
+func (v *verifier) rerunConfig(blk *block, p *Proposal, creator *verifiedCreator) {
+	bn := int64(blk.Number)
+	creatorMSP := ""
+	if creator != nil {
+		creatorMSP = creator.mspID
+	}
+	lookup := func(mspID string) (*orgRecord, error) {
+		t, ok := v.trust[mspID]
+		if !ok {
+			return nil, nil
+		}
+		return &t.record, nil
+	}
+	w, err := evalTrustOrg(lookup, *v.genesis, creatorMSP, p)
+	switch {
+	case err != nil:
+		v.problem(bn, "", fmt.Sprintf("the config change it records is refused when re-run: %v", err))
+	case len(blk.Writes) != 1 || !bytes.Equal(blk.Writes[0].Key, w.Key) || !bytes.Equal(blk.Writes[0].Value, w.Value) || blk.Writes[0].Delete:
+		v.problem(bn, "", "its config write set is not what its config change produces")
+	}
+	v.replayConfig(blk)
+}
+
+// replayConfig applies a genesis or config block's writes to the replayed
+// config state and trust set.
+func (v *verifier) replayConfig(blk *block) {
+	for _, w := range blk.Writes {
+		v.config[string(w.Key)] = expectedValue{hash: sha256.Sum256(w.Value), block: blk.Number, deleted: w.Delete}
+		if w.Delete {
+			delete(v.trust, string(w.Key))
+			continue
+		}
+		r, err := decodeOrgRecord(w.Value)
+		if err == nil {
+			var t *trustedOrg
+			if t, err = newTrustedOrg(r); err == nil {
+				v.trust[r.MSPID] = t
+			}
+		}
+		if err != nil {
+			v.problem(int64(blk.Number), string(w.Key), fmt.Sprintf("config record: %v", err))
+		}
+	}
+}
+
+// replayTransaction applies a transaction block's writes to the replayed
+// state and checks each write's history entry.
+func (v *verifier) replayTransaction(b *buckets, blk *block, p *Proposal) {
+	bn := int64(blk.Number)
+	for _, w := range blk.Writes {
+		v.state[string(w.Key)] = expectedValue{hash: sha256.Sum256(w.Value), block: blk.Number, deleted: w.Delete}
+		hk := historyKey(w.Key, blk.Number)
+		v.history[sha256.Sum256(hk)] = struct{}{}
+		raw := b.history.Get(hk)
+		if raw == nil {
+			v.problem(bn, string(w.Key), "the history entry of this write is missing")
+			continue
+		}
+		e, err := decodeHistoryEntry(raw)
+		if err != nil {
+			v.problem(bn, string(w.Key), err.Error())
+			continue
+		}
+		if e.TxID != p.TxID || e.Timestamp != p.Timestamp.UnixNano() || e.Delete != w.Delete || !bytes.Equal(e.Value, w.Value) {
+			v.problem(bn, string(w.Key), "the history entry of this write differs from the block's write")
+		}
+	}
+}
+
+// buckets compares the state, config, history and transaction index buckets
+// with the replay.
+func (v *verifier) buckets(b *buckets) error {
+	var err error
+	if v.report.StateKeys, err = v.compareState(b.state, v.state, "state"); err != nil {
+		return err
+	}
+	if _, err = v.compareState(b.config, v.config, "config"); err != nil {
+		return err
+	}
+	err = b.history.ForEach(func(hk, _ []byte) error {
+		v.report.HistoryEntries++
+		if _, ok := v.history[sha256.Sum256(hk)]; ok {
+			return nil
+		}
+		key, n, err := splitHistoryKey(hk)
+		if err != nil {
+			v.problem(-1, "", err.Error())
+			return nil
+		}
+		v.problem(-1, string(key), fmt.Sprintf("the history holds a change by block %d that the block does not record", n))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return b.txids.ForEach(func(txid, n []byte) error {
+		if want, ok := v.txids[string(txid)]; !ok || !bytes.Equal(n, blockKey(want)) {
+			v.problem(-1, "", fmt.Sprintf("the transaction index maps transaction %q to block %d, which does not hold it", txid, decodeBlockKey(n)))
+		}
+		return nil
+	})
+}
+
+// compareState compares a state bucket with its replay and returns the
+// number of keys it holds.
+func (v *verifier) compareState(bucket *bolt.Bucket, want map[string]expectedValue, name string) (int, error) {
+	count := 0
+	seen := make(map[string]struct{}, len(want))
+	err := bucket.ForEach(func(k, val []byte) error {
+		count++
+		if count%4096 == 0 {
+			if err := v.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		exp, ok := want[string(k)]
+		switch {
+		case !ok || exp.deleted:
+			if ok {
+				v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s holds this key, which the block deleted", name))
+			} else {
+				v.problem(-1, string(k), fmt.Sprintf("the %s holds this key, which no block wrote", name))
+			}
+		case sha256.Sum256(val) != exp.hash:
+			v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s value differs from the value the block wrote", name))
+		}
+		seen[string(k)] = struct{}{}
+		return nil
+	})
+	if err != nil {
+		return count, err
+	}
+	var missing []string
+	for k, exp := range want {
+		if _, ok := seen[k]; !ok && !exp.deleted {
+			missing = append(missing, k)
+		}
+	}
+	slices.Sort(missing)
+	for _, k := range missing {
+		v.problem(int64(want[k].block), k, fmt.Sprintf("the block wrote this key, which the %s lacks", name))
+	}
+	return count, nil
+}

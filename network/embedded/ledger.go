@@ -1,0 +1,670 @@
+package embedded
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/sceau/sceau/chaincode"
+	"github.com/sceau/sceau/network"
+)
+
+// dbFile is the ledger's bbolt store, in the ledger directory.
+const dbFile = "ledger.db"
+
+// openTimeout is how long Open waits for another process to release the
+// store before reporting ErrInUse.
+const openTimeout = time.Second
+
+// Default genesis settings.
+const (
+	DefaultChannelID     = "sceau"
+	DefaultChaincodeName = "sceau"
+	DefaultGovernanceOrg = "ministry"
+)
+
+// OpenOptions tune a ledger being opened.
+type OpenOptions struct {
+	// Chaincode builds the chaincode the ledger runs from its genesis
+	// settings. Nil: the Sceau chaincode, with the genesis governance MSP.
+	Chaincode func(Genesis) (shim.Chaincode, error)
+	// Clock gives proposal timestamps and the time certificates are checked
+	// at. Nil: time.Now.
+	Clock func() time.Time
+}
+
+// InitOptions are the settings of a new ledger. Empty fields take the
+// defaults (DefaultChannelID, DefaultChaincodeName, DefaultGovernanceOrg).
+type InitOptions struct {
+	ChannelID     string
+	ChaincodeName string
+	GovernanceOrg string
+	OpenOptions
+}
+
+// Ledger is an embedded ledger: the Sceau chaincode run in-process over a
+// bbolt store, with Fabric's transaction semantics. It implements
+// network.Ledger and network.OrgProvisioner. It is safe for concurrent use.
+type Ledger struct {
+	dir     string
+	db      *bolt.DB
+	genesis Genesis
+	cc      shim.Chaincode
+	clock   func() time.Time
+	closed  atomic.Bool
+
+	// writer admits one committer at a time. It guards height, tip and damaged.
+	writer  chan struct{}
+	height  uint64
+	tip     [sha256.Size]byte
+	damaged error
+
+	trust atomic.Pointer[trustSet]
+
+	idMu sync.Mutex
+	ids  map[string]*Identity
+}
+
+var (
+	_ network.Ledger         = (*Ledger)(nil)
+	_ network.OrgProvisioner = (*Ledger)(nil)
+)
+
+// Init creates a ledger in dir (created if needed): its store, the dev CA
+// and member identity of the governance org, and the genesis block holding
+// the settings and trusting the governance org's CA. It refuses a directory
+// that already holds a ledger with blocks (ErrLedgerExists).
+func Init(ctx context.Context, dir string, opts InitOptions) (*Ledger, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	g := Genesis{
+		ChannelID:     cmp.Or(opts.ChannelID, DefaultChannelID),
+		ChaincodeName: cmp.Or(opts.ChaincodeName, DefaultChaincodeName),
+		GovernanceOrg: cmp.Or(opts.GovernanceOrg, DefaultGovernanceOrg),
+	}
+	g.GovernanceMSP, _ = MSPID(g.GovernanceOrg)
+	if err := validateGenesis(g); err != nil {
+		return nil, fmt.Errorf("creating ledger %s: %w", dir, err)
+	}
+	clock := clockOrNow(opts.Clock)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating ledger %s: %w", dir, err)
+	}
+	db, err := openDB(dir)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Ledger, error) {
+		db.Close()
+		return nil, err
+	}
+	var blocks int
+	err = db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketBlocks); b != nil {
+			blocks = b.Stats().KeyN
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(unavailable("reading ledger "+dir, err))
+	}
+	if blocks > 0 {
+		return fail(fmt.Errorf("creating ledger %s: it already holds %d blocks: %w", dir, blocks, ErrLedgerExists))
+	}
+	now := clock()
+	g.CreatedAt = now.UTC()
+	gov, err := ensureOrgMaterial(dir, g.GovernanceOrg, now)
+	if err != nil {
+		return fail(fmt.Errorf("creating ledger %s: %w", dir, err))
+	}
+	record, err := encodeOrgRecord(&orgRecord{Org: gov.org, MSPID: gov.mspID, CACert: gov.caPEM})
+	if err != nil {
+		return fail(err)
+	}
+	genesis := &block{
+		Number: 0,
+		Kind:   kindGenesis,
+		Genesis: &genesisWire{
+			ChannelID:     g.ChannelID,
+			ChaincodeName: g.ChaincodeName,
+			GovernanceOrg: g.GovernanceOrg,
+			GovernanceMSP: g.GovernanceMSP,
+			CreatedAt:     g.CreatedAt.UnixNano(),
+		},
+		Writes: []write{{Key: []byte(gov.mspID), Value: record}},
+	}
+	raw, hash, err := encodeBlock(genesis)
+	if err != nil {
+		return fail(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if err := b.meta.Put(metaFormat, []byte(storeFormat)); err != nil {
+			return err
+		}
+		return appendBlock(b, genesis, raw, hash, nil)
+	})
+	if err != nil {
+		return fail(unavailable("writing the genesis block of ledger "+dir, err))
+	}
+	return newLedger(dir, db, opts.OpenOptions)
+}
+
+// Open opens the ledger in dir. It fails at once with ErrInUse if another
+// process has it open (after waiting about a second), and with ErrNoLedger
+// if dir holds no ledger.
+func Open(ctx context.Context, dir string, opts OpenOptions) (*Ledger, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("opening ledger %s: there is no %s (create the ledger first): %w", dir, dbFile, ErrNoLedger)
+	} else if err != nil {
+		return nil, unavailable("opening ledger "+dir, err)
+	}
+	db, err := openDB(dir)
+	if err != nil {
+		return nil, err
+	}
+	return newLedger(dir, db, opts)
+}
+
+func openDB(dir string) (*bolt.DB, error) {
+	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{
+		Timeout:      openTimeout,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, &inUseError{dir: dir}
+	}
+	if err != nil {
+		return nil, unavailable("opening ledger "+dir, err)
+	}
+	return db, nil
+}
+
+// newLedger loads the genesis settings, the trusted orgs and the tip of an
+// open store. It closes db if it fails.
+func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
+	l := &Ledger{dir: dir, db: db, clock: clockOrNow(opts.Clock), writer: make(chan struct{}, 1), ids: map[string]*Identity{}}
+	err := db.View(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrNoLedger, err)
+		}
+		if f := b.meta.Get(metaFormat); string(f) != storeFormat {
+			return fmt.Errorf("unknown store format %q (this version reads %q)", f, storeFormat)
+		}
+		raw := b.blocks.Get(blockKey(0))
+		if raw == nil {
+			return fmt.Errorf("%w: the genesis block is missing", ErrNoLedger)
+		}
+		gb, err := decodeBlock(raw)
+		if err != nil {
+			return fmt.Errorf("genesis block: %w", err)
+		}
+		if gb.Kind != kindGenesis {
+			return fmt.Errorf("block 0 is a %s block, not the genesis block", gb.Kind)
+		}
+		l.genesis = gb.Genesis.settings()
+		ts, err := loadTrust(b.config)
+		if err != nil {
+			return err
+		}
+		l.trust.Store(&ts)
+		k, last := b.blocks.Cursor().Last()
+		l.height = decodeBlockKey(k) + 1
+		l.tip = sha256.Sum256(last)
+		if recorded := b.meta.Get(metaTip); !bytes.Equal(recorded, l.tip[:]) {
+			l.damaged = fmt.Errorf("ledger %s: block %d does not match the hash recorded when it was committed (run verify): %w", dir, l.height-1, ErrDamaged)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		if errors.Is(err, ErrNoLedger) {
+			return nil, fmt.Errorf("opening ledger %s: %w", dir, err)
+		}
+		return nil, unavailable("opening ledger "+dir, err)
+	}
+	if err := validateGenesis(l.genesis); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening ledger %s: genesis settings: %w", dir, err)
+	}
+	build := opts.Chaincode
+	if build == nil {
+		build = sceauChaincode
+	}
+	if l.cc, err = build(l.genesis); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening ledger %s: building its chaincode: %w", dir, err)
+	}
+	return l, nil
+}
+
+// sceauChaincode is the default chaincode: the real Sceau contract, governed
+// by the genesis governance MSP.
+func sceauChaincode(g Genesis) (shim.Chaincode, error) {
+	return chaincode.NewChaincode(chaincode.Config{GovernanceMSP: g.GovernanceMSP})
+}
+
+// Dir returns the ledger directory.
+func (l *Ledger) Dir() string { return l.dir }
+
+// Genesis returns the ledger's genesis settings.
+func (l *Ledger) Genesis() Genesis { return l.genesis }
+
+// Close releases the ledger, waiting for running transactions to end.
+func (l *Ledger) Close() error {
+	if l.closed.Swap(true) {
+		return nil
+	}
+	if err := l.db.Close(); err != nil {
+		return unavailable("closing ledger "+l.dir, err)
+	}
+	return nil
+}
+
+// Identity returns the member identity of org, read from the ledger
+// directory (ErrUnknownOrg when the org has none).
+func (l *Ledger) Identity(org string) (*Identity, error) {
+	l.idMu.Lock()
+	defer l.idMu.Unlock()
+	if id, ok := l.ids[org]; ok {
+		return id, nil
+	}
+	if err := validateOrgID(org); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(orgDir(l.dir, org)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("org %s has no identity in ledger %s (provision it first): %w", org, l.dir, ErrUnknownOrg)
+	}
+	m, err := loadOrgMaterial(l.dir, org, false)
+	if err != nil {
+		return nil, err
+	}
+	l.ids[org] = m.member
+	return m.member, nil
+}
+
+// NewProposal returns a proposal to run function with args on the ledger's
+// chaincode as id, timestamped by the ledger's clock.
+func (l *Ledger) NewProposal(id *Identity, function string, args ...string) (*Proposal, error) {
+	return NewProposal(l.genesis.ChannelID, l.genesis.ChaincodeName, function, args, id.creator, l.clock())
+}
+
+// Submit runs function as a transaction signed by org's member identity and
+// commits it. A refusal of the chaincode is a *network.ContractError.
+func (l *Ledger) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
+	sp, err := l.sign(org, function, args)
+	if err != nil {
+		return nil, err
+	}
+	return l.SubmitProposal(ctx, sp)
+}
+
+// Evaluate runs function against the committed state as org (the
+// governance org when org is empty); nothing it writes is kept.
+func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
+	if org == "" {
+		org = l.genesis.GovernanceOrg
+	}
+	sp, err := l.sign(org, function, args)
+	if err != nil {
+		return nil, err
+	}
+	return l.EvaluateProposal(ctx, sp)
+}
+
+func (l *Ledger) sign(org, function string, args []string) (*SignedProposal, error) {
+	id, err := l.Identity(org)
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.NewProposal(id, function, args...)
+	if err != nil {
+		return nil, err
+	}
+	return id.Sign(p)
+}
+
+// checkProposal decodes a signed proposal and checks it is for this ledger
+// and signed by a creator the ledger trusts. It returns the block kind the
+// proposal leads to.
+func (l *Ledger) checkProposal(sp *SignedProposal) (*Proposal, *verifiedCreator, string, error) {
+	if l.closed.Load() {
+		return nil, nil, "", fmt.Errorf("ledger %s is closed: %w", l.dir, network.ErrUnavailable)
+	}
+	if sp == nil {
+		return nil, nil, "", fmt.Errorf("no proposal: %w", ErrInvalidProposal)
+	}
+	p, err := UnmarshalProposal(sp.Proposal)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("%w: %w", ErrInvalidProposal, err)
+	}
+	if p.ChannelID != l.genesis.ChannelID {
+		return nil, nil, "", fmt.Errorf("%w: proposal %s is for channel %q, this ledger is channel %q", ErrInvalidProposal, p.TxID, p.ChannelID, l.genesis.ChannelID)
+	}
+	kind := kindTransaction
+	switch p.Chaincode {
+	case l.genesis.ChaincodeName:
+	case configChaincode:
+		kind = kindConfig
+	default:
+		return nil, nil, "", fmt.Errorf("%w: proposal %s is for chaincode %q, this ledger runs %q", ErrInvalidProposal, p.TxID, p.Chaincode, l.genesis.ChaincodeName)
+	}
+	creator, err := (*l.trust.Load()).verifySignedProposal(p, sp, l.clock())
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("%w: %w", ErrInvalidProposal, err)
+	}
+	return p, creator, kind, nil
+}
+
+// errRefused rolls back a bbolt transaction whose ledger transaction was refused.
+var errRefused = errors.New("transaction refused")
+
+// SubmitProposal checks a signed proposal (ErrInvalidProposal), runs it
+// against the committed state and, if the chaincode accepts it, commits its
+// write set and its block in one bbolt transaction. It returns the
+// chaincode's result. Transactions are committed one at a time.
+func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, creator, kind, err := l.checkProposal(sp)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case l.writer <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-l.writer }()
+	if l.damaged != nil {
+		return nil, l.damaged
+	}
+	var (
+		refused error
+		result  []byte
+		tip     [sha256.Size]byte
+	)
+	err = l.db.Update(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if n := b.txids.Get([]byte(p.TxID)); n != nil {
+			refused = fmt.Errorf("%w: transaction %s is already committed (block %d)", ErrInvalidProposal, p.TxID, decodeBlockKey(n))
+			return errRefused
+		}
+		blk := &block{Number: l.height, PrevHash: l.tip[:], Kind: kind, Proposal: sp.Proposal, Signature: sp.Signature}
+		switch kind {
+		case kindConfig:
+			lookup := func(mspID string) (*orgRecord, error) {
+				v := b.config.Get([]byte(mspID))
+				if v == nil {
+					return nil, nil
+				}
+				return decodeOrgRecord(v)
+			}
+			w, err := evalTrustOrg(lookup, l.genesis, creator.mspID, p)
+			if err != nil {
+				refused = err
+				return errRefused
+			}
+			blk.Writes = []write{w}
+		default:
+			inv, err := l.invoke(tx, b, p)
+			if err != nil {
+				refused = err
+				return errRefused
+			}
+			blk.Writes, blk.Event, blk.Result = inv.writes, inv.event, inv.payload
+		}
+		if err := ctx.Err(); err != nil {
+			refused = err
+			return errRefused
+		}
+		raw, hash, err := encodeBlock(blk)
+		if err != nil {
+			return err
+		}
+		if err := appendBlock(b, blk, raw, hash, p); err != nil {
+			return err
+		}
+		result, tip = blk.Result, hash
+		return nil
+	})
+	if refused != nil {
+		return nil, refused
+	}
+	if err != nil {
+		return nil, unavailable(fmt.Sprintf("committing transaction %s to ledger %s", p.TxID, l.dir), err)
+	}
+	l.height++
+	l.tip = tip
+	if kind == kindConfig {
+		if err := l.reloadTrust(); err != nil {
+			return nil, err
+		}
+	}
+	return result, nil
+}
+
+// EvaluateProposal checks a signed proposal and runs it against the
+// committed state; whatever it writes is discarded.
+func (l *Ledger) EvaluateProposal(ctx context.Context, sp *SignedProposal) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	p, _, kind, err := l.checkProposal(sp)
+	if err != nil {
+		return nil, err
+	}
+	if kind != kindTransaction {
+		return nil, fmt.Errorf("%w: proposal %s: config changes cannot be evaluated", ErrInvalidProposal, p.TxID)
+	}
+	var (
+		refused error
+		result  []byte
+	)
+	err = l.db.View(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return err
+		}
+		inv, err := l.invoke(tx, b, p)
+		if err != nil {
+			refused = err
+			return errRefused
+		}
+		result = inv.payload
+		return nil
+	})
+	if refused != nil {
+		return nil, refused
+	}
+	if err != nil {
+		return nil, unavailable(fmt.Sprintf("evaluating %s on ledger %s", p.Function, l.dir), err)
+	}
+	return result, nil
+}
+
+// invocation is what a chaincode invocation produced.
+type invocation struct {
+	writes  []write
+	event   *event
+	payload []byte
+}
+
+// invoke runs the chaincode on p against the snapshot tx. A response with a
+// status of 400 or more is a *network.ContractError, as a Fabric endorser
+// refuses it.
+func (l *Ledger) invoke(tx *bolt.Tx, b *buckets, p *Proposal) (*invocation, error) {
+	stub := newTxStub(tx, b, l.genesis.ChannelID, l.genesis.ChaincodeName, p)
+	resp, err := callChaincode(l.cc, stub)
+	stub.seal()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.Function, err)
+	}
+	if resp == nil {
+		return nil, fmt.Errorf("%s: the chaincode returned no response", p.Function)
+	}
+	if resp.Status >= shim.ERRORTHRESHOLD {
+		return nil, &network.ContractError{Function: p.Function, Message: resp.Message}
+	}
+	return &invocation{writes: stub.writeSet(), event: stub.chaincodeEvent(), payload: bytes.Clone(resp.Payload)}, nil
+}
+
+// callChaincode calls Invoke, turning a panic into an error.
+func callChaincode(cc shim.Chaincode, stub *txStub) (resp *peer.Response, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the chaincode panicked: %v", r)
+		}
+	}()
+	return cc.Invoke(stub), nil
+}
+
+// appendBlock stores blk (raw, hashing to hash) and applies its writes: to
+// the chaincode state and its history for a transaction, to the config
+// state otherwise. p is blk's proposal (nil for the genesis block).
+func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal) error {
+	key := blockKey(blk.Number)
+	if err := b.blocks.Put(key, raw); err != nil {
+		return err
+	}
+	target := b.config
+	if blk.Kind == kindTransaction {
+		target = b.state
+	}
+	for _, w := range blk.Writes {
+		var err error
+		if w.Delete {
+			err = target.Delete(w.Key)
+		} else {
+			err = target.Put(w.Key, w.Value)
+		}
+		if err != nil {
+			return fmt.Errorf("key %q: %w", w.Key, err)
+		}
+		if blk.Kind != kindTransaction {
+			continue
+		}
+		entry, err := encodeHistoryEntry(&historyEntry{TxID: p.TxID, Timestamp: p.Timestamp.UnixNano(), Value: w.Value, Delete: w.Delete})
+		if err != nil {
+			return err
+		}
+		if err := b.history.Put(historyKey(w.Key, blk.Number), entry); err != nil {
+			return fmt.Errorf("history of key %q: %w", w.Key, err)
+		}
+	}
+	if p != nil {
+		if err := b.txids.Put([]byte(p.TxID), key); err != nil {
+			return err
+		}
+	}
+	return b.meta.Put(metaTip, hash[:])
+}
+
+func (l *Ledger) reloadTrust() error {
+	return l.db.View(func(tx *bolt.Tx) error {
+		b, err := openBuckets(tx)
+		if err != nil {
+			return unavailable("reading the config of ledger "+l.dir, err)
+		}
+		ts, err := loadTrust(b.config)
+		if err != nil {
+			return unavailable("reading the config of ledger "+l.dir, err)
+		}
+		l.trust.Store(&ts)
+		return nil
+	})
+}
+
+// ProvisionOrg makes sure org has a dev CA and a member identity in the
+// ledger directory (creating them if needed) and that the ledger trusts the
+// org's CA, committing a config block signed by the governance org if it
+// does not yet. It returns the org's MSP ID (see MSPID).
+func (l *Ledger) ProvisionOrg(ctx context.Context, org string) (string, error) {
+	mspID, err := MSPID(org)
+	if err != nil {
+		return "", err
+	}
+	m, err := ensureOrgMaterial(l.dir, org, l.clock())
+	if err != nil {
+		return "", err
+	}
+	trusted := func() (bool, error) {
+		t, ok := (*l.trust.Load())[mspID]
+		switch {
+		case !ok:
+			return false, nil
+		case t.record.Org != org:
+			return false, fmt.Errorf("provisioning org %s: MSP ID %s is already bound to org %q", org, mspID, t.record.Org)
+		case !bytes.Equal(t.ca.Raw, m.ca.Raw):
+			return false, fmt.Errorf("provisioning org %s: the ledger trusts another CA for %s than %s", org, mspID, filepath.Join(orgDir(l.dir, org), caCertFile))
+		}
+		return true, nil
+	}
+	if ok, err := trusted(); ok || err != nil {
+		return mspID, err
+	}
+	gov, err := l.Identity(l.genesis.GovernanceOrg)
+	if err != nil {
+		return "", err
+	}
+	p, err := NewProposal(l.genesis.ChannelID, configChaincode, fnTrustOrg, []string{org, mspID, string(m.caPEM)}, gov.creator, l.clock())
+	if err != nil {
+		return "", err
+	}
+	sp, err := gov.Sign(p)
+	if err != nil {
+		return "", err
+	}
+	if _, err := l.SubmitProposal(ctx, sp); err != nil {
+		// A concurrent ProvisionOrg may have trusted the same CA first.
+		if ok, _ := trusted(); ok {
+			return mspID, nil
+		}
+		return "", fmt.Errorf("provisioning org %s: %w", org, err)
+	}
+	return mspID, nil
+}
+
+// unavailable wraps a store error in network.ErrUnavailable.
+func unavailable(doing string, err error) error {
+	return fmt.Errorf("%s: %w: %w", doing, network.ErrUnavailable, err)
+}
+
+func clockOrNow(clock func() time.Time) func() time.Time {
+	if clock == nil {
+		return time.Now
+	}
+	return clock
+}
+

@@ -1,0 +1,529 @@
+package embedded
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// totalQueryLimit caps the records one range or history query returns, as
+// Fabric's ledger.state.totalQueryLimit does (same default).
+const totalQueryLimit = 100000
+
+// iteratorBatch is how many records a range iterator reads at a time.
+const iteratorBatch = 100
+
+// Composite keys, exactly as the Fabric shim builds them.
+const (
+	compositeKeyNamespace = "\x00"
+	emptyKeySubstitute    = "\x01"
+	maxUnicodeRune        = utf8.MaxRune
+)
+
+// errInvocationOver is returned when a chaincode uses its stub (or an
+// iterator) after its invocation returned.
+var errInvocationOver = errors.New("the chaincode invocation is over: its snapshot of the ledger is closed")
+
+func notSupported(what string) error {
+	return fmt.Errorf("%s is not supported by the embedded ledger", what)
+}
+
+// txStub is the chaincode's view of one transaction, as the Fabric peer gives
+// it: reads see the committed state of one bbolt snapshot (never the
+// transaction's own writes), writes are buffered in a write set that the
+// ledger commits, or discards, when the chaincode returns.
+type txStub struct {
+	mu sync.Mutex
+	// snapshot is the read transaction the invocation reads from; nil once
+	// the invocation is over.
+	snapshot *bolt.Tx
+	state    *bolt.Bucket
+	history  *bolt.Bucket
+
+	channelID string
+	namespace string // the chaincode name, reported in query results
+	prop      *Proposal
+	args      [][]byte
+
+	writes    map[string]write
+	event     *event
+	wrote     bool // the transaction wrote: paginated queries are refused
+	paginated bool // the transaction ran a paginated query: writes are refused
+}
+
+var _ shim.ChaincodeStubInterface = (*txStub)(nil)
+
+func newTxStub(snapshot *bolt.Tx, b *buckets, channelID, namespace string, p *Proposal) *txStub {
+	args := make([][]byte, 0, len(p.Args)+1)
+	args = append(args, []byte(p.Function))
+	for _, a := range p.Args {
+		args = append(args, []byte(a))
+	}
+	return &txStub{
+		snapshot:  snapshot,
+		state:     b.state,
+		history:   b.history,
+		channelID: channelID,
+		namespace: namespace,
+		prop:      p,
+		args:      args,
+		writes:    map[string]write{},
+	}
+}
+
+// seal ends the invocation: the snapshot may be released after it.
+func (s *txStub) seal() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snapshot, s.state, s.history = nil, nil, nil
+}
+
+// writeSet returns the buffered writes sorted by key.
+func (s *txStub) writeSet() []write {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ws := make([]write, 0, len(s.writes))
+	for _, w := range s.writes {
+		ws = append(ws, w)
+	}
+	slices.SortFunc(ws, func(a, b write) int { return bytes.Compare(a.Key, b.Key) })
+	return ws
+}
+
+func (s *txStub) chaincodeEvent() *event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.event
+}
+
+// ---- Arguments and transaction data ----
+
+// GetArgs returns the function name followed by the arguments.
+func (s *txStub) GetArgs() [][]byte { return s.args }
+
+// GetStringArgs returns GetArgs as strings.
+func (s *txStub) GetStringArgs() []string {
+	out := make([]string, len(s.args))
+	for i, a := range s.args {
+		out[i] = string(a)
+	}
+	return out
+}
+
+// GetFunctionAndParameters returns the function name and its arguments.
+func (s *txStub) GetFunctionAndParameters() (string, []string) {
+	all := s.GetStringArgs()
+	return all[0], all[1:]
+}
+
+// GetArgsSlice returns the concatenation of GetArgs.
+func (s *txStub) GetArgsSlice() ([]byte, error) { return bytes.Join(s.args, nil), nil }
+
+// GetTxID returns the proposal's transaction id.
+func (s *txStub) GetTxID() string { return s.prop.TxID }
+
+// GetChannelID returns the ledger's channel.
+func (s *txStub) GetChannelID() string { return s.channelID }
+
+// GetCreator returns the proposal's creator (a marshalled msp.SerializedIdentity).
+func (s *txStub) GetCreator() ([]byte, error) { return bytes.Clone(s.prop.Creator), nil }
+
+// GetTransient returns nil: proposals carry no transient data here.
+func (s *txStub) GetTransient() (map[string][]byte, error) { return nil, nil }
+
+// GetBinding returns Fabric's proposal binding, SHA-256(nonce || creator || epoch).
+func (s *txStub) GetBinding() ([]byte, error) { return s.prop.binding(), nil }
+
+// GetDecorations returns nil: there is no peer to decorate the proposal.
+func (s *txStub) GetDecorations() map[string][]byte { return nil }
+
+// GetSignedProposal is not supported: the embedded ledger's proposals are
+// not Fabric protobuf proposals, and building one would carry no valid
+// signature.
+func (s *txStub) GetSignedProposal() (*peer.SignedProposal, error) {
+	return nil, notSupported("GetSignedProposal")
+}
+
+// GetTxTimestamp returns the proposal's timestamp.
+func (s *txStub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
+	return timestamppb.New(s.prop.Timestamp), nil
+}
+
+// SetEvent sets the transaction's event; a second call replaces the first.
+func (s *txStub) SetEvent(name string, payload []byte) error {
+	if name == "" {
+		return errors.New("event name can not be empty string")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.event = &event{Name: []byte(name), Payload: bytes.Clone(payload)}
+	return nil
+}
+
+// ---- State ----
+
+// GetState returns the committed value of key, or nil when there is none.
+func (s *txStub) GetState(key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot == nil {
+		return nil, errInvocationOver
+	}
+	return bytes.Clone(s.state.Get([]byte(key))), nil
+}
+
+// GetMultipleStates returns the committed values of keys, in order.
+func (s *txStub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot == nil {
+		return nil, errInvocationOver
+	}
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		out[i] = bytes.Clone(s.state.Get([]byte(k)))
+	}
+	return out, nil
+}
+
+// PutState records key = value in the write set. As on Fabric, an empty
+// value records a deletion.
+func (s *txStub) PutState(key string, value []byte) error {
+	if key == "" {
+		return errors.New("key must not be an empty string")
+	}
+	return s.record(write{Key: []byte(key), Value: bytes.Clone(value), Delete: len(value) == 0})
+}
+
+// DelState records the deletion of key in the write set.
+func (s *txStub) DelState(key string) error {
+	if key == "" {
+		return errors.New("key must not be an empty string")
+	}
+	return s.record(write{Key: []byte(key), Delete: true})
+}
+
+func (s *txStub) record(w write) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot == nil {
+		return errInvocationOver
+	}
+	if s.paginated {
+		return fmt.Errorf("transaction %s has already performed a paginated query: writes are not allowed (as on Fabric)", s.prop.TxID)
+	}
+	s.wrote = true
+	if w.Delete {
+		w.Value = nil
+	}
+	s.writes[string(w.Key)] = w
+	return nil
+}
+
+// SetStateValidationParameter is not supported: there is no endorsement
+// policy to override.
+func (s *txStub) SetStateValidationParameter(key string, ep []byte) error {
+	return notSupported("SetStateValidationParameter (key-level endorsement)")
+}
+
+// GetStateValidationParameter returns nil: no key can have a key-level
+// endorsement policy here.
+func (s *txStub) GetStateValidationParameter(key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot == nil {
+		return nil, errInvocationOver
+	}
+	return nil, nil
+}
+
+// ---- Range queries ----
+
+// GetStateByRange iterates over the keys in [startKey, endKey); an empty
+// bound is open. Composite keys are outside any simple-key range.
+func (s *txStub) GetStateByRange(startKey, endKey string) (shim.StateQueryIteratorInterface, error) {
+	if startKey == "" {
+		startKey = emptyKeySubstitute
+	}
+	if err := validateSimpleKeys(startKey, endKey); err != nil {
+		return nil, err
+	}
+	it, _, err := s.rangeQuery(startKey, endKey, 0, "", false)
+	return it, err
+}
+
+// GetStateByRangeWithPagination returns one page of GetStateByRange.
+func (s *txStub) GetStateByRangeWithPagination(startKey, endKey string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
+	if startKey == "" {
+		startKey = emptyKeySubstitute
+	}
+	if err := validateSimpleKeys(startKey, endKey); err != nil {
+		return nil, nil, err
+	}
+	return s.rangeQuery(startKey, endKey, pageSize, bookmark, true)
+}
+
+// GetStateByPartialCompositeKey iterates over the composite keys starting
+// with objectType and attributes.
+func (s *txStub) GetStateByPartialCompositeKey(objectType string, attributes []string) (shim.StateQueryIteratorInterface, error) {
+	start, end, err := partialCompositeKeyRange(objectType, attributes)
+	if err != nil {
+		return nil, err
+	}
+	it, _, err := s.rangeQuery(start, end, 0, "", false)
+	return it, err
+}
+
+// GetStateByPartialCompositeKeyWithPagination returns one page of
+// GetStateByPartialCompositeKey.
+func (s *txStub) GetStateByPartialCompositeKeyWithPagination(objectType string, keys []string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
+	start, end, err := partialCompositeKeyRange(objectType, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.rangeQuery(start, end, pageSize, bookmark, true)
+}
+
+// GetAllStatesCompositeKeyWithPagination returns one page of all composite keys.
+func (s *txStub) GetAllStatesCompositeKeyWithPagination(pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
+	return s.rangeQuery(compositeKeyNamespace, compositeKeyNamespace+string(maxUnicodeRune), pageSize, bookmark, true)
+}
+
+// rangeQuery runs a range query over [start, end) as the Fabric peer does.
+// A *WithPagination call with neither a page size nor a bookmark is not
+// paginated (all records, empty metadata). A paginated query starts at the
+// bookmark when there is one, returns at most pageSize records (all, up to
+// totalQueryLimit, when pageSize <= 0), and its bookmark is the next key to
+// read, empty after the last page. Paginated queries and writes exclude each
+// other within a transaction.
+func (s *txStub) rangeQuery(start, end string, pageSize int32, bookmark string, withPagination bool) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
+	var endKey []byte
+	if end != "" {
+		endKey = []byte(end)
+	}
+	paginated := withPagination && (pageSize != 0 || bookmark != "")
+	if !paginated {
+		s.mu.Lock()
+		over := s.snapshot == nil
+		s.mu.Unlock()
+		if over {
+			return nil, nil, errInvocationOver
+		}
+		it := &rangeIterator{s: s, next: []byte(start), end: endKey, left: totalQueryLimit}
+		return it, &peer.QueryResponseMetadata{}, nil
+	}
+	s.mu.Lock()
+	if s.wrote {
+		s.mu.Unlock()
+		return nil, nil, fmt.Errorf("transaction %s has already written: paginated queries are only supported in a read-only transaction (as on Fabric)", s.prop.TxID)
+	}
+	s.paginated = true
+	s.mu.Unlock()
+	if bookmark != "" {
+		start = bookmark
+	}
+	limit := totalQueryLimit
+	if pageSize > 0 && int(pageSize) < limit {
+		limit = int(pageSize)
+	}
+	kvs, next, err := s.scan([]byte(start), endKey, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta := &peer.QueryResponseMetadata{FetchedRecordsCount: int32(len(kvs)), Bookmark: string(next)}
+	return &rangeIterator{s: s, buf: kvs}, meta, nil
+}
+
+// scan reads at most max records with from <= key < end (end nil: no upper
+// bound) from the snapshot, copying them. next is the key that follows the
+// last record read within the range, nil when there is none.
+func (s *txStub) scan(from, end []byte, max int) (kvs []*queryresult.KV, next []byte, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot == nil {
+		return nil, nil, errInvocationOver
+	}
+	inRange := func(k []byte) bool { return k != nil && (end == nil || bytes.Compare(k, end) < 0) }
+	c := s.state.Cursor()
+	k, v := c.Seek(from)
+	for ; inRange(k) && len(kvs) < max; k, v = c.Next() {
+		kvs = append(kvs, &queryresult.KV{Namespace: s.namespace, Key: string(k), Value: bytes.Clone(v)})
+	}
+	if inRange(k) {
+		next = bytes.Clone(k)
+	}
+	return kvs, next, nil
+}
+
+// ---- History ----
+
+// GetHistoryForKey returns every committed change of key, newest first.
+func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot == nil {
+		return nil, errInvocationOver
+	}
+	prefix := historyPrefix([]byte(key))
+	isEntry := func(k []byte) bool { return len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix) }
+	c := s.history.Cursor()
+	last := historyKey([]byte(key), math.MaxUint64)
+	k, v := c.Seek(last)
+	switch {
+	case k == nil:
+		k, v = c.Last()
+	case !bytes.Equal(k, last):
+		k, v = c.Prev()
+	}
+	var mods []*queryresult.KeyModification
+	for ; isEntry(k) && len(mods) < totalQueryLimit; k, v = c.Prev() {
+		e, err := decodeHistoryEntry(v)
+		if err != nil {
+			return nil, fmt.Errorf("history of key %q: %w", key, err)
+		}
+		mods = append(mods, &queryresult.KeyModification{
+			TxId:      e.TxID,
+			Value:     e.Value,
+			Timestamp: timestamppb.New(timeFromNanos(e.Timestamp)),
+			IsDelete:  e.Delete,
+		})
+	}
+	return &historyIterator{mods: mods}, nil
+}
+
+// ---- Composite keys ----
+
+// CreateCompositeKey builds a composite key exactly as the Fabric shim does.
+func (s *txStub) CreateCompositeKey(objectType string, attributes []string) (string, error) {
+	return shim.CreateCompositeKey(objectType, attributes)
+}
+
+// SplitCompositeKey splits a composite key as the Fabric shim does; unlike
+// the shim, it returns an error (instead of panicking) for a key that is not
+// a composite key.
+func (s *txStub) SplitCompositeKey(compositeKey string) (string, []string, error) {
+	return splitCompositeKey(compositeKey)
+}
+
+func splitCompositeKey(ck string) (string, []string, error) {
+	if len(ck) < 2 || ck[0] != compositeKeyNamespace[0] || ck[len(ck)-1] != 0 {
+		return "", nil, fmt.Errorf("key %q is not a composite key", ck)
+	}
+	var components []string
+	start := 1
+	for i := 1; i < len(ck); i++ {
+		if ck[i] == 0 {
+			components = append(components, ck[start:i])
+			start = i + 1
+		}
+	}
+	return components[0], components[1:], nil
+}
+
+// partialCompositeKeyRange is the key range of a partial composite key, as
+// the shim computes it.
+func partialCompositeKeyRange(objectType string, attributes []string) (string, string, error) {
+	partial, err := shim.CreateCompositeKey(objectType, attributes)
+	if err != nil {
+		return "", "", err
+	}
+	return partial, partial + string(maxUnicodeRune), nil
+}
+
+// validateSimpleKeys refuses range bounds in the composite-key namespace,
+// as the shim does.
+func validateSimpleKeys(keys ...string) error {
+	for _, k := range keys {
+		if k != "" && k[0] == compositeKeyNamespace[0] {
+			return fmt.Errorf("first character of the key [%s] contains a null character which is not allowed", k)
+		}
+	}
+	return nil
+}
+
+// ---- Not supported ----
+
+// InvokeChaincode is not supported: the embedded ledger runs one chaincode.
+func (s *txStub) InvokeChaincode(chaincodeName string, args [][]byte, channel string) *peer.Response {
+	return shim.Error(notSupported("InvokeChaincode").Error())
+}
+
+// GetQueryResult is not supported: the state is a key-value store (as
+// LevelDB on Fabric), without rich queries.
+func (s *txStub) GetQueryResult(query string) (shim.StateQueryIteratorInterface, error) {
+	return nil, notSupported("GetQueryResult (rich queries)")
+}
+
+// GetQueryResultWithPagination is not supported (see GetQueryResult).
+func (s *txStub) GetQueryResultWithPagination(query string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
+	return nil, nil, notSupported("GetQueryResultWithPagination (rich queries)")
+}
+
+var errPrivateData = notSupported("private data")
+
+// GetPrivateData is not supported.
+func (s *txStub) GetPrivateData(collection, key string) ([]byte, error) { return nil, errPrivateData }
+
+// GetMultiplePrivateData is not supported.
+func (s *txStub) GetMultiplePrivateData(collection string, keys ...string) ([][]byte, error) {
+	return nil, errPrivateData
+}
+
+// GetPrivateDataHash is not supported.
+func (s *txStub) GetPrivateDataHash(collection, key string) ([]byte, error) {
+	return nil, errPrivateData
+}
+
+// PutPrivateData is not supported.
+func (s *txStub) PutPrivateData(collection, key string, value []byte) error { return errPrivateData }
+
+// DelPrivateData is not supported.
+func (s *txStub) DelPrivateData(collection, key string) error { return errPrivateData }
+
+// PurgePrivateData is not supported.
+func (s *txStub) PurgePrivateData(collection, key string) error { return errPrivateData }
+
+// SetPrivateDataValidationParameter is not supported.
+func (s *txStub) SetPrivateDataValidationParameter(collection, key string, ep []byte) error {
+	return errPrivateData
+}
+
+// GetPrivateDataValidationParameter is not supported.
+func (s *txStub) GetPrivateDataValidationParameter(collection, key string) ([]byte, error) {
+	return nil, errPrivateData
+}
+
+// GetPrivateDataByRange is not supported.
+func (s *txStub) GetPrivateDataByRange(collection, startKey, endKey string) (shim.StateQueryIteratorInterface, error) {
+	return nil, errPrivateData
+}
+
+// GetPrivateDataByPartialCompositeKey is not supported.
+func (s *txStub) GetPrivateDataByPartialCompositeKey(collection, objectType string, keys []string) (shim.StateQueryIteratorInterface, error) {
+	return nil, errPrivateData
+}
+
+// GetPrivateDataQueryResult is not supported.
+func (s *txStub) GetPrivateDataQueryResult(collection, query string) (shim.StateQueryIteratorInterface, error) {
+	return nil, errPrivateData
+}
+
+// StartWriteBatch does nothing: writes are always buffered until the
+// invocation returns.
+func (s *txStub) StartWriteBatch() {}
+
+// FinishWriteBatch does nothing (see StartWriteBatch).
+func (s *txStub) FinishWriteBatch() error { return nil }
