@@ -667,4 +667,3 @@ func clockOrNow(clock func() time.Time) func() time.Time {
 	}
 	return clock
 }
-
