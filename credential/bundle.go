@@ -1,5 +1,14 @@
 package credential
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/sceau/sceau/schemas"
+)
+
 // Bundle is what an issuer hands out for one credential (`<id>.json`): every
 // secured form of the credential and the proof that it was anchored.
 type Bundle struct {
@@ -30,4 +39,73 @@ type Anchor struct {
 	Index int `json:"index"`
 	// Proof is the audit path, hex hashes from the leaf up.
 	Proof []string `json:"proof"`
+}
+
+// MaxBundleSize bounds a bundle document a verifier accepts.
+const MaxBundleSize = 256 << 10
+
+// ParseBundle reads a bundle strictly: no unknown members, no duplicate
+// names, case-sensitive names, at most MaxBundleSize bytes. It checks that
+// the members a verifier needs are present and well formed; it does not
+// parse or verify the secured forms.
+func ParseBundle(data []byte) (*Bundle, error) {
+	if len(data) > MaxBundleSize {
+		return nil, fmt.Errorf("bundle: %d bytes is more than the %d allowed", len(data), MaxBundleSize)
+	}
+	var b Bundle
+	if err := unmarshalStrict(data, &b); err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	if _, err := parseID(b.ID); err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	if !isCredentialType(b.Type) {
+		return nil, fmt.Errorf("bundle: type %q: want one of %q", b.Type, schemas.CredentialTypes)
+	}
+	if _, err := ParseIssuerURI(b.Issuer); err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	if b.VCJWT == "" {
+		return nil, errors.New("bundle: vc_jwt is missing")
+	}
+	if b.QR == "" {
+		return nil, errors.New("bundle: qr is missing")
+	}
+	if err := b.Anchor.check(); err != nil {
+		return nil, fmt.Errorf("bundle: anchor: %w", err)
+	}
+	return &b, nil
+}
+
+// maxProofLen bounds an inclusion proof: a tree of 2^64 leaves needs 64 hashes.
+const maxProofLen = 64
+
+func (a *Anchor) check() error {
+	if a.Batch == "" {
+		return errors.New("batch is missing")
+	}
+	if err := checkHash(a.Root); err != nil {
+		return fmt.Errorf("root: %w", err)
+	}
+	if a.Index < 0 {
+		return fmt.Errorf("index %d is negative", a.Index)
+	}
+	if len(a.Proof) > maxProofLen {
+		return fmt.Errorf("proof has %d hashes, more than the %d of any tree", len(a.Proof), maxProofLen)
+	}
+	for i, h := range a.Proof {
+		if err := checkHash(h); err != nil {
+			return fmt.Errorf("proof[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// checkHash reports whether h is a lower-case hex SHA-256.
+func checkHash(h string) error {
+	raw, err := hex.DecodeString(h)
+	if err != nil || len(raw) != sha256.Size || hex.EncodeToString(raw) != h {
+		return fmt.Errorf("%q is not a lower-case hex SHA-256", h)
+	}
+	return nil
 }

@@ -1,0 +1,376 @@
+// Package credential builds Sceau's W3C verifiable credentials (VC Data
+// Model 2.0) and secures them in the forms a student carries: a compact JWS
+// (`vc+jwt`, VC-JOSE-COSE) and the compact "SC1:" text of the QR code (a CWT
+// in COSE_Sign1, zlib, base45). It reads every form back, strictly and with
+// size limits, for verifiers, and computes the digests that the ledger
+// anchors.
+package credential
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/google/uuid"
+
+	"github.com/sceau/sceau/schemas"
+)
+
+// JSON-LD contexts of every Sceau credential, in this order.
+const (
+	// ContextV2 is the W3C Verifiable Credentials Data Model 2.0 context.
+	ContextV2 = "https://www.w3.org/ns/credentials/v2"
+	// ContextSceau defines Sceau's credential types and subject terms.
+	ContextSceau = "https://sceau.example/credentials/v1"
+)
+
+// TypeVerifiableCredential is the first entry of every credential's "type".
+const TypeVerifiableCredential = "VerifiableCredential"
+
+// SchemaTypeJSONSchema is the "type" of a credentialSchema entry that points
+// to a JSON Schema (W3C Verifiable Credentials JSON Schema).
+const SchemaTypeJSONSchema = "JsonSchema"
+
+// PixValidityYears is how many years a Pix certification is valid after the day it
+// was certified (counted from that day).
+const PixValidityYears = 3
+
+// idPrefix starts every credential id.
+const idPrefix = "urn:uuid:"
+
+// Credential is a Sceau verifiable credential before it is secured: what
+// every secured form (vc+jwt, SC1) carries and what decoding any of them
+// rebuilds.
+type Credential struct {
+	// ID is "urn:uuid:" and a lower-case version 4 UUID.
+	ID string
+	// Type is schemas.TypeDiploma or schemas.TypePixCertification.
+	Type string
+	// IssuerID is the ledger id of the issuer; the credential names it as
+	// IssuerURI(IssuerID).
+	IssuerID string
+	// ValidFrom is the issuance time, UTC, whole seconds.
+	ValidFrom time.Time
+	// ValidUntil is the end of validity, UTC, whole seconds; zero when the
+	// credential does not expire (diplomas).
+	ValidUntil time.Time
+	// Subject is the credential subject: a *schemas.Diploma or a
+	// *schemas.PixCertification whose CredentialType is Type.
+	Subject schemas.Record
+}
+
+// New returns the credential that issuerID issues at now about record,
+// which the caller has validated against its schema. Its id is a random
+// (version 4) UUID read from ids (crypto/rand.Reader in production). A
+// PixCertification is valid until PixValidityYears after its certified_on
+// day, at 00:00 UTC; a diploma does not expire. New fails when the subject
+// cannot be carried by every secured form (see SignQR).
+func New(record schemas.Record, issuerID string, now time.Time, ids io.Reader) (*Credential, error) {
+	if err := checkRecord(record); err != nil {
+		return nil, err
+	}
+	if err := CheckIssuerID(issuerID); err != nil {
+		return nil, err
+	}
+	id, err := uuid.NewRandomFromReader(ids)
+	if err != nil {
+		return nil, fmt.Errorf("credential id: %w", err)
+	}
+	c := &Credential{
+		ID:        idPrefix + id.String(),
+		Type:      record.CredentialType(),
+		IssuerID:  issuerID,
+		ValidFrom: now.UTC().Truncate(time.Second),
+		Subject:   record,
+	}
+	if pix, ok := record.(*schemas.PixCertification); ok {
+		certified, err := parseDate(pix.CertifiedOn)
+		if err != nil {
+			return nil, fmt.Errorf("certified_on: %w", err)
+		}
+		c.ValidUntil = certified.AddDate(PixValidityYears, 0, 0)
+	}
+	if _, err := encodeSubject(record); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// checkRecord reports whether record is a non-nil subject of a type Sceau
+// issues.
+func checkRecord(record schemas.Record) error {
+	switch r := record.(type) {
+	case *schemas.Diploma:
+		if r != nil {
+			return nil
+		}
+	case *schemas.PixCertification:
+		if r != nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("credential subject: want a *schemas.Diploma or *schemas.PixCertification, got %T", record)
+}
+
+// SubjectJSON returns the credential subject as JSON, as the credential's
+// "credentialSubject" carries it.
+func (c *Credential) SubjectJSON() ([]byte, error) {
+	if err := checkRecord(c.Subject); err != nil {
+		return nil, err
+	}
+	return json.Marshal(c.Subject)
+}
+
+// wireCredential is the JSON shape of a credential.
+type wireCredential struct {
+	Context           []string         `json:"@context"`
+	ID                string           `json:"id"`
+	Type              []string         `json:"type"`
+	Issuer            string           `json:"issuer"`
+	ValidFrom         string           `json:"validFrom"`
+	ValidUntil        string           `json:"validUntil,omitempty"`
+	CredentialSubject jsontext.Value   `json:"credentialSubject"`
+	CredentialSchema  *wireSchemaEntry `json:"credentialSchema"`
+}
+
+// wireSchemaEntry is a credentialSchema entry.
+type wireSchemaEntry struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// MarshalJSON encodes the credential as a W3C VC 2.0 JSON document.
+func (c *Credential) MarshalJSON() ([]byte, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	subject, err := c.SubjectJSON()
+	if err != nil {
+		return nil, err
+	}
+	schemaURL, err := schemas.SchemaURL(c.Type)
+	if err != nil {
+		return nil, fmt.Errorf("credentialSchema: %w", err)
+	}
+	w := wireCredential{
+		Context:           []string{ContextV2, ContextSceau},
+		ID:                c.ID,
+		Type:              []string{TypeVerifiableCredential, c.Type},
+		Issuer:            IssuerURI(c.IssuerID),
+		ValidFrom:         formatTime(c.ValidFrom),
+		CredentialSubject: subject,
+		CredentialSchema:  &wireSchemaEntry{ID: schemaURL, Type: SchemaTypeJSONSchema},
+	}
+	if !c.ValidUntil.IsZero() {
+		w.ValidUntil = formatTime(c.ValidUntil)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// check reports whether the credential's fields are consistent, so that
+// every form encodes it the same way.
+func (c *Credential) check() error {
+	if err := checkRecord(c.Subject); err != nil {
+		return err
+	}
+	if c.Subject.CredentialType() != c.Type {
+		return fmt.Errorf("credential type %q does not match its subject, a %s", c.Type, c.Subject.CredentialType())
+	}
+	if _, err := parseID(c.ID); err != nil {
+		return err
+	}
+	if err := CheckIssuerID(c.IssuerID); err != nil {
+		return err
+	}
+	if err := checkTime("validFrom", c.ValidFrom); err != nil {
+		return err
+	}
+	if !c.ValidUntil.IsZero() {
+		if err := checkTime("validUntil", c.ValidUntil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkTime reports whether t is a UTC time of whole seconds.
+func checkTime(name string, t time.Time) error {
+	if t.IsZero() {
+		return fmt.Errorf("%s is not set", name)
+	}
+	if t.Location() != time.UTC || t.Nanosecond() != 0 {
+		return fmt.Errorf("%s %s: want a UTC time in whole seconds", name, t)
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes a credential strictly: the members New produces and
+// no other, no duplicate names, exact contexts and types, a schema reference
+// matching the type, a subject of the declared type with no unknown member.
+// It does not validate the subject against its schema.
+func (c *Credential) UnmarshalJSON(data []byte) error {
+	var w wireCredential
+	if err := unmarshalStrict(data, &w); err != nil {
+		return fmt.Errorf("credential: %w", err)
+	}
+	parsed, err := fromWire(&w)
+	if err != nil {
+		return fmt.Errorf("credential: %w", err)
+	}
+	*c = *parsed
+	return nil
+}
+
+// ParseJSON decodes a credential JSON document (see UnmarshalJSON).
+func ParseJSON(data []byte) (*Credential, error) {
+	var c Credential
+	if err := c.UnmarshalJSON(data); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func fromWire(w *wireCredential) (*Credential, error) {
+	if !equalStrings(w.Context, []string{ContextV2, ContextSceau}) {
+		return nil, fmt.Errorf("@context: want [%q, %q], got %q", ContextV2, ContextSceau, w.Context)
+	}
+	if len(w.Type) != 2 || w.Type[0] != TypeVerifiableCredential || !isCredentialType(w.Type[1]) {
+		return nil, fmt.Errorf("type: want [%q, one of %q], got %q", TypeVerifiableCredential, schemas.CredentialTypes, w.Type)
+	}
+	c := &Credential{ID: w.ID, Type: w.Type[1]}
+	if _, err := parseID(w.ID); err != nil {
+		return nil, err
+	}
+	var err error
+	if c.IssuerID, err = ParseIssuerURI(w.Issuer); err != nil {
+		return nil, err
+	}
+	if c.ValidFrom, err = parseTime("validFrom", w.ValidFrom); err != nil {
+		return nil, err
+	}
+	if w.ValidUntil != "" {
+		if c.ValidUntil, err = parseTime("validUntil", w.ValidUntil); err != nil {
+			return nil, err
+		}
+	}
+	if w.CredentialSchema == nil {
+		return nil, errors.New("credentialSchema is missing")
+	}
+	schemaURL, err := schemas.SchemaURL(c.Type)
+	if err != nil {
+		return nil, fmt.Errorf("credentialSchema: %w", err)
+	}
+	if *w.CredentialSchema != (wireSchemaEntry{ID: schemaURL, Type: SchemaTypeJSONSchema}) {
+		return nil, fmt.Errorf("credentialSchema: want {id %q, type %q} for a %s, got {id %q, type %q}",
+			schemaURL, SchemaTypeJSONSchema, c.Type, w.CredentialSchema.ID, w.CredentialSchema.Type)
+	}
+	if len(w.CredentialSubject) == 0 {
+		return nil, errors.New("credentialSubject is missing")
+	}
+	if c.Subject, err = decodeSubjectJSON(c.Type, w.CredentialSubject); err != nil {
+		return nil, err
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// decodeSubjectJSON decodes a credentialSubject of type credType strictly.
+func decodeSubjectJSON(credType string, data []byte) (schemas.Record, error) {
+	var record schemas.Record
+	switch credType {
+	case schemas.TypeDiploma:
+		record = new(schemas.Diploma)
+	case schemas.TypePixCertification:
+		record = new(schemas.PixCertification)
+	default:
+		return nil, fmt.Errorf("credential type %q is not one Sceau issues", credType)
+	}
+	if err := unmarshalStrict(data, record); err != nil {
+		return nil, fmt.Errorf("credentialSubject: %w", err)
+	}
+	return record, nil
+}
+
+// unmarshalStrict decodes one JSON value: members are matched case
+// sensitively, unknown members, duplicate names, invalid UTF-8 and trailing
+// data are errors.
+func unmarshalStrict(data []byte, out any) error {
+	return jsonv2.Unmarshal(data, out, jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(false))
+}
+
+func isCredentialType(t string) bool {
+	for _, known := range schemas.CredentialTypes {
+		if t == known {
+			return true
+		}
+	}
+	return false
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// parseID checks a credential id and returns its UUID.
+func parseID(id string) (uuid.UUID, error) {
+	s, ok := strings.CutPrefix(id, idPrefix)
+	if !ok {
+		return uuid.UUID{}, fmt.Errorf("id %q: want %q and a UUID", id, idPrefix)
+	}
+	u, err := uuid.Parse(s)
+	if err != nil || u.String() != s {
+		return uuid.UUID{}, fmt.Errorf("id %q: want %q and a lower-case hyphenated UUID", id, idPrefix)
+	}
+	if u.Version() != 4 || u.Variant() != uuid.RFC4122 {
+		return uuid.UUID{}, fmt.Errorf("id %q: want a version 4 (random) UUID, got version %d", id, u.Version())
+	}
+	return u, nil
+}
+
+// timeLayout is how credentials write times: RFC 3339, UTC, whole seconds.
+const timeLayout = "2006-01-02T15:04:05Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// parseTime reads a time written by formatTime, and nothing else.
+func parseTime(name, s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil || formatTime(t) != s {
+		return time.Time{}, fmt.Errorf("%s %q: want an RFC 3339 UTC time in whole seconds, like 2025-07-04T09:30:00Z", name, s)
+	}
+	return t, nil
+}
+
+// dateLayout is the layout of the subjects' ISO dates.
+const dateLayout = "2006-01-02"
+
+// parseDate reads an ISO date, YYYY-MM-DD, as 00:00 UTC that day.
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil || t.Format(dateLayout) != s {
+		return time.Time{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
+	}
+	return t, nil
+}

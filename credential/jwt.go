@@ -1,0 +1,199 @@
+package credential
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Header values of the vc+jwt form (W3C VC-JOSE-COSE).
+const (
+	// JWTType is the "typ" header of a credential secured as a JWS.
+	JWTType = "vc+jwt"
+	// JWTContentType is the "cty" header: the payload is a credential.
+	JWTContentType = "vc"
+)
+
+// MaxJWTSize bounds the compact JWS a verifier accepts.
+const MaxJWTSize = 64 << 10
+
+// acceptedJOSEAlgorithms are the only "alg" values ParseJWT accepts.
+var acceptedJOSEAlgorithms = []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA}
+
+// SignJWT secures the credential as a compact JWS (`vc+jwt`, VC-JOSE-COSE):
+// protected header {alg, kid, typ "vc+jwt", cty "vc"}, payload the
+// credential's JSON itself.
+func SignJWT(c *Credential, key *Key) (string, error) {
+	payload, err := c.MarshalJSON()
+	if err != nil {
+		return "", err
+	}
+	opts := (&jose.SignerOptions{}).
+		WithType(JWTType).
+		WithContentType(JWTContentType).
+		WithHeader(jose.HeaderKey("kid"), key.KID())
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(key.Algorithm()), Key: key.signer}, opts)
+	if err != nil {
+		return "", fmt.Errorf("vc+jwt signer: %w", err)
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("signing the vc+jwt: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
+// SignedJWT is a vc+jwt read by ParseJWT. Until Verify succeeds, nothing in
+// it is authenticated: use KID and Credential.IssuerID only to find the key.
+type SignedJWT struct {
+	// Compact is the JWS as read.
+	Compact string
+	// KID is the "kid" header: the signing key's RFC 7638 thumbprint.
+	KID string
+	// Algorithm is the "alg" header.
+	Algorithm Algorithm
+	// Credential is the payload, decoded strictly.
+	Credential *Credential
+
+	jws *jose.JSONWebSignature
+}
+
+// ParseJWT reads a compact vc+jwt without verifying its signature. The
+// protected header must hold exactly alg (ES256 or EdDSA), kid, typ
+// "vc+jwt" and optionally cty "vc": "none", HMAC and any other algorithm,
+// embedded or referenced keys (jwk, jku, x5u, x5c…) and critical extensions
+// are rejected. The payload must be a Sceau credential (see
+// Credential.UnmarshalJSON).
+func ParseJWT(compact string) (*SignedJWT, error) {
+	if len(compact) > MaxJWTSize {
+		return nil, fmt.Errorf("vc+jwt: %d bytes is more than the %d allowed", len(compact), MaxJWTSize)
+	}
+	parts := strings.Split(compact, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("vc+jwt: want 3 dot-separated parts (header.payload.signature), got %d", len(parts))
+	}
+	header, err := parseJOSEHeader(parts[0])
+	if err != nil {
+		return nil, fmt.Errorf("vc+jwt header: %w", err)
+	}
+	jws, err := jose.ParseSignedCompact(compact, acceptedJOSEAlgorithms)
+	if err != nil {
+		return nil, fmt.Errorf("vc+jwt: %w", err)
+	}
+	cred, err := ParseJSON(jws.UnsafePayloadWithoutVerification())
+	if err != nil {
+		return nil, fmt.Errorf("vc+jwt payload: %w", err)
+	}
+	return &SignedJWT{Compact: compact, KID: header.kid, Algorithm: header.alg, Credential: cred, jws: jws}, nil
+}
+
+// Verify checks the JWS signature with pub, which must be the key the
+// header's kid names and be of the header's algorithm.
+func (j *SignedJWT) Verify(pub *PublicKey) error {
+	if pub.KID() != j.KID {
+		return fmt.Errorf("vc+jwt: header kid %q does not name key %q", j.KID, pub.KID())
+	}
+	if pub.Algorithm() != j.Algorithm {
+		return fmt.Errorf("vc+jwt: header alg %s does not match key %s, a %s key", j.Algorithm, pub.KID(), pub.Algorithm())
+	}
+	if _, err := j.jws.Verify(pub.key); err != nil {
+		return fmt.Errorf("vc+jwt: signature does not verify with key %s", pub.KID())
+	}
+	return nil
+}
+
+// Digest returns the digest the ledger anchors for this form (DigestJWS).
+func (j *SignedJWT) Digest() string { return DigestJWS(j.Compact) }
+
+// joseHeader is the checked protected header of a vc+jwt.
+type joseHeader struct {
+	alg Algorithm
+	kid string
+}
+
+// keyHeaders name JOSE header parameters that carry or point to a key or
+// certificate; Sceau takes keys from the ledger registry only.
+var keyHeaders = map[string]bool{"jwk": true, "jku": true, "x5u": true, "x5c": true, "x5t": true, "x5t#S256": true}
+
+// parseJOSEHeader decodes and checks the base64url protected header.
+func parseJOSEHeader(encoded string) (*joseHeader, error) {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(encoded)
+	if err != nil {
+		return nil, fmt.Errorf("not base64url without padding: %w", err)
+	}
+	var members map[string]jsontext.Value
+	if err := unmarshalStrict(raw, &members); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(members))
+	for name := range members {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		switch {
+		case name == "alg", name == "kid", name == "typ", name == "cty":
+		case name == "crit":
+			return nil, fmt.Errorf("\"crit\" lists extensions %s; none is supported", members[name])
+		case keyHeaders[name]:
+			return nil, fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
+		default:
+			return nil, fmt.Errorf("member %q is not allowed (want only alg, kid, typ, cty)", name)
+		}
+	}
+	alg, err := headerString(members, "alg")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case alg == string(ES256), alg == string(EdDSA):
+	case strings.EqualFold(alg, "none"):
+		return nil, errors.New("alg \"none\" (an unsigned token) is not accepted")
+	case strings.HasPrefix(alg, "HS"):
+		return nil, fmt.Errorf("alg %q: shared-secret (HMAC) signatures are not accepted; want ES256 or EdDSA", alg)
+	default:
+		return nil, fmt.Errorf("alg %q is not accepted; want ES256 or EdDSA", alg)
+	}
+	typ, err := headerString(members, "typ")
+	if err != nil {
+		return nil, err
+	}
+	if typ != JWTType {
+		return nil, fmt.Errorf("typ %q: want %q", typ, JWTType)
+	}
+	if _, ok := members["cty"]; ok {
+		cty, err := headerString(members, "cty")
+		if err != nil {
+			return nil, err
+		}
+		if cty != JWTContentType {
+			return nil, fmt.Errorf("cty %q: want %q", cty, JWTContentType)
+		}
+	}
+	kid, err := headerString(members, "kid")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ShortKIDOf(kid); err != nil {
+		return nil, fmt.Errorf("kid: %w", err)
+	}
+	return &joseHeader{alg: Algorithm(alg), kid: kid}, nil
+}
+
+// headerString returns the string member name of a header.
+func headerString(members map[string]jsontext.Value, name string) (string, error) {
+	v, ok := members[name]
+	if !ok {
+		return "", fmt.Errorf("%q is missing", name)
+	}
+	var s string
+	if err := unmarshalStrict(v, &s); err != nil {
+		return "", fmt.Errorf("%q: want a string, got %s", name, v)
+	}
+	return s, nil
+}

@@ -1,0 +1,198 @@
+package credential
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/sceau/sceau/schemas"
+)
+
+func TestJWTRoundTrip(t *testing.T) {
+	for _, alg := range []Algorithm{ES256, EdDSA} {
+		for _, record := range []schemas.Record{sampleDiploma(), samplePix()} {
+			t.Run(string(alg)+"/"+record.CredentialType(), func(t *testing.T) {
+				key := generateKey(t, alg)
+				c := newCredential(t, record, "ac-versailles")
+				compact, err := SignJWT(c, key)
+				if err != nil {
+					t.Fatalf("SignJWT: %v", err)
+				}
+				j, err := ParseJWT(compact)
+				if err != nil {
+					t.Fatalf("ParseJWT: %v", err)
+				}
+				if j.KID != key.KID() || j.Algorithm != alg {
+					t.Errorf("header kid/alg = %s/%s, want %s/%s", j.KID, j.Algorithm, key.KID(), alg)
+				}
+				if !bytes.Equal(mustJSON(t, j.Credential), mustJSON(t, c)) {
+					t.Errorf("the payload does not rebuild the credential")
+				}
+				if err := j.Verify(key.Public()); err != nil {
+					t.Errorf("Verify: %v", err)
+				}
+				if j.Digest() != DigestJWS(compact) || len(j.Digest()) != 64 {
+					t.Errorf("Digest = %q", j.Digest())
+				}
+			})
+		}
+	}
+}
+
+func TestJWTHeader(t *testing.T) {
+	key := generateKey(t, ES256)
+	compact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(compact, ".")[0])
+	want := `{"alg":"ES256","cty":"vc","kid":"` + key.KID() + `","typ":"vc+jwt"}`
+	if string(header) != want {
+		t.Errorf("header = %s, want %s", header, want)
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(compact, ".")[1])
+	if !strings.HasPrefix(string(payload), `{"@context":["https://www.w3.org/ns/credentials/v2"`) {
+		t.Errorf("payload is not the credential itself: %.80s", payload)
+	}
+}
+
+// withHeader returns compact with its protected header replaced.
+func withHeader(compact, header string) string {
+	parts := strings.Split(compact, ".")
+	parts[0] = base64.RawURLEncoding.EncodeToString([]byte(header))
+	return strings.Join(parts, ".")
+}
+
+func TestParseJWTRejectsHeaders(t *testing.T) {
+	key := generateKey(t, ES256)
+	compact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := key.KID()
+	jwk, _ := key.PublicJWK()
+	tests := []struct {
+		name     string
+		header   string
+		wantText string
+	}{
+		{"alg none", `{"alg":"none","kid":"` + kid + `","typ":"vc+jwt"}`, `alg "none"`},
+		{"alg HS256", `{"alg":"HS256","kid":"` + kid + `","typ":"vc+jwt"}`, "HMAC"},
+		{"alg RS256", `{"alg":"RS256","kid":"` + kid + `","typ":"vc+jwt"}`, `alg "RS256"`},
+		{"embedded jwk", `{"alg":"ES256","jwk":` + string(jwk) + `,"kid":"` + kid + `","typ":"vc+jwt"}`, `"jwk" is not allowed`},
+		{"jku", `{"alg":"ES256","jku":"https://evil.example/keys","kid":"` + kid + `","typ":"vc+jwt"}`, `"jku" is not allowed`},
+		{"x5u", `{"alg":"ES256","x5u":"https://evil.example/cert","kid":"` + kid + `","typ":"vc+jwt"}`, `"x5u" is not allowed`},
+		{"x5c", `{"alg":"ES256","x5c":["MIIB"],"kid":"` + kid + `","typ":"vc+jwt"}`, `"x5c" is not allowed`},
+		{"crit", `{"alg":"ES256","crit":["exp"],"kid":"` + kid + `","typ":"vc+jwt"}`, `"crit"`},
+		{"unknown member", `{"alg":"ES256","kid":"` + kid + `","typ":"vc+jwt","zip":"DEF"}`, `"zip" is not allowed`},
+		{"typ JWT", `{"alg":"ES256","kid":"` + kid + `","typ":"JWT"}`, `typ "JWT"`},
+		{"typ missing", `{"alg":"ES256","kid":"` + kid + `"}`, `"typ" is missing`},
+		{"cty other", `{"alg":"ES256","cty":"json","kid":"` + kid + `","typ":"vc+jwt"}`, `cty "json"`},
+		{"kid missing", `{"alg":"ES256","typ":"vc+jwt"}`, `"kid" is missing`},
+		{"kid not a thumbprint", `{"alg":"ES256","kid":"key-1","typ":"vc+jwt"}`, "kid"},
+		{"duplicate alg", `{"alg":"ES256","alg":"none","kid":"` + kid + `","typ":"vc+jwt"}`, "duplicate"},
+		{"alg not a string", `{"alg":-7,"kid":"` + kid + `","typ":"vc+jwt"}`, `"alg": want a string`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseJWT(withHeader(compact, tt.header))
+			if err == nil || !strings.Contains(err.Error(), tt.wantText) {
+				t.Fatalf("ParseJWT error = %v, want one mentioning %q", err, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestParseJWTRejectsShape(t *testing.T) {
+	tests := []struct {
+		name     string
+		compact  string
+		wantText string
+	}{
+		{"empty", "", "3 dot-separated parts"},
+		{"two parts", "a.b", "3 dot-separated parts"},
+		{"JSON serialization", `{"payload":"x","signatures":[]}`, "3 dot-separated parts"},
+		{"header not base64url", "e30=.e30.AA", "base64url"},
+		{"too large", strings.Repeat("a", MaxJWTSize+1), "allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseJWT(tt.compact)
+			if err == nil || !strings.Contains(err.Error(), tt.wantText) {
+				t.Fatalf("ParseJWT error = %v, want one mentioning %q", err, tt.wantText)
+			}
+		})
+	}
+}
+
+// flipChar returns s with the character at i replaced by another character
+// of the same alphabet.
+func flipChar(s string, i int, alphabet string) string {
+	c := s[i]
+	j := (strings.IndexByte(alphabet, c) + 1) % len(alphabet)
+	return s[:i] + string(alphabet[j]) + s[i+1:]
+}
+
+const base64URLAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+func TestJWTTamperingIsDetected(t *testing.T) {
+	key := generateKey(t, ES256)
+	compact, err := SignJWT(newCredential(t, samplePix(), "gip-pix"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(compact, ".")
+	payloadStart := len(parts[0]) + 1
+	signatureStart := payloadStart + len(parts[1]) + 1
+	// Change one character in many places of the payload and the signature:
+	// each change must fail parsing or verification.
+	for i := payloadStart; i < len(compact)-1; i += 7 {
+		if i == signatureStart-1 {
+			continue
+		}
+		tampered := flipChar(compact, i, base64URLAlphabet)
+		j, err := ParseJWT(tampered)
+		if err != nil {
+			continue
+		}
+		if err := j.Verify(key.Public()); err == nil {
+			t.Fatalf("changing character %d left a valid signature", i)
+		}
+	}
+}
+
+func TestJWTVerifyWithWrongKey(t *testing.T) {
+	key := generateKey(t, ES256)
+	compact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := ParseJWT(compact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := generateKey(t, ES256)
+	if err := j.Verify(other.Public()); err == nil || !strings.Contains(err.Error(), "kid") {
+		t.Errorf("Verify with another key = %v, want a kid mismatch", err)
+	}
+	// A forged token naming the key by its kid but signed by another key.
+	forged, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgedHeader, _ := base64.RawURLEncoding.DecodeString(strings.Split(forged, ".")[0])
+	forged = withHeader(forged, strings.Replace(string(forgedHeader), other.KID(), key.KID(), 1))
+	j, err = ParseJWT(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Verify(key.Public()); err == nil || !strings.Contains(err.Error(), "signature does not verify") {
+		t.Errorf("Verify of a forged signature = %v, want a signature failure", err)
+	}
+	ed := generateKey(t, EdDSA)
+	j.KID = ed.KID()
+	if err := j.Verify(ed.Public()); err == nil || !strings.Contains(err.Error(), "alg") {
+		t.Errorf("Verify with a key of another algorithm = %v, want an alg mismatch", err)
+	}
+}
