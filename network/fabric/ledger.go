@@ -1,0 +1,264 @@
+// Package fabric is the Hyperledger Fabric backend of network.Ledger: it
+// submits and evaluates the Sceau chaincode's transactions through the
+// Fabric Gateway of each organisation's peer, as the identities a ledger
+// config lists. The scripts beside it (up, down) run a development network
+// natively and write such a config.
+package fabric
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/sceau/sceau/network"
+)
+
+// ErrUnknownOrg is wrapped by errors for an org id the ledger config does
+// not list: on Fabric, organisations come from the network's material.
+var ErrUnknownOrg = errors.New("org not in the ledger config")
+
+// maxCommitAttempts bounds how often Submit runs a transaction that failed
+// to commit because a concurrent transaction changed what it read; such a
+// transaction had no effect, so running it again is safe.
+const maxCommitAttempts = 3
+
+// Ledger is a network.Ledger over a Fabric network's gateways.
+type Ledger struct {
+	channel       string
+	defaultReader string
+	timeouts      Timeouts
+	orgs          map[string]*orgGateway
+	conns         []*grpc.ClientConn
+}
+
+type orgGateway struct {
+	gateway  *client.Gateway
+	contract *client.Contract
+}
+
+var _ network.Ledger = (*Ledger)(nil)
+
+// Open reads the ledger config at configPath and prepares one gateway per
+// org identity, sharing one gRPC connection per peer. Connections are made
+// lazily: a peer that is down shows as network.ErrUnavailable on use.
+func Open(ctx context.Context, configPath string) (*Ledger, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(configPath)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg)
+}
+
+// New prepares a Ledger from a checked config (see ParseConfig).
+func New(cfg *Config) (*Ledger, error) {
+	l := &Ledger{
+		channel:       cfg.Channel,
+		defaultReader: cfg.DefaultReader,
+		timeouts:      cfg.Timeouts,
+		orgs:          make(map[string]*orgGateway, len(cfg.Orgs)),
+	}
+	type peerKey struct{ endpoint, caFile, serverName string }
+	conns := make(map[peerKey]*grpc.ClientConn)
+	for _, id := range sortedKeys(cfg.Orgs) {
+		org := cfg.Orgs[id]
+		key := peerKey{org.PeerEndpoint, org.TLSCACert, org.ServerNameOverride}
+		conn, ok := conns[key]
+		if !ok {
+			var err error
+			if conn, err = dial(org); err != nil {
+				l.Close()
+				return nil, fmt.Errorf("org %s: %w", id, err)
+			}
+			conns[key] = conn
+			l.conns = append(l.conns, conn)
+		}
+		gw, err := connect(org, conn)
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("org %s: %w", id, err)
+		}
+		l.orgs[id] = &orgGateway{
+			gateway:  gw,
+			contract: gw.GetNetwork(cfg.Channel).GetContract(cfg.Chaincode),
+		}
+	}
+	return l, nil
+}
+
+func dial(org OrgConfig) (*grpc.ClientConn, error) {
+	caPEM, err := os.ReadFile(org.TLSCACert)
+	if err != nil {
+		return nil, fmt.Errorf("tlsCACert: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("tlsCACert: %s holds no PEM certificate", org.TLSCACert)
+	}
+	creds := credentials.NewClientTLSFromCert(pool, org.ServerNameOverride)
+	conn, err := grpc.NewClient(org.PeerEndpoint, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("peerEndpoint %s: %w", org.PeerEndpoint, err)
+	}
+	return conn, nil
+}
+
+func connect(org OrgConfig, conn *grpc.ClientConn) (*client.Gateway, error) {
+	certPEM, err := os.ReadFile(org.Certificate)
+	if err != nil {
+		return nil, fmt.Errorf("certificate: %w", err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s: %w", org.Certificate, err)
+	}
+	id, err := identity.NewX509Identity(org.MSPID, cert)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s: %w", org.Certificate, err)
+	}
+	keyPEM, err := os.ReadFile(org.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("privateKey: %w", err)
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("privateKey %s: %w", org.PrivateKey, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, fmt.Errorf("privateKey %s: %w", org.PrivateKey, err)
+	}
+	gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(conn))
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the gateway at %s: %w", org.PeerEndpoint, err)
+	}
+	return gw, nil
+}
+
+// Submit runs function as a transaction signed by org's identity, endorsed
+// by the peers the chaincode's endorsement policy requires, and waits until
+// it is committed. A transaction invalidated by a concurrent one (MVCC or
+// phantom read conflict) is run again, up to three times in all.
+func (l *Ledger) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
+	gw, err := l.org(org)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", function, err)
+	}
+	for attempt := 1; ; attempt++ {
+		result, code, err := l.submitOnce(ctx, gw.contract, function, args)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case code == peer.TxValidationCode_VALID:
+			return result, nil
+		case retriable(code) && attempt < maxCommitAttempts:
+			continue
+		default:
+			return nil, fmt.Errorf("%s: the transaction was not committed: %s", function, code)
+		}
+	}
+}
+
+func retriable(code peer.TxValidationCode) bool {
+	return code == peer.TxValidationCode_MVCC_READ_CONFLICT || code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
+}
+
+// submitOnce endorses, orders and awaits one transaction, and returns its
+// result and validation code.
+func (l *Ledger) submitOnce(ctx context.Context, contract *client.Contract, function string, args []string) ([]byte, peer.TxValidationCode, error) {
+	proposal, err := contract.NewProposal(function, client.WithArguments(args...))
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: building the proposal: %w", function, err)
+	}
+
+	endorseCtx, cancel := context.WithTimeout(ctx, l.timeouts.Endorse)
+	tx, err := proposal.EndorseWithContext(endorseCtx)
+	cancel()
+	if err != nil {
+		return nil, 0, classify(ctx, function, "endorsing", err)
+	}
+
+	submitCtx, cancel := context.WithTimeout(ctx, l.timeouts.Submit)
+	commit, err := tx.SubmitWithContext(submitCtx)
+	cancel()
+	if err != nil {
+		return nil, 0, classify(ctx, function, "submitting to the orderer", err)
+	}
+
+	statusCtx, cancel := context.WithTimeout(ctx, l.timeouts.CommitStatus)
+	status, err := commit.StatusWithContext(statusCtx)
+	cancel()
+	if err != nil {
+		return nil, 0, classify(ctx, function, "awaiting the commit of transaction "+commit.TransactionID(), err)
+	}
+	return tx.Result(), status.Code, nil
+}
+
+// Evaluate runs function as a query on org's peer (the config's default
+// reader when org is empty); nothing is written.
+func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
+	if org == "" {
+		org = l.defaultReader
+	}
+	gw, err := l.org(org)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", function, err)
+	}
+	evalCtx, cancel := context.WithTimeout(ctx, l.timeouts.Evaluate)
+	defer cancel()
+	result, err := gw.contract.EvaluateWithContext(evalCtx, function, client.WithArguments(args...))
+	if err != nil {
+		return nil, classify(ctx, function, "evaluating", err)
+	}
+	return result, nil
+}
+
+func (l *Ledger) org(id string) (*orgGateway, error) {
+	gw, ok := l.orgs[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q (known: %s)", ErrUnknownOrg, id, strings.Join(sortedKeys(l.orgs), ", "))
+	}
+	return gw, nil
+}
+
+// Orgs returns the org ids the ledger holds an identity for, sorted.
+func (l *Ledger) Orgs() []string { return sortedKeys(l.orgs) }
+
+// Close closes every gateway and peer connection.
+func (l *Ledger) Close() error {
+	var errs []error
+	for _, id := range sortedKeys(l.orgs) {
+		if err := l.orgs[id].gateway.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the gateway of org %s: %w", id, err))
+		}
+	}
+	for _, conn := range l.conns {
+		if err := conn.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the connection to %s: %w", conn.Target(), err))
+		}
+	}
+	l.orgs, l.conns = nil, nil
+	return errors.Join(errs...)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

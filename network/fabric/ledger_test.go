@@ -1,0 +1,408 @@
+package fabric
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+
+	"github.com/sceau/sceau/network"
+)
+
+// fakeGateway answers a peer gateway's Evaluate and Endorse calls the way
+// Fabric does, chosen by the transaction's function name:
+//
+//	Whoami    returns the caller's MSP ID
+//	Missing   fails in the chaincode with "not found: issuer x" (so does GetIssuer)
+//	Refuse    fails in the chaincode with "issuer pix is suspended"
+//	Offline   fails as if no endorser were reachable
+//	Slow      never answers before the call's deadline
+type fakeGateway struct {
+	gateway.UnimplementedGatewayServer
+}
+
+func (fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
+	fn, mspID, err := readProposal(req.GetProposedTransaction())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	switch fn {
+	case "Whoami":
+		return &gateway.EvaluateResponse{Result: &peer.Response{Status: 200, Payload: []byte(mspID)}}, nil
+	case "Missing", "GetIssuer":
+		return nil, chaincodeFailure(codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, not found: issuer x", "chaincode response 500, not found: issuer x")
+	case "Offline":
+		return nil, status.Error(codes.Unavailable, "no peers available to evaluate chaincode sceau in channel sceau")
+	case "Slow":
+		<-ctx.Done()
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+	return nil, status.Errorf(codes.Unimplemented, "fake gateway: no function %s", fn)
+}
+
+func (fakeGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
+	fn, _, err := readProposal(req.GetProposedTransaction())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	switch fn {
+	case "Refuse":
+		return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction, see attached details for more info", "chaincode response 500, issuer pix is suspended")
+	case "Offline":
+		return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction, see attached details for more info",
+			"error in simulation: failed to execute transaction: could not launch chaincode sceau_1: connection refused")
+	}
+	return nil, status.Errorf(codes.Unimplemented, "fake gateway: no function %s", fn)
+}
+
+func chaincodeFailure(code codes.Code, message, detail string) error {
+	st, err := status.New(code, message).WithDetails(protoadapt.MessageV1Of(&gateway.ErrorDetail{
+		Address: "peer0.ministry.sceau.test:7060", MspId: "MinistryMSP", Message: detail,
+	}))
+	if err != nil {
+		panic(err)
+	}
+	return st.Err()
+}
+
+// readProposal returns the function name and the creator's MSP ID of a signed proposal.
+func readProposal(sp *peer.SignedProposal) (fn, mspID string, err error) {
+	var prop peer.Proposal
+	if err := proto.Unmarshal(sp.GetProposalBytes(), &prop); err != nil {
+		return "", "", err
+	}
+	var hdr common.Header
+	if err := proto.Unmarshal(prop.GetHeader(), &hdr); err != nil {
+		return "", "", err
+	}
+	var sigHdr common.SignatureHeader
+	if err := proto.Unmarshal(hdr.GetSignatureHeader(), &sigHdr); err != nil {
+		return "", "", err
+	}
+	var creator msp.SerializedIdentity
+	if err := proto.Unmarshal(sigHdr.GetCreator(), &creator); err != nil {
+		return "", "", err
+	}
+	var payload peer.ChaincodeProposalPayload
+	if err := proto.Unmarshal(prop.GetPayload(), &payload); err != nil {
+		return "", "", err
+	}
+	var spec peer.ChaincodeInvocationSpec
+	if err := proto.Unmarshal(payload.GetInput(), &spec); err != nil {
+		return "", "", err
+	}
+	args := spec.GetChaincodeSpec().GetInput().GetArgs()
+	if len(args) == 0 {
+		return "", "", errors.New("proposal without a function name")
+	}
+	return string(args[0]), creator.GetMspid(), nil
+}
+
+// testPKI writes a TLS CA (which also serves as the fake peer's
+// certificate, for serverName) and one client identity per MSP ID into dir.
+type testPKI struct {
+	caFile     string
+	serverCert tls.Certificate
+}
+
+func newTestPKI(t *testing.T, dir, serverName string, mspIDs ...string) testPKI {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTemplate := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: serverName},
+		DNSNames:              []string{serverName},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki := testPKI{
+		caFile:     filepath.Join(dir, "ca.crt"),
+		serverCert: tls.Certificate{Certificate: [][]byte{caDER}, PrivateKey: caKey},
+	}
+	writePEM(t, pki.caFile, "CERTIFICATE", caDER)
+	for i, mspID := range mspIDs {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 2)),
+			Subject:      pkix.Name{CommonName: "User1", Organization: []string{mspID}},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(time.Hour),
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writePEM(t, filepath.Join(dir, mspID+"-cert.pem"), "CERTIFICATE", der)
+		writePEM(t, filepath.Join(dir, mspID+"-key.pem"), "PRIVATE KEY", keyDER)
+	}
+	return pki
+}
+
+func writePEM(t *testing.T, path, blockType string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startFakeGateway serves fakeGateway over TLS on a loopback port and
+// returns its address.
+func startFakeGateway(t *testing.T, pki testPKI) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.Creds(credentials.NewServerTLSFromCert(&pki.serverCert)))
+	gateway.RegisterGatewayServer(srv, fakeGateway{})
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	if err := lis.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// openFake opens a Ledger whose orgs ministry and pix both use one peer:
+// the fake gateway, or, when serve is false, a port nothing listens on.
+// extra is appended to the config object (e.g. a timeouts field).
+func openFake(t *testing.T, serve bool, extra string) *Ledger {
+	t.Helper()
+	dir := t.TempDir()
+	pki := newTestPKI(t, dir, "peer0.test", "MinistryMSP", "PixMSP")
+	endpoint := closedPort(t)
+	if serve {
+		endpoint = startFakeGateway(t, pki)
+	}
+	cfg := fmt.Sprintf(`{
+	  "channel": "sceau", "chaincode": "sceau", "defaultReader": "ministry",
+	  "orgs": {
+	    "ministry": {"mspId": "MinistryMSP", "peerEndpoint": %q, "serverNameOverride": "peer0.test",
+	      "tlsCACert": "ca.crt", "certificate": "MinistryMSP-cert.pem", "privateKey": "MinistryMSP-key.pem"},
+	    "pix": {"mspId": "PixMSP", "peerEndpoint": %q, "serverNameOverride": "peer0.test",
+	      "tlsCACert": "ca.crt", "certificate": "PixMSP-cert.pem", "privateKey": "PixMSP-key.pem"}
+	  }%s
+	}`, endpoint, endpoint, extra)
+	path := filepath.Join(dir, "ledger.json")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return l
+}
+
+func TestEvaluateSignsAsTheRequestedOrg(t *testing.T) {
+	l := openFake(t, true, "")
+	if got := len(l.conns); got != 1 {
+		t.Errorf("two orgs on one peer opened %d connections, want 1", got)
+	}
+	for _, tt := range []struct{ org, wantMSP string }{
+		{"", "MinistryMSP"}, // the default reader
+		{"ministry", "MinistryMSP"},
+		{"pix", "PixMSP"},
+	} {
+		got, err := l.Evaluate(context.Background(), tt.org, "Whoami")
+		if err != nil {
+			t.Fatalf("Evaluate as %q: %v", tt.org, err)
+		}
+		if string(got) != tt.wantMSP {
+			t.Errorf("Evaluate as %q was signed by %s, want %s", tt.org, got, tt.wantMSP)
+		}
+	}
+}
+
+func TestChaincodeErrorsBecomeContractErrors(t *testing.T) {
+	l := openFake(t, true, "")
+	ctx := context.Background()
+
+	_, err := l.Evaluate(ctx, "", "Missing", "x")
+	var ce *network.ContractError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Evaluate of a missing record: %v is not a *network.ContractError", err)
+	}
+	if ce.Function != "Missing" || ce.Message != "not found: issuer x" {
+		t.Errorf("ContractError = {%q, %q}, want {Missing, not found: issuer x}", ce.Function, ce.Message)
+	}
+	if errors.Is(err, network.ErrUnavailable) {
+		t.Errorf("a chaincode refusal must not read as unavailable: %v", err)
+	}
+
+	_, err = l.Submit(ctx, "pix", "Refuse", "batch-1")
+	if !errors.As(err, &ce) {
+		t.Fatalf("Submit refused by the chaincode: %v is not a *network.ContractError", err)
+	}
+	if ce.Function != "Refuse" || ce.Message != "issuer pix is suspended" {
+		t.Errorf("ContractError = {%q, %q}, want {Refuse, issuer pix is suspended}", ce.Function, ce.Message)
+	}
+}
+
+func TestTypedClientSeesNotFound(t *testing.T) {
+	l := openFake(t, true, "")
+	_, err := network.NewContract(l).GetIssuer(context.Background(), "x")
+	if !errors.Is(err, network.ErrNotFound) {
+		t.Errorf("GetIssuer of an absent issuer: %v does not wrap network.ErrNotFound", err)
+	}
+}
+
+func TestUnavailableNetwork(t *testing.T) {
+	ctx := context.Background()
+	t.Run("peer unreachable", func(t *testing.T) {
+		l := openFake(t, false, `, "timeouts": {"evaluate": "2s", "endorse": "2s"}`)
+		if _, err := l.Evaluate(ctx, "", "Whoami"); !errors.Is(err, network.ErrUnavailable) {
+			t.Errorf("Evaluate: %v does not wrap network.ErrUnavailable", err)
+		}
+		if _, err := l.Submit(ctx, "pix", "Whoami"); !errors.Is(err, network.ErrUnavailable) {
+			t.Errorf("Submit: %v does not wrap network.ErrUnavailable", err)
+		}
+	})
+	t.Run("no endorser reachable", func(t *testing.T) {
+		l := openFake(t, true, "")
+		if _, err := l.Evaluate(ctx, "", "Offline"); !errors.Is(err, network.ErrUnavailable) {
+			t.Errorf("Evaluate: %v does not wrap network.ErrUnavailable", err)
+		}
+		_, err := l.Submit(ctx, "ministry", "Offline")
+		if !errors.Is(err, network.ErrUnavailable) {
+			t.Errorf("Submit: %v does not wrap network.ErrUnavailable", err)
+		}
+		var ce *network.ContractError
+		if errors.As(err, &ce) {
+			t.Errorf("a peer's own failure must not read as the chaincode's: %v", err)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		l := openFake(t, true, `, "timeouts": {"evaluate": "200ms"}`)
+		start := time.Now()
+		_, err := l.Evaluate(ctx, "", "Slow")
+		if !errors.Is(err, network.ErrUnavailable) {
+			t.Errorf("Evaluate: %v does not wrap network.ErrUnavailable", err)
+		}
+		if elapsed := time.Since(start); elapsed > 5*time.Second {
+			t.Errorf("Evaluate took %v despite a 200ms timeout", elapsed)
+		}
+	})
+}
+
+func TestCallerCancellation(t *testing.T) {
+	l := openFake(t, true, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err := l.Evaluate(ctx, "", "Slow")
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Evaluate: %v does not wrap context.Canceled", err)
+	}
+	if errors.Is(err, network.ErrUnavailable) {
+		t.Errorf("the caller's own cancellation must not read as unavailable: %v", err)
+	}
+}
+
+func TestUnknownOrg(t *testing.T) {
+	l := openFake(t, true, "")
+	_, err := l.Submit(context.Background(), "examoffice", "Whoami")
+	if !errors.Is(err, ErrUnknownOrg) {
+		t.Fatalf("Submit as an unlisted org: %v does not wrap ErrUnknownOrg", err)
+	}
+	if !strings.Contains(err.Error(), "ministry, pix") {
+		t.Errorf("error %q does not list the known orgs", err)
+	}
+	if got := l.Orgs(); strings.Join(got, ",") != "ministry,pix" {
+		t.Errorf("Orgs() = %v, want [ministry pix]", got)
+	}
+}
+
+func TestOpenNamesBadMaterial(t *testing.T) {
+	dir := t.TempDir()
+	newTestPKI(t, dir, "peer0.test", "PixMSP")
+	if err := os.WriteFile(filepath.Join(dir, "garbage.pem"), []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	org := func(field, value string) string {
+		o := map[string]string{"tlsCACert": "ca.crt", "certificate": "PixMSP-cert.pem", "privateKey": "PixMSP-key.pem"}
+		o[field] = value
+		return fmt.Sprintf(`{"channel":"c","chaincode":"cc","orgs":{"pix":{"mspId":"PixMSP","peerEndpoint":"127.0.0.1:1",
+			"tlsCACert":%q,"certificate":%q,"privateKey":%q}}}`, o["tlsCACert"], o["certificate"], o["privateKey"])
+	}
+	for _, tt := range []struct{ field, value, want string }{
+		{"tlsCACert", "absent.crt", "tlsCACert"},
+		{"tlsCACert", "garbage.pem", "holds no PEM certificate"},
+		{"certificate", "absent.pem", "certificate"},
+		{"certificate", "garbage.pem", "certificate"},
+		{"privateKey", "absent.pem", "privateKey"},
+		{"privateKey", "garbage.pem", "privateKey"},
+	} {
+		t.Run(tt.field+"="+tt.value, func(t *testing.T) {
+			path := filepath.Join(dir, "ledger.json")
+			if err := os.WriteFile(path, []byte(org(tt.field, tt.value)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			l, err := Open(context.Background(), path)
+			if err == nil {
+				l.Close()
+				t.Fatal("Open accepted unusable material")
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "org pix") {
+				t.Errorf("error %q does not name org pix and %q", err, tt.want)
+			}
+		})
+	}
+}
