@@ -101,8 +101,10 @@ func TestParseConfigRejects(t *testing.T) {
 			wants: []string{"orgs.ministry.mspId", "orgs.pix.peerEndpoint"},
 		},
 		{
-			name:  "empty private key",
-			edit:  func(s string) string { return strings.Replace(s, `"privateKey": "pix/priv_sk"`, `"privateKey": " "`, 1) },
+			name: "empty private key",
+			edit: func(s string) string {
+				return strings.Replace(s, `"privateKey": "pix/priv_sk"`, `"privateKey": " "`, 1)
+			},
 			wants: []string{"orgs.pix.privateKey"},
 		},
 		{
@@ -111,8 +113,10 @@ func TestParseConfigRejects(t *testing.T) {
 			wants: []string{"missing required fields: orgs"},
 		},
 		{
-			name:  "default reader not listed",
-			edit:  func(s string) string { return strings.Replace(s, `"defaultReader": "ministry"`, `"defaultReader": "examoffice"`, 1) },
+			name: "default reader not listed",
+			edit: func(s string) string {
+				return strings.Replace(s, `"defaultReader": "ministry"`, `"defaultReader": "examoffice"`, 1)
+			},
 			wants: []string{"defaultReader", `"examoffice"`, "ministry, pix"},
 		},
 		{
