@@ -316,9 +316,13 @@ func (v *verifier) block(b *buckets, n uint64, blk *block) {
 // and compares its write with the block's.
 func (v *verifier) rerunConfig(blk *block, p *Proposal, creator *verifiedCreator) {
 	bn := int64(blk.Number)
+	// When the creator did not verify (reported already), judge the change
+	// by the MSP it claims.
 	creatorMSP := ""
 	if creator != nil {
 		creatorMSP = creator.mspID
+	} else if c, err := parseCreator(p.Creator); err == nil {
+		creatorMSP = c.mspID
 	}
 	lookup := func(mspID string) (*orgRecord, error) {
 		t, ok := v.trust[mspID]

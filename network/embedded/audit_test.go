@@ -1,0 +1,254 @@
+package embedded
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// tamper closes l, edits its store directly with bbolt, and reopens it.
+func tamper(t *testing.T, l *Ledger, dir string, edit func(tx *bolt.Tx) error) *Ledger {
+	t.Helper()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(edit); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(context.Background(), dir, OpenOptions{Chaincode: newTestChaincode})
+	if err != nil {
+		t.Fatalf("reopening the tampered ledger: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// editBlock rewrites block n, still well-formed, with change applied.
+func editBlock(n uint64, change func(*block)) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBlocks)
+		blk, err := decodeBlock(b.Get(blockKey(n)))
+		if err != nil {
+			return err
+		}
+		change(blk)
+		raw, _, err := encodeBlock(blk)
+		if err != nil {
+			return err
+		}
+		return b.Put(blockKey(n), raw)
+	}
+}
+
+// sampleLedger holds a genesis block, a config block (2) and transactions
+// 1, 3 and 4: block 3 writes "a" and "b", block 4 rewrites "a".
+func sampleLedger(t *testing.T) (*Ledger, string) {
+	t.Helper()
+	l, dir := newTestLedger(t)
+	mustSubmit(t, l, "ministry", "put", "a", "1")
+	if _, err := l.ProvisionOrg(context.Background(), "examoffice"); err != nil {
+		t.Fatal(err)
+	}
+	mustSubmit(t, l, "examoffice", "putmany", "", "2", "4") // keys "00000000", "00000001"
+	mustSubmit(t, l, "ministry", "put", "00000000", "second")
+	mustVerifyClean(t, l)
+	return l, dir
+}
+
+func hasProblem(r *VerifyReport, block int64, key, text string) bool {
+	for _, p := range r.Problems {
+		if p.Block == block && p.Key == key && strings.Contains(p.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestVerifyLocatesTampering(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		edit  func(tx *bolt.Tx) error
+		block int64
+		key   string
+		text  string
+	}{
+		{
+			name:  "a committed block's write set",
+			edit:  editBlock(3, func(b *block) { b.Writes[0].Value = []byte("vvvX") }),
+			block: 3, text: "does not hash to the previous hash that block 4 records",
+		},
+		{
+			name:  "a committed block's arguments",
+			edit:  editBlock(1, func(b *block) { b.Proposal = append(b.Proposal[:len(b.Proposal)-1:len(b.Proposal)-1], b.Proposal[len(b.Proposal)-1]^1) }),
+			block: 1, text: "does not hash",
+		},
+		{
+			name:  "the last block",
+			edit:  editBlock(4, func(b *block) { b.Result = []byte("forged") }),
+			block: 4, text: "was recorded when it was committed",
+		},
+		{
+			name: "a committed block's raw bytes",
+			edit: func(tx *bolt.Tx) error {
+				b := tx.Bucket(bucketBlocks)
+				raw := append([]byte(nil), b.Get(blockKey(2))...)
+				raw[len(raw)/2] ^= 0xff
+				return b.Put(blockKey(2), raw)
+			},
+			block: 2, text: "",
+		},
+		{
+			name:  "a state value",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("00000001"), []byte("forged")) },
+			block: 3, key: "00000001", text: "state value differs",
+		},
+		{
+			name:  "a state value set back to an older one",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("00000000"), []byte("vvvv")) },
+			block: 4, key: "00000000", text: "state value differs",
+		},
+		{
+			name:  "a deleted state entry",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Delete([]byte("a")) },
+			block: 1, key: "a", text: "state lacks",
+		},
+		{
+			name:  "an added state entry",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("z"), []byte("planted")) },
+			block: -1, key: "z", text: "no block wrote",
+		},
+		{
+			name: "a history entry",
+			edit: func(tx *bolt.Tx) error {
+				e, _ := encodeHistoryEntry(&historyEntry{TxID: "forged", Value: []byte("1")})
+				return tx.Bucket(bucketHistory).Put(historyKey([]byte("a"), 1), e)
+			},
+			block: 1, key: "a", text: "history entry of this write differs",
+		},
+		{
+			name:  "a config record (trust)",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketConfig).Delete([]byte("ExamofficeMSP")) },
+			block: 2, key: "ExamofficeMSP", text: "config lacks",
+		},
+		{
+			name:  "the transaction index",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketTxIDs).Put([]byte("deadbeef"), blockKey(1)) },
+			block: -1, text: `transaction "deadbeef"`,
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l, dir := sampleLedger(t)
+			l = tamper(t, l, dir, c.edit)
+			r, err := l.Verify(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK() {
+				t.Fatal("Verify did not notice")
+			}
+			if !hasProblem(r, c.block, c.key, c.text) {
+				t.Errorf("no problem at block %d, key %q, saying %q; got:", c.block, c.key, c.text)
+				for _, p := range r.Problems {
+					t.Log(p)
+				}
+			}
+		})
+	}
+}
+
+func TestDamagedTipRefusesCommits(t *testing.T) {
+	l, dir := sampleLedger(t)
+	l = tamper(t, l, dir, editBlock(4, func(b *block) { b.Writes[0].Value = []byte("forged") }))
+	_, err := l.Submit(context.Background(), "ministry", "put", "k", "v")
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "block 4") {
+		t.Fatalf("Submit on a ledger whose last block was changed: %v, want ErrDamaged naming block 4", err)
+	}
+	if got := string(mustEvaluate(t, l, "get", "a")); got != "1" {
+		t.Errorf("reads fail on a damaged ledger: %q", got)
+	}
+}
+
+func TestInfoAndExport(t *testing.T) {
+	l, _ := sampleLedger(t)
+	info := mustInfo(t, l)
+	if info.Height != 5 || info.Transactions != 4 || info.StateKeys != 3 || info.HistoryEntries != 4 || len(info.Orgs) != 2 || info.StoreBytes == 0 {
+		t.Errorf("Info = %+v; want height 5, 4 transactions, 3 state keys, 4 history entries, 2 orgs", info)
+	}
+	var sb strings.Builder
+	if err := l.Export(context.Background(), &sb); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(strings.NewReader(sb.String()))
+	sc.Buffer(nil, 1<<24)
+	var recs []BlockRecord
+	for sc.Scan() {
+		recs = append(recs, decodeJSON[BlockRecord](t, sc.Bytes()))
+	}
+	if len(recs) != 5 {
+		t.Fatalf("Export wrote %d blocks, want 5", len(recs))
+	}
+	for i, r := range recs {
+		if r.Number != uint64(i) {
+			t.Errorf("line %d is block %d", i, r.Number)
+		}
+		if i > 0 && r.PrevHash != recs[i-1].Hash {
+			t.Errorf("block %d's prevHash %s is not block %d's hash %s", i, r.PrevHash, i-1, recs[i-1].Hash)
+		}
+	}
+	if recs[len(recs)-1].Hash != info.TipHash {
+		t.Errorf("the last exported hash %s is not Info's tip %s", recs[len(recs)-1].Hash, info.TipHash)
+	}
+	g, c, tx := recs[0], recs[2], recs[3]
+	if g.Kind != kindGenesis || g.Genesis == nil || g.Genesis.GovernanceMSP != "MinistryMSP" {
+		t.Errorf("genesis record: %+v", g)
+	}
+	if c.Kind != kindConfig || c.CreatorMSPID != "MinistryMSP" || string(c.Function) != fnTrustOrg || string(c.Args[1]) != "ExamofficeMSP" {
+		t.Errorf("config record: %+v", c)
+	}
+	if tx.Kind != kindTransaction || tx.CreatorMSPID != "ExamofficeMSP" || string(tx.Function) != "putmany" || len(tx.Writes) != 2 ||
+		string(tx.Writes[0].Key) != "00000000" || string(tx.Writes[0].Value) != "vvvv" || !strings.HasPrefix(tx.CreatorCert, "-----BEGIN CERTIFICATE-----") {
+		t.Errorf("transaction record: %+v", tx)
+	}
+	sig, err := hex.DecodeString(tx.Signature)
+	if err != nil || len(sig) < 64 {
+		t.Errorf("exported signature %q", tx.Signature)
+	}
+	nonce, _ := hex.DecodeString(tx.Nonce)
+	creator, _ := MarshalCreator(tx.CreatorMSPID, []byte(tx.CreatorCert))
+	if sum := sha256.Sum256(append(nonce, creator...)); hex.EncodeToString(sum[:]) != tx.TxID {
+		t.Errorf("exported txId %s is not SHA-256(nonce || creator)", tx.TxID)
+	}
+}
+
+func TestDataJSON(t *testing.T) {
+	for _, d := range []Data{Data("plain"), Data("\x00digest\x00b1\x00"), Data{0xff, 0xfe}, Data("")} {
+		b, err := d.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Data
+		if err := back.UnmarshalJSON(b); err != nil || string(back) != string(d) {
+			t.Errorf("%q → %s → %q, %v", d, b, back, err)
+		}
+	}
+	var d Data
+	for _, bad := range []string{`12`, `{"hex":"00"}`, `{"base64":"!!"}`, `{}`} {
+		if err := d.UnmarshalJSON([]byte(bad)); err == nil {
+			t.Errorf("Data accepted %s", bad)
+		}
+	}
+}
