@@ -92,8 +92,10 @@ func TestVerifyLocatesTampering(t *testing.T) {
 			block: 3, text: "does not hash to the previous hash that block 4 records",
 		},
 		{
-			name:  "a committed block's arguments",
-			edit:  editBlock(1, func(b *block) { b.Proposal = append(b.Proposal[:len(b.Proposal)-1:len(b.Proposal)-1], b.Proposal[len(b.Proposal)-1]^1) }),
+			name: "a committed block's arguments",
+			edit: editBlock(1, func(b *block) {
+				b.Proposal = append(b.Proposal[:len(b.Proposal)-1:len(b.Proposal)-1], b.Proposal[len(b.Proposal)-1]^1)
+			}),
 			block: 1, text: "does not hash",
 		},
 		{
