@@ -25,7 +25,7 @@ type CSVOptions struct {
 
 // CSVReader reads the credential subjects of one type from an issuer's CSV
 // export, one row at a time: files of any size are read in constant memory
-// (but for the longest row).
+// (but for the longest row). It is not safe for concurrent use.
 type CSVReader struct {
 	spec      typeSpec
 	validator *Validator
@@ -39,6 +39,8 @@ type CSVReader struct {
 	encoding  string
 	// detected is set when the encoding was guessed from the first bytes.
 	detected bool
+	// err is the error that stopped the reading, returned ever after.
+	err error
 }
 
 // Row is one data row of a CSV file.
@@ -68,6 +70,9 @@ type CellProblem struct {
 	// Column is the CSV column at fault, or empty when the row as a whole
 	// is (e.g. malformed quotes, wrong number of fields).
 	Column string
+	// Violation is the broken rule. Its Field is the subject's field the
+	// column fills, or empty for a problem outside the subject (holder_jwk,
+	// the row's shape).
 	Violation
 }
 
@@ -241,8 +246,20 @@ func (c *CSVReader) checkUTF8(record []string) error {
 
 // Next returns the next data row, skipping blank ones, or io.EOF after the
 // last. A row breaking the rules comes back with Row.Err set; the error
-// return is for what stops the reading: I/O errors, wrong encoding.
+// return is for what stops the reading (I/O errors, wrong encoding), and
+// is returned again by later calls.
 func (c *CSVReader) Next() (*Row, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	row, err := c.next()
+	if err != nil {
+		c.err = err
+	}
+	return row, err
+}
+
+func (c *CSVReader) next() (*Row, error) {
 	for {
 		record, err := c.csv.Read()
 		if errors.Is(err, io.EOF) {
@@ -354,7 +371,7 @@ func (c *CSVReader) subjectOf(record []string) (doc map[string]any, holderJWK st
 		case cellHolderJWK:
 			if err := checkPublicJWK(cell); err != nil {
 				problems = append(problems, CellProblem{Column: col.name, Violation: Violation{
-					Field: col.name, Rule: "jwk", Message: err.Error(),
+					Rule: "jwk", Message: err.Error(),
 				}})
 				continue
 			}

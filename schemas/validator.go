@@ -19,8 +19,14 @@ const dateLayout = "2006-01-02"
 // Validator checks credential subjects against the embedded JSON Schemas.
 // It compiles the schemas once; it is safe for concurrent use.
 type Validator struct {
-	schemas map[string]*jsonschema.Schema
-	now     func() time.Time
+	types map[string]compiledType
+	now   func() time.Time
+}
+
+// compiledType is a credential type with its compiled schema.
+type compiledType struct {
+	spec   typeSpec
+	schema *jsonschema.Schema
 }
 
 // Option configures a Validator.
@@ -54,17 +60,17 @@ func NewValidator(opts ...Option) (*Validator, error) {
 			return nil, fmt.Errorf("loading the schema of %s: %w", t, err)
 		}
 	}
-	v := &Validator{schemas: make(map[string]*jsonschema.Schema, len(CredentialTypes)), now: time.Now}
+	v := &Validator{types: make(map[string]compiledType, len(CredentialTypes)), now: time.Now}
 	for _, t := range CredentialTypes {
-		url, err := SchemaURL(t)
+		spec, err := lookupType(t)
 		if err != nil {
 			return nil, err
 		}
-		sch, err := c.Compile(url)
+		sch, err := c.Compile(spec.schemaURL)
 		if err != nil {
 			return nil, fmt.Errorf("compiling the schema of %s: %w", t, err)
 		}
-		v.schemas[t] = sch
+		v.types[t] = compiledType{spec: spec, schema: sch}
 	}
 	for _, opt := range opts {
 		opt(v)
@@ -103,10 +109,24 @@ func (v *Validator) ValidateRecord(r Record) error {
 	return v.Validate(r.CredentialType(), b)
 }
 
+// compiled returns the compiled schema of credType, or an error wrapping
+// ErrUnknownType.
+func (v *Validator) compiled(credType string) (compiledType, error) {
+	ct, ok := v.types[credType]
+	if !ok {
+		_, err := lookupType(credType)
+		if err == nil {
+			err = fmt.Errorf("credential type %s has no compiled schema", credType)
+		}
+		return compiledType{}, err
+	}
+	return ct, nil
+}
+
 // check parses and validates subjectJSON, returning the parsed document
 // with its integers in canonical form.
 func (v *Validator) check(credType string, subjectJSON []byte) (any, error) {
-	if _, err := lookupType(credType); err != nil {
+	if _, err := v.compiled(credType); err != nil {
 		return nil, err
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(subjectJSON))
@@ -126,17 +146,13 @@ func (v *Validator) check(credType string, subjectJSON []byte) (any, error) {
 // or built from a CSV row, rewriting its integral numbers in canonical form
 // (3.0 becomes 3). It returns a *ValidationError or an internal error.
 func (v *Validator) validateDoc(credType string, doc any) error {
-	spec, err := lookupType(credType)
+	ct, err := v.compiled(credType)
 	if err != nil {
 		return err
 	}
-	sch, ok := v.schemas[credType]
-	if !ok {
-		return fmt.Errorf("validating a %s subject: no compiled schema", credType)
-	}
 	violations := canonicalizeNumbers(doc)
 	if len(violations) == 0 {
-		if err := sch.Validate(doc); err != nil {
+		if err := ct.schema.Validate(doc); err != nil {
 			var verr *jsonschema.ValidationError
 			if !errors.As(err, &verr) {
 				return fmt.Errorf("validating a %s subject: %w", credType, err)
@@ -148,7 +164,7 @@ func (v *Validator) validateDoc(credType string, doc any) error {
 	if len(violations) == 0 {
 		return nil
 	}
-	sortViolations(spec.columns, violations)
+	sortViolations(ct.spec.columns, violations)
 	return &ValidationError{CredentialType: credType, Violations: violations}
 }
 
@@ -179,7 +195,7 @@ func (v *Validator) checkBirthDate(doc any) []Violation {
 
 // recordOf turns a validated document into a record of credType.
 func (v *Validator) recordOf(credType string, doc any) (Record, error) {
-	spec, err := lookupType(credType)
+	ct, err := v.compiled(credType)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +203,7 @@ func (v *Validator) recordOf(credType string, doc any) (Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decoding a %s subject: %w", credType, err)
 	}
-	rec := spec.newRecord()
+	rec := ct.spec.newRecord()
 	if err := json.Unmarshal(b, rec); err != nil {
 		return nil, fmt.Errorf("decoding a validated %s subject: %w", credType, err)
 	}

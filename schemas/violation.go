@@ -72,7 +72,7 @@ func patternMessage(def string) (string, bool) {
 	case "ine":
 		return "must be an INE: 11 digits or capital letters", true
 	case "personName", "text":
-		return "must be non-empty text on one line, without leading or trailing spaces", true
+		return "must be non-empty text on one line, without control characters or leading or trailing spaces", true
 	case "rncp":
 		return "must be RNCP followed by 3 to 6 digits, e.g. RNCP34511", true
 	case "verificationCode":
