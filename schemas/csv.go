@@ -71,8 +71,10 @@ type CellProblem struct {
 	// is (e.g. malformed quotes, wrong number of fields).
 	Column string
 	// Violation is the broken rule. Its Field is the subject's field the
-	// column fills, or empty for a problem outside the subject (holder_jwk,
-	// the row's shape).
+	// column fills, or empty for a problem outside the subject. Besides the
+	// subject's rules, a row may break "csv" (malformed quoting),
+	// "fieldCount", "unnamedColumn" (a value under a header cell left
+	// empty) and "jwk" (holder_jwk is not a public JWK).
 	Violation
 }
 

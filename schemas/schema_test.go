@@ -90,6 +90,16 @@ func TestSchemasMatchGoTypes(t *testing.T) {
 	}
 }
 
+func TestDiplomaSchemaMentionsAreMentions(t *testing.T) {
+	var mention struct{ Enum []string }
+	if err := json.Unmarshal(loadSchema(t, TypeDiploma).Properties["mention"], &mention); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(mention.Enum, Mentions) {
+		t.Errorf("schema mentions %v, Mentions %v", mention.Enum, Mentions)
+	}
+}
+
 func TestPixSchemaFollowsTheFramework(t *testing.T) {
 	doc := loadSchema(t, TypePixCertification)
 	var competences struct {

@@ -33,9 +33,14 @@ type compiledType struct {
 type Option func(*Validator)
 
 // WithClock sets the clock used to reject birth dates in the future (the
-// default is time.Now). Today is the date of now() in its own location.
+// default, or when now is nil, is time.Now). Today is the date of now() in
+// its own location.
 func WithClock(now func() time.Time) Option {
-	return func(v *Validator) { v.now = now }
+	return func(v *Validator) {
+		if now != nil {
+			v.now = now
+		}
+	}
 }
 
 // NewValidator compiles the JSON Schemas of every credential type.
