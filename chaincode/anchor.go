@@ -14,9 +14,10 @@ import (
 	"github.com/sceau/sceau/internal/merkle"
 )
 
-// maxAnchorRequestSize bounds the AnchorBatch argument: a full batch of
-// digests, quoted and comma-separated, plus ids and the root.
-const maxAnchorRequestSize = MaxBatchDigests*(64+4) + MaxBatchDigests*4 + 4096
+// maxAnchorRequestSize bounds the AnchorBatch argument: a full batch in
+// compact JSON, where a digest takes at most 69 bytes (quoted, in brackets
+// as a credential of its own, and a comma), plus ids and the root.
+const maxAnchorRequestSize = MaxBatchDigests*69 + 4096
 
 // batchCredentials is the record, written once at anchoring, that lists the
 // digest groups of a batch in leaf order; RevokeBatch reads it.

@@ -73,6 +73,8 @@ func NewChaincode(cfg Config) (*contractapi.ContractChaincode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the Sceau chaincode: %w", err)
 	}
+	// contract-api renders the metadata's chaincode-level info while building
+	// the chaincode: GetMetadata shows title and version on the contract.
 	cc.Info.Title = "Sceau credentials ledger"
 	cc.Info.Version = Version
 	cc.DefaultContract = ContractName

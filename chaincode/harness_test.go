@@ -213,7 +213,7 @@ type signingKey struct {
 	kid    string // RFC 7638 thumbprint computed independently
 }
 
-func newP256Key(t *testing.T) signingKey {
+func newP256Key(t testing.TB) signingKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -222,7 +222,7 @@ func newP256Key(t *testing.T) signingKey {
 	return jwkOf(t, &k.PublicKey)
 }
 
-func newEd25519Key(t *testing.T) signingKey {
+func newEd25519Key(t testing.TB) signingKey {
 	t.Helper()
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -231,7 +231,7 @@ func newEd25519Key(t *testing.T) signingKey {
 	return jwkOf(t, pub)
 }
 
-func jwkOf(t *testing.T, pub any) signingKey {
+func jwkOf(t testing.TB, pub any) signingKey {
 	t.Helper()
 	jwk := jose.JSONWebKey{Key: pub}
 	raw, err := jwk.MarshalJSON()
@@ -334,4 +334,13 @@ func lastEvent(t *testing.T, stub *memStub, wantName string) Event {
 // joseMarshal encodes key (public or private) as a JWK.
 func joseMarshal(key any) ([]byte, error) {
 	return jose.JSONWebKey{Key: key}.MarshalJSON()
+}
+
+func mustMarshalIdentity(t *testing.T, mspID string, idBytes []byte) []byte {
+	t.Helper()
+	raw, err := proto.Marshal(&msp.SerializedIdentity{Mspid: mspID, IdBytes: idBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -320,7 +320,7 @@ func (c *Contract) CompromiseIssuerKey(ctx contractapi.TransactionContextInterfa
 	}
 	i := slices.IndexFunc(issuer.Keys, func(k IssuerKey) bool { return k.KID == kid })
 	if i < 0 {
-		return notFound("key", kid+" of issuer "+id)
+		return fmt.Errorf("%skey %q of issuer %q", NotFoundPrefix, kid, id)
 	}
 	key := &issuer.Keys[i]
 	if key.CompromisedSince != "" {

@@ -141,19 +141,20 @@ func (c *Contract) RevokeBatch(ctx contractapi.TransactionContextInterface, batc
 	if err != nil {
 		return err
 	}
-	t.stub.StartWriteBatch()
-	changed := 0
+	var pending []int
 	for i, rec := range records {
-		if rec.Status == StatusRevoked {
-			continue
+		if rec.Status != StatusRevoked {
+			pending = append(pending, i)
 		}
-		if err := writeStatus(t, keys[i], rec, StatusRevoked, reason); err != nil {
+	}
+	if len(pending) == 0 {
+		return fmt.Errorf("every credential of batch %q is already revoked", batchID)
+	}
+	t.stub.StartWriteBatch()
+	for _, i := range pending {
+		if err := writeStatus(t, keys[i], records[i], StatusRevoked, reason); err != nil {
 			return err
 		}
-		changed++
-	}
-	if changed == 0 {
-		return fmt.Errorf("every credential of batch %q is already revoked", batchID)
 	}
 	if err := t.stub.FinishWriteBatch(); err != nil {
 		return fmt.Errorf("writing the revocation of batch %q: %w", batchID, err)
