@@ -1,0 +1,99 @@
+package issuer
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/merkle"
+)
+
+// Forms are the secured forms of one credential, with the digests anchored
+// for each.
+type Forms struct {
+	Issuer string `json:"issuer"`
+	VCJWT  string `json:"vcJwt"`
+	QR     string `json:"qr"`
+	SDJWT  string `json:"sdJwt,omitempty"`
+	// Digests of each form, in leaf order: vc+jwt, COSE, then SD-JWT when present.
+	JWTDigest   string `json:"jwtDigest"`
+	QRDigest    string `json:"qrDigest"`
+	SDJWTDigest string `json:"sdJwtDigest,omitempty"`
+}
+
+// Digests returns the form digests in leaf order.
+func (f *Forms) Digests() []string {
+	d := []string{f.JWTDigest, f.QRDigest}
+	if f.SDJWTDigest != "" {
+		d = append(d, f.SDJWTDigest)
+	}
+	return d
+}
+
+// secure signs cred in every form with key.
+func secure(cred *credential.Credential, key *credential.Key, holderJWK string) (*Forms, error) {
+	jwt, err := credential.SignJWT(cred, key)
+	if err != nil {
+		return nil, err
+	}
+	qr, err := credential.SignQR(cred, key)
+	if err != nil {
+		return nil, err
+	}
+	qrDigest, err := credential.DigestQR(qr)
+	if err != nil {
+		return nil, err
+	}
+	f := &Forms{
+		Issuer:    credential.IssuerURI(cred.IssuerID),
+		VCJWT:     jwt,
+		QR:        qr,
+		JWTDigest: credential.DigestJWS(jwt),
+		QRDigest:  qrDigest,
+	}
+	_ = holderJWK // bound into the SD-JWT form
+	return f, nil
+}
+
+// leafHashes returns the Merkle leaf hash of each credential's digests.
+func leafHashes(leaves [][]string) ([][]byte, error) {
+	hashes := make([][]byte, len(leaves))
+	for i, digests := range leaves {
+		raw := make([][]byte, len(digests))
+		for j, d := range digests {
+			b, err := hex.DecodeString(d)
+			if err != nil || len(b) != 32 {
+				return nil, fmt.Errorf("credential %d: digest %q is not a hex SHA-256", i, d)
+			}
+			raw[j] = b
+		}
+		hashes[i] = merkle.LeafHash(merkle.LeafData(raw))
+	}
+	return hashes, nil
+}
+
+// merkleRoot returns the hex RFC 6962 root over the credentials' leaves.
+func merkleRoot(leaves [][]string) (string, error) {
+	h, err := leafHashes(leaves)
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(merkle.Root(h)), nil
+}
+
+// merkleProofs returns every credential's inclusion proof, hex-encoded.
+func merkleProofs(leaves [][]string) ([][]string, error) {
+	h, err := leafHashes(leaves)
+	if err != nil {
+		return nil, err
+	}
+	proofs := merkle.Proofs(h)
+	out := make([][]string, len(proofs))
+	for i, p := range proofs {
+		out[i] = make([]string, len(p))
+		for j, node := range p {
+			out[i][j] = hex.EncodeToString(node)
+		}
+	}
+	return out, nil
+}

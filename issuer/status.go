@@ -1,0 +1,150 @@
+package issuer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/sdjwt"
+)
+
+// StatusOp is a change of a credential's status on the ledger.
+type StatusOp string
+
+// The status operations.
+const (
+	OpRevoke    StatusOp = "revoke"
+	OpSuspend   StatusOp = "suspend"
+	OpReinstate StatusOp = "reinstate"
+)
+
+// Past returns the operation's past participle, for messages.
+func (op StatusOp) Past() string {
+	switch op {
+	case OpRevoke:
+		return "revoked"
+	case OpSuspend:
+		return "suspended"
+	default:
+		return "reinstated"
+	}
+}
+
+// ChangeStatus applies op to the credentials the digests belong to, as
+// issuer id. The ledger applies it to every form of each credential; the
+// digests of every form changed are returned.
+func (s *Service) ChangeStatus(ctx context.Context, id string, op StatusOp, digests []string, reason string) ([]string, error) {
+	p, err := LoadProfile(s.Home, id)
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	var changed []string
+	for _, d := range digests {
+		if done[d] {
+			continue
+		}
+		st, err := s.Contract.GetStatus(ctx, d)
+		if err != nil {
+			return changed, fmt.Errorf("digest %s: %w", d, err)
+		}
+		switch op {
+		case OpRevoke:
+			err = s.Contract.Revoke(ctx, p.Org, d, reason)
+		case OpSuspend:
+			err = s.Contract.Suspend(ctx, p.Org, d, reason)
+		case OpReinstate:
+			err = s.Contract.Reinstate(ctx, p.Org, d)
+		default:
+			err = fmt.Errorf("unknown operation %q", op)
+		}
+		if err != nil {
+			return changed, fmt.Errorf("%s %s: %w", op, d, err)
+		}
+		for _, g := range st.Group {
+			if !done[g] {
+				done[g] = true
+				changed = append(changed, g)
+			}
+		}
+	}
+	sort.Strings(changed)
+	return changed, nil
+}
+
+// ChangeBatchStatus applies op to every credential of a batch (an annulled
+// exam session). Only revocation applies to whole batches.
+func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp, batchID, reason string) error {
+	if op != OpRevoke {
+		return fmt.Errorf("--batch works with revoke only")
+	}
+	p, err := LoadProfile(s.Home, id)
+	if err != nil {
+		return err
+	}
+	return s.Contract.RevokeBatch(ctx, p.Org, batchID, reason)
+}
+
+// Digests returns the anchored digests of a credential given in any of its
+// forms: a bundle (every form it carries), a vc+jwt, an SD-JWT or an SC1: text.
+func Digests(data []byte) ([]string, error) {
+	text := strings.TrimSpace(string(data))
+	switch {
+	case bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")):
+		b, err := credential.ParseBundle(data)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		if b.VCJWT != "" {
+			out = append(out, credential.DigestJWS(b.VCJWT))
+		}
+		if b.SDJWT != "" {
+			d, err := digestSDJWT(b.SDJWT)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		if b.QR != "" {
+			d, err := credential.DigestQR(b.QR)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		if len(out) == 0 {
+			return nil, errors.New("the bundle carries no credential form")
+		}
+		return out, nil
+	case strings.HasPrefix(text, credential.QRPrefix):
+		d, err := credential.DigestQR(text)
+		if err != nil {
+			return nil, err
+		}
+		return []string{d}, nil
+	case strings.Contains(text, "~"):
+		d, err := digestSDJWT(text)
+		if err != nil {
+			return nil, err
+		}
+		return []string{d}, nil
+	case strings.Count(text, ".") == 2:
+		return []string{credential.DigestJWS(text)}, nil
+	}
+	return nil, errors.New("not a bundle, vc+jwt, SD-JWT or SC1: text (give the credential file or its hex digest)")
+}
+
+// digestSDJWT returns the anchored digest of an SD-JWT: that of its
+// issuer-signed JWT alone, so presentations with fewer disclosures match.
+func digestSDJWT(s string) (string, error) {
+	t, err := sdjwt.Parse(s)
+	if err != nil {
+		return "", err
+	}
+	return credential.DigestJWS(t.IssuerJWT()), nil
+}
