@@ -194,7 +194,7 @@ func TestIssuerURI(t *testing.T) {
 	if err != nil || id != "ac-versailles" {
 		t.Errorf("ParseIssuerURI = %q, %v", id, err)
 	}
-	for _, bad := range []string{"", "urn:sceau:issuer:", "urn:sceau:other:x", "urn:sceau:issuer:a/b", "urn:sceau:issuer:" + strings.Repeat("a", 65)} {
+	for _, bad := range []string{"", "urn:sceau:issuer:", "urn:sceau:other:x", "urn:sceau:issuer:a/b", "urn:sceau:issuer:" + strings.Repeat("a", 64), "urn:sceau:issuer:AC-Paris", "urn:sceau:issuer:-ac"} {
 		if _, err := ParseIssuerURI(bad); err == nil {
 			t.Errorf("ParseIssuerURI(%q) succeeded, want an error", bad)
 		}

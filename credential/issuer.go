@@ -8,9 +8,6 @@ import (
 // issuerURIPrefix starts the URI of every Sceau issuer.
 const issuerURIPrefix = "urn:sceau:issuer:"
 
-// maxIssuerIDLen bounds an issuer id.
-const maxIssuerIDLen = 64
-
 // IssuerURI returns the URI that names issuer id in a credential's "issuer"
 // member: "urn:sceau:issuer:<id>".
 func IssuerURI(id string) string { return issuerURIPrefix + id }
@@ -28,20 +25,21 @@ func ParseIssuerURI(uri string) (string, error) {
 	return id, nil
 }
 
-// CheckIssuerID reports whether id can name an issuer: 1 to 64 ASCII
-// letters, digits, '.', '_' or '-'.
+// CheckIssuerID reports whether id can name an issuer. The rule is the
+// ledger's: 2 to 63 characters of a-z, 0-9 and '-', not starting with '-'.
 func CheckIssuerID(id string) error {
 	if id == "" {
 		return fmt.Errorf("issuer id is empty")
 	}
-	if len(id) > maxIssuerIDLen {
-		return fmt.Errorf("issuer id %q is longer than %d characters", id, maxIssuerIDLen)
+	if len(id) < 2 || len(id) > 63 {
+		return fmt.Errorf("issuer id %q has %d characters, want 2 to 63", id, len(id))
+	}
+	if id[0] == '-' {
+		return fmt.Errorf("issuer id %q starts with '-'", id)
 	}
 	for i, r := range id {
-		switch {
-		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '.', r == '_', r == '-':
-		default:
-			return fmt.Errorf("issuer id %q: character %q at position %d is not a letter, digit, '.', '_' or '-'", id, r, i)
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
+			return fmt.Errorf("issuer id %q: character %q at position %d is not one of a-z, 0-9 and '-'", id, r, i)
 		}
 	}
 	return nil
