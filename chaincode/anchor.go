@@ -1,12 +1,12 @@
 package chaincode
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -77,6 +77,19 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 		return nil, err
 	}
 
+	batch, err := recordBatch(t, req, bKey, credKey, digestKeys)
+	if err != nil {
+		return nil, err
+	}
+	if err := emit(t.stub, EventBatchAnchored, Event{IssuerID: req.IssuerID, BatchID: req.BatchID, Size: batch.Size}); err != nil {
+		return nil, err
+	}
+	return batch, nil
+}
+
+// recordBatch writes the Batch, its digest groups and one DigestStatus per
+// digest (digestKeys holds their keys in request order).
+func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []string) (*Batch, error) {
 	batch := Batch{
 		BatchID:    req.BatchID,
 		IssuerID:   req.IssuerID,
@@ -117,9 +130,6 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 	if err := t.stub.FinishWriteBatch(); err != nil {
 		return nil, fmt.Errorf("writing batch %q: %w", req.BatchID, err)
 	}
-	if err := emit(t.stub, EventBatchAnchored, Event{IssuerID: req.IssuerID, BatchID: req.BatchID, Size: batch.Size}); err != nil {
-		return nil, err
-	}
 	return &batch, nil
 }
 
@@ -132,7 +142,7 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 		return nil, fmt.Errorf("anchor request is %d bytes, the limit is %d", len(raw), maxAnchorRequestSize)
 	}
 	var req AnchorRequest
-	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return nil, fmt.Errorf("anchor request is not a valid AnchorRequest JSON object: %w", err)
