@@ -22,7 +22,8 @@ type KeyBindingOptions struct {
 
 // Present makes a presentation of the SD-JWT s (as Issue returned it): it
 // keeps the disclosure of each claim for which disclose returns true, with
-// the disclosures of the claims that contain it, and drops the others. With
+// the disclosures of the claims that contain it, and drops the others (all
+// of them when disclose is nil). Select builds disclose from paths. With
 // kb it appends a key-binding JWT whose sd_hash covers the presentation;
 // with nil kb the presentation ends with "~". The result is compact.
 func Present(s string, disclose func(Path) bool, kb *KeyBindingOptions) (string, error) {

@@ -98,8 +98,12 @@ type Verified struct {
 
 // KeyBinding is a checked key-binding JWT.
 type KeyBinding struct {
-	Nonce    string
+	// Nonce is the nonce the holder signed, equal to VerifyOptions.Nonce.
+	Nonce string
+	// Audience is the aud the holder signed, equal to
+	// VerifyOptions.Audience.
 	Audience string
+	// IssuedAt is the key-binding JWT's iat.
 	IssuedAt time.Time
 }
 
@@ -129,12 +133,12 @@ func Verify(s string, opts VerifyOptions) (*Verified, error) {
 	if _, err := verifyJWT(t.issuerJWT, hdr.Algorithm, key); err != nil {
 		return nil, fail(CheckSignature, "issuer-signed JWT does not verify with the issuer key: %w", err)
 	}
-	now := time.Now
+	now := time.Now()
 	if opts.Now != nil {
-		now = opts.Now
+		now = opts.Now()
 	}
 	skew := orDefault(opts.ClockSkew, DefaultClockSkew)
-	if err := checkClaims(t, hdr, now(), skew); err != nil {
+	if err := checkClaims(t, hdr, now, skew); err != nil {
 		return nil, fail(CheckClaims, "%w", err)
 	}
 	v := &Verified{Claims: t.claims, Header: hdr, IssuerJWT: t.issuerJWT}
@@ -147,7 +151,7 @@ func Verify(s string, opts VerifyOptions) (*Verified, error) {
 		}
 		return v, nil
 	}
-	v.KeyBinding, err = verifyKeyBinding(t, opts, now(), skew)
+	v.KeyBinding, err = verifyKeyBinding(t, opts, now, skew)
 	if err != nil {
 		return nil, err
 	}
