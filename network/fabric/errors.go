@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -31,10 +32,33 @@ func classify(ctx context.Context, function, step string, err error) error {
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return fmt.Errorf("%s: %s: %w", function, step, ctx.Err())
 	}
-	if unavailable(err) {
-		return fmt.Errorf("%w: %s: %s: %w", network.ErrUnavailable, function, step, err)
+	details := ""
+	var txErr *client.TransactionError
+	if !errors.As(err, &txErr) {
+		// Evaluation errors are bare gRPC statuses whose text leaves out
+		// the peers' own messages.
+		details = peerDetails(err)
 	}
-	return fmt.Errorf("%s: %s: %w", function, step, err)
+	if unavailable(err) {
+		return fmt.Errorf("%w: %s: %s: %w%s", network.ErrUnavailable, function, step, err, details)
+	}
+	return fmt.Errorf("%s: %s: %w%s", function, step, err, details)
+}
+
+// peerDetails lists the peers' messages attached to a gateway error, as
+// "; peer <address> (<MSP ID>): <message>" clauses.
+func peerDetails(err error) string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	for _, detail := range st.Details() {
+		if d, ok := detail.(*gateway.ErrorDetail); ok {
+			fmt.Fprintf(&b, "; peer %s (%s): %s", d.GetAddress(), d.GetMspId(), d.GetMessage())
+		}
+	}
+	return b.String()
 }
 
 // unavailable tells whether err means the network could not serve the

@@ -39,7 +39,8 @@ import (
 //	Whoami    returns the caller's MSP ID
 //	Missing   fails in the chaincode with "not found: issuer x" (so does GetIssuer)
 //	Refuse    fails in the chaincode with "issuer pix is suspended"
-//	Offline   fails as if no endorser were reachable
+//	Offline   fails as if the chaincode server were down
+//	NoPeers   fails as if no endorser were known (evaluation only)
 //	Slow      never answers before the call's deadline
 type fakeGateway struct {
 	gateway.UnimplementedGatewayServer
@@ -56,6 +57,9 @@ func (fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (
 	case "Missing", "GetIssuer":
 		return nil, chaincodeFailure(codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, not found: issuer x", "chaincode response 500, not found: issuer x")
 	case "Offline":
+		return nil, chaincodeFailure(codes.Aborted, "failed to evaluate transaction, see attached details for more info",
+			"error in simulation: failed to execute transaction: could not launch chaincode sceau_1: connection refused")
+	case "NoPeers":
 		return nil, status.Error(codes.Unavailable, "no peers available to evaluate chaincode sceau in channel sceau")
 	case "Slow":
 		<-ctx.Done()
@@ -318,10 +322,17 @@ func TestUnavailableNetwork(t *testing.T) {
 	})
 	t.Run("no endorser reachable", func(t *testing.T) {
 		l := openFake(t, true, "")
-		if _, err := l.Evaluate(ctx, "", "Offline"); !errors.Is(err, network.ErrUnavailable) {
+		_, err := l.Evaluate(ctx, "", "Offline")
+		if !errors.Is(err, network.ErrUnavailable) {
 			t.Errorf("Evaluate: %v does not wrap network.ErrUnavailable", err)
 		}
-		_, err := l.Submit(ctx, "ministry", "Offline")
+		if err != nil && !strings.Contains(err.Error(), "MinistryMSP): error in simulation: failed to execute transaction: could not launch chaincode") {
+			t.Errorf("Evaluate: error %q does not carry the peer's message", err)
+		}
+		if _, err := l.Evaluate(ctx, "", "NoPeers"); !errors.Is(err, network.ErrUnavailable) {
+			t.Errorf("Evaluate with no endorser: %v does not wrap network.ErrUnavailable", err)
+		}
+		_, err = l.Submit(ctx, "ministry", "Offline")
 		if !errors.Is(err, network.ErrUnavailable) {
 			t.Errorf("Submit: %v does not wrap network.ErrUnavailable", err)
 		}
