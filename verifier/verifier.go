@@ -1,0 +1,168 @@
+// Package verifier checks a Sceau credential as an employer receives it —
+// a bundle, a vc+jwt, an SC1 text or a photo of its QR code — against the
+// ledger, and explains its verdict check by check.
+package verifier
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/schemas"
+)
+
+// Verdict is the outcome of a verification.
+type Verdict string
+
+// Verdicts.
+const (
+	// Valid: every check ran and passed.
+	Valid Verdict = "valid"
+	// Invalid: at least one check failed.
+	Invalid Verdict = "invalid"
+	// Indeterminate: no check failed, but some could not run because the
+	// ledger was unavailable. Never reported as valid.
+	Indeterminate Verdict = "indeterminate"
+)
+
+// Process exit codes for verdicts (ExitCode).
+const (
+	ExitValid         = 0
+	ExitInvalid       = 1
+	ExitIndeterminate = 3
+)
+
+// ExitCode maps a verdict to a process exit code: valid 0, invalid 1,
+// indeterminate 3. Anything else is invalid.
+func ExitCode(v Verdict) int {
+	switch v {
+	case Valid:
+		return ExitValid
+	case Indeterminate:
+		return ExitIndeterminate
+	}
+	return ExitInvalid
+}
+
+// Check names, in the order checks run and are reported.
+const (
+	// CheckFormat: the input decodes as a Sceau credential form.
+	CheckFormat = "format"
+	// CheckIssuer: the issuer is registered on the ledger and in good standing.
+	CheckIssuer = "issuer"
+	// CheckSignature: the signature verifies with the issuer's registered key.
+	CheckSignature = "signature"
+	// CheckAccreditation: the issuer is accredited for the credential type.
+	CheckAccreditation = "accreditation"
+	// CheckAnchor: the form's digest is anchored by the issuer, for the type
+	// (for a bundle, with a Merkle proof against the batch root).
+	CheckAnchor = "anchor"
+	// CheckStatus: the credential is neither revoked nor suspended.
+	CheckStatus = "status"
+	// CheckValidity: the credential is within its validity period.
+	CheckValidity = "validity"
+	// CheckSchema: the credential subject is valid against its schema.
+	CheckSchema = "schema"
+)
+
+// Check is the outcome of one check.
+type Check struct {
+	Name string `json:"name"`
+	OK   bool   `json:"ok"`
+	// Skipped is set when the check could not run: the ledger was
+	// unavailable, or an earlier check failed. OK is then false.
+	Skipped bool `json:"skipped,omitempty"`
+	// Reason explains the outcome to a person.
+	Reason string `json:"reason"`
+}
+
+// Result is the outcome of a verification.
+type Result struct {
+	Verdict Verdict `json:"verdict"`
+	// Input names what was verified: "bundle", "vc+jwt", "sc1", or
+	// "sc1 (QR image)" / "vc+jwt (QR image)".
+	Input string `json:"input,omitempty"`
+	// ID, Type and Issuer identify the credential, as it claims them,
+	// once it decodes.
+	ID     string  `json:"id,omitempty"`
+	Type   string  `json:"type,omitempty"`
+	Issuer string  `json:"issuer,omitempty"`
+	Checks []Check `json:"checks"`
+	// Claims is the credential subject as signed; it is set only when the
+	// signature verified, so unsigned claims are never shown.
+	Claims json.RawMessage `json:"claims,omitempty"`
+}
+
+// ExitCode returns the process exit code of the result's verdict.
+func (r *Result) ExitCode() int { return ExitCode(r.Verdict) }
+
+// Check returns the check named name, or nil.
+func (r *Result) Check(name string) *Check {
+	for i := range r.Checks {
+		if r.Checks[i].Name == name {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+// Options tune a Verifier.
+type Options struct {
+	// Now gives the time validity is checked at. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Verifier checks credentials against a ledger. It is safe for concurrent
+// use.
+type Verifier struct {
+	contract  *network.Contract
+	validator *schemas.Validator
+	now       func() time.Time
+}
+
+// New returns a verifier that reads the ledger through contract and
+// validates subjects with validator.
+func New(contract *network.Contract, validator *schemas.Validator, opts Options) *Verifier {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Verifier{contract: contract, validator: validator, now: now}
+}
+
+// Verify detects what input is (bundle JSON, compact vc+jwt, SC1 text, or
+// a PNG/JPEG image of a QR code holding one of those), then runs every
+// check in order: format, issuer, signature, accreditation, anchor, status,
+// validity, schema. A bundle's vc+jwt and SC1 forms are both checked, and
+// must describe the same credential.
+func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
+	r := &run{v: v, ctx: ctx, now: v.now().UTC()}
+	parsed, err := parseInput(input)
+	if parsed != nil {
+		r.result.Input = parsed.kind
+	}
+	if err != nil {
+		r.fail(CheckFormat, err.Error())
+		for _, name := range []string{CheckIssuer, CheckSignature, CheckAccreditation, CheckAnchor, CheckStatus, CheckValidity, CheckSchema} {
+			r.skip(name, "not checked: the input could not be decoded")
+		}
+		return r.finish()
+	}
+	r.in = parsed
+	cred := parsed.credential()
+	r.result.ID = cred.ID
+	r.result.Type = cred.Type
+	r.result.Issuer = credential.IssuerURI(cred.IssuerID)
+	r.pass(CheckFormat, parsed.describe())
+	r.lookUp()
+	r.checkIssuer()
+	r.checkSignature()
+	r.checkAccreditation()
+	r.checkAnchor()
+	r.checkStatus()
+	r.checkValidity()
+	r.checkSchema()
+	return r.finish()
+}
