@@ -92,7 +92,7 @@ func TestVerifyLocatesTampering(t *testing.T) {
 			block: 3, text: "does not hash to the previous hash that block 4 records",
 		},
 		{
-			name: "a committed block's arguments",
+			name: "a committed block's proposal",
 			edit: editBlock(1, func(b *block) {
 				b.Proposal = append(b.Proposal[:len(b.Proposal)-1:len(b.Proposal)-1], b.Proposal[len(b.Proposal)-1]^1)
 			}),

@@ -76,10 +76,20 @@ func (g *genesisWire) settings() Genesis {
 
 // encodeBlock returns the canonical bytes of b and their hash.
 func encodeBlock(b *block) ([]byte, [sha256.Size]byte, error) {
-	raw, err := canonicalCBOR.Marshal(b)
-	if err != nil {
+	// Size the buffer for the whole block up front: a block anchoring a
+	// large batch is tens of megabytes, not worth growing step by step.
+	size := 128 + len(b.PrevHash) + len(b.Proposal) + len(b.Signature) + len(b.Result)
+	if b.Event != nil {
+		size += 16 + len(b.Event.Name) + len(b.Event.Payload)
+	}
+	for _, w := range b.Writes {
+		size += 24 + len(w.Key) + len(w.Value)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if err := canonicalCBOR.MarshalToBuffer(b, buf); err != nil {
 		return nil, [sha256.Size]byte{}, fmt.Errorf("encoding block %d: %w", b.Number, err)
 	}
+	raw := buf.Bytes()
 	return raw, sha256.Sum256(raw), nil
 }
 

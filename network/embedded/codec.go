@@ -20,8 +20,8 @@ var (
 	})
 )
 
-func mustEncMode(opts cbor.EncOptions) cbor.EncMode {
-	mode, err := opts.EncMode()
+func mustEncMode(opts cbor.EncOptions) cbor.UserBufferEncMode {
+	mode, err := opts.UserBufferEncMode()
 	if err != nil {
 		panic("embedded: invalid CBOR encoding options: " + err.Error())
 	}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,10 +194,14 @@ func Open(ctx context.Context, dir string, opts OpenOptions) (*Ledger, error) {
 }
 
 func openDB(dir string) (*bolt.DB, error) {
-	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{
-		Timeout:      openTimeout,
-		FreelistType: bolt.FreelistMapType,
-	})
+	opts := &bolt.Options{Timeout: openTimeout, FreelistType: bolt.FreelistMapType}
+	if strconv.IntSize == 64 {
+		// Map 1 GiB of address space up front (the file does not grow for
+		// it): the store is rarely remapped, and readers never stall a
+		// commit that makes the store grow below that size.
+		opts.InitialMmapSize = 1 << 30
+	}
+	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, opts)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, &inUseError{dir: dir}
 	}

@@ -92,7 +92,7 @@ func decodeBlockKey(k []byte) uint64 {
 // splitHistoryKey is the inverse of historyKey.
 func splitHistoryKey(hk []byte) (key []byte, n uint64, err error) {
 	l, size := binary.Uvarint(hk)
-	if size <= 0 || uint64(len(hk)-size) != l+8 {
+	if size <= 0 || size != len(binary.AppendUvarint(nil, l)) || l > uint64(len(hk)) || uint64(len(hk)-size) != l+8 {
 		return nil, 0, fmt.Errorf("malformed history key %x", hk)
 	}
 	return hk[size : size+int(l)], binary.BigEndian.Uint64(hk[size+int(l):]), nil
