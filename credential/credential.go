@@ -124,7 +124,19 @@ func (c *Credential) SubjectJSON() ([]byte, error) {
 	if err := checkRecord(c.Subject); err != nil {
 		return nil, err
 	}
-	return json.Marshal(c.Subject)
+	return marshalJSON(c.Subject)
+}
+
+// marshalJSON encodes v as compact JSON without escaping <, > and &: the
+// credential is data, never embedded in HTML as is.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // wireCredential is the JSON shape of a credential.
@@ -170,13 +182,7 @@ func (c *Credential) MarshalJSON() ([]byte, error) {
 	if !c.ValidUntil.IsZero() {
 		w.ValidUntil = formatTime(c.ValidUntil)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(w); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return marshalJSON(w)
 }
 
 // check reports whether the credential's fields are consistent, so that

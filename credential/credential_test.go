@@ -200,3 +200,19 @@ func TestIssuerURI(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONDoesNotEscapeHTMLCharacters(t *testing.T) {
+	p := samplePix()
+	p.CertificationCenter = "Lycée Molière & CFA <Sud>"
+	c := newCredential(t, p, "gip-pix")
+	subject, err := c.SubjectJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(subject), `"Lycée Molière & CFA <Sud>"`) {
+		t.Errorf("subject JSON escapes text: %s", subject)
+	}
+	if !bytes.Contains(mustJSON(t, c), subject) {
+		t.Errorf("the credential does not carry the subject JSON as is")
+	}
+}

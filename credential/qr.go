@@ -78,8 +78,11 @@ import (
 //	                        names are implied by the framework
 //	9  verification_code    tstr, absent if none
 //
-// Unknown claim or subject keys are rejected. Decoding rebuilds the same
-// Credential as the vc+jwt form of the same credential carries.
+// Decoders reject unknown claim or subject keys, duplicate map keys,
+// indefinite lengths, tags inside the payload and nesting deeper than 4
+// levels, and bound the text (MaxQRTextSize) and the decompressed
+// COSE_Sign1 (MaxCOSESize). Decoding rebuilds the same Credential as the
+// vc+jwt form of the same credential carries.
 
 // QRPrefix starts every SC1 text.
 const QRPrefix = "SC1:"
