@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,20 +35,26 @@ import (
 	"github.com/sceau/sceau/network"
 )
 
-// fakeGateway answers a peer gateway's Evaluate and Endorse calls the way
-// Fabric does, chosen by the transaction's function name:
+// fakeGateway answers a peer gateway's calls the way Fabric does, chosen
+// by the transaction's function name:
 //
-//	Whoami    returns the caller's MSP ID
+//	Whoami    evaluates to the caller's MSP ID
 //	Missing   fails in the chaincode with "not found: issuer x" (so does GetIssuer)
 //	Refuse    fails in the chaincode with "issuer pix is suspended"
 //	Offline   fails as if the chaincode server were down
 //	NoPeers   fails as if no endorser were known (evaluation only)
-//	Slow      never answers before the call's deadline
+//	Slow      never answers before the call's deadline (evaluation only)
+//	Record    is endorsed with the caller's MSP ID as result, and commits
+//	          after the number of MVCC read conflicts set in conflicts
+//	Invalid   is endorsed, then invalidated by the endorsement policy
 type fakeGateway struct {
 	gateway.UnimplementedGatewayServer
+	conflicts    atomic.Int32 // commit statuses still to answer MVCC_READ_CONFLICT
+	endorsements atomic.Int32 // successful endorsements so far
+	functions    sync.Map     // transaction id → function name
 }
 
-func (fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
+func (g *fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
 	fn, mspID, err := readProposal(req.GetProposedTransaction())
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
@@ -68,8 +76,8 @@ func (fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (
 	return nil, status.Errorf(codes.Unimplemented, "fake gateway: no function %s", fn)
 }
 
-func (fakeGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
-	fn, _, err := readProposal(req.GetProposedTransaction())
+func (g *fakeGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
+	fn, mspID, err := readProposal(req.GetProposedTransaction())
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -79,8 +87,66 @@ func (fakeGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) (*g
 	case "Offline":
 		return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction, see attached details for more info",
 			"error in simulation: failed to execute transaction: could not launch chaincode sceau_1: connection refused")
+	case "Record", "Invalid":
+		g.endorsements.Add(1)
+		g.functions.Store(req.GetTransactionId(), fn)
+		envelope, err := preparedTransaction(req.GetChannelId(), []byte(mspID))
+		if err != nil {
+			return nil, status.Error(codes.Internal, err.Error())
+		}
+		return &gateway.EndorseResponse{PreparedTransaction: envelope}, nil
 	}
 	return nil, status.Errorf(codes.Unimplemented, "fake gateway: no function %s", fn)
+}
+
+func (g *fakeGateway) Submit(context.Context, *gateway.SubmitRequest) (*gateway.SubmitResponse, error) {
+	return &gateway.SubmitResponse{}, nil
+}
+
+func (g *fakeGateway) CommitStatus(_ context.Context, req *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
+	var r gateway.CommitStatusRequest
+	if err := proto.Unmarshal(req.GetRequest(), &r); err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	fn, _ := g.functions.Load(r.GetTransactionId())
+	code := peer.TxValidationCode_VALID
+	switch {
+	case fn == "Invalid":
+		code = peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE
+	case g.conflicts.Add(-1) >= 0:
+		code = peer.TxValidationCode_MVCC_READ_CONFLICT
+	}
+	return &gateway.CommitStatusResponse{Result: code, BlockNumber: 7}, nil
+}
+
+// preparedTransaction is the envelope of an endorsed transaction whose
+// chaincode returned result, as far as the gateway client reads it.
+func preparedTransaction(channel string, result []byte) (*common.Envelope, error) {
+	action, err := proto.Marshal(&peer.ChaincodeAction{Response: &peer.Response{Status: 200, Payload: result}})
+	if err != nil {
+		return nil, err
+	}
+	prp, err := proto.Marshal(&peer.ProposalResponsePayload{Extension: action})
+	if err != nil {
+		return nil, err
+	}
+	actionPayload, err := proto.Marshal(&peer.ChaincodeActionPayload{Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp}})
+	if err != nil {
+		return nil, err
+	}
+	tx, err := proto.Marshal(&peer.Transaction{Actions: []*peer.TransactionAction{{Payload: actionPayload}}})
+	if err != nil {
+		return nil, err
+	}
+	chdr, err := proto.Marshal(&common.ChannelHeader{ChannelId: channel})
+	if err != nil {
+		return nil, err
+	}
+	payload, err := proto.Marshal(&common.Payload{Header: &common.Header{ChannelHeader: chdr}, Data: tx})
+	if err != nil {
+		return nil, err
+	}
+	return &common.Envelope{Payload: payload}, nil
 }
 
 func chaincodeFailure(code codes.Code, message, detail string) error {
@@ -193,14 +259,14 @@ func writePEM(t *testing.T, path, blockType string, der []byte) {
 
 // startFakeGateway serves fakeGateway over TLS on a loopback port and
 // returns its address.
-func startFakeGateway(t *testing.T, pki testPKI) string {
+func startFakeGateway(t *testing.T, pki testPKI, gw *fakeGateway) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(grpc.Creds(credentials.NewServerTLSFromCert(&pki.serverCert)))
-	gateway.RegisterGatewayServer(srv, fakeGateway{})
+	gateway.RegisterGatewayServer(srv, gw)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	return lis.Addr().String()
@@ -221,15 +287,16 @@ func closedPort(t *testing.T) string {
 }
 
 // openFake opens a Ledger whose orgs ministry and pix both use one peer:
-// the fake gateway, or, when serve is false, a port nothing listens on.
-// extra is appended to the config object (e.g. a timeouts field).
-func openFake(t *testing.T, serve bool, extra string) *Ledger {
+// the returned fake gateway, or, when serve is false, a port nothing
+// listens on. extra is appended to the config object (e.g. a timeouts field).
+func openFake(t *testing.T, serve bool, extra string) (*Ledger, *fakeGateway) {
 	t.Helper()
 	dir := t.TempDir()
 	pki := newTestPKI(t, dir, "peer0.test", "MinistryMSP", "PixMSP")
+	gw := &fakeGateway{}
 	endpoint := closedPort(t)
 	if serve {
-		endpoint = startFakeGateway(t, pki)
+		endpoint = startFakeGateway(t, pki, gw)
 	}
 	cfg := fmt.Sprintf(`{
 	  "channel": "sceau", "chaincode": "sceau", "defaultReader": "ministry",
@@ -253,11 +320,11 @@ func openFake(t *testing.T, serve bool, extra string) *Ledger {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return l
+	return l, gw
 }
 
 func TestEvaluateSignsAsTheRequestedOrg(t *testing.T) {
-	l := openFake(t, true, "")
+	l, _ := openFake(t, true, "")
 	if got := len(l.conns); got != 1 {
 		t.Errorf("two orgs on one peer opened %d connections, want 1", got)
 	}
@@ -277,7 +344,7 @@ func TestEvaluateSignsAsTheRequestedOrg(t *testing.T) {
 }
 
 func TestChaincodeErrorsBecomeContractErrors(t *testing.T) {
-	l := openFake(t, true, "")
+	l, _ := openFake(t, true, "")
 	ctx := context.Background()
 
 	_, err := l.Evaluate(ctx, "", "Missing", "x")
@@ -302,7 +369,7 @@ func TestChaincodeErrorsBecomeContractErrors(t *testing.T) {
 }
 
 func TestTypedClientSeesNotFound(t *testing.T) {
-	l := openFake(t, true, "")
+	l, _ := openFake(t, true, "")
 	_, err := network.NewContract(l).GetIssuer(context.Background(), "x")
 	if !errors.Is(err, network.ErrNotFound) {
 		t.Errorf("GetIssuer of an absent issuer: %v does not wrap network.ErrNotFound", err)
@@ -312,7 +379,7 @@ func TestTypedClientSeesNotFound(t *testing.T) {
 func TestUnavailableNetwork(t *testing.T) {
 	ctx := context.Background()
 	t.Run("peer unreachable", func(t *testing.T) {
-		l := openFake(t, false, `, "timeouts": {"evaluate": "2s", "endorse": "2s"}`)
+		l, _ := openFake(t, false, `, "timeouts": {"evaluate": "2s", "endorse": "2s"}`)
 		if _, err := l.Evaluate(ctx, "", "Whoami"); !errors.Is(err, network.ErrUnavailable) {
 			t.Errorf("Evaluate: %v does not wrap network.ErrUnavailable", err)
 		}
@@ -321,7 +388,7 @@ func TestUnavailableNetwork(t *testing.T) {
 		}
 	})
 	t.Run("no endorser reachable", func(t *testing.T) {
-		l := openFake(t, true, "")
+		l, _ := openFake(t, true, "")
 		_, err := l.Evaluate(ctx, "", "Offline")
 		if !errors.Is(err, network.ErrUnavailable) {
 			t.Errorf("Evaluate: %v does not wrap network.ErrUnavailable", err)
@@ -342,7 +409,7 @@ func TestUnavailableNetwork(t *testing.T) {
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		l := openFake(t, true, `, "timeouts": {"evaluate": "200ms"}`)
+		l, _ := openFake(t, true, `, "timeouts": {"evaluate": "200ms"}`)
 		start := time.Now()
 		_, err := l.Evaluate(ctx, "", "Slow")
 		if !errors.Is(err, network.ErrUnavailable) {
@@ -355,7 +422,7 @@ func TestUnavailableNetwork(t *testing.T) {
 }
 
 func TestCallerCancellation(t *testing.T) {
-	l := openFake(t, true, "")
+	l, _ := openFake(t, true, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err := l.Evaluate(ctx, "", "Slow")
@@ -368,7 +435,7 @@ func TestCallerCancellation(t *testing.T) {
 }
 
 func TestUnknownOrg(t *testing.T) {
-	l := openFake(t, true, "")
+	l, _ := openFake(t, true, "")
 	_, err := l.Submit(context.Background(), "examoffice", "Whoami")
 	if !errors.Is(err, ErrUnknownOrg) {
 		t.Fatalf("Submit as an unlisted org: %v does not wrap ErrUnknownOrg", err)
@@ -413,6 +480,48 @@ func TestOpenNamesBadMaterial(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "org pix") {
 				t.Errorf("error %q does not name org pix and %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSubmitWaitsForTheCommit(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name             string
+		function         string
+		conflicts        int32
+		wantErr          string // empty: success
+		wantEndorsements int32
+	}{
+		{name: "committed", function: "Record", wantEndorsements: 1},
+		{name: "committed after two read conflicts", function: "Record", conflicts: 2, wantEndorsements: 3},
+		{name: "read conflicts every time", function: "Record", conflicts: 3, wantErr: "MVCC_READ_CONFLICT", wantEndorsements: 3},
+		{name: "invalidated", function: "Invalid", wantErr: "ENDORSEMENT_POLICY_FAILURE", wantEndorsements: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, gw := openFake(t, true, "")
+			gw.conflicts.Store(tt.conflicts)
+			result, err := l.Submit(ctx, "pix", tt.function, "arg")
+			if got := gw.endorsements.Load(); got != tt.wantEndorsements {
+				t.Errorf("the transaction was endorsed %d times, want %d", got, tt.wantEndorsements)
+			}
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Submit: %v", err)
+				}
+				if string(result) != "PixMSP" {
+					t.Errorf("Submit returned %q, want the chaincode's result PixMSP", result)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.function) {
+				t.Fatalf("Submit: error %v does not name %s and %s", err, tt.function, tt.wantErr)
+			}
+			var ce *network.ContractError
+			if errors.As(err, &ce) || errors.Is(err, network.ErrUnavailable) {
+				t.Errorf("an invalidated transaction is neither the chaincode's refusal nor unavailability: %v", err)
 			}
 		})
 	}
