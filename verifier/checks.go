@@ -175,7 +175,7 @@ func (r *run) verifyForm(f *form) (*network.IssuerKey, error) {
 			continue
 		}
 		if err := f.verify(pub); err != nil {
-			lastErr = fmt.Errorf("%s: %v", f.name, err)
+			lastErr = err
 			continue
 		}
 		return key, nil

@@ -175,6 +175,9 @@ func TestTamperingIsInvalid(t *testing.T) {
 			if f == nil || !contains(tt.wantCheck, f.Name) {
 				t.Fatalf("first failing check %+v, want one of %v:\n%s", f, tt.wantCheck, describe(r))
 			}
+			if f.Name == CheckSignature && !strings.Contains(f.Reason, "signature does not verify with key "+e.key.KID()) {
+				t.Errorf("signature reason %q does not say which key failed", f.Reason)
+			}
 			if len(r.Claims) != 0 {
 				t.Errorf("claims shown for a tampered credential: %s", r.Claims)
 			}
