@@ -3,6 +3,7 @@ package credential
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -359,11 +360,14 @@ func checkSubjectKeys(entries map[int64]cbor.RawMessage, keys map[int64]subjectK
 		sort.Strings(unknown)
 		return fmt.Errorf("keys %s are not part of a %s subject", strings.Join(unknown, ", "), credType)
 	}
-	for k := int64(0); k < int64(len(keys)); k++ {
-		if key := keys[k]; key.required {
-			if _, ok := entries[k]; !ok {
-				return fmt.Errorf("key %d (%s) of a %s subject is missing", k, key.name, credType)
-			}
+	known := make([]int64, 0, len(keys))
+	for k := range keys {
+		known = append(known, k)
+	}
+	slices.Sort(known)
+	for _, k := range known {
+		if _, ok := entries[k]; keys[k].required && !ok {
+			return fmt.Errorf("key %d (%s) of a %s subject is missing", k, keys[k].name, credType)
 		}
 	}
 	return nil
