@@ -139,15 +139,26 @@ func requireFabric(t *testing.T) {
 func networkUp(ctx context.Context, t *testing.T) string {
 	t.Helper()
 	workdir := filepath.Join(t.TempDir(), "fabric")
+	base := freePortBlock(t, 41)
 	env := append(os.Environ(),
 		"FABRIC_WORKDIR="+workdir,
-		"FABRIC_PORT_BASE="+strconv.Itoa(freePortBlock(t, 41)),
+		"FABRIC_PORT_BASE="+strconv.Itoa(base),
 	)
 	t.Cleanup(func() {
 		down := exec.Command("./down")
 		down.Env = env
 		if out, err := down.CombinedOutput(); err != nil {
 			t.Errorf("down: %v\n%s", err, out)
+		}
+		// The orderer, the ministry's peer and the chaincode server are gone.
+		for _, port := range []int{base, base + 10, base + 40} {
+			if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+				conn.Close()
+				t.Errorf("after down, port %d still accepts connections", port)
+			}
+		}
+		if _, err := os.Stat(workdir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("after down, the work dir %s is still there (%v)", workdir, err)
 		}
 	})
 
