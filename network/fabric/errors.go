@@ -29,7 +29,7 @@ func classify(ctx context.Context, function, step string, err error) error {
 	if msg, ok := chaincodeMessage(err); ok {
 		return &network.ContractError{Function: function, Message: msg}
 	}
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		return fmt.Errorf("%s: %s: %w", function, step, ctx.Err())
 	}
 	details := ""
