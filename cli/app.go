@@ -1,0 +1,136 @@
+// Package cli is the sceau command tree (urfave/cli v2). Flags always come
+// before positional arguments, and global flags before the command.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes shared by every command.
+const (
+	ExitOK            = 0
+	ExitInvalid       = 1 // a credential is invalid, or a command failed
+	ExitUsage         = 2 // bad usage, or a file that cannot be read
+	ExitIndeterminate = 3 // a check could not run (ledger unreachable)
+)
+
+// exitError carries an exit code through urfave/cli.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr reports bad usage or an unreadable input (exit 2).
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// Run runs the command line with the given streams and returns the exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "sceau:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "sceau:", err)
+	return ExitInvalid
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "sceau",
+		Usage: "issue, anchor and verify education credentials",
+		Description: "Sceau issues diplomas and Pix certifications as signed verifiable credentials, anchors their\n" +
+			"digests on a permissioned ledger (embedded by default, or Hyperledger Fabric) and verifies them.\n" +
+			"Flags come before positional arguments; global flags come before the command.",
+		Reader:    stdin,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "home", Usage: "Sceau's data folder", EnvVars: []string{"SCEAU_HOME"}, DefaultText: "<user data dir>/sceau"},
+			&cli.StringFlag{Name: "ledger", Usage: "ledger backend: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
+			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config file (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
+			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
+		},
+		Commands:             commands(),
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		OnUsageError:         func(c *cli.Context, err error, _ bool) error { return usageErr("%v", err) },
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(c.App.ErrWriter, "sceau: no command %q (see sceau --help)\n", name)
+		},
+		UseShortOptionHandling: false,
+	}
+}
+
+// env is what every command gets from the global flags.
+type env struct {
+	home   string
+	logger *slog.Logger
+	stdout io.Writer
+	stderr io.Writer
+	stdin  io.Reader
+}
+
+func newEnv(c *cli.Context) (*env, error) {
+	home := c.String("home")
+	if home == "" {
+		dir, err := os.UserConfigDir()
+		if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
+			dir, err = xdg, nil
+		} else if h, herr := os.UserHomeDir(); herr == nil {
+			dir, err = filepath.Join(h, ".local", "share"), nil
+		}
+		if err != nil {
+			return nil, usageErr("no --home given and no user data folder: %v", err)
+		}
+		home = filepath.Join(dir, "sceau")
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return nil, usageErr("--log-level: %v", err)
+	}
+	return &env{
+		home:   home,
+		logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+		stdout: c.App.Writer,
+		stderr: c.App.ErrWriter,
+		stdin:  c.App.Reader,
+	}, nil
+}
+
+// needArgs checks the number of positional arguments.
+func needArgs(c *cli.Context, n int, what string) error {
+	if c.NArg() != n {
+		return usageErr("%s: expected %s (flags go before it), got %d argument(s)", c.Command.FullName(), what, c.NArg())
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/network/fabric"
+)
+
+// governanceOrg is the ledger identity of the ministry (governance).
+const governanceOrg = "ministry"
+
+func ledgerDir(home string) string { return filepath.Join(home, "ledger") }
+
+// openLedger opens the backend the global flags select.
+func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, error) {
+	switch backend := c.String("ledger"); backend {
+	case "embedded", "":
+		dir := ledgerDir(e.home)
+		if _, err := os.Stat(filepath.Join(dir, "ledger.db")); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no ledger in %s: create it with `sceau ledger init` (or pass --home)", dir)
+		}
+		l, err := embedded.Open(ctx, dir, embedded.OpenOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return l, nil
+	case "fabric":
+		cfg := c.String("ledger-config")
+		if cfg == "" {
+			return nil, usageErr("--ledger fabric needs --ledger-config FILE (or SCEAU_LEDGER_CONFIG); network/fabric/up prints it")
+		}
+		l, err := fabric.Open(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return l, nil
+	default:
+		return nil, usageErr("--ledger %q: use embedded or fabric", backend)
+	}
+}

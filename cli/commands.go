@@ -1,0 +1,14 @@
+package cli
+
+import "github.com/urfave/cli/v2"
+
+func commands() []*cli.Command {
+	return []*cli.Command{
+		ledgerCommand(),
+		issuerCommand(),
+		issueCommand(),
+		verifyCommand(),
+		revokeCommand(),
+		demoCommand(),
+	}
+}

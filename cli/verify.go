@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/verifier"
+)
+
+// maxInput caps what verify reads: a 50-megapixel photo fits, a runaway stream does not.
+const maxInput = 64 << 20
+
+func verifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "verify a credential: bundle, vc+jwt, SD-JWT, SC1: text, or a PNG/JPEG of its QR",
+		ArgsUsage: "PATH|-",
+		Description: "Exit codes: 0 valid; 1 invalid (including input that does not decode); 2 usage errors and\n" +
+			"files that cannot be read; 3 indeterminate (a check could not run, e.g. the ledger is unreachable).",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the verdict as JSON"},
+		},
+		Action: action(func(c *cli.Context, e *env) error {
+			if err := needArgs(c, 1, "one PATH or -"); err != nil {
+				return err
+			}
+			data, err := readInput(c.Args().First(), e.stdin)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			validator, err := schemas.NewValidator()
+			if err != nil {
+				return err
+			}
+			var contract *network.Contract
+			l, lerr := e.openLedger(c.Context, c)
+			if lerr == nil {
+				defer l.Close()
+				contract = network.NewContract(l)
+			} else {
+				e.logger.Warn("ledger unavailable", "err", lerr)
+				contract = network.NewContract(unavailableLedger{lerr})
+			}
+			res := verifier.New(contract, validator, verifier.Options{}).Verify(c.Context, data)
+			if c.Bool("json") {
+				if err := writeJSON(e.stdout, res); err != nil {
+					return err
+				}
+			} else {
+				printResult(e.stdout, res)
+			}
+			if code := verifier.ExitCode(res.Verdict); code != 0 {
+				return &exitError{code: code, err: fmt.Errorf("")}
+			}
+			return nil
+		}),
+	}
+}
+
+// readInput reads PATH, or standard input for "-", up to maxInput bytes.
+func readInput(path string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, fmt.Errorf("%s is a folder, not a credential file", path)
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a credential", path, maxInput>>20)
+	}
+	return data, nil
+}
+
+// printResult writes a verdict for people.
+func printResult(w io.Writer, r *verifier.Result) {
+	headline := map[verifier.Verdict]string{
+		verifier.Valid:         "VALID",
+		verifier.Invalid:       "INVALID",
+		verifier.Indeterminate: "INDETERMINATE: some checks could not run, so this credential is NOT confirmed",
+	}[r.Verdict]
+	fmt.Fprintln(w, headline)
+	if r.Type != "" {
+		fmt.Fprintf(w, "  %s %s, issued by %s\n", r.Type, r.ID, r.Issuer)
+	}
+	for _, ch := range r.Checks {
+		mark := "ok  "
+		switch {
+		case ch.Skipped:
+			mark = "----"
+		case !ch.OK:
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  [%s] %-13s %s\n", mark, ch.Name, ch.Reason)
+	}
+	if len(r.Claims) > 0 {
+		fmt.Fprintln(w, "  claims (as signed by the issuer):")
+		printClaims(w, r.Claims)
+	}
+}
+
+// printClaims lists the signed claims in their order, competences by name.
+func printClaims(w io.Writer, raw json.RawMessage) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		fmt.Fprintf(w, "    %s\n", raw)
+		return
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return
+		}
+		var value any
+		if err := dec.Decode(&value); err != nil {
+			return
+		}
+		if key == "competences" {
+			if list, ok := value.([]any); ok {
+				for _, item := range list {
+					c, _ := item.(map[string]any)
+					level := fmt.Sprint(c["level"])
+					if level == "-1" {
+						level = "not passed"
+					}
+					fmt.Fprintf(w, "    competence %v %v: %s\n", c["id"], c["name"], level)
+				}
+				continue
+			}
+		}
+		if list, ok := value.([]any); ok {
+			parts := make([]string, len(list))
+			for i, v := range list {
+				parts[i] = fmt.Sprint(v)
+			}
+			value = strings.Join(parts, ", ")
+		}
+		fmt.Fprintf(w, "    %s: %v\n", key, value)
+	}
+}
+
+// unavailableLedger stands for a ledger that could not be opened: every
+// read reports network.ErrUnavailable, so verdicts become indeterminate.
+type unavailableLedger struct{ cause error }
+
+func (u unavailableLedger) Submit(context.Context, string, string, ...string) ([]byte, error) {
+	return nil, fmt.Errorf("%w: %v", network.ErrUnavailable, u.cause)
+}
+
+func (u unavailableLedger) Evaluate(context.Context, string, string, ...string) ([]byte, error) {
+	return nil, fmt.Errorf("%w: %v", network.ErrUnavailable, u.cause)
+}
+
+func (unavailableLedger) Close() error { return nil }
