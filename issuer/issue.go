@@ -201,7 +201,9 @@ func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 		return fmt.Errorf("reading issuer %s on the ledger: %w", id, err)
 	}
 	if is.Status != network.IssuerActive {
-		return fmt.Errorf("issuer %s is %s on the ledger: it cannot issue", id, is.Status)
+		return fmt.Errorf("issuer %s is not accredited to issue: its status on the ledger is %s%s", id, is.Status, map[string]string{
+			network.IssuerPending: " (ask governance: sceau issuer accredit --id " + id + " --types " + typ + ")",
+		}[is.Status])
 	}
 	now := s.now()
 	for _, a := range is.Accreditations {
