@@ -58,8 +58,14 @@ func openBuckets(tx *bolt.Tx) (*buckets, error) {
 	if b.blocks == nil || b.state == nil || b.history == nil || b.config == nil || b.txids == nil || b.meta == nil {
 		return nil, errNotLedger
 	}
-	// Blocks are only ever appended: pack their pages full.
+	// Blocks are only ever appended: pack their pages full. Write sets are
+	// applied in key order, so state and history pages can be packed
+	// nearly full too (bbolt's default, half-full pages, suits random
+	// inserts and would double their size).
 	b.blocks.FillPercent = 1
+	b.state.FillPercent = 0.9
+	b.history.FillPercent = 0.9
+	b.txids.FillPercent = 0.9
 	return b, nil
 }
 

@@ -1,0 +1,224 @@
+package embedded
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/sceau/sceau/chaincode"
+	"github.com/sceau/sceau/internal/merkle"
+	"github.com/sceau/sceau/network"
+)
+
+// These tests run the real Sceau chaincode (the default) through the typed
+// client, as the rest of Sceau uses the embedded ledger.
+
+func newSceauLedger(t testing.TB) (*Ledger, string) {
+	t.Helper()
+	dir := t.TempDir()
+	l, err := Init(context.Background(), dir, InitOptions{})
+	if err != nil {
+		t.Fatalf("Init: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, dir
+}
+
+func publicJWK(t testing.TB) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := jose.JSONWebKey{Key: &key.PublicKey, Algorithm: "ES256", Use: "sig"}.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// anchorRequest builds a batch of n single-form credentials and its root.
+func anchorRequest(batchID, issuerID string, n int) chaincode.AnchorRequest {
+	req := chaincode.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: "Diploma"}
+	leaves := make([][]byte, n)
+	for i := range n {
+		d := sha256.Sum256(fmt.Appendf(nil, "%s/credential/%d", batchID, i))
+		req.Credentials = append(req.Credentials, []string{hex.EncodeToString(d[:])})
+		leaves[i] = merkle.LeafHash(merkle.LeafData([][]byte{d[:]}))
+	}
+	req.Root = hex.EncodeToString(merkle.Root(leaves))
+	return req
+}
+
+// accreditedIssuer provisions examoffice and registers and accredits issuer
+// "bac-lyon" for it.
+func accreditedIssuer(t testing.TB, l *Ledger, c *network.Contract) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := l.ProvisionOrg(ctx, "examoffice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RegisterIssuer(ctx, "examoffice", "bac-lyon", "Académie de Lyon", publicJWK(t)); err != nil {
+		t.Fatalf("RegisterIssuer: %v", err)
+	}
+	if err := c.AccreditIssuer(ctx, "ministry", "bac-lyon", []string{"Diploma"}, ""); err != nil {
+		t.Fatalf("AccreditIssuer: %v", err)
+	}
+}
+
+func TestSceauChaincodeLifecycle(t *testing.T) {
+	l, dir := newSceauLedger(t)
+	c := network.NewContract(l)
+	ctx := context.Background()
+	accreditedIssuer(t, l, c)
+
+	issuer, err := c.GetIssuer(ctx, "bac-lyon")
+	if err != nil || issuer.Status != network.IssuerActive || issuer.MSPID != "ExamofficeMSP" {
+		t.Fatalf("GetIssuer = %+v, %v; want an active issuer bound to ExamofficeMSP", issuer, err)
+	}
+	// Governance is decided by the MSP the ledger verified, not by a label.
+	var ce *network.ContractError
+	if err := c.AccreditIssuer(ctx, "examoffice", "bac-lyon", []string{"PixCertification"}, ""); !errors.As(err, &ce) {
+		t.Errorf("AccreditIssuer by examoffice: %v, want the contract to refuse", err)
+	}
+	if _, err := c.GetIssuer(ctx, "nobody"); !errors.Is(err, network.ErrNotFound) {
+		t.Errorf("GetIssuer of an unknown issuer: %v, want ErrNotFound", err)
+	}
+
+	req := anchorRequest("bac-2026-lyon-1", "bac-lyon", 300)
+	batch, err := c.AnchorBatch(ctx, "examoffice", req)
+	if err != nil {
+		t.Fatalf("AnchorBatch: %v", err)
+	}
+	if batch.Size != 300 || batch.Root != req.Root || batch.TxID == "" {
+		t.Errorf("anchored batch %+v", batch)
+	}
+	digest := req.Credentials[42][0]
+	st, err := c.GetStatus(ctx, digest)
+	if err != nil || st.Status != network.StatusActive || st.BatchID != req.BatchID || st.Index != 42 || st.TxID != batch.TxID {
+		t.Fatalf("GetStatus = %+v, %v", st, err)
+	}
+	if _, err := c.AnchorBatch(ctx, "examoffice", req); !errors.As(err, &ce) {
+		t.Errorf("anchoring the same batch twice: %v, want a refusal", err)
+	}
+
+	if err := c.Suspend(ctx, "examoffice", digest, "error"); err != nil {
+		t.Fatalf("Suspend: %v", err)
+	}
+	if err := c.Revoke(ctx, "examoffice", digest, "fraud"); err != nil {
+		t.Fatalf("Revoke: %v", err)
+	}
+	history, err := c.GetStatusHistory(ctx, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	for _, h := range history {
+		statuses = append(statuses, h.Status)
+	}
+	if fmt.Sprint(statuses) != "[active suspended revoked]" {
+		t.Errorf("status history %v, want [active suspended revoked] oldest first", statuses)
+	}
+	if err := c.RevokeBatch(ctx, "examoffice", req.BatchID, "annulled"); err != nil {
+		t.Fatalf("RevokeBatch: %v", err)
+	}
+	if st, err := c.GetStatus(ctx, req.Credentials[0][0]); err != nil || st.Status != network.StatusRevoked {
+		t.Errorf("after RevokeBatch: %+v, %v", st, err)
+	}
+
+	// ListIssuers pages with the stub's partial-composite-key pagination.
+	if _, err := l.ProvisionOrg(ctx, "pix"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"pix-a", "pix-b", "pix-c"} {
+		if err := c.RegisterIssuer(ctx, "pix", id, "Pix "+id, publicJWK(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []string
+	bookmark := ""
+	for range 10 {
+		page, err := c.ListIssuers(ctx, 2, bookmark)
+		if err != nil {
+			t.Fatalf("ListIssuers: %v", err)
+		}
+		for _, is := range page.Issuers {
+			ids = append(ids, is.ID)
+		}
+		if bookmark = page.Bookmark; bookmark == "" {
+			break
+		}
+	}
+	if fmt.Sprint(ids) != "[bac-lyon pix-a pix-b pix-c]" {
+		t.Errorf("ListIssuers by pages of 2 = %v", ids)
+	}
+	mustVerifyClean(t, l)
+
+	// Everything survives a restart.
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(ctx, dir, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c = network.NewContract(l)
+	if st, err := c.GetStatus(ctx, digest); err != nil || st.Status != network.StatusRevoked {
+		t.Errorf("after a restart: %+v, %v", st, err)
+	}
+}
+
+func TestSceauTransactionTimeIsTheProposalTime(t *testing.T) {
+	at := time.Date(2027, 7, 4, 10, 0, 0, 0, time.UTC)
+	l, err := Init(context.Background(), t.TempDir(), InitOptions{OpenOptions: OpenOptions{Clock: func() time.Time { return at }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c := network.NewContract(l)
+	accreditedIssuer(t, l, c)
+	issuer, err := c.GetIssuer(context.Background(), "bac-lyon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if issuer.RegisteredAt != "2027-07-04T10:00:00Z" {
+		t.Errorf("RegisteredAt = %s, want the proposal timestamp 2027-07-04T10:00:00Z", issuer.RegisteredAt)
+	}
+}
+
+// BenchmarkAnchorBatch anchors full batches (chaincode.MaxBatchDigests
+// digests) with the real chaincode: 50 000 digests take 7 of them.
+func BenchmarkAnchorBatch(b *testing.B) {
+	l, _ := newSceauLedger(b)
+	c := network.NewContract(l)
+	accreditedIssuer(b, l, c)
+	ctx := context.Background()
+	reqs := make([]chaincode.AnchorRequest, 0, 16)
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		if len(reqs) == 0 {
+			for range cap(reqs) {
+				reqs = append(reqs, anchorRequest(fmt.Sprintf("batch-%d", i), "bac-lyon", chaincode.MaxBatchDigests))
+				i++
+			}
+		}
+		req := reqs[0]
+		reqs = reqs[1:]
+		b.StartTimer()
+		if _, err := c.AnchorBatch(ctx, "examoffice", req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(chaincode.MaxBatchDigests)*float64(b.N)/b.Elapsed().Seconds(), "digests/s")
+}
