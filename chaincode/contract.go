@@ -69,7 +69,7 @@ func NewChaincode(cfg Config) (*contractapi.ContractChaincode, error) {
 	if cfg.GovernanceMSP == "" {
 		return nil, errors.New("chaincode config: GovernanceMSP is empty")
 	}
-	cc, err := contractapi.NewChaincode(New(cfg))
+	cc, err := contractapi.NewChaincode(New(cfg), NewResourceContract(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("building the Sceau chaincode: %w", err)
 	}
