@@ -526,11 +526,11 @@ func TestFindResources(t *testing.T) {
 	}
 	tooManyJSON, _ := json.Marshal(tooMany)
 	for arg, want := range map[string]string{
-		`[]`:                "1 to",
-		string(tooManyJSON): "1 to",
-		`["abc"]`:           "resource digest",
+		`[]`:                                    "1 to",
+		string(tooManyJSON):                     "1 to",
+		`["abc"]`:                               "resource digest",
 		`["` + missing + `","` + missing + `"]`: "twice",
-		`{}`: "JSON array",
+		`{}`:                                    "JSON array",
 	} {
 		if msg := h.queryFails("resources:FindResources", arg); !strings.Contains(msg, want) {
 			t.Errorf("FindResources(%.40s): %q, want %q", arg, msg, want)
