@@ -14,33 +14,33 @@ import (
 
 // Info describes a ledger at one instant.
 type Info struct {
-	Dir     string
-	Genesis Genesis
+	Dir     string  `json:"dir"`
+	Genesis Genesis `json:"genesis"`
 	// Height is the number of blocks; the last one is Height-1.
-	Height uint64
+	Height uint64 `json:"height"`
 	// TipHash is the hex SHA-256 of the last block. Recording it elsewhere
 	// lets a later Verify prove that no block up to it was rewritten.
-	TipHash string
+	TipHash string `json:"tipHash"`
 	// Transactions counts committed transactions (config changes included).
-	Transactions int
+	Transactions int `json:"transactions"`
 	// StateKeys counts the chaincode state's keys, HistoryEntries the
 	// changes its history records.
-	StateKeys      int
-	HistoryEntries int
+	StateKeys      int `json:"stateKeys"`
+	HistoryEntries int `json:"historyEntries"`
 	// Orgs are the organisations the ledger trusts, by MSP ID.
-	Orgs []OrgInfo
+	Orgs []OrgInfo `json:"orgs"`
 	// StoreBytes is the size of ledger.db.
-	StoreBytes int64
+	StoreBytes int64 `json:"storeBytes"`
 }
 
 // OrgInfo is one organisation the ledger trusts.
 type OrgInfo struct {
-	Org   string
-	MSPID string
+	Org   string `json:"org"`
+	MSPID string `json:"mspId"`
 	// CASubject and CAFingerprint (hex SHA-256 of the DER certificate)
 	// identify the CA whose certificates the ledger accepts for the org.
-	CASubject     string
-	CAFingerprint string
+	CASubject     string `json:"caSubject"`
+	CAFingerprint string `json:"caFingerprint"`
 }
 
 // Info reads the ledger's current figures.
@@ -94,11 +94,11 @@ const maxProblems = 1000
 type Problem struct {
 	// Block is the number of the block concerned, -1 when the problem is not
 	// tied to one block (a state entry no block wrote, say).
-	Block int64
+	Block int64 `json:"block"`
 	// Key is the state, config or history key concerned, if any.
-	Key string
+	Key string `json:"key,omitempty"`
 	// Message says what is wrong.
-	Message string
+	Message string `json:"message"`
 }
 
 // String renders the problem as "block N: key "k": message".
@@ -117,18 +117,18 @@ func (p Problem) String() string {
 // VerifyReport is the outcome of Verify.
 type VerifyReport struct {
 	// Height and TipHash are those of the verified store.
-	Height  uint64
-	TipHash string
+	Height  uint64 `json:"height"`
+	TipHash string `json:"tipHash"`
 	// Blocks, Transactions, StateKeys and HistoryEntries count what was checked.
-	Blocks         int
-	Transactions   int
-	StateKeys      int
-	HistoryEntries int
+	Blocks         int `json:"blocks"`
+	Transactions   int `json:"transactions"`
+	StateKeys      int `json:"stateKeys"`
+	HistoryEntries int `json:"historyEntries"`
 	// Problems lists every inconsistency found, in the order found; empty
 	// when the ledger is sound.
-	Problems []Problem
+	Problems []Problem `json:"problems"`
 	// Truncated is set when there were more than maxProblems problems.
-	Truncated bool
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // OK reports whether Verify found no problem.

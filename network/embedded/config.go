@@ -13,16 +13,16 @@ import (
 // genesis block and never change.
 type Genesis struct {
 	// ChannelID is the channel every proposal must name (default "sceau").
-	ChannelID string
+	ChannelID string `json:"channelId"`
 	// ChaincodeName is the chaincode every transaction runs (default "sceau").
-	ChaincodeName string
+	ChaincodeName string `json:"chaincodeName"`
 	// GovernanceOrg is the org id of the governance organisation (default
 	// "ministry"), GovernanceMSP its MSP ID ("MinistryMSP"). It is trusted
 	// from the genesis block on, and signs every config change.
-	GovernanceOrg string
-	GovernanceMSP string
+	GovernanceOrg string `json:"governanceOrg"`
+	GovernanceMSP string `json:"governanceMspId"`
 	// CreatedAt is when the ledger was created.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // The config system chaincode: proposals to it change which orgs the ledger

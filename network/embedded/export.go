@@ -24,8 +24,9 @@ type BlockRecord struct {
 	Hash     string `json:"hash"`
 	PrevHash string `json:"prevHash,omitempty"`
 	// Kind is "genesis", "config" or "transaction".
-	Kind    string         `json:"kind"`
-	Genesis *GenesisRecord `json:"genesis,omitempty"`
+	Kind string `json:"kind"`
+	// Genesis is the ledger's settings, in the genesis block only.
+	Genesis *Genesis `json:"genesis,omitempty"`
 	// The signed proposal of a config or transaction block.
 	TxID         string    `json:"txId,omitempty"`
 	Timestamp    time.Time `json:"timestamp"`
@@ -43,14 +44,6 @@ type BlockRecord struct {
 	Event     *EventRecord  `json:"event,omitempty"`
 	// Result is the chaincode's response payload.
 	Result Data `json:"result,omitempty"`
-}
-
-// GenesisRecord is the genesis settings in a BlockRecord.
-type GenesisRecord struct {
-	ChannelID     string `json:"channelId"`
-	ChaincodeName string `json:"chaincodeName"`
-	GovernanceOrg string `json:"governanceOrg"`
-	GovernanceMSP string `json:"governanceMspId"`
 }
 
 // WriteRecord is one write of a block: a key set to a value, or deleted.
@@ -167,9 +160,8 @@ func blockRecord(raw []byte) (*BlockRecord, error) {
 		rec.Event = &EventRecord{Name: blk.Event.Name, Payload: blk.Event.Payload}
 	}
 	if blk.Kind == kindGenesis {
-		g := blk.Genesis
-		rec.Genesis = &GenesisRecord{ChannelID: g.ChannelID, ChaincodeName: g.ChaincodeName, GovernanceOrg: g.GovernanceOrg, GovernanceMSP: g.GovernanceMSP}
-		rec.Timestamp = timeFromNanos(g.CreatedAt)
+		g := blk.Genesis.settings()
+		rec.Genesis, rec.Timestamp = &g, g.CreatedAt
 		return rec, nil
 	}
 	p, err := blockProposal(blk)
