@@ -9,6 +9,9 @@ func commands() []*cli.Command {
 		issueCommand(),
 		verifyCommand(),
 		revokeCommand(),
+		suspendCommand(),
+		reinstateCommand(),
+		chaincodeCommand(),
 		demoCommand(),
 	}
 }
