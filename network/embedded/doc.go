@@ -67,7 +67,19 @@
 //     totalQueryLimit); GetHistoryForKey returns newest first; a second
 //     SetEvent replaces the first; a duplicate transaction id is refused.
 //   - Stricter than Fabric: DelState refuses an empty key; SplitCompositeKey
-//     returns an error where the shim would panic.
+//     returns an error where the shim would panic; a stub (or iterator) used
+//     after its invocation returned fails instead of reaching the peer.
+//   - Certificates are checked at the ledger's clock when a proposal is
+//     submitted, and at the transaction's own timestamp by Verify.
+//
+// # Storage
+//
+// A committed value is stored three times: in its block (the write set, so
+// that the state can be rebuilt and checked), in the state, and in the
+// key's history (so that GetHistoryForKey reads no block; Fabric's history
+// index instead points into its block files). Write sets are applied in key
+// order with pages packed 90% full: a transaction writing 50 000 values of
+// 400 bytes adds about 70 MB to ledger.db, written with one fsync.
 //
 // # Concurrency
 //

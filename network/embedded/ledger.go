@@ -395,6 +395,10 @@ var errRefused = errors.New("transaction refused")
 // against the committed state and, if the chaincode accepts it, commits its
 // write set and its block in one bbolt transaction. It returns the
 // chaincode's result. Transactions are committed one at a time.
+//
+// A proposal names either the ledger's chaincode or the config system
+// chaincode "_config", whose one function, TrustOrg(org, MSP ID, CA PEM),
+// only the governance org may call (ProvisionOrg builds such proposals).
 func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
