@@ -222,3 +222,44 @@ func BenchmarkAnchorBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(chaincode.MaxBatchDigests)*float64(b.N)/b.Elapsed().Seconds(), "digests/s")
 }
+
+func TestSceauVerifiersReadWhileIssuersAnchor(t *testing.T) {
+	l, _ := newSceauLedger(t)
+	c := network.NewContract(l)
+	accreditedIssuer(t, l, c)
+	ctx := context.Background()
+	first := anchorRequest("batch-0", "bac-lyon", 50)
+	if _, err := c.AnchorBatch(ctx, "examoffice", first); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 64)
+	go func() {
+		defer close(done)
+		for i := 1; i <= 4; i++ {
+			if _, err := c.AnchorBatch(ctx, "examoffice", anchorRequest(fmt.Sprintf("batch-%d", i), "bac-lyon", 200)); err != nil {
+				errs <- err
+			}
+		}
+	}()
+	reads := 0
+	for running := true; running; reads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		st, err := c.GetStatus(ctx, first.Credentials[reads%50][0])
+		if err != nil || st.Status != network.StatusActive {
+			t.Fatalf("GetStatus during anchoring: %+v, %v", st, err)
+		}
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if st, err := c.GetStatus(ctx, anchorRequest("batch-4", "bac-lyon", 200).Credentials[199][0]); err != nil || st.BatchID != "batch-4" {
+		t.Errorf("the last batch: %+v, %v", st, err)
+	}
+	t.Logf("%d status reads ran while 4 batches were anchored", reads)
+}
