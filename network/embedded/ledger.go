@@ -114,18 +114,19 @@ func Init(ctx context.Context, dir string, opts InitOptions) (*Ledger, error) {
 		db.Close()
 		return nil, err
 	}
-	var blocks int
+	var last []byte
 	err = db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketBlocks); b != nil {
-			blocks = b.Stats().KeyN
+			last, _ = b.Cursor().Last()
+			last = bytes.Clone(last)
 		}
 		return nil
 	})
 	if err != nil {
 		return fail(unavailable("reading ledger "+dir, err))
 	}
-	if blocks > 0 {
-		return fail(fmt.Errorf("creating ledger %s: it already holds %d blocks: %w", dir, blocks, ErrLedgerExists))
+	if last != nil {
+		return fail(fmt.Errorf("creating ledger %s: it already holds %d blocks: %w", dir, decodeBlockKey(last)+1, ErrLedgerExists))
 	}
 	now := clock()
 	g.CreatedAt = now.UTC()
