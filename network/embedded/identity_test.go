@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sceau/sceau/network"
 )
@@ -240,4 +242,25 @@ func TestNewIdentityChecksTheKey(t *testing.T) {
 	if _, err := NewIdentity("MinistryMSP", ministry.certPEM, p384); err == nil {
 		t.Error("NewIdentity accepted a P-384 key")
 	}
+}
+
+func TestExpiredCertificatesAreRefused(t *testing.T) {
+	now := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	l, err := Init(context.Background(), t.TempDir(), InitOptions{OpenOptions: OpenOptions{Chaincode: newTestChaincode, Clock: clock}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	mustSubmit(t, l, "ministry", "put", "k", "v") // the member certificate is now known good
+	mu.Lock()
+	now = now.AddDate(11, 0, 0)
+	mu.Unlock()
+	_, err = l.Submit(context.Background(), "ministry", "put", "k", "later")
+	if !errors.Is(err, ErrInvalidProposal) || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("Submit with a certificate expired at the ledger's clock: %v, want a refusal", err)
+	}
+	// Verify judges each block at its own time: the ledger still verifies.
+	mustVerifyClean(t, l)
 }

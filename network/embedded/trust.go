@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,6 +15,30 @@ type trustedOrg struct {
 	record orgRecord
 	ca     *x509.Certificate
 	roots  *x509.CertPool
+	// issued remembers the certificates (DER, as a string) found issued by
+	// ca, so that a chain is built once per member, not once per proposal.
+	issued sync.Map
+}
+
+// checkIssued checks that cert is issued by the org's CA and that both are
+// valid at time at.
+func (t *trustedOrg) checkIssued(cert *x509.Certificate, at time.Time) error {
+	inValidity := func(c *x509.Certificate) bool { return !at.Before(c.NotBefore) && !at.After(c.NotAfter) }
+	if inValidity(cert) && inValidity(t.ca) {
+		if _, ok := t.issued.Load(string(cert.Raw)); ok {
+			return nil
+		}
+	}
+	_, err := cert.Verify(x509.VerifyOptions{
+		Roots:       t.roots,
+		CurrentTime: at,
+		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	if err != nil {
+		return err
+	}
+	t.issued.Store(string(cert.Raw), struct{}{})
+	return nil
 }
 
 // trustSet maps MSP IDs to the orgs the ledger trusts. A trustSet is never
@@ -78,12 +103,7 @@ func (ts trustSet) verifySignedProposal(p *Proposal, sp *SignedProposal, at time
 	if !ok {
 		return nil, fmt.Errorf("proposal %s: MSP %s is not trusted by this ledger", p.TxID, c.mspID)
 	}
-	_, err = c.cert.Verify(x509.VerifyOptions{
-		Roots:       org.roots,
-		CurrentTime: at,
-		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-	})
-	if err != nil {
+	if err := org.checkIssued(c.cert, at); err != nil {
 		return nil, fmt.Errorf("proposal %s: the creator certificate %q is not valid for MSP %s (CA %q): %w",
 			p.TxID, c.cert.Subject.CommonName, c.mspID, org.ca.Subject.CommonName, err)
 	}
