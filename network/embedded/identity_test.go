@@ -264,3 +264,18 @@ func TestExpiredCertificatesAreRefused(t *testing.T) {
 	// Verify judges each block at its own time: the ledger still verifies.
 	mustVerifyClean(t, l)
 }
+
+func TestBrokenReaderIdentityMakesTheLedgerUnavailable(t *testing.T) {
+	l, dir := newTestLedger(t)
+	if err := os.WriteFile(filepath.Join(dir, "orgs", "ministry", "key.pem"), []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.Evaluate(context.Background(), "", "get", "k")
+	if !errors.Is(err, network.ErrUnavailable) || !strings.Contains(err.Error(), "key.pem") {
+		t.Errorf("Evaluate with a broken reader key: %v, want ErrUnavailable naming key.pem", err)
+	}
+	os.RemoveAll(filepath.Join(dir, "orgs", "ministry"))
+	if _, err := l.Evaluate(context.Background(), "", "get", "k"); !errors.Is(err, network.ErrUnavailable) || !errors.Is(err, ErrUnknownOrg) {
+		t.Errorf("Evaluate without a reader identity: %v, want ErrUnavailable and ErrUnknownOrg", err)
+	}
+}

@@ -310,7 +310,7 @@ func (l *Ledger) Identity(org string) (*Identity, error) {
 	}
 	m, err := loadOrgMaterial(l.dir, org, false)
 	if err != nil {
-		return nil, err
+		return nil, unavailable("reading an identity of ledger "+l.dir, err)
 	}
 	l.ids[org] = m.member
 	return m.member, nil
@@ -333,13 +333,19 @@ func (l *Ledger) Submit(ctx context.Context, org, function string, args ...strin
 }
 
 // Evaluate runs function against the committed state as org (the
-// governance org when org is empty); nothing it writes is kept.
+// governance org when org is empty); nothing it writes is kept. When the
+// default reader (the governance org's member) has no usable identity, the
+// error wraps network.ErrUnavailable: the ledger cannot be read.
 func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
-	if org == "" {
+	defaultReader := org == ""
+	if defaultReader {
 		org = l.genesis.GovernanceOrg
 	}
 	sp, err := l.sign(org, function, args)
 	if err != nil {
+		if defaultReader && !errors.Is(err, network.ErrUnavailable) {
+			err = unavailable("signing as the default reader of ledger "+l.dir, err)
+		}
 		return nil, err
 	}
 	return l.EvaluateProposal(ctx, sp)
