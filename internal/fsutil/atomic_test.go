@@ -37,3 +37,22 @@ func TestWriteFileAtomicMissingDirectory(t *testing.T) {
 		t.Fatal("want an error for a missing directory")
 	}
 }
+
+func TestWriteFileRenamedThenSyncFS(t *testing.T) {
+	dir := t.TempDir()
+	for i, name := range []string{"a.json", "b.png"} {
+		if err := WriteFileRenamed(filepath.Join(dir, name), []byte{byte(i)}, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := SyncFS(dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("directory holds %v, want the two files only", entries)
+	}
+	if err := WriteFileRenamed(filepath.Join(dir, "missing", "c"), nil, 0o644); err == nil {
+		t.Error("want an error for a missing directory")
+	}
+}
