@@ -18,6 +18,12 @@ type (
 	LineageLink         = chaincode.LineageLink
 )
 
+// Relations in a resource's lineage.
+const (
+	RelationDerivedFrom     = chaincode.RelationDerivedFrom
+	RelationPreviousVersion = chaincode.RelationPreviousVersion
+)
+
 // ResourceRoles are the roles in which a reviewer can endorse a resource.
 func ResourceRoles() []string { return append([]string(nil), chaincode.ResourceRoles...) }
 
