@@ -1,0 +1,862 @@
+package credential
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/sdjwt"
+)
+
+// The SD-JWT VC form (draft-ietf-oauth-sd-jwt-vc, RFC 9901) is the form a
+// student shows selectively. The issuer-signed JWT has the protected header
+//
+//	{"alg": "ES256" | "EdDSA", "kid": <RFC 7638 thumbprint>, "typ": "dc+sd-jwt"}
+//
+// and, always visible, the claims
+//
+//	iss   the issuer's URI, IssuerURI(id), as the vc+jwt's "issuer"
+//	iat   validFrom (the issuance time), seconds since the epoch
+//	nbf   validFrom too
+//	exp   validUntil, when the credential expires (Pix certifications)
+//	vct   VCTDiploma or VCTPixCertification: the credential type
+//	id    the credential id, "urn:uuid:…"
+//	cnf   {"jwk": <the holder's public key>}, when bound to a holder
+//
+// and the credential subject flattened at the top level, under the names of
+// the issuers' CSV columns (SDJWTClaimNames). Of a diploma, the title
+// ("diploma") and its EQF level ("eqf_level") are visible: they say what
+// the credential is, not who holds it. Every other subject claim is its own
+// disclosure: student_id, given_name, family_name, birth_date, awarded_on,
+// mention, specialities, rncp, session; of a Pix certification,
+// certification_center, certified_on, pix_score, each competence's level
+// (c1_1 … c5_2) and verification_code. Absent optional claims have no
+// disclosure. Up to sdjwtDecoys decoy digests hide how many claims there are.
+// The exp of a Pix certification, which must stay visible, tells its
+// certification day (three years before).
+//
+// A presentation keeps the chosen disclosures and ends with a key-binding
+// JWT (typ "kb+jwt") signed by the cnf key over the verifier's nonce and
+// audience and the presentation's sd_hash. The ledger anchors the digest of
+// the issuer-signed JWT alone (DigestJWS), which every presentation carries
+// unchanged.
+
+// SD-JWT VC type identifiers.
+const (
+	// SDJWTType is the "typ" header of the SD-JWT VC form.
+	SDJWTType = sdjwt.TypeVC
+	// VCTDiploma is the "vct" of a diploma.
+	VCTDiploma = "https://sceau.example/vct/diploma"
+	// VCTPixCertification is the "vct" of a Pix certification.
+	VCTPixCertification = "https://sceau.example/vct/pix-certification"
+)
+
+// sdjwtDecoys is the most decoy digests SignSDJWT adds (a random number
+// from 0 to it), so that the number of digests does not tell which
+// optional claims a credential has.
+const sdjwtDecoys = 3
+
+// VCT returns the "vct" of credential type credType.
+func VCT(credType string) (string, error) {
+	switch credType {
+	case schemas.TypeDiploma:
+		return VCTDiploma, nil
+	case schemas.TypePixCertification:
+		return VCTPixCertification, nil
+	}
+	return "", fmt.Errorf("credential type %q: want one of %q", credType, schemas.CredentialTypes)
+}
+
+// typeOfVCT returns the credential type a "vct" names.
+func typeOfVCT(vct string) (string, error) {
+	switch vct {
+	case VCTDiploma:
+		return schemas.TypeDiploma, nil
+	case VCTPixCertification:
+		return schemas.TypePixCertification, nil
+	}
+	return "", fmt.Errorf("vct %q: want %q or %q", vct, VCTDiploma, VCTPixCertification)
+}
+
+// sdClaim is one subject claim of the SD-JWT VC form.
+type sdClaim struct {
+	name string
+	// visible claims are in the issuer-signed payload; the others are
+	// each their own disclosure.
+	visible bool
+}
+
+func studentSDClaims() []sdClaim {
+	return []sdClaim{{name: "student_id"}, {name: "given_name"}, {name: "family_name"}, {name: "birth_date"}}
+}
+
+// sdClaimsOf returns the subject claims of credType in the order of the
+// subject's fields, competences in framework order.
+func sdClaimsOf(credType string) ([]sdClaim, error) {
+	switch credType {
+	case schemas.TypeDiploma:
+		return append(studentSDClaims(),
+			sdClaim{name: "diploma", visible: true},
+			sdClaim{name: "eqf_level", visible: true},
+			sdClaim{name: "awarded_on"},
+			sdClaim{name: "mention"},
+			sdClaim{name: "specialities"},
+			sdClaim{name: "rncp"},
+			sdClaim{name: "session"},
+		), nil
+	case schemas.TypePixCertification:
+		claims := append(studentSDClaims(),
+			sdClaim{name: "certification_center"},
+			sdClaim{name: "certified_on"},
+			sdClaim{name: "pix_score"},
+		)
+		for _, def := range schemas.CompetenceFramework {
+			claims = append(claims, sdClaim{name: def.Column})
+		}
+		return append(claims, sdClaim{name: "verification_code"}), nil
+	}
+	return nil, fmt.Errorf("credential type %q: want one of %q", credType, schemas.CredentialTypes)
+}
+
+// SDJWTClaimNames returns the names of the subject claims of the SD-JWT VC
+// form of credType, in the order of the subject's fields: those always
+// visible, and those each made selectively disclosable. They are the CSV
+// column names, but for the list of specialities, "specialities".
+func SDJWTClaimNames(credType string) (visible, disclosable []string, err error) {
+	claims, err := sdClaimsOf(credType)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range claims {
+		if c.visible {
+			visible = append(visible, c.name)
+		} else {
+			disclosable = append(disclosable, c.name)
+		}
+	}
+	return visible, disclosable, nil
+}
+
+// competenceIndex returns the index in the CRCN framework of a competence
+// claim name (c1_1 …), or -1.
+func competenceIndex(name string) int {
+	for i, def := range schemas.CompetenceFramework {
+		if def.Column == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// flatSubject returns the credential's subject claims by claim name, as
+// compact JSON values. Absent optional fields have no claim.
+func flatSubject(c *Credential) (map[string]json.RawMessage, error) {
+	subject, err := c.SubjectJSON()
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]jsontext.Value
+	if err := unmarshalStrict(subject, &fields); err != nil {
+		return nil, fmt.Errorf("credentialSubject: %w", err)
+	}
+	flat := make(map[string]json.RawMessage, len(fields)+len(schemas.CompetenceFramework))
+	for name, v := range fields {
+		if name != "competences" {
+			flat[name] = json.RawMessage(v)
+			continue
+		}
+		var competences []schemas.Competence
+		if err := unmarshalStrict(v, &competences); err != nil {
+			return nil, fmt.Errorf("credentialSubject competences: %w", err)
+		}
+		if len(competences) != len(schemas.CompetenceFramework) {
+			return nil, fmt.Errorf("credentialSubject: %d competences, want the %d of the framework", len(competences), len(schemas.CompetenceFramework))
+		}
+		for i, comp := range competences {
+			def := schemas.CompetenceFramework[i]
+			if comp.ID != def.ID {
+				return nil, fmt.Errorf("credentialSubject: competence %d is %q, want %q", i, comp.ID, def.ID)
+			}
+			level, err := marshalJSON(comp.Level)
+			if err != nil {
+				return nil, err
+			}
+			flat[def.Column] = level
+		}
+	}
+	return flat, nil
+}
+
+// SignSDJWT secures the credential as an SD-JWT VC (typ "dc+sd-jwt") signed
+// with key, and returns the issuer-signed JWT followed by every disclosure,
+// "~"-joined with the trailing "~". holderJWK, when not empty, is the
+// holder's public JWK (P-256 or Ed25519): it becomes cnf.jwk, so that only
+// the holder can present the credential.
+func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (string, error) {
+	if err := c.check(); err != nil {
+		return "", err
+	}
+	vct, err := VCT(c.Type)
+	if err != nil {
+		return "", err
+	}
+	flat, err := flatSubject(c)
+	if err != nil {
+		return "", err
+	}
+	claims := map[string]any{
+		"iss": IssuerURI(c.IssuerID),
+		"iat": c.ValidFrom.Unix(),
+		"nbf": c.ValidFrom.Unix(),
+		"vct": vct,
+		"id":  c.ID,
+	}
+	if !c.ValidUntil.IsZero() {
+		claims["exp"] = c.ValidUntil.Unix()
+	}
+	table, err := sdClaimsOf(c.Type)
+	if err != nil {
+		return "", err
+	}
+	var disclosable []sdjwt.Path
+	for _, sc := range table {
+		v, ok := flat[sc.name]
+		if !ok {
+			continue
+		}
+		claims[sc.name] = v
+		if !sc.visible {
+			disclosable = append(disclosable, sdjwt.Path{sc.name})
+		}
+	}
+	opts := sdjwt.IssueOptions{
+		Signer:      key.signer,
+		KeyID:       key.KID(),
+		Type:        SDJWTType,
+		Disclosable: disclosable,
+		Decoys:      sdjwtDecoys,
+	}
+	if len(holderJWK) > 0 {
+		holder, err := ParsePublicJWK(holderJWK)
+		if err != nil {
+			return "", fmt.Errorf("holder key: %w", err)
+		}
+		opts.HolderKey = holder.key
+	}
+	s, err := sdjwt.Issue(claims, opts)
+	if err != nil {
+		return "", fmt.Errorf("signing the dc+sd-jwt: %w", err)
+	}
+	return s, nil
+}
+
+// SDJWTCredential is a credential as an SD-JWT VC shows it: the members that
+// are always visible, and of the subject only the claims shown. Nothing is
+// filled in for the claims the holder did not disclose.
+type SDJWTCredential struct {
+	// ID is "urn:uuid:" and a version 4 UUID.
+	ID string
+	// Type is schemas.TypeDiploma or schemas.TypePixCertification.
+	Type string
+	// IssuerID is the ledger id of the issuer.
+	IssuerID string
+	// ValidFrom is the issuance time (nbf), UTC.
+	ValidFrom time.Time
+	// ValidUntil is the end of validity (exp), UTC; zero when none.
+	ValidUntil time.Time
+	// Claims holds the subject claims shown, by claim name
+	// (SDJWTClaimNames), each as compact JSON.
+	Claims map[string]json.RawMessage
+	// Disclosed names the claims that are shown through a disclosure, in
+	// subject order: the claims of Claims that are not always visible.
+	Disclosed []string
+	// HolderKey is the holder's key (cnf.jwk), or nil when the credential
+	// is not bound to a holder.
+	HolderKey *PublicKey
+}
+
+// SubjectJSON returns the subject claims shown, as a (partial) credential
+// subject: the members in the order of the subject's fields, and for a Pix
+// certification "competences" listing the disclosed competences only, in
+// framework order, each with its id, name and level.
+func (c *SDJWTCredential) SubjectJSON() ([]byte, error) {
+	table, err := sdClaimsOf(c.Type)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	member := func(name string, value []byte) {
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		key, _ := marshalJSON(name)
+		buf.Write(key)
+		buf.WriteByte(':')
+		buf.Write(value)
+	}
+	var competences [][]byte
+	for _, sc := range table {
+		v, ok := c.Claims[sc.name]
+		if !ok {
+			continue
+		}
+		if i := competenceIndex(sc.name); i >= 0 {
+			def := schemas.CompetenceFramework[i]
+			id, _ := marshalJSON(def.ID)
+			name, err := marshalJSON(def.Name)
+			if err != nil {
+				return nil, err
+			}
+			competences = append(competences, fmt.Appendf(nil, `{"id":%s,"name":%s,"level":%s}`, id, name, v))
+			continue
+		}
+		if sc.name == "verification_code" && competences != nil {
+			member("competences", append(append([]byte{'['}, bytes.Join(competences, []byte{','})...), ']'))
+			competences = nil
+		}
+		member(sc.name, v)
+	}
+	if competences != nil {
+		member("competences", append(append([]byte{'['}, bytes.Join(competences, []byte{','})...), ']'))
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// Differences names the members in which the SD-JWT credential differs
+// from full, the same credential in another form: id, type, issuer,
+// validity, and each subject claim shown (claims not shown are not
+// compared).
+func (c *SDJWTCredential) Differences(full *Credential) []string {
+	var diff []string
+	if c.ID != full.ID {
+		diff = append(diff, "id")
+	}
+	if c.Type != full.Type {
+		diff = append(diff, "type")
+	}
+	if c.IssuerID != full.IssuerID {
+		diff = append(diff, "issuer")
+	}
+	if !c.ValidFrom.Equal(full.ValidFrom) {
+		diff = append(diff, "validFrom")
+	}
+	if !c.ValidUntil.Equal(full.ValidUntil) {
+		diff = append(diff, "validUntil")
+	}
+	flat, err := flatSubject(full)
+	if err != nil {
+		return append(diff, "credentialSubject")
+	}
+	names := make([]string, 0, len(c.Claims))
+	for name := range c.Claims {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !bytes.Equal(c.Claims[name], flat[name]) {
+			diff = append(diff, name)
+		}
+	}
+	return diff
+}
+
+// PresentedKeyBinding is what a presentation's key-binding JWT claims.
+// Until SignedSDJWT.VerifyKeyBinding succeeds, nothing in it is
+// authenticated.
+type PresentedKeyBinding struct {
+	// Nonce is the verifier's challenge the holder signed.
+	Nonce string
+	// Audience is the verifier the presentation is for (aud).
+	Audience string
+	// IssuedAt is when the holder signed it (iat).
+	IssuedAt time.Time
+}
+
+// SignedSDJWT is an SD-JWT VC, as issued or as presented, read by
+// ParseSDJWT. Until Verify succeeds, nothing in it is authenticated: use KID
+// and Credential.IssuerID only to find the key.
+type SignedSDJWT struct {
+	// Compact is the SD-JWT as read.
+	Compact string
+	// IssuerJWT is the issuer-signed JWT alone, whose digest the ledger
+	// anchors.
+	IssuerJWT string
+	// KID is the issuer-signed JWT's "kid": the signing key's RFC 7638
+	// thumbprint.
+	KID string
+	// Algorithm is the issuer-signed JWT's "alg".
+	Algorithm Algorithm
+	// Credential is what the SD-JWT shows.
+	Credential *SDJWTCredential
+	// KeyBinding is the key-binding JWT's claims, or nil when the SD-JWT
+	// has none (as issued).
+	KeyBinding *PresentedKeyBinding
+
+	// withoutKeyBinding is Compact without its key-binding JWT.
+	withoutKeyBinding string
+}
+
+// Digest returns the digest the ledger anchors for this form: DigestJWS of
+// the issuer-signed JWT alone.
+func (s *SignedSDJWT) Digest() string { return DigestJWS(s.IssuerJWT) }
+
+// ParseSDJWT reads an SD-JWT VC in compact form, with or without a
+// key-binding JWT, without verifying any signature. The issuer-signed JWT's
+// header must hold exactly alg (ES256 or EdDSA), kid and typ "dc+sd-jwt";
+// its payload exactly the members SignSDJWT writes (no unknown claim, no
+// nested disclosure, visible and disclosable claims where the format puts
+// them); every disclosure must be referenced (sdjwt.Parse). Errors from
+// sdjwt keep their sdjwt.Check (sdjwt.CheckOf).
+func ParseSDJWT(s string) (*SignedSDJWT, error) {
+	if strings.HasPrefix(strings.TrimSpace(s), "{") {
+		return nil, errors.New("dc+sd-jwt: only the compact serialization is accepted, not JSON")
+	}
+	t, err := sdjwt.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("dc+sd-jwt: %w", err)
+	}
+	issuerJWT := t.IssuerJWT()
+	parts := strings.Split(issuerJWT, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("dc+sd-jwt: the issuer-signed JWT has %d dot-separated parts, want 3", len(parts))
+	}
+	alg, kid, err := parseSDJWTHeader(parts[0])
+	if err != nil {
+		return nil, fmt.Errorf("dc+sd-jwt header: %w", err)
+	}
+	payload, err := decodeSegment(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("dc+sd-jwt payload: %w", err)
+	}
+	cred, err := sdjwtCredential(payload, t.Disclosures())
+	if err != nil {
+		return nil, fmt.Errorf("dc+sd-jwt: %w", err)
+	}
+	out := &SignedSDJWT{Compact: s, IssuerJWT: issuerJWT, KID: kid, Algorithm: alg, Credential: cred, withoutKeyBinding: s}
+	if kb := t.KeyBindingJWT(); kb != "" {
+		if out.KeyBinding, err = parseKeyBindingClaims(kb); err != nil {
+			return nil, fmt.Errorf("dc+sd-jwt key-binding JWT: %w", err)
+		}
+		out.withoutKeyBinding = strings.TrimSuffix(s, kb)
+	}
+	return out, nil
+}
+
+// decodeSegment decodes a base64url JWS segment holding a JSON object into
+// its members, strictly.
+func decodeSegment(segment string) (map[string]jsontext.Value, error) {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(segment)
+	if err != nil {
+		return nil, fmt.Errorf("not base64url without padding: %w", err)
+	}
+	var members map[string]jsontext.Value
+	if err := unmarshalStrict(raw, &members); err != nil {
+		return nil, err
+	}
+	if members == nil {
+		return nil, errors.New("want a JSON object, got null")
+	}
+	return members, nil
+}
+
+// parseSDJWTHeader checks the issuer-signed JWT's protected header: exactly
+// alg (ES256 or EdDSA), kid (a thumbprint) and typ "dc+sd-jwt".
+func parseSDJWTHeader(segment string) (Algorithm, string, error) {
+	members, err := decodeSegment(segment)
+	if err != nil {
+		return "", "", err
+	}
+	for name := range members {
+		switch {
+		case name == "alg", name == "kid", name == "typ":
+		case name == "crit":
+			return "", "", fmt.Errorf("\"crit\" lists extensions %s; none is supported", members[name])
+		case keyHeaders[name]:
+			return "", "", fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
+		default:
+			return "", "", fmt.Errorf("member %q is not allowed (want only alg, kid, typ)", name)
+		}
+	}
+	alg, err := headerString(members, "alg")
+	if err != nil {
+		return "", "", err
+	}
+	if alg != string(ES256) && alg != string(EdDSA) {
+		return "", "", fmt.Errorf("alg %q is not accepted; want ES256 or EdDSA", alg)
+	}
+	typ, err := headerString(members, "typ")
+	if err != nil {
+		return "", "", err
+	}
+	if typ != SDJWTType {
+		return "", "", fmt.Errorf("typ %q: want %q", typ, SDJWTType)
+	}
+	kid, err := headerString(members, "kid")
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := ShortKIDOf(kid); err != nil {
+		return "", "", fmt.Errorf("kid: %w", err)
+	}
+	return Algorithm(alg), kid, nil
+}
+
+// sdjwtEnvelope lists the payload members that are not subject claims.
+var sdjwtEnvelope = []string{"iss", "iat", "nbf", "exp", "vct", "id", "cnf", "_sd", "_sd_alg"}
+
+// sdjwtCredential reads the credential from the issuer-signed payload and
+// the disclosures sdjwt.Parse resolved.
+func sdjwtCredential(payload map[string]jsontext.Value, disclosures []sdjwt.Disclosure) (*SDJWTCredential, error) {
+	var vct, iss string
+	if err := payloadMember(payload, "vct", &vct); err != nil {
+		return nil, err
+	}
+	credType, err := typeOfVCT(vct)
+	if err != nil {
+		return nil, err
+	}
+	c := &SDJWTCredential{Type: credType, Claims: map[string]json.RawMessage{}}
+	if err := payloadMember(payload, "iss", &iss); err != nil {
+		return nil, err
+	}
+	if c.IssuerID, err = ParseIssuerURI(iss); err != nil {
+		return nil, fmt.Errorf("iss: %w", err)
+	}
+	if err := payloadMember(payload, "id", &c.ID); err != nil {
+		return nil, err
+	}
+	if _, err := parseID(c.ID); err != nil {
+		return nil, err
+	}
+	var iat, nbf int64
+	if err := payloadMember(payload, "iat", &iat); err != nil {
+		return nil, err
+	}
+	if err := payloadMember(payload, "nbf", &nbf); err != nil {
+		return nil, err
+	}
+	if iat != nbf {
+		return nil, fmt.Errorf("iat %d and nbf %d differ: both are the issuance time", iat, nbf)
+	}
+	if c.ValidFrom, err = epochTime("nbf", nbf); err != nil {
+		return nil, err
+	}
+	if _, ok := payload["exp"]; ok {
+		var exp int64
+		if err := payloadMember(payload, "exp", &exp); err != nil {
+			return nil, err
+		}
+		if c.ValidUntil, err = epochTime("exp", exp); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := payload["cnf"]; ok {
+		var cnf struct {
+			JWK jsontext.Value `json:"jwk"`
+		}
+		if err := unmarshalStrict(raw, &cnf); err != nil || len(cnf.JWK) == 0 {
+			return nil, errors.New("cnf: want {\"jwk\": <the holder's public key>}")
+		}
+		if c.HolderKey, err = ParsePublicJWK(cnf.JWK); err != nil {
+			return nil, fmt.Errorf("cnf.jwk: %w", err)
+		}
+	}
+	table, err := sdClaimsOf(credType)
+	if err != nil {
+		return nil, err
+	}
+	visible := map[string]bool{}
+	for _, sc := range table {
+		visible[sc.name] = sc.visible
+	}
+	names := make([]string, 0, len(payload))
+	for name := range payload {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if slices.Contains(sdjwtEnvelope, name) {
+			continue
+		}
+		shown, known := visible[name]
+		switch {
+		case !known:
+			return nil, fmt.Errorf("claim %q is not a claim of a %s", name, credType)
+		case !shown:
+			return nil, fmt.Errorf("claim %q must be selectively disclosable, not in the issuer-signed payload", name)
+		}
+		if c.Claims[name], err = canonicalJSON(payload[name]); err != nil {
+			return nil, fmt.Errorf("claim %q: %w", name, err)
+		}
+	}
+	for i, d := range disclosures {
+		name, ok := "", len(d.Path) == 1
+		if ok {
+			name, ok = d.Path[0].(string)
+		}
+		if !ok || d.ArrayElement {
+			return nil, fmt.Errorf("disclosure %d discloses %s: only top-level claims are selectively disclosable", i+1, d.Path)
+		}
+		shown, known := visible[name]
+		switch {
+		case !known:
+			return nil, fmt.Errorf("disclosure %d: claim %q is not a claim of a %s", i+1, name, credType)
+		case shown:
+			return nil, fmt.Errorf("disclosure %d: claim %q is always visible, never selectively disclosed", i+1, name)
+		}
+		raw, err := marshalJSON(d.Value)
+		if err != nil {
+			return nil, fmt.Errorf("disclosure %d (%s): %w", i+1, name, err)
+		}
+		c.Claims[name] = raw
+	}
+	for _, sc := range table {
+		if _, ok := c.Claims[sc.name]; ok && !sc.visible {
+			c.Disclosed = append(c.Disclosed, sc.name)
+		}
+	}
+	return c, nil
+}
+
+// payloadMember decodes the required payload member name into out.
+func payloadMember(payload map[string]jsontext.Value, name string, out any) error {
+	raw, ok := payload[name]
+	if !ok {
+		return fmt.Errorf("claim %q is missing", name)
+	}
+	if err := unmarshalStrict(raw, out); err != nil {
+		return fmt.Errorf("claim %q: %s is not a valid value: %w", name, raw, err)
+	}
+	return nil
+}
+
+// canonicalJSON re-encodes a JSON value compactly, numbers as written.
+func canonicalJSON(raw []byte) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return marshalJSON(v)
+}
+
+// parseKeyBindingClaims reads nonce, aud and iat from a key-binding JWT,
+// without verifying it.
+func parseKeyBindingClaims(kb string) (*PresentedKeyBinding, error) {
+	parts := strings.Split(kb, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("%d dot-separated parts, want 3", len(parts))
+	}
+	payload, err := decodeSegment(parts[1])
+	if err != nil {
+		return nil, err
+	}
+	var p PresentedKeyBinding
+	var iat int64
+	if err := payloadMember(payload, "nonce", &p.Nonce); err != nil {
+		return nil, err
+	}
+	if err := payloadMember(payload, "aud", &p.Audience); err != nil {
+		return nil, err
+	}
+	if err := payloadMember(payload, "iat", &iat); err != nil {
+		return nil, err
+	}
+	if p.IssuedAt, err = epochTime("iat", iat); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// issuerKeyCheck checks that pub is the key the header names, and returns
+// the sdjwt key resolver that gives it.
+func (s *SignedSDJWT) issuerKeyCheck(pub *PublicKey) (func(sdjwt.KeyRequest) (crypto.PublicKey, error), error) {
+	if pub.KID() != s.KID {
+		return nil, fmt.Errorf("dc+sd-jwt: header kid %q does not name key %q", s.KID, pub.KID())
+	}
+	if pub.Algorithm() != s.Algorithm {
+		return nil, fmt.Errorf("dc+sd-jwt: header alg %s does not match key %s, a %s key", s.Algorithm, pub.KID(), pub.Algorithm())
+	}
+	return func(sdjwt.KeyRequest) (crypto.PublicKey, error) { return pub.key, nil }, nil
+}
+
+// Verify checks the issuer's signature with pub, which must be the key the
+// header's kid names, and the disclosures shown. It does not judge time
+// (validity is the caller's check on ValidFrom and ValidUntil) nor the
+// key-binding JWT (VerifyKeyBinding).
+func (s *SignedSDJWT) Verify(pub *PublicKey) error {
+	issuerKey, err := s.issuerKeyCheck(pub)
+	if err != nil {
+		return err
+	}
+	_, err = sdjwt.Verify(s.withoutKeyBinding, sdjwt.VerifyOptions{
+		IssuerKey:    issuerKey,
+		ExpectedType: SDJWTType,
+		KeyBinding:   sdjwt.KeyBindingOptional,
+		// Validity in time is judged apart: check the signature as of
+		// the issuance.
+		Now: func() time.Time { return s.Credential.ValidFrom },
+	})
+	if sdjwt.CheckOf(err) == sdjwt.CheckSignature {
+		return fmt.Errorf("dc+sd-jwt: signature does not verify with key %s", pub.KID())
+	}
+	if err != nil {
+		return fmt.Errorf("dc+sd-jwt: %w", err)
+	}
+	return nil
+}
+
+// KeyBindingRequest is what a verifier expects of a presentation's
+// key-binding JWT.
+type KeyBindingRequest struct {
+	// Nonce and Audience are the nonce and aud the holder must have
+	// signed. Both are required.
+	Nonce    string
+	Audience string
+	// Now is the time freshness is judged at.
+	Now time.Time
+	// MaxAge is how old the key-binding JWT may be; zero means
+	// sdjwt.DefaultMaxKeyBindingAge.
+	MaxAge time.Duration
+}
+
+// VerifyKeyBinding checks the presentation's key-binding JWT: signed by
+// the holder key of cnf.jwk, sd_hash over this presentation, nonce and
+// audience as requested, issued at most req.MaxAge before req.Now. pub is
+// the issuer's key, as for Verify; the credential must be valid at req.Now.
+// Errors wrap an *sdjwt.Error naming the failed check (sdjwt.CheckOf).
+func (s *SignedSDJWT) VerifyKeyBinding(pub *PublicKey, req KeyBindingRequest) error {
+	if s.KeyBinding == nil {
+		return &sdjwt.Error{Check: sdjwt.CheckKeyBinding, Err: errors.New("the presentation has no key-binding JWT")}
+	}
+	issuerKey, err := s.issuerKeyCheck(pub)
+	if err != nil {
+		return err
+	}
+	_, err = sdjwt.Verify(s.Compact, sdjwt.VerifyOptions{
+		IssuerKey:        issuerKey,
+		ExpectedType:     SDJWTType,
+		KeyBinding:       sdjwt.KeyBindingRequired,
+		Nonce:            req.Nonce,
+		Audience:         req.Audience,
+		Now:              func() time.Time { return req.Now },
+		MaxKeyBindingAge: req.MaxAge,
+	})
+	if err != nil {
+		return fmt.Errorf("dc+sd-jwt: %w", err)
+	}
+	return nil
+}
+
+// Presentation says what PresentSDJWT shows, and to whom.
+type Presentation struct {
+	// Disclose names the claims to show (SDJWTClaimNames). Always visible
+	// claims may be named: they are shown anyway.
+	Disclose []string
+	// Nonce and Audience are the verifier's challenge and identifier.
+	Nonce    string
+	Audience string
+	// IssuedAt is when the presentation is made; zero means now.
+	IssuedAt time.Time
+}
+
+// UnknownClaimError reports a claim to disclose that the credential does
+// not have.
+type UnknownClaimError struct {
+	// Name is the claim asked for.
+	Name string
+	// Disclosable lists the claims the credential can disclose; Visible
+	// those it always shows.
+	Disclosable, Visible []string
+}
+
+// Error names the claim and lists those that exist.
+func (e *UnknownClaimError) Error() string {
+	return fmt.Sprintf("this credential has no claim %q; claims you can disclose: %s (always shown: %s)",
+		e.Name, strings.Join(e.Disclosable, ", "), orNone(e.Visible))
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "only its type, issuer and validity"
+	}
+	return strings.Join(names, ", ")
+}
+
+// claimAliases maps other accepted names to claim names: the diploma CSV
+// column of the specialities is "speciality".
+var claimAliases = map[string]string{"speciality": "specialities"}
+
+// envelopeNames are names of what every presentation shows, besides the
+// subject: accepted in Presentation.Disclose, and ignored.
+var envelopeNames = []string{"type", "issuer", "id", "vct", "iss"}
+
+// PresentSDJWT makes a presentation of issued, an SD-JWT VC as SignSDJWT
+// returned it (every disclosure, no key-binding JWT): it keeps only the
+// disclosures of p.Disclose and appends a key-binding JWT signed with
+// holder, the key of the SD-JWT's cnf.jwk. A name the credential does not
+// have is an *UnknownClaimError.
+func PresentSDJWT(issued string, holder *Key, p Presentation) (string, error) {
+	s, err := ParseSDJWT(issued)
+	if err != nil {
+		return "", err
+	}
+	if s.KeyBinding != nil {
+		return "", errors.New("dc+sd-jwt: this is already a presentation (it has a key-binding JWT): present from the SD-JWT as issued")
+	}
+	if s.Credential.HolderKey == nil {
+		return "", errors.New("dc+sd-jwt: the credential is not bound to a holder key (no cnf), so no presentation can prove who shows it: ask the issuer to issue it with your holder key")
+	}
+	if s.Credential.HolderKey.KID() != holder.KID() {
+		return "", fmt.Errorf("dc+sd-jwt: the credential is bound to holder key %s, not to key %s", s.Credential.HolderKey.KID(), holder.KID())
+	}
+	var paths []sdjwt.Path
+	for _, name := range p.Disclose {
+		name = strings.TrimSpace(name)
+		if name == "" || slices.Contains(envelopeNames, name) {
+			continue
+		}
+		if alias, ok := claimAliases[name]; ok {
+			name = alias
+		}
+		_, shown := s.Credential.Claims[name]
+		switch {
+		case shown && slices.Contains(s.Credential.Disclosed, name):
+			paths = append(paths, sdjwt.Path{name})
+		case shown:
+			// Always visible: shown anyway.
+		default:
+			var visible []string
+			for n := range s.Credential.Claims {
+				if !slices.Contains(s.Credential.Disclosed, n) {
+					visible = append(visible, n)
+				}
+			}
+			sort.Strings(visible)
+			return "", &UnknownClaimError{Name: name, Disclosable: s.Credential.Disclosed, Visible: visible}
+		}
+	}
+	out, err := sdjwt.Present(issued, sdjwt.Select(paths...), &sdjwt.KeyBindingOptions{
+		Signer:   holder.signer,
+		Nonce:    p.Nonce,
+		Audience: p.Audience,
+		IssuedAt: p.IssuedAt,
+	})
+	if err != nil {
+		return "", fmt.Errorf("dc+sd-jwt presentation: %w", err)
+	}
+	return out, nil
+}
