@@ -3,6 +3,7 @@ package issuer
 import (
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
@@ -30,7 +31,10 @@ func (f *Forms) Digests() []string {
 	return d
 }
 
-// secure signs cred in every form with key.
+// secure signs cred in every form with key: vc+jwt, SC1 and SD-JWT VC,
+// the last bound to holderJWK (the holder's public JWK) unless it is empty.
+// The SD-JWT's anchored digest is that of its issuer-signed JWT alone,
+// which every presentation carries unchanged.
 func secure(cred *credential.Credential, key *credential.Key, holderJWK string) (*Forms, error) {
 	jwt, err := credential.SignJWT(cred, key)
 	if err != nil {
@@ -44,15 +48,20 @@ func secure(cred *credential.Credential, key *credential.Key, holderJWK string) 
 	if err != nil {
 		return nil, err
 	}
-	f := &Forms{
-		Issuer:    credential.IssuerURI(cred.IssuerID),
-		VCJWT:     jwt,
-		QR:        qr,
-		JWTDigest: credential.DigestJWS(jwt),
-		QRDigest:  qrDigest,
+	sd, err := credential.SignSDJWT(cred, key, []byte(holderJWK))
+	if err != nil {
+		return nil, err
 	}
-	_ = holderJWK // bound into the SD-JWT form
-	return f, nil
+	issuerJWT, _, _ := strings.Cut(sd, "~")
+	return &Forms{
+		Issuer:      credential.IssuerURI(cred.IssuerID),
+		VCJWT:       jwt,
+		QR:          qr,
+		SDJWT:       sd,
+		JWTDigest:   credential.DigestJWS(jwt),
+		QRDigest:    qrDigest,
+		SDJWTDigest: credential.DigestJWS(issuerJWT),
+	}, nil
 }
 
 // leafHashes returns the Merkle leaf hash of each credential's digests.

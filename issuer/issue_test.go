@@ -103,7 +103,7 @@ func TestIssueWritesAnchoredBundlesAndImages(t *testing.T) {
 		}
 		seen[b.Anchor.Index] = true
 		digests, err := Digests(data)
-		if err != nil || len(digests) != 2 {
+		if err != nil || len(digests) != 3 {
 			t.Fatalf("Digests = %v, %v", digests, err)
 		}
 		for _, d := range digests {
