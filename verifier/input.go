@@ -31,54 +31,72 @@ var (
 
 // form is one secured form of the credential under verification.
 type form struct {
-	// name is how reasons name the form: "vc+jwt" or "SC1".
+	// name is how reasons name the form: "vc+jwt", "SC1" or "SD-JWT".
 	name string
 	// digest is the hex SHA-256 the ledger anchors for the form.
 	digest string
 	jwt    *credential.SignedJWT
 	qr     *credential.SignedQR
+	sd     *credential.SignedSDJWT
+	// sdEnvelope is the SD-JWT's credential without its subject.
+	sdEnvelope *credential.Credential
 }
 
 func (f *form) credential() *credential.Credential {
-	if f.jwt != nil {
+	switch {
+	case f.jwt != nil:
 		return f.jwt.Credential
+	case f.sd != nil:
+		return f.sdEnvelope
 	}
 	return f.qr.Credential
 }
 
 // kid returns the form's key id as reasons show it.
 func (f *form) kid() string {
-	if f.jwt != nil {
+	switch {
+	case f.jwt != nil:
 		return f.jwt.KID
+	case f.sd != nil:
+		return f.sd.KID
 	}
 	return fmt.Sprintf("%x", f.qr.KID)
 }
 
 // names reports whether the form's key id names key: the full thumbprint
-// for a vc+jwt, its ShortKIDSize-byte prefix for SC1.
+// for a vc+jwt or an SD-JWT, its ShortKIDSize-byte prefix for SC1.
 func (f *form) names(key network.IssuerKey) bool {
-	if f.jwt != nil {
+	switch {
+	case f.jwt != nil:
 		return key.KID == f.jwt.KID
+	case f.sd != nil:
+		return key.KID == f.sd.KID
 	}
 	short, err := credential.ShortKIDOf(key.KID)
 	return err == nil && bytes.Equal(short, f.qr.KID)
 }
 
 func (f *form) algorithm() credential.Algorithm {
-	if f.jwt != nil {
+	switch {
+	case f.jwt != nil:
 		return f.jwt.Algorithm
+	case f.sd != nil:
+		return f.sd.Algorithm
 	}
 	return f.qr.Algorithm
 }
 
 func (f *form) verify(pub *credential.PublicKey) error {
-	if f.jwt != nil {
+	switch {
+	case f.jwt != nil:
 		return f.jwt.Verify(pub)
+	case f.sd != nil:
+		return f.sd.Verify(pub)
 	}
 	return f.qr.Verify(pub)
 }
 
-// parsedInput is a decoded input: one form, or a bundle's two.
+// parsedInput is a decoded input: one form, or a bundle's two or three.
 type parsedInput struct {
 	kind   string
 	bundle *credential.Bundle
@@ -92,9 +110,16 @@ func (p *parsedInput) credential() *credential.Credential { return p.forms[0].cr
 func (p *parsedInput) describe() string {
 	c := p.credential()
 	if p.bundle != nil {
-		return fmt.Sprintf("bundle whose vc+jwt and SC1 forms carry the same %s credential %s", c.Type, c.ID)
+		forms := "vc+jwt and SC1 forms"
+		if len(p.forms) == 3 {
+			forms = "vc+jwt, SC1 and SD-JWT forms"
+		}
+		return fmt.Sprintf("bundle whose %s carry the same %s credential %s", forms, c.Type, c.ID)
 	}
 	f := p.forms[0]
+	if f.sd != nil {
+		return describeSDJWT(f)
+	}
 	return fmt.Sprintf("%s form (%s) of %s credential %s", f.name, f.algorithm(), c.Type, c.ID)
 }
 
@@ -116,6 +141,9 @@ func parseInput(input []byte) (*parsedInput, error) {
 		}
 		return p, err
 	}
+	if bytes.HasPrefix(input, pdfMagic) {
+		return parsePDF(input)
+	}
 	text := bytes.TrimSpace(input)
 	if bytes.HasPrefix(text, []byte("{")) {
 		return parseBundle(text)
@@ -123,9 +151,17 @@ func parseInput(input []byte) (*parsedInput, error) {
 	return parseText(string(text))
 }
 
-// parseText decodes an SC1 text or a compact vc+jwt.
+// parseText decodes an SC1 text, an SD-JWT VC or a compact vc+jwt.
 func parseText(text string) (*parsedInput, error) {
 	switch {
+	case strings.Contains(text, "~"):
+		p := &parsedInput{kind: inputSDJWT}
+		f, err := parseSDJWT(text)
+		if err != nil {
+			return p, err
+		}
+		p.forms = []*form{f}
+		return p, nil
 	case strings.HasPrefix(text, credential.QRPrefix):
 		p := &parsedInput{kind: inputSC1}
 		f, err := parseSC1(text)
@@ -143,7 +179,7 @@ func parseText(text string) (*parsedInput, error) {
 		p.forms = []*form{f}
 		return p, nil
 	}
-	return nil, errors.New("the input is neither a bundle (JSON), a vc+jwt, an SC1 text nor a PNG or JPEG image of a QR code")
+	return nil, errors.New("the input is neither a bundle (JSON), a vc+jwt, an SC1 text, a PNG or JPEG image of a QR code nor a PDF certificate")
 }
 
 func parseJWT(compact string) (*form, error) {
@@ -162,7 +198,7 @@ func parseSC1(text string) (*form, error) {
 	return &form{name: "SC1", digest: q.Digest(), qr: q}, nil
 }
 
-// parseBundle decodes a bundle and both its forms, and checks that they
+// parseBundle decodes a bundle and its forms, and checks that they
 // describe the same credential as the bundle names.
 func parseBundle(data []byte) (*parsedInput, error) {
 	p := &parsedInput{kind: inputBundle}
@@ -192,6 +228,13 @@ func parseBundle(data []byte) (*parsedInput, error) {
 	}
 	p.bundle = b
 	p.forms = []*form{jwt, sc1}
+	if b.SDJWT != "" {
+		sd, err := parseBundleSDJWT(b.SDJWT, c)
+		if err != nil {
+			return p, err
+		}
+		p.forms = append(p.forms, sd)
+	}
 	return p, nil
 }
 

@@ -1,0 +1,430 @@
+package verifier
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/network"
+)
+
+// DefaultOfflineMaxAge is how old cached ledger data may be for an offline
+// verification to rely on it: older data counts as unavailable, so checks
+// needing it do not run and the verdict is indeterminate.
+const DefaultOfflineMaxAge = 7 * 24 * time.Hour
+
+// errOffline is wrapped by every error of an offline ledger.
+var errOffline = errors.New("offline")
+
+// MaxCachedRecords bounds the statuses (and, apart, the batches) a cache
+// keeps: past it the records read longest ago are dropped.
+const MaxCachedRecords = 10_000
+
+// Cache files, in the cache folder.
+const (
+	registryFile = "registry.json"
+	recordsFile  = "records.json"
+)
+
+// Cache keeps, in a folder (a Sceau home's cache/), what online
+// verifications read from the ledger — the issuer registry, credential
+// statuses and batches, each with the time it was read — so that later
+// verifications can run offline against it. Writes replace whole files
+// atomically; two processes writing at once may lose each other's newest
+// records, never corrupt the cache. A Cache is safe for concurrent use
+// within a process.
+type Cache struct {
+	dir string
+	mu  sync.Mutex
+}
+
+// NewCache returns the cache kept in dir (created on first write).
+func NewCache(dir string) *Cache { return &Cache{dir: dir} }
+
+// Dir returns the cache's folder.
+func (c *Cache) Dir() string { return c.dir }
+
+// cachedStatus is a credential status as read at FetchedAt.
+type cachedStatus struct {
+	FetchedAt time.Time            `json:"fetchedAt"`
+	Status    network.DigestStatus `json:"status"`
+}
+
+// cachedBatch is a batch as read at FetchedAt.
+type cachedBatch struct {
+	FetchedAt time.Time     `json:"fetchedAt"`
+	Batch     network.Batch `json:"batch"`
+}
+
+// cachedRecords is the content of records.json.
+type cachedRecords struct {
+	// Statuses are keyed by digest, batches by batch id.
+	Statuses map[string]cachedStatus `json:"statuses"`
+	Batches  map[string]cachedBatch  `json:"batches"`
+}
+
+// SaveRegistry stores a registry snapshot, replacing the one kept.
+func (c *Cache) SaveRegistry(s *RegistrySnapshot) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("cache: encoding the issuer registry: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.write(registryFile, data)
+}
+
+// Registry returns the registry snapshot kept, or nil if there is none.
+func (c *Cache) Registry() (*RegistrySnapshot, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var s RegistrySnapshot
+	ok, err := c.read(registryFile, &s)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// records reads records.json; the caller holds mu.
+func (c *Cache) records() (*cachedRecords, error) {
+	recs := &cachedRecords{}
+	if _, err := c.read(recordsFile, recs); err != nil {
+		return nil, err
+	}
+	if recs.Statuses == nil {
+		recs.Statuses = map[string]cachedStatus{}
+	}
+	if recs.Batches == nil {
+		recs.Batches = map[string]cachedBatch{}
+	}
+	return recs, nil
+}
+
+// SaveRecords adds statuses and batches read at fetchedAt to the cache,
+// replacing older reads of the same records.
+func (c *Cache) SaveRecords(fetchedAt time.Time, statuses []network.DigestStatus, batches []network.Batch) error {
+	if len(statuses) == 0 && len(batches) == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	recs, err := c.records()
+	if err != nil {
+		// An unreadable cache is replaced rather than blocking new reads.
+		recs = &cachedRecords{Statuses: map[string]cachedStatus{}, Batches: map[string]cachedBatch{}}
+	}
+	for _, s := range statuses {
+		recs.Statuses[s.Digest] = cachedStatus{FetchedAt: fetchedAt.UTC(), Status: s}
+	}
+	for _, b := range batches {
+		recs.Batches[b.BatchID] = cachedBatch{FetchedAt: fetchedAt.UTC(), Batch: b}
+	}
+	dropOldest(recs.Statuses, func(s cachedStatus) time.Time { return s.FetchedAt })
+	dropOldest(recs.Batches, func(b cachedBatch) time.Time { return b.FetchedAt })
+	data, err := json.Marshal(recs)
+	if err != nil {
+		return fmt.Errorf("cache: encoding statuses: %w", err)
+	}
+	return c.write(recordsFile, data)
+}
+
+// dropOldest removes the entries read longest ago until at most
+// MaxCachedRecords are left.
+func dropOldest[V any](m map[string]V, fetchedAt func(V) time.Time) {
+	if len(m) <= MaxCachedRecords {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return fetchedAt(m[keys[i]]).Before(fetchedAt(m[keys[j]])) })
+	for _, k := range keys[:len(keys)-MaxCachedRecords] {
+		delete(m, k)
+	}
+}
+
+func (c *Cache) write(name string, data []byte) error {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(c.dir, name), data, 0o600); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
+}
+
+// read decodes file name into v; ok is false if the file does not exist.
+func (c *Cache) read(name string, v any) (ok bool, err error) {
+	path := filepath.Join(c.dir, name)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("cache: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("cache: %s is damaged: %w", path, err)
+	}
+	return true, nil
+}
+
+// Recorder returns a ledger that passes every call to ledger and keeps, in
+// memory, the statuses and batches the verifier reads through it; Flush
+// stores them in the cache. Use one recorder per verification run.
+func (c *Cache) Recorder(ledger network.Ledger, now func() time.Time) *Recorder {
+	if now == nil {
+		now = time.Now
+	}
+	return &Recorder{cache: c, ledger: ledger, now: now}
+}
+
+// Recorder is a ledger that remembers what a verification read (see
+// Cache.Recorder).
+type Recorder struct {
+	cache  *Cache
+	ledger network.Ledger
+	now    func() time.Time
+
+	mu       sync.Mutex
+	statuses []network.DigestStatus
+	batches  []network.Batch
+}
+
+// Submit passes the transaction to the ledger.
+func (r *Recorder) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
+	return r.ledger.Submit(ctx, org, function, args...)
+}
+
+// Evaluate passes the query to the ledger and remembers the statuses and
+// batches it returns.
+func (r *Recorder) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
+	res, err := r.ledger.Evaluate(ctx, org, function, args...)
+	if err != nil {
+		return res, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch function {
+	case fnGetStatus:
+		var s network.DigestStatus
+		if json.Unmarshal(res, &s) == nil && s.Digest != "" {
+			r.statuses = append(r.statuses, s)
+		}
+	case fnGetBatch:
+		var b network.Batch
+		if json.Unmarshal(res, &b) == nil && b.BatchID != "" {
+			r.batches = append(r.batches, b)
+		}
+	}
+	return res, nil
+}
+
+// Close does nothing: the recorder does not own its ledger.
+func (r *Recorder) Close() error { return nil }
+
+// Flush stores what was read in the cache.
+func (r *Recorder) Flush() error {
+	r.mu.Lock()
+	statuses, batches := r.statuses, r.batches
+	r.statuses, r.batches = nil, nil
+	r.mu.Unlock()
+	return r.cache.SaveRecords(r.now(), statuses, batches)
+}
+
+// OfflineOptions tune an offline ledger.
+type OfflineOptions struct {
+	// MaxAge is how old cached data may be; older data is treated as
+	// unavailable. Zero: DefaultOfflineMaxAge.
+	MaxAge time.Duration
+	// Now is the clock. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Offline returns a ledger answering the verifier's reads (issuers,
+// statuses, batches) from the cache only. What the cache lacks, and what
+// is older than the maximum age, is reported as unavailable
+// (network.ErrUnavailable), so the checks needing it do not run and the
+// verdict is indeterminate, never valid.
+func (c *Cache) Offline(opts OfflineOptions) (*OfflineLedger, error) {
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = DefaultOfflineMaxAge
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	registry, err := c.Registry()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	recs, err := c.records()
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &OfflineLedger{dir: c.dir, registry: registry, records: recs, maxAge: opts.MaxAge, now: opts.Now}, nil
+}
+
+// OfflineLedger answers reads from a Cache (see Cache.Offline). It remembers
+// the age of what it served, for Annotate.
+type OfflineLedger struct {
+	dir      string
+	registry *RegistrySnapshot
+	records  *cachedRecords
+	maxAge   time.Duration
+	now      func() time.Time
+
+	mu sync.Mutex
+	// registryServed and oldestRecord are the fetch times of the data
+	// served; zero when none was.
+	registryServed time.Time
+	oldestRecord   time.Time
+}
+
+// Submit always fails: nothing is written offline.
+func (o *OfflineLedger) Submit(_ context.Context, _, function string, _ ...string) ([]byte, error) {
+	return nil, fmt.Errorf("%w: %w: %s cannot be submitted", network.ErrUnavailable, errOffline, function)
+}
+
+// Evaluate answers GetIssuer, GetStatus and GetBatch from the cache.
+func (o *OfflineLedger) Evaluate(_ context.Context, _, function string, args ...string) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, o.unavailable("%s is not answered offline", function)
+	}
+	key := args[0]
+	switch function {
+	case fnGetIssuer:
+		if o.registry == nil {
+			return nil, o.unavailable("no issuer registry is cached in %s (verify once online to fill the cache)", o.dir)
+		}
+		if err := o.fresh("issuer registry", o.registry.FetchedAt); err != nil {
+			return nil, err
+		}
+		is := o.registry.Issuer(key)
+		if is == nil {
+			return nil, o.unavailable("issuer %s is not in the issuer registry cached %s", key, Age(o.now().Sub(o.registry.FetchedAt)))
+		}
+		o.served(&o.registryServed, o.registry.FetchedAt)
+		return json.Marshal(is)
+	case fnGetStatus:
+		s, ok := o.records.Statuses[key]
+		if !ok {
+			return nil, o.unavailable("the status of digest %s was never read online (verify once online to cache it)", key)
+		}
+		if err := o.fresh("status", s.FetchedAt); err != nil {
+			return nil, err
+		}
+		o.served(&o.oldestRecord, s.FetchedAt)
+		return json.Marshal(s.Status)
+	case fnGetBatch:
+		b, ok := o.records.Batches[key]
+		if !ok {
+			return nil, o.unavailable("batch %s was never read online (verify once online to cache it)", key)
+		}
+		if err := o.fresh("batch", b.FetchedAt); err != nil {
+			return nil, err
+		}
+		o.served(&o.oldestRecord, b.FetchedAt)
+		return json.Marshal(b.Batch)
+	}
+	return nil, o.unavailable("%s is not answered offline", function)
+}
+
+// Close does nothing.
+func (o *OfflineLedger) Close() error { return nil }
+
+func (o *OfflineLedger) unavailable(format string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", network.ErrUnavailable, errOffline, fmt.Sprintf(format, args...))
+}
+
+// fresh fails when data read at fetchedAt is older than the maximum age.
+func (o *OfflineLedger) fresh(what string, fetchedAt time.Time) error {
+	if age := o.now().Sub(fetchedAt); age > o.maxAge {
+		return o.unavailable("the cached %s is %s old, more than the %s allowed", what, Age(age), Age(o.maxAge))
+	}
+	return nil
+}
+
+// served records that data read at fetchedAt was used, keeping the oldest.
+func (o *OfflineLedger) served(oldest *time.Time, fetchedAt time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if oldest.IsZero() || fetchedAt.Before(*oldest) {
+		*oldest = fetchedAt
+	}
+}
+
+// Summary says how old the data served so far is, e.g. "issuer registry
+// cached 3 hours ago; status cached 2 days ago", or that none was served.
+func (o *OfflineLedger) Summary() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var parts []string
+	if !o.registryServed.IsZero() {
+		parts = append(parts, "issuer registry cached "+Age(o.now().Sub(o.registryServed))+" ago")
+	}
+	if !o.oldestRecord.IsZero() {
+		parts = append(parts, "status cached "+Age(o.now().Sub(o.oldestRecord))+" ago")
+	}
+	if len(parts) == 0 {
+		return "no cached ledger data was used"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Annotate adds to the reasons of the checks that ran on cached data how
+// old that data is: the issuer registry's age for the issuer, signature
+// and accreditation checks, the status's for the anchor and status checks.
+func (o *OfflineLedger) Annotate(r *Result) {
+	o.mu.Lock()
+	registry, record := o.registryServed, o.oldestRecord
+	o.mu.Unlock()
+	now := o.now()
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		if c.Skipped {
+			continue
+		}
+		switch c.Name {
+		case CheckIssuer, CheckSignature, CheckAccreditation:
+			if !registry.IsZero() {
+				c.Reason += " (offline: issuer registry cached " + Age(now.Sub(registry)) + " ago)"
+			}
+		case CheckAnchor, CheckStatus:
+			if !record.IsZero() {
+				c.Reason += " (offline: status cached " + Age(now.Sub(record)) + " ago)"
+			}
+		}
+	}
+}
+
+// Age writes a duration for people: "less than a minute", "5 minutes",
+// "3 hours", "2 days".
+func Age(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d < time.Minute:
+		return "less than a minute"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	}
+	return plural(int(d/(24*time.Hour)), "day")
+}

@@ -1,0 +1,601 @@
+package verifier
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/verifier/web"
+)
+
+// page is the verifier's web page: one html/template, rendered with the
+// verdict after a submission, and its static assets.
+type page struct {
+	tmpl   *template.Template
+	assets fs.FS
+}
+
+func newPage() (*page, error) {
+	tmpl, err := template.ParseFS(web.Files, "templates/page.html")
+	if err != nil {
+		return nil, fmt.Errorf("verifier page: %w", err)
+	}
+	assets, err := fs.Sub(web.Files, "static")
+	if err != nil {
+		return nil, fmt.Errorf("verifier page: %w", err)
+	}
+	return &page{tmpl: tmpl, assets: assets}, nil
+}
+
+// static serves the page's assets under /static/.
+func (p *page) static() http.Handler {
+	files := http.StripPrefix("/static/", http.FileServerFS(p.assets))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders forbid the page anything from elsewhere: no external
+// script, style, frame or form target. The camera feed is a blob/media
+// stream of the page itself.
+func securityHeaders(h http.Header) {
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "+
+		"media-src 'self' blob: mediastream:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Permissions-Policy", "camera=(self)")
+	h.Set("Cache-Control", "no-store")
+}
+
+// pageLanguages are the page's languages; the first is the default.
+var pageLanguages = language.NewMatcher([]language.Tag{language.French, language.English})
+
+// pageLang picks the page's language: an explicit choice (the lang query
+// or form field), else the browser's Accept-Language, else French.
+func pageLang(choice, acceptLanguage string) string {
+	tag, _ := language.MatchStrings(pageLanguages, choice, acceptLanguage)
+	if base, _ := tag.Base(); base.String() == "en" {
+		return "en"
+	}
+	return "fr"
+}
+
+// servePage is GET /.
+func (s *Service) servePage(w http.ResponseWriter, r *http.Request) {
+	lang := pageLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	s.renderPage(w, http.StatusOK, newPageView(lang, nil, ""))
+}
+
+// submitPage is POST /: the page's form, answered with the page showing
+// the verdict, or the error.
+func (s *Service) submitPage(w http.ResponseWriter, r *http.Request) {
+	lang := pageLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	form, err := readForm(w, r)
+	if err == nil {
+		lang = pageLang(form.lang, r.Header.Get("Accept-Language"))
+		if len(form.input) == 0 {
+			err = errNothingSubmitted
+		}
+	}
+	if err != nil {
+		s.renderPageError(w, r, lang, err)
+		return
+	}
+	res, err := s.verify(r.Context(), "/", form.input)
+	if err != nil {
+		s.renderPageError(w, r, lang, err)
+		return
+	}
+	s.renderPage(w, http.StatusOK, newPageView(lang, res, ""))
+}
+
+// errNothingSubmitted is a form sent with neither a file nor a text.
+var errNothingSubmitted = errors.New("nothing submitted")
+
+func (s *Service) renderPageError(w http.ResponseWriter, r *http.Request, lang string, err error) {
+	t := pageTexts(lang)
+	status, msg := http.StatusBadRequest, t.ErrorUnreadable
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, errNothingSubmitted):
+		msg = t.ErrorNothing
+	case errors.As(err, &tooLarge):
+		status, msg = http.StatusRequestEntityTooLarge, t.ErrorTooLarge
+	case errors.Is(err, errBusy):
+		status, msg = http.StatusServiceUnavailable, t.ErrorBusy
+		w.Header().Set("Retry-After", "2")
+	default:
+		var re *requestError
+		if errors.As(err, &re) {
+			status = re.status
+			if status == http.StatusRequestEntityTooLarge {
+				msg = t.ErrorTooLarge
+			}
+		} else {
+			status, msg = http.StatusServiceUnavailable, t.ErrorBusy
+			s.logger.Warn("page submission failed", "err", err)
+		}
+	}
+	s.renderPage(w, status, newPageView(lang, nil, msg))
+}
+
+func (s *Service) renderPage(w http.ResponseWriter, status int, v *pageView) {
+	var buf bytes.Buffer
+	if err := s.page.tmpl.Execute(&buf, v); err != nil {
+		s.logger.Error("rendering the verifier page", "err", err)
+		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	securityHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.Lang)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // the client went away: nothing to do
+}
+
+// pageView is what the template renders.
+type pageView struct {
+	Lang string
+	T    *pageText
+	// Other is the other language, for the switch.
+	Other     string
+	OtherName string
+	Result    *resultView
+	// Error explains why a submission could not be verified.
+	Error string
+}
+
+// resultView is a verdict as the page shows it.
+type resultView struct {
+	// Verdict is valid, invalid or indeterminate (the CSS class).
+	Verdict     string
+	Headline    string
+	Explanation string
+	// Title and Subtitle name the credential, when it decoded.
+	Title    string
+	Subtitle string
+	Checks   []checkView
+	Claims   []claimView
+	// Competences are a Pix certification's disclosed competences.
+	Competences []competenceView
+}
+
+type checkView struct {
+	Name string
+	// State is ok, fail or skipped (the CSS class); StateText says it.
+	State     string
+	StateText string
+	// Reason is the verifier's explanation, in English.
+	Reason string
+}
+
+type claimView struct{ Label, Value string }
+
+type competenceView struct{ ID, Name, Level string }
+
+func newPageView(lang string, res *Result, errMsg string) *pageView {
+	v := &pageView{Lang: lang, T: pageTexts(lang), Error: errMsg, Other: "en", OtherName: "English"}
+	if lang == "en" {
+		v.Other, v.OtherName = "fr", "Français"
+	}
+	if res != nil {
+		v.Result = newResultView(v.T, res)
+	}
+	return v
+}
+
+func newResultView(t *pageText, res *Result) *resultView {
+	rv := &resultView{Verdict: string(res.Verdict)}
+	switch res.Verdict {
+	case Valid:
+		rv.Headline, rv.Explanation = t.Valid, t.ValidExplanation
+	case Indeterminate:
+		rv.Headline, rv.Explanation = t.Indeterminate, t.IndeterminateExplanation
+	default:
+		rv.Verdict = string(Invalid)
+		rv.Headline, rv.Explanation = t.Invalid, t.InvalidExplanation
+	}
+	if res.Type != "" {
+		rv.Title = t.typeName(res.Type)
+		rv.Subtitle = fmt.Sprintf(t.IssuedBy, res.Issuer)
+	}
+	for _, c := range res.Checks {
+		cv := checkView{Name: t.checkName(c.Name), State: "ok", StateText: t.CheckOK, Reason: c.Reason}
+		switch {
+		case c.Skipped:
+			cv.State, cv.StateText = "skipped", t.CheckSkipped
+		case !c.OK:
+			cv.State, cv.StateText = "fail", t.CheckFailed
+		}
+		rv.Checks = append(rv.Checks, cv)
+	}
+	rv.Claims, rv.Competences = describeClaims(t, res.Claims)
+	return rv
+}
+
+// describeClaims puts the disclosed claims in human terms: known claims by
+// their label, in a fixed order, dates and honours in words, competences
+// by their official French names and levels; unknown claims by their name.
+func describeClaims(t *pageText, raw json.RawMessage) ([]claimView, []competenceView) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var claims map[string]any
+	if err := dec.Decode(&claims); err != nil {
+		return []claimView{{Label: t.Claims, Value: string(raw)}}, nil
+	}
+	var out []claimView
+	add := func(label, value string) {
+		if value != "" {
+			out = append(out, claimView{Label: label, Value: value})
+		}
+	}
+	take := func(key string) string {
+		v, ok := claims[key]
+		if !ok {
+			return ""
+		}
+		delete(claims, key)
+		return plainValue(v)
+	}
+	holder := strings.TrimSpace(take("given_name") + " " + take("family_name"))
+	add(t.Holder, holder)
+	add(t.BirthDate, t.date(take("birth_date")))
+	add(t.StudentID, take("student_id"))
+	add(t.Diploma, take("diploma"))
+	if mention := take("mention"); mention != "" {
+		add(t.Mention, t.mention(mention))
+	}
+	add(t.Specialities, take("specialities"))
+	add(t.EQFLevel, take("eqf_level"))
+	add(t.AwardedOn, t.date(take("awarded_on")))
+	add(t.Session, take("session"))
+	add(t.RNCP, take("rncp"))
+	add(t.Center, take("certification_center"))
+	add(t.CertifiedOn, t.date(take("certified_on")))
+	add(t.PixScore, take("pix_score"))
+	add(t.VerificationCode, take("verification_code"))
+	competences := describeCompetences(t, claims)
+	rest := make([]string, 0, len(claims))
+	for k := range claims {
+		rest = append(rest, k)
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		add(k, plainValue(claims[k]))
+	}
+	return out, competences
+}
+
+// describeCompetences takes the competences out of claims: a
+// "competences" list of {id, name, level}, or one claim per competence
+// named by its CSV column (c1_1 …), as selective disclosure has them.
+func describeCompetences(t *pageText, claims map[string]any) []competenceView {
+	var out []competenceView
+	if list, ok := claims["competences"].([]any); ok {
+		delete(claims, "competences")
+		for _, item := range list {
+			c, ok := item.(map[string]any)
+			if !ok {
+				continue
+			}
+			id := plainValue(c["id"])
+			name := plainValue(c["name"])
+			if def := competenceByID(id); def != nil {
+				name = def.Name
+			}
+			out = append(out, competenceView{ID: id, Name: name, Level: t.level(c["level"])})
+		}
+		return out
+	}
+	for _, def := range schemas.CompetenceFramework {
+		if v, ok := claims[def.Column]; ok {
+			delete(claims, def.Column)
+			out = append(out, competenceView{ID: def.ID, Name: def.Name, Level: t.level(v)})
+		}
+	}
+	return out
+}
+
+func competenceByID(id string) *schemas.CompetenceDef {
+	for i := range schemas.CompetenceFramework {
+		if schemas.CompetenceFramework[i].ID == id {
+			return &schemas.CompetenceFramework[i]
+		}
+	}
+	return nil
+}
+
+// plainValue writes a claim value as text: strings as is, lists joined
+// with commas, anything else as JSON.
+func plainValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case bool:
+		return strconv.FormatBool(v)
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, item := range v {
+			parts = append(parts, plainValue(item))
+		}
+		return strings.Join(parts, ", ")
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
+}
+
+// pageText is every word of the page in one language.
+type pageText struct {
+	Title, Heading, Intro, SwitchLabel string
+	// Colon separates a label from its value: French puts a no-break
+	// space before it.
+	Colon                                                                                   string
+	FormHeading, FileLabel, FileHint, DropHint, ChosenFile, TextLabel, TextHint, Or, Submit string
+	CameraButton, CameraStop, CameraHint, CameraUnavailable, CameraFound                    string
+	ResultHeading, CredentialHeading, ChecksHeading, ClaimsHeading, CompetencesHeading      string
+	CompetenceID, CompetenceName, CompetenceLevel                                           string
+	Valid, ValidExplanation, Invalid, InvalidExplanation                                    string
+	Indeterminate, IndeterminateExplanation                                                 string
+	IssuedBy                                                                                string
+	CheckOK, CheckFailed, CheckSkipped, ReasonLang                                          string
+	ErrorHeading, ErrorNothing, ErrorUnreadable, ErrorTooLarge, ErrorBusy                   string
+	Privacy, Again                                                                          string
+	Claims, Holder, BirthDate, StudentID, Diploma, Mention, Specialities, EQFLevel          string
+	AwardedOn, Session, RNCP, Center, CertifiedOn, PixScore, VerificationCode               string
+	Level, NotPassed                                                                        string
+	checkNames, typeNames, mentions                                                         map[string]string
+	months                                                                                  [12]string
+}
+
+func (t *pageText) checkName(name string) string {
+	if n, ok := t.checkNames[name]; ok {
+		return n
+	}
+	return name
+}
+
+func (t *pageText) typeName(typ string) string {
+	if n, ok := t.typeNames[typ]; ok {
+		return n
+	}
+	return typ
+}
+
+func (t *pageText) mention(code string) string {
+	if m, ok := t.mentions[code]; ok {
+		return m
+	}
+	return code
+}
+
+// date writes an ISO date in words ("4 juillet 2025"), or the text as is.
+func (t *pageText) date(iso string) string {
+	d, err := time.Parse(time.DateOnly, iso)
+	if err != nil {
+		return iso
+	}
+	return fmt.Sprintf("%d %s %d", d.Day(), t.months[d.Month()-1], d.Year())
+}
+
+// level writes a competence level: "niveau 4", or "non validée" for -1.
+func (t *pageText) level(v any) string {
+	n, err := strconv.Atoi(plainValue(v))
+	switch {
+	case err != nil:
+		return plainValue(v)
+	case n < 0:
+		return t.NotPassed
+	}
+	return fmt.Sprintf(t.Level, n)
+}
+
+// Check names of holder binding, whichever the verifier reports.
+var holderBindingNames = []string{"holder", "holder_binding", "holderBinding", "binding", "key_binding", "keyBinding"}
+
+func pageTexts(lang string) *pageText {
+	if lang == "en" {
+		return englishText()
+	}
+	return frenchText()
+}
+
+func frenchText() *pageText {
+	t := &pageText{
+		Title:       "Vérifier une attestation — Sceau",
+		Colon:       "\u00a0: ",
+		Heading:     "Vérifier une attestation",
+		Intro:       "Diplômes et certifications Pix délivrés avec Sceau : déposez le code QR ou le certificat PDF, ou collez son texte. La réponse dit si l'attestation est authentique et toujours valable.",
+		SwitchLabel: "Read this page in English",
+		FormHeading: "Que voulez-vous vérifier ?",
+		FileLabel:   "Photo du code QR ou certificat PDF",
+		FileHint:    "Image PNG ou JPEG (jusqu'à 50 mégapixels), ou fichier PDF. Vous pouvez aussi déposer le fichier ici.",
+		DropHint:    "Déposez le fichier ici",
+		ChosenFile:  "Fichier choisi :",
+		TextLabel:   "Ou collez le texte de l'attestation",
+		TextHint:    "Texte commençant par SC1:, jeton vc+jwt ou SD-JWT, ou fichier JSON de l'attestation.",
+		Or:          "ou",
+		Submit:      "Vérifier",
+
+		CameraButton:      "Scanner avec la caméra",
+		CameraStop:        "Arrêter la caméra",
+		CameraHint:        "Présentez le code QR devant la caméra.",
+		CameraUnavailable: "La caméra n'est pas accessible.",
+		CameraFound:       "Code QR lu, vérification en cours…",
+
+		ResultHeading:      "Résultat",
+		CredentialHeading:  "Attestation",
+		ChecksHeading:      "Contrôles effectués",
+		ClaimsHeading:      "Ce que l'attestation certifie",
+		CompetencesHeading: "Compétences numériques (référentiel CRCN)",
+		CompetenceID:       "N°",
+		CompetenceName:     "Compétence",
+		CompetenceLevel:    "Niveau",
+
+		Valid:                    "Valide",
+		ValidExplanation:         "L'attestation est authentique : signée par un émetteur habilité, enregistrée dans le registre, ni révoquée ni suspendue.",
+		Invalid:                  "Non valide",
+		InvalidExplanation:       "Ne vous fiez pas à cette attestation : au moins un contrôle a échoué (voir ci-dessous).",
+		Indeterminate:            "Impossible de conclure",
+		IndeterminateExplanation: "Certains contrôles n'ont pas pu être faits (registre injoignable). L'attestation n'est PAS confirmée : réessayez plus tard.",
+		IssuedBy:                 "délivrée par %s",
+
+		CheckOK:      "réussi",
+		CheckFailed:  "échoué",
+		CheckSkipped: "non effectué",
+		ReasonLang:   "Détail (en anglais)",
+
+		ErrorHeading:    "La vérification n'a pas pu être faite",
+		ErrorNothing:    "Choisissez un fichier ou collez un texte, puis appuyez sur « Vérifier ».",
+		ErrorUnreadable: "Le formulaire envoyé n'a pas pu être lu. Réessayez.",
+		ErrorTooLarge:   "Le fichier est trop volumineux (32 Mo au plus).",
+		ErrorBusy:       "Le service est très sollicité. Réessayez dans un instant.",
+		Privacy:         "Le fichier ou le texte envoyé sert uniquement à cette vérification : il n'est pas conservé.",
+		Again:           "Vérifier une autre attestation",
+
+		Claims:           "Données",
+		Holder:           "Titulaire",
+		BirthDate:        "Date de naissance",
+		StudentID:        "INE",
+		Diploma:          "Diplôme",
+		Mention:          "Mention",
+		Specialities:     "Spécialités",
+		EQFLevel:         "Niveau CEC (EQF)",
+		AwardedOn:        "Date d'obtention",
+		Session:          "Session",
+		RNCP:             "Code RNCP",
+		Center:           "Centre de certification",
+		CertifiedOn:      "Date de certification",
+		PixScore:         "Score Pix",
+		VerificationCode: "Code de vérification Pix",
+		Level:            "niveau %d",
+		NotPassed:        "non validée",
+		checkNames: map[string]string{
+			CheckFormat: "Lecture", CheckIssuer: "Émetteur enregistré", CheckSignature: "Signature",
+			CheckAccreditation: "Habilitation de l'émetteur", CheckAnchor: "Inscription au registre",
+			CheckStatus: "Statut (révocation, suspension)", CheckValidity: "Dates de validité", CheckSchema: "Contenu conforme",
+		},
+		typeNames: map[string]string{schemas.TypeDiploma: "Diplôme", schemas.TypePixCertification: "Certification Pix"},
+		mentions: map[string]string{
+			"passable": "Passable", "assez_bien": "Assez bien", "bien": "Bien", "tres_bien": "Très bien",
+			"tres_bien_felicitations": "Très bien avec les félicitations du jury",
+		},
+		months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin",
+			"juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+	}
+	for _, n := range holderBindingNames {
+		t.checkNames[n] = "Présentation par le titulaire"
+	}
+	return t
+}
+
+func englishText() *pageText {
+	t := &pageText{
+		Title:       "Verify a credential — Sceau",
+		Colon:       ": ",
+		Heading:     "Verify a credential",
+		Intro:       "Diplomas and Pix certifications issued with Sceau: drop the QR code or the PDF certificate, or paste its text. The answer says whether the credential is genuine and still valid.",
+		SwitchLabel: "Lire cette page en français",
+		FormHeading: "What do you want to verify?",
+		FileLabel:   "Photo of the QR code, or PDF certificate",
+		FileHint:    "PNG or JPEG image (up to 50 megapixels), or PDF file. You can also drop the file here.",
+		DropHint:    "Drop the file here",
+		ChosenFile:  "Chosen file:",
+		TextLabel:   "Or paste the credential's text",
+		TextHint:    "Text starting with SC1:, a vc+jwt or SD-JWT token, or the credential's JSON file.",
+		Or:          "or",
+		Submit:      "Verify",
+
+		CameraButton:      "Scan with the camera",
+		CameraStop:        "Stop the camera",
+		CameraHint:        "Hold the QR code in front of the camera.",
+		CameraUnavailable: "The camera cannot be used.",
+		CameraFound:       "QR code read, verifying…",
+
+		ResultHeading:      "Result",
+		CredentialHeading:  "Credential",
+		ChecksHeading:      "Checks made",
+		ClaimsHeading:      "What the credential certifies",
+		CompetencesHeading: "Digital competences (CRCN framework, official French names)",
+		CompetenceID:       "No.",
+		CompetenceName:     "Competence",
+		CompetenceLevel:    "Level",
+
+		Valid:                    "Valid",
+		ValidExplanation:         "The credential is genuine: signed by an accredited issuer, recorded in the registry, neither revoked nor suspended.",
+		Invalid:                  "Not valid",
+		InvalidExplanation:       "Do not rely on this credential: at least one check failed (see below).",
+		Indeterminate:            "Cannot conclude",
+		IndeterminateExplanation: "Some checks could not be made (the registry is unreachable). The credential is NOT confirmed: try again later.",
+		IssuedBy:                 "issued by %s",
+
+		CheckOK:      "passed",
+		CheckFailed:  "failed",
+		CheckSkipped: "not made",
+		ReasonLang:   "Details",
+
+		ErrorHeading:    "The verification could not be made",
+		ErrorNothing:    "Choose a file or paste a text, then press “Verify”.",
+		ErrorUnreadable: "The form sent could not be read. Please try again.",
+		ErrorTooLarge:   "The file is too large (32 MB at most).",
+		ErrorBusy:       "The service is very busy. Please try again in a moment.",
+		Privacy:         "The file or text you send is used for this verification only: it is not kept.",
+		Again:           "Verify another credential",
+
+		Claims:           "Data",
+		Holder:           "Holder",
+		BirthDate:        "Date of birth",
+		StudentID:        "INE (student number)",
+		Diploma:          "Diploma",
+		Mention:          "Honours (mention)",
+		Specialities:     "Specialities",
+		EQFLevel:         "EQF level",
+		AwardedOn:        "Awarded on",
+		Session:          "Session",
+		RNCP:             "RNCP code",
+		Center:           "Certification centre",
+		CertifiedOn:      "Certified on",
+		PixScore:         "Pix score",
+		VerificationCode: "Pix verification code",
+		Level:            "level %d",
+		NotPassed:        "not passed",
+		checkNames: map[string]string{
+			CheckFormat: "Reading", CheckIssuer: "Registered issuer", CheckSignature: "Signature",
+			CheckAccreditation: "Issuer accreditation", CheckAnchor: "Recorded in the registry",
+			CheckStatus: "Status (revocation, suspension)", CheckValidity: "Validity dates", CheckSchema: "Well-formed content",
+		},
+		typeNames: map[string]string{schemas.TypeDiploma: "Diploma", schemas.TypePixCertification: "Pix certification"},
+		mentions: map[string]string{
+			"passable": "Passable (pass)", "assez_bien": "Assez bien (fairly good)", "bien": "Bien (good)",
+			"tres_bien": "Très bien (very good)", "tres_bien_felicitations": "Très bien avec les félicitations du jury (very good, with the jury's congratulations)",
+		},
+		months: [12]string{"January", "February", "March", "April", "May", "June",
+			"July", "August", "September", "October", "November", "December"},
+	}
+	for _, n := range holderBindingNames {
+		t.checkNames[n] = "Presented by the holder"
+	}
+	return t
+}

@@ -1,0 +1,11 @@
+// Package web holds the verifier's web page: its html/template and its
+// static assets (stylesheet and script), embedded in the binary. The page
+// loads nothing from anywhere else.
+package web
+
+import "embed"
+
+// Files holds templates/page.html and static/ (style.css, app.js).
+//
+//go:embed templates static
+var Files embed.FS
