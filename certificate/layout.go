@@ -2,6 +2,7 @@ package certificate
 
 import (
 	"fmt"
+	"math"
 	"unicode"
 
 	"github.com/signintech/gopdf"
@@ -167,19 +168,28 @@ func (c *composer) text(field, text string, s style, x, width float64, align int
 // minSize points (both scaled), at which it fits width; a text that does not
 // fit even at minSize is wrapped at minSize.
 func (c *composer) headline(field, text string, s style, minSize, x, width float64, align int) error {
-	const step = 0.5
-	for size := s.size * c.scale; ; size -= step {
-		if size < minSize*c.scale {
-			size = minSize * c.scale
-		}
-		lines, err := c.lines(field, text, s, size, width)
-		if err != nil {
-			return err
-		}
-		if len(lines) == 1 || size == minSize*c.scale {
-			return c.drawLines(field, lines, size, x, width, align)
-		}
+	size, minSize := s.size*c.scale, minSize*c.scale
+	if err := c.setStyle(s, size); err != nil {
+		return err
 	}
+	text, err := c.printable(field, text)
+	if err != nil {
+		return err
+	}
+	w, err := c.pdf.MeasureTextWidth(text)
+	if err != nil {
+		return fmt.Errorf("%s: measuring text: %w", field, err)
+	}
+	if w > width {
+		// Text width is proportional to the size: shrink to fit, in
+		// steps of a quarter point, but not below minSize.
+		size = max(minSize, math.Floor(4*size*width/w)/4)
+	}
+	lines, err := c.lines(field, text, s, size, width)
+	if err != nil {
+		return err
+	}
+	return c.drawLines(field, lines, size, x, width, align)
 }
 
 // gap moves y down by mm millimetres, scaled.

@@ -80,6 +80,7 @@ var renderCases = []renderCase{
 func TestRenderPrintsOneA4PageWithEmbeddedFontsAndTheQRCode(t *testing.T) {
 	for _, tc := range renderCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, qr := issue(t, tc.record())
 			pdf, err := Render(c, qr, tc.opts)
 			if err != nil {
@@ -195,6 +196,7 @@ func TestRenderKeepsLongTextsOnThePageAndClearOfTheQRCode(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, qr := issue(t, tc.record)
 			pdf, err := Render(c, qr, Options{IssuerName: tc.issuer})
 			if err != nil {
@@ -260,6 +262,7 @@ func TestRenderedQRCodeIsAtLeast25mmWithItsQuietZone(t *testing.T) {
 func TestRenderedPageScansAt150DPI(t *testing.T) {
 	for _, tc := range renderCases[:2] {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, qr := issue(t, tc.record())
 			pdf, err := Render(c, qr, tc.opts)
 			if err != nil {
