@@ -298,8 +298,20 @@ func isBlank(record []string) bool {
 	return true
 }
 
-// row turns the fields of a data row into a validated record.
+// row turns the fields of a data row into a validated record: through the
+// fast path (fast.go) when it accepts the row, else through checkedRow.
 func (c *CSVReader) row(line int, record []string) (*Row, error) {
+	if len(record) == len(c.columns) {
+		if rec, holderJWK, ok := c.fastRecord(record); ok {
+			return &Row{Line: line, Record: rec, HolderJWK: holderJWK}, nil
+		}
+	}
+	return c.checkedRow(line, record)
+}
+
+// checkedRow is row through the JSON Schema, the reference: it names every
+// problem of a bad row.
+func (c *CSVReader) checkedRow(line int, record []string) (*Row, error) {
 	fail := func(problems []CellProblem) (*Row, error) {
 		return &Row{Line: line, Err: &RowError{Line: line, Problems: problems}}, nil
 	}
