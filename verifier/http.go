@@ -160,8 +160,38 @@ func needsDecoding(input []byte) bool {
 	return bytes.HasPrefix(input, pngMagic) || bytes.HasPrefix(input, jpegMagic) || bytes.HasPrefix(input, pdfMagic)
 }
 
-// verify runs a verification, holding a decoding slot for images and PDFs.
+// holderBound reports whether input is an SD-JWT presentation carrying a
+// key-binding JWT: an SD-JWT ends with "~", one with a key-binding JWT ends
+// with that JWT.
+func holderBound(input []byte) bool {
+	text := bytes.TrimSpace(input)
+	return bytes.Count(text, []byte("~")) > 0 && !bytes.HasSuffix(text, []byte("~")) && !bytes.HasPrefix(text, []byte("{"))
+}
+
+// presentationRequest is what the service expects of a presentation: its
+// nonce must be one of the service's single-use challenges (and equal to
+// challenge if the request names one), its audience domain, or the
+// service's audience when the request names none.
+func (s *Service) presentationRequest(challenge, domain string) PresentationRequest {
+	if domain == "" {
+		domain = s.audience
+	}
+	return PresentationRequest{Nonce: challenge, Audience: domain, ConsumeNonce: s.nonces.Consume}
+}
+
+// verify runs a verification, holding a decoding slot for images and
+// PDFs. A presentation (an SD-JWT with a key-binding JWT) must answer one
+// of the service's challenges, for the service's audience; other inputs
+// are verified as they are.
 func (s *Service) verify(ctx context.Context, route string, input []byte) (*Result, error) {
+	if holderBound(input) {
+		return s.verifyPresentation(ctx, route, input, s.presentationRequest("", ""))
+	}
+	return s.verifyPresentation(ctx, route, input, PresentationRequest{})
+}
+
+// verifyPresentation runs a verification expecting req of a presentation.
+func (s *Service) verifyPresentation(ctx context.Context, route string, input []byte, req PresentationRequest) (*Result, error) {
 	if needsDecoding(input) {
 		wait, cancel := context.WithTimeout(ctx, s.queueWait)
 		defer cancel()
@@ -176,7 +206,7 @@ func (s *Service) verify(ctx context.Context, route string, input []byte) (*Resu
 			return nil, errBusy
 		}
 	}
-	res := s.verifier.Verify(ctx, input)
+	res := s.verifier.VerifyPresentation(ctx, input, req)
 	s.metrics.verdict(route, res)
 	return res, nil
 }
@@ -446,7 +476,10 @@ func (s *Service) credentialsVerify(w http.ResponseWriter, r *http.Request) {
 	s.vcAPIVerify(w, r, "/credentials/verify", "verifiableCredential")
 }
 
-// presentationsVerify is POST /presentations/verify.
+// presentationsVerify is POST /presentations/verify: the presentation
+// must carry a key-binding JWT answering one of the service's challenges
+// (options.challenge, when given, names which) for options.domain, or the
+// service's audience.
 func (s *Service) presentationsVerify(w http.ResponseWriter, r *http.Request) {
 	s.vcAPIVerify(w, r, "/presentations/verify", "verifiablePresentation")
 }
@@ -455,12 +488,18 @@ func (s *Service) presentationsVerify(w http.ResponseWriter, r *http.Request) {
 // is valid, 422 when it is not (or could not be confirmed), 400 when the
 // request is malformed; the body carries the verdict either way.
 func (s *Service) vcAPIVerify(w http.ResponseWriter, r *http.Request, route, member string) {
-	input, err := readVCAPIRequest(w, r, member)
+	req, err := readVCAPIRequest(w, r, member)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.verify(r.Context(), route, input)
+	var res *Result
+	switch {
+	case member == "verifiablePresentation" || req.challenge != "" || req.domain != "":
+		res, err = s.verifyPresentation(r.Context(), route, req.input, s.presentationRequest(req.challenge, req.domain))
+	default:
+		res, err = s.verify(r.Context(), route, req.input)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -472,18 +511,28 @@ func (s *Service) vcAPIVerify(w http.ResponseWriter, r *http.Request, route, mem
 	writeJSON(w, status, newVCAPIResponse(res))
 }
 
-// readVCAPIRequest returns the credential text of a VC API request: the
-// body {member: X, "options": {…}} or a bare JSON string X, where X is the
+// vcAPISubmission is what a VC API request submits.
+type vcAPISubmission struct {
+	input             []byte
+	challenge, domain string
+}
+
+// readVCAPIRequest reads a VC API request: the body {member: X, "options":
+// {"challenge": …, "domain": …}} or a bare JSON string X, where X is the
 // compact text itself, or an enveloped credential or presentation whose id
 // is a data: URL of one of envelopedMediaTypes.
-func readVCAPIRequest(w http.ResponseWriter, r *http.Request, member string) ([]byte, error) {
+func readVCAPIRequest(w http.ResponseWriter, r *http.Request, member string) (*vcAPISubmission, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSONBody))
 	if err != nil {
 		return nil, formError(err)
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) > 0 && body[0] == '"' {
-		return envelopedInput(body)
+		input, err := envelopedInput(body)
+		if err != nil {
+			return nil, err
+		}
+		return &vcAPISubmission{input: input}, nil
 	}
 	var req vcAPIRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -497,11 +546,11 @@ func readVCAPIRequest(w http.ResponseWriter, r *http.Request, member string) ([]
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, badRequest("the body has no %q", member)
 	}
-	if req.Options.Challenge != "" || req.Options.Domain != "" {
-		return nil, &requestError{status: http.StatusNotImplemented,
-			msg: "options.challenge and options.domain are not checked by this verifier yet: send the presentation without them"}
+	input, err := envelopedInput(raw)
+	if err != nil {
+		return nil, err
 	}
-	return envelopedInput(raw)
+	return &vcAPISubmission{input: input, challenge: req.Options.Challenge, domain: req.Options.Domain}, nil
 }
 
 // envelopedInput decodes the credential of a VC API member: a JSON string

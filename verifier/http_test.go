@@ -509,11 +509,11 @@ func FuzzVCAPIBody(f *testing.F) {
 	f.Add([]byte(`{"verifiableCredential": null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "/credentials/verify", bytes.NewReader(body))
-		input, err := readVCAPIRequest(httptest.NewRecorder(), req, "verifiableCredential")
+		sub, err := readVCAPIRequest(httptest.NewRecorder(), req, "verifiableCredential")
 		if err != nil {
 			return
 		}
-		if len(bytes.TrimSpace(input)) == 0 {
+		if len(bytes.TrimSpace(sub.input)) == 0 {
 			t.Fatalf("accepted %q with an empty credential", body)
 		}
 	})

@@ -1,0 +1,173 @@
+package verifier
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/merkle"
+	"github.com/sceau/sceau/network"
+)
+
+// issueSDJWT signs a diploma as an SD-JWT VC bound to holder and anchors
+// it in a batch of its own.
+func (e *env) issueSDJWT(holder *credential.Key) string {
+	e.t.Helper()
+	c, err := credential.New(diploma(), issuerID, e.issuedAt, rand.Reader)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	holderJWK, err := holder.PublicJWK()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	sd, err := credential.SignSDJWT(c, e.key, holderJWK)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	parsed, err := credential.ParseSDJWT(sd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	digest := parsed.Digest()
+	raw, _ := hex.DecodeString(digest)
+	leaf := merkle.LeafHash(merkle.LeafData([][]byte{raw}))
+	e.batches++
+	req := network.AnchorRequest{BatchID: "sd-batch-" + digest[:8], IssuerID: issuerID, Type: c.Type,
+		Credentials: [][]string{{digest}}, Root: hex.EncodeToString(merkle.Root([][]byte{leaf}))}
+	if _, err := e.contract.AnchorBatch(e.ctx, issuerOrg, req); err != nil {
+		e.t.Fatalf("AnchorBatch: %v", err)
+	}
+	return sd
+}
+
+func (s *server) challengeNonce(t *testing.T) string {
+	t.Helper()
+	var body challengeResponse
+	resp := s.do(t, http.MethodGet, "/v1/challenge", "", nil)
+	if err := json.Unmarshal(resp.body, &body); err != nil || body.Nonce == "" {
+		t.Fatalf("challenge: status %d %s", resp.status, resp.body)
+	}
+	return body.Nonce
+}
+
+func TestPresentationsOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	e.now = time.Now() // key-binding JWTs are signed now
+	holder := e.generateKey()
+	issued := e.issueSDJWT(holder)
+	s := newServer(t, e)
+	const audience = "https://verifier.example"
+	present := func(nonce, aud string) string {
+		t.Helper()
+		p, err := credential.PresentSDJWT(issued, holder, credential.Presentation{Disclose: []string{"mention", "diploma"}, Nonce: nonce, Audience: aud})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	holderBinding := func(resp *response) *Check {
+		t.Helper()
+		res := resp.result(t)
+		c := res.Check(CheckHolderBinding)
+		if c == nil {
+			t.Fatalf("no holder_binding check:\n%s", resp.body)
+		}
+		return c
+	}
+
+	t.Run("fresh challenge, then reused", func(t *testing.T) {
+		p := present(s.challengeNonce(t), audience)
+		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": p})
+		if res := resp.result(t); resp.status != 200 || res.Verdict != Valid {
+			t.Fatalf("status %d verdict %s, want valid:\n%s", resp.status, res.Verdict, resp.body)
+		}
+		var claims map[string]any
+		json.Unmarshal(resp.result(t).Claims, &claims)
+		if claims["mention"] != "tres_bien" && claims["mention"] != "bien" || claims["birth_date"] != nil {
+			t.Errorf("claims %v: want the mention disclosed and the birth date not", claims)
+		}
+		resp = s.postJSON(t, "/v1/verify", map[string]string{"credential": p})
+		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+			t.Fatalf("reused nonce: verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
+		}
+	})
+	t.Run("nonce never issued", func(t *testing.T) {
+		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": present("made-up-nonce", audience)})
+		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+			t.Fatalf("verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
+		}
+	})
+	t.Run("another audience", func(t *testing.T) {
+		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": present(s.challengeNonce(t), "https://elsewhere.example")})
+		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+			t.Fatalf("verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
+		}
+	})
+	t.Run("wrong holder key", func(t *testing.T) {
+		other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The holder's presentation, its key-binding JWT signed again by
+		// another key.
+		p := present(s.challengeNonce(t), audience)
+		cut := strings.LastIndex(p, "~") + 1
+		parts := strings.Split(p[cut:], ".")
+		signingInput := parts[0] + "." + parts[1]
+		digest := sha256.Sum256([]byte(signingInput))
+		r, sig, err := ecdsa.Sign(rand.Reader, other, digest[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := append(r.FillBytes(make([]byte, 32)), sig.FillBytes(make([]byte, 32))...)
+		p = p[:cut] + signingInput + "." + base64.RawURLEncoding.EncodeToString(raw)
+		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": p})
+		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+			t.Fatalf("verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
+		}
+	})
+	t.Run("SD-JWT without key binding on /v1/verify", func(t *testing.T) {
+		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": issued})
+		if res := resp.result(t); res.Verdict != Valid {
+			t.Fatalf("verdict %s, want valid (not a presentation):\n%s", res.Verdict, resp.body)
+		}
+	})
+	t.Run("VC API with options.challenge and options.domain", func(t *testing.T) {
+		nonce := s.challengeNonce(t)
+		body := func(p string) map[string]any {
+			return map[string]any{
+				"verifiablePresentation": map[string]any{"type": "EnvelopedVerifiablePresentation", "id": "data:application/dc+sd-jwt," + p},
+				"options":                map[string]any{"challenge": nonce, "domain": "https://rh.example"},
+			}
+		}
+		resp := s.postJSON(t, "/presentations/verify", body(present(nonce, "https://rh.example")))
+		if resp.status != 200 {
+			t.Fatalf("status %d, want 200:\n%s", resp.status, resp.body)
+		}
+		resp = s.postJSON(t, "/presentations/verify", body(present(nonce, "https://rh.example")))
+		if resp.status != http.StatusUnprocessableEntity || !strings.Contains(string(resp.body), "holder_binding") {
+			t.Fatalf("reused challenge: status %d, want 422 naming holder_binding:\n%s", resp.status, resp.body)
+		}
+		other := s.challengeNonce(t)
+		resp = s.postJSON(t, "/presentations/verify", body(present(other, "https://rh.example")))
+		if resp.status != http.StatusUnprocessableEntity {
+			t.Fatalf("nonce other than options.challenge: status %d, want 422:\n%s", resp.status, resp.body)
+		}
+	})
+	t.Run("presentation endpoint requires key binding", func(t *testing.T) {
+		resp := s.postJSON(t, "/presentations/verify", map[string]any{"verifiablePresentation": issued})
+		if resp.status != http.StatusUnprocessableEntity || holderBinding(resp).OK {
+			t.Fatalf("status %d, want 422 at holder_binding:\n%s", resp.status, resp.body)
+		}
+	})
+}
