@@ -282,6 +282,10 @@ func resourceKeygenCommand() *cli.Command {
 			if c.NArg() != 0 {
 				return usageErr("resource keygen takes no positional argument")
 			}
+			alg := credential.Algorithm(c.String("alg"))
+			if alg != credential.ES256 && alg != credential.EdDSA {
+				return usageErr("--alg %q: use %s or %s", alg, credential.ES256, credential.EdDSA)
+			}
 			passphrase := ""
 			if !c.Bool("no-passphrase") {
 				p, err := e.keyPassphrase().Get("the new key "+c.String("out"), true)
@@ -290,7 +294,7 @@ func resourceKeygenCommand() *cli.Command {
 				}
 				passphrase = p
 			}
-			key, err := provenance.GenerateKeyFile(c.String("out"), credential.Algorithm(c.String("alg")), passphrase, 0)
+			key, err := provenance.GenerateKeyFile(c.String("out"), alg, passphrase, 0)
 			if err != nil {
 				return err
 			}

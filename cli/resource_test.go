@@ -192,6 +192,7 @@ func TestResourceCommandUsage(t *testing.T) {
 		{"author key folder", []string{"resource", "register", "--issuer", "edu", "--title", "T", "--license", "CC0-1.0", "--author-key", t.TempDir(), file}, ExitUsage},
 		{"unknown licence", []string{"resource", "register", "--issuer", "edu", "--title", "T", "--license", "WTFPL", "--author-key", author, file}, ExitInvalid},
 		{"bad digest", []string{"resource", "history", "ABC"}, ExitUsage},
+		{"unknown key algorithm", []string{"resource", "keygen", "--no-passphrase", "--alg", "RS256", "--out", filepath.Join(t.TempDir(), "k")}, ExitUsage},
 		{"unregistered file", []string{"resource", "verify", file}, ExitInvalid},
 		{"unknown role", []string{"resource", "endorse", "--role", "recteur", "--key", author, strings.Repeat("ab", 32)}, ExitInvalid},
 	}
