@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/signintech/gopdf"
@@ -192,5 +193,35 @@ func TestExtractQRReadsAQRCodeWithColours(t *testing.T) {
 	got, err := ExtractQR(t.Context(), testPDF(t, []image.Image{rgb}), ExtractOptions{})
 	if err != nil || got != "SC1:IN COLOUR" {
 		t.Errorf("ExtractQR = %q, %v; want %q", got, err, "SC1:IN COLOUR")
+	}
+}
+
+// TestRenderAndExtractConcurrently is run with -race: a verifier reads
+// uploads in parallel, an issuer prints certificates in parallel.
+func TestRenderAndExtractConcurrently(t *testing.T) {
+	c, qr := issue(t, samplePix())
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 4 {
+		wg.Go(func() {
+			pdf, err := Render(c, qr, Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			text, err := ExtractQR(t.Context(), pdf, ExtractOptions{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if text != qr {
+				errs <- errors.New("ExtractQR read another text than the certificate's QR code")
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -1,13 +1,3 @@
-// Package certificate prints a Sceau credential as a one-page A4 PDF
-// certificate carrying the credential's QR code, and reads that QR code
-// back out of a PDF for the verifier.
-//
-// The QR code is embedded once, as a black and white image XObject (a
-// 1-bit PNG) of pixelsPerModule pixels per module with its 4-module quiet
-// zone, drawn 46 mm wide. Module edges fall on pixel edges, so it prints as sharply as
-// vector squares, and the image the verifier extracts (ExtractQR) is
-// exactly the one that is printed: there is no hidden second copy that
-// could say something else than the visible one.
 package certificate
 
 import (
@@ -45,9 +35,12 @@ const (
 	qrColumnGap = 8.0
 )
 
-// minScale is the smallest text scale Render tries before it reports that
-// the content does not fit on one page.
-const minScale = 0.6
+// Render sets the text at 100% of its size, then 95%, 90%… down to
+// minScalePercent, until the content fits on the page.
+const (
+	minScalePercent  = 60
+	scaleStepPercent = 5
+)
 
 // Render prints credential c as a one-page A4 PDF certificate carrying the
 // QR code of qrText, the SC1 text of c (see credential.SignQR). It refuses
@@ -56,7 +49,7 @@ const minScale = 0.6
 // same arguments give the same bytes.
 //
 // Long texts are set smaller, then wrapped; when the whole content does
-// not fit on the page even at minScale of its normal size, Render fails.
+// not fit on the page even at 60% of its size, Render fails.
 func Render(c *credential.Credential, qrText string, opts Options) ([]byte, error) {
 	w, err := wordingFor(opts.Language)
 	if err != nil {
@@ -77,7 +70,8 @@ func Render(c *credential.Credential, qrText string, opts Options) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	for scale := 1.0; scale >= minScale-1e-9; scale -= 0.05 {
+	for percent := 100; percent >= minScalePercent; percent -= scaleStepPercent {
+		scale := float64(percent) / 100
 		pdf, spare, err := p.compose(qrPNG, scale, 0, scratch)
 		if err != nil {
 			return nil, err
@@ -98,7 +92,7 @@ func Render(c *credential.Credential, qrText string, opts Options) ([]byte, erro
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("certificate of %s: the content does not fit on one A4 page, even with text at %.0f%% of its size", c.ID, minScale*100)
+	return nil, fmt.Errorf("certificate of %s: the content does not fit on one A4 page, even with text at %d%% of its size", c.ID, minScalePercent)
 }
 
 // checkQRText reports whether qrText is an SC1 text of credential id.
