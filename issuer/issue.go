@@ -5,27 +5,25 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
 )
 
 // DefaultChunk is the default number of credentials anchored per ledger
 // transaction. Each credential writes a status record per form (about 1.6 KB
-// with its key and group), so 2 000 credentials make a block of about 3 MB,
-// well under Fabric's default 10 MB limit.
+// with its key and group), so 2 000 credentials of three forms make a block
+// of about 10 MB at worst and usually much less; the chaincode refuses
+// batches over its MaxBatchDigests.
 const DefaultChunk = 2000
 
 // IssueOptions describes one issuance run.
@@ -62,6 +60,9 @@ type IssueSummary struct {
 	Rejected int      `json:"rejected"`
 	Batches  []string `json:"batches"`
 	OutDir   string   `json:"out"`
+	// FormsPerCredential is the number of secured forms, one signature
+	// each, of every credential.
+	FormsPerCredential int `json:"formsPerCredential"`
 	// Duration is the wall time of the run.
 	Duration time.Duration `json:"duration"`
 }
@@ -91,6 +92,14 @@ func (e *RowErrors) Error() string {
 const maxListedRowErrors = 50
 
 // Issue issues one credential per valid row of opts.Input and anchors them.
+//
+// It reads the input twice, as a stream. The first pass validates every
+// row: unless opts.SkipInvalid, one bad row stops the run before anything
+// is signed, anchored or written. The second pass is a pipeline of three
+// stages running at once: reading rows into chunks; signing a chunk on
+// opts.Workers goroutines and saving it as resume state; anchoring a chunk
+// as one batch and writing its bundles. Memory holds a few chunks at most,
+// whatever the size of the input.
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
 	start := time.Now()
 	if opts.Chunk <= 0 {
@@ -114,76 +123,40 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 	if err != nil {
 		return nil, err
 	}
-
 	inputDigest, err := fileDigest(opts.Input)
 	if err != nil {
 		return nil, err
 	}
+
 	// Pass 1: validate every row before anything is signed or written.
-	total, bad, err := s.scan(opts, validator, nil)
+	total, bad, listed, err := s.validateInput(ctx, opts, validator)
 	if err != nil {
 		return nil, err
 	}
-	if len(bad) > 0 && !opts.SkipInvalid {
-		listed := bad
-		if len(listed) > maxListedRowErrors {
-			listed = listed[:maxListedRowErrors]
-		}
-		return nil, &RowErrors{Input: opts.Input, Rows: listed, Total: len(bad)}
+	if bad > 0 && !opts.SkipInvalid {
+		return nil, &RowErrors{Input: opts.Input, Rows: listed, Total: bad}
 	}
-	if total-len(bad) == 0 {
+	if total-bad == 0 {
 		return nil, fmt.Errorf("%s: no valid row to issue", opts.Input)
 	}
 
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
 	}
-	job, err := openJob(Dir(s.Home, opts.IssuerID), inputDigest, opts)
+	j, err := openJob(profile, Dir(s.Home, opts.IssuerID), inputDigest, opts)
 	if err != nil {
 		return nil, err
 	}
 	out := newOutput(opts.OutDir, opts.PNG, opts.PDF)
-	if err := out.begin(); err != nil {
+	if err := out.begin(bad > 0); err != nil {
 		return nil, err
 	}
 	defer out.abort()
-	if len(bad) > 0 {
-		if err := out.writeRejects(bad); err != nil {
-			return nil, err
-		}
-	}
 
-	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: len(bad), OutDir: opts.OutDir}
-	run := &issueRun{s: s, opts: opts, key: key, job: job, out: out, sum: sum}
-	// Pass 2: sign, persist, anchor and write chunk by chunk.
-	var chunkRows []*schemas.Row
-	chunkNo := 0
-	done := 0
-	flush := func() error {
-		if len(chunkRows) == 0 {
-			return nil
-		}
-		chunkNo++
-		if err := run.chunk(ctx, chunkNo, chunkRows); err != nil {
-			return err
-		}
-		done += len(chunkRows)
-		if opts.Progress != nil {
-			opts.Progress(done, total-len(bad))
-		}
-		chunkRows = chunkRows[:0]
-		return nil
-	}
-	if _, _, err := s.scan(opts, validator, func(row *schemas.Row) error {
-		chunkRows = append(chunkRows, row)
-		if len(chunkRows) == opts.Chunk {
-			return flush()
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if err := flush(); err != nil {
+	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, OutDir: opts.OutDir}
+	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, sum: sum, validator: validator, valid: total - bad}
+	// Pass 2: read, sign, anchor and write, chunk by chunk, in a pipeline.
+	if err := run.pipeline(ctx); err != nil {
 		return nil, err
 	}
 	if err := out.commit(); err != nil {
@@ -220,35 +193,46 @@ func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 	return fmt.Errorf("issuer %s is not accredited for %s (ask governance: sceau issuer accredit --id %s --types %s)", id, typ, id, typ)
 }
 
-// scan reads the input once. Without fn it only counts and validates; with
-// fn it calls fn for each valid row, in order.
-func (s *Service) scan(opts IssueOptions, validator *schemas.Validator, fn func(*schemas.Row) error) (total int, bad []*schemas.RowError, err error) {
+// validateInput is pass 1: it counts the rows and the bad ones, and keeps
+// the first maxListedRowErrors of those.
+func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator) (total, bad int, listed []*schemas.RowError, err error) {
+	err = scanInput(ctx, opts, validator, func(row *schemas.Row) error {
+		total++
+		if row.Err != nil {
+			bad++
+			if len(listed) < maxListedRowErrors {
+				listed = append(listed, row.Err)
+			}
+		}
+		return nil
+	})
+	return total, bad, listed, err
+}
+
+// scanInput reads the input once, calling fn for each row, valid or not, in order.
+func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, fn func(*schemas.Row) error) error {
 	f, err := os.Open(opts.Input)
 	if err != nil {
-		return 0, nil, fmt.Errorf("opening the input: %w", err)
+		return fmt.Errorf("opening the input: %w", err)
 	}
 	defer f.Close()
 	r, err := schemas.NewCSVReader(f, opts.Type, schemas.CSVOptions{Encoding: opts.Encoding, Validator: validator})
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s: %w", opts.Input, err)
+		return fmt.Errorf("%s: %w", opts.Input, err)
 	}
-	for {
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return total, bad, nil
+			return nil
 		}
 		if err != nil {
-			return total, bad, fmt.Errorf("%s: %w", opts.Input, err)
+			return fmt.Errorf("%s: %w", opts.Input, err)
 		}
-		total++
-		if row.Err != nil {
-			bad = append(bad, row.Err)
-			continue
-		}
-		if fn != nil {
-			if err := fn(row); err != nil {
-				return total, bad, err
-			}
+		if err := fn(row); err != nil {
+			return err
 		}
 	}
 }
@@ -268,53 +252,144 @@ func fileDigest(path string) (string, error) {
 
 // issueRun holds one run's state.
 type issueRun struct {
-	s    *Service
-	opts IssueOptions
-	key  *credential.Key
-	job  *job
-	out  *output
-	sum  *IssueSummary
+	s         *Service
+	opts      IssueOptions
+	key       *credential.Key
+	job       *job
+	out       *output
+	sum       *IssueSummary
+	validator *schemas.Validator
+	// valid is the number of valid rows, found by pass 1.
+	valid int
 }
 
-// chunk signs (or reloads), anchors (or finds anchored) and writes one chunk.
-func (r *issueRun) chunk(ctx context.Context, no int, rows []*schemas.Row) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// pipeline is pass 2. Its stages hand chunks over through channels of one
+// slot, so chunk k+1 is read and signed while chunk k is anchored and written.
+func (r *issueRun) pipeline(parent context.Context) error {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	stage := func(fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				cancel(err)
+			}
+		}()
 	}
-	c, err := r.job.loadChunk(no)
+	rowChunks := make(chan []*schemas.Row, 1)
+	signed := make(chan *chunk, 1)
+	stage(func() error {
+		defer close(rowChunks)
+		return r.readChunks(ctx, rowChunks)
+	})
+	stage(func() error {
+		defer close(signed)
+		no := 0
+		for rows := range rowChunks {
+			no++
+			c, err := r.signedChunk(ctx, no, rows)
+			if err != nil {
+				return err
+			}
+			select {
+			case signed <- c:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	})
+	stage(func() error {
+		done := 0
+		for c := range signed {
+			if err := r.anchorAndWrite(ctx, c); err != nil {
+				return err
+			}
+			done += len(c.Credentials)
+			if r.opts.Progress != nil {
+				r.opts.Progress(done, r.valid)
+			}
+		}
+		return nil
+	})
+	wg.Wait()
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
+// readChunks reads the valid rows into chunks of opts.Chunk rows and
+// writes the invalid ones to rejects.csv.
+func (r *issueRun) readChunks(ctx context.Context, chunks chan<- []*schemas.Row) error {
+	rows := make([]*schemas.Row, 0, r.opts.Chunk)
+	send := func() error {
+		select {
+		case chunks <- rows:
+			rows = make([]*schemas.Row, 0, r.opts.Chunk)
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	err := scanInput(ctx, r.opts, r.validator, func(row *schemas.Row) error {
+		if row.Err != nil {
+			return r.out.writeReject(row.Err)
+		}
+		rows = append(rows, row)
+		if len(rows) == r.opts.Chunk {
+			return send()
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	reused := c != nil
-	if c != nil && !c.matches(rows) {
-		return fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): remove it to start over", no, r.job.dir)
+	if len(rows) > 0 {
+		return send()
 	}
-	if c == nil {
-		if c, err = r.sign(ctx, no, rows); err != nil {
-			return err
-		}
-		// Persisted before anchoring, so anchored digests never lose their credentials.
-		if err := r.job.saveChunk(c); err != nil {
-			return err
-		}
+	return nil
+}
+
+// signedChunk returns chunk no of rows: reloaded from the resume state, or
+// signed and saved there (before it is anchored, so that anchored digests
+// never lose their credentials).
+func (r *issueRun) signedChunk(ctx context.Context, no int, rows []*schemas.Row) (*chunk, error) {
+	c, err := r.job.loadChunk(no)
+	if err != nil {
+		return nil, err
 	}
-	if !c.Anchored {
-		if err := r.anchor(ctx, c); err != nil {
-			return err
+	if c != nil {
+		if !c.matches(rows) {
+			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): remove it to start over", no, r.job.dir)
 		}
-		if err := r.job.saveChunk(c); err != nil {
-			return err
-		}
+		r.sum.Reused += len(c.Credentials)
+		return c, nil
+	}
+	if c, err = r.sign(ctx, no, rows); err != nil {
+		return nil, err
+	}
+	if err := r.job.saveChunk(c); err != nil {
+		return nil, err
+	}
+	r.sum.Issued += len(c.Credentials)
+	return c, nil
+}
+
+// anchorAndWrite anchors a chunk (or finds it anchored) and writes its files.
+func (r *issueRun) anchorAndWrite(ctx context.Context, c *chunk) error {
+	if err := r.anchor(ctx, c); err != nil {
+		return err
 	}
 	if err := r.out.writeChunk(ctx, c, r.opts.Workers); err != nil {
 		return err
 	}
-	if reused {
-		r.sum.Reused += len(c.Credentials)
-	} else {
-		r.sum.Issued += len(c.Credentials)
-	}
 	r.sum.Batches = append(r.sum.Batches, c.BatchID)
+	if len(c.Credentials) > 0 {
+		r.sum.FormsPerCredential = len(c.Credentials[0].Forms.Digests())
+	}
 	return nil
 }
 
@@ -322,38 +397,47 @@ func (r *issueRun) chunk(ctx context.Context, no int, rows []*schemas.Row) error
 func (r *issueRun) sign(ctx context.Context, no int, rows []*schemas.Row) (*chunk, error) {
 	c := &chunk{
 		No:          no,
-		BatchID:     fmt.Sprintf("%s-%s-%04d", r.opts.IssuerID, r.job.id[:16], no),
+		BatchID:     r.job.batchID(r.opts.IssuerID, no),
 		Type:        r.opts.Type,
 		Credentials: make([]issued, len(rows)),
 	}
 	now := r.s.now()
 	errs := make([]error, len(rows))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < r.opts.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				c.Credentials[i], errs[i] = signRow(r.key, r.opts.IssuerID, rows[i], now)
-			}
-		}()
-	}
-	for i := range rows {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err := forEach(ctx, len(rows), r.opts.Workers, func(i int) {
+		c.Credentials[i], errs[i] = signRow(r.key, r.opts.IssuerID, rows[i], now)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// forEach calls fn(0) … fn(n-1) on workers goroutines, and stops handing
+// out indexes once ctx is done (returning its cause).
+func forEach(ctx context.Context, n, workers int, fn func(i int)) error {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 // signRow turns one validated row into its secured forms.
@@ -375,7 +459,7 @@ func signRow(key *credential.Key, issuerID string, row *schemas.Row, now time.Ti
 }
 
 // anchor submits the chunk's digests as one batch, unless an earlier run
-// already did (a crash after the commit but before the chunk was marked).
+// already did (it was killed after the commit, before writing the files).
 func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 	req, err := c.anchorRequest(r.opts.IssuerID)
 	if err != nil {
@@ -391,138 +475,10 @@ func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 		if _, err := r.s.Contract.AnchorBatch(ctx, r.job.org, req); err != nil {
 			return fmt.Errorf("anchoring chunk %d (batch %s): %w", c.No, c.BatchID, err)
 		}
+		r.s.Logger.Info("batch anchored", "batch", c.BatchID, "credentials", len(c.Credentials))
 	default:
 		return fmt.Errorf("reading batch %s: %w", c.BatchID, err)
 	}
-	c.Anchored = true
 	c.Root = req.Root
-	r.s.Logger.Info("batch anchored", "batch", c.BatchID, "credentials", len(c.Credentials))
 	return nil
-}
-
-// chunk is the persisted resume state of one batch.
-type chunk struct {
-	No          int      `json:"no"`
-	BatchID     string   `json:"batchId"`
-	Type        string   `json:"type"`
-	Root        string   `json:"root,omitempty"`
-	Anchored    bool     `json:"anchored"`
-	Credentials []issued `json:"credentials"`
-}
-
-// issued is one signed credential of a chunk.
-type issued struct {
-	Line      int    `json:"line"`
-	ID        string `json:"id"`
-	StudentID string `json:"studentId"`
-	Forms     Forms  `json:"forms"`
-}
-
-// matches reports whether the chunk was made from these rows.
-func (c *chunk) matches(rows []*schemas.Row) bool {
-	if len(c.Credentials) != len(rows) {
-		return false
-	}
-	for i, row := range rows {
-		if c.Credentials[i].Line != row.Line || c.Credentials[i].StudentID != row.Record.Holder().StudentID {
-			return false
-		}
-	}
-	return true
-}
-
-func (c *chunk) leaves() [][]string {
-	leaves := make([][]string, len(c.Credentials))
-	for i, cr := range c.Credentials {
-		leaves[i] = cr.Forms.Digests()
-	}
-	return leaves
-}
-
-func (c *chunk) anchorRequest(issuerID string) (network.AnchorRequest, error) {
-	leaves := c.leaves()
-	root, err := merkleRoot(leaves)
-	if err != nil {
-		return network.AnchorRequest{}, err
-	}
-	return network.AnchorRequest{
-		BatchID:     c.BatchID,
-		IssuerID:    issuerID,
-		Type:        c.Type,
-		Credentials: leaves,
-		Root:        root,
-	}, nil
-}
-
-// job is the resume state of one input, under the issuer's folder.
-type job struct {
-	id  string
-	dir string
-	org string
-}
-
-type jobInfo struct {
-	InputDigest string `json:"inputDigest"`
-	Type        string `json:"type"`
-	Chunk       int    `json:"chunk"`
-	SkipInvalid bool   `json:"skipInvalid"`
-	CreatedAt   string `json:"createdAt"`
-}
-
-func openJob(issuerDir, inputDigest string, opts IssueOptions) (*job, error) {
-	profile, err := LoadProfile(filepath.Dir(filepath.Dir(issuerDir)), opts.IssuerID)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256([]byte(inputDigest + "\x00" + opts.Type))
-	id := hex.EncodeToString(sum[:])
-	j := &job{id: id, dir: filepath.Join(issuerDir, "jobs", id[:32]), org: profile.Org}
-	infoPath := filepath.Join(j.dir, "job.json")
-	data, err := os.ReadFile(infoPath)
-	switch {
-	case err == nil:
-		var info jobInfo
-		if err := json.Unmarshal(data, &info); err != nil {
-			return nil, fmt.Errorf("resume state %s: %w", infoPath, err)
-		}
-		if info.Chunk != opts.Chunk || info.SkipInvalid != opts.SkipInvalid {
-			return nil, fmt.Errorf("this input was started with --chunk %d and --skip-invalid=%v: re-run with the same options to resume (state in %s)", info.Chunk, info.SkipInvalid, j.dir)
-		}
-		return j, nil
-	case errors.Is(err, os.ErrNotExist):
-		if err := os.MkdirAll(j.dir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating resume state: %w", err)
-		}
-		info, _ := json.MarshalIndent(jobInfo{InputDigest: inputDigest, Type: opts.Type, Chunk: opts.Chunk, SkipInvalid: opts.SkipInvalid, CreatedAt: time.Now().UTC().Format(time.RFC3339)}, "", "  ")
-		return j, fsutil.WriteFileAtomic(infoPath, info, 0o600)
-	default:
-		return nil, fmt.Errorf("reading resume state: %w", err)
-	}
-}
-
-func (j *job) chunkPath(no int) string {
-	return filepath.Join(j.dir, fmt.Sprintf("chunk-%06d.json", no))
-}
-
-func (j *job) loadChunk(no int) (*chunk, error) {
-	data, err := os.ReadFile(j.chunkPath(no))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading resume state: %w", err)
-	}
-	var c chunk
-	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("resume state %s is damaged: %w", j.chunkPath(no), err)
-	}
-	return &c, nil
-}
-
-func (j *job) saveChunk(c *chunk) error {
-	data, err := json.Marshal(c)
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(j.chunkPath(c.No), data, 0o600)
 }

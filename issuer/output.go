@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
@@ -18,52 +18,131 @@ import (
 )
 
 // output writes a run's files into --out: one bundle (and its PNG, PDF) per
-// credential, manifest.csv and rejects.csv. Every file is written atomically;
-// the manifest is assembled aside and moved in last.
+// credential, manifest.csv and rejects.csv. Bundles and images are written
+// with renames, so no half-written file is ever seen; manifest.csv and
+// rejects.csv are assembled aside and moved in last, after a sync.
 type output struct {
 	dir      string
 	png, pdf bool
 
-	manifestTmp *os.File
-	manifest    *csv.Writer
+	manifest *pendingCSV
+	// rejects is nil when the input has no bad row.
+	rejects *pendingCSV
 }
 
 func newOutput(dir string, png, pdf bool) *output { return &output{dir: dir, png: png, pdf: pdf} }
 
-func (o *output) begin() error {
-	f, err := os.CreateTemp(o.dir, ".manifest.csv.tmp-*")
+// begin starts manifest.csv and, when the input has bad rows, rejects.csv.
+func (o *output) begin(withRejects bool) error {
+	var err error
+	o.manifest, err = newPendingCSV(o.dir, "manifest.csv", []string{"credential_id", "student_id", "type", "chunk", "batch", "status"})
 	if err != nil {
-		return fmt.Errorf("writing the manifest: %w", err)
+		return err
 	}
-	o.manifestTmp = f
-	o.manifest = csv.NewWriter(f)
-	return o.manifest.Write([]string{"credential_id", "student_id", "type", "chunk", "batch", "status"})
+	if withRejects {
+		o.rejects, err = newPendingCSV(o.dir, "rejects.csv", []string{"line", "column", "reason"})
+	}
+	return err
 }
 
-// abort removes the unfinished manifest (a no-op after commit).
+// abort removes the unfinished files (a no-op after commit).
 func (o *output) abort() {
-	if o.manifestTmp != nil {
-		o.manifestTmp.Close()
-		os.Remove(o.manifestTmp.Name())
-	}
+	o.manifest.abort()
+	o.rejects.abort()
 }
 
+// commit moves rejects.csv, then manifest.csv, into place.
 func (o *output) commit() error {
-	o.manifest.Flush()
-	if err := o.manifest.Error(); err != nil {
-		return fmt.Errorf("writing the manifest: %w", err)
+	if err := o.rejects.commit(); err != nil {
+		return err
 	}
-	if err := o.manifestTmp.Sync(); err != nil {
-		return fmt.Errorf("writing the manifest: %w", err)
+	if err := o.manifest.commit(); err != nil {
+		return err
 	}
-	if err := o.manifestTmp.Close(); err != nil {
-		return fmt.Errorf("writing the manifest: %w", err)
-	}
-	if err := os.Rename(o.manifestTmp.Name(), filepath.Join(o.dir, "manifest.csv")); err != nil {
-		return fmt.Errorf("writing the manifest: %w", err)
-	}
-	o.manifestTmp = nil
 	return fsutil.SyncDir(o.dir)
+}
+
+// writeReject adds a bad row to rejects.csv: its line, columns and why.
+func (o *output) writeReject(r *schemas.RowError) error {
+	if o.rejects == nil {
+		return fmt.Errorf("line %d is invalid but pass 1 found no invalid row: was the input changed during the run?", r.Line)
+	}
+	var cols []string
+	for _, p := range r.Problems {
+		if p.Column != "" {
+			cols = append(cols, p.Column)
+		}
+	}
+	return o.rejects.write([]string{strconv.Itoa(r.Line), strings.Join(cols, "|"), r.Error()})
+}
+
+// pendingCSV is a CSV file written under a temporary name and renamed to
+// its name on commit.
+type pendingCSV struct {
+	name string
+	path string
+	tmp  *os.File
+	buf  *bufio.Writer
+	w    *csv.Writer
+}
+
+func newPendingCSV(dir, name string, header []string) (*pendingCSV, error) {
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", name, err)
+	}
+	buf := bufio.NewWriterSize(f, 64<<10)
+	p := &pendingCSV{name: name, path: filepath.Join(dir, name), tmp: f, buf: buf, w: csv.NewWriter(buf)}
+	if err := p.write(header); err != nil {
+		p.abort()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *pendingCSV) write(record []string) error {
+	if err := p.w.Write(record); err != nil {
+		return fmt.Errorf("writing %s: %w", p.name, err)
+	}
+	return nil
+}
+
+// abort removes the temporary file; it is a no-op on nil or after commit.
+func (p *pendingCSV) abort() {
+	if p == nil || p.tmp == nil {
+		return
+	}
+	p.tmp.Close()
+	os.Remove(p.tmp.Name())
+	p.tmp = nil
+}
+
+// commit flushes and syncs the file, and renames it to its name. It is a
+// no-op on nil.
+func (p *pendingCSV) commit() error {
+	if p == nil {
+		return nil
+	}
+	p.w.Flush()
+	err := p.w.Error()
+	if err == nil {
+		err = p.buf.Flush()
+	}
+	if err == nil {
+		err = p.tmp.Sync()
+	}
+	if err == nil {
+		err = p.tmp.Close()
+	}
+	if err == nil {
+		err = os.Rename(p.tmp.Name(), p.path)
+	}
+	if err != nil {
+		p.abort()
+		return fmt.Errorf("writing %s: %w", p.name, err)
+	}
+	p.tmp = nil
+	return nil
 }
 
 // BundleFileName is the file name of a credential's bundle in --out: its
@@ -80,26 +159,9 @@ func (o *output) writeChunk(ctx context.Context, c *chunk, workers int) error {
 		return err
 	}
 	errs := make([]error, len(c.Credentials))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = o.writeCredential(c, i, proofs[i])
-			}
-		}()
-	}
-	for i := range c.Credentials {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := forEach(ctx, len(c.Credentials), workers, func(i int) {
+		errs[i] = o.writeCredential(c, i, proofs[i])
+	}); err != nil {
 		return err
 	}
 	for i, err := range errs {
@@ -114,8 +176,8 @@ func (o *output) writeChunk(ctx context.Context, c *chunk, workers int) error {
 		return err
 	}
 	for _, cr := range c.Credentials {
-		if err := o.manifest.Write([]string{cr.ID, cr.StudentID, c.Type, strconv.Itoa(c.No), c.BatchID, "anchored"}); err != nil {
-			return fmt.Errorf("writing the manifest: %w", err)
+		if err := o.manifest.write([]string{cr.ID, cr.StudentID, c.Type, strconv.Itoa(c.No), c.BatchID, "anchored"}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -150,25 +212,4 @@ func (o *output) writeCredential(c *chunk, i int, proof []string) error {
 		}
 	}
 	return nil
-}
-
-// writeRejects writes rejects.csv: the line of each bad row and why.
-func (o *output) writeRejects(bad []*schemas.RowError) error {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write([]string{"line", "column", "reason"})
-	for _, r := range bad {
-		var cols []string
-		for _, p := range r.Problems {
-			if p.Column != "" {
-				cols = append(cols, p.Column)
-			}
-		}
-		w.Write([]string{strconv.Itoa(r.Line), strings.Join(cols, "|"), r.Error()})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(filepath.Join(o.dir, "rejects.csv"), []byte(b.String()), 0o644)
 }

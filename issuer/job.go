@@ -1,0 +1,161 @@
+package issuer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/schemas"
+)
+
+// The resume state of an issuance lives under the issuer's folder, in
+// jobs/<id>/, where id is derived from the input's SHA-256 and the type:
+// job.json (the options the run started with) and one chunk-NNNNNN.cbor per
+// signed chunk (CBOR: its long strings are copied, not escaped as in JSON),
+// written before the chunk is anchored. A re-run of the same
+// input reloads every saved chunk instead of signing it again, and asks the
+// ledger whether its batch is already anchored: nothing is issued twice,
+// and no anchored digest loses its credential.
+
+// chunk is the persisted resume state of one batch.
+type chunk struct {
+	No          int      `json:"no"`
+	BatchID     string   `json:"batchId"`
+	Type        string   `json:"type"`
+	Credentials []issued `json:"credentials"`
+	// Root is the batch's Merkle root, set once anchored (not persisted:
+	// recomputed from the credentials).
+	Root string `json:"-"`
+}
+
+// issued is one signed credential of a chunk.
+type issued struct {
+	Line      int    `json:"line"`
+	ID        string `json:"id"`
+	StudentID string `json:"studentId"`
+	Forms     Forms  `json:"forms"`
+}
+
+// matches reports whether the chunk was made from these rows.
+func (c *chunk) matches(rows []*schemas.Row) bool {
+	if len(c.Credentials) != len(rows) {
+		return false
+	}
+	for i, row := range rows {
+		if c.Credentials[i].Line != row.Line || c.Credentials[i].StudentID != row.Record.Holder().StudentID {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *chunk) leaves() [][]string {
+	leaves := make([][]string, len(c.Credentials))
+	for i, cr := range c.Credentials {
+		leaves[i] = cr.Forms.Digests()
+	}
+	return leaves
+}
+
+func (c *chunk) anchorRequest(issuerID string) (network.AnchorRequest, error) {
+	leaves := c.leaves()
+	root, err := merkleRoot(leaves)
+	if err != nil {
+		return network.AnchorRequest{}, err
+	}
+	return network.AnchorRequest{
+		BatchID:     c.BatchID,
+		IssuerID:    issuerID,
+		Type:        c.Type,
+		Credentials: leaves,
+		Root:        root,
+	}, nil
+}
+
+// job is the resume state of one input, under the issuer's folder.
+type job struct {
+	id  string
+	dir string
+	org string
+}
+
+type jobInfo struct {
+	InputDigest string `json:"inputDigest"`
+	Type        string `json:"type"`
+	Chunk       int    `json:"chunk"`
+	SkipInvalid bool   `json:"skipInvalid"`
+	CreatedAt   string `json:"createdAt"`
+}
+
+// openJob opens (or starts) the resume state of inputDigest for issuer p.
+func openJob(p *Profile, issuerDir, inputDigest string, opts IssueOptions) (*job, error) {
+	sum := sha256.Sum256([]byte(inputDigest + "\x00" + opts.Type))
+	id := hex.EncodeToString(sum[:])
+	j := &job{id: id, dir: filepath.Join(issuerDir, "jobs", id[:32]), org: p.Org}
+	infoPath := filepath.Join(j.dir, "job.json")
+	data, err := os.ReadFile(infoPath)
+	switch {
+	case err == nil:
+		var info jobInfo
+		if err := json.Unmarshal(data, &info); err != nil {
+			return nil, fmt.Errorf("resume state %s: %w", infoPath, err)
+		}
+		if info.Chunk != opts.Chunk || info.SkipInvalid != opts.SkipInvalid {
+			return nil, fmt.Errorf("this input was started with --chunk %d and --skip-invalid=%v: re-run with the same options to resume (state in %s)", info.Chunk, info.SkipInvalid, j.dir)
+		}
+		return j, nil
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(j.dir, 0o700); err != nil {
+			return nil, fmt.Errorf("creating resume state: %w", err)
+		}
+		info, err := json.MarshalIndent(jobInfo{InputDigest: inputDigest, Type: opts.Type, Chunk: opts.Chunk, SkipInvalid: opts.SkipInvalid, CreatedAt: time.Now().UTC().Format(time.RFC3339)}, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		return j, fsutil.WriteFileAtomic(infoPath, info, 0o600)
+	default:
+		return nil, fmt.Errorf("reading resume state: %w", err)
+	}
+}
+
+func (j *job) batchID(issuerID string, no int) string {
+	return fmt.Sprintf("%s-%s-%04d", issuerID, j.id[:16], no)
+}
+
+func (j *job) chunkPath(no int) string {
+	return filepath.Join(j.dir, fmt.Sprintf("chunk-%06d.cbor", no))
+}
+
+// loadChunk returns the saved chunk no, or nil when there is none.
+func (j *job) loadChunk(no int) (*chunk, error) {
+	data, err := os.ReadFile(j.chunkPath(no))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading resume state: %w", err)
+	}
+	var c chunk
+	if err := cbor.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("resume state %s is damaged: %w", j.chunkPath(no), err)
+	}
+	return &c, nil
+}
+
+// saveChunk persists c durably.
+func (j *job) saveChunk(c *chunk) error {
+	data, err := cbor.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(j.chunkPath(c.No), data, 0o600)
+}
