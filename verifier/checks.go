@@ -143,7 +143,7 @@ func (r *run) checkSignature() {
 		}
 	}
 	r.signingKeys = keys
-	if claims, err := r.in.credential().SubjectJSON(); err == nil {
+	if claims, err := r.in.claims(); err == nil {
 		r.result.Claims = claims
 	}
 	signatures := "the " + names[0] + " signature verifies"
@@ -383,6 +383,10 @@ func (r *run) checkValidity() {
 }
 
 func (r *run) checkSchema() {
+	if f := r.in.presentation(); f != nil {
+		r.checkDisclosedSchema(f)
+		return
+	}
 	c := r.in.credential()
 	subject, err := c.SubjectJSON()
 	if err != nil {

@@ -226,15 +226,16 @@ func parseBundle(data []byte) (*parsedInput, error) {
 	case b.Issuer != credential.IssuerURI(c.IssuerID):
 		return p, fmt.Errorf("bundle: issuer %s is not the credential's issuer %s", b.Issuer, credential.IssuerURI(c.IssuerID))
 	}
-	p.bundle = b
-	p.forms = []*form{jwt, sc1}
+	forms := []*form{jwt, sc1}
 	if b.SDJWT != "" {
 		sd, err := parseBundleSDJWT(b.SDJWT, c)
 		if err != nil {
 			return p, err
 		}
-		p.forms = append(p.forms, sd)
+		forms = append(forms, sd)
 	}
+	p.bundle = b
+	p.forms = forms
 	return p, nil
 }
 

@@ -6,6 +6,7 @@ package verifier
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/sceau/sceau/credential"
@@ -81,8 +82,8 @@ type Check struct {
 // Result is the outcome of a verification.
 type Result struct {
 	Verdict Verdict `json:"verdict"`
-	// Input names what was verified: "bundle", "vc+jwt", "sc1", or
-	// "sc1 (QR image)" / "vc+jwt (QR image)".
+	// Input names what was verified: "bundle", "vc+jwt", "sc1",
+	// "dc+sd-jwt", or one of the last three and " (QR image)".
 	Input string `json:"input,omitempty"`
 	// ID, Type and Issuer identify the credential, as it claims them,
 	// once it decodes.
@@ -112,6 +113,15 @@ func (r *Result) Check(name string) *Check {
 type Options struct {
 	// Now gives the time validity is checked at. Nil: time.Now.
 	Now func() time.Time
+	// Nonce and Audience, if set, are what an SD-JWT presentation's
+	// key-binding JWT must carry; ConsumeNonce, if set, uses up its nonce
+	// (single-use challenges). See PresentationRequest.
+	Nonce        string
+	Audience     string
+	ConsumeNonce func(nonce string) error
+	// MaxPresentationAge is how old a key-binding JWT may be. Zero:
+	// sdjwt.DefaultMaxKeyBindingAge (5 minutes).
+	MaxPresentationAge time.Duration
 }
 
 // Verifier checks credentials against a ledger. It is safe for concurrent
@@ -120,6 +130,9 @@ type Verifier struct {
 	contract  *network.Contract
 	validator *schemas.Validator
 	now       func() time.Time
+	// presentation and maxPresentationAge say what holder_binding expects.
+	presentation       PresentationRequest
+	maxPresentationAge time.Duration
 }
 
 // New returns a verifier that reads the ledger through contract and
@@ -129,14 +142,17 @@ func New(contract *network.Contract, validator *schemas.Validator, opts Options)
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{contract: contract, validator: validator, now: now}
+	v := &Verifier{contract: contract, validator: validator, now: now}
+	v.presentation, v.maxPresentationAge = presentationOptions(opts)
+	return v
 }
 
-// Verify detects what input is (bundle JSON, compact vc+jwt, SC1 text, or
-// a PNG/JPEG image of a QR code holding one of those), then runs every
+// Verify detects what input is (bundle JSON, compact vc+jwt, SD-JWT VC,
+// SC1 text, or a PNG/JPEG image of a QR code holding one of those), then runs every
 // check in order: format, issuer, signature, accreditation, anchor, status,
-// validity, schema. A bundle's vc+jwt and SC1 forms are both checked, and
-// must describe the same credential.
+// validity, schema, and for an SD-JWT on its own holder_binding. A bundle's
+// forms (vc+jwt, SC1 and SD-JWT) are all checked, and must describe the
+// same credential.
 func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
 	r := &run{v: v, ctx: ctx, now: v.now().UTC()}
 	parsed, err := parseInput(input)
@@ -147,6 +163,9 @@ func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
 		r.fail(CheckFormat, err.Error())
 		for _, name := range []string{CheckIssuer, CheckSignature, CheckAccreditation, CheckAnchor, CheckStatus, CheckValidity, CheckSchema} {
 			r.skip(name, "not checked: the input could not be decoded")
+		}
+		if strings.HasPrefix(r.result.Input, inputSDJWT) {
+			r.skip(CheckHolderBinding, "not checked: the input could not be decoded")
 		}
 		return r.finish()
 	}
@@ -164,5 +183,6 @@ func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
 	r.checkStatus()
 	r.checkValidity()
 	r.checkSchema()
+	r.checkHolderBinding()
 	return r.finish()
 }
