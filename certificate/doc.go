@@ -2,9 +2,10 @@
 // certificate carrying the credential's QR code (Render), and reads that QR
 // code back out of a PDF for the verifier (ExtractQR).
 //
-// The QR code is embedded once, as a black and white image XObject (a
-// 1-bit PNG) of 10 pixels per module with its 4-module quiet zone, drawn
-// 46 mm wide (the symbol itself about 40 mm). Module edges fall on pixel edges
+// The QR code is embedded once, as the black and white image (a 1-bit PNG,
+// 8 pixels per module, 4-module quiet zone, error correction level Q) that
+// qrcode.EncodePNG draws, printed 46 mm wide (the symbol itself about
+// 42 mm). Module edges fall on pixel edges
 // and the image is not interpolated, so it prints as sharply as vector
 // squares; and the image the verifier extracts is exactly the one that is
 // printed: there is no hidden second copy that could say something other

@@ -10,13 +10,13 @@ import (
 	_ "image/png"  // images extracted from PDFs: Flate and most others
 	"io"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqrcode "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	_ "golang.org/x/image/tiff" // images extracted from PDFs: CMYK
+
+	"github.com/sceau/sceau/qrcode"
 )
 
 // Default limits of ExtractOptions.
@@ -264,23 +264,9 @@ func decodeImageQR(doc *model.Context, img pdfImage) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: decoding its %s image: %w", where, extracted.FileType, err)
 	}
-	text, err := decodeQR(decoded)
+	text, err := qrcode.Decode(decoded)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", where, err)
 	}
 	return text, nil
-}
-
-// decodeQR returns the text of the QR code in img.
-func decodeQR(img image.Image) (string, error) {
-	bitmap, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", fmt.Errorf("reading the image for a QR code: %w", err)
-	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	result, err := zxqrcode.NewQRCodeReader().Decode(bitmap, hints)
-	if err != nil {
-		return "", fmt.Errorf("no readable QR code: %w", err)
-	}
-	return result.GetText(), nil
 }

@@ -12,12 +12,14 @@ import (
 	"testing"
 
 	"github.com/signintech/gopdf"
+
+	"github.com/sceau/sceau/qrcode"
 )
 
 // qrPicture returns text's QR code as an image, as Render draws it.
 func qrPicture(t testing.TB, text string) image.Image {
 	t.Helper()
-	data, err := encodeQRImage(text)
+	data, err := qrcode.EncodePNG(text)
 	if err != nil {
 		t.Fatal(err)
 	}

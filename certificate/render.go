@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -29,7 +30,8 @@ type Options struct {
 const (
 	// qrImageWidth is the printed side of the QR image, quiet zone
 	// included: the symbol itself is at least 33 mm wide (version 1) and
-	// about 40 mm for an SC1 credential.
+	// about 42 mm for an SC1 credential (version 15, 77 modules of 0.54
+	// mm, printed at about 375 pixels per inch).
 	qrImageWidth = 46.0
 	// qrColumnGap separates the footer's text from the QR code.
 	qrColumnGap = 8.0
@@ -62,9 +64,9 @@ func Render(c *credential.Credential, qrText string, opts Options) ([]byte, erro
 	if err := checkQRText(qrText, c.ID); err != nil {
 		return nil, err
 	}
-	qrPNG, err := encodeQRImage(qrText)
+	qrPNG, err := qrcode.EncodePNG(qrText)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("QR code: %w", err)
 	}
 	scratch, err := newDocument()
 	if err != nil {

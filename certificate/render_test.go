@@ -9,9 +9,9 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	zxqrcode "github.com/makiuchi-d/gozxing/qrcode"
-	qrencode "github.com/skip2/go-qrcode"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -240,12 +240,12 @@ func TestRenderedQRCodeIsAtLeast25mmWithItsQuietZone(t *testing.T) {
 	if len(placements) != 1 {
 		t.Fatalf("the page draws %d images, want the QR code only", len(placements))
 	}
-	code, err := qrencode.New(qr, qrencode.Medium)
+	code, err := qrcode.Encode(qr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	withQuietZone := len(code.Bitmap())
-	modules := withQuietZone - 8
+	modules := len(code.Modules)
+	withQuietZone := modules + 2*qrcode.QuietZoneModules
 	r := placements[0]
 	if math.Abs(r.w-r.h) > 0.01 {
 		t.Errorf("the QR code is drawn %.2f × %.2f pt: not square", r.w, r.h)
@@ -291,11 +291,11 @@ func TestRenderedPageScansAt150DPI(t *testing.T) {
 // result is at least 25 mm wide and surrounded by 4 modules of white.
 func checkQuietZone(t *testing.T, page image.Image, result *gozxing.Result, qr string, dpi float64) {
 	t.Helper()
-	code, err := qrencode.New(qr, qrencode.Medium)
+	code, err := qrcode.Encode(qr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := float64(len(code.Bitmap()) - 8)
+	n := float64(len(code.Modules))
 	points := result.GetResultPoints()
 	if len(points) < 3 {
 		t.Fatalf("the decoder gave %d finder points, want 3", len(points))
