@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
@@ -39,6 +40,7 @@ type Ledger struct {
 	timeouts      Timeouts
 	orgs          map[string]*orgGateway
 	conns         []*grpc.ClientConn
+	closed        atomic.Bool
 }
 
 type orgGateway struct {
@@ -227,6 +229,9 @@ func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...str
 }
 
 func (l *Ledger) org(id string) (*orgGateway, error) {
+	if l.closed.Load() {
+		return nil, fmt.Errorf("the ledger is closed: %w", network.ErrUnavailable)
+	}
 	gw, ok := l.orgs[id]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q (known: %s)", ErrUnknownOrg, id, strings.Join(sortedKeys(l.orgs), ", "))
@@ -237,8 +242,12 @@ func (l *Ledger) org(id string) (*orgGateway, error) {
 // Orgs returns the org ids the ledger holds an identity for, sorted.
 func (l *Ledger) Orgs() []string { return sortedKeys(l.orgs) }
 
-// Close closes every gateway and peer connection.
+// Close closes every gateway and peer connection. Calls made after it fail
+// with network.ErrUnavailable; closing again does nothing.
 func (l *Ledger) Close() error {
+	if l.closed.Swap(true) {
+		return nil
+	}
 	var errs []error
 	for _, id := range sortedKeys(l.orgs) {
 		if err := l.orgs[id].gateway.Close(); err != nil {
@@ -250,7 +259,6 @@ func (l *Ledger) Close() error {
 			errs = append(errs, fmt.Errorf("closing the connection to %s: %w", conn.Target(), err))
 		}
 	}
-	l.orgs, l.conns = nil, nil
 	return errors.Join(errs...)
 }
 
