@@ -28,6 +28,9 @@ func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, e
 			return nil, fmt.Errorf("no ledger in %s: create it with `sceau ledger init` (or pass --home)", dir)
 		}
 		l, err := embedded.Open(ctx, dir, embedded.OpenOptions{})
+		if errors.Is(err, embedded.ErrInUse) {
+			return nil, heldByServer(e.home, err)
+		}
 		if err != nil {
 			return nil, err
 		}

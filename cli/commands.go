@@ -8,6 +8,7 @@ func commands() []*cli.Command {
 		issuerCommand(),
 		issueCommand(),
 		verifyCommand(),
+		serveCommand(),
 		revokeCommand(),
 		suspendCommand(),
 		reinstateCommand(),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -28,6 +30,8 @@ func verifyCommand() *cli.Command {
 			"files that cannot be read; 3 indeterminate (a check could not run, e.g. the ledger is unreachable).",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the verdict as JSON"},
+			&cli.BoolFlag{Name: "offline", Usage: "verify against the issuer registry and statuses cached by earlier online verifications, without the ledger"},
+			&cli.DurationFlag{Name: "max-age", Usage: "with --offline: cached data older than this is not relied on (indeterminate)", Value: verifier.DefaultOfflineMaxAge},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			if err := needArgs(c, 1, "one PATH or -"); err != nil {
@@ -41,16 +45,13 @@ func verifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			var contract *network.Contract
-			l, lerr := e.openLedger(c.Context, c)
-			if lerr == nil {
-				defer l.Close()
-				contract = network.NewContract(l)
-			} else {
-				e.logger.Warn("ledger unavailable", "err", lerr)
-				contract = network.NewContract(unavailableLedger{lerr})
+			res, note, err := verifyWhereItCan(c, e, validator, data)
+			if err != nil {
+				return err
 			}
-			res := verifier.New(contract, validator, verifier.Options{}).Verify(c.Context, data)
+			if note != "" {
+				fmt.Fprintln(e.stderr, "sceau verify:", note)
+			}
 			if c.Bool("json") {
 				if err := writeJSON(e.stdout, res); err != nil {
 					return err
@@ -64,6 +65,44 @@ func verifyCommand() *cli.Command {
 			return nil
 		}),
 	}
+}
+
+// verifyWhereItCan verifies data against the ledger, recording what it
+// reads in the home's cache; with --offline, against that cache only; and
+// when a `sceau serve` holds the home's embedded ledger, through it. note
+// says where the verdict comes from when it is not the ledger itself.
+func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data []byte) (res *verifier.Result, note string, err error) {
+	cache := verifier.NewCache(cacheDir(e.home))
+	if c.Bool("offline") {
+		offline, err := cache.Offline(verifier.OfflineOptions{MaxAge: c.Duration("max-age")})
+		if err != nil {
+			return nil, "", err
+		}
+		res := verifier.New(network.NewContract(offline), validator, verifier.Options{}).Verify(c.Context, data)
+		offline.Annotate(res)
+		return res, "offline: " + offline.Summary(), nil
+	}
+	l, lerr := e.openLedger(c.Context, c)
+	if lerr != nil {
+		if info := readServeInfo(e.home); info != nil && errors.Is(lerr, embedded.ErrInUse) {
+			res, err := verifyThroughServer(c.Context, info, data)
+			if err == nil {
+				return res, fmt.Sprintf("verified by `sceau serve` (pid %d) at %s, which holds the ledger", info.PID, info.URL), nil
+			}
+			e.logger.Warn("the server holding the ledger did not answer", "url", info.URL, "err", err)
+		}
+		e.logger.Warn("ledger unavailable", "err", lerr)
+		res := verifier.New(network.NewContract(unavailableLedger{lerr}), validator, verifier.Options{}).Verify(c.Context, data)
+		return res, fmt.Sprintf("the ledger is unavailable (%v); `sceau verify --offline` uses what earlier verifications cached", lerr), nil
+	}
+	defer l.Close()
+	registry := verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{Cache: cache, Logger: e.logger})
+	recorder := cache.Recorder(registry.Ledger(), nil)
+	res = verifier.New(network.NewContract(recorder), validator, verifier.Options{}).Verify(c.Context, data)
+	if err := recorder.Flush(); err != nil {
+		e.logger.Warn("statuses not cached for offline use", "err", err)
+	}
+	return res, "", nil
 }
 
 // readInput reads PATH, or standard input for "-", up to maxInput bytes.

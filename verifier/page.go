@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier/web"
 )
@@ -99,7 +101,29 @@ func (s *Service) submitPage(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, lang, err)
 		return
 	}
-	s.renderPage(w, http.StatusOK, newPageView(lang, res, ""))
+	v := newPageView(lang, res, "")
+	if name := s.issuerName(r.Context(), res); name != "" {
+		v.Result.Subtitle = fmt.Sprintf(v.T.IssuedBy, name)
+	}
+	s.renderPage(w, http.StatusOK, v)
+}
+
+// issuerName returns the registered name of the credential's issuer, as
+// "Name (id)", once the issuer check passed; "" otherwise.
+func (s *Service) issuerName(ctx context.Context, res *Result) string {
+	if c := res.Check(CheckIssuer); c == nil || !c.OK {
+		return ""
+	}
+	snap, err := s.registry.Snapshot(ctx)
+	if err != nil {
+		return ""
+	}
+	for i := range snap.Issuers {
+		if is := &snap.Issuers[i]; credential.IssuerURI(is.ID) == res.Issuer {
+			return fmt.Sprintf("%s (%s)", is.Name, is.ID)
+		}
+	}
+	return ""
 }
 
 // errNothingSubmitted is a form sent with neither a file nor a text.
@@ -434,7 +458,7 @@ func frenchText() *pageText {
 		FileHint:    "Image PNG ou JPEG (jusqu'à 50 mégapixels), ou fichier PDF. Vous pouvez aussi déposer le fichier ici.",
 		DropHint:    "Déposez le fichier ici",
 		ChosenFile:  "Fichier choisi :",
-		TextLabel:   "Ou collez le texte de l'attestation",
+		TextLabel:   "Collez le texte de l'attestation",
 		TextHint:    "Texte commençant par SC1:, jeton vc+jwt ou SD-JWT, ou fichier JSON de l'attestation.",
 		Or:          "ou",
 		Submit:      "Vérifier",
@@ -523,7 +547,7 @@ func englishText() *pageText {
 		FileHint:    "PNG or JPEG image (up to 50 megapixels), or PDF file. You can also drop the file here.",
 		DropHint:    "Drop the file here",
 		ChosenFile:  "Chosen file:",
-		TextLabel:   "Or paste the credential's text",
+		TextLabel:   "Paste the credential's text",
 		TextHint:    "Text starting with SC1:, a vc+jwt or SD-JWT token, or the credential's JSON file.",
 		Or:          "or",
 		Submit:      "Verify",

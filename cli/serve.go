@@ -1,0 +1,290 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/verifier"
+)
+
+// Server timeouts. Reading a request may take a while (a phone photo over
+// a slow link); headers may not.
+const (
+	serveReadHeaderTimeout = 10 * time.Second
+	serveReadTimeout       = 2 * time.Minute
+	serveWriteTimeout      = 2 * time.Minute
+	serveIdleTimeout       = 2 * time.Minute
+	serveShutdownTimeout   = 20 * time.Second
+	serveMaxHeaderBytes    = 64 << 10
+)
+
+// serveInfoFile is the file, in the home, where a running `sceau serve`
+// says who holds the home's embedded ledger.
+const serveInfoFile = "serve.json"
+
+// serveInfo is the content of serve.json.
+type serveInfo struct {
+	PID       int    `json:"pid"`
+	Addr      string `json:"addr"`
+	URL       string `json:"url"`
+	StartedAt string `json:"startedAt"`
+}
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz and /metrics",
+		Description: "Routes: GET / (web page), POST /v1/verify, GET /v1/challenge, GET /v1/issuers,\n" +
+			"POST /credentials/verify, POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
+			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
+			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "http://<addr>"},
+			&cli.DurationFlag{Name: "registry-ttl", Usage: "how long the issuer registry read from the ledger is kept", Value: verifier.DefaultRegistryTTL},
+		},
+		Action: action(func(c *cli.Context, e *env) error {
+			if c.NArg() != 0 {
+				return usageErr("serve takes no positional argument (flags only)")
+			}
+			if !c.IsSet("log-level") {
+				// Request logs are info: shown unless asked otherwise.
+				e.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			}
+			return runServe(c.Context, c, e, serveOptions{addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl")})
+		}),
+	}
+}
+
+type serveOptions struct {
+	addr        string
+	audience    string
+	registryTTL time.Duration
+}
+
+func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error {
+	ledger, err := e.openLedger(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer ledger.Close()
+	listener, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return usageErr("--addr %s: %v", o.addr, err)
+	}
+	defer listener.Close()
+	url := "http://" + listener.Addr().String()
+	if o.audience == "" {
+		o.audience = url
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := verifier.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	validator, err := schemas.NewValidator()
+	if err != nil {
+		return err
+	}
+	contract := network.NewContract(ledger)
+	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
+		TTL: o.registryTTL, Cache: verifier.NewCache(cacheDir(e.home)), Logger: e.logger,
+	})
+	svc, err := verifier.NewService(verifier.ServiceConfig{
+		Registry: registry, Validator: validator, Audience: o.audience, Metrics: metrics, Logger: e.logger,
+	})
+	if err != nil {
+		return err
+	}
+	mounters := append([]func(chi.Router){svc.Routes}, issuerAPIMounters(e, ledger)...)
+	handler := newServeRouter(e.logger, metrics, reg, mounters)
+
+	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
+		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339)}
+		if err := writeServeInfo(e.home, info); err != nil {
+			return err
+		}
+		defer removeServeInfo(e.home, info.PID)
+	}
+
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: serveReadHeaderTimeout,
+		ReadTimeout:       serveReadTimeout,
+		WriteTimeout:      serveWriteTimeout,
+		IdleTimeout:       serveIdleTimeout,
+		MaxHeaderBytes:    serveMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(e.logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	fmt.Fprintf(e.stdout, "sceau serve: verifier listening on %s (audience %s)\n", url, o.audience)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(listener) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	e.logger.Info("shutting down", "grace", serveShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("serve: shutting down: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintln(e.stdout, "sceau serve: stopped")
+	return nil
+}
+
+// newServeRouter builds the server's router: panics recovered, requests
+// logged and counted, /healthz and /metrics, then every mounter's routes.
+func newServeRouter(logger *slog.Logger, metrics *verifier.Metrics, reg *prometheus.Registry, mounters []func(chi.Router)) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, verifier.RequestLog(logger), metrics.Middleware)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, "ok\n")
+	})
+	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	for _, mount := range mounters {
+		r.Group(mount)
+	}
+	return r
+}
+
+// issuerAPIMounters returns the routes of the issuer API (issuing over
+// HTTP with an issuer's API token) to serve beside the verifier. The issuer
+// package's HTTP handlers are wired here; until then the server is the
+// public verifier only.
+func issuerAPIMounters(_ *env, _ network.Ledger) []func(chi.Router) {
+	return nil
+}
+
+func cacheDir(home string) string { return filepath.Join(home, "cache") }
+
+func writeServeInfo(home string, info serveInfo) error {
+	data, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(home, serveInfoFile), append(data, '\n'), 0o600)
+}
+
+// removeServeInfo removes serve.json if it is still this process's.
+func removeServeInfo(home string, pid int) {
+	if info := readServeInfo(home); info != nil && info.PID == pid {
+		os.Remove(filepath.Join(home, serveInfoFile))
+	}
+}
+
+// readServeInfo returns what a running `sceau serve` wrote in home, or
+// nil if there is none (or its process is gone).
+func readServeInfo(home string) *serveInfo {
+	data, err := os.ReadFile(filepath.Join(home, serveInfoFile))
+	if err != nil {
+		return nil
+	}
+	var info serveInfo
+	if json.Unmarshal(data, &info) != nil || info.PID <= 0 || info.URL == "" || !processAlive(info.PID) {
+		return nil
+	}
+	return &info
+}
+
+// processAlive reports whether process pid exists.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// heldByServer returns a clearer error for a ledger another process holds,
+// naming the `sceau serve` that holds it when there is one.
+func heldByServer(home string, err error) error {
+	info := readServeInfo(home)
+	if info == nil {
+		return err
+	}
+	return fmt.Errorf("%w: it is held by `sceau serve` (pid %d) at %s: stop it first, or use its API", err, info.PID, info.URL)
+}
+
+// serverTimeout bounds a verification through a local `sceau serve`.
+const serverTimeout = 2 * time.Minute
+
+// verifyThroughServer sends input to the `sceau serve` described by info
+// and returns its verdict.
+func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte) (*verifier.Result, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "input")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fw.Write(input); err != nil {
+		return nil, err
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, info.URL+"/v1/verify", &body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := (&http.Client{Timeout: serverTimeout}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, verifier.MaxJSONBody))
+	if err != nil {
+		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return nil, fmt.Errorf("`sceau serve` at %s answered %s: %s", info.URL, resp.Status, e.Error)
+		}
+		return nil, fmt.Errorf("`sceau serve` at %s answered %s", info.URL, resp.Status)
+	}
+	var res verifier.Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("`sceau serve` at %s: its answer is not a verdict: %w", info.URL, err)
+	}
+	return &res, nil
+}
