@@ -1,0 +1,210 @@
+package hardening
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sceau/sceau/cli"
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/verifier"
+)
+
+// longEnv turns on the long versions of the tests: every byte mutated,
+// more kills, every bundle verified, more load.
+const longEnv = "SCEAU_LONG_TESTS"
+
+// long reports whether the long versions of the tests run.
+func long() bool { return os.Getenv(longEnv) == "1" }
+
+// examOffice is the issuer every world registers and accredits.
+const examOffice = "examoffice"
+
+// world is a Sceau home, as a user makes it with the command line: an
+// embedded ledger, and the exam office registered (its key unencrypted,
+// so tests can read it) and accredited for both credential types.
+type world struct {
+	t    *testing.T
+	dir  string // scratch folder, holding home
+	home string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	dir := t.TempDir()
+	w := &world{t: t, dir: dir, home: filepath.Join(dir, "home")}
+	w.mustSceau("ledger", "init")
+	w.mustSceau("issuer", "init", "--no-passphrase", "--id", examOffice, "--name", "Office des examens")
+	w.mustSceau("issuer", "accredit", "--id", examOffice, "--types", "Diploma,PixCertification")
+	return w
+}
+
+// sceau runs the command line in-process on the world's home and returns
+// the exit code and everything it printed.
+func (w *world) sceau(args ...string) (int, string) {
+	w.t.Helper()
+	var out bytes.Buffer
+	code := cli.Run(context.Background(), append([]string{"sceau", "--home", w.home}, args...), strings.NewReader(""), &out, &out)
+	return code, out.String()
+}
+
+// mustSceau runs a command that must exit 0 and returns its output.
+func (w *world) mustSceau(args ...string) string {
+	w.t.Helper()
+	code, out := w.sceau(args...)
+	if code != 0 {
+		w.t.Fatalf("sceau %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// write writes content to name in the scratch folder and returns its path.
+func (w *world) write(name string, content []byte) string {
+	w.t.Helper()
+	path := filepath.Join(w.dir, name)
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	return path
+}
+
+// issue issues one credential per row of csv with `sceau issue` and
+// returns the bundles written, in file name order, with their raw bytes.
+func (w *world) issue(typ, name, csv string) []issuedBundle {
+	w.t.Helper()
+	input := w.write(name+".csv", []byte(csv))
+	out := filepath.Join(w.dir, "out-"+name)
+	w.mustSceau("issue", "--issuer", examOffice, "--type", typ, "--input", input, "--out", out)
+	return readBundles(w.t, out)
+}
+
+// issuedBundle is a bundle file as `sceau issue` wrote it.
+type issuedBundle struct {
+	path   string
+	raw    []byte
+	bundle credential.Bundle
+}
+
+// readBundles reads every bundle of an issuance output folder.
+func readBundles(t *testing.T, out string) []issuedBundle {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(out, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(paths)
+	bundles := make([]issuedBundle, 0, len(paths))
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b credential.Bundle
+		if err := json.Unmarshal(raw, &b); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		bundles = append(bundles, issuedBundle{path: p, raw: raw, bundle: b})
+	}
+	return bundles
+}
+
+// ledgerDir is the embedded ledger's folder in the world's home.
+func (w *world) ledgerDir() string { return filepath.Join(w.home, "ledger") }
+
+// openLedger opens the world's ledger for the rest of the test: the
+// command line cannot use it meanwhile (one process, one opener).
+func (w *world) openLedger() *embedded.Ledger {
+	w.t.Helper()
+	l, err := embedded.Open(context.Background(), w.ledgerDir(), embedded.OpenOptions{})
+	if err != nil {
+		w.t.Fatalf("opening the ledger: %v", err)
+	}
+	w.t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// newVerifier returns a verifier over l with opts (its clock, when opts
+// has none, reads the time now).
+func newVerifier(t *testing.T, l network.Ledger, opts verifier.Options) *verifier.Verifier {
+	t.Helper()
+	validator, err := schemas.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return verifier.New(network.NewContract(l), validator, opts)
+}
+
+// issuerKey loads one of the exam office's private keys from its folder
+// (unencrypted: the world made it with --no-passphrase). kid "" is the
+// current key.
+func (w *world) issuerKey(kid string) *credential.Key {
+	w.t.Helper()
+	p, err := issuer.LoadProfile(w.home, examOffice)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if kid == "" {
+		kid = p.CurrentKID
+	}
+	for _, ref := range p.Keys {
+		if ref.KID != kid {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(issuer.Dir(w.home, examOffice), ref.File))
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		key, err := credential.ParseKey(data)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		return key
+	}
+	w.t.Fatalf("the exam office has no key %s", kid)
+	return nil
+}
+
+// bundleOf returns the bundle of the credential about studentID.
+func bundleOf(t *testing.T, bundles []issuedBundle, studentID string) issuedBundle {
+	t.Helper()
+	for _, b := range bundles {
+		j, err := credential.ParseJWT(b.bundle.VCJWT)
+		if err != nil {
+			t.Fatalf("%s: %v", b.path, err)
+		}
+		if j.Credential.Subject.Holder().StudentID == studentID {
+			return b
+		}
+	}
+	t.Fatalf("no bundle is about student %s", studentID)
+	return issuedBundle{}
+}
+
+// firstFailure returns the first check of r that failed, or nil.
+func firstFailure(r *verifier.Result) *verifier.Check {
+	for i := range r.Checks {
+		if !r.Checks[i].OK && !r.Checks[i].Skipped {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+// describe renders a result for a failure message.
+func describe(r *verifier.Result) string {
+	data, _ := json.MarshalIndent(r, "", "  ")
+	return string(data)
+}
