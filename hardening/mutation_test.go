@@ -157,7 +157,11 @@ func TestMutationCheckCatchesForgeries(t *testing.T) {
 		{"invalid, showing a claim not signed", full, altered, withVerdict(verifier.Invalid, `{"student_id":"0Q7Z3X9K2WA","given_name":"Mallory","competences":[{"id":"1.1","level":7}]}`), true},
 		{"invalid, showing fewer claims of a whole form", full, altered, withVerdict(verifier.Invalid, `{"student_id":"0Q7Z3X9K2WA"}`), true},
 		{"partial form showing a changed competence", partial, mutation{what: "x", input: []byte("jwt~d1~")}, withVerdict(verifier.Valid, `{"competences":[{"id":"1.1","level":8}]}`), true},
-		{"valid with another id", full, altered, func() *verifier.Result { r := withVerdict(verifier.Valid, string(signed)); r.ID = "urn:uuid:2"; return r }(), true},
+		{"valid with another id", full, altered, func() *verifier.Result {
+			r := withVerdict(verifier.Valid, string(signed))
+			r.ID = "urn:uuid:2"
+			return r
+		}(), true},
 		{"indeterminate", full, altered, withVerdict(verifier.Indeterminate, ""), true},
 		{"valid after white space changed", full, altered, withVerdict(verifier.Valid, string(signed)), false},
 		{"partial form with a disclosure left out", partial, mutation{what: "x", input: []byte("jwt~d2~")}, withVerdict(verifier.Valid, `{"given_name":"Zéphyrine","competences":[{"id":"1.1","level":7}]}`), false},
