@@ -64,6 +64,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	cmds := commands()
+	markUsageErrors(cmds)
 	return &cli.App{
 		Name:  "sceau",
 		Usage: "issue, anchor and verify education credentials",
@@ -79,15 +81,34 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config file (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
 		},
-		Commands:             commands(),
+		Commands:             cmds,
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
 		ExitErrHandler:       func(*cli.Context, error) {},
 		OnUsageError:         func(c *cli.Context, err error, _ bool) error { return usageErr("%v", err) },
-		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(c.App.ErrWriter, "sceau: no command %q (see sceau --help)\n", name)
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageErr("no command %q (see sceau --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
 		},
 		UseShortOptionHandling: false,
+	}
+}
+
+// markUsageErrors makes bad flags of every command exit with ExitUsage.
+func markUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr("%v", err) }
+		if len(c.Subcommands) > 0 && c.Action == nil {
+			c.Action = func(cc *cli.Context) error {
+				if cc.NArg() > 0 {
+					return usageErr("%s has no subcommand %q (see sceau %s --help)", cc.Command.FullName(), cc.Args().First(), cc.Command.FullName())
+				}
+				return cli.ShowSubcommandHelp(cc)
+			}
+		}
+		markUsageErrors(c.Subcommands)
 	}
 }
 

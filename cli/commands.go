@@ -13,6 +13,7 @@ func commands() []*cli.Command {
 		suspendCommand(),
 		reinstateCommand(),
 		chaincodeCommand(),
+		resourceCommand(),
 		demoCommand(),
 	}
 }
