@@ -33,6 +33,10 @@ var ErrUnknownOrg = errors.New("org not in the ledger config")
 // transaction had no effect, so running it again is safe.
 const maxCommitAttempts = 3
 
+// maxMessageSize is the largest gRPC message exchanged with a peer: the
+// peers' own default (peer.maxRecvMsgSize and maxSendMsgSize).
+const maxMessageSize = 100 << 20
+
 // Ledger is a network.Ledger over a Fabric network's gateways.
 type Ledger struct {
 	channel       string
@@ -110,7 +114,11 @@ func dial(org OrgConfig) (*grpc.ClientConn, error) {
 		return nil, fmt.Errorf("tlsCACert: %s holds no PEM certificate", org.TLSCACert)
 	}
 	creds := credentials.NewClientTLSFromCert(pool, org.ServerNameOverride)
-	conn, err := grpc.NewClient(org.PeerEndpoint, grpc.WithTransportCredentials(creds))
+	// A batch's endorsement carries its whole write set (about 2.5 MB for
+	// issuer.DefaultChunk credentials), above gRPC's 4 MiB default when
+	// chunks are large: allow what Fabric's peers allow (100 MiB).
+	conn, err := grpc.NewClient(org.PeerEndpoint, grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMessageSize), grpc.MaxCallSendMsgSize(maxMessageSize)))
 	if err != nil {
 		return nil, fmt.Errorf("peerEndpoint %s: %w", org.PeerEndpoint, err)
 	}
