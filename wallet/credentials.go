@@ -1,0 +1,373 @@
+package wallet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/qrcode"
+	"github.com/sceau/sceau/verifier"
+)
+
+// Forms a credential is kept in, as Entry.Form says.
+const (
+	// FormBundle: the issuer's bundle, with every form and the anchor.
+	FormBundle = "bundle"
+	// FormSDJWT: the SD-JWT VC as issued.
+	FormSDJWT = "dc+sd-jwt"
+	// FormJWT: the vc+jwt.
+	FormJWT = "vc+jwt"
+	// FormSC1: the SC1 text of the QR code.
+	FormSC1 = "sc1"
+)
+
+// Entry is one credential of the wallet, as kept (encrypted).
+type Entry struct {
+	// ID is the credential id, "urn:uuid:…".
+	ID string `json:"id"`
+	// Type is the credential type, e.g. "Diploma".
+	Type string `json:"type"`
+	// Issuer is the issuer's URI.
+	Issuer string `json:"issuer"`
+	// ValidFrom is when the credential was issued; ValidUntil when it
+	// expires (zero: never).
+	ValidFrom  time.Time `json:"valid_from"`
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+	// ImportedAt is when it entered the wallet.
+	ImportedAt time.Time `json:"imported_at"`
+	// Form is FormBundle, FormSDJWT, FormJWT or FormSC1.
+	Form string `json:"form"`
+	// Data is the credential as imported: the bundle's JSON or the text of
+	// the form (a QR image is kept as its text).
+	Data string `json:"data"`
+}
+
+// SDJWT returns the credential's SD-JWT VC, as issued, or "" when the
+// wallet holds no SD-JWT form of it (selective disclosure needs one).
+func (e *Entry) SDJWT() string {
+	switch e.Form {
+	case FormSDJWT:
+		return e.Data
+	case FormBundle:
+		if b, err := credential.ParseBundle([]byte(e.Data)); err == nil {
+			return b.SDJWT
+		}
+	}
+	return ""
+}
+
+// VerifyFunc verifies a credential against the ledger: a
+// verifier.Verifier's Verify.
+type VerifyFunc func(ctx context.Context, input []byte) *verifier.Result
+
+// NotVerifiedError reports a credential that import refused because it
+// does not verify.
+type NotVerifiedError struct {
+	// Result is the verifier's verdict.
+	Result *verifier.Result
+}
+
+// Error gives the verdict and every check that failed or could not run.
+func (e *NotVerifiedError) Error() string {
+	var reasons []string
+	for _, c := range e.Result.Checks {
+		switch {
+		case c.Skipped:
+			reasons = append(reasons, c.Name+" not checked: "+strings.TrimPrefix(c.Reason, "not checked: "))
+		case !c.OK:
+			reasons = append(reasons, c.Name+": "+c.Reason)
+		}
+	}
+	return fmt.Sprintf("the credential does not verify (%s), so it was not imported: %s", e.Result.Verdict, strings.Join(reasons, "; "))
+}
+
+// DuplicateError reports a credential already in the wallet.
+type DuplicateError struct {
+	// Existing is the entry in the wallet.
+	Existing *Entry
+}
+
+// Error says when the credential was imported.
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("%s is already in the wallet (imported %s as %s); delete it first to replace it",
+		e.Existing.ID, e.Existing.ImportedAt.Format(time.RFC3339), e.Existing.Form)
+}
+
+// Image signatures.
+var (
+	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
+	jpegMagic = []byte{0xFF, 0xD8, 0xFF}
+)
+
+// Import verifies a credential — a bundle, an SD-JWT VC as issued, a
+// vc+jwt, an SC1 text or a PNG/JPEG of its QR code — with verify, and keeps
+// it if the verdict is valid; otherwise it returns a *NotVerifiedError. A
+// credential already there is a *DuplicateError; an SD-JWT bound to a holder
+// key that is not this wallet's, or a presentation, is refused.
+func (w *Wallet) Import(ctx context.Context, input []byte, verify VerifyFunc) (*Entry, error) {
+	text, err := importText(input)
+	if err != nil {
+		return nil, err
+	}
+	e, err := parseEntry(text)
+	if err != nil {
+		return nil, err
+	}
+	if existing, err := w.Get(e.ID); err == nil {
+		return nil, &DuplicateError{Existing: existing}
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if sd := e.SDJWT(); sd != "" {
+		if err := w.checkHolder(sd); err != nil {
+			return nil, err
+		}
+	}
+	res := verify(ctx, []byte(e.Data))
+	if res.Verdict != verifier.Valid {
+		return nil, &NotVerifiedError{Result: res}
+	}
+	if res.ID != e.ID {
+		return nil, fmt.Errorf("the verifier checked credential %s, not %s", res.ID, e.ID)
+	}
+	e.ImportedAt = time.Now().UTC().Truncate(time.Second)
+	if err := w.put(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// importText returns the credential text of an input: the text of a QR
+// image's code, or the input trimmed.
+func importText(input []byte) (string, error) {
+	if bytes.HasPrefix(input, pngMagic) || bytes.HasPrefix(input, jpegMagic) {
+		text, err := qrcode.DecodeBytes(input)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(text), nil
+	}
+	return string(bytes.TrimSpace(input)), nil
+}
+
+// parseEntry decodes a credential in any form into an entry (without its
+// import time). Nothing is verified.
+func parseEntry(text string) (*Entry, error) {
+	var c *credential.Credential
+	e := &Entry{Data: text}
+	switch {
+	case strings.HasPrefix(text, "{"):
+		b, err := credential.ParseBundle([]byte(text))
+		if err != nil {
+			return nil, err
+		}
+		j, err := credential.ParseJWT(b.VCJWT)
+		if err != nil {
+			return nil, fmt.Errorf("bundle vc_jwt: %w", err)
+		}
+		compact, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		e.Form, e.Data, c = FormBundle, string(compact), j.Credential
+	case strings.HasPrefix(text, credential.QRPrefix):
+		q, err := credential.ParseQR(text)
+		if err != nil {
+			return nil, err
+		}
+		e.Form, c = FormSC1, q.Credential
+	case strings.Contains(text, "~"):
+		s, err := credential.ParseSDJWT(text)
+		if err != nil {
+			return nil, err
+		}
+		if s.KeyBinding != nil {
+			return nil, errors.New("this is a presentation (it ends with a key-binding JWT), made for a verifier: import the SD-JWT as the issuer gave it")
+		}
+		sc := s.Credential
+		e.Form = FormSDJWT
+		e.ID, e.Type, e.Issuer, e.ValidFrom, e.ValidUntil = sc.ID, sc.Type, credential.IssuerURI(sc.IssuerID), sc.ValidFrom, sc.ValidUntil
+		return e, nil
+	case strings.Count(text, ".") == 2:
+		j, err := credential.ParseJWT(text)
+		if err != nil {
+			return nil, err
+		}
+		e.Form, c = FormJWT, j.Credential
+	default:
+		return nil, errors.New("not a credential: want a bundle (JSON), an SD-JWT, a vc+jwt, an SC1: text or a PNG/JPEG image of a QR code")
+	}
+	e.ID, e.Type, e.Issuer, e.ValidFrom, e.ValidUntil = c.ID, c.Type, credential.IssuerURI(c.IssuerID), c.ValidFrom, c.ValidUntil
+	return e, nil
+}
+
+// checkHolder refuses an SD-JWT bound to a holder key this wallet does not
+// have: it could never be presented from here.
+func (w *Wallet) checkHolder(sd string) error {
+	s, err := credential.ParseSDJWT(sd)
+	if err != nil {
+		return err
+	}
+	if s.Credential.HolderKey == nil {
+		return nil
+	}
+	if w.holderFor(s.Credential.HolderKey.KID()) == nil {
+		return fmt.Errorf("the credential is bound to holder key %s, which is not this wallet's (%s): it was issued to another wallet", s.Credential.HolderKey.KID(), w.HolderKey().KID())
+	}
+	return nil
+}
+
+// put writes an entry.
+func (w *Wallet) put(e *Entry) error {
+	plain, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return w.writeSealed(w.credentialRel(e.ID), plain)
+}
+
+// normalizeID accepts a credential id with or without "urn:uuid:".
+func normalizeID(id string) string {
+	id = strings.TrimSpace(id)
+	if !strings.HasPrefix(id, "urn:uuid:") {
+		id = "urn:uuid:" + id
+	}
+	return strings.ToLower(id)
+}
+
+// Get returns the credential id ("urn:uuid:…" or the bare UUID), or an
+// error wrapping ErrNotFound.
+func (w *Wallet) Get(id string) (*Entry, error) {
+	id = normalizeID(id)
+	rel := w.credentialRel(id)
+	plain, err := w.readSealed(rel, maxCredentialFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s (see `sceau wallet list`)", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e, err := decodeEntry(plain)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	if e.ID != id {
+		return nil, fmt.Errorf("%s holds credential %s, not %s: the wallet is damaged", rel, e.ID, id)
+	}
+	return e, nil
+}
+
+// decodeEntry reads a kept entry.
+func decodeEntry(plain []byte) (*Entry, error) {
+	var e Entry
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("damaged entry: %w", err)
+	}
+	switch e.Form {
+	case FormBundle, FormSDJWT, FormJWT, FormSC1:
+	default:
+		return nil, fmt.Errorf("damaged entry: unknown form %q", e.Form)
+	}
+	if e.ID == "" || e.Data == "" {
+		return nil, errors.New("damaged entry: no id or no data")
+	}
+	return &e, nil
+}
+
+// List returns every credential of the wallet, oldest issued first.
+func (w *Wallet) List() ([]*Entry, error) {
+	dir := filepath.Join(w.dir, credentialsDir)
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the wallet: %w", err)
+	}
+	var entries []*Entry
+	for _, f := range files {
+		name := f.Name()
+		if f.IsDir() || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, credentialExt) {
+			continue // an interrupted write's temporary file
+		}
+		rel := credentialsDir + "/" + name
+		plain, err := w.readSealed(rel, maxCredentialFile)
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeEntry(plain)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", rel, err)
+		}
+		if w.credentialRel(e.ID) != rel {
+			return nil, fmt.Errorf("%s holds credential %s, whose file has another name: the wallet is damaged", rel, e.ID)
+		}
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		if !entries[i].ValidFrom.Equal(entries[j].ValidFrom) {
+			return entries[i].ValidFrom.Before(entries[j].ValidFrom)
+		}
+		return entries[i].ID < entries[j].ID
+	})
+	return entries, nil
+}
+
+// Delete removes credential id from the wallet for good.
+func (w *Wallet) Delete(id string) (*Entry, error) {
+	e, err := w.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(w.dir, filepath.FromSlash(w.credentialRel(e.ID)))
+	if err := os.Remove(path); err != nil {
+		return nil, fmt.Errorf("deleting %s: %w", e.ID, err)
+	}
+	if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ErrNoSDJWT is returned (wrapped) by Present for a credential kept
+// without its SD-JWT form.
+var ErrNoSDJWT = errors.New("selective disclosure needs the credential's SD-JWT form")
+
+// Present makes a presentation of credential id for a verifier: an SD-JWT
+// disclosing only p.Disclose, with a key-binding JWT over p.Nonce,
+// p.Audience and sd_hash, signed by the holder key the credential is bound
+// to. A claim name the credential lacks is a *credential.UnknownClaimError.
+func (w *Wallet) Present(id string, p credential.Presentation) (string, error) {
+	e, err := w.Get(id)
+	if err != nil {
+		return "", err
+	}
+	sd := e.SDJWT()
+	if sd == "" {
+		return "", fmt.Errorf("%w: %s is kept as %s; import the bundle the issuer gave (it carries sd_jwt) to present it claim by claim", ErrNoSDJWT, e.ID, e.Form)
+	}
+	if p.Nonce == "" || p.Audience == "" {
+		return "", errors.New("a presentation needs the verifier's nonce and audience")
+	}
+	s, err := credential.ParseSDJWT(sd)
+	if err != nil {
+		return "", err
+	}
+	if s.Credential.HolderKey == nil {
+		return "", fmt.Errorf("%s was issued without a holder key (no cnf), so no presentation can prove it is yours: ask the issuer to issue it again with the key `sceau wallet holder-key` prints", e.ID)
+	}
+	holder := w.holderFor(s.Credential.HolderKey.KID())
+	if holder == nil {
+		return "", fmt.Errorf("%s is bound to holder key %s, which this wallet does not have", e.ID, s.Credential.HolderKey.KID())
+	}
+	return credential.PresentSDJWT(sd, holder, p)
+}
