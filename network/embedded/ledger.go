@@ -230,7 +230,7 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 		}
 		gb, err := decodeBlock(raw)
 		if err != nil {
-			return fmt.Errorf("genesis block: %w", err)
+			return fmt.Errorf("block 0, the genesis block: %w", err)
 		}
 		if gb.Kind != kindGenesis {
 			return fmt.Errorf("block 0 is a %s block, not the genesis block", gb.Kind)
@@ -258,7 +258,7 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 	}
 	if err := validateGenesis(l.genesis); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening ledger %s: genesis settings: %w", dir, err)
+		return nil, fmt.Errorf("opening ledger %s: block 0, the genesis block, holds invalid settings: %w", dir, err)
 	}
 	build := opts.Chaincode
 	if build == nil {
