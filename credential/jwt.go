@@ -130,16 +130,12 @@ func parseJOSEHeader(encoded string) (*joseHeader, error) {
 	if err := unmarshalStrict(raw, &members); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(members))
-	for name := range members {
-		names = append(names, name)
+	if err := refuseCritical(members); err != nil {
+		return nil, err
 	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedNames(members) {
 		switch {
 		case name == "alg", name == "kid", name == "typ", name == "cty":
-		case name == "crit":
-			return nil, fmt.Errorf("\"crit\" lists extensions %s; none is supported", members[name])
 		case keyHeaders[name]:
 			return nil, fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
 		default:
@@ -183,6 +179,27 @@ func parseJOSEHeader(encoded string) (*joseHeader, error) {
 		return nil, fmt.Errorf("kid: %w", err)
 	}
 	return &joseHeader{alg: Algorithm(alg), kid: kid}, nil
+}
+
+// refuseCritical rejects a protected header with "crit": no extension is
+// supported. It runs before any other member is judged, so that the
+// reason names "crit" whichever extension the header carries.
+func refuseCritical(members map[string]jsontext.Value) error {
+	if crit, ok := members["crit"]; ok {
+		return fmt.Errorf("\"crit\" lists extensions %s; none is supported", crit)
+	}
+	return nil
+}
+
+// sortedNames returns the member names of a header, sorted, so that the
+// first unexpected one reported is always the same.
+func sortedNames(members map[string]jsontext.Value) []string {
+	names := make([]string, 0, len(members))
+	for name := range members {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // headerString returns the string member name of a header.

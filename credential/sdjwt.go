@@ -478,11 +478,12 @@ func parseSDJWTHeader(segment string) (Algorithm, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	for name := range members {
+	if err := refuseCritical(members); err != nil {
+		return "", "", err
+	}
+	for _, name := range sortedNames(members) {
 		switch {
 		case name == "alg", name == "kid", name == "typ":
-		case name == "crit":
-			return "", "", fmt.Errorf("\"crit\" lists extensions %s; none is supported", members[name])
 		case keyHeaders[name]:
 			return "", "", fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
 		default:
