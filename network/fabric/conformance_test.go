@@ -15,10 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"google.golang.org/protobuf/proto"
-
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/ledgertest"
 )
@@ -52,7 +48,7 @@ func TestConformance(t *testing.T) {
 
 	start := time.Now()
 	ledgertest.Run(t, ledgertest.Harness{
-		Ledger:     settled{l},
+		Ledger:     l,
 		Governance: "ministry",
 		ExamOffice: "examoffice",
 		Pix:        "pix",
@@ -63,7 +59,7 @@ func TestConformance(t *testing.T) {
 			}
 			return o.MSPID, nil
 		},
-		Height: func(ctx context.Context) (uint64, error) { return chainHeight(ctx, l, l.defaultReader) },
+		Height: func(ctx context.Context) (uint64, error) { return l.chainHeight(ctx, l.defaultReader) },
 		Unreachable: func(t *testing.T) network.Ledger {
 			return unreachable(t, cfg)
 		},
@@ -90,75 +86,6 @@ func TestClosedLedgerIsUnavailable(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Errorf("a second Close: %v", err)
 	}
-}
-
-// settled is the ledger under test as the suite sees it: its Submit
-// returns once the peer of every org has committed the transaction.
-//
-// Ledger.Submit returns once the submitting org's peer has committed it;
-// the other peers commit the same block a few milliseconds later or
-// earlier. Without this wait, a read by the default reader (another
-// org's peer) or an endorsement by another org right after a submission
-// can miss it: the suite then fails now and then (for instance
-// AccreditIssuer by ministry right after RegisterIssuer by examoffice is
-// refused with "not found: issuer").
-type settled struct{ *Ledger }
-
-func (s settled) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
-	result, err := s.Ledger.Submit(ctx, org, function, args...)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.awaitPeers(ctx, org); err != nil {
-		return nil, fmt.Errorf("%s: committed, but %w", function, err)
-	}
-	return result, nil
-}
-
-// awaitPeers waits until the peer of every org is as high as the
-// submitter's.
-func (s settled) awaitPeers(ctx context.Context, submitter string) error {
-	target, err := chainHeight(ctx, s.Ledger, submitter)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeouts.CommitStatus)
-	defer cancel()
-	for _, org := range s.Orgs() {
-		for {
-			h, err := chainHeight(ctx, s.Ledger, org)
-			if err != nil {
-				return fmt.Errorf("waiting for the peer of %s to reach height %d: %w", org, target, err)
-			}
-			if h >= target {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("waiting for the peer of %s to reach height %d (at %d): %w", org, target, h, ctx.Err())
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}
-	return nil
-}
-
-// chainHeight asks org's peer for the channel's height (qscc GetChainInfo).
-func chainHeight(ctx context.Context, l *Ledger, org string) (uint64, error) {
-	gw, err := l.org(org)
-	if err != nil {
-		return 0, err
-	}
-	qscc := gw.gateway.GetNetwork(l.channel).GetContract("qscc")
-	raw, err := qscc.EvaluateWithContext(ctx, "GetChainInfo", client.WithArguments(l.channel))
-	if err != nil {
-		return 0, classify(ctx, "GetChainInfo", "evaluating", err)
-	}
-	var info common.BlockchainInfo
-	if err := proto.Unmarshal(raw, &info); err != nil {
-		return 0, fmt.Errorf("decoding qscc GetChainInfo: %w", err)
-	}
-	return info.GetHeight(), nil
 }
 
 // unreachable returns a client of the network in cfg whose every peer

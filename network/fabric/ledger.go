@@ -14,12 +14,15 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/sceau/sceau/network"
 )
@@ -167,12 +170,13 @@ func (l *Ledger) Submit(ctx context.Context, org, function string, args ...strin
 		return nil, fmt.Errorf("%s: %w", function, err)
 	}
 	for attempt := 1; ; attempt++ {
-		result, code, err := l.submitOnce(ctx, gw.contract, function, args)
+		result, code, block, err := l.submitOnce(ctx, gw.contract, function, args)
 		if err != nil {
 			return nil, err
 		}
 		switch {
 		case code == peer.TxValidationCode_VALID:
+			l.awaitPeers(ctx, block+1)
 			return result, nil
 		case retriable(code) && attempt < maxCommitAttempts:
 			continue
@@ -188,33 +192,76 @@ func retriable(code peer.TxValidationCode) bool {
 
 // submitOnce endorses, orders and awaits one transaction, and returns its
 // result and validation code.
-func (l *Ledger) submitOnce(ctx context.Context, contract *client.Contract, function string, args []string) ([]byte, peer.TxValidationCode, error) {
+func (l *Ledger) submitOnce(ctx context.Context, contract *client.Contract, function string, args []string) ([]byte, peer.TxValidationCode, uint64, error) {
 	proposal, err := contract.NewProposal(function, client.WithArguments(args...))
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: building the proposal: %w", function, err)
+		return nil, 0, 0, fmt.Errorf("%s: building the proposal: %w", function, err)
 	}
 
 	endorseCtx, cancel := context.WithTimeout(ctx, l.timeouts.Endorse)
 	tx, err := proposal.EndorseWithContext(endorseCtx)
 	cancel()
 	if err != nil {
-		return nil, 0, classify(ctx, function, "endorsing", err)
+		return nil, 0, 0, classify(ctx, function, "endorsing", err)
 	}
 
 	submitCtx, cancel := context.WithTimeout(ctx, l.timeouts.Submit)
 	commit, err := tx.SubmitWithContext(submitCtx)
 	cancel()
 	if err != nil {
-		return nil, 0, classify(ctx, function, "submitting to the orderer", err)
+		return nil, 0, 0, classify(ctx, function, "submitting to the orderer", err)
 	}
 
 	statusCtx, cancel := context.WithTimeout(ctx, l.timeouts.CommitStatus)
 	status, err := commit.StatusWithContext(statusCtx)
 	cancel()
 	if err != nil {
-		return nil, 0, classify(ctx, function, "awaiting the commit of transaction "+commit.TransactionID(), err)
+		return nil, 0, 0, classify(ctx, function, "awaiting the commit of transaction "+commit.TransactionID(), err)
 	}
-	return tx.Result(), status.Code, nil
+	return tx.Result(), status.Code, status.BlockNumber, nil
+}
+
+// awaitPeers waits, at most the commit-status timeout, until the peer of
+// every org in the config holds height blocks. Submit returns when the
+// submitter's peer has committed; without this wait a read through another
+// org's peer right after it (the default reader, or an endorsement by
+// another org) could miss the transaction. A peer that lags or cannot be
+// asked is not an error: the transaction is committed, and reads through
+// that peer report what it has, or that it is unavailable.
+func (l *Ledger) awaitPeers(ctx context.Context, height uint64) {
+	ctx, cancel := context.WithTimeout(ctx, l.timeouts.CommitStatus)
+	defer cancel()
+	for _, org := range l.Orgs() {
+		for {
+			h, err := l.chainHeight(ctx, org)
+			if err != nil || h >= height {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// chainHeight asks org's peer for the channel's height (qscc GetChainInfo).
+func (l *Ledger) chainHeight(ctx context.Context, org string) (uint64, error) {
+	gw, err := l.org(org)
+	if err != nil {
+		return 0, err
+	}
+	qscc := gw.gateway.GetNetwork(l.channel).GetContract("qscc")
+	raw, err := qscc.EvaluateWithContext(ctx, "GetChainInfo", client.WithArguments(l.channel))
+	if err != nil {
+		return 0, classify(ctx, "GetChainInfo", "evaluating", err)
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(raw, &info); err != nil {
+		return 0, fmt.Errorf("decoding qscc GetChainInfo: %w", err)
+	}
+	return info.GetHeight(), nil
 }
 
 // Evaluate runs function as a query on org's peer (the config's default
