@@ -78,6 +78,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "home", Usage: "Sceau's data folder", EnvVars: []string{"SCEAU_HOME"}, DefaultText: "<user data dir>/sceau"},
 			&cli.StringFlag{Name: "ledger", Usage: "ledger backend: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
+			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
 			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config file (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
 		},

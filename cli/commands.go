@@ -14,6 +14,7 @@ func commands() []*cli.Command {
 		reinstateCommand(),
 		chaincodeCommand(),
 		resourceCommand(),
+		walletCommand(),
 		demoCommand(),
 	}
 }

@@ -26,10 +26,14 @@ func verifyCommand() *cli.Command {
 		Name:      "verify",
 		Usage:     "verify a credential: bundle, vc+jwt, SD-JWT, SC1: text, or a PNG/JPEG of its QR",
 		ArgsUsage: "PATH|-",
-		Description: "Exit codes: 0 valid; 1 invalid (including input that does not decode); 2 usage errors and\n" +
+		Description: "With --nonce and --audience, an SD-JWT presentation must carry a key-binding JWT signed by its\n" +
+			"holder for that nonce and audience; without them, its key binding is checked but not its nonce and audience.\n" +
+			"Exit codes: 0 valid; 1 invalid (including input that does not decode); 2 usage errors and\n" +
 			"files that cannot be read; 3 indeterminate (a check could not run, e.g. the ledger is unreachable).",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the verdict as JSON"},
+			&cli.StringFlag{Name: "nonce", Usage: "the nonce an SD-JWT presentation must be signed for (its key-binding JWT)"},
+			&cli.StringFlag{Name: "audience", Usage: "the audience (aud) an SD-JWT presentation must be made to"},
 			&cli.BoolFlag{Name: "offline", Usage: "verify against the issuer registry and statuses cached by earlier online verifications, without the ledger"},
 			&cli.DurationFlag{Name: "max-age", Usage: "with --offline: cached data older than this is not relied on (indeterminate)", Value: verifier.DefaultOfflineMaxAge},
 		},
@@ -78,13 +82,15 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		if err != nil {
 			return nil, "", err
 		}
-		res := verifier.New(network.NewContract(offline), validator, verifier.Options{}).Verify(c.Context, data)
+		res := verifier.New(network.NewContract(offline), validator, verifyOptions(c)).Verify(c.Context, data)
 		offline.Annotate(res)
 		return res, "offline: " + offline.Summary(), nil
 	}
 	l, lerr := e.openLedger(c.Context, c)
 	if lerr != nil {
-		if info := readServeInfo(e.home); info != nil && errors.Is(lerr, embedded.ErrInUse) {
+		// The server checks presentations against its own challenges, not
+		// against --nonce and --audience.
+		if info := readServeInfo(e.home); info != nil && errors.Is(lerr, embedded.ErrInUse) && c.String("nonce") == "" && c.String("audience") == "" {
 			res, err := verifyThroughServer(c.Context, info, data)
 			if err == nil {
 				return res, fmt.Sprintf("verified by `sceau serve` (pid %d) at %s, which holds the ledger", info.PID, info.URL), nil
@@ -92,17 +98,23 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 			e.logger.Warn("the server holding the ledger did not answer", "url", info.URL, "err", err)
 		}
 		e.logger.Warn("ledger unavailable", "err", lerr)
-		res := verifier.New(network.NewContract(unavailableLedger{lerr}), validator, verifier.Options{}).Verify(c.Context, data)
+		res := verifier.New(network.NewContract(unavailableLedger{lerr}), validator, verifyOptions(c)).Verify(c.Context, data)
 		return res, fmt.Sprintf("the ledger is unavailable (%v); `sceau verify --offline` uses what earlier verifications cached", lerr), nil
 	}
 	defer l.Close()
 	registry := verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{Cache: cache, Logger: e.logger})
 	recorder := cache.Recorder(registry.Ledger(), nil)
-	res = verifier.New(network.NewContract(recorder), validator, verifier.Options{}).Verify(c.Context, data)
+	res = verifier.New(network.NewContract(recorder), validator, verifyOptions(c)).Verify(c.Context, data)
 	if err := recorder.Flush(); err != nil {
 		e.logger.Warn("statuses not cached for offline use", "err", err)
 	}
 	return res, "", nil
+}
+
+// verifyOptions returns the verifier options of the --nonce and
+// --audience flags.
+func verifyOptions(c *cli.Context) verifier.Options {
+	return verifier.Options{Nonce: c.String("nonce"), Audience: c.String("audience")}
 }
 
 // readInput reads PATH, or standard input for "-", up to maxInput bytes.
