@@ -19,10 +19,10 @@ import (
 
 // The student of the wallet tests (fictitious).
 const (
-	walletStudentID  = "070123456AB"
-	walletGivenName  = "Hélène"
-	walletFamilyName = "Lefèvre"
-	walletBirthDate  = "2007-03-14"
+	walletStudentID      = "070123456AB"
+	walletGivenName      = "Hélène"
+	walletFamilyName     = "Lefèvre"
+	walletBirthDate      = "2007-03-14"
 	testWalletPassphrase = "une phrase de passe assez longue"
 )
 
