@@ -86,7 +86,8 @@ func decodeQRIndependently(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+	res, err := gozxingqr.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		t.Fatalf("independent decoder cannot read %s: %v", path, err)
 	}

@@ -101,13 +101,6 @@ const maxListedRowErrors = 50
 // as one batch and writing its bundles. Memory holds a few chunks at most,
 // whatever the size of the input.
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
-	start := time.Now()
-	if opts.Chunk <= 0 {
-		opts.Chunk = DefaultChunk
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
-	}
 	profile, err := LoadProfile(s.Home, opts.IssuerID)
 	if err != nil {
 		return nil, err
@@ -118,6 +111,19 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 	key, err := s.signingKey(profile, profile.CurrentKID)
 	if err != nil {
 		return nil, err
+	}
+	return s.issue(ctx, opts, profile, key)
+}
+
+// issue is Issue once the issuer's accreditation is checked and its
+// current key at hand (the HTTP API keeps keys unlocked).
+func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *Profile, key *credential.Key) (*IssueSummary, error) {
+	start := time.Now()
+	if opts.Chunk <= 0 {
+		opts.Chunk = DefaultChunk
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	validator, err := schemas.NewValidator()
 	if err != nil {
@@ -147,7 +153,7 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 	if err != nil {
 		return nil, err
 	}
-	out := newOutput(opts.OutDir, opts.PNG, opts.PDF)
+	out := newOutput(opts.OutDir, opts.PNG, opts.PDF, profile.Name)
 	if err := out.begin(bad > 0); err != nil {
 		return nil, err
 	}
@@ -166,6 +172,16 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 	return sum, nil
 }
 
+// NotAccreditedError is returned when the ledger does not allow an issuer
+// to anchor credentials of a type now.
+type NotAccreditedError struct {
+	IssuerID, Type string
+	// Reason says why, and what to do.
+	Reason string
+}
+
+func (e *NotAccreditedError) Error() string { return e.Reason }
+
 // checkAccredited refuses early, before anything is written, an issuer the
 // ledger does not allow to anchor typ now. (The chaincode checks it again.)
 func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
@@ -173,8 +189,11 @@ func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 	if err != nil {
 		return fmt.Errorf("reading issuer %s on the ledger: %w", id, err)
 	}
+	refuse := func(format string, args ...any) error {
+		return &NotAccreditedError{IssuerID: id, Type: typ, Reason: fmt.Sprintf(format, args...)}
+	}
 	if is.Status != network.IssuerActive {
-		return fmt.Errorf("issuer %s is not accredited to issue: its status on the ledger is %s%s", id, is.Status, map[string]string{
+		return refuse("issuer %s is not accredited to issue: its status on the ledger is %s%s", id, is.Status, map[string]string{
 			network.IssuerPending: " (ask governance: sceau issuer accredit --id " + id + " --types " + typ + ")",
 		}[is.Status])
 	}
@@ -185,12 +204,12 @@ func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 		}
 		if a.ValidUntil != "" {
 			if until, err := time.Parse(time.RFC3339, a.ValidUntil); err == nil && !now.Before(until) {
-				return fmt.Errorf("issuer %s's accreditation for %s ended on %s", id, typ, a.ValidUntil)
+				return refuse("issuer %s's accreditation for %s ended on %s", id, typ, a.ValidUntil)
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("issuer %s is not accredited for %s (ask governance: sceau issuer accredit --id %s --types %s)", id, typ, id, typ)
+	return refuse("issuer %s is not accredited for %s (ask governance: sceau issuer accredit --id %s --types %s)", id, typ, id, typ)
 }
 
 // validateInput is pass 1: it counts the rows and the bad ones, and keeps
@@ -231,9 +250,26 @@ func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Valida
 		if err != nil {
 			return fmt.Errorf("%s: %w", opts.Input, err)
 		}
+		checkHolderKey(row)
 		if err := fn(row); err != nil {
 			return err
 		}
+	}
+}
+
+// checkHolderKey marks row invalid when its holder_jwk is not a key the
+// SD-JWT form can be bound to (the CSV reader only checks it is a public
+// JWK), so that it is reported by pass 1 rather than failing a chunk.
+func checkHolderKey(row *schemas.Row) {
+	if row.Err != nil || row.HolderJWK == "" {
+		return
+	}
+	if _, err := credential.ParsePublicJWK([]byte(row.HolderJWK)); err != nil {
+		row.Err = &schemas.RowError{Line: row.Line, Problems: []schemas.CellProblem{{
+			Column:    "holder_jwk",
+			Violation: schemas.Violation{Rule: "jwk", Message: "must be a P-256 or Ed25519 public key: " + err.Error()},
+		}}}
+		row.Record = nil
 	}
 }
 

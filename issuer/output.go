@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sceau/sceau/certificate"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/qrcode"
@@ -24,13 +25,17 @@ import (
 type output struct {
 	dir      string
 	png, pdf bool
+	// issuerName is printed on PDF certificates.
+	issuerName string
 
 	manifest *pendingCSV
 	// rejects is nil when the input has no bad row.
 	rejects *pendingCSV
 }
 
-func newOutput(dir string, png, pdf bool) *output { return &output{dir: dir, png: png, pdf: pdf} }
+func newOutput(dir string, png, pdf bool, issuerName string) *output {
+	return &output{dir: dir, png: png, pdf: pdf, issuerName: issuerName}
+}
 
 // begin starts manifest.csv and, when the input has bad rows, rejects.csv.
 func (o *output) begin(withRejects bool) error {
@@ -208,6 +213,20 @@ func (o *output) writeCredential(c *chunk, i int, proof []string) error {
 			return err
 		}
 		if err := fsutil.WriteFileRenamed(filepath.Join(o.dir, base+".png"), img, 0o644); err != nil {
+			return err
+		}
+	}
+	if o.pdf {
+		// The credential is read back from its own QR form, which this run signed.
+		qr, err := credential.ParseQR(cr.Forms.QR)
+		if err != nil {
+			return err
+		}
+		doc, err := certificate.Render(qr.Credential, cr.Forms.QR, certificate.Options{IssuerName: o.issuerName})
+		if err != nil {
+			return fmt.Errorf("printing the PDF certificate: %w", err)
+		}
+		if err := fsutil.WriteFileRenamed(filepath.Join(o.dir, base+".pdf"), doc, 0o644); err != nil {
 			return err
 		}
 	}
