@@ -305,31 +305,38 @@ func (c *SDJWTCredential) SubjectJSON() ([]byte, error) {
 		buf.WriteByte(':')
 		buf.Write(value)
 	}
+	// The competence claims, consecutive in the table, make up one
+	// "competences" member, written before the next other claim.
 	var competences [][]byte
+	flushCompetences := func() {
+		if competences != nil {
+			member("competences", append(append([]byte{'['}, bytes.Join(competences, []byte{','})...), ']'))
+			competences = nil
+		}
+	}
 	for _, sc := range table {
 		v, ok := c.Claims[sc.name]
 		if !ok {
 			continue
 		}
-		if i := competenceIndex(sc.name); i >= 0 {
-			def := schemas.CompetenceFramework[i]
-			id, _ := marshalJSON(def.ID)
-			name, err := marshalJSON(def.Name)
-			if err != nil {
-				return nil, err
-			}
-			competences = append(competences, fmt.Appendf(nil, `{"id":%s,"name":%s,"level":%s}`, id, name, v))
+		i := competenceIndex(sc.name)
+		if i < 0 {
+			flushCompetences()
+			member(sc.name, v)
 			continue
 		}
-		if sc.name == "verification_code" && competences != nil {
-			member("competences", append(append([]byte{'['}, bytes.Join(competences, []byte{','})...), ']'))
-			competences = nil
+		def := schemas.CompetenceFramework[i]
+		id, err := marshalJSON(def.ID)
+		if err != nil {
+			return nil, err
 		}
-		member(sc.name, v)
+		name, err := marshalJSON(def.Name)
+		if err != nil {
+			return nil, err
+		}
+		competences = append(competences, fmt.Appendf(nil, `{"id":%s,"name":%s,"level":%s}`, id, name, v))
 	}
-	if competences != nil {
-		member("competences", append(append([]byte{'['}, bytes.Join(competences, []byte{','})...), ']'))
-	}
+	flushCompetences()
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
 }
