@@ -1,0 +1,225 @@
+package issuer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/network"
+)
+
+// Credentials issued one at a time (over HTTP) are anchored in
+// micro-batches: a credential waits at most Window for others of the same
+// issuer and type, and while one batch is being anchored the next requests
+// queue up and go together in the following batch. Under light load each
+// credential is anchored alone without delay; under heavy load one ledger
+// transaction carries many. A batch never exceeds maxMicroBatch credentials.
+
+// maxMicroBatch bounds a micro-batch: three forms per credential stay well
+// under the chaincode's MaxBatchDigests.
+const maxMicroBatch = 1000
+
+// microBatcher anchors single credentials in micro-batches, one goroutine
+// per issuer and type. It is safe for concurrent use.
+type microBatcher struct {
+	contract *network.Contract
+	window   time.Duration
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	// drained is closed once close has answered every queued credential.
+	drained   chan struct{}
+	closeOnce sync.Once
+
+	mu    sync.Mutex
+	lanes map[string]chan *pendingAnchor
+}
+
+// pendingAnchor is one credential waiting for its batch.
+type pendingAnchor struct {
+	cred  *issued
+	reply chan anchorReply
+}
+
+// anchorReply is where a credential ended up.
+type anchorReply struct {
+	anchor credential.Anchor
+	err    error
+}
+
+func newMicroBatcher(contract *network.Contract, window time.Duration) *microBatcher {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &microBatcher{contract: contract, window: window, ctx: ctx, cancel: cancel, drained: make(chan struct{}), lanes: map[string]chan *pendingAnchor{}}
+}
+
+// anchor anchors cred as issuer (acting as ledger identity org) and
+// returns its anchor, once its batch is committed.
+func (m *microBatcher) anchor(ctx context.Context, issuerID, org, typ string, cred *issued) (credential.Anchor, error) {
+	p := &pendingAnchor{cred: cred, reply: make(chan anchorReply, 1)}
+	lane, err := m.lane(issuerID, org, typ)
+	if err != nil {
+		return credential.Anchor{}, err
+	}
+	select {
+	case lane <- p:
+	case <-ctx.Done():
+		return credential.Anchor{}, ctx.Err()
+	case <-m.ctx.Done():
+		return credential.Anchor{}, errShuttingDown
+	}
+	// Once queued, the credential may be anchored: wait for the outcome
+	// even if the client goes away, so the server's copy is written.
+	select {
+	case r := <-p.reply:
+		return r.anchor, r.err
+	case <-m.drained:
+		// Queued after close drained the lane: nothing will anchor it.
+		select {
+		case r := <-p.reply:
+			return r.anchor, r.err
+		default:
+			return credential.Anchor{}, errShuttingDown
+		}
+	}
+}
+
+var errShuttingDown = fmt.Errorf("the server is shutting down: %w", network.ErrUnavailable)
+
+// lane returns the queue of issuer's credentials of type typ, starting its
+// goroutine on first use.
+func (m *microBatcher) lane(issuerID, org, typ string) (chan *pendingAnchor, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ctx.Err() != nil {
+		return nil, errShuttingDown
+	}
+	key := issuerID + "\x00" + typ
+	lane, ok := m.lanes[key]
+	if !ok {
+		lane = make(chan *pendingAnchor, maxMicroBatch)
+		m.lanes[key] = lane
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.run(issuerID, org, typ, lane)
+		}()
+	}
+	return lane, nil
+}
+
+// run anchors the lane's credentials until the batcher is closed.
+func (m *microBatcher) run(issuerID, org, typ string, lane chan *pendingAnchor) {
+	for {
+		var batch []*pendingAnchor
+		select {
+		case p := <-lane:
+			batch = append(batch, p)
+		case <-m.ctx.Done():
+			return
+		}
+		batch = m.gather(lane, batch)
+		m.commit(issuerID, org, typ, batch)
+	}
+}
+
+// gather adds to batch what is queued, waiting up to the window.
+func (m *microBatcher) gather(lane chan *pendingAnchor, batch []*pendingAnchor) []*pendingAnchor {
+	var deadline <-chan time.Time
+	if m.window > 0 {
+		t := time.NewTimer(m.window)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(batch) < maxMicroBatch {
+		if deadline == nil {
+			select {
+			case p := <-lane:
+				batch = append(batch, p)
+				continue
+			default:
+				return batch
+			}
+		}
+		select {
+		case p := <-lane:
+			batch = append(batch, p)
+		case <-deadline:
+			return batch
+		case <-m.ctx.Done():
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit anchors batch as one ledger transaction and answers each credential.
+func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor) {
+	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Type: typ, Credentials: make([]issued, len(batch))}
+	for i, p := range batch {
+		c.Credentials[i] = *p.cred
+	}
+	fail := func(err error) {
+		for _, p := range batch {
+			p.reply <- anchorReply{err: err}
+		}
+	}
+	req, err := c.anchorRequest(issuerID)
+	if err != nil {
+		fail(err)
+		return
+	}
+	proofs, err := merkleProofs(req.Credentials)
+	if err != nil {
+		fail(err)
+		return
+	}
+	// The anchoring goes on even if the server is closing: the requests
+	// waiting on it are told how it ended.
+	if _, err := m.contract.AnchorBatch(context.WithoutCancel(m.ctx), org, req); err != nil {
+		fail(fmt.Errorf("anchoring batch %s: %w", c.BatchID, err))
+		return
+	}
+	for i, p := range batch {
+		p.reply <- anchorReply{anchor: credential.Anchor{Batch: c.BatchID, Root: req.Root, Index: i, Proof: proofs[i]}}
+	}
+}
+
+// microBatchID names a micro-batch: the issuer, "api", the time and 32
+// random bits, e.g. examoffice-api-20250704T093000.123-1f2e3d4c.
+func microBatchID(issuerID string, t time.Time) string {
+	var r [4]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		// crypto/rand does not fail on supported platforms; the time
+		// alone still orders batch ids.
+		return issuerID + "-api-" + t.UTC().Format("20060102T150405.000000000")
+	}
+	return issuerID + "-api-" + t.UTC().Format("20060102T150405.000") + "-" + hex.EncodeToString(r[:])
+}
+
+// close stops the lanes once their current batch is answered; requests
+// still queued are told the server is shutting down.
+func (m *microBatcher) close() { m.closeOnce.Do(m.shutdown) }
+
+func (m *microBatcher) shutdown() {
+	m.mu.Lock()
+	m.cancel()
+	lanes := m.lanes
+	m.mu.Unlock()
+	m.wg.Wait()
+	for _, lane := range lanes {
+		for {
+			select {
+			case p := <-lane:
+				p.reply <- anchorReply{err: errShuttingDown}
+				continue
+			default:
+			}
+			break
+		}
+	}
+	close(m.drained)
+}
