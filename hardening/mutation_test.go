@@ -78,7 +78,7 @@ func TestEveryMutationIsRejectedOrShowsOnlySignedClaims(t *testing.T) {
 	l := w.openLedger()
 	plain := newVerifier(t, l, verifier.Options{})
 	expecting := newVerifier(t, l, verifier.Options{Nonce: nonce, Audience: audience})
-	key := w.issuerKey("")
+	key := w.issuerKey(examOffice, "")
 	diplomaSubject := signedSubject(t, diploma.bundle.VCJWT, key)
 	pixSubject := signedSubject(t, pixBundle.bundle.VCJWT, key)
 

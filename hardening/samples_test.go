@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/schemas"
 )
 
 // The sample students carry synthetic values chosen so that a search of
@@ -58,6 +59,17 @@ func sampleDiplomaCSV(holderJWK []byte) string {
 		b.WriteString(csvLine(s.studentID, s.givenName, s.familyName, s.birthDate, "Baccalauréat général", "4", "2025-07-04", mentions[i], "Mathématiques|Physique-chimie", "juin 2025", jwk))
 	}
 	return b.String()
+}
+
+// sampleDiplomaRecord returns a diploma of sample student s.
+func sampleDiplomaRecord(s sampleStudent) *schemas.Diploma {
+	return &schemas.Diploma{
+		Student:   schemas.Student{StudentID: s.studentID, GivenName: s.givenName, FamilyName: s.familyName, BirthDate: s.birthDate},
+		Diploma:   "Baccalauréat général",
+		EQFLevel:  4,
+		AwardedOn: "2025-07-04",
+		Mention:   "tres_bien_felicitations",
+	}
 }
 
 // samplePixCSV returns a Pix certification CSV of the sample students.

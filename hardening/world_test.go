@@ -147,12 +147,19 @@ func newVerifier(t *testing.T, l network.Ledger, opts verifier.Options) *verifie
 	return verifier.New(network.NewContract(l), validator, opts)
 }
 
-// issuerKey loads one of the exam office's private keys from its folder
-// (unencrypted: the world made it with --no-passphrase). kid "" is the
-// current key.
-func (w *world) issuerKey(kid string) *credential.Key {
+// addIssuer registers and accredits another issuer (its key unencrypted).
+func (w *world) addIssuer(id, name string) {
 	w.t.Helper()
-	p, err := issuer.LoadProfile(w.home, examOffice)
+	w.mustSceau("issuer", "init", "--no-passphrase", "--id", id, "--name", name)
+	w.mustSceau("issuer", "accredit", "--id", id, "--types", "Diploma,PixCertification")
+}
+
+// keyFile reads the private JWK of key kid of issuer id from its folder
+// (unencrypted: the world made it with --no-passphrase). kid "" is the
+// issuer's current key.
+func (w *world) keyFile(id, kid string) []byte {
+	w.t.Helper()
+	p, err := issuer.LoadProfile(w.home, id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -160,21 +167,36 @@ func (w *world) issuerKey(kid string) *credential.Key {
 		kid = p.CurrentKID
 	}
 	for _, ref := range p.Keys {
-		if ref.KID != kid {
-			continue
+		if ref.KID == kid {
+			data, err := os.ReadFile(filepath.Join(issuer.Dir(w.home, id), ref.File))
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			return data
 		}
-		data, err := os.ReadFile(filepath.Join(issuer.Dir(w.home, examOffice), ref.File))
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		key, err := credential.ParseKey(data)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		return key
 	}
-	w.t.Fatalf("the exam office has no key %s", kid)
+	w.t.Fatalf("issuer %s has no key %s", id, kid)
 	return nil
+}
+
+// issuerKey returns key kid of issuer id ("" for its current key).
+func (w *world) issuerKey(id, kid string) *credential.Key {
+	w.t.Helper()
+	key, err := credential.ParseKey(w.keyFile(id, kid))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return key
+}
+
+// currentKID returns the kid of issuer id's current key.
+func (w *world) currentKID(id string) string {
+	w.t.Helper()
+	p, err := issuer.LoadProfile(w.home, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return p.CurrentKID
 }
 
 // bundleOf returns the bundle of the credential about studentID.
