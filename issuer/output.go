@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,8 +38,12 @@ func newOutput(dir string, png, pdf bool, issuerName string) *output {
 	return &output{dir: dir, png: png, pdf: pdf, issuerName: issuerName}
 }
 
-// begin starts manifest.csv and, when the input has bad rows, rejects.csv.
+// begin starts manifest.csv and, when the input has bad rows, rejects.csv,
+// after removing the temporary files a killed run may have left.
 func (o *output) begin(withRejects bool) error {
+	if err := o.removeLeftovers(); err != nil {
+		return err
+	}
 	var err error
 	o.manifest, err = newPendingCSV(o.dir, "manifest.csv", []string{"credential_id", "student_id", "type", "chunk", "batch", "status"})
 	if err != nil {
@@ -48,6 +53,23 @@ func (o *output) begin(withRejects bool) error {
 		o.rejects, err = newPendingCSV(o.dir, "rejects.csv", []string{"line", "column", "reason"})
 	}
 	return err
+}
+
+// removeLeftovers removes the temporary files of an interrupted run: the
+// hidden ".<name>.tmp-*" files this package writes before renaming them.
+func (o *output) removeLeftovers() error {
+	for _, pattern := range []string{".*.json.tmp-*", ".*.png.tmp-*", ".*.pdf.tmp-*", ".manifest.csv.tmp-*", ".rejects.csv.tmp-*"} {
+		matches, err := filepath.Glob(filepath.Join(o.dir, pattern))
+		if err != nil {
+			return err
+		}
+		for _, m := range matches {
+			if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("removing %s, left by an interrupted run: %w", m, err)
+			}
+		}
+	}
+	return nil
 }
 
 // abort removes the unfinished files (a no-op after commit).
