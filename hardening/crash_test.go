@@ -1,0 +1,259 @@
+//go:build unix
+
+package hardening
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/verifier"
+)
+
+// crashSeedEnv, when set, replays the kill delays of an earlier run.
+const crashSeedEnv = "SCEAU_CRASH_SEED"
+
+// TestKilledIssuanceResumesExactlyOnce runs `sceau issue` as a process
+// and kills it with SIGKILL after random delays (seeded; the seed is
+// logged, SCEAU_CRASH_SEED replays it), again and again, each run resuming
+// the last. After every kill `sceau ledger verify` passes. A last run
+// completes, and then every input row has exactly one credential: one line
+// in manifest.csv, one bundle, anchored once on the ledger (no batch nor
+// digest anchored that no bundle carries), and the bundles verify.
+//
+// By default 150 rows in chunks of 10, 8 kills within 3 s of the start and
+// a sample of bundles verified (on a loaded two-core machine a run then
+// takes about 10 s); SCEAU_LONG_TESTS=1: 2000 rows in chunks of 50, 30
+// kills within 6 s, every bundle verified.
+func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills sceau processes: not in -short mode")
+	}
+	rows, chunk, kills, maxDelay, verifyEvery := 150, 10, 8, 3*time.Second, 10
+	if long() {
+		rows, chunk, kills, maxDelay, verifyEvery = 2000, 50, 30, 6*time.Second, 1
+	}
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(crashSeedEnv); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("%s=%q: %v", crashSeedEnv, s, err)
+		}
+	}
+	t.Logf("seed %d (%s=%d replays these kills)", seed, crashSeedEnv, seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+
+	bin := buildSceau(t)
+	w := newWorld(t)
+	input := w.write("students.csv", []byte(syntheticDiplomaCSV(rows, seed)))
+	out := filepath.Join(w.dir, "out")
+	issue := []string{"--home", w.home, "issue", "--issuer", examOffice, "--type", "Diploma",
+		"--input", input, "--out", out, "--chunk", strconv.Itoa(chunk)}
+
+	killed := 0
+	for i := range kills {
+		delay := time.Duration(rng.Int64N(int64(maxDelay)))
+		progress, wasKilled := runKilled(t, bin, issue, delay)
+		if wasKilled {
+			killed++
+		}
+		code, report := runSceau(t, bin, "--home", w.home, "ledger", "verify")
+		t.Logf("run %d: killed after %s (%s): %s", i+1, delay.Round(time.Millisecond), progress, firstLine(report))
+		if code != 0 {
+			t.Fatalf("ledger verify after kill %d: exit %d\n%s", i+1, code, report)
+		}
+	}
+	if killed == 0 {
+		t.Fatalf("no run was killed before it finished: the kills tested nothing (raise the rows)")
+	}
+	code, summary := runSceau(t, bin, issue...)
+	if code != 0 {
+		t.Fatalf("the last, complete run: exit %d\n%s", code, summary)
+	}
+	t.Logf("%d of %d runs killed; last run: %s", killed, kills, lineWith(summary, "issued,"))
+
+	manifest := readManifest(t, filepath.Join(out, "manifest.csv"))
+	bundles := readBundles(t, out)
+	if len(manifest) != rows || len(bundles) != rows {
+		t.Fatalf("%d rows in: %d manifest lines and %d bundles, want %d of each", rows, len(manifest), len(bundles), rows)
+	}
+	students := map[string]int{}
+	byID := map[string]manifestLine{}
+	for _, m := range manifest {
+		students[m.studentID]++
+		if _, dup := byID[m.credentialID]; dup {
+			t.Errorf("credential %s is listed twice in manifest.csv", m.credentialID)
+		}
+		byID[m.credentialID] = m
+	}
+	for i := range rows {
+		if n := students[syntheticStudentID(i)]; n != 1 {
+			t.Errorf("student %s has %d lines in manifest.csv, want 1", syntheticStudentID(i), n)
+		}
+	}
+
+	l, err := embedded.Open(context.Background(), w.ledgerDir(), embedded.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	anchored := anchoredGroups(t, l)
+	v := newVerifier(t, l, verifier.Options{})
+	for i, b := range bundles {
+		j, err := credential.ParseJWT(b.bundle.VCJWT)
+		if err != nil {
+			t.Fatalf("%s: %v", b.path, err)
+		}
+		m, ok := byID[b.bundle.ID]
+		switch {
+		case !ok:
+			t.Errorf("bundle %s is not in manifest.csv", filepath.Base(b.path))
+		case m.studentID != j.Credential.Subject.Holder().StudentID || m.batch != b.bundle.Anchor.Batch:
+			t.Errorf("bundle %s is about student %s in batch %s, manifest.csv says %s in %s",
+				filepath.Base(b.path), j.Credential.Subject.Holder().StudentID, b.bundle.Anchor.Batch, m.studentID, m.batch)
+		}
+		digest := credential.DigestJWS(b.bundle.VCJWT)
+		if anchored[digest] != b.bundle.Anchor.Batch {
+			t.Errorf("bundle %s: its vc+jwt is anchored in batch %q, the bundle names %q", filepath.Base(b.path), anchored[digest], b.bundle.Anchor.Batch)
+		}
+		delete(anchored, digest)
+		if i%verifyEvery == 0 {
+			if r := v.Verify(context.Background(), b.raw); r.Verdict != verifier.Valid {
+				t.Errorf("bundle %s: verdict %s\n%s", filepath.Base(b.path), r.Verdict, describe(r))
+			}
+		}
+	}
+	for digest, batch := range anchored {
+		t.Errorf("credential %s… is anchored in batch %s but no bundle carries it: issued twice", digest[:12], batch)
+	}
+	if report, err := l.Verify(context.Background()); err != nil || !report.OK() {
+		t.Errorf("the ledger does not verify at the end: %v %+v", err, report)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(out, ".*tmp-*")); len(leftovers) > 0 {
+		t.Logf("%d temporary files of killed runs are left in --out (harmless: never read), e.g. %s", len(leftovers), filepath.Base(leftovers[0]))
+	}
+}
+
+// runKilled starts sceau with args, kills it with SIGKILL after delay and
+// returns the last progress line it printed and whether the kill ended it
+// (false when it finished first).
+func runKilled(t *testing.T, bin string, args []string, delay time.Duration) (string, bool) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(delay, func() { cmd.Process.Signal(syscall.SIGKILL) })
+	err := cmd.Wait()
+	timer.Stop()
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	wasKilled := ws.Signaled() && ws.Signal() == syscall.SIGKILL
+	if !wasKilled && err != nil {
+		t.Fatalf("sceau %s failed on its own: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	progress := "before any chunk was written"
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "issued ") {
+			progress = "after " + strings.Fields(line)[1] + " credentials were written"
+		}
+	}
+	if !wasKilled {
+		progress = "it finished first"
+	}
+	return progress, wasKilled
+}
+
+// manifestLine is one credential of manifest.csv.
+type manifestLine struct{ credentialID, studentID, batch string }
+
+// readManifest reads manifest.csv: credential_id, student_id, type, chunk,
+// batch, status.
+func readManifest(t *testing.T, path string) []manifestLine {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	records, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(records) == 0 || strings.Join(records[0], ",") != "credential_id,student_id,type,chunk,batch,status" {
+		t.Fatalf("%s: unexpected header %q", path, records[0])
+	}
+	lines := make([]manifestLine, 0, len(records)-1)
+	for _, r := range records[1:] {
+		lines = append(lines, manifestLine{credentialID: r[0], studentID: r[1], batch: r[4]})
+	}
+	return lines
+}
+
+// anchoredGroups reads every AnchorBatch transaction of the ledger and
+// returns the batch of each credential's first (vc+jwt) digest. It fails
+// on a batch or a digest anchored twice.
+func anchoredGroups(t *testing.T, l *embedded.Ledger) map[string]string {
+	t.Helper()
+	var export bytes.Buffer
+	if err := l.Export(context.Background(), &export); err != nil {
+		t.Fatal(err)
+	}
+	batchOf := map[string]string{}
+	batches := map[string]bool{}
+	dec := json.NewDecoder(&export)
+	for dec.More() {
+		var b embedded.BlockRecord
+		if err := dec.Decode(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(string(b.Function), "AnchorBatch") {
+			continue
+		}
+		var req network.AnchorRequest
+		if len(b.Args) != 1 || json.Unmarshal(b.Args[0], &req) != nil {
+			t.Fatalf("block %d: AnchorBatch with unexpected arguments", b.Number)
+		}
+		if batches[req.BatchID] {
+			t.Errorf("batch %s is anchored twice", req.BatchID)
+		}
+		batches[req.BatchID] = true
+		for _, group := range req.Credentials {
+			if prev, dup := batchOf[group[0]]; dup {
+				t.Errorf("credential %s… is anchored in batches %s and %s", group[0][:12], prev, req.BatchID)
+			}
+			batchOf[group[0]] = req.BatchID
+		}
+	}
+	return batchOf
+}
+
+// lineWith returns the first line of s that contains part, or "".
+func lineWith(s, part string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, part) {
+			return line
+		}
+	}
+	return ""
+}
+
+// firstLine returns the first line of s.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
