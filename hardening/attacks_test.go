@@ -51,6 +51,7 @@ type attack struct {
 // anchored credential's content, and checks that the verifier rejects
 // every one with a reason that names what is wrong.
 func TestKnownJOSEAndCOSEAttacksAreRejectedWithANamedReason(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.addIssuer(otherOffice, "Autre office")
 	retiredKID := w.currentKID(examOffice)

@@ -39,6 +39,7 @@ const crashSeedEnv = "SCEAU_CRASH_SEED"
 // takes about 10 s); SCEAU_LONG_TESTS=1: 2000 rows in chunks of 50, 30
 // kills within 6 s, every bundle verified.
 func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills sceau processes: not in -short mode")
 	}

@@ -56,6 +56,7 @@ type mutatedForm struct {
 // every form) is altered and one byte in six elsewhere; SCEAU_LONG_TESTS=1
 // alters every byte.
 func TestEveryMutationIsRejectedOrShowsOnlySignedClaims(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	holder, holderJWK := holderKey(t)
 	diplomas := w.issue("Diploma", "diplomas", sampleDiplomaCSV(holderJWK))

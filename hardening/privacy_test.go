@@ -60,6 +60,7 @@ const samplePrivateFile = "copies/Zéphyrine-Quintalou-Brévart.md"
 // A control search of the issued bundles and of the attribution file finds
 // every plain value, so the search itself works.
 func TestLedgerHoldsNothingPersonal(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	_, holderJWK := holderKey(t)
 	diplomas := w.issue("Diploma", "diplomas", sampleDiplomaCSV(holderJWK))

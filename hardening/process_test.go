@@ -2,6 +2,7 @@ package hardening
 
 import (
 	"bytes"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,8 @@ func buildSceau(t *testing.T) string {
 }
 
 // runSceau runs the sceau binary with args and returns its exit code and
-// everything it printed.
+// everything it printed. A binary that cannot be run is exit code -1, the
+// error as output. It may be called from any goroutine.
 func runSceau(t *testing.T, bin string, args ...string) (int, string) {
 	t.Helper()
 	var out bytes.Buffer
@@ -39,7 +41,7 @@ func runSceau(t *testing.T, bin string, args ...string) (int, string) {
 		return exit.ExitCode(), out.String()
 	}
 	if err != nil {
-		t.Fatalf("running sceau %s: %v", strings.Join(args, " "), err)
+		return -1, fmt.Sprintf("running sceau %s: %v", strings.Join(args, " "), err)
 	}
 	return 0, out.String()
 }

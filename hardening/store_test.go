@@ -47,6 +47,7 @@ type storeEdit func(t *testing.T, tx *bolt.Tx) string
 // verify` exits 1 naming the block or key concerned, on each copy; the
 // untouched copy verifies.
 func TestLedgerVerifyDetectsEveryChangeToTheStore(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	bundles := w.issue("Diploma", "diplomas", sampleDiplomaCSV(nil))
 	w.mustSceau("revoke", "--issuer", examOffice, "--reason", "error", bundles[0].path)
