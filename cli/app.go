@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -47,7 +48,15 @@ func Main(args []string) int {
 
 // Run runs the command line with the given streams and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return RunEnv(ctx, args, stdin, stdout, stderr, os.Getenv)
+}
+
+// RunEnv is Run with getenv in place of the process environment for what
+// commands read themselves (passphrases, data folders); flags' EnvVars still
+// come from the process environment.
+func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	app := newApp(stdin, stdout, stderr)
+	app.Metadata = map[string]any{getenvKey: getenv}
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return ExitOK
@@ -113,24 +122,48 @@ func markUsageErrors(cmds []*cli.Command) {
 	}
 }
 
+// getenvKey holds, in the app's Metadata, the environment lookup of RunEnv.
+const getenvKey = "getenv"
+
+// getenvOf returns the environment lookup the command line runs with.
+func getenvOf(c *cli.Context) func(string) string {
+	if f, ok := c.App.Metadata[getenvKey].(func(string) string); ok {
+		return f
+	}
+	return os.Getenv
+}
+
 // env is what every command gets from the global flags.
 type env struct {
 	home   string
+	getenv func(string) string
 	logger *slog.Logger
 	stdout io.Writer
 	stderr io.Writer
 	stdin  io.Reader
 }
 
+// userDataDir is where Sceau keeps its folders by default: $XDG_DATA_HOME,
+// else ~/.local/share (on Linux), or the platform's configuration folder.
+func userDataDir(getenv func(string) string) (string, error) {
+	if xdg := getenv("XDG_DATA_HOME"); xdg != "" {
+		return xdg, nil
+	}
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return os.UserConfigDir()
+	}
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(h, ".local", "share"), nil
+}
+
 func newEnv(c *cli.Context) (*env, error) {
+	getenv := getenvOf(c)
 	home := c.String("home")
 	if home == "" {
-		dir, err := os.UserConfigDir()
-		if xdg := os.Getenv("XDG_DATA_HOME"); xdg != "" {
-			dir, err = xdg, nil
-		} else if h, herr := os.UserHomeDir(); herr == nil {
-			dir, err = filepath.Join(h, ".local", "share"), nil
-		}
+		dir, err := userDataDir(getenv)
 		if err != nil {
 			return nil, usageErr("no --home given and no user data folder: %v", err)
 		}
@@ -142,6 +175,7 @@ func newEnv(c *cli.Context) (*env, error) {
 	}
 	return &env{
 		home:   home,
+		getenv: getenv,
 		logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
 		stdout: c.App.Writer,
 		stderr: c.App.ErrWriter,

@@ -3,18 +3,19 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer"
 )
 
 func demoCommand() *cli.Command {
@@ -61,11 +62,19 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 		defer os.RemoveAll(tmp)
 	}
 	home := filepath.Join(tmp, "home")
+	walletDir := filepath.Join(tmp, "wallet-helene")
+	// The demo's own passphrases: nothing prompts, the process environment is left alone.
+	getenv := func(name string) string {
+		switch name {
+		case "SCEAU_KEY_PASSPHRASE":
+			return "demo: the exam office's key passphrase"
+		case "SCEAU_WALLET_PASSPHRASE":
+			return "demo: Hélène's wallet passphrase"
+		}
+		return os.Getenv(name)
+	}
 	diplomas := filepath.Join(tmp, "diplomas.csv")
 	pix := filepath.Join(tmp, "pix.csv")
-	if err := os.WriteFile(diplomas, []byte(demoDiplomaCSV), 0o600); err != nil {
-		return err
-	}
 	if err := os.WriteFile(pix, []byte(demoPixCSV), 0o600); err != nil {
 		return err
 	}
@@ -77,7 +86,7 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 		args := append([]string{"sceau", "--home", home}, s.args...)
 		fmt.Fprintf(w, "\n%d. %s\n   $ sceau %s\n", step, s.title, strings.Join(quoteArgs(s.args), " "))
 		var out bytes.Buffer
-		code := Run(ctx, args, strings.NewReader(""), &out, &out)
+		code := RunEnv(ctx, args, strings.NewReader(""), &out, &out, getenv)
 		for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
 			fmt.Fprintf(w, "   | %s\n", line)
 		}
@@ -95,10 +104,17 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 		return out.String()
 	}
 
-	fmt.Fprintln(w, "Sceau demo: a ministry, an exam office, two students, and a verifier, on an embedded ledger.")
+	fmt.Fprintln(w, "Sceau demo: a ministry, an exam office, two students and their employers, on an embedded ledger.")
 	run(demoStep{title: "The ministry creates the ledger", args: []string{"ledger", "init"}})
-	run(demoStep{title: "An exam office creates its identity and signing key, and registers on the ledger",
-		args: []string{"issuer", "init", "--no-passphrase", "--id", "examoffice", "--name", "Office des examens de l'académie de Besançon"}})
+	run(demoStep{title: "An exam office creates its identity and signing key (encrypted with SCEAU_KEY_PASSPHRASE), and registers on the ledger",
+		args: []string{"issuer", "init", "--id", "examoffice", "--name", "Office des examens de l'académie de Besançon"}})
+	run(demoStep{title: "A student, Hélène, creates her wallet (encrypted with SCEAU_WALLET_PASSPHRASE)",
+		args: []string{"--wallet", walletDir, "wallet", "init"}})
+	holderKey := strings.TrimSpace(run(demoStep{title: "She gives the exam office her wallet's public key, so her diploma is bound to it",
+		args: []string{"--wallet", walletDir, "wallet", "holder-key"}}))
+	if err := writeDemoDiplomas(diplomas, holderKey); err != nil {
+		return err
+	}
 	run(demoStep{title: "An exam office that is not accredited cannot issue: nothing is anchored or written",
 		args: []string{"issue", "--issuer", "examoffice", "--type", "Diploma", "--input", diplomas, "--out", outD}, wantCode: ExitInvalid, wantText: "not accredited"})
 	run(demoStep{title: "The ministry accredits it for diplomas and Pix certifications",
@@ -108,26 +124,51 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 	run(demoStep{title: "…and the Pix certifications",
 		args: []string{"issue", "--issuer", "examoffice", "--type", "PixCertification", "--input", pix, "--out", outP}})
 
-	dipPNG, dipBundle, err := firstCredential(outD)
+	helene, err := credentialOf(outD, "070123456AB")
 	if err != nil {
 		return err
 	}
-	pixPNG, pixBundle, err := firstCredential(outP)
+	jerome, err := credentialOf(outD, "081234567CD")
 	if err != nil {
 		return err
 	}
-	run(demoStep{title: "An employer scans the diploma's QR code (PNG)", args: []string{"verify", dipPNG}, wantText: "VALID"})
-	run(demoStep{title: "A university checks the Pix certification's QR code (PNG)", args: []string{"verify", pixPNG}, wantText: "VALID"})
+	pixHelene, err := credentialOf(outP, "070123456AB")
+	if err != nil {
+		return err
+	}
+	run(demoStep{title: "An employer scans a diploma's QR code (PNG)", args: []string{"verify", jerome + ".png"}, wantText: "VALID"})
+	run(demoStep{title: "A university checks a Pix certification's QR code (PNG)", args: []string{"verify", pixHelene + ".png"}, wantText: "VALID"})
 
-	tampered, err := tamperQR(pixBundle, tmp)
+	tampered, err := tamperQR(pixHelene+".json", tmp)
 	if err != nil {
 		return err
 	}
 	run(demoStep{title: "Someone changes one character of the QR text: rejected", args: []string{"verify", tampered}, wantCode: ExitInvalid, wantText: "INVALID"})
-	run(demoStep{title: "The exam office revokes the diploma (fraud)", args: []string{"revoke", "--issuer", "examoffice", "--reason", "fraud", dipBundle}})
+
+	run(demoStep{title: "Hélène keeps her diploma in her wallet: it is verified on import, and stored encrypted",
+		args: []string{"--wallet", walletDir, "wallet", "import", helene + ".json"}})
+	list := run(demoStep{title: "Her wallet", args: []string{"--wallet", walletDir, "wallet", "list"}})
+	credID := ""
+	if fields := strings.Fields(list); len(fields) > 0 {
+		credID = fields[0]
+	}
+	presentation := filepath.Join(tmp, "presentation.sd-jwt")
+	run(demoStep{title: "An employer asks for her mention only, with a one-time challenge: she shows the mention, not her birth date nor her student id",
+		args: []string{"--wallet", walletDir, "wallet", "present", "--disclose", "mention", "--nonce", "7f3a9c2e", "--audience", "https://recrutement.example",
+			"--out", presentation, credID}})
+	out := run(demoStep{title: "The employer verifies the presentation against its challenge",
+		args: []string{"verify", "--nonce", "7f3a9c2e", "--audience", "https://recrutement.example", presentation}, wantText: "mention: tres_bien"})
+	if strings.Contains(out, "2007-03-14") || strings.Contains(out, "070123456AB") {
+		failures++
+		fmt.Fprintln(w, "   UNEXPECTED: the presentation shows a claim Hélène did not disclose")
+	}
+	run(demoStep{title: "Replayed to another employer (another challenge): rejected",
+		args: []string{"verify", "--nonce", "0b1d4e66", "--audience", "https://autre-employeur.example", presentation}, wantCode: ExitInvalid, wantText: "INVALID"})
+
+	run(demoStep{title: "The exam office revokes Jérôme's diploma (fraud)", args: []string{"revoke", "--issuer", "examoffice", "--reason", "fraud", jerome + ".json"}})
 	run(demoStep{title: "The revoked diploma is rejected, from its bundle…",
-		args: []string{"verify", dipBundle}, wantCode: ExitInvalid, wantText: "revoked"})
-	run(demoStep{title: "…and from its QR code", args: []string{"verify", dipPNG}, wantCode: ExitInvalid, wantText: "revoked"})
+		args: []string{"verify", jerome + ".json"}, wantCode: ExitInvalid, wantText: "revoked"})
+	run(demoStep{title: "…and from its QR code", args: []string{"verify", jerome + ".png"}, wantCode: ExitInvalid, wantText: "revoked"})
 	run(demoStep{title: "An auditor checks the ledger's hash chain and state", args: []string{"ledger", "verify"}})
 
 	fmt.Fprintln(w)
@@ -138,15 +179,47 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 	return nil
 }
 
-// firstCredential returns the PNG and bundle of the first credential in dir.
-func firstCredential(dir string) (png, bundle string, err error) {
-	matches, err := filepath.Glob(filepath.Join(dir, "*.png"))
-	if err != nil || len(matches) == 0 {
-		return "", "", fmt.Errorf("demo: no QR image in %s", dir)
+// credentialOf returns the path, without extension, of the bundle and QR
+// image issued in dir for studentID, as manifest.csv lists them.
+func credentialOf(dir, studentID string) (string, error) {
+	f, err := os.Open(filepath.Join(dir, "manifest.csv"))
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
 	}
-	sort.Strings(matches)
-	png = matches[0]
-	return png, strings.TrimSuffix(png, ".png") + ".json", nil
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return "", fmt.Errorf("demo: manifest: %w", err)
+	}
+	for _, row := range rows[1:] {
+		if len(row) > 1 && row[1] == studentID {
+			return filepath.Join(dir, strings.TrimSuffix(issuer.BundleFileName(row[0]), ".json")), nil
+		}
+	}
+	return "", fmt.Errorf("demo: no credential of %s in %s", studentID, dir)
+}
+
+// writeDemoDiplomas writes the diplomas' CSV, Hélène's row bound to her
+// wallet's holder key (the holder_jwk column).
+func writeDemoDiplomas(path, holderJWK string) error {
+	rows, err := csv.NewReader(strings.NewReader(demoDiplomaCSV)).ReadAll()
+	if err != nil {
+		return err
+	}
+	rows[0] = append(rows[0], "holder_jwk")
+	for i := 1; i < len(rows); i++ {
+		key := ""
+		if rows[i][0] == "070123456AB" {
+			key = holderJWK
+		}
+		rows[i] = append(rows[i], key)
+	}
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	if err := cw.WriteAll(rows); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 // tamperQR writes the bundle's SC1: text with one character changed.

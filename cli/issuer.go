@@ -18,6 +18,7 @@ func dirOf(path string) string { return filepath.Dir(path) }
 func (e *env) issuerService(l network.Ledger) *issuer.Service {
 	s := issuer.NewService(e.home, l, e.logger)
 	s.Passphrase.Out = e.stderr
+	s.Passphrase.Getenv = e.getenv
 	return s
 }
 
@@ -26,6 +27,7 @@ func issuerCommand() *cli.Command {
 		Name:  "issuer",
 		Usage: "manage issuers: identity, keys, accreditation",
 		Subcommands: []*cli.Command{
+			tokenCommand(),
 			{
 				Name:  "init",
 				Usage: "create an issuer: ledger identity, signing key (encrypted with SCEAU_KEY_PASSPHRASE), registration",

@@ -24,7 +24,7 @@ func (e *env) resourceService(l network.Ledger) *provenance.Service {
 
 // keyPassphrase is where encrypted author and reviewer keys get their passphrase.
 func (e *env) keyPassphrase() secret.Source {
-	return secret.Source{EnvVar: provenance.KeyPassphraseEnv, Out: e.stderr}
+	return secret.Source{EnvVar: provenance.KeyPassphraseEnv, Getenv: e.getenv, Out: e.stderr}
 }
 
 func resourceCommand() *cli.Command {

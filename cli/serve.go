@@ -24,7 +24,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/provenance"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -120,7 +122,12 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	if err != nil {
 		return err
 	}
-	mounters := append([]func(chi.Router){svc.Routes}, issuerAPIMounters(e, ledger)...)
+	apiMounters, closeAPIs, err := issuerAPIMounters(e, ledger, reg)
+	if err != nil {
+		return err
+	}
+	defer closeAPIs()
+	mounters := append([]func(chi.Router){svc.Routes}, apiMounters...)
 	handler := newServeRouter(e.logger, metrics, reg, mounters)
 
 	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
@@ -179,12 +186,28 @@ func newServeRouter(logger *slog.Logger, metrics *verifier.Metrics, reg *prometh
 	return r
 }
 
-// issuerAPIMounters returns the routes of the issuer API (issuing over
-// HTTP with an issuer's API token) to serve beside the verifier. The issuer
-// package's HTTP handlers are wired here; until then the server is the
-// public verifier only.
-func issuerAPIMounters(_ *env, _ network.Ledger) []func(chi.Router) {
-	return nil
+// issuerAPIMounters returns the routes that need an issuer's API token:
+// issuing over HTTP (the issuer API, with its OpenAPI document) and the
+// registration of teachers' resources. The returned func stops their
+// background work once the server has stopped. Issuer keys are unlocked at
+// start from SCEAU_KEY_PASSPHRASE; an issuer whose key stays locked is
+// reported, and its issuing requests fail until it can be unlocked.
+func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer) ([]func(chi.Router), func(), error) {
+	svc := e.issuerService(ledger)
+	tokens := &issuer.Tokens{Home: e.home}
+	api, err := issuer.NewAPI(issuer.APIConfig{Service: svc, Tokens: tokens, Logger: e.logger, Metrics: reg})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := api.UnlockKeys(); err != nil {
+		e.logger.Warn("issuer keys still locked: their issuing requests will fail", "err", err)
+	}
+	resources := provenance.NewService(e.home, ledger, e.logger)
+	mounters := []func(chi.Router){
+		api.Routes,
+		func(r chi.Router) { provenance.Routes(r, resources, tokens) },
+	}
+	return mounters, api.Close, nil
 }
 
 func cacheDir(home string) string { return filepath.Join(home, "cache") }

@@ -160,10 +160,10 @@ func printResult(w io.Writer, r *verifier.Result) {
 		case !ch.OK:
 			mark = "FAIL"
 		}
-		fmt.Fprintf(w, "  [%s] %-13s %s\n", mark, ch.Name, ch.Reason)
+		fmt.Fprintf(w, "  [%s] %-14s %s\n", mark, ch.Name, ch.Reason)
 	}
 	if len(r.Claims) > 0 {
-		fmt.Fprintln(w, "  claims (as signed by the issuer):")
+		fmt.Fprintln(w, "  claims shown (each signed by the issuer):")
 		printClaims(w, r.Claims)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -341,20 +340,16 @@ func walletDir(c *cli.Context) (string, error) {
 	if dir := c.String("wallet"); dir != "" {
 		return dir, nil
 	}
-	base := os.Getenv("XDG_DATA_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", usageErr("no --wallet given and no user data folder: %v", err)
-		}
-		base = filepath.Join(home, ".local", "share")
+	base, err := userDataDir(getenvOf(c))
+	if err != nil {
+		return "", usageErr("no --wallet given and no user data folder: %v", err)
 	}
 	return filepath.Join(base, "sceau-wallet"), nil
 }
 
 // walletPassphrase gets the wallet's passphrase; confirm asks twice at a prompt.
 func walletPassphrase(e *env, dir string, confirm bool) (string, error) {
-	p, err := secret.Source{EnvVar: wallet.PassphraseEnv, Out: e.stderr}.Get("the wallet in "+dir, confirm)
+	p, err := secret.Source{EnvVar: wallet.PassphraseEnv, Getenv: e.getenv, Out: e.stderr}.Get("the wallet in "+dir, confirm)
 	if errors.Is(err, secret.ErrNoPassphrase) {
 		return "", usageErr("%v", err)
 	}
