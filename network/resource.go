@@ -18,6 +18,18 @@ type (
 	LineageLink         = chaincode.LineageLink
 )
 
+// Limits and names of the resources contract.
+const (
+	// ResourceType is the accreditation a platform needs to register resources.
+	ResourceType = chaincode.ResourceType
+	// MaxResourceAuthors is the most authors one resource has.
+	MaxResourceAuthors = chaincode.MaxResourceAuthors
+	// MaxResourceParents is the most resources one resource derives from.
+	MaxResourceParents = chaincode.MaxResourceParents
+	// MaxFindResources is the most digests FindResources looks up at once.
+	MaxFindResources = chaincode.MaxFindResources
+)
+
 // Relations in a resource's lineage.
 const (
 	RelationDerivedFrom     = chaincode.RelationDerivedFrom

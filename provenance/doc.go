@@ -40,7 +40,7 @@
 //
 // A platform (an issuer made with `sceau issuer init` and accredited by
 // governance for OpenResource) registers a resource with the chaincode's
-// resources contract (chaincode.ResourceContract). The record holds the
+// resources contract (ResourceContract in the chaincode). The record holds the
 // digest, a title, an SPDX licence (internal/license lists the accepted
 // ones), the authors as pseudonymous ids (the RFC 7638 thumbprints of their
 // public keys), the resources it derives from, the version it replaces,

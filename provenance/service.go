@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sceau/sceau/chaincode"
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/internal/license"
 	"github.com/sceau/sceau/issuer"
@@ -193,8 +192,8 @@ func (s *Service) Submit(ctx context.Context, platformID string, sub Submission)
 // checkStatements verifies every author statement against the submission
 // and returns the authors' ids, as the chaincode will.
 func checkStatements(sub *Submission, attributionDigest string, now time.Time) ([]string, error) {
-	if n := len(sub.AuthorStatements); n == 0 || n > chaincode.MaxResourceAuthors {
-		return nil, invalid("%d author statements: want 1 to %d, one per author", n, chaincode.MaxResourceAuthors)
+	if n := len(sub.AuthorStatements); n == 0 || n > network.MaxResourceAuthors {
+		return nil, invalid("%d author statements: want 1 to %d, one per author", n, network.MaxResourceAuthors)
 	}
 	want := attest.Registration{Resource: sub.Digest, Title: sub.Title, License: sub.License, DerivedFrom: sub.DerivedFrom, Previous: sub.Previous, Attribution: attributionDigest}
 	var authors []string
@@ -226,7 +225,7 @@ func (s *Service) checkPlatform(ctx context.Context, id string) error {
 		return fmt.Errorf("platform %s: %w", id, err)
 	}
 	if !accredited(is, s.now()) {
-		return invalid("%w: platform %s is %s and not accredited for %s now: governance accredits it with `sceau issuer accredit --id %s --types %s`", ErrNotAccredited, id, is.Status, chaincode.ResourceType, id, chaincode.ResourceType)
+		return invalid("%w: platform %s is %s and not accredited for %s now: governance accredits it with `sceau issuer accredit --id %s --types %s`", ErrNotAccredited, id, is.Status, network.ResourceType, id, network.ResourceType)
 	}
 	return nil
 }
@@ -237,7 +236,7 @@ func accredited(is *network.Issuer, now time.Time) bool {
 		return false
 	}
 	for _, a := range is.Accreditations {
-		if a.Type != chaincode.ResourceType {
+		if a.Type != network.ResourceType {
 			continue
 		}
 		from, err := time.Parse(time.RFC3339, a.ValidFrom)
@@ -258,8 +257,8 @@ func accredited(is *network.Issuer, now time.Time) bool {
 // resources sub derives from are registered and allow it, and that the
 // version it replaces can be replaced.
 func (s *Service) checkLineage(ctx context.Context, sub *Submission, authors []string) error {
-	if len(sub.DerivedFrom) > chaincode.MaxResourceParents {
-		return invalid("resource %s derives from %d resources, the limit is %d", sub.Digest, len(sub.DerivedFrom), chaincode.MaxResourceParents)
+	if len(sub.DerivedFrom) > network.MaxResourceParents {
+		return invalid("resource %s derives from %d resources, the limit is %d", sub.Digest, len(sub.DerivedFrom), network.MaxResourceParents)
 	}
 	if len(sub.DerivedFrom) > 0 {
 		for _, d := range sub.DerivedFrom {
@@ -508,8 +507,8 @@ func (s *Service) closest(ctx context.Context, m *Manifest) (*Closest, error) {
 		}
 	}
 	slices.SortStableFunc(candidates, func(a, b candidate) int { return b.score - a.score })
-	for start := 0; start < len(candidates); start += chaincode.MaxFindResources {
-		chunk := candidates[start:min(start+chaincode.MaxFindResources, len(candidates))]
+	for start := 0; start < len(candidates); start += network.MaxFindResources {
+		chunk := candidates[start:min(start+network.MaxFindResources, len(candidates))]
 		ask := make([]string, len(chunk))
 		for i, c := range chunk {
 			ask[i] = c.digest
@@ -608,9 +607,9 @@ func (s *Service) DefaultPlatform(ctx context.Context) (string, error) {
 	case 1:
 		return platforms[0], nil
 	case 0:
-		return "", invalid("no platform accredited for %s in %s: create one with `sceau issuer init` and have governance accredit it", chaincode.ResourceType, s.Home)
+		return "", invalid("no platform accredited for %s in %s: create one with `sceau issuer init` and have governance accredit it", network.ResourceType, s.Home)
 	default:
-		return "", invalid("several platforms are accredited for %s in %s (%s): choose one with --issuer", chaincode.ResourceType, s.Home, strings.Join(platforms, ", "))
+		return "", invalid("several platforms are accredited for %s in %s (%s): choose one with --issuer", network.ResourceType, s.Home, strings.Join(platforms, ", "))
 	}
 }
 
