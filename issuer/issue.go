@@ -21,10 +21,11 @@ import (
 
 // DefaultChunk is the default number of credentials anchored per ledger
 // transaction. Each credential writes a status record per form (about 1.6 KB
-// with its key and group), so 2 000 credentials of three forms make a block
-// of about 10 MB at worst and usually much less; the chaincode refuses
-// batches over its MaxBatchDigests.
-const DefaultChunk = 2000
+// with its key and group), so 1 000 credentials of three forms make a block
+// of about 5 MB, well under Fabric's default 10 MB limit (the chaincode
+// refuses batches over its MaxBatchDigests). Larger chunks do not anchor
+// faster, and hold more memory.
+const DefaultChunk = 1000
 
 // IssueOptions describes one issuance run.
 type IssueOptions struct {
@@ -299,8 +300,10 @@ type issueRun struct {
 	valid int
 }
 
-// pipeline is pass 2. Its stages hand chunks over through channels of one
-// slot, so chunk k+1 is read and signed while chunk k is anchored and written.
+// pipeline is pass 2. Its stages hand chunks over through unbuffered
+// channels: chunk k+1 is read and signed while chunk k is anchored and
+// written, and no more than one chunk waits between two stages, which
+// bounds memory to a few chunks.
 func (r *issueRun) pipeline(parent context.Context) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -314,8 +317,8 @@ func (r *issueRun) pipeline(parent context.Context) error {
 			}
 		}()
 	}
-	rowChunks := make(chan []*schemas.Row, 1)
-	signed := make(chan *chunk, 1)
+	rowChunks := make(chan []*schemas.Row)
+	signed := make(chan *chunk)
 	stage(func() error {
 		defer close(rowChunks)
 		return r.readChunks(ctx, rowChunks)
@@ -404,24 +407,32 @@ func (r *issueRun) signedChunk(ctx context.Context, no int, rows []*schemas.Row)
 		r.sum.Reused += len(c.Credentials)
 		return c, nil
 	}
+	start := time.Now()
 	if c, err = r.sign(ctx, no, rows); err != nil {
 		return nil, err
 	}
+	signed := time.Now()
 	if err := r.job.saveChunk(c); err != nil {
 		return nil, err
 	}
 	r.sum.Issued += len(c.Credentials)
+	r.s.Logger.Debug("chunk signed", "chunk", no, "credentials", len(c.Credentials),
+		"sign", signed.Sub(start), "save", time.Since(signed))
 	return c, nil
 }
 
 // anchorAndWrite anchors a chunk (or finds it anchored) and writes its files.
 func (r *issueRun) anchorAndWrite(ctx context.Context, c *chunk) error {
+	start := time.Now()
 	if err := r.anchor(ctx, c); err != nil {
 		return err
 	}
+	anchored := time.Now()
 	if err := r.out.writeChunk(ctx, c, r.opts.Workers); err != nil {
 		return err
 	}
+	r.s.Logger.Debug("chunk anchored and written", "chunk", c.No, "batch", c.BatchID,
+		"anchor", anchored.Sub(start), "write", time.Since(anchored))
 	r.sum.Batches = append(r.sum.Batches, c.BatchID)
 	if len(c.Credentials) > 0 {
 		r.sum.FormsPerCredential = len(c.Credentials[0].Forms.Digests())
@@ -505,7 +516,7 @@ func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 	switch {
 	case err == nil:
 		if existing.Root != req.Root || existing.IssuerID != r.opts.IssuerID {
-			return fmt.Errorf("batch %s is on the ledger with another content", c.BatchID)
+			return fmt.Errorf("batch %s is already on the ledger with other credentials: an earlier run of this same input anchored it and its resume state (in %s) was lost; nothing more was anchored (to issue this input anew, change the file, e.g. add an empty line at its end)", c.BatchID, r.job.dir)
 		}
 	case errors.Is(err, network.ErrNotFound):
 		if _, err := r.s.Contract.AnchorBatch(ctx, r.job.org, req); err != nil {

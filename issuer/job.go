@@ -1,11 +1,13 @@
 package issuer
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,8 +22,8 @@ import (
 // The resume state of an issuance lives under the issuer's folder, in
 // jobs/<id>/, where id is derived from the input's SHA-256 and the type:
 // job.json (the options the run started with) and one chunk-NNNNNN.cbor per
-// signed chunk (CBOR: its long strings are copied, not escaped as in JSON),
-// written before the chunk is anchored. A re-run of the same
+// signed chunk, written before the chunk is anchored (CBOR, whose long
+// strings are copied rather than escaped as in JSON). A re-run of the same
 // input reloads every saved chunk instead of signing it again, and asks the
 // ledger whether its batch is already anchored: nothing is issued twice,
 // and no anchored digest loses its credential.
@@ -135,27 +137,101 @@ func (j *job) chunkPath(no int) string {
 	return filepath.Join(j.dir, fmt.Sprintf("chunk-%06d.cbor", no))
 }
 
+// A chunk file is a CBOR sequence (RFC 8742): a chunkHeader, then one
+// issued per credential. It is written and read one credential at a time,
+// so encoding a chunk never needs a buffer of its whole size.
+type chunkHeader struct {
+	No          int    `json:"no"`
+	BatchID     string `json:"batchId"`
+	Type        string `json:"type"`
+	Credentials int    `json:"credentials"`
+}
+
+// maxChunkCredentials bounds the credentials a chunk file may declare.
+const maxChunkCredentials = 1 << 20
+
 // loadChunk returns the saved chunk no, or nil when there is none.
 func (j *job) loadChunk(no int) (*chunk, error) {
-	data, err := os.ReadFile(j.chunkPath(no))
+	path := j.chunkPath(no)
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading resume state: %w", err)
 	}
-	var c chunk
-	if err := cbor.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("resume state %s is damaged: %w", j.chunkPath(no), err)
+	defer f.Close()
+	c, err := readChunk(bufio.NewReaderSize(f, 256<<10))
+	if err != nil {
+		return nil, fmt.Errorf("resume state %s is damaged: %w", path, err)
 	}
-	return &c, nil
+	if c.No != no {
+		return nil, fmt.Errorf("resume state %s holds chunk %d, not %d", path, c.No, no)
+	}
+	return c, nil
 }
 
-// saveChunk persists c durably.
-func (j *job) saveChunk(c *chunk) error {
-	data, err := cbor.Marshal(c)
-	if err != nil {
+// readChunk decodes a chunk file.
+func readChunk(r io.Reader) (*chunk, error) {
+	dec := cbor.NewDecoder(r)
+	var h chunkHeader
+	if err := dec.Decode(&h); err != nil {
+		return nil, err
+	}
+	if h.Credentials < 0 || h.Credentials > maxChunkCredentials {
+		return nil, fmt.Errorf("it declares %d credentials", h.Credentials)
+	}
+	c := &chunk{No: h.No, BatchID: h.BatchID, Type: h.Type, Credentials: make([]issued, h.Credentials)}
+	for i := range c.Credentials {
+		if err := dec.Decode(&c.Credentials[i]); err != nil {
+			return nil, fmt.Errorf("credential %d of %d: %w", i+1, h.Credentials, err)
+		}
+	}
+	var extra cbor.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("data after its last credential")
+	}
+	return c, nil
+}
+
+// writeChunk encodes a chunk file.
+func writeChunk(w io.Writer, c *chunk) error {
+	enc := cbor.NewEncoder(w)
+	if err := enc.Encode(chunkHeader{No: c.No, BatchID: c.BatchID, Type: c.Type, Credentials: len(c.Credentials)}); err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(j.chunkPath(c.No), data, 0o600)
+	for i := range c.Credentials {
+		if err := enc.Encode(&c.Credentials[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveChunk persists c durably: written aside, synced, then renamed.
+func (j *job) saveChunk(c *chunk) error {
+	path := j.chunkPath(c.No)
+	tmp, err := os.CreateTemp(j.dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("saving resume state: %w", err)
+	}
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	err = writeChunk(bw, c)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("saving resume state %s: %w", path, err)
+	}
+	return fsutil.SyncDir(j.dir)
 }

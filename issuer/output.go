@@ -78,8 +78,15 @@ func (o *output) abort() {
 	o.rejects.abort()
 }
 
-// commit moves rejects.csv, then manifest.csv, into place.
+// commit flushes every bundle and image to disk, then moves rejects.csv
+// and manifest.csv into place: a manifest in --out means every file it
+// lists is there. One file-system sync for the whole run: an fsync per file
+// would cost more than signing, and a crash before it loses nothing, as
+// re-running rewrites every chunk's files from the resume state.
 func (o *output) commit() error {
+	if err := fsutil.SyncFS(o.dir); err != nil {
+		return err
+	}
 	if err := o.rejects.commit(); err != nil {
 		return err
 	}
@@ -186,6 +193,8 @@ func (o *output) writeChunk(ctx context.Context, c *chunk, workers int) error {
 		return err
 	}
 	errs := make([]error, len(c.Credentials))
+	// No more writers than cores: creating files in one folder contends
+	// on its lock, and more writers burn more CPU for it.
 	if err := forEach(ctx, len(c.Credentials), workers, func(i int) {
 		errs[i] = o.writeCredential(c, i, proofs[i])
 	}); err != nil {
@@ -195,12 +204,6 @@ func (o *output) writeChunk(ctx context.Context, c *chunk, workers int) error {
 		if err != nil {
 			return fmt.Errorf("writing credential of line %d: %w", c.Credentials[i].Line, err)
 		}
-	}
-	// One flush for the whole chunk: an fsync per file would cost more than
-	// signing. A crash before it loses nothing: re-running rewrites every
-	// chunk's files from the resume state.
-	if err := fsutil.SyncFS(o.dir); err != nil {
-		return err
 	}
 	for _, cr := range c.Credentials {
 		if err := o.manifest.write([]string{cr.ID, cr.StudentID, c.Type, strconv.Itoa(c.No), c.BatchID, "anchored"}); err != nil {

@@ -1,0 +1,282 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/issuer"
+	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/schemas"
+)
+
+// benchIssuerID is the issuer the benchmark creates in its temporary home.
+const benchIssuerID = "bench-office"
+
+// benchIssueResult is what `sceau bench issue` prints, as one JSON object.
+type benchIssueResult struct {
+	Type  string `json:"type"`
+	Count int    `json:"count"`
+	// CredentialsPerSecond is Count over DurationSeconds: CSV rows read,
+	// validated, signed in every form, anchored and written as bundles.
+	CredentialsPerSecond float64 `json:"credentials_per_second"`
+	// BareSignaturesPerSecond is the raw signing rate of the same key, on
+	// the same cores, in the same process.
+	BareSignaturesPerSecond float64 `json:"bare_signatures_per_second"`
+	// SignaturesPerCredential is the number of secured forms (one
+	// signature each) of a credential.
+	SignaturesPerCredential int `json:"signatures_per_credential"`
+	// BareCredentialRate is BareSignaturesPerSecond / SignaturesPerCredential:
+	// the rate if signing were the only work.
+	BareCredentialRate float64 `json:"bare_credential_rate"`
+	// Ratio is CredentialsPerSecond / BareCredentialRate.
+	Ratio           float64 `json:"ratio"`
+	PeakRSSBytes    uint64  `json:"peak_rss_bytes"`
+	PeakHeapBytes   uint64  `json:"peak_heap_bytes"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	// Context of the figures.
+	Alg        string `json:"alg"`
+	Chunk      int    `json:"chunk"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+}
+
+func benchIssueCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "issue",
+		Usage: "measure batch issuance end to end on a temporary embedded ledger; print one JSON object",
+		Description: "Creates a temporary home with an embedded ledger and an accredited issuer, writes a synthetic\n" +
+			"CSV of --count fictitious rows, measures the bare signature rate of the issuer's key on all cores,\n" +
+			"then issues the file as `sceau issue` does (every form signed, anchored, bundles written; no PNG\n" +
+			"or PDF) and prints credentials/s, the bare rate, their ratio, and peak RSS and Go heap.\n" +
+			"Progress goes to stderr; the temporary folder is removed unless --keep.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
+			&cli.IntFlag{Name: "count", Usage: "number of rows to issue", Value: 10000},
+			&cli.IntFlag{Name: "chunk", Usage: "credentials per anchored batch", Value: issuer.DefaultChunk},
+			&cli.StringFlag{Name: "alg", Usage: "issuer key algorithm: ES256 or EdDSA", Value: "ES256"},
+			&cli.DurationFlag{Name: "signature-time", Usage: "how long the bare signature rate is measured", Value: 3 * time.Second},
+			&cli.StringFlag{Name: "dir", Usage: "where to create the temporary folder (the system's when empty)"},
+			&cli.BoolFlag{Name: "keep", Usage: "keep the temporary folder and print its path on stderr"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the issuance to this file"},
+		},
+		Action: action(func(c *cli.Context, e *env) error {
+			if c.NArg() != 0 {
+				return usageErr("bench issue takes no positional argument (flags only)")
+			}
+			typ := c.String("type")
+			if typ != schemas.TypeDiploma && typ != schemas.TypePixCertification {
+				return usageErr("--type %q: use Diploma or PixCertification", typ)
+			}
+			if c.Int("count") < 1 {
+				return usageErr("--count must be at least 1")
+			}
+			if c.Int("chunk") < 1 {
+				return usageErr("--chunk must be at least 1")
+			}
+			res, err := runBenchIssue(c.Context, e, benchIssueOptions{
+				typ: typ, count: c.Int("count"), chunk: c.Int("chunk"), alg: c.String("alg"),
+				sigTime: c.Duration("signature-time"), dir: c.String("dir"), keep: c.Bool("keep"),
+				cpuProfile: c.String("cpuprofile"),
+			})
+			if err != nil {
+				return err
+			}
+			return writeJSON(e.stdout, res)
+		}),
+	}
+}
+
+type benchIssueOptions struct {
+	typ        string
+	count      int
+	chunk      int
+	alg        string
+	sigTime    time.Duration
+	dir        string
+	keep       bool
+	cpuProfile string
+}
+
+func runBenchIssue(ctx context.Context, e *env, o benchIssueOptions) (*benchIssueResult, error) {
+	tmp, err := os.MkdirTemp(o.dir, "sceau-bench-*")
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if o.keep {
+		fmt.Fprintf(e.stderr, "bench folder: %s\n", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	home := filepath.Join(tmp, "home")
+	l, err := embedded.Init(ctx, ledgerDir(home), embedded.InitOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	svc := issuer.NewService(home, l, e.logger)
+	profile, err := svc.Init(ctx, issuer.InitOptions{ID: benchIssuerID, Name: "Benchmark exam office", Alg: o.alg, NoPassphrase: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := svc.Contract.AccreditIssuer(ctx, governanceOrg, benchIssuerID, []string{o.typ}, ""); err != nil {
+		return nil, err
+	}
+	input := filepath.Join(tmp, "input.csv")
+	if err := writeSyntheticInput(input, o.typ, o.count); err != nil {
+		return nil, err
+	}
+
+	bare, err := svc.SignatureRate(ctx, benchIssuerID, o.sigTime, 0)
+	if err != nil {
+		return nil, err
+	}
+
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	heap := startHeapSampler(20 * time.Millisecond)
+	sum, err := svc.Issue(ctx, issuer.IssueOptions{
+		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"),
+		Chunk: o.chunk, Progress: progress(e.stderr),
+	})
+	peakHeap := heap.stop()
+	if err != nil {
+		return nil, err
+	}
+	if sum.Issued != o.count {
+		return nil, fmt.Errorf("bench: %d credentials issued out of %d rows", sum.Issued, o.count)
+	}
+	res := &benchIssueResult{
+		Type:                    o.typ,
+		Count:                   o.count,
+		CredentialsPerSecond:    float64(sum.Issued) / sum.Duration.Seconds(),
+		BareSignaturesPerSecond: bare,
+		SignaturesPerCredential: sum.FormsPerCredential,
+		PeakRSSBytes:            peakRSS(),
+		PeakHeapBytes:           peakHeap,
+		DurationSeconds:         sum.Duration.Seconds(),
+		Alg:                     profile.Keys[0].Alg,
+		Chunk:                   o.chunk,
+		GOMAXPROCS:              runtime.GOMAXPROCS(0),
+	}
+	if res.SignaturesPerCredential > 0 {
+		res.BareCredentialRate = bare / float64(res.SignaturesPerCredential)
+	}
+	if res.BareCredentialRate > 0 {
+		res.Ratio = res.CredentialsPerSecond / res.BareCredentialRate
+	}
+	return res, nil
+}
+
+// writeSyntheticInput writes count fictitious rows of typ to path, as a
+// French spreadsheet saves them: ';', UTF-8 with a byte order mark, CRLF.
+func writeSyntheticInput(path, typ string, count int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if err := issuer.WriteSyntheticCSV(f, typ, count, issuer.CSVDialect{Delimiter: ';', BOM: true, CRLF: true}, 1); err != nil {
+		f.Close()
+		return fmt.Errorf("bench: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	return nil
+}
+
+// heapSampler records the peak of the Go heap (bytes of heap objects,
+// live or not yet swept) until stopped.
+type heapSampler struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+	peak uint64
+}
+
+const heapMetric = "/memory/classes/heap/objects:bytes"
+
+func startHeapSampler(every time.Duration) *heapSampler {
+	h := &heapSampler{done: make(chan struct{})}
+	sample := []metrics.Sample{{Name: heapMetric}}
+	read := func() {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() == metrics.KindUint64 {
+			h.peak = max(h.peak, sample[0].Value.Uint64())
+		}
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			read()
+			select {
+			case <-h.done:
+				read()
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return h
+}
+
+// stop ends the sampling and returns the peak.
+func (h *heapSampler) stop() uint64 {
+	close(h.done)
+	h.wg.Wait()
+	return h.peak
+}
+
+// peakRSS returns the process's peak resident set size (VmHWM), or 0 where
+// /proc/self/status does not exist.
+func peakRSS() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	return parseVmHWM(f)
+}
+
+// parseVmHWM reads the "VmHWM:  1234 kB" line of a /proc/<pid>/status file.
+func parseVmHWM(r io.Reader) uint64 {
+	s := bufio.NewScanner(r)
+	for s.Scan() {
+		rest, ok := bytes.CutPrefix(s.Bytes(), []byte("VmHWM:"))
+		if !ok {
+			continue
+		}
+		fields := bytes.Fields(rest)
+		if len(fields) != 2 || string(fields[1]) != "kB" {
+			return 0
+		}
+		kb, err := strconv.ParseUint(string(fields[0]), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb << 10
+	}
+	return 0
+}
