@@ -336,19 +336,34 @@ func (l *Ledger) Submit(ctx context.Context, org, function string, args ...strin
 // governance org when org is empty); nothing it writes is kept. When the
 // default reader (the governance org's member) has no usable identity, the
 // error wraps network.ErrUnavailable: the ledger cannot be read.
+//
+// Unlike Submit and EvaluateProposal, Evaluate does not sign its proposal:
+// it runs in the process that holds org's identity, and a query changes
+// nothing, so a signature would prove nothing the process does not already
+// know, at the cost of two ECDSA operations per read (verifiers read a
+// status per credential).
 func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if l.closed.Load() {
+		return nil, fmt.Errorf("ledger %s is closed: %w", l.dir, network.ErrUnavailable)
+	}
 	defaultReader := org == ""
 	if defaultReader {
 		org = l.genesis.GovernanceOrg
 	}
-	sp, err := l.sign(org, function, args)
-	if err != nil {
-		if defaultReader && !errors.Is(err, network.ErrUnavailable) {
-			err = unavailable("signing as the default reader of ledger "+l.dir, err)
+	id, err := l.Identity(org)
+	if err == nil {
+		var p *Proposal
+		if p, err = l.NewProposal(id, function, args...); err == nil {
+			return l.evaluate(p)
 		}
-		return nil, err
 	}
-	return l.EvaluateProposal(ctx, sp)
+	if defaultReader && !errors.Is(err, network.ErrUnavailable) {
+		err = unavailable("reading as the default reader of ledger "+l.dir, err)
+	}
+	return nil, err
 }
 
 func (l *Ledger) sign(org, function string, args []string) (*SignedProposal, error) {
@@ -504,11 +519,17 @@ func (l *Ledger) EvaluateProposal(ctx context.Context, sp *SignedProposal) ([]by
 	if kind != kindTransaction {
 		return nil, fmt.Errorf("%w: proposal %s: config changes cannot be evaluated", ErrInvalidProposal, p.TxID)
 	}
+	return l.evaluate(p)
+}
+
+// evaluate runs a transaction proposal against the committed state and
+// discards its writes.
+func (l *Ledger) evaluate(p *Proposal) ([]byte, error) {
 	var (
 		refused error
 		result  []byte
 	)
-	err = l.db.View(func(tx *bolt.Tx) error {
+	err := l.db.View(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {
 			return err
