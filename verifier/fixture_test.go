@@ -26,7 +26,7 @@ const (
 
 // env is a ledger with one accredited issuer, and a verifier over it.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	ledger   *embedded.Ledger
 	contract *network.Contract
@@ -39,7 +39,7 @@ type env struct {
 	batches  int
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	l, err := embedded.Init(ctx, t.TempDir(), embedded.InitOptions{})
