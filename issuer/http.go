@@ -238,11 +238,12 @@ func (a *API) authenticate(r *http.Request) (id string, status int, msg string) 
 		return "", http.StatusUnauthorized, "the Authorization header must be: Bearer <token>"
 	}
 	id, err := a.tokens.Authenticate(strings.TrimSpace(token))
-	if err != nil {
-		if !errors.Is(err, ErrBadToken) {
-			a.logger.Error("reading API tokens", "err", err)
-		}
+	if errors.Is(err, ErrBadToken) {
 		return "", http.StatusUnauthorized, "invalid or revoked API token"
+	}
+	if err != nil {
+		a.logger.Error("reading API tokens", "err", err)
+		return "", http.StatusInternalServerError, "internal error: the API tokens cannot be read"
 	}
 	if certID != "" && certID != id {
 		return "", http.StatusForbidden, "the client certificate and the API token are for different issuers"
