@@ -218,10 +218,15 @@ func forEachMutation(ms []mutation, check func(mutation) string) []string {
 
 // mutations returns altered copies of input: each chosen byte replaced,
 // truncations, and appended bytes. all chooses every byte and length;
-// otherwise the first and last 64 bytes and one in six elsewhere.
+// otherwise the first and last 64 bytes and one in six elsewhere (one in
+// twenty-four under the race detector).
 func mutations(input []byte, all bool) []mutation {
 	var ms []mutation
-	chosen := func(i int) bool { return all || i < 64 || i >= len(input)-64 || i%6 == 1 }
+	stride := 6
+	if raceDetector {
+		stride = 24
+	}
+	chosen := func(i int) bool { return all || i < 64 || i >= len(input)-64 || i%stride == 1 }
 	for i, b := range input {
 		if !chosen(i) {
 			continue

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,11 +50,19 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// cliRuns serialises in-process runs of the command line: urfave/cli v2
+// sets fields of package-level flags (cli.HelpFlag) on every run, so two
+// runs at once in one process race. Parallel tests take turns for their
+// commands, and run everything else at once.
+var cliRuns sync.Mutex
+
 // sceau runs the command line in-process on the world's home and returns
 // the exit code and everything it printed.
 func (w *world) sceau(args ...string) (int, string) {
 	w.t.Helper()
 	var out bytes.Buffer
+	cliRuns.Lock()
+	defer cliRuns.Unlock()
 	code := cli.Run(context.Background(), append([]string{"sceau", "--home", w.home}, args...), strings.NewReader(""), &out, &out)
 	return code, out.String()
 }
