@@ -15,6 +15,11 @@ func commands() []*cli.Command {
 		chaincodeCommand(),
 		resourceCommand(),
 		walletCommand(),
+		{
+			Name:        "bench",
+			Usage:       "measure issuance and verification on a temporary home; one JSON object on stdout",
+			Subcommands: []*cli.Command{benchIssueCommand(), benchVerifyCommand()},
+		},
 		demoCommand(),
 	}
 }
