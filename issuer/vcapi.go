@@ -110,7 +110,10 @@ func parseVCAPICredential(raw json.RawMessage) (credType, issuer string, subject
 	for _, t := range types {
 		switch {
 		case t == credential.TypeVerifiableCredential:
-		case slices.Contains(schemas.CredentialTypes, t) && credType == "":
+		case slices.Contains(schemas.CredentialTypes, t):
+			if credType != "" {
+				return bad(".type lists %q and %q: a credential has one type", credType, t)
+			}
 			credType = t
 		default:
 			return bad(".type: %q is not a type Sceau issues (want VerifiableCredential and one of %s)", t, strings.Join(schemas.CredentialTypes, ", "))
