@@ -155,28 +155,37 @@ func TestKnownJOSEAndCOSEAttacksAreRejectedWithANamedReason(t *testing.T) {
 
 	v := newVerifier(t, l, verifier.Options{})
 	ctx := context.Background()
+	verifiers := []struct {
+		name   string
+		verify func(t *testing.T, input []byte) *verifier.Result
+	}{
+		{"Verify", func(_ *testing.T, input []byte) *verifier.Result { return v.Verify(ctx, input) }},
+		{"POST /v1/verify", verifyService(t, l)},
+	}
 	if r := v.Verify(ctx, []byte(genuine.VCJWT)); r.Verdict != verifier.Valid {
 		t.Fatalf("the genuine credential the attacks start from is not valid:\n%s", describe(r))
 	}
 	for _, a := range attacks {
 		t.Run(a.name, func(t *testing.T) {
-			r := v.Verify(ctx, []byte(a.input))
-			if r.Verdict != verifier.Invalid {
-				t.Fatalf("verdict %s, want invalid:\n%s", r.Verdict, describe(r))
-			}
-			failed := firstFailure(r)
-			if failed.Name != a.check {
-				t.Fatalf("check %s failed first (%s), want %s", failed.Name, failed.Reason, a.check)
-			}
-			for _, word := range a.words {
-				if !strings.Contains(strings.ToLower(failed.Reason), strings.ToLower(word)) {
-					t.Errorf("the %s check's reason does not name %q: %s", a.check, word, failed.Reason)
+			for _, by := range verifiers {
+				r := by.verify(t, []byte(a.input))
+				if r.Verdict != verifier.Invalid {
+					t.Fatalf("%s: verdict %s, want invalid:\n%s", by.name, r.Verdict, describe(r))
 				}
-			}
-			// Claims are shown only once a signature verified with a key of
-			// the issuer's: then they are what that key signed.
-			if len(r.Claims) > 0 && (a.check == verifier.CheckFormat || a.check == verifier.CheckSignature) {
-				t.Errorf("a forgery whose signature did not verify shows claims: %s", r.Claims)
+				failed := firstFailure(r)
+				if failed.Name != a.check {
+					t.Fatalf("%s: check %s failed first (%s), want %s", by.name, failed.Name, failed.Reason, a.check)
+				}
+				for _, word := range a.words {
+					if !strings.Contains(strings.ToLower(failed.Reason), strings.ToLower(word)) {
+						t.Errorf("%s: the %s check's reason does not name %q: %s", by.name, a.check, word, failed.Reason)
+					}
+				}
+				// Claims are shown only once a signature verified with a key
+				// of the issuer's: then they are what that key signed.
+				if len(r.Claims) > 0 && (a.check == verifier.CheckFormat || a.check == verifier.CheckSignature) {
+					t.Errorf("%s: a forgery whose signature did not verify shows claims: %s", by.name, r.Claims)
+				}
 			}
 		})
 	}

@@ -23,7 +23,8 @@
 // forgery anchored by the issuer's own ledger identity), a high-S twin of
 // an ECDSA signature, and in COSE the alg or kid in the unprotected
 // header, crit, x5chain and an HMAC "signature". Each is invalid, the
-// expected check fails first, and its reason names the attack.
+// expected check fails first, and its reason names the attack — through
+// Verifier.Verify and through the HTTP service's POST /v1/verify.
 //
 // # Hostile input
 //

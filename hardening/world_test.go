@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/sceau/sceau/cli"
 	"github.com/sceau/sceau/credential"
@@ -186,6 +190,46 @@ func (w *world) keyFile(id, kid string) []byte {
 	}
 	w.t.Fatalf("issuer %s has no key %s", id, kid)
 	return nil
+}
+
+// verifyService serves the verifier's HTTP API over l on loopback and
+// returns a function that verifies an input by POST /v1/verify, for the
+// test t it is given.
+func verifyService(t *testing.T, l network.Ledger) func(t *testing.T, input []byte) *verifier.Result {
+	t.Helper()
+	validator, err := schemas.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := verifier.NewService(verifier.ServiceConfig{
+		Registry:  verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{}),
+		Validator: validator,
+		Audience:  "https://recrutement.example",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	r.Group(svc.Routes)
+	server := httptest.NewServer(r)
+	t.Cleanup(server.Close)
+	return func(t *testing.T, input []byte) *verifier.Result {
+		t.Helper()
+		body, err := json.Marshal(map[string]string{"credential": string(input)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Post(server.URL+"/v1/verify", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var res verifier.Result
+		if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST /v1/verify: status %d: %v", resp.StatusCode, err)
+		}
+		return &res
+	}
 }
 
 // issuerKey returns key kid of issuer id ("" for its current key).
