@@ -6,10 +6,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"sync"
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	base45 "github.com/adrianrudnik/base45-go"
 	"github.com/fxamacker/cbor/v2"
