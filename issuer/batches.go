@@ -105,9 +105,12 @@ func newBatchJobs(a *API, slots int) *batchJobs {
 	return &batchJobs{api: a, slots: make(chan struct{}, slots), ctx: ctx, cancel: cancel, live: map[string]*batchJob{}}
 }
 
-// close interrupts the live batches and waits for them to stop.
+// close interrupts the live batches and waits for them to stop. No batch
+// starts after it.
 func (b *batchJobs) close() {
+	b.mu.Lock()
 	b.cancel()
+	b.mu.Unlock()
 	b.wg.Wait()
 }
 
@@ -157,9 +160,15 @@ func (b *batchJobs) post(w http.ResponseWriter, r *http.Request, issuerID string
 		return
 	}
 	b.mu.Lock()
+	if b.ctx.Err() != nil {
+		b.mu.Unlock()
+		os.RemoveAll(dir)
+		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
+		return
+	}
 	b.live[id] = job
-	b.mu.Unlock()
 	b.wg.Add(1)
+	b.mu.Unlock()
 	go func() {
 		defer b.wg.Done()
 		b.run(job, up)
