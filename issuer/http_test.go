@@ -636,3 +636,59 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Errorf("openapi.json documents %d operations, the router has %d routes", documented, routes)
 	}
 }
+
+func TestAPICloseInterruptsABatchThatResumesOnReupload(t *testing.T) {
+	e := newAPIEnv(t, 0)
+	var input bytes.Buffer
+	if err := WriteSyntheticCSV(&input, schemas.TypeDiploma, 400, CSVDialect{}, 8); err != nil {
+		t.Fatal(err)
+	}
+	ct, body := multipartCSV(t, input.Bytes(), map[string]string{"type": "Diploma", "chunk": "20"})
+	code, resp := e.call(t, http.MethodPost, "/v1/batches", e.tokenA, ct, body)
+	if code != http.StatusAccepted {
+		t.Fatalf("POST /v1/batches: %d %s", code, resp)
+	}
+	var queued BatchStatus
+	json.Unmarshal(resp, &queued)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, st, err := e.api.jobs.lookup("examoffice", queued.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Done >= 40 {
+			break
+		}
+		if st.State != BatchQueued && st.State != BatchRunning || time.Now().After(deadline) {
+			t.Fatalf("batch %+v never got two chunks done", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.api.Close()
+
+	// A new server reads the batch as interrupted; uploading the same
+	// file again resumes it.
+	api, err := NewAPI(APIConfig{Service: e.svc, Tokens: &Tokens{Home: e.svc.Home}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	_, st, err := api.jobs.lookup("examoffice", queued.ID)
+	if err != nil || st.State != BatchInterrupted || !strings.Contains(st.Error, "upload the same file again") {
+		t.Fatalf("after Close: %+v %v, want interrupted", st, err)
+	}
+	r := chi.NewRouter()
+	api.Routes(r)
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	e.srv = srv
+	code, resp = e.call(t, http.MethodPost, "/v1/batches", e.tokenA, ct, body)
+	if code != http.StatusAccepted {
+		t.Fatalf("POST /v1/batches again: %d %s", code, resp)
+	}
+	json.Unmarshal(resp, &queued)
+	st = e.waitBatch(t, queued.ID, e.tokenA)
+	if st.State != BatchSucceeded || st.Reused < 40 || st.Issued+st.Reused != 400 {
+		t.Fatalf("resumed batch ended %+v, want 400 credentials, at least 40 reused", st)
+	}
+}
