@@ -20,9 +20,6 @@ import (
 // governance suspends the issuer.
 func TestHTTPVerifierSeesAKeyCompromiseAtOnce(t *testing.T) {
 	t.Parallel()
-	t.Skip("known gap, see the hardening notes: the HTTP service answers issuer look-ups (keys, their compromise, the issuer's status) " +
-		"from a registry snapshot kept for its TTL (verifier.DefaultRegistryTTL), so it accepts a credential signed with a key " +
-		"compromised minutes ago; remove this Skip once key and issuer status changes reach the service at once")
 	w := newWorld(t)
 	genuine := w.issue("Diploma", "genuine", sampleDiplomaCSV(nil))[0]
 	l := w.openLedger()

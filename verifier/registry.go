@@ -144,10 +144,11 @@ func ReadRegistry(ctx context.Context, contract *network.Contract, now func() ti
 	return nil, fmt.Errorf("reading the issuer registry: more than %d pages of %d issuers", maxRegistryPages, registryPageSize)
 }
 
-// Ledger returns a ledger that answers the verifier's issuer look-ups
-// (the contract's GetIssuer) from the registry and passes every other call
-// to the registry's ledger. An issuer missing from the snapshot — perhaps
-// registered since — is looked up on the ledger itself.
+// Ledger returns the registry's ledger for the verifier. Issuer look-ups
+// (the contract's GetIssuer) keep the registry's snapshot fresh — the
+// published trust list and the offline cache — but are answered from the
+// ledger's current record: a key reported compromised, or an issuer
+// suspended, must count at once, not when the snapshot expires.
 func (r *Registry) Ledger() network.Ledger { return registryLedger{r} }
 
 type registryLedger struct{ r *Registry }
@@ -158,12 +159,8 @@ func (l registryLedger) Submit(ctx context.Context, org, function string, args .
 
 func (l registryLedger) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
 	if function == fnGetIssuer && len(args) == 1 {
-		s, err := l.r.Snapshot(ctx)
-		if err != nil {
+		if _, err := l.r.Snapshot(ctx); err != nil {
 			return nil, err
-		}
-		if is := s.Issuer(args[0]); is != nil {
-			return json.Marshal(is)
 		}
 	}
 	return l.r.contract.Ledger.Evaluate(ctx, org, function, args...)
