@@ -87,10 +87,20 @@ func benchIssueCommand() *cli.Command {
 			if c.Int("chunk") < 1 {
 				return usageErr("--chunk must be at least 1")
 			}
-			res, err := runBenchIssue(c.Context, e, benchIssueOptions{
+			tmp, err := os.MkdirTemp(c.String("dir"), "sceau-bench-*")
+			if err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			if c.Bool("keep") {
+				fmt.Fprintf(e.stderr, "bench folder: %s\n", tmp)
+			} else {
+				// Removed once the result is printed: removing a million
+				// bundles takes minutes.
+				defer os.RemoveAll(tmp)
+			}
+			res, err := runBenchIssue(c.Context, e, tmp, benchIssueOptions{
 				typ: typ, count: c.Int("count"), chunk: c.Int("chunk"), alg: c.String("alg"),
-				sigTime: c.Duration("signature-time"), dir: c.String("dir"), keep: c.Bool("keep"),
-				cpuProfile: c.String("cpuprofile"),
+				sigTime: c.Duration("signature-time"), cpuProfile: c.String("cpuprofile"),
 			})
 			if err != nil {
 				return err
@@ -106,21 +116,11 @@ type benchIssueOptions struct {
 	chunk      int
 	alg        string
 	sigTime    time.Duration
-	dir        string
-	keep       bool
 	cpuProfile string
 }
 
-func runBenchIssue(ctx context.Context, e *env, o benchIssueOptions) (*benchIssueResult, error) {
-	tmp, err := os.MkdirTemp(o.dir, "sceau-bench-*")
-	if err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	if o.keep {
-		fmt.Fprintf(e.stderr, "bench folder: %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+// runBenchIssue runs the benchmark in the folder tmp.
+func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions) (*benchIssueResult, error) {
 	home := filepath.Join(tmp, "home")
 	l, err := embedded.Init(ctx, ledgerDir(home), embedded.InitOptions{})
 	if err != nil {
