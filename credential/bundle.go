@@ -3,8 +3,10 @@ package credential
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/sceau/sceau/schemas"
 )
@@ -108,4 +110,75 @@ func checkHash(h string) error {
 		return fmt.Errorf("%q is not a lower-case hex SHA-256", h)
 	}
 	return nil
+}
+
+// MarshalIndented returns the bundle as the file `<id>.json` holds it: the
+// same bytes as json.MarshalIndent(b, "", "  "), made without reflection
+// (an exam office writes hundreds of thousands of them in a session).
+func (b *Bundle) MarshalIndented() []byte {
+	out := make([]byte, 0, 256+len(b.ID)+len(b.Type)+len(b.Issuer)+len(b.VCJWT)+len(b.SDJWT)+len(b.QR)+len(b.Anchor.Batch)+len(b.Anchor.Root)+70*len(b.Anchor.Proof))
+	member := func(indent, name string) {
+		out = append(out, indent...)
+		out = append(out, '"')
+		out = append(out, name...)
+		out = append(out, `": `...)
+	}
+	str := func(indent, name, value string, last bool) {
+		member(indent, name)
+		out = appendJSONString(out, value)
+		if !last {
+			out = append(out, ',')
+		}
+		out = append(out, '\n')
+	}
+	out = append(out, "{\n"...)
+	str("  ", "id", b.ID, false)
+	str("  ", "type", b.Type, false)
+	str("  ", "issuer", b.Issuer, false)
+	str("  ", "vc_jwt", b.VCJWT, false)
+	if b.SDJWT != "" {
+		str("  ", "sd_jwt", b.SDJWT, false)
+	}
+	str("  ", "qr", b.QR, false)
+	member("  ", "anchor")
+	out = append(out, "{\n"...)
+	str("    ", "batch", b.Anchor.Batch, false)
+	str("    ", "root", b.Anchor.Root, false)
+	member("    ", "index")
+	out = strconv.AppendInt(out, int64(b.Anchor.Index), 10)
+	out = append(out, ",\n"...)
+	member("    ", "proof")
+	switch {
+	case b.Anchor.Proof == nil:
+		out = append(out, "null"...)
+	case len(b.Anchor.Proof) == 0:
+		out = append(out, "[]"...)
+	default:
+		out = append(out, "[\n"...)
+		for i, h := range b.Anchor.Proof {
+			out = append(out, "      "...)
+			out = appendJSONString(out, h)
+			if i < len(b.Anchor.Proof)-1 {
+				out = append(out, ',')
+			}
+			out = append(out, '\n')
+		}
+		out = append(out, "    ]"...)
+	}
+	out = append(out, "\n  }\n}"...)
+	return out
+}
+
+// appendJSONString appends s as encoding/json writes a string: printable
+// ASCII but ", \, <, > and & as is, the rest through encoding/json.
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			raw, _ := json.Marshal(s) // a string always encodes
+			return append(dst, raw...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

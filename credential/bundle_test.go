@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,31 @@ func TestParseBundleRejects(t *testing.T) {
 				t.Fatalf("ParseBundle error = %v, want one mentioning %q", err, tt.wantText)
 			}
 		})
+	}
+}
+
+func TestMarshalIndentedIsWhatEncodingJSONWrites(t *testing.T) {
+	full := Bundle{
+		ID: "urn:uuid:3f2a910c-5e77-4012-8abc-0123456789ab", Type: "PixCertification",
+		Issuer: "https://sceau.example/issuers/pix", VCJWT: "eyJhbGciOiJFUzI1NiJ9.e30.c2ln", SDJWT: "eyJ.e30.c2ln~WyJzYWx0Il0~",
+		QR:     "SC1:6BF-$%*+./: 0Z",
+		Anchor: Anchor{Batch: "pix-0001", Root: strings.Repeat("ab", 32), Index: 41, Proof: []string{strings.Repeat("01", 32), strings.Repeat("fe", 32)}},
+	}
+	noSD := full
+	noSD.SDJWT = ""
+	emptyProof := full
+	emptyProof.Anchor.Proof = []string{}
+	nilProof := full
+	nilProof.Anchor.Proof = nil
+	escapes := full
+	escapes.Type = "a \"quoted\" \\ <tag> & é \u2028 \x01"
+	for name, b := range map[string]Bundle{"full": full, "no sd_jwt": noSD, "empty proof": emptyProof, "no proof": nilProof, "escapes": escapes, "zero": {}} {
+		want, err := json.MarshalIndent(b, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.MarshalIndented(); string(got) != string(want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
 	}
 }

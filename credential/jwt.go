@@ -2,6 +2,7 @@ package credential
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/sceau/sceau/internal/jws"
 )
 
 // Header values of the vc+jwt form (W3C VC-JOSE-COSE).
@@ -33,19 +36,23 @@ func SignJWT(c *Credential, key *Key) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	opts := (&jose.SignerOptions{}).
-		WithType(JWTType).
-		WithContentType(JWTContentType).
-		WithHeader(jose.HeaderKey("kid"), key.KID())
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(key.Algorithm()), Key: key.signer}, opts)
+	header, err := json.Marshal(jwtHeader{Alg: string(key.Algorithm()), Cty: JWTContentType, Kid: key.KID(), Typ: JWTType})
 	if err != nil {
-		return "", fmt.Errorf("vc+jwt signer: %w", err)
+		return "", err
 	}
-	jws, err := signer.Sign(payload)
+	compact, err := jws.Sign(key.signer, string(key.Algorithm()), header, payload)
 	if err != nil {
 		return "", fmt.Errorf("signing the vc+jwt: %w", err)
 	}
-	return jws.CompactSerialize()
+	return compact, nil
+}
+
+// jwtHeader is the protected header of the vc+jwt form.
+type jwtHeader struct {
+	Alg string `json:"alg"`
+	Cty string `json:"cty"`
+	Kid string `json:"kid"`
+	Typ string `json:"typ"`
 }
 
 // SignedJWT is a vc+jwt read by ParseJWT. Until Verify succeeds, nothing in

@@ -129,15 +129,22 @@ func cborDecMode(tags bool) (cbor.DecMode, error) {
 // SignQR secures the credential in the SC1 format, signed with key, and
 // returns the SC1 text for a QR code.
 func SignQR(c *Credential, key *Key) (string, error) {
+	text, _, err := SignQRDigest(c, key)
+	return text, err
+}
+
+// SignQRDigest is SignQR that also returns the digest the ledger anchors
+// for this form (DigestQR of the text, without reading it back).
+func SignQRDigest(c *Credential, key *Key) (text, digest string, err error) {
 	sign1, err := signCOSE(c, key)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	body, err := compressIfShorter(sign1)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return QRPrefix + string(base45.Encode(body)), nil
+	return QRPrefix + string(base45.Encode(body)), DigestCOSE(sign1), nil
 }
 
 // signCOSE returns the credential as a tagged COSE_Sign1 over its CWT.

@@ -20,9 +20,9 @@ func TestQRRoundTrip(t *testing.T) {
 			t.Run(string(alg)+"/"+record.CredentialType(), func(t *testing.T) {
 				key := generateKey(t, alg)
 				c := newCredential(t, record, "ac-versailles")
-				text, err := SignQR(c, key)
+				text, signedDigest, err := SignQRDigest(c, key)
 				if err != nil {
-					t.Fatalf("SignQR: %v", err)
+					t.Fatalf("SignQRDigest: %v", err)
 				}
 				q, err := ParseQR(text)
 				if err != nil {
@@ -40,6 +40,9 @@ func TestQRRoundTrip(t *testing.T) {
 				digest, err := DigestQR(text)
 				if err != nil || digest != DigestCOSE(q.COSE) || digest != q.Digest() {
 					t.Errorf("DigestQR = %q, %v; want DigestCOSE of the COSE_Sign1 %q", digest, err, DigestCOSE(q.COSE))
+				}
+				if signedDigest != digest {
+					t.Errorf("SignQRDigest's digest %s, DigestQR of its text %s", signedDigest, digest)
 				}
 			})
 		}

@@ -5,11 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/sdjwt"
@@ -461,4 +464,71 @@ func FuzzParseSDJWT(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFlatSubjectReadsFieldsAsTheSubjectJSONHasThem(t *testing.T) {
+	noOptional := sampleDiploma()
+	noOptional.Mention, noOptional.Specialities, noOptional.Session = "", nil, ""
+	pixNoCode := samplePix()
+	pixNoCode.VerificationCode = ""
+	quoted := sampleBTS()
+	quoted.Diploma = `BTS "SIO" <option> & \ SLAM`
+	for _, record := range []schemas.Record{sampleDiploma(), sampleBTS(), samplePix(), noOptional, pixNoCode, quoted} {
+		c := newCredential(t, record, "ac-versailles")
+		got, err := flatSubject(c)
+		if err != nil {
+			t.Fatalf("flatSubject: %v", err)
+		}
+		want, err := flatSubjectJSON(c)
+		if err != nil {
+			t.Fatalf("flatSubjectJSON: %v", err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d claims, want %d", record.CredentialType(), len(got), len(want))
+		}
+		for name, w := range want {
+			if g := got[name]; !bytes.Equal(g, w) {
+				t.Errorf("%s: claim %s is %s, want %s", record.CredentialType(), name, g, w)
+			}
+		}
+	}
+}
+
+// flatSubjectJSON is flatSubject computed by decoding the subject's JSON:
+// the reference flatSubject must equal.
+func flatSubjectJSON(c *Credential) (map[string]json.RawMessage, error) {
+	subject, err := c.SubjectJSON()
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]jsontext.Value
+	if err := unmarshalStrict(subject, &fields); err != nil {
+		return nil, fmt.Errorf("credentialSubject: %w", err)
+	}
+	flat := make(map[string]json.RawMessage, len(fields)+len(schemas.CompetenceFramework))
+	for name, v := range fields {
+		if name != "competences" {
+			flat[name] = json.RawMessage(v)
+			continue
+		}
+		var competences []schemas.Competence
+		if err := unmarshalStrict(v, &competences); err != nil {
+			return nil, fmt.Errorf("credentialSubject competences: %w", err)
+		}
+		if len(competences) != len(schemas.CompetenceFramework) {
+			return nil, fmt.Errorf("credentialSubject: %d competences, want the %d of the framework", len(competences), len(schemas.CompetenceFramework))
+		}
+		for i, comp := range competences {
+			def := schemas.CompetenceFramework[i]
+			if comp.ID != def.ID {
+				return nil, fmt.Errorf("credentialSubject: competence %d is %q, want %q", i, comp.ID, def.ID)
+			}
+			level, err := marshalJSON(comp.Level)
+			if err != nil {
+				return nil, err
+			}
+			flat[def.Column] = level
+		}
+	}
+	return flat, nil
 }

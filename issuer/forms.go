@@ -40,11 +40,7 @@ func secure(cred *credential.Credential, key *credential.Key, holderJWK string) 
 	if err != nil {
 		return nil, err
 	}
-	qr, err := credential.SignQR(cred, key)
-	if err != nil {
-		return nil, err
-	}
-	qrDigest, err := credential.DigestQR(qr)
+	qr, qrDigest, err := credential.SignQRDigest(cred, key)
 	if err != nil {
 		return nil, err
 	}

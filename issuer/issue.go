@@ -97,10 +97,10 @@ const maxListedRowErrors = 50
 //
 // It reads the input twice, as a stream. The first pass validates every
 // row: unless opts.SkipInvalid, one bad row stops the run before anything
-// is signed, anchored or written. The second pass is a pipeline of three
+// is signed, anchored or written. The second pass is a pipeline of four
 // stages running at once: reading rows into chunks; signing a chunk on
 // opts.Workers goroutines and saving it as resume state; anchoring a chunk
-// as one batch and writing its bundles. Memory holds a few chunks at most,
+// as one batch; writing its bundles. Memory holds a few chunks at most,
 // whatever the size of the input.
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
 	profile, err := LoadProfile(s.Home, opts.IssuerID)
@@ -301,10 +301,10 @@ type issueRun struct {
 	valid int
 }
 
-// pipeline is pass 2. Its stages hand chunks over through unbuffered
-// channels: chunk k+1 is read and signed while chunk k is anchored and
-// written, and no more than one chunk waits between two stages, which
-// bounds memory to a few chunks.
+// pipeline is pass 2. Its four stages (read, sign, anchor, write) hand
+// chunks over through unbuffered channels: chunk k+2 is read and signed
+// while chunk k+1 is anchored and chunk k written, and no more than one
+// chunk waits between two stages, which bounds memory to a few chunks.
 func (r *issueRun) pipeline(parent context.Context) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -341,10 +341,25 @@ func (r *issueRun) pipeline(parent context.Context) error {
 		}
 		return nil
 	})
+	anchored := make(chan *chunk)
+	stage(func() error {
+		defer close(anchored)
+		for c := range signed {
+			if err := r.anchor(ctx, c); err != nil {
+				return err
+			}
+			select {
+			case anchored <- c:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	})
 	stage(func() error {
 		done := 0
-		for c := range signed {
-			if err := r.anchorAndWrite(ctx, c); err != nil {
+		for c := range anchored {
+			if err := r.write(ctx, c); err != nil {
 				return err
 			}
 			done += len(c.Credentials)
@@ -422,18 +437,13 @@ func (r *issueRun) signedChunk(ctx context.Context, no int, rows []*schemas.Row)
 	return c, nil
 }
 
-// anchorAndWrite anchors a chunk (or finds it anchored) and writes its files.
-func (r *issueRun) anchorAndWrite(ctx context.Context, c *chunk) error {
+// write writes the files of an anchored chunk.
+func (r *issueRun) write(ctx context.Context, c *chunk) error {
 	start := time.Now()
-	if err := r.anchor(ctx, c); err != nil {
-		return err
-	}
-	anchored := time.Now()
 	if err := r.out.writeChunk(ctx, c, r.opts.Workers); err != nil {
 		return err
 	}
-	r.s.Logger.Debug("chunk anchored and written", "chunk", c.No, "batch", c.BatchID,
-		"anchor", anchored.Sub(start), "write", time.Since(anchored))
+	r.s.Logger.Debug("chunk written", "chunk", c.No, "batch", c.BatchID, "took", time.Since(start))
 	r.sum.Batches = append(r.sum.Batches, c.BatchID)
 	if len(c.Credentials) > 0 {
 		r.sum.FormsPerCredential = len(c.Credentials[0].Forms.Digests())

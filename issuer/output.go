@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sceau/sceau/certificate"
 	"github.com/sceau/sceau/credential"
@@ -32,6 +32,8 @@ type output struct {
 	manifest *pendingCSV
 	// rejects is nil when the input has no bad row.
 	rejects *pendingCSV
+	// fsMu makes the workers of writeChunk create their files one at a time.
+	fsMu sync.Mutex
 }
 
 func newOutput(dir string, png, pdf bool, issuerName string) *output {
@@ -224,22 +226,14 @@ func (o *output) writeCredential(c *chunk, i int, proof []string) error {
 		QR:     cr.Forms.QR,
 		Anchor: credential.Anchor{Batch: c.BatchID, Root: c.Root, Index: i, Proof: proof},
 	}
-	data, err := json.MarshalIndent(b, "", "  ")
-	if err != nil {
-		return err
-	}
-	base := strings.TrimSuffix(BundleFileName(cr.ID), ".json")
-	if err := fsutil.WriteFileRenamed(filepath.Join(o.dir, base+".json"), append(data, '\n'), 0o644); err != nil {
-		return err
-	}
+	base := filepath.Join(o.dir, strings.TrimSuffix(BundleFileName(cr.ID), ".json"))
+	files := []pendingFile{{base + ".json", append(b.MarshalIndented(), '\n')}}
 	if o.png {
 		img, err := qrcode.EncodePNG(cr.Forms.QR)
 		if err != nil {
 			return err
 		}
-		if err := fsutil.WriteFileRenamed(filepath.Join(o.dir, base+".png"), img, 0o644); err != nil {
-			return err
-		}
+		files = append(files, pendingFile{base + ".png", img})
 	}
 	if o.pdf {
 		// The credential is read back from its own QR form, which this run signed.
@@ -251,9 +245,22 @@ func (o *output) writeCredential(c *chunk, i int, proof []string) error {
 		if err != nil {
 			return fmt.Errorf("printing the PDF certificate: %w", err)
 		}
-		if err := fsutil.WriteFileRenamed(filepath.Join(o.dir, base+".pdf"), doc, 0o644); err != nil {
+		files = append(files, pendingFile{base + ".pdf", doc})
+	}
+	// Encoding runs on every worker; creating the files, one worker at a
+	// time (see fsutil.WriteFileRenamed).
+	o.fsMu.Lock()
+	defer o.fsMu.Unlock()
+	for _, f := range files {
+		if err := fsutil.WriteFileRenamed(f.path, f.data, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// pendingFile is a file of --out, encoded and about to be written.
+type pendingFile struct {
+	path string
+	data []byte
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
+	"github.com/sceau/sceau/internal/jws"
 )
 
 // Fixed times of the tests: a credential issued on 1 July 2026, valid a
@@ -131,16 +131,15 @@ func craftJWT(t testing.TB, signer crypto.Signer, header, payload map[string]any
 	if err != nil {
 		t.Fatal(err)
 	}
-	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p)
 	alg, _ := header["alg"].(string)
 	if alg != ES256 && alg != EdDSA {
-		return input + ".c2lnbmF0dXJl"
+		return base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p) + ".c2lnbmF0dXJl"
 	}
-	sig, err := opaqueSigner{signer: signer}.SignPayload([]byte(input), jose.SignatureAlgorithm(alg))
+	compact, err := jws.Sign(signer, alg, h, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+	return compact
 }
 
 // splitSDJWT returns the issuer-signed JWT, the disclosures and the

@@ -5,14 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/asn1"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sceau/sceau/internal/jws"
 )
 
 // The signature algorithms this package signs and verifies with.
@@ -48,60 +47,22 @@ func signJWT(signer crypto.Signer, kid, typ string, payload []byte) (string, err
 	if err != nil {
 		return "", fmt.Errorf("signer: %w", err)
 	}
-	opaque := opaqueSigner{signer: signer, alg: alg, kid: kid}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: opaque}, (&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+	header, err := json.Marshal(jwtHeader{Alg: string(alg), Kid: kid, Typ: typ})
 	if err != nil {
-		return "", fmt.Errorf("%s signer: %w", alg, err)
+		return "", err
 	}
-	jws, err := s.Sign(payload)
+	compact, err := jws.Sign(signer, string(alg), header, payload)
 	if err != nil {
 		return "", fmt.Errorf("signing with %s: %w", alg, err)
 	}
-	return jws.CompactSerialize()
+	return compact, nil
 }
 
-// opaqueSigner lets go-jose sign with any crypto.Signer (a key in memory or
-// in a hardware module) holding a P-256 or Ed25519 key.
-type opaqueSigner struct {
-	signer crypto.Signer
-	alg    jose.SignatureAlgorithm
-	kid    string
-}
-
-// Public returns the public key, with the kid go-jose puts in the header.
-func (s opaqueSigner) Public() *jose.JSONWebKey {
-	return &jose.JSONWebKey{Key: s.signer.Public(), KeyID: s.kid, Algorithm: string(s.alg), Use: "sig"}
-}
-
-// Algs returns the one algorithm the key signs with.
-func (s opaqueSigner) Algs() []jose.SignatureAlgorithm { return []jose.SignatureAlgorithm{s.alg} }
-
-// SignPayload signs payload as JWS (RFC 7518 section 3.4 for ES256: the
-// fixed-size R || S, not ASN.1).
-func (s opaqueSigner) SignPayload(payload []byte, alg jose.SignatureAlgorithm) ([]byte, error) {
-	switch alg {
-	case jose.EdDSA:
-		return s.signer.Sign(rand.Reader, payload, crypto.Hash(0))
-	case jose.ES256:
-		digest := sha256.Sum256(payload)
-		der, err := s.signer.Sign(rand.Reader, digest[:], crypto.SHA256)
-		if err != nil {
-			return nil, err
-		}
-		var sig struct{ R, S *big.Int }
-		if rest, err := asn1.Unmarshal(der, &sig); err != nil || len(rest) > 0 {
-			return nil, errors.New("the signer returned a malformed ECDSA signature")
-		}
-		if sig.R.Sign() <= 0 || sig.S.Sign() <= 0 || sig.R.BitLen() > 256 || sig.S.BitLen() > 256 {
-			return nil, errors.New("the signer returned an out-of-range ECDSA signature")
-		}
-		out := make([]byte, 64)
-		sig.R.FillBytes(out[:32])
-		sig.S.FillBytes(out[32:])
-		return out, nil
-	default:
-		return nil, fmt.Errorf("algorithm %s is not supported", alg)
-	}
+// jwtHeader is the protected header signJWT writes.
+type jwtHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid,omitempty"`
+	Typ string `json:"typ"`
 }
 
 // verifyJWT checks a compact JWS's signature with key, which must be a key

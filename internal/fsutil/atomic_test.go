@@ -56,3 +56,28 @@ func TestWriteFileRenamedThenSyncFS(t *testing.T) {
 		t.Error("want an error for a missing directory")
 	}
 }
+
+func TestWriteFileRenamedReplacesAndLeavesNoTemporaryFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bundle.json")
+	for _, content := range []string{"first", "second, longer"} {
+		if err := WriteFileRenamed(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || string(got) != content {
+			t.Fatalf("read %q, %v; want %q", got, err, content)
+		}
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm&0o600 != 0o600 || perm&0o022 != 0 {
+		t.Errorf("mode %v: want owner read-write, no group or other write", perm)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %v, want the file only", entries)
+	}
+}

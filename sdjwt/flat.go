@@ -1,0 +1,237 @@
+package sdjwt
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Claim is one top-level claim of an SD-JWT issued by IssueClaims.
+type Claim struct {
+	// Name is the claim's name.
+	Name string
+	// Value is the claim's value as JSON.
+	Value []byte
+	// Disclosable makes the claim its own disclosure instead of a member of
+	// the issuer-signed payload.
+	Disclosable bool
+}
+
+// IssueClaims is Issue for claims that all sit at the top level and come
+// already encoded as JSON, as a credential's flattened subject does. It
+// makes the same SD-JWT as Issue would with the same claims and
+// Disclosable paths (the payload's members sorted by name, one disclosure
+// per disclosable claim in name order, then from 0 to opts.Decoys decoy
+// digests, salts and decoys drawn from opts.Rand in the same order) without
+// decoding and re-encoding every claim, which makes batch issuance several
+// times faster. Values are compacted; a value holding an object or an
+// array is checked for the names SD-JWT reserves. opts.Disclosable must be
+// empty: each Claim says whether it is disclosable.
+func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
+	if err := opts.check(); err != nil {
+		return "", err
+	}
+	if len(opts.Disclosable) > 0 {
+		return "", errors.New("IssueOptions.Disclosable must be empty: each Claim says whether it is disclosable")
+	}
+	typ := cmp.Or(opts.Type, TypeVC)
+	sorted, err := checkFlatClaims(claims, typ, opts.HolderKey != nil)
+	if err != nil {
+		return "", err
+	}
+	random := opts.Rand
+	if random == nil {
+		random = rand.Reader
+	}
+
+	var (
+		members     []member
+		digests     []string
+		disclosures []string
+		salt        [saltSize]byte
+		scratch     []byte
+	)
+	for _, c := range sorted {
+		if !c.Disclosable {
+			members = append(members, member{c.Name, c.Value})
+			continue
+		}
+		if _, err := io.ReadFull(random, salt[:]); err != nil {
+			return "", fmt.Errorf("salt: %w", err)
+		}
+		// ["<salt>","<name>",<value>]; the salt is base64url, which JSON
+		// needs not escape.
+		scratch = append(scratch[:0], `["`...)
+		scratch = base64.RawURLEncoding.AppendEncode(scratch, salt[:])
+		scratch = append(scratch, `",`...)
+		scratch = appendJSONString(scratch, c.Name)
+		scratch = append(scratch, ',')
+		scratch = append(scratch, c.Value...)
+		scratch = append(scratch, ']')
+		encoded := base64.RawURLEncoding.EncodeToString(scratch)
+		disclosures = append(disclosures, encoded)
+		digests = append(digests, digestOf(encoded))
+	}
+	if len(digests) > 0 {
+		e := encoder{random: random, decoys: opts.Decoys}
+		decoys, err := e.decoyDigests()
+		if err != nil {
+			return "", err
+		}
+		digests = append(digests, decoys...)
+		// Sorted, the digests tell nothing of the claims' order.
+		slices.Sort(digests)
+		var list []byte
+		list = append(list, '[')
+		for i, d := range digests {
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = append(list, '"')
+			list = append(list, d...)
+			list = append(list, '"')
+		}
+		members = append(members, member{sdKey, append(list, ']')})
+	}
+	members = append(members, member{sdAlgKey, []byte(`"` + HashAlgorithm + `"`)})
+	if opts.HolderKey != nil {
+		jwk, err := publicJWK(opts.HolderKey)
+		if err != nil {
+			return "", fmt.Errorf("HolderKey: %w", err)
+		}
+		raw, err := encodeJSON(map[string]any{"jwk": jwk})
+		if err != nil {
+			return "", fmt.Errorf("HolderKey: %w", err)
+		}
+		members = append(members, member{"cnf", raw})
+	}
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+
+	var payload []byte
+	payload = append(payload, '{')
+	for i, m := range members {
+		if i > 0 {
+			payload = append(payload, ',')
+		}
+		payload = appendJSONString(payload, m.name)
+		payload = append(payload, ':')
+		payload = append(payload, m.value...)
+	}
+	payload = append(payload, '}')
+	jwt, err := signJWT(opts.Signer, opts.KeyID, typ, payload)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	n := len(jwt) + 1
+	for _, d := range disclosures {
+		n += len(d) + 1
+	}
+	b.Grow(n)
+	b.WriteString(jwt)
+	b.WriteByte('~')
+	for _, d := range disclosures {
+		b.WriteString(d)
+		b.WriteByte('~')
+	}
+	return b.String(), nil
+}
+
+// member is one member of the issuer-signed payload, its value as JSON.
+type member struct {
+	name  string
+	value []byte
+}
+
+// checkFlatClaims checks the claims of IssueClaims and returns them sorted
+// by name with their values compacted.
+func checkFlatClaims(claims []Claim, typ string, holderBound bool) ([]Claim, error) {
+	sorted := slices.Clone(claims)
+	slices.SortFunc(sorted, func(a, b Claim) int { return strings.Compare(a.Name, b.Name) })
+	for i := range sorted {
+		c := &sorted[i]
+		switch {
+		case c.Name == sdKey || c.Name == arrayDigestKey || c.Name == sdAlgKey:
+			return nil, fmt.Errorf("claim %q is reserved by SD-JWT", c.Name)
+		case c.Name == "cnf" && holderBound:
+			return nil, errors.New("claim \"cnf\" is set both in the claims and by IssueOptions.HolderKey")
+		case i > 0 && sorted[i-1].Name == c.Name:
+			return nil, fmt.Errorf("claim %q is listed twice", c.Name)
+		case typ == TypeVC && c.Disclosable && slices.Contains(vcFixedClaims, c.Name):
+			return nil, fmt.Errorf("claim %q of an SD-JWT VC cannot be selectively disclosable", c.Name)
+		}
+		value, err := compactValue(c.Value)
+		if err != nil {
+			return nil, fmt.Errorf("claim %q: %w", c.Name, err)
+		}
+		c.Value = value
+	}
+	if typ == TypeVC {
+		i, found := slices.BinarySearchFunc(sorted, "vct", func(c Claim, name string) int { return strings.Compare(c.Name, name) })
+		if !found || sorted[i].Disclosable || !isNonEmptyJSONString(sorted[i].Value) {
+			return nil, errors.New("an SD-JWT VC needs a non-empty string claim \"vct\"")
+		}
+	}
+	return sorted, nil
+}
+
+// compactValue checks that value is one JSON value and returns it without
+// insignificant whitespace; objects and arrays must not use the names
+// SD-JWT reserves.
+func compactValue(value []byte) ([]byte, error) {
+	if len(value) == 0 {
+		return nil, errors.New("no value")
+	}
+	if value[0] == '{' || value[0] == '[' {
+		v, err := decodeJSON(value)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkReservedNames(v, Path{}); err != nil {
+			return nil, err
+		}
+		return encodeJSON(v)
+	}
+	if !json.Valid(value) {
+		return nil, errors.New("invalid JSON")
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, value); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// isNonEmptyJSONString reports whether value is a JSON string other than "".
+func isNonEmptyJSONString(value []byte) bool {
+	var s string
+	return json.Unmarshal(value, &s) == nil && s != ""
+}
+
+// appendJSONString appends s as a JSON string, escaped as encodeJSON does.
+func appendJSONString(dst []byte, s string) []byte {
+	if isPlainJSON(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	raw, _ := encodeJSON(s) // a string always encodes
+	return append(dst, raw...)
+}
+
+// isPlainJSON reports whether s is printable ASCII needing no escape in JSON.
+func isPlainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
