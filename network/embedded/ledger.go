@@ -532,7 +532,7 @@ func (l *Ledger) evaluate(p *Proposal) ([]byte, error) {
 		result  []byte
 	)
 	err := l.db.View(func(tx *bolt.Tx) error {
-		b, err := openBuckets(tx)
+		b, err := openChaincodeBuckets(tx)
 		if err != nil {
 			return err
 		}
