@@ -127,7 +127,10 @@ type Options struct {
 // Verifier checks credentials against a ledger. It is safe for concurrent
 // use.
 type Verifier struct {
-	contract  *network.Contract
+	contract *network.Contract
+	// issuers keeps the issuer records read, when the ledger numbers its
+	// state versions (nil otherwise: every verification reads its issuer).
+	issuers   *issuerCache
 	validator *schemas.Validator
 	now       func() time.Time
 	// presentation and maxPresentationAge say what holder_binding expects.
@@ -136,15 +139,32 @@ type Verifier struct {
 }
 
 // New returns a verifier that reads the ledger through contract and
-// validates subjects with validator.
+// validates subjects with validator. When the contract's ledger numbers
+// its state versions (network.StateVersioner), the verifier keeps the
+// issuer records it read and reuses them while the version stays the same.
 func New(contract *network.Contract, validator *schemas.Validator, opts Options) *Verifier {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
 	v := &Verifier{contract: contract, validator: validator, now: now}
+	if versions, ok := contract.Ledger.(network.StateVersioner); ok {
+		v.issuers = newIssuerCache(contract, versions)
+	}
 	v.presentation, v.maxPresentationAge = presentationOptions(opts)
 	return v
+}
+
+// issuer returns issuer id as the ledger holds it now.
+func (v *Verifier) issuer(ctx context.Context, id string) (*issuerRecord, error) {
+	if v.issuers != nil {
+		return v.issuers.issuer(ctx, id)
+	}
+	is, err := v.contract.GetIssuer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return newIssuerRecord(is), nil
 }
 
 // Verify detects what input is (bundle JSON, compact vc+jwt, SD-JWT VC,
