@@ -68,6 +68,10 @@ const (
 	CheckSchema = "schema"
 )
 
+// maxChecks is the most checks a verification reports: the eight above,
+// and an SD-JWT's holder binding.
+const maxChecks = 9
+
 // Check is the outcome of one check.
 type Check struct {
 	Name string `json:"name"`
@@ -174,7 +178,7 @@ func (v *Verifier) issuer(ctx context.Context, id string) (*issuerRecord, error)
 // forms (vc+jwt, SC1 and SD-JWT) are all checked, and must describe the
 // same credential.
 func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
-	r := &run{v: v, ctx: ctx, now: v.now().UTC()}
+	r := &run{v: v, ctx: ctx, now: v.now().UTC(), result: Result{Checks: make([]Check, 0, maxChecks)}}
 	parsed, err := parseInput(input)
 	if parsed != nil {
 		r.result.Input = parsed.kind
