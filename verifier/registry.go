@@ -170,6 +170,8 @@ type versionedRegistryLedger struct {
 	versions network.StateVersioner
 }
 
+// StateVersion keeps the registry's snapshot fresh, as an issuer look-up
+// does, and returns the ledger's state version.
 func (l versionedRegistryLedger) StateVersion(ctx context.Context) (uint64, error) {
 	if _, err := l.r.Snapshot(ctx); err != nil {
 		return 0, err
