@@ -31,9 +31,10 @@ type benchVerifyResult struct {
 	// Count is the number of credentials issued and verified per form.
 	Count int `json:"count"`
 	// SC1PerSecond and VCJWTPerSecond are full verifications per second of
-	// the SC1 text and the vc+jwt: decoding, signature, the issuer registry
-	// (cached with a TTL, as `sceau serve` does), the credential's status on
-	// the ledger, validity and schema.
+	// the SC1 text and the vc+jwt: decoding, signature, the issuer (its
+	// record reused while nothing is committed to the ledger, as `sceau
+	// serve` does), the credential's status read on the ledger, validity
+	// and schema.
 	SC1PerSecond   float64 `json:"sc1_per_second"`
 	VCJWTPerSecond float64 `json:"vc_jwt_per_second"`
 	// PNGPerSecond is QR image decoding plus verification, over PNGCount

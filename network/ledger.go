@@ -32,6 +32,19 @@ type OrgProvisioner interface {
 	ProvisionOrg(ctx context.Context, org string) (mspID string, err error)
 }
 
+// StateVersioner is implemented by ledgers that number the versions of their
+// committed state, as the embedded ledger can: it holds its store alone, so
+// it sees every commit. A record read after StateVersion returned v was read
+// at version v or later; while StateVersion keeps returning v, nothing was
+// committed since, and the record is still the ledger's. Readers may keep
+// such records, never serving one once the version moved.
+type StateVersioner interface {
+	// StateVersion returns the version of the committed state. It grows
+	// with every commit and never goes back, so an equal version means
+	// that nothing was committed in between.
+	StateVersion(ctx context.Context) (uint64, error)
+}
+
 // ErrUnavailable is wrapped by every error that means the ledger could not be
 // reached or read (as opposed to the contract refusing a transaction).
 // Verifiers turn it into an "indeterminate" verdict, never "valid".

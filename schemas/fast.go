@@ -121,7 +121,7 @@ func (c *CSVReader) fastRecord(record []string) (rec Record, holderJWK string, o
 			return nil, "", false
 		}
 	}
-	if !c.validator.conforms(rec) {
+	if !c.validator.Conforms(rec) {
 		return nil, "", false
 	}
 	return rec, holderJWK, true
@@ -202,11 +202,16 @@ func integerValue(cell string) (int, bool) {
 	return n, err == nil
 }
 
-// conforms reports whether rec, marshalled to JSON, obeys the JSON Schema
-// of its type and the birth date rule: Validate(rec's JSON) == nil. Its
+// Conforms reports whether rec, marshalled to JSON, obeys the JSON Schema
+// of its type and the birth date rule: ValidateRecord(rec) == nil. Its
 // strings must be valid UTF-8 (JSON would replace invalid bytes); any
 // other string makes it report false.
-func (v *Validator) conforms(rec Record) bool {
+//
+// It decides in Go, without building JSON, fifty times faster than the
+// JSON Schema for a diploma (BenchmarkConforms): check with Conforms
+// first, and run ValidateRecord (or Validate on the record's JSON) only
+// for a record it rejects, to learn why.
+func (v *Validator) Conforms(rec Record) bool {
 	switch r := rec.(type) {
 	case *Diploma:
 		return r != nil && v.studentConforms(&r.Student) && diplomaConforms(r)

@@ -132,7 +132,7 @@ func FuzzFastPathAgreesWithSchema(f *testing.F) {
 }
 
 // FuzzConformsAgreesWithValidateRecord changes one field of a valid record
-// and checks that conforms decides as the JSON Schema does on its JSON.
+// and checks that Conforms decides as the JSON Schema does on its JSON.
 func FuzzConformsAgreesWithValidateRecord(f *testing.F) {
 	f.Add(true, uint8(0), "0123456789A", 5)
 	f.Add(true, uint8(4), "", 1025)
@@ -143,7 +143,7 @@ func FuzzConformsAgreesWithValidateRecord(f *testing.F) {
 	v := newTestValidator(f)
 	f.Fuzz(func(t *testing.T, isPix bool, field uint8, s string, n int) {
 		if !utf8.ValidString(s) {
-			return // conforms is defined on valid UTF-8 only
+			return // Conforms is defined on valid UTF-8 only
 		}
 		var rec Record
 		if isPix {
@@ -198,10 +198,10 @@ func FuzzConformsAgreesWithValidateRecord(f *testing.F) {
 			}
 			rec = d
 		}
-		fast := v.conforms(rec)
+		fast := v.Conforms(rec)
 		ref := v.ValidateRecord(rec)
 		if fast != (ref == nil) {
-			t.Fatalf("conforms = %v, ValidateRecord = %v, for %+v", fast, ref, rec)
+			t.Fatalf("Conforms = %v, ValidateRecord = %v, for %+v", fast, ref, rec)
 		}
 	})
 }
@@ -215,5 +215,29 @@ func BenchmarkFastPathPixRow(b *testing.B) {
 		if _, _, ok := c.fastRecord(fields); !ok {
 			b.Fatal("fast path rejects a valid row")
 		}
+	}
+}
+
+// BenchmarkConforms compares the fast check of a valid record with the
+// JSON Schema validation of its JSON.
+func BenchmarkConforms(b *testing.B) {
+	v := newTestValidator(b)
+	for _, rec := range []Record{validDiploma(), validPix()} {
+		b.Run(rec.CredentialType()+"/Conforms", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !v.Conforms(rec) {
+					b.Fatal("Conforms rejects a valid record")
+				}
+			}
+		})
+		b.Run(rec.CredentialType()+"/ValidateRecord", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := v.ValidateRecord(rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

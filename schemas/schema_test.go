@@ -49,6 +49,18 @@ func jsonFields(t reflect.Type) (all, required []string) {
 	return all, required
 }
 
+// SchemaURL answers without building a type's spec: it must name the
+// schema the spec names, for every type.
+func TestSchemaURLIsTheSpecsSchema(t *testing.T) {
+	for _, credType := range append(slices.Clone(CredentialTypes), TypeOpenResource) {
+		spec, specErr := lookupType(credType)
+		url, err := SchemaURL(credType)
+		if url != spec.schemaURL || (err == nil) != (specErr == nil) {
+			t.Errorf("SchemaURL(%s) = %q, %v; the type's spec names %q (%v)", credType, url, err, spec.schemaURL, specErr)
+		}
+	}
+}
+
 // TestSchemasMatchGoTypes checks that each schema describes its Go type as
 // it marshals: same properties, required exactly when not omitempty.
 func TestSchemasMatchGoTypes(t *testing.T) {

@@ -149,9 +149,35 @@ func ReadRegistry(ctx context.Context, contract *network.Contract, now func() ti
 // published trust list and the offline cache — but are answered from the
 // ledger's current record: a key reported compromised, or an issuer
 // suspended, must count at once, not when the snapshot expires.
-func (r *Registry) Ledger() network.Ledger { return registryLedger{r} }
+//
+// When the registry's ledger numbers its state versions, so does the
+// ledger returned, and reading the version keeps the snapshot fresh as an
+// issuer look-up does: a verifier reusing an issuer record it read at the
+// current version looks nothing up.
+func (r *Registry) Ledger() network.Ledger {
+	if versions, ok := r.contract.Ledger.(network.StateVersioner); ok {
+		return versionedRegistryLedger{registryLedger{r}, versions}
+	}
+	return registryLedger{r}
+}
 
 type registryLedger struct{ r *Registry }
+
+// versionedRegistryLedger is a registryLedger over a ledger that numbers
+// its state versions.
+type versionedRegistryLedger struct {
+	registryLedger
+	versions network.StateVersioner
+}
+
+// StateVersion keeps the registry's snapshot fresh, as an issuer look-up
+// does, and returns the ledger's state version.
+func (l versionedRegistryLedger) StateVersion(ctx context.Context) (uint64, error) {
+	if _, err := l.r.Snapshot(ctx); err != nil {
+		return 0, err
+	}
+	return l.versions.StateVersion(ctx)
+}
 
 func (l registryLedger) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
 	return l.r.contract.Ledger.Submit(ctx, org, function, args...)

@@ -68,6 +68,10 @@ const (
 	CheckSchema = "schema"
 )
 
+// maxChecks is the most checks a verification reports: the eight above,
+// and an SD-JWT's holder binding.
+const maxChecks = 9
+
 // Check is the outcome of one check.
 type Check struct {
 	Name string `json:"name"`
@@ -127,7 +131,10 @@ type Options struct {
 // Verifier checks credentials against a ledger. It is safe for concurrent
 // use.
 type Verifier struct {
-	contract  *network.Contract
+	contract *network.Contract
+	// issuers keeps the issuer records read, when the ledger numbers its
+	// state versions (nil otherwise: every verification reads its issuer).
+	issuers   *issuerCache
 	validator *schemas.Validator
 	now       func() time.Time
 	// presentation and maxPresentationAge say what holder_binding expects.
@@ -136,15 +143,32 @@ type Verifier struct {
 }
 
 // New returns a verifier that reads the ledger through contract and
-// validates subjects with validator.
+// validates subjects with validator. When the contract's ledger numbers
+// its state versions (network.StateVersioner), the verifier keeps the
+// issuer records it read and reuses them while the version stays the same.
 func New(contract *network.Contract, validator *schemas.Validator, opts Options) *Verifier {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
 	v := &Verifier{contract: contract, validator: validator, now: now}
+	if versions, ok := contract.Ledger.(network.StateVersioner); ok {
+		v.issuers = newIssuerCache(contract, versions)
+	}
 	v.presentation, v.maxPresentationAge = presentationOptions(opts)
 	return v
+}
+
+// issuer returns issuer id as the ledger holds it now.
+func (v *Verifier) issuer(ctx context.Context, id string) (*issuerRecord, error) {
+	if v.issuers != nil {
+		return v.issuers.issuer(ctx, id)
+	}
+	is, err := v.contract.GetIssuer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return newIssuerRecord(is), nil
 }
 
 // Verify detects what input is (bundle JSON, compact vc+jwt, SD-JWT VC,
@@ -154,7 +178,7 @@ func New(contract *network.Contract, validator *schemas.Validator, opts Options)
 // forms (vc+jwt, SC1 and SD-JWT) are all checked, and must describe the
 // same credential.
 func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
-	r := &run{v: v, ctx: ctx, now: v.now().UTC()}
+	r := &run{v: v, ctx: ctx, now: v.now().UTC(), result: Result{Checks: make([]Check, 0, maxChecks)}}
 	parsed, err := parseInput(input)
 	if parsed != nil {
 		r.result.Input = parsed.kind

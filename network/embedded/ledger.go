@@ -272,9 +272,11 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 }
 
 // sceauChaincode is the default chaincode: the real Sceau contract, governed
-// by the genesis governance MSP.
+// by the genesis governance MSP. It runs in this process, so it answers
+// the read-only queries a verifier makes without contract-api's per-call
+// machinery, exactly as contract-api would (chaincode.DirectChaincode).
 func sceauChaincode(g Genesis) (shim.Chaincode, error) {
-	return chaincode.NewChaincode(chaincode.Config{GovernanceMSP: g.GovernanceMSP})
+	return chaincode.NewDirectChaincode(chaincode.Config{GovernanceMSP: g.GovernanceMSP})
 }
 
 // Dir returns the ledger directory.
@@ -530,7 +532,7 @@ func (l *Ledger) evaluate(p *Proposal) ([]byte, error) {
 		result  []byte
 	)
 	err := l.db.View(func(tx *bolt.Tx) error {
-		b, err := openBuckets(tx)
+		b, err := openChaincodeBuckets(tx)
 		if err != nil {
 			return err
 		}

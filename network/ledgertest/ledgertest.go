@@ -94,6 +94,7 @@ func Run(t *testing.T, h Harness) {
 		{"KeyRotationAndCompromise", s.keyRotationAndCompromise},
 		{"SuspendedIssuerCannotAnchor", s.suspendedIssuerCannotAnchor},
 		{"EvaluateNeverWrites", s.evaluateNeverWrites},
+		{"StateVersionFollowsCommits", s.stateVersionFollowsCommits},
 		{"UnreachableIsUnavailable", s.unreachableIsUnavailable},
 		{"ClosedLedgerIsUnavailable", s.closedLedgerIsUnavailable},
 	} {
