@@ -87,7 +87,7 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 	return batch, nil
 }
 
-// recordBatch writes the Batch, its digest groups and one DigestStatus per
+// recordBatch writes the Batch, its digest groups and one digestRecord per
 // digest (digestKeys holds their keys in request order).
 func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []string) (*Batch, error) {
 	batch := Batch{
@@ -106,23 +106,20 @@ func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []
 	if err := putJSON(t.stub, credKey, batchCredentials{Credentials: req.Credentials}); err != nil {
 		return nil, err
 	}
+	// Every record goes into one buffer; each PutState gets its own
+	// capacity-capped slice of it, never written again.
+	size := 0
+	for index, group := range req.Credentials {
+		size += len(group) * anchoredRecordSize(req.BatchID, index, len(group))
+	}
+	buf := make([]byte, 0, size)
 	k := 0
 	for index, group := range req.Credentials {
-		for _, d := range group {
-			status := DigestStatus{
-				Digest:     d,
-				IssuerID:   req.IssuerID,
-				Type:       req.Type,
-				BatchID:    req.BatchID,
-				Index:      index,
-				Group:      group,
-				AnchoredAt: t.nowText,
-				Status:     StatusActive,
-				UpdatedAt:  t.nowText,
-				TxID:       t.id,
-			}
-			if err := putJSON(t.stub, digestKeys[k], status); err != nil {
-				return nil, err
+		for range group {
+			start := len(buf)
+			buf = appendAnchoredRecord(buf, req.BatchID, index, group)
+			if err := t.stub.PutState(digestKeys[k], buf[start:len(buf):len(buf)]); err != nil {
+				return nil, fmt.Errorf("writing state %q: %w", printableKey(digestKeys[k]), err)
 			}
 			k++
 		}
@@ -242,11 +239,16 @@ func refuseAnchored(t *txn, keys []string) error {
 		if v == nil {
 			continue
 		}
-		var existing DigestStatus
-		if err := json.Unmarshal(v, &existing); err != nil {
-			return fmt.Errorf("decoding state %q: %w", printableKey(keys[i]), err)
+		existing, err := decodeDigestRecord(keys[i], v)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("digest %s is already anchored (batch %q of issuer %q)", existing.Digest, existing.BatchID, existing.IssuerID)
+		digest := digestOfKey(keys[i])
+		batch, err := anchoringBatch(t.stub, digest, existing)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("digest %s is already anchored (batch %q of issuer %q)", digest, existing.BatchID, batch.IssuerID)
 	}
 	return nil
 }

@@ -1,0 +1,151 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+)
+
+// digestRecord is the stored form of an anchored digest, under its digest
+// key (see keys.go). It is compact JSON that does not repeat what the
+// batch record already holds (issuer, type, anchoring time and
+// transaction), so that anchoring writes as little as possible per digest.
+// GetStatus rebuilds the full DigestStatus from it and its batch record.
+//
+// Anchoring writes the batch, the credential's leaf index and its group
+// (the digests of every form of the credential, this one included, in
+// request order):
+//
+//	{"batch":"bac-2026-lyon-1","index":42,"group":["<hex>","<hex>","<hex>"]}
+//
+// A record without "status" is a digest as anchored: active since its
+// batch's anchoredAt, by its batch's transaction. A status change
+// (Suspend, Reinstate, Revoke, RevokeBatch) rewrites the record with the
+// new status, its reason code (omitted when none), and the time and
+// transaction of the change:
+//
+//	{"batch":"bac-2026-lyon-1","index":42,"group":[…],"status":"revoked","reason":"fraud","updatedAt":"2026-07-04T10:00:00Z","txId":"<txid>"}
+type digestRecord struct {
+	BatchID string   `json:"batch"`
+	Index   int      `json:"index"`
+	Group   []string `json:"group"`
+	// Status, Reason, UpdatedAt and TxID are those of the last status
+	// change; all empty until the first one.
+	Status    string `json:"status,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	UpdatedAt string `json:"updatedAt,omitempty"`
+	TxID      string `json:"txId,omitempty"`
+}
+
+// anchoredRecordSize is the length of the record appendAnchoredRecord
+// writes for a digest of a credential of groupSize digests in batch batchID
+// at leaf index.
+func anchoredRecordSize(batchID string, index, groupSize int) int {
+	// {"batch":"…","index":N,"group":["…",…]}
+	return len(`{"batch":"","index":,"group":[]}`) + len(batchID) + decimalLength(index) + groupSize*(64+2) + groupSize - 1
+}
+
+func decimalLength(n int) int {
+	l := 1
+	for ; n >= 10; n /= 10 {
+		l++
+	}
+	return l
+}
+
+// appendAnchoredRecord appends the record of a freshly anchored digest to
+// buf: exactly what encoding/json writes for digestRecord{BatchID:
+// batchID, Index: index, Group: group}. It writes strings unescaped, which
+// is correct only for what parseAnchorRequest lets through (batch ids of
+// [A-Za-z0-9._:-], lowercase hex digests) and a non-negative index.
+func appendAnchoredRecord(buf []byte, batchID string, index int, group []string) []byte {
+	buf = append(buf, `{"batch":"`...)
+	buf = append(buf, batchID...)
+	buf = append(buf, `","index":`...)
+	buf = strconv.AppendInt(buf, int64(index), 10)
+	buf = append(buf, `,"group":[`...)
+	for i, d := range group {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		buf = append(buf, d...)
+		buf = append(buf, '"')
+	}
+	return append(buf, "]}"...)
+}
+
+// decodeDigestRecord decodes the record stored under key and checks that it
+// names a batch and a group.
+func decodeDigestRecord(key string, raw []byte) (*digestRecord, error) {
+	var rec digestRecord
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return nil, fmt.Errorf("decoding state %q: %w", printableKey(key), err)
+	}
+	if rec.BatchID == "" || len(rec.Group) == 0 || rec.Index < 0 {
+		return nil, fmt.Errorf("decoding state %q: a digest record needs a batch, a leaf index and a group", printableKey(key))
+	}
+	return &rec, nil
+}
+
+// currentStatus is the record's status: active until a change says otherwise.
+func (r *digestRecord) currentStatus() string {
+	if r.Status == "" {
+		return StatusActive
+	}
+	return r.Status
+}
+
+// view is the DigestStatus of digest, whose record is r and whose batch
+// record is batch.
+func (r *digestRecord) view(digest string, batch *Batch) *DigestStatus {
+	s := &DigestStatus{
+		Digest:     digest,
+		IssuerID:   batch.IssuerID,
+		Type:       batch.Type,
+		BatchID:    r.BatchID,
+		Index:      r.Index,
+		Group:      r.Group,
+		AnchoredAt: batch.AnchoredAt,
+		Status:     StatusActive,
+		UpdatedAt:  batch.AnchoredAt,
+		TxID:       batch.TxID,
+	}
+	if r.Status != "" {
+		s.Status, s.Reason, s.UpdatedAt, s.TxID = r.Status, r.Reason, r.UpdatedAt, r.TxID
+	}
+	return s
+}
+
+// change is the StatusChange the record stands for, written by transaction
+// txID (the anchoring one when the record has no status).
+func (r *digestRecord) change(batch *Batch, txID string) StatusChange {
+	if r.Status == "" {
+		return StatusChange{Status: StatusActive, At: batch.AnchoredAt, TxID: txID}
+	}
+	return StatusChange{Status: r.Status, Reason: r.Reason, At: r.UpdatedAt, TxID: txID}
+}
+
+// errBatchMissing is wrapped when a digest record names a batch the ledger
+// does not hold, which the contract never writes.
+var errBatchMissing = errors.New("the ledger holds no record of that batch")
+
+// anchoringBatch reads the batch record that the record of digest names.
+func anchoringBatch(stub shim.ChaincodeStubInterface, digest string, rec *digestRecord) (*Batch, error) {
+	key, err := batchKey(stub, rec.BatchID)
+	if err != nil {
+		return nil, err
+	}
+	var batch Batch
+	found, err := getJSON(stub, key, &batch)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, fmt.Errorf("digest %s was anchored in batch %q: %w", digest, rec.BatchID, errBatchMissing)
+	}
+	return &batch, nil
+}
