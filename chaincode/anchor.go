@@ -115,9 +115,9 @@ func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []
 	buf := make([]byte, 0, size)
 	k := 0
 	for index, group := range req.Credentials {
-		for range group {
+		for self := range group {
 			start := len(buf)
-			buf = appendAnchoredRecord(buf, req.BatchID, index, group)
+			buf = appendAnchoredRecord(buf, req.BatchID, index, group, self)
 			if err := t.stub.PutState(digestKeys[k], buf[start:len(buf):len(buf)]); err != nil {
 				return nil, fmt.Errorf("writing state %q: %w", printableKey(digestKeys[k]), err)
 			}

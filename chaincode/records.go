@@ -12,14 +12,20 @@ import (
 // digestRecord is the stored form of an anchored digest, under its digest
 // key (see keys.go). It is compact JSON that does not repeat what the
 // batch record already holds (issuer, type, anchoring time and
-// transaction), so that anchoring writes as little as possible per digest.
-// GetStatus rebuilds the full DigestStatus from it and its batch record.
+// transaction), nor the digest itself, which its key holds, so that
+// anchoring writes as little as possible per digest. GetStatus rebuilds the
+// full DigestStatus from it and its batch record.
 //
-// Anchoring writes the batch, the credential's leaf index and its group
-// (the digests of every form of the credential, this one included, in
-// request order):
+// Anchoring writes the batch, the credential's leaf index and its group:
+// the digests of every form of the credential, in request order, with ""
+// standing for this digest itself. The record of the second form of a
+// credential of three forms:
 //
-//	{"batch":"bac-2026-lyon-1","index":42,"group":["<hex>","<hex>","<hex>"]}
+//	{"batch":"bac-2026-lyon-1","index":42,"group":["<hex>","","<hex>"]}
+//
+// and of a credential of a single form:
+//
+//	{"batch":"bac-2026-lyon-1","index":43,"group":[""]}
 //
 // A record without "status" is a digest as anchored: active since its
 // batch's anchoredAt, by its batch's transaction. A status change
@@ -27,11 +33,12 @@ import (
 // new status, its reason code (omitted when none), and the time and
 // transaction of the change:
 //
-//	{"batch":"bac-2026-lyon-1","index":42,"group":[…],"status":"revoked","reason":"fraud","updatedAt":"2026-07-04T10:00:00Z","txId":"<txid>"}
+//	{"batch":"bac-2026-lyon-1","index":43,"group":[""],"status":"revoked","reason":"fraud","updatedAt":"2026-07-04T10:00:00Z","txId":"<txid>"}
 type digestRecord struct {
-	BatchID string   `json:"batch"`
-	Index   int      `json:"index"`
-	Group   []string `json:"group"`
+	BatchID string `json:"batch"`
+	Index   int    `json:"index"`
+	// Group holds "" where the digest itself stands (see group).
+	Group []string `json:"group"`
 	// Status, Reason, UpdatedAt and TxID are those of the last status
 	// change; all empty until the first one.
 	Status    string `json:"status,omitempty"`
@@ -40,12 +47,50 @@ type digestRecord struct {
 	TxID      string `json:"txId,omitempty"`
 }
 
+// selfInGroup stands for the digest itself in its stored group.
+const selfInGroup = ""
+
+// storedGroup is group as a record of its member self stores it.
+func storedGroup(group []string, self string) []string {
+	stored := make([]string, len(group))
+	for i, d := range group {
+		if d != self {
+			stored[i] = d
+		}
+	}
+	return stored
+}
+
+func countSelf(group []string) int {
+	n := 0
+	for _, d := range group {
+		if d == selfInGroup {
+			n++
+		}
+	}
+	return n
+}
+
+// group returns the digests of every form of the credential of digest,
+// whose record r is.
+func (r *digestRecord) group(digest string) []string {
+	group := make([]string, len(r.Group))
+	for i, d := range r.Group {
+		if d == selfInGroup {
+			d = digest
+		}
+		group[i] = d
+	}
+	return group
+}
+
 // anchoredRecordSize is the length of the record appendAnchoredRecord
 // writes for a digest of a credential of groupSize digests in batch batchID
 // at leaf index.
 func anchoredRecordSize(batchID string, index, groupSize int) int {
-	// {"batch":"…","index":N,"group":["…",…]}
-	return len(`{"batch":"","index":,"group":[]}`) + len(batchID) + decimalLength(index) + groupSize*(64+2) + groupSize - 1
+	// {"batch":"…","index":N,"group":["…","",…]}: groupSize-1 digests,
+	// groupSize pairs of quotes, groupSize-1 commas.
+	return len(`{"batch":"","index":,"group":[]}`) + len(batchID) + decimalLength(index) + (groupSize-1)*64 + groupSize*2 + groupSize - 1
 }
 
 func decimalLength(n int) int {
@@ -56,12 +101,13 @@ func decimalLength(n int) int {
 	return l
 }
 
-// appendAnchoredRecord appends the record of a freshly anchored digest to
-// buf: exactly what encoding/json writes for digestRecord{BatchID:
-// batchID, Index: index, Group: group}. It writes strings unescaped, which
-// is correct only for what parseAnchorRequest lets through (batch ids of
-// [A-Za-z0-9._:-], lowercase hex digests) and a non-negative index.
-func appendAnchoredRecord(buf []byte, batchID string, index int, group []string) []byte {
+// appendAnchoredRecord appends the record of a freshly anchored digest,
+// group[self], to buf: exactly what encoding/json writes for
+// digestRecord{BatchID: batchID, Index: index, Group: storedGroup(group,
+// group[self])}. It writes strings unescaped, which is correct only for
+// what parseAnchorRequest lets through (batch ids of [A-Za-z0-9._:-],
+// lowercase hex digests, no digest twice) and a non-negative index.
+func appendAnchoredRecord(buf []byte, batchID string, index int, group []string, self int) []byte {
 	buf = append(buf, `{"batch":"`...)
 	buf = append(buf, batchID...)
 	buf = append(buf, `","index":`...)
@@ -72,7 +118,9 @@ func appendAnchoredRecord(buf []byte, batchID string, index int, group []string)
 			buf = append(buf, ',')
 		}
 		buf = append(buf, '"')
-		buf = append(buf, d...)
+		if i != self {
+			buf = append(buf, d...)
+		}
 		buf = append(buf, '"')
 	}
 	return append(buf, "]}"...)
@@ -85,8 +133,11 @@ func decodeDigestRecord(key string, raw []byte) (*digestRecord, error) {
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return nil, fmt.Errorf("decoding state %q: %w", printableKey(key), err)
 	}
-	if rec.BatchID == "" || len(rec.Group) == 0 || rec.Index < 0 {
-		return nil, fmt.Errorf("decoding state %q: a digest record needs a batch, a leaf index and a group", printableKey(key))
+	if rec.BatchID == "" || rec.Index < 0 {
+		return nil, fmt.Errorf("decoding state %q: a digest record needs a batch and a leaf index", printableKey(key))
+	}
+	if n := countSelf(rec.Group); n != 1 {
+		return nil, fmt.Errorf("decoding state %q: the group of a digest record must hold the digest itself (\"\") once, not %d times", printableKey(key), n)
 	}
 	return &rec, nil
 }
@@ -108,7 +159,7 @@ func (r *digestRecord) view(digest string, batch *Batch) *DigestStatus {
 		Type:       batch.Type,
 		BatchID:    r.BatchID,
 		Index:      r.Index,
-		Group:      r.Group,
+		Group:      r.group(digest),
 		AnchoredAt: batch.AnchoredAt,
 		Status:     StatusActive,
 		UpdatedAt:  batch.AnchoredAt,

@@ -22,16 +22,25 @@ func TestAnchoredRecordIsWhatEncodingJSONWrites(t *testing.T) {
 		{"pix.2026_06-chunk:0042", 10, []string{d("f"), d("e"), d("d")}},
 		{strings.Repeat("B", 128), MaxBatchDigests - 1, []string{d("1"), d("2"), d("3"), d("4")}},
 	} {
-		want, err := json.Marshal(digestRecord{BatchID: tc.batchID, Index: tc.index, Group: tc.group})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := appendAnchoredRecord([]byte("prefix"), tc.batchID, tc.index, tc.group)
-		if string(got) != "prefix"+string(want) {
-			t.Errorf("batch %s index %d: appended %s, encoding/json writes %s", tc.batchID, tc.index, got, want)
-		}
-		if size := anchoredRecordSize(tc.batchID, tc.index, len(tc.group)); size != len(want) {
-			t.Errorf("batch %s index %d: anchoredRecordSize = %d, the record is %d bytes", tc.batchID, tc.index, size, len(want))
+		for self := range tc.group {
+			want, err := json.Marshal(digestRecord{BatchID: tc.batchID, Index: tc.index, Group: storedGroup(tc.group, tc.group[self])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := appendAnchoredRecord([]byte("prefix"), tc.batchID, tc.index, tc.group, self)
+			if string(got) != "prefix"+string(want) {
+				t.Errorf("batch %s index %d form %d: appended %s, encoding/json writes %s", tc.batchID, tc.index, self, got, want)
+			}
+			if size := anchoredRecordSize(tc.batchID, tc.index, len(tc.group)); size != len(want) {
+				t.Errorf("batch %s index %d: anchoredRecordSize = %d, the record is %d bytes", tc.batchID, tc.index, size, len(want))
+			}
+			rec, err := decodeDigestRecord("k", got[len("prefix"):])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := rec.group(tc.group[self]); !slices.Equal(g, tc.group) {
+				t.Errorf("form %d: the stored group reads back as %v, want %v", self, g, tc.group)
+			}
 		}
 	}
 }
@@ -49,14 +58,14 @@ func storedDigest(t *testing.T, h *harness, digest string) string {
 func TestDigestRecordHoldsOnlyWhatTheBatchDoesNot(t *testing.T) {
 	h, creds := anchoredCredentials(t, 3, 2)
 	group := creds[1]
-	want := fmt.Sprintf(`{"batch":"b1","index":1,"group":["%s","%s"]}`, group[0], group[1])
+	want := fmt.Sprintf(`{"batch":"b1","index":1,"group":["%s",""]}`, group[0])
 	if got := storedDigest(t, h, group[1]); got != want {
 		t.Errorf("anchoring stored %s, want %s", got, want)
 	}
 
 	at := h.now.Format(time.RFC3339)
 	stub, _ := h.invoke(officeMSP, "Revoke", group[0], "fraud")
-	want = fmt.Sprintf(`{"batch":"b1","index":1,"group":["%s","%s"],"status":"revoked","reason":"fraud","updatedAt":"%s","txId":"%s"}`, group[0], group[1], at, stub.txID)
+	want = fmt.Sprintf(`{"batch":"b1","index":1,"group":["%s",""],"status":"revoked","reason":"fraud","updatedAt":"%s","txId":"%s"}`, group[0], at, stub.txID)
 	if got := storedDigest(t, h, group[1]); got != want {
 		t.Errorf("a revocation stored %s, want %s", got, want)
 	}
@@ -69,6 +78,16 @@ func TestDigestRecordHoldsOnlyWhatTheBatchDoesNot(t *testing.T) {
 	}
 	if !reflect.DeepEqual(s, wantStatus) {
 		t.Errorf("GetStatus after the revocation = %+v, want %+v", s, wantStatus)
+	}
+}
+
+func TestSingleFormRecord(t *testing.T) {
+	h, creds := anchoredCredentials(t, 2, 1)
+	if got, want := storedDigest(t, h, creds[1][0]), `{"batch":"b1","index":1,"group":[""]}`; got != want {
+		t.Errorf("anchoring a single-form credential stored %s, want %s", got, want)
+	}
+	if s := h.status(creds[1][0]); !slices.Equal(s.Group, creds[1]) {
+		t.Errorf("GetStatus group = %v, want %v", s.Group, creds[1])
 	}
 }
 
@@ -118,20 +137,26 @@ func TestARecordWhoseBatchIsMissingIsAnErrorNotAnAbsence(t *testing.T) {
 
 // FuzzDecodeDigestRecord feeds stored digest records (the state is outside
 // data to the contract): decoding never panics, and a record it accepts
-// names a batch and a group, and reads back the same once re-encoded.
+// names a batch and a group where the digest stands once, and reads back
+// the same once re-encoded.
 func FuzzDecodeDigestRecord(f *testing.F) {
-	f.Add([]byte(appendAnchoredRecord(nil, "b1", 3, []string{strings.Repeat("ab", 32)})))
-	f.Add([]byte(`{"batch":"b1","index":0,"group":["x"],"status":"revoked","reason":"fraud","updatedAt":"2026-07-04T10:00:00Z","txId":"t"}`))
+	f.Add(appendAnchoredRecord(nil, "b1", 3, []string{strings.Repeat("ab", 32), strings.Repeat("cd", 32)}, 1))
+	f.Add([]byte(`{"batch":"b1","index":0,"group":[""],"status":"revoked","reason":"fraud","updatedAt":"2026-07-04T10:00:00Z","txId":"t"}`))
 	f.Add([]byte(`{"batch":"","index":0,"group":[]}`))
-	f.Add([]byte(`{"batch":"b","index":-1,"group":["x"]}`))
+	f.Add([]byte(`{"batch":"b","index":0,"group":["",""]}`))
+	f.Add([]byte(`{"batch":"b","index":-1,"group":[""]}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		rec, err := decodeDigestRecord("k", raw)
 		if err != nil {
 			return
 		}
-		if rec.BatchID == "" || len(rec.Group) == 0 || rec.Index < 0 {
-			t.Fatalf("accepted %q without a batch, a group or a valid index", raw)
+		if rec.BatchID == "" || rec.Index < 0 || countSelf(rec.Group) != 1 {
+			t.Fatalf("accepted %q without a batch, a valid index or a group holding the digest once", raw)
+		}
+		const digest = "self"
+		if g := rec.group(digest); len(g) != len(rec.Group) || !slices.Contains(g, digest) {
+			t.Fatalf("group %q of %q rebuilds as %q", rec.Group, raw, g)
 		}
 		again, err := json.Marshal(rec)
 		if err != nil {
@@ -150,21 +175,25 @@ func FuzzDecodeDigestRecord(f *testing.F) {
 // FuzzAppendAnchoredRecord checks the hand-written encoder against
 // encoding/json on every input parseAnchorRequest could let through.
 func FuzzAppendAnchoredRecord(f *testing.F) {
-	f.Add("b1", 0, strings.Repeat("ab", 32), strings.Repeat("cd", 32))
-	f.Add("2026-bac:0001", 7999, strings.Repeat("01", 32), "")
-	f.Fuzz(func(t *testing.T, batchID string, index int, d1, d2 string) {
+	f.Add("b1", 0, strings.Repeat("ab", 32), strings.Repeat("cd", 32), true)
+	f.Add("2026-bac:0001", 7999, strings.Repeat("01", 32), "", false)
+	f.Fuzz(func(t *testing.T, batchID string, index int, d1, d2 string, second bool) {
 		group := []string{d1}
 		if d2 != "" {
 			group = append(group, d2)
 		}
-		if validateBatchID(batchID) != nil || index < 0 || slices.ContainsFunc(group, func(d string) bool { return validateDigest(d) != nil }) {
+		if validateBatchID(batchID) != nil || index < 0 || d1 == d2 || slices.ContainsFunc(group, func(d string) bool { return validateDigest(d) != nil }) {
 			return
 		}
-		want, err := json.Marshal(digestRecord{BatchID: batchID, Index: index, Group: group})
+		self := 0
+		if second {
+			self = len(group) - 1
+		}
+		want, err := json.Marshal(digestRecord{BatchID: batchID, Index: index, Group: storedGroup(group, group[self])})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendAnchoredRecord(nil, batchID, index, group); string(got) != string(want) {
+		if got := appendAnchoredRecord(nil, batchID, index, group, self); string(got) != string(want) {
 			t.Fatalf("appended %s, encoding/json writes %s", got, want)
 		}
 		if size := anchoredRecordSize(batchID, index, len(group)); size != len(want) {

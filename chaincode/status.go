@@ -207,12 +207,13 @@ func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface,
 	if err := requireOwner(t, issuer, "changing credential statuses of"); err != nil {
 		return err
 	}
-	group, keys, err := loadDigests(t, rec.Group)
+	digests := rec.group(digest)
+	group, keys, err := loadDigests(t, digests)
 	if err != nil {
 		return err
 	}
 	for i, member := range group {
-		if err := checkTransition(member.view(rec.Group[i], batch), target); err != nil {
+		if err := checkTransition(member.view(digests[i], batch), target); err != nil {
 			return err
 		}
 	}
@@ -221,7 +222,7 @@ func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface,
 			return err
 		}
 	}
-	return emit(t.stub, EventStatusChanged, Event{IssuerID: batch.IssuerID, BatchID: rec.BatchID, Digests: rec.Group, Status: target, Reason: reason})
+	return emit(t.stub, EventStatusChanged, Event{IssuerID: batch.IssuerID, BatchID: rec.BatchID, Digests: digests, Status: target, Reason: reason})
 }
 
 // checkTransition refuses a status change the credential lifecycle forbids:
