@@ -54,6 +54,22 @@ func editBlock(n uint64, change func(*block)) func(tx *bolt.Tx) error {
 	}
 }
 
+// putState sets a state entry behind the ledger's back.
+func putState(key string, stored []byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte(key), stored) }
+}
+
+// putHistory sets a history entry behind the ledger's back.
+func putHistory(key string, n uint64, e *historyEntry) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		raw, err := encodeHistoryEntry(e)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketHistory).Put(historyKey([]byte(key), n), raw)
+	}
+}
+
 // sampleLedger holds a genesis block, a config block (2) and transactions
 // 1, 3 and 4: block 3 writes "a" and "b", block 4 rewrites "a".
 func sampleLedger(t *testing.T) (*Ledger, string) {
@@ -115,13 +131,23 @@ func TestVerifyLocatesTampering(t *testing.T) {
 		},
 		{
 			name:  "a state value",
-			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("00000001"), []byte("forged")) },
+			edit:  putState("00000001", appendVersionedValue(nil, 3, []byte("forged"))),
 			block: 3, key: "00000001", text: "state value differs",
 		},
 		{
+			name:  "a state value stripped of its block number",
+			edit:  putState("00000001", []byte("vvvv")),
+			block: 3, key: "00000001", text: "state value differs from the value the block wrote: malformed",
+		},
+		{
 			name:  "a state value set back to an older one",
-			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("00000000"), []byte("vvvv")) },
+			edit:  putState("00000000", appendVersionedValue(nil, 3, []byte("vvvv"))),
 			block: 4, key: "00000000", text: "state value differs",
+		},
+		{
+			name:  "a state value attributed to another block",
+			edit:  putState("00000000", appendVersionedValue(nil, 3, []byte("second"))),
+			block: 4, key: "00000000", text: "attributes this value to block 3",
 		},
 		{
 			name:  "a deleted state entry",
@@ -130,16 +156,49 @@ func TestVerifyLocatesTampering(t *testing.T) {
 		},
 		{
 			name:  "an added state entry",
-			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("z"), []byte("planted")) },
+			edit:  putState("z", appendVersionedValue(nil, 1, []byte("planted"))),
 			block: -1, key: "z", text: "no block wrote",
 		},
 		{
-			name: "a history entry",
+			name:  "a replaced version in the history",
+			edit:  putHistory("00000000", 3, &historyEntry{Value: []byte("forged")}),
+			block: 3, key: "00000000", text: "history entry of this write differs",
+		},
+		{
+			name:  "a replaced version turned into a deletion",
+			edit:  putHistory("00000000", 3, &historyEntry{Delete: true}),
+			block: 3, key: "00000000", text: "history entry of this write differs",
+		},
+		{
+			name:  "a replaced version removed from the history",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketHistory).Delete(historyKey([]byte("00000000"), 3)) },
+			block: 3, key: "00000000", text: "history entry of this write is missing",
+		},
+		{
+			name:  "a current version copied into the history",
+			edit:  putHistory("a", 1, &historyEntry{Value: []byte("1")}),
+			block: -1, key: "a", text: "history holds a version written by block 1",
+		},
+		{
+			name: "a block's transaction record",
 			edit: func(tx *bolt.Tx) error {
-				e, _ := encodeHistoryEntry(&historyEntry{TxID: "forged", Value: []byte("1")})
-				return tx.Bucket(bucketHistory).Put(historyKey([]byte("a"), 1), e)
+				r, _ := encodeTxRecord(&txRecord{TxID: "forged", Timestamp: 1})
+				return tx.Bucket(bucketBlockTxs).Put(blockKey(3), r)
 			},
-			block: 1, key: "a", text: "history entry of this write differs",
+			block: 3, text: "transaction record (forged at 1) is not its proposal's",
+		},
+		{
+			name:  "a transaction record removed",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketBlockTxs).Delete(blockKey(1)) },
+			block: 1, text: "block 1 has no transaction record",
+		},
+		{
+			name: "a transaction record for no block",
+			edit: func(tx *bolt.Tx) error {
+				r, _ := encodeTxRecord(&txRecord{TxID: "planted", Timestamp: 1})
+				return tx.Bucket(bucketBlockTxs).Put(blockKey(9), r)
+			},
+			block: -1, text: "which is no config or transaction block",
 		},
 		{
 			name:  "a config record (trust)",

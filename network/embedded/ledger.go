@@ -595,37 +595,85 @@ func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *
 	if err := b.blocks.Put(key, raw); err != nil {
 		return err
 	}
-	target := b.config
 	if blk.Kind == kindTransaction {
-		target = b.state
-	}
-	for _, w := range blk.Writes {
-		var err error
-		if w.Delete {
-			err = target.Delete(w.Key)
-		} else {
-			err = target.Put(w.Key, w.Value)
-		}
-		if err != nil {
-			return fmt.Errorf("key %q: %w", w.Key, err)
-		}
-		if blk.Kind != kindTransaction {
-			continue
-		}
-		entry, err := encodeHistoryEntry(&historyEntry{TxID: p.TxID, Timestamp: p.Timestamp.UnixNano(), Value: w.Value, Delete: w.Delete})
-		if err != nil {
+		if err := applyStateWrites(b, blk.Number, blk.Writes); err != nil {
 			return err
 		}
-		if err := b.history.Put(historyKey(w.Key, blk.Number), entry); err != nil {
-			return fmt.Errorf("history of key %q: %w", w.Key, err)
+	} else {
+		for _, w := range blk.Writes {
+			var err error
+			if w.Delete {
+				err = b.config.Delete(w.Key)
+			} else {
+				err = b.config.Put(w.Key, w.Value)
+			}
+			if err != nil {
+				return fmt.Errorf("config key %q: %w", w.Key, err)
+			}
 		}
 	}
 	if p != nil {
 		if err := b.txids.Put([]byte(p.TxID), key); err != nil {
 			return err
 		}
+		rec, err := encodeTxRecord(&txRecord{TxID: p.TxID, Timestamp: p.Timestamp.UnixNano()})
+		if err != nil {
+			return err
+		}
+		if err := b.blockTxs.Put(key, rec); err != nil {
+			return err
+		}
 	}
 	return b.meta.Put(metaTip, hash[:])
+}
+
+// applyStateWrites applies the write set of transaction block n to the
+// state, moving each version it replaces to the history, and recording its
+// deletions there.
+func applyStateWrites(b *buckets, n uint64, writes []write) error {
+	// bbolt keeps the values it is given until the commit: lay them out in
+	// one buffer.
+	size := 0
+	for _, w := range writes {
+		if !w.Delete {
+			size += versionLength + len(w.Value)
+		}
+	}
+	values := make([]byte, 0, size)
+	for _, w := range writes {
+		if old := b.state.Get(w.Key); old != nil {
+			written, value, err := splitVersionedValue(old)
+			if err != nil {
+				return fmt.Errorf("key %q: %w", w.Key, err)
+			}
+			entry, err := encodeHistoryEntry(&historyEntry{Value: value})
+			if err != nil {
+				return err
+			}
+			if err := b.history.Put(historyKey(w.Key, written), entry); err != nil {
+				return fmt.Errorf("history of key %q: %w", w.Key, err)
+			}
+		}
+		if w.Delete {
+			if err := b.state.Delete(w.Key); err != nil {
+				return fmt.Errorf("key %q: %w", w.Key, err)
+			}
+			entry, err := encodeHistoryEntry(&historyEntry{Delete: true})
+			if err != nil {
+				return err
+			}
+			if err := b.history.Put(historyKey(w.Key, n), entry); err != nil {
+				return fmt.Errorf("history of key %q: %w", w.Key, err)
+			}
+			continue
+		}
+		start := len(values)
+		values = appendVersionedValue(values, n, w.Value)
+		if err := b.state.Put(w.Key, values[start:len(values):len(values)]); err != nil {
+			return fmt.Errorf("key %q: %w", w.Key, err)
+		}
+	}
+	return nil
 }
 
 func (l *Ledger) reloadTrust() error {

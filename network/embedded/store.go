@@ -14,10 +14,16 @@ var (
 	// bucketBlocks maps a block number (8 bytes, big-endian) to the block's
 	// canonical bytes.
 	bucketBlocks = []byte("blocks")
-	// bucketState maps a chaincode state key to its current value.
+	// bucketState maps a chaincode state key to its current version: the
+	// number of the block that wrote it, then the value (versionedValue).
 	bucketState = []byte("state")
-	// bucketHistory maps historyKey(key, block) to a historyEntry.
+	// bucketHistory maps historyKey(key, block) to a historyEntry: the
+	// versions of key that are no longer current (a value a later block
+	// replaced, or a deletion). A key's current version is in the state.
 	bucketHistory = []byte("history")
+	// bucketBlockTxs maps the number of a config or transaction block to
+	// its transaction's id and time (a txRecord).
+	bucketBlockTxs = []byte("blocktxs")
 	// bucketConfig maps an MSP ID to the orgRecord of the org it trusts.
 	bucketConfig = []byte("config")
 	// bucketTxIDs maps a transaction id to the number of its block.
@@ -34,13 +40,15 @@ var (
 )
 
 // storeFormat is the version of the bucket layout written by this package.
-const storeFormat = "sceau-embedded-ledger/1"
+// Version 1 kept every write of every key in the history bucket, the
+// current one included, with its transaction id and time; it is not read.
+const storeFormat = "sceau-embedded-ledger/2"
 
-var allBuckets = [][]byte{bucketBlocks, bucketState, bucketHistory, bucketConfig, bucketTxIDs, bucketMeta}
+var allBuckets = [][]byte{bucketBlocks, bucketState, bucketHistory, bucketBlockTxs, bucketConfig, bucketTxIDs, bucketMeta}
 
 // buckets are the buckets of one bbolt transaction.
 type buckets struct {
-	blocks, state, history, config, txids, meta *bolt.Bucket
+	blocks, state, history, blockTxs, config, txids, meta *bolt.Bucket
 }
 
 // errNotLedger means ledger.db lacks the ledger's buckets.
@@ -48,25 +56,45 @@ var errNotLedger = errors.New("the store has no ledger buckets")
 
 func openBuckets(tx *bolt.Tx) (*buckets, error) {
 	b := &buckets{
-		blocks:  tx.Bucket(bucketBlocks),
-		state:   tx.Bucket(bucketState),
-		history: tx.Bucket(bucketHistory),
-		config:  tx.Bucket(bucketConfig),
-		txids:   tx.Bucket(bucketTxIDs),
-		meta:    tx.Bucket(bucketMeta),
+		blocks:   tx.Bucket(bucketBlocks),
+		state:    tx.Bucket(bucketState),
+		history:  tx.Bucket(bucketHistory),
+		blockTxs: tx.Bucket(bucketBlockTxs),
+		config:   tx.Bucket(bucketConfig),
+		txids:    tx.Bucket(bucketTxIDs),
+		meta:     tx.Bucket(bucketMeta),
 	}
-	if b.blocks == nil || b.state == nil || b.history == nil || b.config == nil || b.txids == nil || b.meta == nil {
+	if b.blocks == nil || b.state == nil || b.history == nil || b.blockTxs == nil || b.config == nil || b.txids == nil || b.meta == nil {
 		return nil, errNotLedger
 	}
-	// Blocks are only ever appended: pack their pages full. Write sets are
-	// applied in key order, so state and history pages can be packed
-	// nearly full too (bbolt's default, half-full pages, suits random
-	// inserts and would double their size).
+	// Blocks and their transaction records are only ever appended: pack
+	// their pages full. The state, history and transaction index take keys
+	// all over their range (digests, transaction ids): they keep bbolt's
+	// default, half-full pages after a split, which leave room for the
+	// next inserts (packing them fuller made each batch split and rewrite
+	// more pages, and the store grow faster).
 	b.blocks.FillPercent = 1
-	b.state.FillPercent = 0.9
-	b.history.FillPercent = 0.9
-	b.txids.FillPercent = 0.9
+	b.blockTxs.FillPercent = 1
 	return b, nil
+}
+
+// versionLength is the length of the block number that starts a state value.
+const versionLength = 8
+
+// appendVersionedValue appends to buf the state form of value written by
+// block n: n (8 bytes, big-endian), then value.
+func appendVersionedValue(buf []byte, n uint64, value []byte) []byte {
+	return append(binary.BigEndian.AppendUint64(buf, n), value...)
+}
+
+// splitVersionedValue is the inverse of appendVersionedValue. The value it
+// returns shares v's memory.
+func splitVersionedValue(v []byte) (n uint64, value []byte, err error) {
+	// A stored value is never empty: an empty PutState is a deletion.
+	if len(v) <= versionLength {
+		return 0, nil, fmt.Errorf("malformed state value of %d bytes: want a block number and a value", len(v))
+	}
+	return binary.BigEndian.Uint64(v), v[versionLength:], nil
 }
 
 func blockKey(n uint64) []byte {
@@ -104,19 +132,19 @@ func splitHistoryKey(hk []byte) (key []byte, n uint64, err error) {
 	return hk[size : size+int(l)], binary.BigEndian.Uint64(hk[size+int(l):]), nil
 }
 
-// historyEntry is one change of a key, as GetHistoryForKey returns it.
+// historyEntry is a version of a key that is no longer its current one: a
+// value that a later block replaced, or a deletion. The block that wrote it
+// is in its history key; that block's txRecord gives its transaction.
 type historyEntry struct {
-	_         struct{} `cbor:",toarray"`
-	TxID      string
-	Timestamp int64 // Unix nanoseconds
-	Value     []byte
-	Delete    bool
+	_      struct{} `cbor:",toarray"`
+	Value  []byte
+	Delete bool
 }
 
 func encodeHistoryEntry(e *historyEntry) ([]byte, error) {
 	b, err := canonicalCBOR.Marshal(e)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the history entry of transaction %s: %w", e.TxID, err)
+		return nil, fmt.Errorf("encoding a history entry: %w", err)
 	}
 	return b, nil
 }
@@ -127,9 +155,52 @@ func decodeHistoryEntry(b []byte) (*historyEntry, error) {
 		return nil, fmt.Errorf("decoding a history entry: %w", err)
 	}
 	if e.Delete && len(e.Value) != 0 {
-		return nil, fmt.Errorf("history entry of transaction %s: a deletion carries a value", e.TxID)
+		return nil, errors.New("malformed history entry: a deletion carries a value")
+	}
+	if !e.Delete && len(e.Value) == 0 {
+		return nil, errors.New("malformed history entry: neither a value nor a deletion")
 	}
 	return &e, nil
+}
+
+// txRecord is the transaction of a config or transaction block, as history
+// queries report it.
+type txRecord struct {
+	_         struct{} `cbor:",toarray"`
+	TxID      string
+	Timestamp int64 // Unix nanoseconds
+}
+
+func encodeTxRecord(r *txRecord) ([]byte, error) {
+	b, err := canonicalCBOR.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the record of transaction %s: %w", r.TxID, err)
+	}
+	return b, nil
+}
+
+func decodeTxRecord(b []byte) (*txRecord, error) {
+	var r txRecord
+	if err := strictCBOR.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decoding a transaction record: %w", err)
+	}
+	if r.TxID == "" {
+		return nil, errors.New("malformed transaction record: no transaction id")
+	}
+	return &r, nil
+}
+
+// blockTx returns the transaction record of block n.
+func blockTx(blockTxs *bolt.Bucket, n uint64) (*txRecord, error) {
+	raw := blockTxs.Get(blockKey(n))
+	if raw == nil {
+		return nil, fmt.Errorf("block %d has no transaction record", n)
+	}
+	r, err := decodeTxRecord(raw)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", n, err)
+	}
+	return r, nil
 }
 
 // orgRecord is the config state of one trusted org: the CA that issues its

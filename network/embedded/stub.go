@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -49,6 +50,7 @@ type txStub struct {
 	snapshot *bolt.Tx
 	state    *bolt.Bucket
 	history  *bolt.Bucket
+	blockTxs *bolt.Bucket
 
 	channelID string
 	namespace string // the chaincode name, reported in query results
@@ -73,6 +75,7 @@ func newTxStub(snapshot *bolt.Tx, b *buckets, channelID, namespace string, p *Pr
 		snapshot:  snapshot,
 		state:     b.state,
 		history:   b.history,
+		blockTxs:  b.blockTxs,
 		channelID: channelID,
 		namespace: namespace,
 		prop:      p,
@@ -85,7 +88,7 @@ func newTxStub(snapshot *bolt.Tx, b *buckets, channelID, namespace string, p *Pr
 func (s *txStub) seal() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.snapshot, s.state, s.history = nil, nil, nil
+	s.snapshot, s.state, s.history, s.blockTxs = nil, nil, nil, nil
 }
 
 // writeSet returns the buffered writes sorted by key.
@@ -179,7 +182,21 @@ func (s *txStub) GetState(key string) ([]byte, error) {
 	if s.snapshot == nil {
 		return nil, errInvocationOver
 	}
-	return bytes.Clone(s.state.Get([]byte(key))), nil
+	return s.get(key)
+}
+
+// get returns a copy of the committed value of key (nil when there is
+// none). The caller holds s.mu.
+func (s *txStub) get(key string) ([]byte, error) {
+	v := s.state.Get([]byte(key))
+	if v == nil {
+		return nil, nil
+	}
+	_, value, err := splitVersionedValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("reading key %q: %w", key, err)
+	}
+	return bytes.Clone(value), nil
 }
 
 // GetMultipleStates returns the committed values of keys, in order.
@@ -194,7 +211,11 @@ func (s *txStub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	}
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		out[i] = bytes.Clone(s.state.Get([]byte(k)))
+		v, err := s.get(k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
 	}
 	return out, nil
 }
@@ -360,7 +381,11 @@ func (s *txStub) scan(from, end []byte, max int) (kvs []*queryresult.KV, next []
 	c := s.state.Cursor()
 	k, v := c.Seek(from)
 	for ; inRange(k) && len(kvs) < max; k, v = c.Next() {
-		kvs = append(kvs, &queryresult.KV{Namespace: s.namespace, Key: string(k), Value: bytes.Clone(v)})
+		_, value, err := splitVersionedValue(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading key %q: %w", k, err)
+		}
+		kvs = append(kvs, &queryresult.KV{Namespace: s.namespace, Key: string(k), Value: bytes.Clone(value)})
 	}
 	if inRange(k) {
 		next = bytes.Clone(k)
@@ -370,12 +395,37 @@ func (s *txStub) scan(from, end []byte, max int) (kvs []*queryresult.KV, next []
 
 // ---- History ----
 
-// GetHistoryForKey returns every committed change of key, newest first.
+// GetHistoryForKey returns every committed change of key, newest first:
+// its current version, from the state, then the versions the history
+// holds.
 func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.snapshot == nil {
 		return nil, errInvocationOver
+	}
+	var mods []*queryresult.KeyModification
+	modification := func(n uint64, value []byte, deleted bool) error {
+		tx, err := blockTx(s.blockTxs, n)
+		if err != nil {
+			return fmt.Errorf("history of key %q: %w", key, err)
+		}
+		mods = append(mods, &queryresult.KeyModification{
+			TxId:      tx.TxID,
+			Value:     value,
+			Timestamp: timestamppb.New(timeFromNanos(tx.Timestamp)),
+			IsDelete:  deleted,
+		})
+		return nil
+	}
+	if v := s.state.Get([]byte(key)); v != nil {
+		n, value, err := splitVersionedValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("history of key %q: %w", key, err)
+		}
+		if err := modification(n, bytes.Clone(value), false); err != nil {
+			return nil, err
+		}
 	}
 	prefix := historyPrefix([]byte(key))
 	isEntry := func(k []byte) bool { return len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix) }
@@ -388,18 +438,14 @@ func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterfac
 	case !bytes.Equal(k, last):
 		k, v = c.Prev()
 	}
-	var mods []*queryresult.KeyModification
 	for ; isEntry(k) && len(mods) < totalQueryLimit; k, v = c.Prev() {
 		e, err := decodeHistoryEntry(v)
 		if err != nil {
 			return nil, fmt.Errorf("history of key %q: %w", key, err)
 		}
-		mods = append(mods, &queryresult.KeyModification{
-			TxId:      e.TxID,
-			Value:     e.Value,
-			Timestamp: timestamppb.New(timeFromNanos(e.Timestamp)),
-			IsDelete:  e.Delete,
-		})
+		if err := modification(binary.BigEndian.Uint64(k[len(prefix):]), e.Value, e.Delete); err != nil {
+			return nil, err
+		}
 	}
 	return &historyIterator{mods: mods}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
@@ -165,8 +166,11 @@ type historyItem struct {
 func TestHistoryForKeyNewestFirst(t *testing.T) {
 	l, _ := newTestLedger(t)
 	ctx := context.Background()
-	var txids []string
-	for _, step := range [][]string{{"put", "k", "one"}, {"put", "k", "two"}, {"del", "k"}, {"put", "k", "three"}, {"put", "k2", "other"}, {"put", "k\x00", "prefix twin"}} {
+	var props []*Proposal
+	for _, step := range [][]string{
+		{"put", "k", "one"}, {"put", "k", "two"}, {"del", "k"}, {"put", "k", "three"}, {"put", "k2", "other"}, {"put", "k\x00", "prefix twin"},
+		{"del", "gone"}, {"put", "gone", "back"}, {"del", "gone"},
+	} {
 		id, _ := l.Identity("ministry")
 		p, err := l.NewProposal(id, step[0], step[1:]...)
 		if err != nil {
@@ -176,25 +180,27 @@ func TestHistoryForKeyNewestFirst(t *testing.T) {
 		if _, err := l.SubmitProposal(ctx, sp); err != nil {
 			t.Fatal(err)
 		}
-		txids = append(txids, p.TxID)
+		props = append(props, p)
 	}
-	h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "k"))
-	want := []historyItem{{TxID: txids[3], Value: "three"}, {TxID: txids[2], Delete: true}, {TxID: txids[1], Value: "two"}, {TxID: txids[0], Value: "one"}}
-	if len(h) != len(want) {
-		t.Fatalf("history of k: %+v, want 4 changes newest first", h)
+	change := func(i int, value string) historyItem {
+		return historyItem{TxID: props[i].TxID, Value: value, Delete: value == "", TS: props[i].Timestamp.UTC().Format(time.RFC3339Nano)}
 	}
-	for i := range want {
-		if h[i].TxID != want[i].TxID || h[i].Value != want[i].Value || h[i].Delete != want[i].Delete || h[i].TS == "" {
-			t.Errorf("history[%d] = %+v, want %+v", i, h[i], want[i])
+	for _, tc := range []struct {
+		key  string
+		want []historyItem
+	}{
+		{"k", []historyItem{change(3, "three"), change(2, ""), change(1, "two"), change(0, "one")}},
+		{"gone", []historyItem{change(8, ""), change(7, "back"), change(6, "")}},
+		// The last key of the bucket (seek past the end).
+		{"k\x00", []historyItem{change(5, "prefix twin")}},
+		{"never", nil},
+	} {
+		h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", tc.key))
+		if !slices.Equal(h, tc.want) {
+			t.Errorf("history of %q:\n got  %+v\n want %+v (newest first)", tc.key, h, tc.want)
 		}
 	}
-	if h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "never")); len(h) != 0 {
-		t.Errorf("history of a key never written: %+v", h)
-	}
-	// The history of the last key of the bucket (seek past the end).
-	if h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "k\x00")); len(h) != 1 || h[0].Value != "prefix twin" {
-		t.Errorf("history of k\\x00: %+v", h)
-	}
+	mustVerifyClean(t, l)
 }
 
 func TestOneEventPerTransaction(t *testing.T) {
