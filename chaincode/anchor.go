@@ -1,6 +1,7 @@
 package chaincode
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -159,13 +160,22 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 	if len(req.Credentials) == 0 {
 		return nil, fmt.Errorf("batch %q has no credentials", req.BatchID)
 	}
-	seen := make(map[string]int)
-	leaves := make([][]byte, len(req.Credentials))
+	total := 0
+	for _, group := range req.Credentials {
+		total += len(group)
+	}
+	if total > MaxBatchDigests {
+		return nil, fmt.Errorf("batch %q has more than %d digests: split it", req.BatchID, MaxBatchDigests)
+	}
+	seen := make(map[string]int, total)
+	root := merkle.NewRootBuilder()
+	var decoded [MaxDigestsPerCredential][sha256.Size]byte
+	forms := make([][]byte, 0, MaxDigestsPerCredential)
 	for i, group := range req.Credentials {
 		if len(group) == 0 || len(group) > MaxDigestsPerCredential {
 			return nil, fmt.Errorf("batch %q credential %d has %d digests: want 1 to %d", req.BatchID, i, len(group), MaxDigestsPerCredential)
 		}
-		raws := make([][]byte, len(group))
+		forms = forms[:0]
 		for j, d := range group {
 			if err := validateDigest(d); err != nil {
 				return nil, fmt.Errorf("batch %q credential %d: %w", req.BatchID, i, err)
@@ -174,18 +184,16 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 				return nil, fmt.Errorf("batch %q: digest %s appears twice (credentials %d and %d)", req.BatchID, d, first, i)
 			}
 			seen[d] = i
-			if len(seen) > MaxBatchDigests {
-				return nil, fmt.Errorf("batch %q has more than %d digests: split it", req.BatchID, MaxBatchDigests)
-			}
 			// validateDigest guarantees 64 hex characters.
-			raws[j], _ = hex.DecodeString(d)
+			hex.Decode(decoded[j][:], []byte(d))
+			forms = append(forms, decoded[j][:])
 		}
-		leaves[i] = merkle.LeafHash(merkle.LeafData(raws))
+		root.AppendLeaf(forms...)
 	}
 	if err := checkHexSHA256("root", req.Root); err != nil {
 		return nil, fmt.Errorf("batch %q: %w", req.BatchID, err)
 	}
-	if computed := hex.EncodeToString(merkle.Root(leaves)); computed != req.Root {
+	if computed := hex.EncodeToString(root.Root()); computed != req.Root {
 		return nil, fmt.Errorf("batch %q: root %s does not match the RFC 6962 root %s of its %d credentials", req.BatchID, req.Root, computed, len(req.Credentials))
 	}
 	return &req, nil
