@@ -167,7 +167,7 @@ func Init(ctx context.Context, dir string, opts InitOptions) (*Ledger, error) {
 		if err := b.meta.Put(metaFormat, []byte(storeFormat)); err != nil {
 			return err
 		}
-		return appendBlock(b, genesis, raw, hash, nil)
+		return appendBlock(b, genesis, raw, hash, nil, nil)
 	})
 	if err != nil {
 		return fail(unavailable("writing the genesis block of ledger "+dir, err))
@@ -453,6 +453,7 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 			return errRefused
 		}
 		blk := &block{Number: l.height, PrevHash: l.tip[:], Kind: kind, Proposal: sp.Proposal, Signature: sp.Signature}
+		var absent keySet
 		switch kind {
 		case kindConfig:
 			lookup := func(mspID string) (*orgRecord, error) {
@@ -474,7 +475,7 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 				refused = err
 				return errRefused
 			}
-			blk.Writes, blk.Event, blk.Result = inv.writes, inv.event, inv.payload
+			blk.Writes, blk.Event, blk.Result, absent = inv.writes, inv.event, inv.payload, inv.absent
 		}
 		if err := ctx.Err(); err != nil {
 			refused = err
@@ -484,7 +485,7 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 		if err != nil {
 			return err
 		}
-		if err := appendBlock(b, blk, raw, hash, p); err != nil {
+		if err := appendBlock(b, blk, raw, hash, p, absent); err != nil {
 			return err
 		}
 		result, tip = blk.Result, hash
@@ -556,6 +557,8 @@ type invocation struct {
 	writes  []write
 	event   *event
 	payload []byte
+	// absent holds the keys the chaincode read and found absent.
+	absent keySet
 }
 
 // invoke runs the chaincode on p against the snapshot tx. A response with a
@@ -574,7 +577,7 @@ func (l *Ledger) invoke(tx *bolt.Tx, b *buckets, p *Proposal) (*invocation, erro
 	if resp.Status >= shim.ERRORTHRESHOLD {
 		return nil, &network.ContractError{Function: p.Function, Message: resp.Message}
 	}
-	return &invocation{writes: stub.writeSet(), event: stub.chaincodeEvent(), payload: bytes.Clone(resp.Payload)}, nil
+	return &invocation{writes: stub.writeSet(), event: stub.chaincodeEvent(), payload: bytes.Clone(resp.Payload), absent: stub.absentKeys()}, nil
 }
 
 // callChaincode calls Invoke, turning a panic into an error.
@@ -589,14 +592,15 @@ func callChaincode(cc shim.Chaincode, stub *txStub) (resp *peer.Response, err er
 
 // appendBlock stores blk (raw, hashing to hash) and applies its writes: to
 // the chaincode state and its history for a transaction, to the config
-// state otherwise. p is blk's proposal (nil for the genesis block).
-func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal) error {
+// state otherwise. p is blk's proposal (nil for the genesis block); absent
+// holds keys known to be absent from the state (see applyStateWrites).
+func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal, absent keySet) error {
 	key := blockKey(blk.Number)
 	if err := b.blocks.Put(key, raw); err != nil {
 		return err
 	}
 	if blk.Kind == kindTransaction {
-		if err := applyStateWrites(b, blk.Number, blk.Writes); err != nil {
+		if err := applyStateWrites(b, blk.Number, blk.Writes, absent); err != nil {
 			return err
 		}
 	} else {
@@ -629,8 +633,10 @@ func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *
 
 // applyStateWrites applies the write set of transaction block n to the
 // state, moving each version it replaces to the history, and recording its
-// deletions there.
-func applyStateWrites(b *buckets, n uint64, writes []write) error {
+// deletions there. It does not look up the keys of absent, which the
+// transaction's chaincode read in this same bbolt transaction and found
+// absent: a batch of fresh digests then costs one search per key, not two.
+func applyStateWrites(b *buckets, n uint64, writes []write, absent keySet) error {
 	// bbolt keeps the values it is given until the commit: lay them out in
 	// one buffer.
 	size := 0
@@ -641,17 +647,9 @@ func applyStateWrites(b *buckets, n uint64, writes []write) error {
 	}
 	values := make([]byte, 0, size)
 	for _, w := range writes {
-		if old := b.state.Get(w.Key); old != nil {
-			written, value, err := splitVersionedValue(old)
-			if err != nil {
-				return fmt.Errorf("key %q: %w", w.Key, err)
-			}
-			entry, err := encodeHistoryEntry(&historyEntry{Value: value})
-			if err != nil {
+		if !absent.has(w.Key) {
+			if err := moveToHistory(b, w.Key); err != nil {
 				return err
-			}
-			if err := b.history.Put(historyKey(w.Key, written), entry); err != nil {
-				return fmt.Errorf("history of key %q: %w", w.Key, err)
 			}
 		}
 		if w.Delete {
@@ -672,6 +670,26 @@ func applyStateWrites(b *buckets, n uint64, writes []write) error {
 		if err := b.state.Put(w.Key, values[start:len(values):len(values)]); err != nil {
 			return fmt.Errorf("key %q: %w", w.Key, err)
 		}
+	}
+	return nil
+}
+
+// moveToHistory copies the current version of key, if any, to the history.
+func moveToHistory(b *buckets, key []byte) error {
+	old := b.state.Get(key)
+	if old == nil {
+		return nil
+	}
+	written, value, err := splitVersionedValue(old)
+	if err != nil {
+		return fmt.Errorf("key %q: %w", key, err)
+	}
+	entry, err := encodeHistoryEntry(&historyEntry{Value: value})
+	if err != nil {
+		return err
+	}
+	if err := b.history.Put(historyKey(key, written), entry); err != nil {
+		return fmt.Errorf("history of key %q: %w", key, err)
 	}
 	return nil
 }

@@ -57,7 +57,12 @@ type txStub struct {
 	prop      *Proposal
 	args      [][]byte
 
-	writes    map[string]write
+	writes map[string]write
+	// absent holds the keys the invocation read and found absent. The
+	// commit runs in the same bbolt transaction right after the
+	// invocation, so these keys hold no version it must move to the
+	// history: it need not look them up again.
+	absent    keySet
 	event     *event
 	wrote     bool // the transaction wrote: paginated queries are refused
 	paginated bool // the transaction ran a paginated query: writes are refused
@@ -81,7 +86,17 @@ func newTxStub(snapshot *bolt.Tx, b *buckets, channelID, namespace string, p *Pr
 		prop:      p,
 		args:      args,
 		writes:    map[string]write{},
+		absent:    keySet{},
 	}
+}
+
+// keySet is a set of state keys.
+type keySet map[string]struct{}
+
+// has reports whether the set holds key.
+func (ks keySet) has(key []byte) bool {
+	_, ok := ks[string(key)]
+	return ok
 }
 
 // seal ends the invocation: the snapshot may be released after it.
@@ -101,6 +116,13 @@ func (s *txStub) writeSet() []write {
 	}
 	slices.SortFunc(ws, func(a, b write) int { return bytes.Compare(a.Key, b.Key) })
 	return ws
+}
+
+// absentKeys returns the keys the invocation read and found absent.
+func (s *txStub) absentKeys() keySet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.absent
 }
 
 func (s *txStub) chaincodeEvent() *event {
@@ -190,6 +212,7 @@ func (s *txStub) GetState(key string) ([]byte, error) {
 func (s *txStub) get(key string) ([]byte, error) {
 	v := s.state.Get([]byte(key))
 	if v == nil {
+		s.absent[key] = struct{}{}
 		return nil, nil
 	}
 	_, value, err := splitVersionedValue(v)

@@ -203,6 +203,23 @@ func TestHistoryForKeyNewestFirst(t *testing.T) {
 	mustVerifyClean(t, l)
 }
 
+// A key the chaincode read as absent and then wrote has no version to move
+// to the history; once present, its next write moves it there.
+func TestHistoryOfKeysReadBeforeTheyAreWritten(t *testing.T) {
+	l, _ := newTestLedger(t)
+	for range 3 {
+		mustSubmit(t, l, "ministry", "incr", "counter")
+	}
+	var values []string
+	for _, h := range decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "counter")) {
+		values = append(values, h.Value)
+	}
+	if !slices.Equal(values, []string{"3", "2", "1"}) {
+		t.Errorf("history of a counter incremented 3 times: %v, want [3 2 1]", values)
+	}
+	mustVerifyClean(t, l)
+}
+
 func TestOneEventPerTransaction(t *testing.T) {
 	l, _ := newTestLedger(t)
 	mustSubmit(t, l, "ministry", "event", "First", "1", "Second", "2")
