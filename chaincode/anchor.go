@@ -221,7 +221,11 @@ func canAnchor(issuer *Issuer, typ string, at time.Time) error {
 
 // digestKeysOf returns the state keys of every digest of credentials, in order.
 func digestKeysOf(t *txn, credentials [][]string) ([]string, error) {
-	var keys []string
+	n := 0
+	for _, group := range credentials {
+		n += len(group)
+	}
+	keys := make([]string, 0, n)
 	for _, group := range credentials {
 		for _, d := range group {
 			k, err := digestKey(t.stub, d)

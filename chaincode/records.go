@@ -16,16 +16,16 @@ import (
 // anchoring writes as little as possible per digest. GetStatus rebuilds the
 // full DigestStatus from it and its batch record.
 //
-// Anchoring writes the batch, the credential's leaf index and its group:
-// the digests of every form of the credential, in request order, with ""
-// standing for this digest itself. The record of the second form of a
-// credential of three forms:
+// Anchoring writes the batch, the credential's leaf index and, for a
+// credential of several forms, its group: the digests of every form of the
+// credential, in request order, with "" standing for this digest itself.
+// The record of the second form of a credential of three forms:
 //
 //	{"batch":"bac-2026-lyon-1","index":42,"group":["<hex>","","<hex>"]}
 //
-// and of a credential of a single form:
+// and of a credential of a single form, whose group is the digest alone:
 //
-//	{"batch":"bac-2026-lyon-1","index":43,"group":[""]}
+//	{"batch":"bac-2026-lyon-1","index":43}
 //
 // A record without "status" is a digest as anchored: active since its
 // batch's anchoredAt, by its batch's transaction. A status change
@@ -33,12 +33,13 @@ import (
 // new status, its reason code (omitted when none), and the time and
 // transaction of the change:
 //
-//	{"batch":"bac-2026-lyon-1","index":43,"group":[""],"status":"revoked","reason":"fraud","updatedAt":"2026-07-04T10:00:00Z","txId":"<txid>"}
+//	{"batch":"bac-2026-lyon-1","index":43,"status":"revoked","reason":"fraud","updatedAt":"2026-07-04T10:00:00Z","txId":"<txid>"}
 type digestRecord struct {
 	BatchID string `json:"batch"`
 	Index   int    `json:"index"`
-	// Group holds "" where the digest itself stands (see group).
-	Group []string `json:"group"`
+	// Group holds "" where the digest itself stands, and is empty for a
+	// credential of a single form (see group).
+	Group []string `json:"group,omitempty"`
 	// Status, Reason, UpdatedAt and TxID are those of the last status
 	// change; all empty until the first one.
 	Status    string `json:"status,omitempty"`
@@ -52,6 +53,9 @@ const selfInGroup = ""
 
 // storedGroup is group as a record of its member self stores it.
 func storedGroup(group []string, self string) []string {
+	if len(group) == 1 {
+		return nil
+	}
 	stored := make([]string, len(group))
 	for i, d := range group {
 		if d != self {
@@ -74,6 +78,9 @@ func countSelf(group []string) int {
 // group returns the digests of every form of the credential of digest,
 // whose record r is.
 func (r *digestRecord) group(digest string) []string {
+	if len(r.Group) == 0 {
+		return []string{digest}
+	}
 	group := make([]string, len(r.Group))
 	for i, d := range r.Group {
 		if d == selfInGroup {
@@ -88,9 +95,13 @@ func (r *digestRecord) group(digest string) []string {
 // writes for a digest of a credential of groupSize digests in batch batchID
 // at leaf index.
 func anchoredRecordSize(batchID string, index, groupSize int) int {
-	// {"batch":"…","index":N,"group":["…","",…]}: groupSize-1 digests,
-	// groupSize pairs of quotes, groupSize-1 commas.
-	return len(`{"batch":"","index":,"group":[]}`) + len(batchID) + decimalLength(index) + (groupSize-1)*64 + groupSize*2 + groupSize - 1
+	size := len(`{"batch":"","index":}`) + len(batchID) + decimalLength(index)
+	if groupSize > 1 {
+		// ,"group":["…","",…]: groupSize-1 digests, groupSize pairs of
+		// quotes, groupSize-1 commas.
+		size += len(`,"group":[]`) + (groupSize-1)*64 + groupSize*2 + groupSize - 1
+	}
+	return size
 }
 
 func decimalLength(n int) int {
@@ -112,6 +123,9 @@ func appendAnchoredRecord(buf []byte, batchID string, index int, group []string,
 	buf = append(buf, batchID...)
 	buf = append(buf, `","index":`...)
 	buf = strconv.AppendInt(buf, int64(index), 10)
+	if len(group) == 1 {
+		return append(buf, '}')
+	}
 	buf = append(buf, `,"group":[`...)
 	for i, d := range group {
 		if i > 0 {
@@ -136,7 +150,7 @@ func decodeDigestRecord(key string, raw []byte) (*digestRecord, error) {
 	if rec.BatchID == "" || rec.Index < 0 {
 		return nil, fmt.Errorf("decoding state %q: a digest record needs a batch and a leaf index", printableKey(key))
 	}
-	if n := countSelf(rec.Group); n != 1 {
+	if n := countSelf(rec.Group); len(rec.Group) > 0 && n != 1 {
 		return nil, fmt.Errorf("decoding state %q: the group of a digest record must hold the digest itself (\"\") once, not %d times", printableKey(key), n)
 	}
 	return &rec, nil

@@ -135,8 +135,8 @@ func TestVerifyLocatesTampering(t *testing.T) {
 			block: 3, key: "00000001", text: "state value differs",
 		},
 		{
-			name:  "a state value stripped of its block number",
-			edit:  putState("00000001", []byte("vvvv")),
+			name:  "a state value without a block number",
+			edit:  putState("00000001", []byte{0x83, 0x80}),
 			block: 3, key: "00000001", text: "state value differs from the value the block wrote: malformed",
 		},
 		{

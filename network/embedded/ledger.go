@@ -642,7 +642,7 @@ func applyStateWrites(b *buckets, n uint64, writes []write, absent keySet) error
 	size := 0
 	for _, w := range writes {
 		if !w.Delete {
-			size += versionLength + len(w.Value)
+			size += versionedValueSize(n, len(w.Value))
 		}
 	}
 	values := make([]byte, 0, size)

@@ -15,7 +15,8 @@ var (
 	// canonical bytes.
 	bucketBlocks = []byte("blocks")
 	// bucketState maps a chaincode state key to its current version: the
-	// number of the block that wrote it, then the value (versionedValue).
+	// number of the block that wrote it, then the value
+	// (appendVersionedValue).
 	bucketState = []byte("state")
 	// bucketHistory maps historyKey(key, block) to a historyEntry: the
 	// versions of key that are no longer current (a value a later block
@@ -78,23 +79,30 @@ func openBuckets(tx *bolt.Tx) (*buckets, error) {
 	return b, nil
 }
 
-// versionLength is the length of the block number that starts a state value.
-const versionLength = 8
-
 // appendVersionedValue appends to buf the state form of value written by
-// block n: n (8 bytes, big-endian), then value.
+// block n: n as a uvarint (3 bytes up to block 2 097 151), then value.
 func appendVersionedValue(buf []byte, n uint64, value []byte) []byte {
-	return append(binary.BigEndian.AppendUint64(buf, n), value...)
+	return append(binary.AppendUvarint(buf, n), value...)
+}
+
+// versionedValueSize is the length of the state form of a value of
+// valueSize bytes written by block n.
+func versionedValueSize(n uint64, valueSize int) int {
+	var b [binary.MaxVarintLen64]byte
+	return len(binary.AppendUvarint(b[:0], n)) + valueSize
 }
 
 // splitVersionedValue is the inverse of appendVersionedValue. The value it
 // returns shares v's memory.
 func splitVersionedValue(v []byte) (n uint64, value []byte, err error) {
-	// A stored value is never empty: an empty PutState is a deletion.
-	if len(v) <= versionLength {
-		return 0, nil, fmt.Errorf("malformed state value of %d bytes: want a block number and a value", len(v))
+	n, size := binary.Uvarint(v)
+	// A stored value is never empty: an empty PutState is a deletion. The
+	// block number must be in its shortest form, so that a value has one
+	// stored form.
+	if size <= 0 || size != versionedValueSize(n, 0) || size == len(v) {
+		return 0, nil, fmt.Errorf("malformed state value of %d bytes: want a block number (uvarint) and a value", len(v))
 	}
-	return binary.BigEndian.Uint64(v), v[versionLength:], nil
+	return n, v[size:], nil
 }
 
 func blockKey(n uint64) []byte {

@@ -110,11 +110,16 @@ func (s *txStub) seal() {
 func (s *txStub) writeSet() []write {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws := make([]write, 0, len(s.writes))
-	for _, w := range s.writes {
-		ws = append(ws, w)
+	// Sorting the keys moves 16-byte strings, not 56-byte writes.
+	keys := make([]string, 0, len(s.writes))
+	for k := range s.writes {
+		keys = append(keys, k)
 	}
-	slices.SortFunc(ws, func(a, b write) int { return bytes.Compare(a.Key, b.Key) })
+	slices.Sort(keys)
+	ws := make([]write, len(keys))
+	for i, k := range keys {
+		ws[i] = s.writes[k]
+	}
 	return ws
 }
 
@@ -204,14 +209,14 @@ func (s *txStub) GetState(key string) ([]byte, error) {
 	if s.snapshot == nil {
 		return nil, errInvocationOver
 	}
-	return s.get(key)
+	return s.get(s.state.Cursor(), key)
 }
 
 // get returns a copy of the committed value of key (nil when there is
-// none). The caller holds s.mu.
-func (s *txStub) get(key string) ([]byte, error) {
-	v := s.state.Get([]byte(key))
-	if v == nil {
+// none), looked up with c, a cursor of the state. The caller holds s.mu.
+func (s *txStub) get(c *bolt.Cursor, key string) ([]byte, error) {
+	k, v := c.Seek([]byte(key))
+	if v == nil || string(k) != key {
 		s.absent[key] = struct{}{}
 		return nil, nil
 	}
@@ -232,9 +237,11 @@ func (s *txStub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	if s.snapshot == nil {
 		return nil, errInvocationOver
 	}
+	// One cursor for every key: bbolt's Get makes one per lookup.
+	c := s.state.Cursor()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		v, err := s.get(k)
+		v, err := s.get(c, k)
 		if err != nil {
 			return nil, err
 		}
@@ -249,7 +256,10 @@ func (s *txStub) PutState(key string, value []byte) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	return s.record(write{Key: []byte(key), Value: bytes.Clone(value), Delete: len(value) == 0})
+	if len(value) == 0 {
+		return s.record(key, write{Key: []byte(key), Delete: true})
+	}
+	return s.record(key, write{Key: []byte(key), Value: bytes.Clone(value)})
 }
 
 // DelState records the deletion of key in the write set.
@@ -257,10 +267,10 @@ func (s *txStub) DelState(key string) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	return s.record(write{Key: []byte(key), Delete: true})
+	return s.record(key, write{Key: []byte(key), Delete: true})
 }
 
-func (s *txStub) record(w write) error {
+func (s *txStub) record(key string, w write) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.snapshot == nil {
@@ -270,10 +280,7 @@ func (s *txStub) record(w write) error {
 		return fmt.Errorf("transaction %s has already performed a paginated query: writes are not allowed (as on Fabric)", s.prop.TxID)
 	}
 	s.wrote = true
-	if w.Delete {
-		w.Value = nil
-	}
-	s.writes[string(w.Key)] = w
+	s.writes[key] = w
 	return nil
 }
 
