@@ -184,8 +184,9 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 				return nil, fmt.Errorf("batch %q: digest %s appears twice (credentials %d and %d)", req.BatchID, d, first, i)
 			}
 			seen[d] = i
-			// validateDigest guarantees 64 hex characters.
-			hex.Decode(decoded[j][:], []byte(d))
+			if _, err := hex.Decode(decoded[j][:], []byte(d)); err != nil {
+				return nil, fmt.Errorf("batch %q credential %d: digest %s: %w", req.BatchID, i, d, err)
+			}
 			forms = append(forms, decoded[j][:])
 		}
 		root.AppendLeaf(forms...)
