@@ -59,6 +59,7 @@ func (l *Ledger) Info(ctx context.Context) (Info, error) {
 		if k == nil {
 			return errNotLedger
 		}
+		last = storedBlock(b.blocks, k, last)
 		info.Height = decodeBlockKey(k) + 1
 		tip := sha256.Sum256(last)
 		info.TipHash = hex.EncodeToString(tip[:])
@@ -220,7 +221,8 @@ func (v *verifier) blocks(b *buckets) error {
 		last     int64 = -1
 	)
 	c := b.blocks.Cursor()
-	for k, raw := c.First(); k != nil; k, raw = c.Next() {
+	for k, value := c.First(); k != nil; k, value = c.Next() {
+		raw := storedBlock(b.blocks, k, value)
 		if v.report.Blocks%64 == 0 {
 			if err := v.ctx.Err(); err != nil {
 				return err

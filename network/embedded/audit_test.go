@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // tamper closes l, edits its store directly with bbolt, and reopens it.
@@ -40,8 +42,7 @@ func tamper(t *testing.T, l *Ledger, dir string, edit func(tx *bolt.Tx) error) *
 // editBlock rewrites block n, still well-formed, with change applied.
 func editBlock(n uint64, change func(*block)) func(tx *bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBlocks)
-		blk, err := decodeBlock(b.Get(blockKey(n)))
+		blk, err := decodeBlock(blockAt(tx.Bucket(bucketBlocks), n))
 		if err != nil {
 			return err
 		}
@@ -50,8 +51,21 @@ func editBlock(n uint64, change func(*block)) func(tx *bolt.Tx) error {
 		if err != nil {
 			return err
 		}
-		return b.Put(blockKey(n), raw)
+		return replaceBlock(tx, n, raw)
 	}
+}
+
+// replaceBlock stores raw as block n in place of the block stored there.
+func replaceBlock(tx *bolt.Tx, n uint64, raw []byte) error {
+	b := tx.Bucket(bucketBlocks)
+	err := b.Delete(blockKey(n))
+	if errors.Is(err, bolterrors.ErrIncompatibleValue) {
+		err = b.DeleteBucket(blockKey(n))
+	}
+	if err != nil {
+		return err
+	}
+	return putBlock(b, n, raw)
 }
 
 // putState sets a state entry behind the ledger's back.
@@ -122,10 +136,9 @@ func TestVerifyLocatesTampering(t *testing.T) {
 		{
 			name: "a committed block's raw bytes",
 			edit: func(tx *bolt.Tx) error {
-				b := tx.Bucket(bucketBlocks)
-				raw := append([]byte(nil), b.Get(blockKey(2))...)
+				raw := bytes.Clone(blockAt(tx.Bucket(bucketBlocks), 2))
 				raw[len(raw)/2] ^= 0xff
-				return b.Put(blockKey(2), raw)
+				return replaceBlock(tx, 2, raw)
 			},
 			block: 2, text: "",
 		},
@@ -311,5 +324,52 @@ func TestDataJSON(t *testing.T) {
 		if err := d.UnmarshalJSON([]byte(bad)); err == nil {
 			t.Errorf("Data accepted %s", bad)
 		}
+	}
+}
+
+// A block larger than a page is stored in a bucket of its own, so that
+// committing the next one does not write it again; it reads, verifies,
+// exports and survives a restart as any block.
+func TestLargeBlocksHaveBucketsOfTheirOwn(t *testing.T) {
+	l, dir := newTestLedger(t)
+	mustSubmit(t, l, "ministry", "putmany", "big-", "50", "400")   // block 1, about 25 KB
+	mustSubmit(t, l, "ministry", "put", "small", "v")              // block 2
+	mustSubmit(t, l, "ministry", "putmany", "large-", "50", "400") // block 3
+	err := l.db.View(func(tx *bolt.Tx) error {
+		blocks := tx.Bucket(bucketBlocks)
+		for n, large := range map[uint64]bool{0: false, 1: true, 2: false, 3: true} {
+			if own := blocks.Bucket(blockKey(n)) != nil; own != large {
+				t.Errorf("block %d (%d bytes) in a bucket of its own: %v, want %v", n, len(blockAt(blocks, n)), own, large)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustVerifyClean(t, l)
+	var sb strings.Builder
+	if err := l.Export(context.Background(), &sb); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(sb.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("Export wrote %d blocks, want 4", len(lines))
+	}
+	if rec := decodeJSON[BlockRecord](t, []byte(lines[3])); len(rec.Writes) != 50 || string(rec.Writes[0].Key) != "large-00000000" {
+		t.Errorf("exported block 3 holds %d writes, first %q; want 50 from large-00000000", len(rec.Writes), rec.Writes[0].Key)
+	}
+
+	l = tamper(t, l, dir, editBlock(1, func(b *block) { b.Writes[7].Value = []byte("forged") }))
+	r, err := l.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasProblem(r, 1, "", "does not hash to the previous hash that block 2 records") {
+		t.Errorf("a forged large block went unnoticed: %v", r.Problems)
+	}
+	l = tamper(t, l, dir, editBlock(3, func(b *block) { b.Result = []byte("forged") }))
+	if _, err := l.Submit(context.Background(), "ministry", "put", "k", "v"); !errors.Is(err, ErrDamaged) {
+		t.Errorf("Submit after the last block, a large one, was changed: %v, want ErrDamaged", err)
 	}
 }

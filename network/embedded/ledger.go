@@ -224,7 +224,7 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 		if f := b.meta.Get(metaFormat); string(f) != storeFormat {
 			return fmt.Errorf("unknown store format %q (this version reads %q)", f, storeFormat)
 		}
-		raw := b.blocks.Get(blockKey(0))
+		raw := blockAt(b.blocks, 0)
 		if raw == nil {
 			return fmt.Errorf("%w: the genesis block is missing", ErrNoLedger)
 		}
@@ -242,6 +242,7 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 		}
 		l.trust.Store(&ts)
 		k, last := b.blocks.Cursor().Last()
+		last = storedBlock(b.blocks, k, last)
 		l.height = decodeBlockKey(k) + 1
 		l.tip = sha256.Sum256(last)
 		if recorded := b.meta.Get(metaTip); !bytes.Equal(recorded, l.tip[:]) {
@@ -596,7 +597,7 @@ func callChaincode(cc shim.Chaincode, stub *txStub) (resp *peer.Response, err er
 // holds keys known to be absent from the state (see applyStateWrites).
 func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal, absent keySet) error {
 	key := blockKey(blk.Number)
-	if err := b.blocks.Put(key, raw); err != nil {
+	if err := putBlock(b.blocks, blk.Number, raw); err != nil {
 		return err
 	}
 	if blk.Kind == kindTransaction {

@@ -12,7 +12,8 @@ import (
 // The buckets of ledger.db.
 var (
 	// bucketBlocks maps a block number (8 bytes, big-endian) to the block's
-	// canonical bytes.
+	// canonical bytes, or, for a large block, to a bucket of its own that
+	// holds them (see putBlock).
 	bucketBlocks = []byte("blocks")
 	// bucketState maps a chaincode state key to its current version: the
 	// number of the block that wrote it, then the value
@@ -103,6 +104,49 @@ func splitVersionedValue(v []byte) (n uint64, value []byte, err error) {
 		return 0, nil, fmt.Errorf("malformed state value of %d bytes: want a block number (uvarint) and a value", len(v))
 	}
 	return n, v[size:], nil
+}
+
+// largeBlockSize is the size above which a block is stored in a bucket of
+// its own. bbolt never splits a leaf of four entries or fewer: large blocks
+// stored side by side would share leaves, and every commit would write
+// again the large blocks before its own (a block anchoring 8 000 digests is
+// about 2 MB).
+const largeBlockSize = 4096
+
+// blockBytesKey is the key of a large block's bytes in its own bucket.
+var blockBytesKey = []byte("bytes")
+
+// putBlock stores raw as block n: as a value of the blocks bucket, or,
+// when larger than largeBlockSize, in a bucket of its own under the same key.
+func putBlock(blocks *bolt.Bucket, n uint64, raw []byte) error {
+	key := blockKey(n)
+	if len(raw) <= largeBlockSize {
+		return blocks.Put(key, raw)
+	}
+	own, err := blocks.CreateBucket(key)
+	if err != nil {
+		return err
+	}
+	return own.Put(blockBytesKey, raw)
+}
+
+// storedBlock returns the bytes of the block stored under key k of the
+// blocks bucket, where v is the value at k (nil for a bucket), as a cursor
+// or Get gives them. It returns nil when k holds no block.
+func storedBlock(blocks *bolt.Bucket, k, v []byte) []byte {
+	if v != nil {
+		return v
+	}
+	if own := blocks.Bucket(k); own != nil {
+		return own.Get(blockBytesKey)
+	}
+	return nil
+}
+
+// blockAt returns the bytes of block n, nil when there is none.
+func blockAt(blocks *bolt.Bucket, n uint64) []byte {
+	key := blockKey(n)
+	return storedBlock(blocks, key, blocks.Get(key))
 }
 
 func blockKey(n uint64) []byte {
