@@ -59,13 +59,13 @@ func (l *Ledger) Info(ctx context.Context) (Info, error) {
 		if k == nil {
 			return errNotLedger
 		}
-		last = storedBlock(b.blocks, k, last)
+		last = storedValue(b.blocks, k, last)
 		info.Height = decodeBlockKey(k) + 1
 		tip := sha256.Sum256(last)
 		info.TipHash = hex.EncodeToString(tip[:])
 		info.Transactions = b.txids.Stats().KeyN
-		info.StateKeys = b.state.Stats().KeyN
-		info.HistoryEntries = b.history.Stats().KeyN + info.StateKeys
+		info.StateKeys = keyCount(b.state)
+		info.HistoryEntries = keyCount(b.history) + info.StateKeys
 		info.StoreBytes = tx.Size()
 		ts, err := loadTrust(b.config)
 		if err != nil {
@@ -222,7 +222,7 @@ func (v *verifier) blocks(b *buckets) error {
 	)
 	c := b.blocks.Cursor()
 	for k, value := c.First(); k != nil; k, value = c.Next() {
-		raw := storedBlock(b.blocks, k, value)
+		raw := storedValue(b.blocks, k, value)
 		if v.report.Blocks%64 == 0 {
 			if err := v.ctx.Err(); err != nil {
 				return err
@@ -397,7 +397,7 @@ func (v *verifier) replayTransaction(b *buckets, blk *block) {
 func (v *verifier) expectHistory(b *buckets, key []byte, n uint64, want *expectedValue) {
 	hk := historyKey(key, n)
 	v.history[sha256.Sum256(hk)] = struct{}{}
-	raw := b.history.Get(hk)
+	raw := valueAt(b.history, hk)
 	if raw == nil {
 		v.problem(int64(n), string(key), "the history entry of this write is missing")
 		return
@@ -462,6 +462,7 @@ func (v *verifier) compareState(bucket *bolt.Bucket, want map[string]expectedVal
 	count := 0
 	seen := make(map[string]struct{}, len(want))
 	err := bucket.ForEach(func(k, val []byte) error {
+		val = storedValue(bucket, k, val)
 		count++
 		if count%4096 == 0 {
 			if err := v.ctx.Err(); err != nil {

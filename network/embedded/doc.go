@@ -89,11 +89,13 @@
 // ledger is much larger than the batch, and most of the state before that.
 // Keeping records small keeps that cost down. State, history and
 // transaction index pages are left half full after a split, bbolt's
-// default, which suits random inserts; blocks are packed full, and a block
-// larger than a page has a bucket of its own, since bbolt never splits a
-// leaf of four entries or fewer: large blocks side by side would be written
-// again by every commit. A transaction writing 50 000 values of 400 bytes
-// adds about 70 MB to ledger.db, written with one fsync.
+// default, which suits random inserts; blocks are packed full. A block, a
+// state version or a history entry larger than a page has a bucket of its
+// own, since bbolt never splits a leaf of four entries or fewer: large
+// values side by side (consecutive blocks, the digest lists of consecutive
+// batches) would be written again by every commit that adds one. A
+// transaction writing 50 000 values of 400 bytes adds about 70 MB to
+// ledger.db, written with one fsync.
 //
 // # Concurrency
 //

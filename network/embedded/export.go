@@ -113,7 +113,7 @@ func (l *Ledger) Export(ctx context.Context, w io.Writer) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			rec, err := blockRecord(storedBlock(b.blocks, k, v))
+			rec, err := blockRecord(storedValue(b.blocks, k, v))
 			if err != nil {
 				return fmt.Errorf("block %d: %w", decodeBlockKey(k), err)
 			}

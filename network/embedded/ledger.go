@@ -242,7 +242,7 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 		}
 		l.trust.Store(&ts)
 		k, last := b.blocks.Cursor().Last()
-		last = storedBlock(b.blocks, k, last)
+		last = storedValue(b.blocks, k, last)
 		l.height = decodeBlockKey(k) + 1
 		l.tip = sha256.Sum256(last)
 		if recorded := b.meta.Get(metaTip); !bytes.Equal(recorded, l.tip[:]) {
@@ -654,21 +654,21 @@ func applyStateWrites(b *buckets, n uint64, writes []write, absent keySet) error
 			}
 		}
 		if w.Delete {
-			if err := b.state.Delete(w.Key); err != nil {
+			if err := deleteValue(b.state, w.Key); err != nil {
 				return fmt.Errorf("key %q: %w", w.Key, err)
 			}
 			entry, err := encodeHistoryEntry(&historyEntry{Delete: true})
 			if err != nil {
 				return err
 			}
-			if err := b.history.Put(historyKey(w.Key, n), entry); err != nil {
+			if err := putValue(b.history, historyKey(w.Key, n), entry); err != nil {
 				return fmt.Errorf("history of key %q: %w", w.Key, err)
 			}
 			continue
 		}
 		start := len(values)
 		values = appendVersionedValue(values, n, w.Value)
-		if err := b.state.Put(w.Key, values[start:len(values):len(values)]); err != nil {
+		if err := putValue(b.state, w.Key, values[start:len(values):len(values)]); err != nil {
 			return fmt.Errorf("key %q: %w", w.Key, err)
 		}
 	}
@@ -677,7 +677,7 @@ func applyStateWrites(b *buckets, n uint64, writes []write, absent keySet) error
 
 // moveToHistory copies the current version of key, if any, to the history.
 func moveToHistory(b *buckets, key []byte) error {
-	old := b.state.Get(key)
+	old := valueAt(b.state, key)
 	if old == nil {
 		return nil
 	}
@@ -689,7 +689,7 @@ func moveToHistory(b *buckets, key []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := b.history.Put(historyKey(key, written), entry); err != nil {
+	if err := putValue(b.history, historyKey(key, written), entry); err != nil {
 		return fmt.Errorf("history of key %q: %w", key, err)
 	}
 	return nil

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // The buckets of ledger.db.
 var (
 	// bucketBlocks maps a block number (8 bytes, big-endian) to the block's
-	// canonical bytes, or, for a large block, to a bucket of its own that
-	// holds them (see putBlock).
+	// canonical bytes. Here and in the state and history, a value larger
+	// than largeValueSize is in a bucket of its own (see putValue).
 	bucketBlocks = []byte("blocks")
 	// bucketState maps a chaincode state key to its current version: the
 	// number of the block that wrote it, then the value
@@ -106,47 +107,94 @@ func splitVersionedValue(v []byte) (n uint64, value []byte, err error) {
 	return n, v[size:], nil
 }
 
-// largeBlockSize is the size above which a block is stored in a bucket of
-// its own. bbolt never splits a leaf of four entries or fewer: large blocks
-// stored side by side would share leaves, and every commit would write
-// again the large blocks before its own (a block anchoring 8 000 digests is
-// about 2 MB).
-const largeBlockSize = 4096
+// largeValueSize is the size above which a block, a state version or a
+// history entry is stored in a bucket of its own, under its key, as the
+// value of ownValueKey. bbolt never splits a leaf of four entries or fewer:
+// large values side by side would share leaves, and every commit that adds
+// one would write again those before it (a block anchoring 8 000 digests is
+// about 2 MB, and the batch's digest list 0.5 MB).
+const largeValueSize = 4096
 
-// blockBytesKey is the key of a large block's bytes in its own bucket.
-var blockBytesKey = []byte("bytes")
+// ownValueKey is the key of a large value in its own bucket.
+var ownValueKey = []byte("value")
 
-// putBlock stores raw as block n: as a value of the blocks bucket, or,
-// when larger than largeBlockSize, in a bucket of its own under the same key.
-func putBlock(blocks *bolt.Bucket, n uint64, raw []byte) error {
-	key := blockKey(n)
-	if len(raw) <= largeBlockSize {
-		return blocks.Put(key, raw)
+// putValue stores value at key of b: as a value of b, or, when larger than
+// largeValueSize, in a bucket of its own. It replaces what key held in
+// either form.
+func putValue(b *bolt.Bucket, key, value []byte) error {
+	if len(value) <= largeValueSize {
+		err := b.Put(key, value)
+		if !errors.Is(err, bolterrors.ErrIncompatibleValue) {
+			return err
+		}
+		// key holds a large value, in a bucket.
+		if err := b.DeleteBucket(key); err != nil {
+			return err
+		}
+		return b.Put(key, value)
 	}
-	own, err := blocks.CreateBucket(key)
-	if err != nil {
+	own, err := b.CreateBucket(key)
+	switch {
+	case errors.Is(err, bolterrors.ErrBucketExists):
+		own = b.Bucket(key)
+	case errors.Is(err, bolterrors.ErrIncompatibleValue):
+		// key holds a small value.
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		if own, err = b.CreateBucket(key); err != nil {
+			return err
+		}
+	case err != nil:
 		return err
 	}
-	return own.Put(blockBytesKey, raw)
+	return own.Put(ownValueKey, value)
 }
 
-// storedBlock returns the bytes of the block stored under key k of the
-// blocks bucket, where v is the value at k (nil for a bucket), as a cursor
-// or Get gives them. It returns nil when k holds no block.
-func storedBlock(blocks *bolt.Bucket, k, v []byte) []byte {
+// deleteValue removes what key of b holds, in either form.
+func deleteValue(b *bolt.Bucket, key []byte) error {
+	err := b.Delete(key)
+	if errors.Is(err, bolterrors.ErrIncompatibleValue) {
+		return b.DeleteBucket(key)
+	}
+	return err
+}
+
+// storedValue returns the value stored at key k of b, where v is what a
+// cursor or Get gives at k (nil for a bucket). It returns nil when k holds
+// no value.
+func storedValue(b *bolt.Bucket, k, v []byte) []byte {
 	if v != nil {
 		return v
 	}
-	if own := blocks.Bucket(k); own != nil {
-		return own.Get(blockBytesKey)
+	if own := b.Bucket(k); own != nil {
+		return own.Get(ownValueKey)
 	}
 	return nil
 }
 
+// valueAt returns the value stored at key of b, in either form; nil when
+// there is none.
+func valueAt(b *bolt.Bucket, key []byte) []byte {
+	return storedValue(b, key, b.Get(key))
+}
+
+// keyCount returns the number of keys of b, a bucket whose buckets are
+// large values (each holding one key).
+func keyCount(b *bolt.Bucket) int {
+	st := b.Stats()
+	// BucketN counts b itself.
+	return st.KeyN - (st.BucketN - 1)
+}
+
+// putBlock stores raw as block n.
+func putBlock(blocks *bolt.Bucket, n uint64, raw []byte) error {
+	return putValue(blocks, blockKey(n), raw)
+}
+
 // blockAt returns the bytes of block n, nil when there is none.
 func blockAt(blocks *bolt.Bucket, n uint64) []byte {
-	key := blockKey(n)
-	return storedBlock(blocks, key, blocks.Get(key))
+	return valueAt(blocks, blockKey(n))
 }
 
 func blockKey(n uint64) []byte {

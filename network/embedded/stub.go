@@ -216,7 +216,12 @@ func (s *txStub) GetState(key string) ([]byte, error) {
 // none), looked up with c, a cursor of the state. The caller holds s.mu.
 func (s *txStub) get(c *bolt.Cursor, key string) ([]byte, error) {
 	k, v := c.Seek([]byte(key))
-	if v == nil || string(k) != key {
+	if string(k) == key {
+		v = storedValue(s.state, k, v)
+	} else {
+		v = nil
+	}
+	if v == nil {
 		s.absent[key] = struct{}{}
 		return nil, nil
 	}
@@ -411,7 +416,7 @@ func (s *txStub) scan(from, end []byte, max int) (kvs []*queryresult.KV, next []
 	c := s.state.Cursor()
 	k, v := c.Seek(from)
 	for ; inRange(k) && len(kvs) < max; k, v = c.Next() {
-		_, value, err := splitVersionedValue(v)
+		_, value, err := splitVersionedValue(storedValue(s.state, k, v))
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading key %q: %w", k, err)
 		}
@@ -448,7 +453,7 @@ func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterfac
 		})
 		return nil
 	}
-	if v := s.state.Get([]byte(key)); v != nil {
+	if v := valueAt(s.state, []byte(key)); v != nil {
 		n, value, err := splitVersionedValue(v)
 		if err != nil {
 			return nil, fmt.Errorf("history of key %q: %w", key, err)
@@ -469,7 +474,7 @@ func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterfac
 		k, v = c.Prev()
 	}
 	for ; isEntry(k) && len(mods) < totalQueryLimit; k, v = c.Prev() {
-		e, err := decodeHistoryEntry(v)
+		e, err := decodeHistoryEntry(storedValue(s.history, k, v))
 		if err != nil {
 			return nil, fmt.Errorf("history of key %q: %w", key, err)
 		}

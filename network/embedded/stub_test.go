@@ -267,3 +267,51 @@ func TestStubUnusableAfterTheInvocation(t *testing.T) {
 		t.Errorf("an iterator used after its invocation: %v, want errInvocationOver", err)
 	}
 }
+
+// Values larger than a page live in buckets of their own in the store;
+// every read sees them as any value, through every change of form.
+func TestLargeValuesReadAsAnyValue(t *testing.T) {
+	l, _ := newTestLedger(t)
+	large := strings.Repeat("L", 2*largeValueSize)
+	larger := strings.Repeat("M", 3*largeValueSize)
+	mustSubmit(t, l, "ministry", "put", "a", "small")
+	mustSubmit(t, l, "ministry", "put", "b", large)
+	mustSubmit(t, l, "ministry", "put", "c", "small")
+	mustSubmit(t, l, "ministry", "put", "a", larger) // small → large
+	mustSubmit(t, l, "ministry", "put", "b", "tiny") // large → small
+	mustSubmit(t, l, "ministry", "put", "c", large)
+	mustSubmit(t, l, "ministry", "del", "c") // a large value deleted
+	mustSubmit(t, l, "ministry", "put", "d", large)
+	mustSubmit(t, l, "ministry", "put", "d", larger) // large → large
+
+	for key, want := range map[string]string{"a": larger, "b": "tiny", "d": larger} {
+		if got := string(mustEvaluate(t, l, "get", key)); got != want {
+			t.Errorf("get %s: %d bytes, want %d", key, len(got), len(want))
+		}
+	}
+	want := []string{"a=" + larger, "b=tiny", "d=" + larger}
+	if got := decodeJSON[[]string](t, mustEvaluate(t, l, "range", "", "")); !slices.Equal(got, want) {
+		t.Errorf("range over every key: %d entries %.40q…, want a, b and d", len(got), got)
+	}
+	for key, want := range map[string][]string{
+		"a": {larger, "small"},
+		"b": {"tiny", large},
+		"c": {"", large, "small"},
+		"d": {larger, large},
+	} {
+		var got []string
+		for _, h := range decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", key)) {
+			got = append(got, h.Value)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("history of %s: %.40q…, want %d changes newest first", key, got, len(want))
+		}
+	}
+	info := mustInfo(t, l)
+	if info.StateKeys != 3 || info.HistoryEntries != 9 {
+		t.Errorf("Info: %d state keys, %d history entries; want 3 and 9", info.StateKeys, info.HistoryEntries)
+	}
+	if r := mustVerifyClean(t, l); r.StateKeys != 3 || r.HistoryEntries != 9 {
+		t.Errorf("Verify counted %d state keys, %d history entries; want 3 and 9", r.StateKeys, r.HistoryEntries)
+	}
+}
