@@ -1,6 +1,7 @@
 package chaincode
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -87,7 +88,7 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 	return batch, nil
 }
 
-// recordBatch writes the Batch, its digest groups and one DigestStatus per
+// recordBatch writes the Batch, its digest groups and one digestRecord per
 // digest (digestKeys holds their keys in request order).
 func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []string) (*Batch, error) {
 	batch := Batch{
@@ -106,23 +107,20 @@ func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []
 	if err := putJSON(t.stub, credKey, batchCredentials{Credentials: req.Credentials}); err != nil {
 		return nil, err
 	}
+	// Every record goes into one buffer; each PutState gets its own
+	// capacity-capped slice of it, never written again.
+	size := 0
+	for index, group := range req.Credentials {
+		size += len(group) * anchoredRecordSize(req.BatchID, index, len(group))
+	}
+	buf := make([]byte, 0, size)
 	k := 0
 	for index, group := range req.Credentials {
-		for _, d := range group {
-			status := DigestStatus{
-				Digest:     d,
-				IssuerID:   req.IssuerID,
-				Type:       req.Type,
-				BatchID:    req.BatchID,
-				Index:      index,
-				Group:      group,
-				AnchoredAt: t.nowText,
-				Status:     StatusActive,
-				UpdatedAt:  t.nowText,
-				TxID:       t.id,
-			}
-			if err := putJSON(t.stub, digestKeys[k], status); err != nil {
-				return nil, err
+		for self := range group {
+			start := len(buf)
+			buf = appendAnchoredRecord(buf, req.BatchID, index, group, self)
+			if err := t.stub.PutState(digestKeys[k], buf[start:len(buf):len(buf)]); err != nil {
+				return nil, fmt.Errorf("writing state %q: %w", printableKey(digestKeys[k]), err)
 			}
 			k++
 		}
@@ -162,13 +160,22 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 	if len(req.Credentials) == 0 {
 		return nil, fmt.Errorf("batch %q has no credentials", req.BatchID)
 	}
-	seen := make(map[string]int)
-	leaves := make([][]byte, len(req.Credentials))
+	total := 0
+	for _, group := range req.Credentials {
+		total += len(group)
+	}
+	if total > MaxBatchDigests {
+		return nil, fmt.Errorf("batch %q has more than %d digests: split it", req.BatchID, MaxBatchDigests)
+	}
+	seen := make(map[string]int, total)
+	root := merkle.NewRootBuilder()
+	var decoded [MaxDigestsPerCredential][sha256.Size]byte
+	forms := make([][]byte, 0, MaxDigestsPerCredential)
 	for i, group := range req.Credentials {
 		if len(group) == 0 || len(group) > MaxDigestsPerCredential {
 			return nil, fmt.Errorf("batch %q credential %d has %d digests: want 1 to %d", req.BatchID, i, len(group), MaxDigestsPerCredential)
 		}
-		raws := make([][]byte, len(group))
+		forms = forms[:0]
 		for j, d := range group {
 			if err := validateDigest(d); err != nil {
 				return nil, fmt.Errorf("batch %q credential %d: %w", req.BatchID, i, err)
@@ -177,18 +184,17 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 				return nil, fmt.Errorf("batch %q: digest %s appears twice (credentials %d and %d)", req.BatchID, d, first, i)
 			}
 			seen[d] = i
-			if len(seen) > MaxBatchDigests {
-				return nil, fmt.Errorf("batch %q has more than %d digests: split it", req.BatchID, MaxBatchDigests)
+			if _, err := hex.Decode(decoded[j][:], []byte(d)); err != nil {
+				return nil, fmt.Errorf("batch %q credential %d: digest %s: %w", req.BatchID, i, d, err)
 			}
-			// validateDigest guarantees 64 hex characters.
-			raws[j], _ = hex.DecodeString(d)
+			forms = append(forms, decoded[j][:])
 		}
-		leaves[i] = merkle.LeafHash(merkle.LeafData(raws))
+		root.AppendLeaf(forms...)
 	}
 	if err := checkHexSHA256("root", req.Root); err != nil {
 		return nil, fmt.Errorf("batch %q: %w", req.BatchID, err)
 	}
-	if computed := hex.EncodeToString(merkle.Root(leaves)); computed != req.Root {
+	if computed := hex.EncodeToString(root.Root()); computed != req.Root {
 		return nil, fmt.Errorf("batch %q: root %s does not match the RFC 6962 root %s of its %d credentials", req.BatchID, req.Root, computed, len(req.Credentials))
 	}
 	return &req, nil
@@ -216,7 +222,11 @@ func canAnchor(issuer *Issuer, typ string, at time.Time) error {
 
 // digestKeysOf returns the state keys of every digest of credentials, in order.
 func digestKeysOf(t *txn, credentials [][]string) ([]string, error) {
-	var keys []string
+	n := 0
+	for _, group := range credentials {
+		n += len(group)
+	}
+	keys := make([]string, 0, n)
 	for _, group := range credentials {
 		for _, d := range group {
 			k, err := digestKey(t.stub, d)
@@ -242,11 +252,16 @@ func refuseAnchored(t *txn, keys []string) error {
 		if v == nil {
 			continue
 		}
-		var existing DigestStatus
-		if err := json.Unmarshal(v, &existing); err != nil {
-			return fmt.Errorf("decoding state %q: %w", printableKey(keys[i]), err)
+		existing, err := decodeDigestRecord(keys[i], v)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("digest %s is already anchored (batch %q of issuer %q)", existing.Digest, existing.BatchID, existing.IssuerID)
+		digest := digestOfKey(keys[i])
+		batch, err := anchoringBatch(t.stub, digest, existing)
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("digest %s is already anchored (batch %q of issuer %q)", digest, existing.BatchID, batch.IssuerID)
 	}
 	return nil
 }

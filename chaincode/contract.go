@@ -78,7 +78,7 @@ func NewChaincode(cfg Config) (*contractapi.ContractChaincode, error) {
 	cc.Info.Title = "Sceau credentials ledger"
 	cc.Info.Version = Version
 	cc.DefaultContract = ContractName
-	cc.TransactionSerializer = new(resultSerializer)
+	cc.TransactionSerializer = new(contractSerializer)
 	return cc, nil
 }
 

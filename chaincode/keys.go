@@ -19,13 +19,17 @@ const (
 	// objBatchCredentials keys the digest groups of a batch, in leaf order
 	// (written once at anchoring, read by RevokeBatch).
 	objBatchCredentials = "batch-credentials"
-	// objDigest keys a DigestStatus by hex digest: digest\x00<digest>.
+	// objDigest keys a digest's record (digestRecord, see records.go) by
+	// hex digest: digest\x00<digest>.
 	objDigest = "digest"
 )
 
 // issuerKeyPrefix starts every issuer key (the composite key namespace,
 // the object type and its separator).
 const issuerKeyPrefix = "\x00" + objIssuer + "\x00"
+
+// digestKeyPrefix starts every digest key.
+const digestKeyPrefix = "\x00" + objDigest + "\x00"
 
 func compositeKey(stub shim.ChaincodeStubInterface, objectType, id string) (string, error) {
 	key, err := stub.CreateCompositeKey(objectType, []string{id})
@@ -49,6 +53,11 @@ func batchCredentialsKey(stub shim.ChaincodeStubInterface, id string) (string, e
 
 func digestKey(stub shim.ChaincodeStubInterface, digest string) (string, error) {
 	return compositeKey(stub, objDigest, digest)
+}
+
+// digestOfKey returns the digest that a digest key names.
+func digestOfKey(key string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(key, digestKeyPrefix), "\x00")
 }
 
 // printableKey shows a composite key in error messages without its NUL

@@ -109,7 +109,9 @@ type Batch struct {
 	TxID       string `json:"txId"`
 }
 
-// DigestStatus is the ledger record of one anchored digest.
+// DigestStatus is what the ledger holds about one anchored digest, as
+// GetStatus returns it. It is stored leaner: a digestRecord (see
+// records.go) completed by the record of its batch.
 type DigestStatus struct {
 	Digest   string `json:"digest"`
 	IssuerID string `json:"issuerId"`

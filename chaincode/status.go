@@ -1,14 +1,14 @@
 package chaincode
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
-// GetStatus returns the record of an anchored digest (64 lowercase hex).
+// GetStatus returns the record of an anchored digest (64 lowercase hex),
+// rebuilt from its digest record and its batch record.
 func (c *Contract) GetStatus(ctx contractapi.TransactionContextInterface, digest string) (*DigestStatus, error) {
 	if err := validateDigest(digest); err != nil {
 		return nil, err
@@ -18,15 +18,22 @@ func (c *Contract) GetStatus(ctx contractapi.TransactionContextInterface, digest
 	if err != nil {
 		return nil, err
 	}
-	var status DigestStatus
-	found, err := getJSON(stub, key, &status)
+	raw, err := stub.GetState(key)
+	if err != nil {
+		return nil, fmt.Errorf("reading state %q: %w", printableKey(key), err)
+	}
+	if raw == nil {
+		return nil, notFound("digest", digest)
+	}
+	rec, err := decodeDigestRecord(key, raw)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, notFound("digest", digest)
+	batch, err := anchoringBatch(stub, digest, rec)
+	if err != nil {
+		return nil, err
 	}
-	return &status, nil
+	return rec.view(digest, batch), nil
 }
 
 // GetStatusHistory returns every status of an anchored digest, oldest first,
@@ -47,6 +54,8 @@ func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface,
 	}
 	defer iter.Close()
 	history := []StatusChange{}
+	// Every version of the record names the same batch: read it once.
+	var batch *Batch
 	for iter.HasNext() {
 		mod, err := iter.Next()
 		if err != nil {
@@ -55,11 +64,16 @@ func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface,
 		if mod.GetIsDelete() {
 			continue
 		}
-		var status DigestStatus
-		if err := json.Unmarshal(mod.GetValue(), &status); err != nil {
-			return nil, fmt.Errorf("decoding the history of digest %s at transaction %s: %w", digest, mod.GetTxId(), err)
+		rec, err := decodeDigestRecord(key, mod.GetValue())
+		if err != nil {
+			return nil, fmt.Errorf("the history of digest %s at transaction %s: %w", digest, mod.GetTxId(), err)
 		}
-		history = append(history, StatusChange{Status: status.Status, Reason: status.Reason, At: status.UpdatedAt, TxID: mod.GetTxId()})
+		if batch == nil || batch.BatchID != rec.BatchID {
+			if batch, err = anchoringBatch(stub, digest, rec); err != nil {
+				return nil, err
+			}
+		}
+		history = append(history, rec.change(batch, mod.GetTxId()))
 	}
 	if len(history) == 0 {
 		return nil, notFound("digest", digest)
@@ -143,7 +157,7 @@ func (c *Contract) RevokeBatch(ctx contractapi.TransactionContextInterface, batc
 	}
 	var pending []int
 	for i, rec := range records {
-		if rec.Status != StatusRevoked {
+		if rec.currentStatus() != StatusRevoked {
 			pending = append(pending, i)
 		}
 	}
@@ -182,19 +196,24 @@ func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface,
 		return err
 	}
 	rec := records[0]
-	issuer, _, err := loadIssuer(t, rec.IssuerID)
+	batch, err := anchoringBatch(t.stub, digest, rec)
+	if err != nil {
+		return err
+	}
+	issuer, _, err := loadIssuer(t, batch.IssuerID)
 	if err != nil {
 		return err
 	}
 	if err := requireOwner(t, issuer, "changing credential statuses of"); err != nil {
 		return err
 	}
-	group, keys, err := loadDigests(t, rec.Group)
+	digests := rec.group(digest)
+	group, keys, err := loadDigests(t, digests)
 	if err != nil {
 		return err
 	}
-	for _, member := range group {
-		if err := checkTransition(member, target); err != nil {
+	for i, member := range group {
+		if err := checkTransition(member.view(digests[i], batch), target); err != nil {
 			return err
 		}
 	}
@@ -203,7 +222,7 @@ func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface,
 			return err
 		}
 	}
-	return emit(t.stub, EventStatusChanged, Event{IssuerID: rec.IssuerID, BatchID: rec.BatchID, Digests: rec.Group, Status: target, Reason: reason})
+	return emit(t.stub, EventStatusChanged, Event{IssuerID: batch.IssuerID, BatchID: rec.BatchID, Digests: digests, Status: target, Reason: reason})
 }
 
 // checkTransition refuses a status change the credential lifecycle forbids:
@@ -228,7 +247,7 @@ func checkTransition(rec *DigestStatus, target string) error {
 
 // loadDigests reads the records of digests, all of which must exist, and
 // returns them with their state keys.
-func loadDigests(t *txn, digests []string) ([]*DigestStatus, []string, error) {
+func loadDigests(t *txn, digests []string) ([]*digestRecord, []string, error) {
 	keys := make([]string, len(digests))
 	for i, d := range digests {
 		k, err := digestKey(t.stub, d)
@@ -244,22 +263,20 @@ func loadDigests(t *txn, digests []string) ([]*DigestStatus, []string, error) {
 	if len(values) != len(keys) {
 		return nil, nil, fmt.Errorf("reading digest records: asked for %d, got %d", len(keys), len(values))
 	}
-	records := make([]*DigestStatus, len(values))
+	records := make([]*digestRecord, len(values))
 	for i, v := range values {
 		if v == nil {
 			return nil, nil, notFound("digest", digests[i])
 		}
-		var rec DigestStatus
-		if err := json.Unmarshal(v, &rec); err != nil {
-			return nil, nil, fmt.Errorf("decoding state %q: %w", printableKey(keys[i]), err)
+		if records[i], err = decodeDigestRecord(keys[i], v); err != nil {
+			return nil, nil, err
 		}
-		records[i] = &rec
 	}
 	return records, keys, nil
 }
 
 // writeStatus stamps and writes a digest's new status.
-func writeStatus(t *txn, key string, rec *DigestStatus, status, reason string) error {
+func writeStatus(t *txn, key string, rec *digestRecord, status, reason string) error {
 	rec.Status = status
 	rec.Reason = reason
 	rec.UpdatedAt = t.nowText

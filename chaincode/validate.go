@@ -20,10 +20,11 @@ const (
 	// credential can anchor.
 	MaxDigestsPerCredential = 4
 	// MaxBatchDigests is the most digests one batch can anchor. A batch
-	// writes one record of about 0.5–0.8 KB per digest, and reads its key
-	// once: at this cap a worst-case batch (longest ids, four digests per
-	// credential) stays under 10 MB, the default Fabric block size limit.
-	// Larger issuances are split into several batches.
+	// writes one record of 0.1 to 0.45 KB per digest (key included), and
+	// reads its key once: at this cap a worst-case batch (longest ids, four
+	// digests per credential) adds 5.3 MB to a block, under 10 MB, the
+	// default Fabric block size limit. Larger issuances are split into
+	// several batches.
 	MaxBatchDigests = 8000
 	// MaxPageSize is the largest ListIssuers page; DefaultPageSize is used
 	// when the caller asks for 0.

@@ -8,8 +8,10 @@
 package merkle
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
@@ -57,6 +59,64 @@ func Root(leafHashes [][]byte) []byte {
 	}
 	root, _ := r.GetRootHash(nil)
 	return root
+}
+
+// RFC 6962 domain separation prefixes of leaf and interior node hashes.
+const (
+	leafPrefix     = 0
+	interiorPrefix = 1
+)
+
+// RootBuilder computes the root of a tree one leaf at a time, as Root over
+// LeafHash(LeafData(digests)) of each leaf, with one SHA-256 state reused
+// for every hash: thousands of leaves cost no hasher nor leaf buffer each.
+// It is not safe for concurrent use.
+type RootBuilder struct {
+	sha    hash.Hash
+	prefix [1]byte
+	leaves *compact.Range
+	count  int
+}
+
+// NewRootBuilder returns a builder of an empty tree.
+func NewRootBuilder() *RootBuilder {
+	b := &RootBuilder{sha: sha256.New()}
+	b.leaves = (&compact.RangeFactory{Hash: b.hashChildren}).NewEmptyRange(0)
+	return b
+}
+
+// AppendLeaf appends the leaf of one credential, whose data is the
+// concatenation of its raw digests (see LeafData).
+func (b *RootBuilder) AppendLeaf(digests ...[]byte) {
+	b.sha.Reset()
+	b.prefix[0] = leafPrefix
+	b.sha.Write(b.prefix[:])
+	for _, d := range digests {
+		b.sha.Write(d)
+	}
+	// Appending to a range that starts at 0 cannot fail.
+	_ = b.leaves.Append(b.sha.Sum(nil), nil)
+	b.count++
+}
+
+// Root returns the root of the leaves appended so far: SHA-256 of nothing
+// for none.
+func (b *RootBuilder) Root() []byte {
+	if b.count == 0 {
+		return hasher.EmptyRoot()
+	}
+	root, _ := b.leaves.GetRootHash(nil)
+	return root
+}
+
+// hashChildren is the RFC 6962 hash of an interior node.
+func (b *RootBuilder) hashChildren(left, right []byte) []byte {
+	b.sha.Reset()
+	b.prefix[0] = interiorPrefix
+	b.sha.Write(b.prefix[:])
+	b.sha.Write(left)
+	b.sha.Write(right)
+	return b.sha.Sum(nil)
 }
 
 // Proofs returns the inclusion proof of every leaf of the tree over

@@ -49,6 +49,63 @@ func TestRootMatchesRFC6962Vectors(t *testing.T) {
 	}
 }
 
+func TestRootBuilderMatchesRoot(t *testing.T) {
+	inputs := testonly.LeafInputs()
+	for size, want := range testonly.RootHashes() {
+		b := NewRootBuilder()
+		for _, in := range inputs[:size] {
+			b.AppendLeaf(in)
+		}
+		if got := b.Root(); !bytes.Equal(got, want) {
+			t.Errorf("RFC 6962 tree of %d leaves: root %x, want %x", size, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range []int{1, 2, 3, 7, 64, 1000} {
+		b := NewRootBuilder()
+		leaves := make([][]byte, size)
+		for i := range leaves {
+			forms := make([][]byte, 1+rng.IntN(4))
+			for j := range forms {
+				forms[j] = make([]byte, 32)
+				for k := range forms[j] {
+					forms[j][k] = byte(rng.Uint32())
+				}
+			}
+			b.AppendLeaf(forms...)
+			leaves[i] = LeafHash(LeafData(forms))
+		}
+		if got, want := b.Root(), Root(leaves); !bytes.Equal(got, want) {
+			t.Errorf("%d credentials of 1 to 4 forms: builder root %x, Root %x", size, got, want)
+		}
+	}
+	if got, want := NewRootBuilder().Root(), Root(nil); !bytes.Equal(got, want) {
+		t.Errorf("empty builder root %x, want %x", got, want)
+	}
+}
+
+func BenchmarkRootOf8000Leaves(b *testing.B) {
+	forms := [][]byte{bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32), bytes.Repeat([]byte{3}, 32)}
+	b.Run("Root", func(b *testing.B) {
+		for b.Loop() {
+			leaves := make([][]byte, 8000)
+			for i := range leaves {
+				leaves[i] = LeafHash(LeafData(forms))
+			}
+			Root(leaves)
+		}
+	})
+	b.Run("RootBuilder", func(b *testing.B) {
+		for b.Loop() {
+			r := NewRootBuilder()
+			for range 8000 {
+				r.AppendLeaf(forms...)
+			}
+			r.Root()
+		}
+	})
+}
+
 func TestEmptyRootIsSHA256OfNothing(t *testing.T) {
 	want := sha256.Sum256(nil)
 	if got := Root(nil); !bytes.Equal(got, want[:]) {

@@ -24,7 +24,8 @@ type Info struct {
 	// Transactions counts committed transactions (config changes included).
 	Transactions int `json:"transactions"`
 	// StateKeys counts the chaincode state's keys, HistoryEntries the
-	// changes its history records.
+	// changes its history records: every write of every key (the current
+	// versions, in the state, included).
 	StateKeys      int `json:"stateKeys"`
 	HistoryEntries int `json:"historyEntries"`
 	// Orgs are the organisations the ledger trusts, by MSP ID.
@@ -58,12 +59,13 @@ func (l *Ledger) Info(ctx context.Context) (Info, error) {
 		if k == nil {
 			return errNotLedger
 		}
+		last = storedValue(b.blocks, k, last)
 		info.Height = decodeBlockKey(k) + 1
 		tip := sha256.Sum256(last)
 		info.TipHash = hex.EncodeToString(tip[:])
 		info.Transactions = b.txids.Stats().KeyN
-		info.StateKeys = b.state.Stats().KeyN
-		info.HistoryEntries = b.history.Stats().KeyN
+		info.StateKeys = keyCount(b.state)
+		info.HistoryEntries = keyCount(b.history) + info.StateKeys
 		info.StoreBytes = tx.Size()
 		ts, err := loadTrust(b.config)
 		if err != nil {
@@ -138,8 +140,8 @@ func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // genesis block: the hash chain of every block and the tip hash recorded at
 // the last commit; every proposal (its transaction id, channel, chaincode,
 // signature, and creator certificate against the CAs trusted at that block);
-// every config change (re-run); and the state, config and history buckets
-// against a replay of every block's write set. Any change made to a
+// every config change (re-run); and the state, config, history and
+// transaction buckets against a replay of every block's write set. Any change made to a
 // committed block or a state entry behind the ledger's back is reported with
 // the block (and key) concerned. Verify reads one consistent snapshot;
 // commits wait until it ends only if the store must grow meanwhile.
@@ -150,13 +152,14 @@ func (l *Ledger) Verify(ctx context.Context) (*VerifyReport, error) {
 		return nil, err
 	}
 	v := &verifier{
-		ctx:     ctx,
-		report:  &VerifyReport{},
-		state:   map[string]expectedValue{},
-		config:  map[string]expectedValue{},
-		history: map[[sha256.Size]byte]struct{}{},
-		txids:   map[string]uint64{},
-		trust:   trustSet{},
+		ctx:      ctx,
+		report:   &VerifyReport{},
+		state:    map[string]expectedValue{},
+		config:   map[string]expectedValue{},
+		history:  map[[sha256.Size]byte]struct{}{},
+		txids:    map[string]uint64{},
+		blockTxs: map[uint64]struct{}{},
+		trust:    trustSet{},
 	}
 	err := l.db.View(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
@@ -198,6 +201,8 @@ type verifier struct {
 	// history holds the SHA-256 of every history key the replay expects.
 	history map[[sha256.Size]byte]struct{}
 	txids   map[string]uint64
+	// blockTxs holds the blocks that have a transaction record.
+	blockTxs map[uint64]struct{}
 }
 
 func (v *verifier) problem(block int64, key, msg string) {
@@ -216,7 +221,8 @@ func (v *verifier) blocks(b *buckets) error {
 		last     int64 = -1
 	)
 	c := b.blocks.Cursor()
-	for k, raw := c.First(); k != nil; k, raw = c.Next() {
+	for k, value := c.First(); k != nil; k, value = c.Next() {
+		raw := storedValue(b.blocks, k, value)
 		if v.report.Blocks%64 == 0 {
 			if err := v.ctx.Err(); err != nil {
 				return err
@@ -305,11 +311,17 @@ func (v *verifier) block(b *buckets, n uint64, blk *block) {
 	if got := b.txids.Get([]byte(p.TxID)); !bytes.Equal(got, blockKey(n)) {
 		v.problem(bn, "", fmt.Sprintf("the transaction index does not map transaction %s to this block", p.TxID))
 	}
+	v.blockTxs[n] = struct{}{}
+	if rec, err := blockTx(b.blockTxs, n); err != nil {
+		v.problem(bn, "", err.Error())
+	} else if rec.TxID != p.TxID || rec.Timestamp != p.Timestamp.UnixNano() {
+		v.problem(bn, "", fmt.Sprintf("its transaction record (%s at %d) is not its proposal's (%s at %d)", rec.TxID, rec.Timestamp, p.TxID, p.Timestamp.UnixNano()))
+	}
 	if blk.Kind == kindConfig {
 		v.rerunConfig(blk, p, creator)
 		return
 	}
-	v.replayTransaction(b, blk, p)
+	v.replayTransaction(b, blk)
 }
 
 // rerunConfig re-runs a config proposal against the replayed config state
@@ -364,26 +376,38 @@ func (v *verifier) replayConfig(blk *block) {
 }
 
 // replayTransaction applies a transaction block's writes to the replayed
-// state and checks each write's history entry.
-func (v *verifier) replayTransaction(b *buckets, blk *block, p *Proposal) {
-	bn := int64(blk.Number)
+// state and checks the history entries they make: the version each write
+// replaces, and each deletion.
+func (v *verifier) replayTransaction(b *buckets, blk *block) {
 	for _, w := range blk.Writes {
-		v.state[string(w.Key)] = expectedValue{hash: sha256.Sum256(w.Value), block: blk.Number, deleted: w.Delete}
-		hk := historyKey(w.Key, blk.Number)
-		v.history[sha256.Sum256(hk)] = struct{}{}
-		raw := b.history.Get(hk)
-		if raw == nil {
-			v.problem(bn, string(w.Key), "the history entry of this write is missing")
-			continue
+		k := string(w.Key)
+		if prev, ok := v.state[k]; ok && !prev.deleted {
+			v.expectHistory(b, w.Key, prev.block, &prev)
 		}
-		e, err := decodeHistoryEntry(raw)
-		if err != nil {
-			v.problem(bn, string(w.Key), err.Error())
-			continue
+		current := expectedValue{hash: sha256.Sum256(w.Value), block: blk.Number, deleted: w.Delete}
+		if w.Delete {
+			v.expectHistory(b, w.Key, blk.Number, &current)
 		}
-		if e.TxID != p.TxID || e.Timestamp != p.Timestamp.UnixNano() || e.Delete != w.Delete || !bytes.Equal(e.Value, w.Value) {
-			v.problem(bn, string(w.Key), "the history entry of this write differs from the block's write")
-		}
+		v.state[k] = current
+	}
+}
+
+// expectHistory checks the history entry of key written by block n, which
+// must hold want: the value a later block replaced, or a deletion.
+func (v *verifier) expectHistory(b *buckets, key []byte, n uint64, want *expectedValue) {
+	hk := historyKey(key, n)
+	v.history[sha256.Sum256(hk)] = struct{}{}
+	raw := valueAt(b.history, hk)
+	if raw == nil {
+		v.problem(int64(n), string(key), "the history entry of this write is missing")
+		return
+	}
+	e, err := decodeHistoryEntry(raw)
+	switch {
+	case err != nil:
+		v.problem(int64(n), string(key), err.Error())
+	case e.Delete != want.deleted || !e.Delete && sha256.Sum256(e.Value) != want.hash:
+		v.problem(int64(n), string(key), "the history entry of this write differs from the block's write")
 	}
 }
 
@@ -391,12 +415,13 @@ func (v *verifier) replayTransaction(b *buckets, blk *block, p *Proposal) {
 // with the replay.
 func (v *verifier) buckets(b *buckets) error {
 	var err error
-	if v.report.StateKeys, err = v.compareState(b.state, v.state, "state"); err != nil {
+	if v.report.StateKeys, err = v.compareState(b.state, v.state, "state", true); err != nil {
 		return err
 	}
-	if _, err = v.compareState(b.config, v.config, "config"); err != nil {
+	if _, err = v.compareState(b.config, v.config, "config", false); err != nil {
 		return err
 	}
+	v.report.HistoryEntries = v.report.StateKeys
 	err = b.history.ForEach(func(hk, _ []byte) error {
 		v.report.HistoryEntries++
 		if _, ok := v.history[sha256.Sum256(hk)]; ok {
@@ -407,7 +432,16 @@ func (v *verifier) buckets(b *buckets) error {
 			v.problem(-1, "", err.Error())
 			return nil
 		}
-		v.problem(-1, string(key), fmt.Sprintf("the history holds a change by block %d that the block does not record", n))
+		v.problem(-1, string(key), fmt.Sprintf("the history holds a version written by block %d that is not a replaced version nor a deletion by that block", n))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = b.blockTxs.ForEach(func(k, _ []byte) error {
+		if _, ok := v.blockTxs[decodeBlockKey(k)]; !ok || len(k) != 8 {
+			v.problem(-1, "", fmt.Sprintf("the transaction records hold one for block %x, which is no config or transaction block", k))
+		}
 		return nil
 	})
 	if err != nil {
@@ -422,29 +456,43 @@ func (v *verifier) buckets(b *buckets) error {
 }
 
 // compareState compares a state bucket with its replay and returns the
-// number of keys it holds.
-func (v *verifier) compareState(bucket *bolt.Bucket, want map[string]expectedValue, name string) (int, error) {
+// number of keys it holds. The values of a versioned bucket start with the
+// number of the block that wrote them (see appendVersionedValue).
+func (v *verifier) compareState(bucket *bolt.Bucket, want map[string]expectedValue, name string, versioned bool) (int, error) {
 	count := 0
 	seen := make(map[string]struct{}, len(want))
 	err := bucket.ForEach(func(k, val []byte) error {
+		val = storedValue(bucket, k, val)
 		count++
 		if count%4096 == 0 {
 			if err := v.ctx.Err(); err != nil {
 				return err
 			}
 		}
+		seen[string(k)] = struct{}{}
 		exp, ok := want[string(k)]
 		switch {
-		case !ok || exp.deleted:
-			if ok {
-				v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s holds this key, which the block deleted", name))
-			} else {
-				v.problem(-1, string(k), fmt.Sprintf("the %s holds this key, which no block wrote", name))
-			}
-		case sha256.Sum256(val) != exp.hash:
-			v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s value differs from the value the block wrote", name))
+		case !ok:
+			v.problem(-1, string(k), fmt.Sprintf("the %s holds this key, which no block wrote", name))
+			return nil
+		case exp.deleted:
+			v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s holds this key, which the block deleted", name))
+			return nil
 		}
-		seen[string(k)] = struct{}{}
+		written, value := exp.block, val
+		if versioned {
+			var err error
+			if written, value, err = splitVersionedValue(val); err != nil {
+				v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s value differs from the value the block wrote: %v", name, err))
+				return nil
+			}
+		}
+		switch {
+		case sha256.Sum256(value) != exp.hash:
+			v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s value differs from the value the block wrote", name))
+		case written != exp.block:
+			v.problem(int64(exp.block), string(k), fmt.Sprintf("the %s attributes this value to block %d; this block wrote it last", name, written))
+		}
 		return nil
 	})
 	if err != nil {

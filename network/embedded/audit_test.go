@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // tamper closes l, edits its store directly with bbolt, and reopens it.
@@ -40,8 +42,7 @@ func tamper(t *testing.T, l *Ledger, dir string, edit func(tx *bolt.Tx) error) *
 // editBlock rewrites block n, still well-formed, with change applied.
 func editBlock(n uint64, change func(*block)) func(tx *bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBlocks)
-		blk, err := decodeBlock(b.Get(blockKey(n)))
+		blk, err := decodeBlock(blockAt(tx.Bucket(bucketBlocks), n))
 		if err != nil {
 			return err
 		}
@@ -50,7 +51,36 @@ func editBlock(n uint64, change func(*block)) func(tx *bolt.Tx) error {
 		if err != nil {
 			return err
 		}
-		return b.Put(blockKey(n), raw)
+		return replaceBlock(tx, n, raw)
+	}
+}
+
+// replaceBlock stores raw as block n in place of the block stored there.
+func replaceBlock(tx *bolt.Tx, n uint64, raw []byte) error {
+	b := tx.Bucket(bucketBlocks)
+	err := b.Delete(blockKey(n))
+	if errors.Is(err, bolterrors.ErrIncompatibleValue) {
+		err = b.DeleteBucket(blockKey(n))
+	}
+	if err != nil {
+		return err
+	}
+	return putBlock(b, n, raw)
+}
+
+// putState sets a state entry behind the ledger's back.
+func putState(key string, stored []byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte(key), stored) }
+}
+
+// putHistory sets a history entry behind the ledger's back.
+func putHistory(key string, n uint64, e *historyEntry) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		raw, err := encodeHistoryEntry(e)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketHistory).Put(historyKey([]byte(key), n), raw)
 	}
 }
 
@@ -106,22 +136,31 @@ func TestVerifyLocatesTampering(t *testing.T) {
 		{
 			name: "a committed block's raw bytes",
 			edit: func(tx *bolt.Tx) error {
-				b := tx.Bucket(bucketBlocks)
-				raw := append([]byte(nil), b.Get(blockKey(2))...)
+				raw := bytes.Clone(blockAt(tx.Bucket(bucketBlocks), 2))
 				raw[len(raw)/2] ^= 0xff
-				return b.Put(blockKey(2), raw)
+				return replaceBlock(tx, 2, raw)
 			},
 			block: 2, text: "",
 		},
 		{
 			name:  "a state value",
-			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("00000001"), []byte("forged")) },
+			edit:  putState("00000001", appendVersionedValue(nil, 3, []byte("forged"))),
 			block: 3, key: "00000001", text: "state value differs",
 		},
 		{
+			name:  "a state value without a block number",
+			edit:  putState("00000001", []byte{0x83, 0x80}),
+			block: 3, key: "00000001", text: "state value differs from the value the block wrote: malformed",
+		},
+		{
 			name:  "a state value set back to an older one",
-			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("00000000"), []byte("vvvv")) },
+			edit:  putState("00000000", appendVersionedValue(nil, 3, []byte("vvvv"))),
 			block: 4, key: "00000000", text: "state value differs",
+		},
+		{
+			name:  "a state value attributed to another block",
+			edit:  putState("00000000", appendVersionedValue(nil, 3, []byte("second"))),
+			block: 4, key: "00000000", text: "attributes this value to block 3",
 		},
 		{
 			name:  "a deleted state entry",
@@ -130,16 +169,49 @@ func TestVerifyLocatesTampering(t *testing.T) {
 		},
 		{
 			name:  "an added state entry",
-			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketState).Put([]byte("z"), []byte("planted")) },
+			edit:  putState("z", appendVersionedValue(nil, 1, []byte("planted"))),
 			block: -1, key: "z", text: "no block wrote",
 		},
 		{
-			name: "a history entry",
+			name:  "a replaced version in the history",
+			edit:  putHistory("00000000", 3, &historyEntry{Value: []byte("forged")}),
+			block: 3, key: "00000000", text: "history entry of this write differs",
+		},
+		{
+			name:  "a replaced version turned into a deletion",
+			edit:  putHistory("00000000", 3, &historyEntry{Delete: true}),
+			block: 3, key: "00000000", text: "history entry of this write differs",
+		},
+		{
+			name:  "a replaced version removed from the history",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketHistory).Delete(historyKey([]byte("00000000"), 3)) },
+			block: 3, key: "00000000", text: "history entry of this write is missing",
+		},
+		{
+			name:  "a current version copied into the history",
+			edit:  putHistory("a", 1, &historyEntry{Value: []byte("1")}),
+			block: -1, key: "a", text: "history holds a version written by block 1",
+		},
+		{
+			name: "a block's transaction record",
 			edit: func(tx *bolt.Tx) error {
-				e, _ := encodeHistoryEntry(&historyEntry{TxID: "forged", Value: []byte("1")})
-				return tx.Bucket(bucketHistory).Put(historyKey([]byte("a"), 1), e)
+				r, _ := encodeTxRecord(&txRecord{TxID: "forged", Timestamp: 1})
+				return tx.Bucket(bucketBlockTxs).Put(blockKey(3), r)
 			},
-			block: 1, key: "a", text: "history entry of this write differs",
+			block: 3, text: "transaction record (forged at 1) is not its proposal's",
+		},
+		{
+			name:  "a transaction record removed",
+			edit:  func(tx *bolt.Tx) error { return tx.Bucket(bucketBlockTxs).Delete(blockKey(1)) },
+			block: 1, text: "block 1 has no transaction record",
+		},
+		{
+			name: "a transaction record for no block",
+			edit: func(tx *bolt.Tx) error {
+				r, _ := encodeTxRecord(&txRecord{TxID: "planted", Timestamp: 1})
+				return tx.Bucket(bucketBlockTxs).Put(blockKey(9), r)
+			},
+			block: -1, text: "which is no config or transaction block",
 		},
 		{
 			name:  "a config record (trust)",
@@ -252,5 +324,52 @@ func TestDataJSON(t *testing.T) {
 		if err := d.UnmarshalJSON([]byte(bad)); err == nil {
 			t.Errorf("Data accepted %s", bad)
 		}
+	}
+}
+
+// A block larger than a page is stored in a bucket of its own, so that
+// committing the next one does not write it again; it reads, verifies,
+// exports and survives a restart as any block.
+func TestLargeBlocksHaveBucketsOfTheirOwn(t *testing.T) {
+	l, dir := newTestLedger(t)
+	mustSubmit(t, l, "ministry", "putmany", "big-", "50", "400")   // block 1, about 25 KB
+	mustSubmit(t, l, "ministry", "put", "small", "v")              // block 2
+	mustSubmit(t, l, "ministry", "putmany", "large-", "50", "400") // block 3
+	err := l.db.View(func(tx *bolt.Tx) error {
+		blocks := tx.Bucket(bucketBlocks)
+		for n, large := range map[uint64]bool{0: false, 1: true, 2: false, 3: true} {
+			if own := blocks.Bucket(blockKey(n)) != nil; own != large {
+				t.Errorf("block %d (%d bytes) in a bucket of its own: %v, want %v", n, len(blockAt(blocks, n)), own, large)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustVerifyClean(t, l)
+	var sb strings.Builder
+	if err := l.Export(context.Background(), &sb); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(sb.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("Export wrote %d blocks, want 4", len(lines))
+	}
+	if rec := decodeJSON[BlockRecord](t, []byte(lines[3])); len(rec.Writes) != 50 || string(rec.Writes[0].Key) != "large-00000000" {
+		t.Errorf("exported block 3 holds %d writes, first %q; want 50 from large-00000000", len(rec.Writes), rec.Writes[0].Key)
+	}
+
+	l = tamper(t, l, dir, editBlock(1, func(b *block) { b.Writes[7].Value = []byte("forged") }))
+	r, err := l.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasProblem(r, 1, "", "does not hash to the previous hash that block 2 records") {
+		t.Errorf("a forged large block went unnoticed: %v", r.Problems)
+	}
+	l = tamper(t, l, dir, editBlock(3, func(b *block) { b.Result = []byte("forged") }))
+	if _, err := l.Submit(context.Background(), "ministry", "put", "k", "v"); !errors.Is(err, ErrDamaged) {
+		t.Errorf("Submit after the last block, a large one, was changed: %v, want ErrDamaged", err)
 	}
 }

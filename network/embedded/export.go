@@ -109,11 +109,11 @@ func (l *Ledger) Export(ctx context.Context, w io.Writer) error {
 			return err
 		}
 		c := b.blocks.Cursor()
-		for k, raw := c.First(); k != nil; k, raw = c.Next() {
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			rec, err := blockRecord(raw)
+			rec, err := blockRecord(storedValue(b.blocks, k, v))
 			if err != nil {
 				return fmt.Errorf("block %d: %w", decodeBlockKey(k), err)
 			}

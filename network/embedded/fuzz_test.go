@@ -98,19 +98,29 @@ func FuzzParseCreator(f *testing.F) {
 }
 
 // FuzzStoreRecords feeds the small records of the store: history keys and
-// entries, org records.
+// entries, state values, transaction records, org records.
 func FuzzStoreRecords(f *testing.F) {
-	e, _ := encodeHistoryEntry(&historyEntry{TxID: "ab", Timestamp: 5, Value: []byte("v")})
+	e, _ := encodeHistoryEntry(&historyEntry{Value: []byte("v")})
+	d, _ := encodeHistoryEntry(&historyEntry{Delete: true})
+	tx, _ := encodeTxRecord(&txRecord{TxID: "ab", Timestamp: 5})
 	r, _ := encodeOrgRecord(&orgRecord{Org: "ministry", MSPID: "MinistryMSP", CACert: []byte("pem")})
 	f.Add(historyKey([]byte("key"), 3), e)
+	f.Add(appendVersionedValue(nil, 7, []byte("value")), d)
 	f.Add([]byte{0xff, 0xff}, r)
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1}, tx)
 	f.Add([]byte{0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, []byte{}) // a length that wraps around
-	f.Fuzz(func(t *testing.T, hk, value []byte) {
-		if key, n, err := splitHistoryKey(hk); err == nil && !bytes.Equal(historyKey(key, n), hk) {
-			t.Fatalf("history key %x splits into %q, %d, which rebuild %x", hk, key, n, historyKey(key, n))
+	f.Fuzz(func(t *testing.T, key, value []byte) {
+		if k, n, err := splitHistoryKey(key); err == nil && !bytes.Equal(historyKey(k, n), key) {
+			t.Fatalf("history key %x splits into %q, %d, which rebuild %x", key, k, n, historyKey(k, n))
 		}
-		if e, err := decodeHistoryEntry(value); err == nil && e.Delete && len(e.Value) != 0 {
-			t.Fatal("a deletion with a value decoded")
+		if n, v, err := splitVersionedValue(key); err == nil && (len(v) == 0 || !bytes.Equal(appendVersionedValue(nil, n, v), key)) {
+			t.Fatalf("state value %x splits into %d, %q, which rebuild %x", key, n, v, appendVersionedValue(nil, n, v))
+		}
+		if e, err := decodeHistoryEntry(value); err == nil && e.Delete == (len(e.Value) != 0) {
+			t.Fatalf("decoded history entry %+v: want a value or a deletion, not both nor neither", e)
+		}
+		if r, err := decodeTxRecord(value); err == nil && r.TxID == "" {
+			t.Fatal("a transaction record without a transaction id decoded")
 		}
 		decodeOrgRecord(value)
 	})

@@ -167,7 +167,7 @@ func Init(ctx context.Context, dir string, opts InitOptions) (*Ledger, error) {
 		if err := b.meta.Put(metaFormat, []byte(storeFormat)); err != nil {
 			return err
 		}
-		return appendBlock(b, genesis, raw, hash, nil)
+		return appendBlock(b, genesis, raw, hash, nil, nil)
 	})
 	if err != nil {
 		return fail(unavailable("writing the genesis block of ledger "+dir, err))
@@ -224,7 +224,7 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 		if f := b.meta.Get(metaFormat); string(f) != storeFormat {
 			return fmt.Errorf("unknown store format %q (this version reads %q)", f, storeFormat)
 		}
-		raw := b.blocks.Get(blockKey(0))
+		raw := blockAt(b.blocks, 0)
 		if raw == nil {
 			return fmt.Errorf("%w: the genesis block is missing", ErrNoLedger)
 		}
@@ -242,6 +242,7 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 		}
 		l.trust.Store(&ts)
 		k, last := b.blocks.Cursor().Last()
+		last = storedValue(b.blocks, k, last)
 		l.height = decodeBlockKey(k) + 1
 		l.tip = sha256.Sum256(last)
 		if recorded := b.meta.Get(metaTip); !bytes.Equal(recorded, l.tip[:]) {
@@ -455,6 +456,7 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 			return errRefused
 		}
 		blk := &block{Number: l.height, PrevHash: l.tip[:], Kind: kind, Proposal: sp.Proposal, Signature: sp.Signature}
+		var absent keySet
 		switch kind {
 		case kindConfig:
 			lookup := func(mspID string) (*orgRecord, error) {
@@ -476,7 +478,7 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 				refused = err
 				return errRefused
 			}
-			blk.Writes, blk.Event, blk.Result = inv.writes, inv.event, inv.payload
+			blk.Writes, blk.Event, blk.Result, absent = inv.writes, inv.event, inv.payload, inv.absent
 		}
 		if err := ctx.Err(); err != nil {
 			refused = err
@@ -486,7 +488,7 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 		if err != nil {
 			return err
 		}
-		if err := appendBlock(b, blk, raw, hash, p); err != nil {
+		if err := appendBlock(b, blk, raw, hash, p, absent); err != nil {
 			return err
 		}
 		result, tip = blk.Result, hash
@@ -558,6 +560,8 @@ type invocation struct {
 	writes  []write
 	event   *event
 	payload []byte
+	// absent holds the keys the chaincode read and found absent.
+	absent keySet
 }
 
 // invoke runs the chaincode on p against the snapshot tx. A response with a
@@ -576,7 +580,7 @@ func (l *Ledger) invoke(tx *bolt.Tx, b *buckets, p *Proposal) (*invocation, erro
 	if resp.Status >= shim.ERRORTHRESHOLD {
 		return nil, &network.ContractError{Function: p.Function, Message: resp.Message}
 	}
-	return &invocation{writes: stub.writeSet(), event: stub.chaincodeEvent(), payload: bytes.Clone(resp.Payload)}, nil
+	return &invocation{writes: stub.writeSet(), event: stub.chaincodeEvent(), payload: bytes.Clone(resp.Payload), absent: stub.absentKeys()}, nil
 }
 
 // callChaincode calls Invoke, turning a panic into an error.
@@ -591,43 +595,106 @@ func callChaincode(cc shim.Chaincode, stub *txStub) (resp *peer.Response, err er
 
 // appendBlock stores blk (raw, hashing to hash) and applies its writes: to
 // the chaincode state and its history for a transaction, to the config
-// state otherwise. p is blk's proposal (nil for the genesis block).
-func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal) error {
+// state otherwise. p is blk's proposal (nil for the genesis block); absent
+// holds keys known to be absent from the state (see applyStateWrites).
+func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal, absent keySet) error {
 	key := blockKey(blk.Number)
-	if err := b.blocks.Put(key, raw); err != nil {
+	if err := putBlock(b.blocks, blk.Number, raw); err != nil {
 		return err
 	}
-	target := b.config
 	if blk.Kind == kindTransaction {
-		target = b.state
-	}
-	for _, w := range blk.Writes {
-		var err error
-		if w.Delete {
-			err = target.Delete(w.Key)
-		} else {
-			err = target.Put(w.Key, w.Value)
-		}
-		if err != nil {
-			return fmt.Errorf("key %q: %w", w.Key, err)
-		}
-		if blk.Kind != kindTransaction {
-			continue
-		}
-		entry, err := encodeHistoryEntry(&historyEntry{TxID: p.TxID, Timestamp: p.Timestamp.UnixNano(), Value: w.Value, Delete: w.Delete})
-		if err != nil {
+		if err := applyStateWrites(b, blk.Number, blk.Writes, absent); err != nil {
 			return err
 		}
-		if err := b.history.Put(historyKey(w.Key, blk.Number), entry); err != nil {
-			return fmt.Errorf("history of key %q: %w", w.Key, err)
+	} else {
+		for _, w := range blk.Writes {
+			var err error
+			if w.Delete {
+				err = b.config.Delete(w.Key)
+			} else {
+				err = b.config.Put(w.Key, w.Value)
+			}
+			if err != nil {
+				return fmt.Errorf("config key %q: %w", w.Key, err)
+			}
 		}
 	}
 	if p != nil {
 		if err := b.txids.Put([]byte(p.TxID), key); err != nil {
 			return err
 		}
+		rec, err := encodeTxRecord(&txRecord{TxID: p.TxID, Timestamp: p.Timestamp.UnixNano()})
+		if err != nil {
+			return err
+		}
+		if err := b.blockTxs.Put(key, rec); err != nil {
+			return err
+		}
 	}
 	return b.meta.Put(metaTip, hash[:])
+}
+
+// applyStateWrites applies the write set of transaction block n to the
+// state, moving each version it replaces to the history, and recording its
+// deletions there. It does not look up the keys of absent, which the
+// transaction's chaincode read in this same bbolt transaction and found
+// absent: a batch of fresh digests then costs one search per key, not two.
+func applyStateWrites(b *buckets, n uint64, writes []write, absent keySet) error {
+	// bbolt keeps the values it is given until the commit: lay them out in
+	// one buffer.
+	size := 0
+	for _, w := range writes {
+		if !w.Delete {
+			size += versionedValueSize(n, len(w.Value))
+		}
+	}
+	values := make([]byte, 0, size)
+	for _, w := range writes {
+		if !absent.has(w.Key) {
+			if err := moveToHistory(b, w.Key); err != nil {
+				return err
+			}
+		}
+		if w.Delete {
+			if err := deleteValue(b.state, w.Key); err != nil {
+				return fmt.Errorf("key %q: %w", w.Key, err)
+			}
+			entry, err := encodeHistoryEntry(&historyEntry{Delete: true})
+			if err != nil {
+				return err
+			}
+			if err := putValue(b.history, historyKey(w.Key, n), entry); err != nil {
+				return fmt.Errorf("history of key %q: %w", w.Key, err)
+			}
+			continue
+		}
+		start := len(values)
+		values = appendVersionedValue(values, n, w.Value)
+		if err := putValue(b.state, w.Key, values[start:len(values):len(values)]); err != nil {
+			return fmt.Errorf("key %q: %w", w.Key, err)
+		}
+	}
+	return nil
+}
+
+// moveToHistory copies the current version of key, if any, to the history.
+func moveToHistory(b *buckets, key []byte) error {
+	old := valueAt(b.state, key)
+	if old == nil {
+		return nil
+	}
+	written, value, err := splitVersionedValue(old)
+	if err != nil {
+		return fmt.Errorf("key %q: %w", key, err)
+	}
+	entry, err := encodeHistoryEntry(&historyEntry{Value: value})
+	if err != nil {
+		return err
+	}
+	if err := putValue(b.history, historyKey(key, written), entry); err != nil {
+		return fmt.Errorf("history of key %q: %w", key, err)
+	}
+	return nil
 }
 
 func (l *Ledger) reloadTrust() error {

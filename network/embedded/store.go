@@ -7,17 +7,26 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // The buckets of ledger.db.
 var (
 	// bucketBlocks maps a block number (8 bytes, big-endian) to the block's
-	// canonical bytes.
+	// canonical bytes. Here and in the state and history, a value larger
+	// than largeValueSize is in a bucket of its own (see putValue).
 	bucketBlocks = []byte("blocks")
-	// bucketState maps a chaincode state key to its current value.
+	// bucketState maps a chaincode state key to its current version: the
+	// number of the block that wrote it, then the value
+	// (appendVersionedValue).
 	bucketState = []byte("state")
-	// bucketHistory maps historyKey(key, block) to a historyEntry.
+	// bucketHistory maps historyKey(key, block) to a historyEntry: the
+	// versions of key that are no longer current (a value a later block
+	// replaced, or a deletion). A key's current version is in the state.
 	bucketHistory = []byte("history")
+	// bucketBlockTxs maps the number of a config or transaction block to
+	// its transaction's id and time (a txRecord).
+	bucketBlockTxs = []byte("blocktxs")
 	// bucketConfig maps an MSP ID to the orgRecord of the org it trusts.
 	bucketConfig = []byte("config")
 	// bucketTxIDs maps a transaction id to the number of its block.
@@ -34,13 +43,15 @@ var (
 )
 
 // storeFormat is the version of the bucket layout written by this package.
-const storeFormat = "sceau-embedded-ledger/1"
+// Version 1 kept every write of every key in the history bucket, the
+// current one included, with its transaction id and time; it is not read.
+const storeFormat = "sceau-embedded-ledger/2"
 
-var allBuckets = [][]byte{bucketBlocks, bucketState, bucketHistory, bucketConfig, bucketTxIDs, bucketMeta}
+var allBuckets = [][]byte{bucketBlocks, bucketState, bucketHistory, bucketBlockTxs, bucketConfig, bucketTxIDs, bucketMeta}
 
 // buckets are the buckets of one bbolt transaction.
 type buckets struct {
-	blocks, state, history, config, txids, meta *bolt.Bucket
+	blocks, state, history, blockTxs, config, txids, meta *bolt.Bucket
 }
 
 // errNotLedger means ledger.db lacks the ledger's buckets.
@@ -48,36 +59,155 @@ var errNotLedger = errors.New("the store has no ledger buckets")
 
 func openBuckets(tx *bolt.Tx) (*buckets, error) {
 	b := &buckets{
-		blocks:  tx.Bucket(bucketBlocks),
-		state:   tx.Bucket(bucketState),
-		history: tx.Bucket(bucketHistory),
-		config:  tx.Bucket(bucketConfig),
-		txids:   tx.Bucket(bucketTxIDs),
-		meta:    tx.Bucket(bucketMeta),
+		blocks:   tx.Bucket(bucketBlocks),
+		state:    tx.Bucket(bucketState),
+		history:  tx.Bucket(bucketHistory),
+		blockTxs: tx.Bucket(bucketBlockTxs),
+		config:   tx.Bucket(bucketConfig),
+		txids:    tx.Bucket(bucketTxIDs),
+		meta:     tx.Bucket(bucketMeta),
 	}
-	if b.blocks == nil || b.state == nil || b.history == nil || b.config == nil || b.txids == nil || b.meta == nil {
+	if b.blocks == nil || b.state == nil || b.history == nil || b.blockTxs == nil || b.config == nil || b.txids == nil || b.meta == nil {
 		return nil, errNotLedger
 	}
-	// Blocks are only ever appended: pack their pages full. Write sets are
-	// applied in key order, so state and history pages can be packed
-	// nearly full too (bbolt's default, half-full pages, suits random
-	// inserts and would double their size).
+	// Blocks and their transaction records are only ever appended: pack
+	// their pages full. The state, history and transaction index take keys
+	// all over their range (digests, transaction ids): they keep bbolt's
+	// default, half-full pages after a split, which leave room for the
+	// next inserts (packing them fuller made each batch split and rewrite
+	// more pages, and the store grow faster).
 	b.blocks.FillPercent = 1
-	b.state.FillPercent = 0.9
-	b.history.FillPercent = 0.9
-	b.txids.FillPercent = 0.9
+	b.blockTxs.FillPercent = 1
 	return b, nil
 }
 
 // openChaincodeBuckets opens only the buckets a chaincode invocation
-// reads, state and history: enough to evaluate a query, which commits
-// nothing. Opening all six cost a status read a tenth of its time.
+// reads: the state, the history and, for the transaction that wrote a
+// current version, the blocks' transaction records. It is enough to
+// evaluate a query, which commits nothing. Opening all of them cost a
+// status read a tenth of its time.
 func openChaincodeBuckets(tx *bolt.Tx) (*buckets, error) {
-	b := &buckets{state: tx.Bucket(bucketState), history: tx.Bucket(bucketHistory)}
-	if b.state == nil || b.history == nil {
+	b := &buckets{state: tx.Bucket(bucketState), history: tx.Bucket(bucketHistory), blockTxs: tx.Bucket(bucketBlockTxs)}
+	if b.state == nil || b.history == nil || b.blockTxs == nil {
 		return nil, errNotLedger
 	}
 	return b, nil
+}
+
+// appendVersionedValue appends to buf the state form of value written by
+// block n: n as a uvarint (3 bytes up to block 2 097 151), then value.
+func appendVersionedValue(buf []byte, n uint64, value []byte) []byte {
+	return append(binary.AppendUvarint(buf, n), value...)
+}
+
+// versionedValueSize is the length of the state form of a value of
+// valueSize bytes written by block n.
+func versionedValueSize(n uint64, valueSize int) int {
+	var b [binary.MaxVarintLen64]byte
+	return len(binary.AppendUvarint(b[:0], n)) + valueSize
+}
+
+// splitVersionedValue is the inverse of appendVersionedValue. The value it
+// returns shares v's memory.
+func splitVersionedValue(v []byte) (n uint64, value []byte, err error) {
+	n, size := binary.Uvarint(v)
+	// A stored value is never empty: an empty PutState is a deletion. The
+	// block number must be in its shortest form, so that a value has one
+	// stored form.
+	if size <= 0 || size != versionedValueSize(n, 0) || size == len(v) {
+		return 0, nil, fmt.Errorf("malformed state value of %d bytes: want a block number (uvarint) and a value", len(v))
+	}
+	return n, v[size:], nil
+}
+
+// largeValueSize is the size above which a block, a state version or a
+// history entry is stored in a bucket of its own, under its key, as the
+// value of ownValueKey. bbolt never splits a leaf of four entries or fewer:
+// large values side by side would share leaves, and every commit that adds
+// one would write again those before it (a block anchoring 8 000 digests is
+// about 2 MB, and the batch's digest list 0.5 MB).
+const largeValueSize = 4096
+
+// ownValueKey is the key of a large value in its own bucket.
+var ownValueKey = []byte("value")
+
+// putValue stores value at key of b: as a value of b, or, when larger than
+// largeValueSize, in a bucket of its own. It replaces what key held in
+// either form.
+func putValue(b *bolt.Bucket, key, value []byte) error {
+	if len(value) <= largeValueSize {
+		err := b.Put(key, value)
+		if !errors.Is(err, bolterrors.ErrIncompatibleValue) {
+			return err
+		}
+		// key holds a large value, in a bucket.
+		if err := b.DeleteBucket(key); err != nil {
+			return err
+		}
+		return b.Put(key, value)
+	}
+	own, err := b.CreateBucket(key)
+	switch {
+	case errors.Is(err, bolterrors.ErrBucketExists):
+		own = b.Bucket(key)
+	case errors.Is(err, bolterrors.ErrIncompatibleValue):
+		// key holds a small value.
+		if err := b.Delete(key); err != nil {
+			return err
+		}
+		if own, err = b.CreateBucket(key); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	}
+	return own.Put(ownValueKey, value)
+}
+
+// deleteValue removes what key of b holds, in either form.
+func deleteValue(b *bolt.Bucket, key []byte) error {
+	err := b.Delete(key)
+	if errors.Is(err, bolterrors.ErrIncompatibleValue) {
+		return b.DeleteBucket(key)
+	}
+	return err
+}
+
+// storedValue returns the value stored at key k of b, where v is what a
+// cursor or Get gives at k (nil for a bucket). It returns nil when k holds
+// no value.
+func storedValue(b *bolt.Bucket, k, v []byte) []byte {
+	if v != nil {
+		return v
+	}
+	if own := b.Bucket(k); own != nil {
+		return own.Get(ownValueKey)
+	}
+	return nil
+}
+
+// valueAt returns the value stored at key of b, in either form; nil when
+// there is none.
+func valueAt(b *bolt.Bucket, key []byte) []byte {
+	return storedValue(b, key, b.Get(key))
+}
+
+// keyCount returns the number of keys of b, a bucket whose buckets are
+// large values (each holding one key).
+func keyCount(b *bolt.Bucket) int {
+	st := b.Stats()
+	// BucketN counts b itself.
+	return st.KeyN - (st.BucketN - 1)
+}
+
+// putBlock stores raw as block n.
+func putBlock(blocks *bolt.Bucket, n uint64, raw []byte) error {
+	return putValue(blocks, blockKey(n), raw)
+}
+
+// blockAt returns the bytes of block n, nil when there is none.
+func blockAt(blocks *bolt.Bucket, n uint64) []byte {
+	return valueAt(blocks, blockKey(n))
 }
 
 func blockKey(n uint64) []byte {
@@ -115,19 +245,19 @@ func splitHistoryKey(hk []byte) (key []byte, n uint64, err error) {
 	return hk[size : size+int(l)], binary.BigEndian.Uint64(hk[size+int(l):]), nil
 }
 
-// historyEntry is one change of a key, as GetHistoryForKey returns it.
+// historyEntry is a version of a key that is no longer its current one: a
+// value that a later block replaced, or a deletion. The block that wrote it
+// is in its history key; that block's txRecord gives its transaction.
 type historyEntry struct {
-	_         struct{} `cbor:",toarray"`
-	TxID      string
-	Timestamp int64 // Unix nanoseconds
-	Value     []byte
-	Delete    bool
+	_      struct{} `cbor:",toarray"`
+	Value  []byte
+	Delete bool
 }
 
 func encodeHistoryEntry(e *historyEntry) ([]byte, error) {
 	b, err := canonicalCBOR.Marshal(e)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the history entry of transaction %s: %w", e.TxID, err)
+		return nil, fmt.Errorf("encoding a history entry: %w", err)
 	}
 	return b, nil
 }
@@ -138,9 +268,52 @@ func decodeHistoryEntry(b []byte) (*historyEntry, error) {
 		return nil, fmt.Errorf("decoding a history entry: %w", err)
 	}
 	if e.Delete && len(e.Value) != 0 {
-		return nil, fmt.Errorf("history entry of transaction %s: a deletion carries a value", e.TxID)
+		return nil, errors.New("malformed history entry: a deletion carries a value")
+	}
+	if !e.Delete && len(e.Value) == 0 {
+		return nil, errors.New("malformed history entry: neither a value nor a deletion")
 	}
 	return &e, nil
+}
+
+// txRecord is the transaction of a config or transaction block, as history
+// queries report it.
+type txRecord struct {
+	_         struct{} `cbor:",toarray"`
+	TxID      string
+	Timestamp int64 // Unix nanoseconds
+}
+
+func encodeTxRecord(r *txRecord) ([]byte, error) {
+	b, err := canonicalCBOR.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the record of transaction %s: %w", r.TxID, err)
+	}
+	return b, nil
+}
+
+func decodeTxRecord(b []byte) (*txRecord, error) {
+	var r txRecord
+	if err := strictCBOR.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("decoding a transaction record: %w", err)
+	}
+	if r.TxID == "" {
+		return nil, errors.New("malformed transaction record: no transaction id")
+	}
+	return &r, nil
+}
+
+// blockTx returns the transaction record of block n.
+func blockTx(blockTxs *bolt.Bucket, n uint64) (*txRecord, error) {
+	raw := blockTxs.Get(blockKey(n))
+	if raw == nil {
+		return nil, fmt.Errorf("block %d has no transaction record", n)
+	}
+	r, err := decodeTxRecord(raw)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", n, err)
+	}
+	return r, nil
 }
 
 // orgRecord is the config state of one trusted org: the CA that issues its

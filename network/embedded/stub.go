@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -49,13 +50,19 @@ type txStub struct {
 	snapshot *bolt.Tx
 	state    *bolt.Bucket
 	history  *bolt.Bucket
+	blockTxs *bolt.Bucket
 
 	channelID string
 	namespace string // the chaincode name, reported in query results
 	prop      *Proposal
 	args      [][]byte
 
-	writes    map[string]write
+	writes map[string]write
+	// absent holds the keys the invocation read and found absent. The
+	// commit runs in the same bbolt transaction right after the
+	// invocation, so these keys hold no version it must move to the
+	// history: it need not look them up again.
+	absent    keySet
 	event     *event
 	wrote     bool // the transaction wrote: paginated queries are refused
 	paginated bool // the transaction ran a paginated query: writes are refused
@@ -73,31 +80,54 @@ func newTxStub(snapshot *bolt.Tx, b *buckets, channelID, namespace string, p *Pr
 		snapshot:  snapshot,
 		state:     b.state,
 		history:   b.history,
+		blockTxs:  b.blockTxs,
 		channelID: channelID,
 		namespace: namespace,
 		prop:      p,
 		args:      args,
 		writes:    map[string]write{},
+		absent:    keySet{},
 	}
+}
+
+// keySet is a set of state keys.
+type keySet map[string]struct{}
+
+// has reports whether the set holds key.
+func (ks keySet) has(key []byte) bool {
+	_, ok := ks[string(key)]
+	return ok
 }
 
 // seal ends the invocation: the snapshot may be released after it.
 func (s *txStub) seal() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.snapshot, s.state, s.history = nil, nil, nil
+	s.snapshot, s.state, s.history, s.blockTxs = nil, nil, nil, nil
 }
 
 // writeSet returns the buffered writes sorted by key.
 func (s *txStub) writeSet() []write {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ws := make([]write, 0, len(s.writes))
-	for _, w := range s.writes {
-		ws = append(ws, w)
+	// Sorting the keys moves 16-byte strings, not 56-byte writes.
+	keys := make([]string, 0, len(s.writes))
+	for k := range s.writes {
+		keys = append(keys, k)
 	}
-	slices.SortFunc(ws, func(a, b write) int { return bytes.Compare(a.Key, b.Key) })
+	slices.Sort(keys)
+	ws := make([]write, len(keys))
+	for i, k := range keys {
+		ws[i] = s.writes[k]
+	}
 	return ws
+}
+
+// absentKeys returns the keys the invocation read and found absent.
+func (s *txStub) absentKeys() keySet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.absent
 }
 
 func (s *txStub) chaincodeEvent() *event {
@@ -179,7 +209,27 @@ func (s *txStub) GetState(key string) ([]byte, error) {
 	if s.snapshot == nil {
 		return nil, errInvocationOver
 	}
-	return bytes.Clone(s.state.Get([]byte(key))), nil
+	return s.get(s.state.Cursor(), key)
+}
+
+// get returns a copy of the committed value of key (nil when there is
+// none), looked up with c, a cursor of the state. The caller holds s.mu.
+func (s *txStub) get(c *bolt.Cursor, key string) ([]byte, error) {
+	k, v := c.Seek([]byte(key))
+	if string(k) == key {
+		v = storedValue(s.state, k, v)
+	} else {
+		v = nil
+	}
+	if v == nil {
+		s.absent[key] = struct{}{}
+		return nil, nil
+	}
+	_, value, err := splitVersionedValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("reading key %q: %w", key, err)
+	}
+	return bytes.Clone(value), nil
 }
 
 // GetMultipleStates returns the committed values of keys, in order.
@@ -192,9 +242,15 @@ func (s *txStub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	if s.snapshot == nil {
 		return nil, errInvocationOver
 	}
+	// One cursor for every key: bbolt's Get makes one per lookup.
+	c := s.state.Cursor()
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		out[i] = bytes.Clone(s.state.Get([]byte(k)))
+		v, err := s.get(c, k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
 	}
 	return out, nil
 }
@@ -205,7 +261,10 @@ func (s *txStub) PutState(key string, value []byte) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	return s.record(write{Key: []byte(key), Value: bytes.Clone(value), Delete: len(value) == 0})
+	if len(value) == 0 {
+		return s.record(key, write{Key: []byte(key), Delete: true})
+	}
+	return s.record(key, write{Key: []byte(key), Value: bytes.Clone(value)})
 }
 
 // DelState records the deletion of key in the write set.
@@ -213,10 +272,10 @@ func (s *txStub) DelState(key string) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	return s.record(write{Key: []byte(key), Delete: true})
+	return s.record(key, write{Key: []byte(key), Delete: true})
 }
 
-func (s *txStub) record(w write) error {
+func (s *txStub) record(key string, w write) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.snapshot == nil {
@@ -226,10 +285,7 @@ func (s *txStub) record(w write) error {
 		return fmt.Errorf("transaction %s has already performed a paginated query: writes are not allowed (as on Fabric)", s.prop.TxID)
 	}
 	s.wrote = true
-	if w.Delete {
-		w.Value = nil
-	}
-	s.writes[string(w.Key)] = w
+	s.writes[key] = w
 	return nil
 }
 
@@ -360,7 +416,11 @@ func (s *txStub) scan(from, end []byte, max int) (kvs []*queryresult.KV, next []
 	c := s.state.Cursor()
 	k, v := c.Seek(from)
 	for ; inRange(k) && len(kvs) < max; k, v = c.Next() {
-		kvs = append(kvs, &queryresult.KV{Namespace: s.namespace, Key: string(k), Value: bytes.Clone(v)})
+		_, value, err := splitVersionedValue(storedValue(s.state, k, v))
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading key %q: %w", k, err)
+		}
+		kvs = append(kvs, &queryresult.KV{Namespace: s.namespace, Key: string(k), Value: bytes.Clone(value)})
 	}
 	if inRange(k) {
 		next = bytes.Clone(k)
@@ -370,12 +430,37 @@ func (s *txStub) scan(from, end []byte, max int) (kvs []*queryresult.KV, next []
 
 // ---- History ----
 
-// GetHistoryForKey returns every committed change of key, newest first.
+// GetHistoryForKey returns every committed change of key, newest first:
+// its current version, from the state, then the versions the history
+// holds.
 func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.snapshot == nil {
 		return nil, errInvocationOver
+	}
+	var mods []*queryresult.KeyModification
+	modification := func(n uint64, value []byte, deleted bool) error {
+		tx, err := blockTx(s.blockTxs, n)
+		if err != nil {
+			return fmt.Errorf("history of key %q: %w", key, err)
+		}
+		mods = append(mods, &queryresult.KeyModification{
+			TxId:      tx.TxID,
+			Value:     value,
+			Timestamp: timestamppb.New(timeFromNanos(tx.Timestamp)),
+			IsDelete:  deleted,
+		})
+		return nil
+	}
+	if v := valueAt(s.state, []byte(key)); v != nil {
+		n, value, err := splitVersionedValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("history of key %q: %w", key, err)
+		}
+		if err := modification(n, bytes.Clone(value), false); err != nil {
+			return nil, err
+		}
 	}
 	prefix := historyPrefix([]byte(key))
 	isEntry := func(k []byte) bool { return len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix) }
@@ -388,18 +473,14 @@ func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterfac
 	case !bytes.Equal(k, last):
 		k, v = c.Prev()
 	}
-	var mods []*queryresult.KeyModification
 	for ; isEntry(k) && len(mods) < totalQueryLimit; k, v = c.Prev() {
-		e, err := decodeHistoryEntry(v)
+		e, err := decodeHistoryEntry(storedValue(s.history, k, v))
 		if err != nil {
 			return nil, fmt.Errorf("history of key %q: %w", key, err)
 		}
-		mods = append(mods, &queryresult.KeyModification{
-			TxId:      e.TxID,
-			Value:     e.Value,
-			Timestamp: timestamppb.New(timeFromNanos(e.Timestamp)),
-			IsDelete:  e.Delete,
-		})
+		if err := modification(binary.BigEndian.Uint64(k[len(prefix):]), e.Value, e.Delete); err != nil {
+			return nil, err
+		}
 	}
 	return &historyIterator{mods: mods}, nil
 }

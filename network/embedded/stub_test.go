@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
@@ -165,8 +166,11 @@ type historyItem struct {
 func TestHistoryForKeyNewestFirst(t *testing.T) {
 	l, _ := newTestLedger(t)
 	ctx := context.Background()
-	var txids []string
-	for _, step := range [][]string{{"put", "k", "one"}, {"put", "k", "two"}, {"del", "k"}, {"put", "k", "three"}, {"put", "k2", "other"}, {"put", "k\x00", "prefix twin"}} {
+	var props []*Proposal
+	for _, step := range [][]string{
+		{"put", "k", "one"}, {"put", "k", "two"}, {"del", "k"}, {"put", "k", "three"}, {"put", "k2", "other"}, {"put", "k\x00", "prefix twin"},
+		{"del", "gone"}, {"put", "gone", "back"}, {"del", "gone"},
+	} {
 		id, _ := l.Identity("ministry")
 		p, err := l.NewProposal(id, step[0], step[1:]...)
 		if err != nil {
@@ -176,25 +180,44 @@ func TestHistoryForKeyNewestFirst(t *testing.T) {
 		if _, err := l.SubmitProposal(ctx, sp); err != nil {
 			t.Fatal(err)
 		}
-		txids = append(txids, p.TxID)
+		props = append(props, p)
 	}
-	h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "k"))
-	want := []historyItem{{TxID: txids[3], Value: "three"}, {TxID: txids[2], Delete: true}, {TxID: txids[1], Value: "two"}, {TxID: txids[0], Value: "one"}}
-	if len(h) != len(want) {
-		t.Fatalf("history of k: %+v, want 4 changes newest first", h)
+	change := func(i int, value string) historyItem {
+		return historyItem{TxID: props[i].TxID, Value: value, Delete: value == "", TS: props[i].Timestamp.UTC().Format(time.RFC3339Nano)}
 	}
-	for i := range want {
-		if h[i].TxID != want[i].TxID || h[i].Value != want[i].Value || h[i].Delete != want[i].Delete || h[i].TS == "" {
-			t.Errorf("history[%d] = %+v, want %+v", i, h[i], want[i])
+	for _, tc := range []struct {
+		key  string
+		want []historyItem
+	}{
+		{"k", []historyItem{change(3, "three"), change(2, ""), change(1, "two"), change(0, "one")}},
+		{"gone", []historyItem{change(8, ""), change(7, "back"), change(6, "")}},
+		// The last key of the bucket (seek past the end).
+		{"k\x00", []historyItem{change(5, "prefix twin")}},
+		{"never", nil},
+	} {
+		h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", tc.key))
+		if !slices.Equal(h, tc.want) {
+			t.Errorf("history of %q:\n got  %+v\n want %+v (newest first)", tc.key, h, tc.want)
 		}
 	}
-	if h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "never")); len(h) != 0 {
-		t.Errorf("history of a key never written: %+v", h)
+	mustVerifyClean(t, l)
+}
+
+// A key the chaincode read as absent and then wrote has no version to move
+// to the history; once present, its next write moves it there.
+func TestHistoryOfKeysReadBeforeTheyAreWritten(t *testing.T) {
+	l, _ := newTestLedger(t)
+	for range 3 {
+		mustSubmit(t, l, "ministry", "incr", "counter")
 	}
-	// The history of the last key of the bucket (seek past the end).
-	if h := decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "k\x00")); len(h) != 1 || h[0].Value != "prefix twin" {
-		t.Errorf("history of k\\x00: %+v", h)
+	var values []string
+	for _, h := range decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", "counter")) {
+		values = append(values, h.Value)
 	}
+	if !slices.Equal(values, []string{"3", "2", "1"}) {
+		t.Errorf("history of a counter incremented 3 times: %v, want [3 2 1]", values)
+	}
+	mustVerifyClean(t, l)
 }
 
 func TestOneEventPerTransaction(t *testing.T) {
@@ -242,5 +265,53 @@ func TestStubUnusableAfterTheInvocation(t *testing.T) {
 	}
 	if _, err := it.Next(); !errors.Is(err, errInvocationOver) {
 		t.Errorf("an iterator used after its invocation: %v, want errInvocationOver", err)
+	}
+}
+
+// Values larger than a page live in buckets of their own in the store;
+// every read sees them as any value, through every change of form.
+func TestLargeValuesReadAsAnyValue(t *testing.T) {
+	l, _ := newTestLedger(t)
+	large := strings.Repeat("L", 2*largeValueSize)
+	larger := strings.Repeat("M", 3*largeValueSize)
+	mustSubmit(t, l, "ministry", "put", "a", "small")
+	mustSubmit(t, l, "ministry", "put", "b", large)
+	mustSubmit(t, l, "ministry", "put", "c", "small")
+	mustSubmit(t, l, "ministry", "put", "a", larger) // small → large
+	mustSubmit(t, l, "ministry", "put", "b", "tiny") // large → small
+	mustSubmit(t, l, "ministry", "put", "c", large)
+	mustSubmit(t, l, "ministry", "del", "c") // a large value deleted
+	mustSubmit(t, l, "ministry", "put", "d", large)
+	mustSubmit(t, l, "ministry", "put", "d", larger) // large → large
+
+	for key, want := range map[string]string{"a": larger, "b": "tiny", "d": larger} {
+		if got := string(mustEvaluate(t, l, "get", key)); got != want {
+			t.Errorf("get %s: %d bytes, want %d", key, len(got), len(want))
+		}
+	}
+	want := []string{"a=" + larger, "b=tiny", "d=" + larger}
+	if got := decodeJSON[[]string](t, mustEvaluate(t, l, "range", "", "")); !slices.Equal(got, want) {
+		t.Errorf("range over every key: %d entries %.40q…, want a, b and d", len(got), got)
+	}
+	for key, want := range map[string][]string{
+		"a": {larger, "small"},
+		"b": {"tiny", large},
+		"c": {"", large, "small"},
+		"d": {larger, large},
+	} {
+		var got []string
+		for _, h := range decodeJSON[[]historyItem](t, mustEvaluate(t, l, "history", key)) {
+			got = append(got, h.Value)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("history of %s: %.40q…, want %d changes newest first", key, got, len(want))
+		}
+	}
+	info := mustInfo(t, l)
+	if info.StateKeys != 3 || info.HistoryEntries != 9 {
+		t.Errorf("Info: %d state keys, %d history entries; want 3 and 9", info.StateKeys, info.HistoryEntries)
+	}
+	if r := mustVerifyClean(t, l); r.StateKeys != 3 || r.HistoryEntries != 9 {
+		t.Errorf("Verify counted %d state keys, %d history entries; want 3 and 9", r.StateKeys, r.HistoryEntries)
 	}
 }
