@@ -51,20 +51,6 @@ type digestRecord struct {
 // selfInGroup stands for the digest itself in its stored group.
 const selfInGroup = ""
 
-// storedGroup is group as a record of its member self stores it.
-func storedGroup(group []string, self string) []string {
-	if len(group) == 1 {
-		return nil
-	}
-	stored := make([]string, len(group))
-	for i, d := range group {
-		if d != self {
-			stored[i] = d
-		}
-	}
-	return stored
-}
-
 func countSelf(group []string) int {
 	n := 0
 	for _, d := range group {
@@ -113,9 +99,9 @@ func decimalLength(n int) int {
 }
 
 // appendAnchoredRecord appends the record of a freshly anchored digest,
-// group[self], to buf: exactly what encoding/json writes for
-// digestRecord{BatchID: batchID, Index: index, Group: storedGroup(group,
-// group[self])}. It writes strings unescaped, which is correct only for
+// group[self], to buf: exactly what encoding/json writes for the
+// digestRecord of batchID, index and group as the record of group[self]
+// stores it. It writes strings unescaped, which is correct only for
 // what parseAnchorRequest lets through (batch ids of [A-Za-z0-9._:-],
 // lowercase hex digests, no digest twice) and a non-negative index.
 func appendAnchoredRecord(buf []byte, batchID string, index int, group []string, self int) []byte {

@@ -10,6 +10,21 @@ import (
 	"time"
 )
 
+// storedGroup is group as the record of its member self stores it: nothing
+// for a single form, else "" in place of self.
+func storedGroup(group []string, self string) []string {
+	if len(group) == 1 {
+		return nil
+	}
+	stored := make([]string, len(group))
+	for i, d := range group {
+		if d != self {
+			stored[i] = d
+		}
+	}
+	return stored
+}
+
 func TestAnchoredRecordIsWhatEncodingJSONWrites(t *testing.T) {
 	d := func(c string) string { return strings.Repeat(c, 64) }
 	for _, tc := range []struct {
