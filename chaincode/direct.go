@@ -80,7 +80,7 @@ func oneStringQuery[T any](ser serializer.TransactionSerializer, fn func(contrac
 			return nil, err
 		}
 		// As contract-api: no return metadata, so no validation of the
-		// contract's own result (see resultSerializer).
+		// contract's own result (see contractSerializer).
 		s, err := ser.ToString(reflect.ValueOf(result), resultType, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("error handling success response. %s", err.Error())

@@ -111,6 +111,9 @@ func TestQRUsesZlibOnlyWhenShorter(t *testing.T) {
 			t.Errorf("zlib body of %d bytes is not shorter than the %d-byte COSE_Sign1", len(body), len(sign1))
 		}
 	case markerCOSE:
+		if len(sign1) <= minCompressSize {
+			break // not worth trying
+		}
 		var buf bytes.Buffer
 		zw, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
 		zw.Write(sign1)

@@ -51,11 +51,22 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		random = rand.Reader
 	}
 
+	disclosable := 0
+	for _, c := range sorted {
+		if c.Disclosable {
+			disclosable++
+		}
+	}
+	// Every salt at once: the same bytes, in the same order, as one read
+	// per disclosure.
+	salts := make([]byte, disclosable*saltSize)
+	if _, err := io.ReadFull(random, salts); err != nil {
+		return "", fmt.Errorf("salt: %w", err)
+	}
 	var (
-		members     []member
-		digests     []string
-		disclosures []string
-		salt        [saltSize]byte
+		members     = make([]member, 0, len(sorted)-disclosable+3)
+		digests     = make([]string, 0, disclosable+opts.Decoys)
+		disclosures = make([]string, 0, disclosable)
 		scratch     []byte
 	)
 	for _, c := range sorted {
@@ -63,13 +74,12 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 			members = append(members, member{c.Name, c.Value})
 			continue
 		}
-		if _, err := io.ReadFull(random, salt[:]); err != nil {
-			return "", fmt.Errorf("salt: %w", err)
-		}
+		salt := salts[:saltSize]
+		salts = salts[saltSize:]
 		// ["<salt>","<name>",<value>]; the salt is base64url, which JSON
 		// needs not escape.
 		scratch = append(scratch[:0], `["`...)
-		scratch = base64.RawURLEncoding.AppendEncode(scratch, salt[:])
+		scratch = base64.RawURLEncoding.AppendEncode(scratch, salt)
 		scratch = append(scratch, `",`...)
 		scratch = appendJSONString(scratch, c.Name)
 		scratch = append(scratch, ',')
@@ -201,6 +211,9 @@ func compactValue(value []byte) ([]byte, error) {
 	}
 	if !json.Valid(value) {
 		return nil, errors.New("invalid JSON")
+	}
+	if !bytes.ContainsAny(value, " \t\r\n") {
+		return value, nil // nothing to compact
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, value); err != nil {
