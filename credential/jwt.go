@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/sceau/sceau/internal/jws"
@@ -24,9 +23,6 @@ const (
 
 // MaxJWTSize bounds the compact JWS a verifier accepts.
 const MaxJWTSize = 64 << 10
-
-// acceptedJOSEAlgorithms are the only "alg" values ParseJWT accepts.
-var acceptedJOSEAlgorithms = []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA}
 
 // SignJWT secures the credential as a compact JWS (`vc+jwt`, VC-JOSE-COSE):
 // protected header {alg, kid, typ "vc+jwt", cty "vc"}, payload the
@@ -67,7 +63,8 @@ type SignedJWT struct {
 	// Credential is the payload, decoded strictly.
 	Credential *Credential
 
-	jws *jose.JSONWebSignature
+	// signature is the decoded third part of Compact.
+	signature []byte
 }
 
 // ParseJWT reads a compact vc+jwt without verifying its signature. The
@@ -88,15 +85,19 @@ func ParseJWT(compact string) (*SignedJWT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vc+jwt header: %w", err)
 	}
-	jws, err := jose.ParseSignedCompact(compact, acceptedJOSEAlgorithms)
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
 	if err != nil {
-		return nil, fmt.Errorf("vc+jwt: %w", err)
+		return nil, fmt.Errorf("vc+jwt payload: not base64url without padding: %w", err)
 	}
-	cred, err := ParseJSON(jws.UnsafePayloadWithoutVerification())
+	signature, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
+	if err != nil {
+		return nil, fmt.Errorf("vc+jwt signature: not base64url without padding: %w", err)
+	}
+	cred, err := ParseJSON(payload)
 	if err != nil {
 		return nil, fmt.Errorf("vc+jwt payload: %w", err)
 	}
-	return &SignedJWT{Compact: compact, KID: header.kid, Algorithm: header.alg, Credential: cred, jws: jws}, nil
+	return &SignedJWT{Compact: compact, KID: header.kid, Algorithm: header.alg, Credential: cred, signature: signature}, nil
 }
 
 // Verify checks the JWS signature with pub, which must be the key the
@@ -108,7 +109,8 @@ func (j *SignedJWT) Verify(pub *PublicKey) error {
 	if pub.Algorithm() != j.Algorithm {
 		return fmt.Errorf("vc+jwt: header alg %s does not match key %s, a %s key", j.Algorithm, pub.KID(), pub.Algorithm())
 	}
-	if _, err := j.jws.Verify(pub.key); err != nil {
+	signingInput := j.Compact[:strings.LastIndexByte(j.Compact, '.')]
+	if err := jws.Verify(pub.key, string(j.Algorithm), []byte(signingInput), j.signature); err != nil {
 		return fmt.Errorf("vc+jwt: signature does not verify with key %s", pub.KID())
 	}
 	return nil

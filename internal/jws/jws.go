@@ -4,16 +4,22 @@
 // It exists for speed: an exam office signs two JWS per credential, and
 // building a go-jose Signer for each one, with its header map and the
 // DER-to-(R||S) conversion through math/big, cost more than the signature
-// itself. Verification stays with go-jose, which every form's parser uses.
+// itself; a verifier checks thousands a second, and go-jose parsed again
+// the header the vc+jwt parser had already read and checked strictly. The
+// tests check both directions against go-jose.
 package jws
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -91,4 +97,38 @@ func putScalar(dst, v []byte) bool {
 	}
 	copy(dst[len(dst)-len(v):], v)
 	return true
+}
+
+// Verify checks signature, the decoded third part of a compact JWS, over
+// signingInput, its first two parts ("header.payload"), with key: ES256
+// with an *ecdsa.PublicKey on P-256 (R || S, 64 bytes), EdDSA with an
+// ed25519.PublicKey. alg is the header's algorithm, which the caller has
+// read and checked; a key of another kind is refused.
+func Verify(key crypto.PublicKey, alg string, signingInput, signature []byte) error {
+	switch alg {
+	case ES256:
+		pub, ok := key.(*ecdsa.PublicKey)
+		if !ok || pub.Curve != elliptic.P256() {
+			return fmt.Errorf("ES256 needs a P-256 key, not a %T", key)
+		}
+		if len(signature) != 64 {
+			return fmt.Errorf("ES256 signature of %d bytes, want 64", len(signature))
+		}
+		digest := sha256.Sum256(signingInput)
+		r, s := new(big.Int).SetBytes(signature[:32]), new(big.Int).SetBytes(signature[32:])
+		if !ecdsa.Verify(pub, digest[:], r, s) {
+			return errors.New("ES256 signature does not verify")
+		}
+		return nil
+	case EdDSA:
+		pub, ok := key.(ed25519.PublicKey)
+		if !ok {
+			return fmt.Errorf("EdDSA needs an Ed25519 key, not a %T", key)
+		}
+		if !ed25519.Verify(pub, signingInput, signature) {
+			return errors.New("EdDSA signature does not verify")
+		}
+		return nil
+	}
+	return fmt.Errorf("algorithm %q: want %s or %s", alg, ES256, EdDSA)
 }

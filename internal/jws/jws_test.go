@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"strings"
@@ -89,3 +90,69 @@ type badSigner struct {
 }
 
 func (b badSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) { return b.sig, nil }
+
+func TestVerifyAgreesWithGoJOSE(t *testing.T) {
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	otherEC, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	edPub, ed, _ := ed25519.GenerateKey(rand.Reader)
+	payload := []byte(`{"sub":"x"}`)
+	for _, tc := range []struct {
+		alg    string
+		signer crypto.Signer
+	}{{ES256, ec}, {EdDSA, ed}} {
+		header := []byte(`{"alg":"` + tc.alg + `"}`)
+		compact, err := Sign(tc.signer, tc.alg, header, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dot := strings.LastIndexByte(compact, '.')
+		input := []byte(compact[:dot])
+		sig, err := base64.RawURLEncoding.DecodeString(compact[dot+1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(tc.signer.Public(), tc.alg, input, sig); err != nil {
+			t.Errorf("%s: a good signature is refused: %v", tc.alg, err)
+		}
+		flipped := append([]byte(nil), sig...)
+		flipped[5] ^= 1
+		tamperedInput := append([]byte(nil), input...)
+		// A middle character: the last one of a base64url part may have
+		// unused bits, which a lenient decoder ignores.
+		tamperedInput[len(tamperedInput)/2] ^= 1
+		for name, bad := range map[string]struct {
+			key   crypto.PublicKey
+			alg   string
+			input []byte
+			sig   []byte
+		}{
+			"signature changed":  {tc.signer.Public(), tc.alg, input, flipped},
+			"input changed":      {tc.signer.Public(), tc.alg, tamperedInput, sig},
+			"signature short":    {tc.signer.Public(), tc.alg, input, sig[:63]},
+			"signature long":     {tc.signer.Public(), tc.alg, input, append(sig, 0)},
+			"another key":        {otherEC.Public(), ES256, input, sig},
+			"another algorithm":  {tc.signer.Public(), map[string]string{ES256: EdDSA, EdDSA: ES256}[tc.alg], input, sig},
+			"P-384 key":          {p384.Public(), ES256, input, sig},
+			"unknown algorithm":  {tc.signer.Public(), "HS256", input, sig},
+			"Ed25519 as a value": {edPub, ES256, input, sig},
+		} {
+			if err := Verify(bad.key, bad.alg, bad.input, bad.sig); err == nil {
+				t.Errorf("%s: %s: accepted", tc.alg, name)
+			}
+			// go-jose agrees, where it can parse the token at all.
+			if name == "signature changed" || name == "input changed" {
+				forged := string(bad.input) + "." + base64.RawURLEncoding.EncodeToString(bad.sig)
+				if parsed, err := jose.ParseSignedCompact(forged, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA}); err == nil {
+					if _, err := parsed.Verify(tc.signer.Public()); err == nil {
+						t.Errorf("%s: %s: go-jose accepts what Verify refuses", tc.alg, name)
+					}
+				}
+			}
+		}
+	}
+	// An all-zero ES256 signature (r = s = 0) is refused.
+	if err := Verify(ec.Public(), ES256, []byte("a.b"), make([]byte, 64)); err == nil {
+		t.Error("a zero signature is accepted")
+	}
+}
