@@ -3,11 +3,11 @@ package credential
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 
+	"github.com/sceau/sceau/internal/jsonstr"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -125,7 +125,7 @@ func (b *Bundle) MarshalIndented() []byte {
 	}
 	str := func(indent, name, value string, last bool) {
 		member(indent, name)
-		out = appendJSONString(out, value)
+		out = jsonstr.Append(out, value, true)
 		if !last {
 			out = append(out, ',')
 		}
@@ -157,7 +157,7 @@ func (b *Bundle) MarshalIndented() []byte {
 		out = append(out, "[\n"...)
 		for i, h := range b.Anchor.Proof {
 			out = append(out, "      "...)
-			out = appendJSONString(out, h)
+			out = jsonstr.Append(out, h, true)
 			if i < len(b.Anchor.Proof)-1 {
 				out = append(out, ',')
 			}
@@ -167,18 +167,4 @@ func (b *Bundle) MarshalIndented() []byte {
 	}
 	out = append(out, "\n  }\n}"...)
 	return out
-}
-
-// appendJSONString appends s as encoding/json writes a string: printable
-// ASCII but ", \, <, > and & as is, the rest through encoding/json.
-func appendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			raw, _ := json.Marshal(s) // a string always encodes
-			return append(dst, raw...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
 }

@@ -11,6 +11,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/sceau/sceau/internal/jsonstr"
 )
 
 // Claim is one top-level claim of an SD-JWT issued by IssueClaims.
@@ -81,7 +83,7 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		scratch = append(scratch[:0], `["`...)
 		scratch = base64.RawURLEncoding.AppendEncode(scratch, salt)
 		scratch = append(scratch, `",`...)
-		scratch = appendJSONString(scratch, c.Name)
+		scratch = jsonstr.Append(scratch, c.Name, false)
 		scratch = append(scratch, ',')
 		scratch = append(scratch, c.Value...)
 		scratch = append(scratch, ']')
@@ -130,7 +132,7 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		if i > 0 {
 			payload = append(payload, ',')
 		}
-		payload = appendJSONString(payload, m.name)
+		payload = jsonstr.Append(payload, m.name, false)
 		payload = append(payload, ':')
 		payload = append(payload, m.value...)
 	}
@@ -226,25 +228,4 @@ func compactValue(value []byte) ([]byte, error) {
 func isNonEmptyJSONString(value []byte) bool {
 	var s string
 	return json.Unmarshal(value, &s) == nil && s != ""
-}
-
-// appendJSONString appends s as a JSON string, escaped as encodeJSON does.
-func appendJSONString(dst []byte, s string) []byte {
-	if isPlainJSON(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	raw, _ := encodeJSON(s) // a string always encodes
-	return append(dst, raw...)
-}
-
-// isPlainJSON reports whether s is printable ASCII needing no escape in JSON.
-func isPlainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
