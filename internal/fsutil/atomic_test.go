@@ -6,28 +6,45 @@ import (
 	"testing"
 )
 
-func TestWriteFileAtomicReplacesAndLeavesNoTemporary(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "key.jwk")
-	for _, content := range []string{"first", "second, longer content"} {
-		if err := WriteFileAtomic(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || string(got) != content {
-			t.Fatalf("read %q, %v; want %q", got, err, content)
-		}
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := info.Mode().Perm(); perm != 0o600 {
-		t.Errorf("mode %o, want 600", perm)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("directory holds %d entries, want only the file: %v", len(entries), entries)
+// TestWritersReplaceAndLeaveNoTemporary checks both writers: a second
+// write replaces the first, the mode is as asked, no temporary file stays.
+func TestWritersReplaceAndLeaveNoTemporary(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		write     func(path string, data []byte, perm os.FileMode) error
+		perm      os.FileMode
+		checkMode func(os.FileMode) bool
+		wantMode  string
+	}{
+		// WriteFileAtomic sets the mode exactly (keys must be 0600).
+		{"WriteFileAtomic", WriteFileAtomic, 0o600, func(m os.FileMode) bool { return m == 0o600 }, "600"},
+		// WriteFileRenamed creates with perm less the umask, as os.WriteFile.
+		{"WriteFileRenamed", WriteFileRenamed, 0o644, func(m os.FileMode) bool { return m&0o600 == 0o600 && m&0o022 == 0 }, "owner read-write, no group or other write"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "file.json")
+			for _, content := range []string{"first", "second, longer content"} {
+				if err := tc.write(path, []byte(content), tc.perm); err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(path)
+				if err != nil || string(got) != content {
+					t.Fatalf("read %q, %v; want %q", got, err, content)
+				}
+			}
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); !tc.checkMode(perm) {
+				t.Errorf("mode %o, want %s", perm, tc.wantMode)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 {
+				t.Errorf("directory holds %d entries, want only the file: %v", len(entries), entries)
+			}
+		})
 	}
 }
 
@@ -54,30 +71,5 @@ func TestWriteFileRenamedThenSyncFS(t *testing.T) {
 	}
 	if err := WriteFileRenamed(filepath.Join(dir, "missing", "c"), nil, 0o644); err == nil {
 		t.Error("want an error for a missing directory")
-	}
-}
-
-func TestWriteFileRenamedReplacesAndLeavesNoTemporaryFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "bundle.json")
-	for _, content := range []string{"first", "second, longer"} {
-		if err := WriteFileRenamed(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(path)
-		if err != nil || string(got) != content {
-			t.Fatalf("read %q, %v; want %q", got, err, content)
-		}
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := info.Mode().Perm(); perm&0o600 != 0o600 || perm&0o022 != 0 {
-		t.Errorf("mode %v: want owner read-write, no group or other write", perm)
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("directory holds %v, want the file only", entries)
 	}
 }
