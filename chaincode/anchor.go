@@ -8,17 +8,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/merkle"
 )
 
 // maxAnchorRequestSize bounds the AnchorBatch argument: a full batch in
 // compact JSON, where a digest takes at most 69 bytes (quoted, in brackets
 // as a credential of its own, and a comma), plus ids and the root.
-const maxAnchorRequestSize = MaxBatchDigests*69 + 4096
+const maxAnchorRequestSize = record.MaxBatchDigests*69 + 4096
 
 // batchCredentials is the record, written once at anchoring, that lists the
 // digest groups of a batch in leaf order; RevokeBatch reads it.
@@ -34,7 +34,7 @@ type batchCredentials struct {
 // already anchored and a batch id already used. It writes the Batch, the
 // batch's digest groups and one DigestStatus per digest, and no shared key,
 // so concurrent batches never conflict.
-func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requestJSON string) (*Batch, error) {
+func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requestJSON string) (*record.Batch, error) {
 	t, err := c.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 	if err := requireOwner(t, issuer, "anchoring credentials for"); err != nil {
 		return nil, err
 	}
-	if err := canAnchor(issuer, req.Type, t.now); err != nil {
+	if err := issuer.CanAnchor(req.Type, t.now); err != nil {
 		return nil, err
 	}
 
@@ -58,7 +58,7 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 	if err != nil {
 		return nil, err
 	}
-	var previous Batch
+	var previous record.Batch
 	found, err := getJSON(t.stub, bKey, &previous)
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 	if err != nil {
 		return nil, err
 	}
-	if err := emit(t.stub, EventBatchAnchored, Event{IssuerID: req.IssuerID, BatchID: req.BatchID, Size: batch.Size}); err != nil {
+	if err := emit(t.stub, record.EventBatchAnchored, record.Event{IssuerID: req.IssuerID, BatchID: req.BatchID, Size: batch.Size}); err != nil {
 		return nil, err
 	}
 	return batch, nil
@@ -90,8 +90,8 @@ func (c *Contract) AnchorBatch(ctx contractapi.TransactionContextInterface, requ
 
 // recordBatch writes the Batch, its digest groups and one digestRecord per
 // digest (digestKeys holds their keys in request order).
-func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []string) (*Batch, error) {
-	batch := Batch{
+func recordBatch(t *txn, req *record.AnchorRequest, bKey, credKey string, digestKeys []string) (*record.Batch, error) {
+	batch := record.Batch{
 		BatchID:    req.BatchID,
 		IssuerID:   req.IssuerID,
 		Type:       req.Type,
@@ -135,11 +135,11 @@ func recordBatch(t *txn, req *AnchorRequest, bKey, credKey string, digestKeys []
 // no digest twice, and a root equal to the RFC 6962 root the contract
 // computes over the credentials (leaf data: the raw digests of a credential,
 // concatenated in order).
-func parseAnchorRequest(raw string) (*AnchorRequest, error) {
+func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 	if len(raw) > maxAnchorRequestSize {
 		return nil, fmt.Errorf("anchor request is %d bytes, the limit is %d", len(raw), maxAnchorRequestSize)
 	}
-	var req AnchorRequest
+	var req record.AnchorRequest
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -148,13 +148,13 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("anchor request has data after its JSON object")
 	}
-	if err := validateBatchID(req.BatchID); err != nil {
+	if err := record.ValidateBatchID(req.BatchID); err != nil {
 		return nil, err
 	}
-	if err := validateIssuerID(req.IssuerID); err != nil {
+	if err := record.ValidateIssuerID(req.IssuerID); err != nil {
 		return nil, err
 	}
-	if err := validateCredentialType(req.Type); err != nil {
+	if err := record.ValidateCredentialType(req.Type); err != nil {
 		return nil, err
 	}
 	if len(req.Credentials) == 0 {
@@ -164,20 +164,20 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 	for _, group := range req.Credentials {
 		total += len(group)
 	}
-	if total > MaxBatchDigests {
-		return nil, fmt.Errorf("batch %q has more than %d digests: split it", req.BatchID, MaxBatchDigests)
+	if total > record.MaxBatchDigests {
+		return nil, fmt.Errorf("batch %q has more than %d digests: split it", req.BatchID, record.MaxBatchDigests)
 	}
 	seen := make(map[string]int, total)
 	root := merkle.NewRootBuilder()
-	var decoded [MaxDigestsPerCredential][sha256.Size]byte
-	forms := make([][]byte, 0, MaxDigestsPerCredential)
+	var decoded [record.MaxDigestsPerCredential][sha256.Size]byte
+	forms := make([][]byte, 0, record.MaxDigestsPerCredential)
 	for i, group := range req.Credentials {
-		if len(group) == 0 || len(group) > MaxDigestsPerCredential {
-			return nil, fmt.Errorf("batch %q credential %d has %d digests: want 1 to %d", req.BatchID, i, len(group), MaxDigestsPerCredential)
+		if len(group) == 0 || len(group) > record.MaxDigestsPerCredential {
+			return nil, fmt.Errorf("batch %q credential %d has %d digests: want 1 to %d", req.BatchID, i, len(group), record.MaxDigestsPerCredential)
 		}
 		forms = forms[:0]
 		for j, d := range group {
-			if err := validateDigest(d); err != nil {
+			if err := record.ValidateDigest(d); err != nil {
 				return nil, fmt.Errorf("batch %q credential %d: %w", req.BatchID, i, err)
 			}
 			if first, dup := seen[d]; dup {
@@ -191,33 +191,13 @@ func parseAnchorRequest(raw string) (*AnchorRequest, error) {
 		}
 		root.AppendLeaf(forms...)
 	}
-	if err := checkHexSHA256("root", req.Root); err != nil {
+	if err := record.ValidateHexSHA256("root", req.Root); err != nil {
 		return nil, fmt.Errorf("batch %q: %w", req.BatchID, err)
 	}
 	if computed := hex.EncodeToString(root.Root()); computed != req.Root {
 		return nil, fmt.Errorf("batch %q: root %s does not match the RFC 6962 root %s of its %d credentials", req.BatchID, req.Root, computed, len(req.Credentials))
 	}
 	return &req, nil
-}
-
-// canAnchor checks that issuer may anchor credentials of type typ at time at.
-func canAnchor(issuer *Issuer, typ string, at time.Time) error {
-	if issuer.Status != IssuerActive {
-		return fmt.Errorf("issuer %q is %s: only an active issuer can anchor", issuer.ID, issuer.Status)
-	}
-	_, inForce, err := accreditationInForce(issuer.Accreditations, typ, at)
-	if err != nil {
-		return fmt.Errorf("issuer %q: %w", issuer.ID, err)
-	}
-	if !inForce {
-		return fmt.Errorf("issuer %q is not accredited for %s at %s", issuer.ID, typ, formatTime(at))
-	}
-	for _, k := range issuer.Keys {
-		if k.RetiredAt == "" && k.CompromisedSince == "" {
-			return nil
-		}
-	}
-	return fmt.Errorf("issuer %q has no key in service (every key is retired or compromised): rotate in a new key first", issuer.ID)
 }
 
 // digestKeysOf returns the state keys of every digest of credentials, in order.
@@ -267,8 +247,8 @@ func refuseAnchored(t *txn, keys []string) error {
 }
 
 // GetBatch returns batch id.
-func (c *Contract) GetBatch(ctx contractapi.TransactionContextInterface, id string) (*Batch, error) {
-	if err := validateBatchID(id); err != nil {
+func (c *Contract) GetBatch(ctx contractapi.TransactionContextInterface, id string) (*record.Batch, error) {
+	if err := record.ValidateBatchID(id); err != nil {
 		return nil, err
 	}
 	stub := ctx.GetStub()
@@ -276,13 +256,13 @@ func (c *Contract) GetBatch(ctx contractapi.TransactionContextInterface, id stri
 	if err != nil {
 		return nil, err
 	}
-	var batch Batch
+	var batch record.Batch
 	found, err := getJSON(stub, key, &batch)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, notFound("batch", id)
+		return nil, record.NotFound("batch", id)
 	}
 	return &batch, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 func TestAnchorBatchRecordsBatchAndEveryDigest(t *testing.T) {
@@ -18,20 +20,20 @@ func TestAnchorBatchRecordsBatchAndEveryDigest(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	var returned Batch
+	var returned record.Batch
 	if err := json.Unmarshal(res.payload, &returned); err != nil {
 		t.Fatal(err)
 	}
-	want := Batch{BatchID: "2026-bac:0001", IssuerID: "exam-office", Type: "Diploma", Root: rootOf(t, creds), Size: 5, AnchoredAt: at, TxID: stub.txID}
+	want := record.Batch{BatchID: "2026-bac:0001", IssuerID: "exam-office", Type: "Diploma", Root: rootOf(t, creds), Size: 5, AnchoredAt: at, TxID: stub.txID}
 	if returned != want {
 		t.Errorf("AnchorBatch returned %+v, want %+v", returned, want)
 	}
-	var stored Batch
+	var stored record.Batch
 	h.query(&stored, "GetBatch", "2026-bac:0001")
 	if stored != want {
 		t.Errorf("GetBatch = %+v, want %+v", stored, want)
 	}
-	ev := lastEvent(t, stub, EventBatchAnchored)
+	ev := lastEvent(t, stub, record.EventBatchAnchored)
 	if ev.IssuerID != "exam-office" || ev.BatchID != "2026-bac:0001" || ev.Size != 5 || len(ev.Digests) != 0 {
 		t.Errorf("event %+v, want issuer, batch and size 5 without digests", ev)
 	}
@@ -40,7 +42,7 @@ func TestAnchorBatchRecordsBatchAndEveryDigest(t *testing.T) {
 			s := h.status(d)
 			if s.Digest != d || s.IssuerID != "exam-office" || s.Type != "Diploma" || s.BatchID != "2026-bac:0001" ||
 				s.Index != i || strings.Join(s.Group, ",") != strings.Join(group, ",") ||
-				s.AnchoredAt != at || s.UpdatedAt != at || s.Status != StatusActive || s.Reason != "" || s.TxID != stub.txID {
+				s.AnchoredAt != at || s.UpdatedAt != at || s.Status != record.StatusActive || s.Reason != "" || s.TxID != stub.txID {
 				t.Errorf("status of credential %d digest %s: %+v", i, d, s)
 			}
 		}
@@ -88,7 +90,7 @@ func TestAnchorRequiresAnAccreditedActiveIssuerOfTheCaller(t *testing.T) {
 	h.refuse(govMSP, "reserved to its organisation", "AnchorBatch", req("exam-office", "Diploma"))
 	h.refuse(officeMSP, "not accredited for PixCertification", "AnchorBatch", req("exam-office", "PixCertification"))
 	h.refuse(pixMSP, "pending", "AnchorBatch", req("pix", "PixCertification"))
-	h.refuse(officeMSP, NotFoundPrefix+`issuer "nobody"`, "AnchorBatch", req("nobody", "Diploma"))
+	h.refuse(officeMSP, record.NotFoundPrefix+`issuer "nobody"`, "AnchorBatch", req("nobody", "Diploma"))
 
 	// An accreditation with an end date covers anchoring until then only.
 	until := h.now.Add(time.Hour)
@@ -107,14 +109,14 @@ func TestAnchorBatchRefusesMalformedOrInconsistentBatches(t *testing.T) {
 	h.anchor(officeMSP, "first", "exam-office", "Diploma", anchored)
 
 	good := newCredentials(t, 3, 2)
-	build := func(mutate func(r *AnchorRequest)) string {
-		r := AnchorRequest{BatchID: "second", IssuerID: "exam-office", Type: "Diploma", Credentials: cloneCreds(good), Root: rootOf(t, good)}
+	build := func(mutate func(r *record.AnchorRequest)) string {
+		r := record.AnchorRequest{BatchID: "second", IssuerID: "exam-office", Type: "Diploma", Credentials: cloneCreds(good), Root: rootOf(t, good)}
 		mutate(&r)
 		raw, _ := json.Marshal(r)
 		return string(raw)
 	}
-	withRoot := func(creds [][]string) func(r *AnchorRequest) {
-		return func(r *AnchorRequest) { r.Credentials, r.Root = creds, rootOf(t, creds) }
+	withRoot := func(creds [][]string) func(r *record.AnchorRequest) {
+		return func(r *record.AnchorRequest) { r.Credentials, r.Root = creds, rootOf(t, creds) }
 	}
 	dupAcross := cloneCreds(good)
 	dupAcross[2][1] = dupAcross[0][0]
@@ -127,7 +129,7 @@ func TestAnchorBatchRefusesMalformedOrInconsistentBatches(t *testing.T) {
 	short := cloneCreds(good)
 	short[0][0] = short[0][0][:62]
 	tooMany := cloneCreds(good)
-	tooMany[0] = newCredentials(t, 1, MaxDigestsPerCredential+1)[0]
+	tooMany[0] = newCredentials(t, 1, record.MaxDigestsPerCredential+1)[0]
 	empty := cloneCreds(good)
 	empty[1] = []string{}
 	reordered := cloneCreds(good)
@@ -136,21 +138,21 @@ func TestAnchorBatchRefusesMalformedOrInconsistentBatches(t *testing.T) {
 	tests := []struct {
 		name, request, want string
 	}{
-		{"root of other credentials", build(func(r *AnchorRequest) { r.Root = rootOf(t, reordered) }), "does not match"},
-		{"root not hex", build(func(r *AnchorRequest) { r.Root = "root" }), "root"},
+		{"root of other credentials", build(func(r *record.AnchorRequest) { r.Root = rootOf(t, reordered) }), "does not match"},
+		{"root not hex", build(func(r *record.AnchorRequest) { r.Root = "root" }), "root"},
 		{"digest twice across credentials", build(withRoot(dupAcross)), "appears twice (credentials 0 and 2)"},
 		{"digest twice in one credential", build(withRoot(dupWithin)), "appears twice (credentials 1 and 1)"},
 		{"digest anchored by an earlier batch", build(withRoot(crossBatch)), `already anchored (batch "first"`},
-		{"batch id already used", build(func(r *AnchorRequest) { r.BatchID = "first" }), `batch id "first" is already used`},
+		{"batch id already used", build(func(r *record.AnchorRequest) { r.BatchID = "first" }), `batch id "first" is already used`},
 		{"uppercase digest", build(withRoot(upper)), "not lowercase hex"},
 		{"short digest", build(withRoot(short)), "want 64"},
 		{"too many forms", build(withRoot(tooMany)), "want 1 to 4"},
 		{"credential without digest", build(withRoot(empty)), "has 0 digests"},
-		{"no credentials", build(func(r *AnchorRequest) { r.Credentials = nil }), "no credentials"},
-		{"bad batch id", build(func(r *AnchorRequest) { r.BatchID = "a b" }), "batch id"},
-		{"unknown type", build(func(r *AnchorRequest) { r.Type = "Licence" }), "unknown"},
+		{"no credentials", build(func(r *record.AnchorRequest) { r.Credentials = nil }), "no credentials"},
+		{"bad batch id", build(func(r *record.AnchorRequest) { r.BatchID = "a b" }), "batch id"},
+		{"unknown type", build(func(r *record.AnchorRequest) { r.Type = "Licence" }), "unknown"},
 		{"unknown field", `{"batchId":"x","issuerId":"exam-office","type":"Diploma","credentials":[],"root":"","extra":1}`, "unknown field"},
-		{"trailing data", build(func(*AnchorRequest) {}) + "{}", "after its JSON object"},
+		{"trailing data", build(func(*record.AnchorRequest) {}) + "{}", "after its JSON object"},
 		{"not JSON", "batch", "not a valid AnchorRequest"},
 	}
 	for _, tc := range tests {
@@ -181,10 +183,10 @@ func TestLargestBatchFitsInAFabricBlock(t *testing.T) {
 	batchID := strings.Repeat("B", 128)
 	h.registerAccredited(officeMSP, issuerID, "PixCertification")
 
-	over := newCredentials(t, MaxBatchDigests/MaxDigestsPerCredential+1, MaxDigestsPerCredential)
-	h.refuse(officeMSP, fmt.Sprintf("more than %d digests", MaxBatchDigests), "AnchorBatch", anchorRequest(t, batchID, issuerID, "PixCertification", over))
+	over := newCredentials(t, record.MaxBatchDigests/record.MaxDigestsPerCredential+1, record.MaxDigestsPerCredential)
+	h.refuse(officeMSP, fmt.Sprintf("more than %d digests", record.MaxBatchDigests), "AnchorBatch", anchorRequest(t, batchID, issuerID, "PixCertification", over))
 
-	full := over[:MaxBatchDigests/MaxDigestsPerCredential]
+	full := over[:record.MaxBatchDigests/record.MaxDigestsPerCredential]
 	stub, res := h.invoke(officeMSP, "AnchorBatch", anchorRequest(t, batchID, issuerID, "PixCertification", full))
 	if !res.ok() {
 		t.Fatal(res.message)
@@ -193,10 +195,10 @@ func TestLargestBatchFitsInAFabricBlock(t *testing.T) {
 	if size := stub.size(); size > blockLimit {
 		t.Fatalf("a full batch adds %d bytes to a block, over the %d limit", size, blockLimit)
 	} else {
-		t.Logf("a full batch of %d digests adds %.1f MB to a block", MaxBatchDigests, float64(size)/1e6)
+		t.Logf("a full batch of %d digests adds %.1f MB to a block", record.MaxBatchDigests, float64(size)/1e6)
 	}
-	if n := len(h.ledger.keysOfType(objDigest)); n != MaxBatchDigests {
-		t.Fatalf("%d digest records, want %d", n, MaxBatchDigests)
+	if n := len(h.ledger.keysOfType(objDigest)); n != record.MaxBatchDigests {
+		t.Fatalf("%d digest records, want %d", n, record.MaxBatchDigests)
 	}
 }
 
@@ -205,10 +207,10 @@ func TestGetBatchAndStatusOfUnknownRecords(t *testing.T) {
 	tests := []struct {
 		fn, arg, want string
 	}{
-		{"GetIssuer", "nobody", NotFoundPrefix + `issuer "nobody"`},
-		{"GetBatch", "missing", NotFoundPrefix + `batch "missing"`},
-		{"GetStatus", strings.Repeat("ab", 32), NotFoundPrefix + `digest "` + strings.Repeat("ab", 32) + `"`},
-		{"GetStatusHistory", strings.Repeat("cd", 32), NotFoundPrefix + `digest "` + strings.Repeat("cd", 32) + `"`},
+		{"GetIssuer", "nobody", record.NotFoundPrefix + `issuer "nobody"`},
+		{"GetBatch", "missing", record.NotFoundPrefix + `batch "missing"`},
+		{"GetStatus", strings.Repeat("ab", 32), record.NotFoundPrefix + `digest "` + strings.Repeat("ab", 32) + `"`},
+		{"GetStatusHistory", strings.Repeat("cd", 32), record.NotFoundPrefix + `digest "` + strings.Repeat("cd", 32) + `"`},
 		// Malformed arguments are errors, not absent records.
 		{"GetIssuer", "No Body", "issuer id"},
 		{"GetBatch", "a/b", "batch id"},
@@ -220,7 +222,7 @@ func TestGetBatchAndStatusOfUnknownRecords(t *testing.T) {
 		if !strings.Contains(msg, tc.want) {
 			t.Errorf("%s(%q): %q, want it to contain %q", tc.fn, tc.arg, msg, tc.want)
 		}
-		if isNotFound := strings.HasPrefix(tc.want, NotFoundPrefix); isNotFound != strings.Contains(msg, NotFoundPrefix) {
+		if isNotFound := strings.HasPrefix(tc.want, record.NotFoundPrefix); isNotFound != strings.Contains(msg, record.NotFoundPrefix) {
 			t.Errorf("%s(%q): %q: not-found prefix present = %v, want %v", tc.fn, tc.arg, msg, !isNotFound, isNotFound)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // ContractName is the name under which the contract is registered; it is
@@ -115,7 +116,7 @@ func (c *Contract) begin(ctx contractapi.TransactionContextInterface) (*txn, err
 		return nil, fmt.Errorf("transaction timestamp: %w", err)
 	}
 	now := ts.AsTime().UTC().Truncate(time.Second)
-	return &txn{stub: stub, caller: caller, now: now, nowText: formatTime(now), id: stub.GetTxID()}, nil
+	return &txn{stub: stub, caller: caller, now: now, nowText: record.FormatTime(now), id: stub.GetTxID()}, nil
 }
 
 // callerMSP returns the MSP ID of the identity that submitted the transaction.
@@ -176,7 +177,7 @@ func putJSON(stub shim.ChaincodeStubInterface, key string, v any) error {
 }
 
 // emit sets the transaction's one event.
-func emit(stub shim.ChaincodeStubInterface, name string, ev Event) error {
+func emit(stub shim.ChaincodeStubInterface, name string, ev record.Event) error {
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("encoding event %s: %w", name, err)
@@ -185,10 +186,4 @@ func emit(stub shim.ChaincodeStubInterface, name string, ev Event) error {
 		return fmt.Errorf("setting event %s: %w", name, err)
 	}
 	return nil
-}
-
-// notFound is the error for an absent record; its message starts with
-// NotFoundPrefix so clients can tell it apart.
-func notFound(kind, id string) error {
-	return fmt.Errorf("%s%s %q", NotFoundPrefix, kind, id)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/merkle"
 )
 
@@ -193,16 +194,16 @@ func (h *harness) queryFails(fn string, args ...string) string {
 	return res.message
 }
 
-func (h *harness) issuer(id string) Issuer {
+func (h *harness) issuer(id string) record.Issuer {
 	h.t.Helper()
-	var is Issuer
+	var is record.Issuer
 	h.query(&is, "GetIssuer", id)
 	return is
 }
 
-func (h *harness) status(digest string) DigestStatus {
+func (h *harness) status(digest string) record.DigestStatus {
 	h.t.Helper()
-	var s DigestStatus
+	var s record.DigestStatus
 	h.query(&s, "GetStatus", digest)
 	return s
 }
@@ -298,7 +299,7 @@ func rootOf(t testing.TB, creds [][]string) string {
 // anchorRequest builds a well-formed request for creds.
 func anchorRequest(t testing.TB, batchID, issuerID, typ string, creds [][]string) string {
 	t.Helper()
-	raw, err := json.Marshal(AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: typ, Credentials: creds, Root: rootOf(t, creds)})
+	raw, err := json.Marshal(record.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(typ), Credentials: creds, Root: rootOf(t, creds)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,9 +307,9 @@ func anchorRequest(t testing.TB, batchID, issuerID, typ string, creds [][]string
 }
 
 // anchor anchors creds as a new batch and returns the Batch.
-func (h *harness) anchor(mspID, batchID, issuerID, typ string, creds [][]string) Batch {
+func (h *harness) anchor(mspID, batchID, issuerID, typ string, creds [][]string) record.Batch {
 	h.t.Helper()
-	var b Batch
+	var b record.Batch
 	if err := json.Unmarshal(h.submit(mspID, "AnchorBatch", anchorRequest(h.t, batchID, issuerID, typ, creds)), &b); err != nil {
 		h.t.Fatal(err)
 	}
@@ -316,7 +317,7 @@ func (h *harness) anchor(mspID, batchID, issuerID, typ string, creds [][]string)
 }
 
 // lastEvent decodes the one event of stub.
-func lastEvent(t *testing.T, stub *memStub, wantName string) Event {
+func lastEvent(t *testing.T, stub *memStub, wantName string) record.Event {
 	t.Helper()
 	if len(stub.events) != 1 {
 		t.Fatalf("got %d events, want 1", len(stub.events))
@@ -324,7 +325,7 @@ func lastEvent(t *testing.T, stub *memStub, wantName string) Event {
 	if got := stub.events[0].EventName; got != wantName {
 		t.Fatalf("event %q, want %q", got, wantName)
 	}
-	var ev Event
+	var ev record.Event
 	if err := json.Unmarshal(stub.events[0].Payload, &ev); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // digestRecord is the stored form of an anchored digest, under its digest
@@ -42,10 +43,10 @@ type digestRecord struct {
 	Group []string `json:"group,omitempty"`
 	// Status, Reason, UpdatedAt and TxID are those of the last status
 	// change; all empty until the first one.
-	Status    string `json:"status,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	UpdatedAt string `json:"updatedAt,omitempty"`
-	TxID      string `json:"txId,omitempty"`
+	Status    record.CredentialStatus `json:"status,omitempty"`
+	Reason    record.ReasonCode       `json:"reason,omitempty"`
+	UpdatedAt string                  `json:"updatedAt,omitempty"`
+	TxID      string                  `json:"txId,omitempty"`
 }
 
 // selfInGroup stands for the digest itself in its stored group.
@@ -143,17 +144,17 @@ func decodeDigestRecord(key string, raw []byte) (*digestRecord, error) {
 }
 
 // currentStatus is the record's status: active until a change says otherwise.
-func (r *digestRecord) currentStatus() string {
+func (r *digestRecord) currentStatus() record.CredentialStatus {
 	if r.Status == "" {
-		return StatusActive
+		return record.StatusActive
 	}
 	return r.Status
 }
 
 // view is the DigestStatus of digest, whose record is r and whose batch
 // record is batch.
-func (r *digestRecord) view(digest string, batch *Batch) *DigestStatus {
-	s := &DigestStatus{
+func (r *digestRecord) view(digest string, batch *record.Batch) *record.DigestStatus {
+	s := &record.DigestStatus{
 		Digest:     digest,
 		IssuerID:   batch.IssuerID,
 		Type:       batch.Type,
@@ -161,7 +162,7 @@ func (r *digestRecord) view(digest string, batch *Batch) *DigestStatus {
 		Index:      r.Index,
 		Group:      r.group(digest),
 		AnchoredAt: batch.AnchoredAt,
-		Status:     StatusActive,
+		Status:     record.StatusActive,
 		UpdatedAt:  batch.AnchoredAt,
 		TxID:       batch.TxID,
 	}
@@ -173,11 +174,11 @@ func (r *digestRecord) view(digest string, batch *Batch) *DigestStatus {
 
 // change is the StatusChange the record stands for, written by transaction
 // txID (the anchoring one when the record has no status).
-func (r *digestRecord) change(batch *Batch, txID string) StatusChange {
+func (r *digestRecord) change(batch *record.Batch, txID string) record.StatusChange {
 	if r.Status == "" {
-		return StatusChange{Status: StatusActive, At: batch.AnchoredAt, TxID: txID}
+		return record.StatusChange{Status: record.StatusActive, At: batch.AnchoredAt, TxID: txID}
 	}
-	return StatusChange{Status: r.Status, Reason: r.Reason, At: r.UpdatedAt, TxID: txID}
+	return record.StatusChange{Status: r.Status, Reason: r.Reason, At: r.UpdatedAt, TxID: txID}
 }
 
 // errBatchMissing is wrapped when a digest record names a batch the ledger
@@ -185,12 +186,12 @@ func (r *digestRecord) change(batch *Batch, txID string) StatusChange {
 var errBatchMissing = errors.New("the ledger holds no record of that batch")
 
 // anchoringBatch reads the batch record that the record of digest names.
-func anchoringBatch(stub shim.ChaincodeStubInterface, digest string, rec *digestRecord) (*Batch, error) {
+func anchoringBatch(stub shim.ChaincodeStubInterface, digest string, rec *digestRecord) (*record.Batch, error) {
 	key, err := batchKey(stub, rec.BatchID)
 	if err != nil {
 		return nil, err
 	}
-	var batch Batch
+	var batch record.Batch
 	found, err := getJSON(stub, key, &batch)
 	if err != nil {
 		return nil, err

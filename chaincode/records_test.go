@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // storedGroup is group as the record of its member self stores it: nothing
@@ -35,7 +37,7 @@ func TestAnchoredRecordIsWhatEncodingJSONWrites(t *testing.T) {
 		{"b", 0, []string{d("a")}},
 		{"2026-bac:0001", 9, []string{d("0"), d("1")}},
 		{"pix.2026_06-chunk:0042", 10, []string{d("f"), d("e"), d("d")}},
-		{strings.Repeat("B", 128), MaxBatchDigests - 1, []string{d("1"), d("2"), d("3"), d("4")}},
+		{strings.Repeat("B", 128), record.MaxBatchDigests - 1, []string{d("1"), d("2"), d("3"), d("4")}},
 	} {
 		for self := range tc.group {
 			want, err := json.Marshal(digestRecord{BatchID: tc.batchID, Index: tc.index, Group: storedGroup(tc.group, tc.group[self])})
@@ -84,12 +86,12 @@ func TestDigestRecordHoldsOnlyWhatTheBatchDoesNot(t *testing.T) {
 	if got := storedDigest(t, h, group[1]); got != want {
 		t.Errorf("a revocation stored %s, want %s", got, want)
 	}
-	var batch Batch
+	var batch record.Batch
 	h.query(&batch, "GetBatch", "b1")
 	s := h.status(group[1])
-	wantStatus := DigestStatus{
+	wantStatus := record.DigestStatus{
 		Digest: group[1], IssuerID: "exam-office", Type: "Diploma", BatchID: "b1", Index: 1, Group: group,
-		AnchoredAt: batch.AnchoredAt, Status: StatusRevoked, Reason: "fraud", UpdatedAt: at, TxID: stub.txID,
+		AnchoredAt: batch.AnchoredAt, Status: record.StatusRevoked, Reason: "fraud", UpdatedAt: at, TxID: stub.txID,
 	}
 	if !reflect.DeepEqual(s, wantStatus) {
 		t.Errorf("GetStatus after the revocation = %+v, want %+v", s, wantStatus)
@@ -114,23 +116,23 @@ func TestStatusHistoryThroughRevokeBatch(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	var batch Batch
+	var batch record.Batch
 	h.query(&batch, "GetBatch", "b1")
 	suspendAt := h.now.Format(time.RFC3339)
 	suspendStub, _ := h.invoke(officeMSP, "Suspend", creds[0][2], "error")
 	revokeAt := h.now.Format(time.RFC3339)
 	revokeStub, _ := h.invoke(officeMSP, "RevokeBatch", "b1", "annulled")
 
-	anchored := StatusChange{Status: StatusActive, At: batch.AnchoredAt, TxID: anchorStub.txID}
-	revoked := StatusChange{Status: StatusRevoked, Reason: "annulled", At: revokeAt, TxID: revokeStub.txID}
+	anchored := record.StatusChange{Status: record.StatusActive, At: batch.AnchoredAt, TxID: anchorStub.txID}
+	revoked := record.StatusChange{Status: record.StatusRevoked, Reason: "annulled", At: revokeAt, TxID: revokeStub.txID}
 	for _, tc := range []struct {
 		digest string
-		want   []StatusChange
+		want   []record.StatusChange
 	}{
-		{creds[0][0], []StatusChange{anchored, {Status: StatusSuspended, Reason: "error", At: suspendAt, TxID: suspendStub.txID}, revoked}},
-		{creds[2][1], []StatusChange{anchored, revoked}},
+		{creds[0][0], []record.StatusChange{anchored, {Status: record.StatusSuspended, Reason: "error", At: suspendAt, TxID: suspendStub.txID}, revoked}},
+		{creds[2][1], []record.StatusChange{anchored, revoked}},
 	} {
-		var got []StatusChange
+		var got []record.StatusChange
 		h.query(&got, "GetStatusHistory", tc.digest)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("history of %s = %+v, want %+v", tc.digest, got, tc.want)
@@ -143,7 +145,7 @@ func TestARecordWhoseBatchIsMissingIsAnErrorNotAnAbsence(t *testing.T) {
 	delete(h.ledger.state, "\x00"+objBatch+"\x00b1\x00")
 	for _, fn := range []string{"GetStatus", "GetStatusHistory"} {
 		msg := h.queryFails(fn, creds[0][0])
-		if strings.Contains(msg, NotFoundPrefix) || !strings.Contains(msg, `batch "b1"`) {
+		if strings.Contains(msg, record.NotFoundPrefix) || !strings.Contains(msg, `batch "b1"`) {
 			t.Errorf("%s of a digest whose batch record is gone: %q, want an error naming batch b1, not a not-found", fn, msg)
 		}
 	}
@@ -198,7 +200,7 @@ func FuzzAppendAnchoredRecord(f *testing.F) {
 		if d2 != "" {
 			group = append(group, d2)
 		}
-		if validateBatchID(batchID) != nil || index < 0 || d1 == d2 || slices.ContainsFunc(group, func(d string) bool { return validateDigest(d) != nil }) {
+		if record.ValidateBatchID(batchID) != nil || index < 0 || d1 == d2 || slices.ContainsFunc(group, func(d string) bool { return record.ValidateDigest(d) != nil }) {
 			return
 		}
 		self := 0

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // RegisterIssuer registers issuer id, named name, bound to the caller's
@@ -23,16 +23,16 @@ func (c *Contract) RegisterIssuer(ctx contractapi.TransactionContextInterface, i
 	if err != nil {
 		return err
 	}
-	if err := validateIssuerID(id); err != nil {
+	if err := record.ValidateIssuerID(id); err != nil {
 		return err
 	}
-	if err := validateName(name); err != nil {
+	if err := record.ValidateIssuerName(name); err != nil {
 		return err
 	}
 	if c.isGovernance(t) {
 		return fmt.Errorf("the governance organisation %q cannot register issuer %q: it accredits issuers and may not be one", t.caller, id)
 	}
-	key, err := parsePublicJWK(publicJWK)
+	key, err := record.ParsePublicJWK(publicJWK)
 	if err != nil {
 		return fmt.Errorf("issuer %q: %w", id, err)
 	}
@@ -40,7 +40,7 @@ func (c *Contract) RegisterIssuer(ctx contractapi.TransactionContextInterface, i
 	if err != nil {
 		return err
 	}
-	var existing Issuer
+	var existing record.Issuer
 	found, err := getJSON(t.stub, stateKey, &existing)
 	if err != nil {
 		return err
@@ -51,13 +51,13 @@ func (c *Contract) RegisterIssuer(ctx contractapi.TransactionContextInterface, i
 		}
 		return fmt.Errorf("issuer %q is already registered; use RotateIssuerKey to change its key", id)
 	}
-	issuer := Issuer{
+	issuer := record.Issuer{
 		ID:             id,
 		Name:           name,
 		MSPID:          t.caller,
-		Status:         IssuerPending,
-		Accreditations: []Accreditation{},
-		Keys:           []IssuerKey{{KID: key.kid, JWK: key.jwk, ValidFrom: t.nowText}},
+		Status:         record.IssuerPending,
+		Accreditations: []record.Accreditation{},
+		Keys:           []record.IssuerKey{{KID: key.KID, JWK: key.JWK, ValidFrom: t.nowText}},
 		RegisteredAt:   t.nowText,
 	}
 	return c.saveIssuer(t, stateKey, &issuer)
@@ -88,43 +88,43 @@ func (c *Contract) AccreditIssuer(ctx contractapi.TransactionContextInterface, i
 	}
 	until := ""
 	if validUntil != "" {
-		u, err := parseLedgerTime("validUntil", validUntil)
+		u, err := record.ParseTime("validUntil", validUntil)
 		if err != nil {
 			return err
 		}
 		if !u.After(t.now) {
-			return fmt.Errorf("validUntil %s is not after the transaction time %s", formatTime(u), t.nowText)
+			return fmt.Errorf("validUntil %s is not after the transaction time %s", record.FormatTime(u), t.nowText)
 		}
-		until = formatTime(u)
+		until = record.FormatTime(u)
 	}
 	issuer, stateKey, err := loadIssuer(t, id)
 	if err != nil {
 		return err
 	}
-	if issuer.Status == IssuerWithdrawn {
+	if issuer.Status == record.IssuerWithdrawn {
 		return fmt.Errorf("issuer %q was withdrawn for good and cannot be accredited again", id)
 	}
 	for _, typ := range types {
-		i, inForce, err := accreditationInForce(issuer.Accreditations, typ, t.now)
+		i, inForce, err := issuer.AccreditationAt(typ, t.now)
 		if err != nil {
-			return fmt.Errorf("issuer %q: %w", id, err)
+			return err
 		}
 		if inForce {
 			issuer.Accreditations[i].ValidUntil = until
 			issuer.Accreditations[i].TxID = t.id
 			continue
 		}
-		issuer.Accreditations = append(issuer.Accreditations, Accreditation{Type: typ, ValidFrom: t.nowText, ValidUntil: until, TxID: t.id})
+		issuer.Accreditations = append(issuer.Accreditations, record.Accreditation{Type: typ, ValidFrom: t.nowText, ValidUntil: until, TxID: t.id})
 	}
-	if issuer.Status == IssuerPending {
-		issuer.Status = IssuerActive
+	if issuer.Status == record.IssuerPending {
+		issuer.Status = record.IssuerActive
 	}
 	return c.saveIssuer(t, stateKey, issuer)
 }
 
 // parseTypes reads AccreditIssuer's JSON array of credential types.
-func parseTypes(typesJSON string) ([]string, error) {
-	var types []string
+func parseTypes(typesJSON string) ([]record.CredentialType, error) {
+	var types []record.CredentialType
 	if err := json.Unmarshal([]byte(typesJSON), &types); err != nil {
 		return nil, fmt.Errorf("types %q is not a JSON array of strings: %w", typesJSON, err)
 	}
@@ -132,7 +132,7 @@ func parseTypes(typesJSON string) ([]string, error) {
 		return nil, errors.New("types is empty: name at least one credential type")
 	}
 	for i, typ := range types {
-		if err := validateCredentialType(typ); err != nil {
+		if err := record.ValidateCredentialType(typ); err != nil {
 			return nil, err
 		}
 		if slices.Contains(types[:i], typ) {
@@ -142,46 +142,10 @@ func parseTypes(typesJSON string) ([]string, error) {
 	return types, nil
 }
 
-// accreditationInForce finds the accreditation window of typ that holds at
-// time at, and reports its index.
-func accreditationInForce(accs []Accreditation, typ string, at time.Time) (int, bool, error) {
-	for i, a := range accs {
-		if a.Type != typ {
-			continue
-		}
-		holds, err := windowHolds(a, at)
-		if err != nil {
-			return 0, false, err
-		}
-		if holds {
-			return i, true, nil
-		}
-	}
-	return 0, false, nil
-}
-
-// windowHolds reports whether validFrom <= at < validUntil.
-func windowHolds(a Accreditation, at time.Time) (bool, error) {
-	from, err := parseStoredTime("validFrom", a.ValidFrom)
-	if err != nil {
-		return false, err
-	}
-	if at.Before(from) {
-		return false, nil
-	}
-	if a.ValidUntil == "" {
-		return true, nil
-	}
-	until, err := parseStoredTime("validUntil", a.ValidUntil)
-	if err != nil {
-		return false, err
-	}
-	return at.Before(until), nil
-}
-
 // SuspendIssuer suspends issuer id for reason (a reason code): it can no
 // longer anchor. Governance only.
-func (c *Contract) SuspendIssuer(ctx contractapi.TransactionContextInterface, id, reason string) error {
+func (c *Contract) SuspendIssuer(ctx contractapi.TransactionContextInterface, id, reasonCode string) error {
+	reason := record.ReasonCode(reasonCode)
 	t, err := c.begin(ctx)
 	if err != nil {
 		return err
@@ -189,7 +153,7 @@ func (c *Contract) SuspendIssuer(ctx contractapi.TransactionContextInterface, id
 	if err := c.requireGovernance(t, "suspending an issuer"); err != nil {
 		return err
 	}
-	if err := validateReason(reason); err != nil {
+	if err := record.ValidateReason(reason); err != nil {
 		return err
 	}
 	issuer, stateKey, err := loadIssuer(t, id)
@@ -197,12 +161,12 @@ func (c *Contract) SuspendIssuer(ctx contractapi.TransactionContextInterface, id
 		return err
 	}
 	switch issuer.Status {
-	case IssuerSuspended:
+	case record.IssuerSuspended:
 		return fmt.Errorf("issuer %q is already suspended", id)
-	case IssuerWithdrawn:
+	case record.IssuerWithdrawn:
 		return fmt.Errorf("issuer %q was withdrawn for good", id)
 	}
-	issuer.Status = IssuerSuspended
+	issuer.Status = record.IssuerSuspended
 	issuer.StatusReason = reason
 	return c.saveIssuer(t, stateKey, issuer)
 }
@@ -221,12 +185,12 @@ func (c *Contract) ReinstateIssuer(ctx contractapi.TransactionContextInterface, 
 	if err != nil {
 		return err
 	}
-	if issuer.Status != IssuerSuspended {
+	if issuer.Status != record.IssuerSuspended {
 		return fmt.Errorf("issuer %q is %s, not suspended", id, issuer.Status)
 	}
-	issuer.Status = IssuerActive
+	issuer.Status = record.IssuerActive
 	if len(issuer.Accreditations) == 0 {
-		issuer.Status = IssuerPending
+		issuer.Status = record.IssuerPending
 	}
 	issuer.StatusReason = ""
 	return c.saveIssuer(t, stateKey, issuer)
@@ -234,7 +198,8 @@ func (c *Contract) ReinstateIssuer(ctx contractapi.TransactionContextInterface, 
 
 // WithdrawIssuer withdraws issuer id for good, for reason (a reason code).
 // Governance only.
-func (c *Contract) WithdrawIssuer(ctx contractapi.TransactionContextInterface, id, reason string) error {
+func (c *Contract) WithdrawIssuer(ctx contractapi.TransactionContextInterface, id, reasonCode string) error {
+	reason := record.ReasonCode(reasonCode)
 	t, err := c.begin(ctx)
 	if err != nil {
 		return err
@@ -242,17 +207,17 @@ func (c *Contract) WithdrawIssuer(ctx contractapi.TransactionContextInterface, i
 	if err := c.requireGovernance(t, "withdrawing an issuer"); err != nil {
 		return err
 	}
-	if err := validateReason(reason); err != nil {
+	if err := record.ValidateReason(reason); err != nil {
 		return err
 	}
 	issuer, stateKey, err := loadIssuer(t, id)
 	if err != nil {
 		return err
 	}
-	if issuer.Status == IssuerWithdrawn {
+	if issuer.Status == record.IssuerWithdrawn {
 		return fmt.Errorf("issuer %q is already withdrawn", id)
 	}
-	issuer.Status = IssuerWithdrawn
+	issuer.Status = record.IssuerWithdrawn
 	issuer.StatusReason = reason
 	return c.saveIssuer(t, stateKey, issuer)
 }
@@ -271,16 +236,16 @@ func (c *Contract) RotateIssuerKey(ctx contractapi.TransactionContextInterface, 
 	if err := requireOwner(t, issuer, "rotating the key of"); err != nil {
 		return err
 	}
-	if issuer.Status == IssuerWithdrawn {
+	if issuer.Status == record.IssuerWithdrawn {
 		return fmt.Errorf("issuer %q was withdrawn for good: its keys can no longer change", id)
 	}
-	key, err := parsePublicJWK(publicJWK)
+	key, err := record.ParsePublicJWK(publicJWK)
 	if err != nil {
 		return fmt.Errorf("issuer %q: %w", id, err)
 	}
 	for i := range issuer.Keys {
-		if issuer.Keys[i].KID == key.kid {
-			return fmt.Errorf("key %s is already registered for issuer %q: a rotation needs a new key", key.kid, id)
+		if issuer.Keys[i].KID == key.KID {
+			return fmt.Errorf("key %s is already registered for issuer %q: a rotation needs a new key", key.KID, id)
 		}
 	}
 	for i := range issuer.Keys {
@@ -288,7 +253,7 @@ func (c *Contract) RotateIssuerKey(ctx contractapi.TransactionContextInterface, 
 			issuer.Keys[i].RetiredAt = t.nowText
 		}
 	}
-	issuer.Keys = append(issuer.Keys, IssuerKey{KID: key.kid, JWK: key.jwk, ValidFrom: t.nowText})
+	issuer.Keys = append(issuer.Keys, record.IssuerKey{KID: key.KID, JWK: key.JWK, ValidFrom: t.nowText})
 	return c.saveIssuer(t, stateKey, issuer)
 }
 
@@ -311,20 +276,19 @@ func (c *Contract) CompromiseIssuerKey(ctx contractapi.TransactionContextInterfa
 			return err
 		}
 	}
-	sinceTime, err := parseLedgerTime("since", since)
+	sinceTime, err := record.ParseTime("since", since)
 	if err != nil {
 		return err
 	}
 	if sinceTime.After(t.now) {
-		return fmt.Errorf("since %s is after the transaction time %s: a compromise is reported once it happened", formatTime(sinceTime), t.nowText)
+		return fmt.Errorf("since %s is after the transaction time %s: a compromise is reported once it happened", record.FormatTime(sinceTime), t.nowText)
 	}
-	i := slices.IndexFunc(issuer.Keys, func(k IssuerKey) bool { return k.KID == kid })
-	if i < 0 {
-		return fmt.Errorf("%skey %q of issuer %q", NotFoundPrefix, kid, id)
+	key, found := issuer.Key(kid)
+	if !found {
+		return fmt.Errorf("%skey %q of issuer %q", record.NotFoundPrefix, kid, id)
 	}
-	key := &issuer.Keys[i]
 	if key.CompromisedSince != "" {
-		current, err := parseStoredTime("compromisedSince", key.CompromisedSince)
+		current, err := record.ParseStoredTime("compromisedSince", key.CompromisedSince)
 		if err != nil {
 			return err
 		}
@@ -332,7 +296,7 @@ func (c *Contract) CompromiseIssuerKey(ctx contractapi.TransactionContextInterfa
 			return fmt.Errorf("key %s of issuer %q is already compromised since %s", kid, id, key.CompromisedSince)
 		}
 	}
-	key.CompromisedSince = formatTime(sinceTime)
+	key.CompromisedSince = record.FormatTime(sinceTime)
 	if key.RetiredAt == "" {
 		key.RetiredAt = t.nowText
 	}
@@ -340,8 +304,8 @@ func (c *Contract) CompromiseIssuerKey(ctx contractapi.TransactionContextInterfa
 }
 
 // GetIssuer returns issuer id.
-func (c *Contract) GetIssuer(ctx contractapi.TransactionContextInterface, id string) (*Issuer, error) {
-	if err := validateIssuerID(id); err != nil {
+func (c *Contract) GetIssuer(ctx contractapi.TransactionContextInterface, id string) (*record.Issuer, error) {
+	if err := record.ValidateIssuerID(id); err != nil {
 		return nil, err
 	}
 	stub := ctx.GetStub()
@@ -349,13 +313,13 @@ func (c *Contract) GetIssuer(ctx contractapi.TransactionContextInterface, id str
 	if err != nil {
 		return nil, err
 	}
-	var issuer Issuer
+	var issuer record.Issuer
 	found, err := getJSON(stub, stateKey, &issuer)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		return nil, notFound("issuer", id)
+		return nil, record.NotFound("issuer", id)
 	}
 	normalizeIssuer(&issuer)
 	return &issuer, nil
@@ -364,12 +328,12 @@ func (c *Contract) GetIssuer(ctx contractapi.TransactionContextInterface, id str
 // ListIssuers returns one page of issuers in id order: pageSize of them
 // (1 to 1000; 0 means 100), starting at bookmark (empty for the first
 // page, otherwise the bookmark of the previous page).
-func (c *Contract) ListIssuers(ctx contractapi.TransactionContextInterface, pageSize int, bookmark string) (*IssuerPage, error) {
+func (c *Contract) ListIssuers(ctx contractapi.TransactionContextInterface, pageSize int, bookmark string) (*record.IssuerPage, error) {
 	if pageSize == 0 {
-		pageSize = DefaultPageSize
+		pageSize = record.DefaultPageSize
 	}
-	if pageSize < 1 || pageSize > MaxPageSize {
-		return nil, fmt.Errorf("page size %d is out of range: want 1 to %d (0 for %d)", pageSize, MaxPageSize, DefaultPageSize)
+	if pageSize < 1 || pageSize > record.MaxPageSize {
+		return nil, fmt.Errorf("page size %d is out of range: want 1 to %d (0 for %d)", pageSize, record.MaxPageSize, record.DefaultPageSize)
 	}
 	stub := ctx.GetStub()
 	iter, meta, err := stub.GetStateByPartialCompositeKeyWithPagination(objIssuer, []string{}, int32(pageSize), bookmark)
@@ -377,7 +341,7 @@ func (c *Contract) ListIssuers(ctx contractapi.TransactionContextInterface, page
 		return nil, fmt.Errorf("listing issuers: %w", err)
 	}
 	defer iter.Close()
-	page := IssuerPage{Issuers: []Issuer{}}
+	page := record.IssuerPage{Issuers: []record.Issuer{}}
 	for iter.HasNext() {
 		kv, err := iter.Next()
 		if err != nil {
@@ -386,7 +350,7 @@ func (c *Contract) ListIssuers(ctx contractapi.TransactionContextInterface, page
 		if !strings.HasPrefix(kv.GetKey(), issuerKeyPrefix) {
 			return nil, fmt.Errorf("listing issuers: bookmark %q leads outside the issuer registry", bookmark)
 		}
-		var issuer Issuer
+		var issuer record.Issuer
 		if err := json.Unmarshal(kv.GetValue(), &issuer); err != nil {
 			return nil, fmt.Errorf("decoding state %q: %w", printableKey(kv.GetKey()), err)
 		}
@@ -400,21 +364,21 @@ func (c *Contract) ListIssuers(ctx contractapi.TransactionContextInterface, page
 }
 
 // loadIssuer reads issuer id for a transaction that may update it.
-func loadIssuer(t *txn, id string) (*Issuer, string, error) {
-	if err := validateIssuerID(id); err != nil {
+func loadIssuer(t *txn, id string) (*record.Issuer, string, error) {
+	if err := record.ValidateIssuerID(id); err != nil {
 		return nil, "", err
 	}
 	stateKey, err := issuerKey(t.stub, id)
 	if err != nil {
 		return nil, "", err
 	}
-	var issuer Issuer
+	var issuer record.Issuer
 	found, err := getJSON(t.stub, stateKey, &issuer)
 	if err != nil {
 		return nil, "", err
 	}
 	if !found {
-		return nil, "", notFound("issuer", id)
+		return nil, "", record.NotFound("issuer", id)
 	}
 	normalizeIssuer(&issuer)
 	return &issuer, stateKey, nil
@@ -422,17 +386,17 @@ func loadIssuer(t *txn, id string) (*Issuer, string, error) {
 
 // normalizeIssuer gives empty lists rather than null, as the contract's
 // return schema requires arrays.
-func normalizeIssuer(issuer *Issuer) {
+func normalizeIssuer(issuer *record.Issuer) {
 	if issuer.Accreditations == nil {
-		issuer.Accreditations = []Accreditation{}
+		issuer.Accreditations = []record.Accreditation{}
 	}
 	if issuer.Keys == nil {
-		issuer.Keys = []IssuerKey{}
+		issuer.Keys = []record.IssuerKey{}
 	}
 }
 
 // requireOwner refuses every caller but the organisation issuer is bound to.
-func requireOwner(t *txn, issuer *Issuer, action string) error {
+func requireOwner(t *txn, issuer *record.Issuer, action string) error {
 	if t.caller != issuer.MSPID {
 		return fmt.Errorf("%s issuer %q is reserved to its organisation %q; caller is %q", action, issuer.ID, issuer.MSPID, t.caller)
 	}
@@ -440,11 +404,11 @@ func requireOwner(t *txn, issuer *Issuer, action string) error {
 }
 
 // saveIssuer stamps, writes and announces an issuer change.
-func (c *Contract) saveIssuer(t *txn, stateKey string, issuer *Issuer) error {
+func (c *Contract) saveIssuer(t *txn, stateKey string, issuer *record.Issuer) error {
 	issuer.UpdatedAt = t.nowText
 	issuer.TxID = t.id
 	if err := putJSON(t.stub, stateKey, issuer); err != nil {
 		return err
 	}
-	return emit(t.stub, EventIssuerChanged, Event{IssuerID: issuer.ID, Status: issuer.Status, Reason: issuer.StatusReason})
+	return emit(t.stub, record.EventIssuerChanged, record.Event{IssuerID: issuer.ID, Status: string(issuer.Status), Reason: issuer.StatusReason})
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 func TestConfigFromEnv(t *testing.T) {
@@ -80,12 +82,12 @@ func TestRegisterIssuerCreatesPendingIssuerBoundToCaller(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	ev := lastEvent(t, stub, EventIssuerChanged)
-	if ev.IssuerID != "exam-office" || ev.Status != IssuerPending {
+	ev := lastEvent(t, stub, record.EventIssuerChanged)
+	if ev.IssuerID != "exam-office" || ev.Status != string(record.IssuerPending) {
 		t.Errorf("event %+v", ev)
 	}
 	is := h.issuer("exam-office")
-	if is.MSPID != officeMSP || is.Status != IssuerPending || is.Name != "Office des examens" {
+	if is.MSPID != officeMSP || is.Status != record.IssuerPending || is.Name != "Office des examens" {
 		t.Errorf("issuer %+v", is)
 	}
 	if is.RegisteredAt != at.Format(time.RFC3339) || is.TxID != stub.txID {
@@ -135,7 +137,7 @@ func TestRegisterIssuerRefusesBadInput(t *testing.T) {
 		{"id too long", strings.Repeat("a", 64), "Office", good.public, "issuer id"},
 		{"empty name", "exam-office", "", good.public, "issuer name"},
 		{"name with control character", "exam-office", "Office\n", good.public, "issuer name"},
-		{"name too long", "exam-office", strings.Repeat("é", MaxNameLength+1), good.public, "issuer name"},
+		{"name too long", "exam-office", strings.Repeat("é", record.MaxNameLength+1), good.public, "issuer name"},
 		{"private JWK", "exam-office", "Office", string(private), `private member "d"`},
 		{"symmetric key", "exam-office", "Office", `{"kty":"oct","k":"c2VjcmV0"}`, `private member "k"`},
 		{"P-384 key", "exam-office", "Office", publicJWK(t, &p384.PublicKey), "only P-256"},
@@ -146,7 +148,7 @@ func TestRegisterIssuerRefusesBadInput(t *testing.T) {
 		{"alg of another key type", "exam-office", "Office", with(map[string]any{"alg": "EdDSA"}), "alg"},
 		{"encryption key", "exam-office", "Office", with(map[string]any{"use": "enc"}), "signing key"},
 		{"certificate chain", "exam-office", "Office", with(map[string]any{"x5c": []string{"MIIB"}}), "x5c"},
-		{"oversized JWK", "exam-office", "Office", with(map[string]any{"pad": strings.Repeat("x", MaxJWKSize)}), "limit"},
+		{"oversized JWK", "exam-office", "Office", with(map[string]any{"pad": strings.Repeat("x", record.MaxJWKSize)}), "limit"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,14 +214,14 @@ func TestAccreditationIsGovernanceOnly(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	if ev := lastEvent(t, stub, EventIssuerChanged); ev.IssuerID != "exam-office" || ev.Status != IssuerActive {
+	if ev := lastEvent(t, stub, record.EventIssuerChanged); ev.IssuerID != "exam-office" || ev.Status != string(record.IssuerActive) {
 		t.Errorf("event %+v", ev)
 	}
 	is := h.issuer("exam-office")
-	if is.Status != IssuerActive {
+	if is.Status != record.IssuerActive {
 		t.Errorf("status %s, want active", is.Status)
 	}
-	want := []Accreditation{
+	want := []record.Accreditation{
 		{Type: "Diploma", ValidFrom: at.Format(time.RFC3339), ValidUntil: "2027-09-01T00:00:00Z", TxID: stub.txID},
 		{Type: "OpenResource", ValidFrom: at.Format(time.RFC3339), ValidUntil: "2027-09-01T00:00:00Z", TxID: stub.txID},
 	}
@@ -240,7 +242,7 @@ func TestAccreditIssuerRefusesBadInput(t *testing.T) {
 		{"types not JSON", "exam-office", `Diploma`, "", "JSON array"},
 		{"validUntil in the past", "exam-office", `["Diploma"]`, past, "not after the transaction time"},
 		{"validUntil unreadable", "exam-office", `["Diploma"]`, "next year", "RFC 3339"},
-		{"unknown issuer", "nobody", `["Diploma"]`, "", NotFoundPrefix + `issuer "nobody"`},
+		{"unknown issuer", "nobody", `["Diploma"]`, "", record.NotFoundPrefix + `issuer "nobody"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,10 +284,10 @@ func TestIssuerSuspensionReinstatementAndWithdrawal(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	if ev := lastEvent(t, stub, EventIssuerChanged); ev.Status != IssuerSuspended || ev.Reason != "fraud" {
+	if ev := lastEvent(t, stub, record.EventIssuerChanged); ev.Status != string(record.IssuerSuspended) || ev.Reason != "fraud" {
 		t.Errorf("event %+v", ev)
 	}
-	if is := h.issuer("exam-office"); is.Status != IssuerSuspended || is.StatusReason != "fraud" {
+	if is := h.issuer("exam-office"); is.Status != record.IssuerSuspended || is.StatusReason != "fraud" {
 		t.Fatalf("issuer %+v", is)
 	}
 	h.refuse(govMSP, "already suspended", "SuspendIssuer", "exam-office", "fraud")
@@ -293,13 +295,13 @@ func TestIssuerSuspensionReinstatementAndWithdrawal(t *testing.T) {
 
 	// Accrediting does not lift a suspension.
 	h.submit(govMSP, "AccreditIssuer", "exam-office", `["PixCertification"]`, "")
-	if is := h.issuer("exam-office"); is.Status != IssuerSuspended {
+	if is := h.issuer("exam-office"); is.Status != record.IssuerSuspended {
 		t.Fatalf("accreditation lifted the suspension: %+v", is)
 	}
 
 	h.refuse(officeMSP, "reserved to the governance", "ReinstateIssuer", "exam-office")
 	h.submit(govMSP, "ReinstateIssuer", "exam-office")
-	if is := h.issuer("exam-office"); is.Status != IssuerActive || is.StatusReason != "" {
+	if is := h.issuer("exam-office"); is.Status != record.IssuerActive || is.StatusReason != "" {
 		t.Fatalf("after reinstating: %+v", is)
 	}
 	h.refuse(govMSP, "not suspended", "ReinstateIssuer", "exam-office")
@@ -307,7 +309,7 @@ func TestIssuerSuspensionReinstatementAndWithdrawal(t *testing.T) {
 
 	h.refuse(officeMSP, "reserved to the governance", "WithdrawIssuer", "exam-office", "other")
 	h.submit(govMSP, "WithdrawIssuer", "exam-office", "annulled")
-	if is := h.issuer("exam-office"); is.Status != IssuerWithdrawn || is.StatusReason != "annulled" {
+	if is := h.issuer("exam-office"); is.Status != record.IssuerWithdrawn || is.StatusReason != "annulled" {
 		t.Fatalf("after withdrawing: %+v", is)
 	}
 	h.refuse(govMSP, "already withdrawn", "WithdrawIssuer", "exam-office", "other")
@@ -322,7 +324,7 @@ func TestReinstatingANeverAccreditedIssuerLeavesItPending(t *testing.T) {
 	h.submit(officeMSP, "RegisterIssuer", "exam-office", "Office", newP256Key(t).public)
 	h.submit(govMSP, "SuspendIssuer", "exam-office", "other")
 	h.submit(govMSP, "ReinstateIssuer", "exam-office")
-	if is := h.issuer("exam-office"); is.Status != IssuerPending {
+	if is := h.issuer("exam-office"); is.Status != record.IssuerPending {
 		t.Fatalf("status %s, want pending", is.Status)
 	}
 }
@@ -368,7 +370,7 @@ func TestKeyCompromise(t *testing.T) {
 	future := h.now.Add(time.Hour).Format(time.RFC3339)
 	h.refuse(rogueMSP, "reserved to its organisation", "CompromiseIssuerKey", "exam-office", key.kid, "2026-05-01")
 	h.refuse(officeMSP, "after the transaction time", "CompromiseIssuerKey", "exam-office", key.kid, future)
-	h.refuse(officeMSP, NotFoundPrefix+"key", "CompromiseIssuerKey", "exam-office", "no-such-kid", "2026-05-01")
+	h.refuse(officeMSP, record.NotFoundPrefix+"key", "CompromiseIssuerKey", "exam-office", "no-such-kid", "2026-05-01")
 	h.refuse(officeMSP, "RFC 3339", "CompromiseIssuerKey", "exam-office", key.kid, "yesterday")
 
 	at := h.now.Format(time.RFC3339)
@@ -376,7 +378,7 @@ func TestKeyCompromise(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	lastEvent(t, stub, EventIssuerChanged)
+	lastEvent(t, stub, record.EventIssuerChanged)
 	k := h.issuer("exam-office").Keys[0]
 	if k.CompromisedSince != "2026-05-20T10:00:00Z" || k.RetiredAt != at {
 		t.Fatalf("key %+v, want compromised since 2026-05-20T10:00:00Z and retired at %s", k, at)
@@ -410,7 +412,7 @@ func TestListIssuersPagesInIDOrder(t *testing.T) {
 	bookmark := ""
 	pages := 0
 	for {
-		var page IssuerPage
+		var page record.IssuerPage
 		h.query(&page, "ListIssuers", "3", bookmark)
 		pages++
 		if len(page.Issuers) > 3 {
@@ -432,7 +434,7 @@ func TestListIssuersPagesInIDOrder(t *testing.T) {
 		t.Fatalf("listed %v in %d pages, want %s in 3", got, pages, want)
 	}
 
-	var all IssuerPage
+	var all record.IssuerPage
 	h.query(&all, "ListIssuers", "0", "")
 	if len(all.Issuers) != len(ids) || all.Bookmark != "" {
 		t.Fatalf("default page: %d issuers, bookmark %q", len(all.Issuers), all.Bookmark)

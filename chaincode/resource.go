@@ -8,31 +8,20 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/internal/license"
 )
 
-// Limits of the resources contract.
+// Limits of the resources contract, beyond those of package record.
 const (
-	// MaxTitleLength is the longest resource title, in characters.
-	MaxTitleLength = 300
-	// MaxResourceParents is the most resources one resource derives from.
-	MaxResourceParents = 16
-	// MaxResourceAuthors is the most authors one resource has.
-	MaxResourceAuthors = 16
-	// MaxLineage is the most resources a lineage lists on each side.
-	MaxLineage = 1000
-	// MaxFindResources is the most digests FindResources looks up at once.
-	MaxFindResources = 100
 	// maxResourceRequestSize bounds the JSON argument of the register and
 	// endorse functions: the statements and a few digests.
-	maxResourceRequestSize = MaxResourceAuthors*attest.MaxSize + (MaxResourceParents+4)*80 + 4*MaxTitleLength + 1024
+	maxResourceRequestSize = record.MaxResourceAuthors*attest.MaxSize + (record.MaxResourceParents+4)*80 + 4*record.MaxTitleLength + 1024
 	// scanPageSize is the page size of lineage and endorsement scans.
 	scanPageSize = 200
 )
@@ -66,7 +55,7 @@ type ResourceContract struct {
 // NewResourceContract returns the resources contract for cfg.
 func NewResourceContract(cfg Config) *ResourceContract {
 	r := &ResourceContract{core: New(cfg)}
-	r.Name = ResourceContractName
+	r.Name = record.ResourceContractName
 	r.Info.Title = "Sceau open educational resources"
 	r.Info.Version = Version
 	return r
@@ -85,7 +74,7 @@ func (r *ResourceContract) GetEvaluateTransactions() []string {
 // resource that derives from others must respect their licences: nothing
 // derives from a NoDerivatives resource, a derivative of a ShareAlike
 // resource keeps its licence, NonCommercial stays NonCommercial.
-func (r *ResourceContract) RegisterResource(ctx contractapi.TransactionContextInterface, requestJSON string) (*Resource, error) {
+func (r *ResourceContract) RegisterResource(ctx contractapi.TransactionContextInterface, requestJSON string) (*record.Resource, error) {
 	return r.register(ctx, requestJSON, false)
 }
 
@@ -94,11 +83,11 @@ func (r *ResourceContract) RegisterResource(ctx contractapi.TransactionContextIn
 // authors must be an author of the version it replaces, which must not have
 // been replaced already, and it keeps every resource that version derives
 // from. The licence may change: the authors hold the rights.
-func (r *ResourceContract) RegisterResourceVersion(ctx contractapi.TransactionContextInterface, requestJSON string) (*Resource, error) {
+func (r *ResourceContract) RegisterResourceVersion(ctx contractapi.TransactionContextInterface, requestJSON string) (*record.Resource, error) {
 	return r.register(ctx, requestJSON, true)
 }
 
-func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface, requestJSON string, version bool) (*Resource, error) {
+func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface, requestJSON string, version bool) (*record.Resource, error) {
 	t, err := r.core.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -120,7 +109,7 @@ func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface,
 	if err != nil {
 		return nil, err
 	}
-	var existing Resource
+	var existing record.Resource
 	found, err := getJSON(t.stub, stateKey, &existing)
 	if err != nil {
 		return nil, err
@@ -135,7 +124,7 @@ func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface,
 	if err := checkParents(t, req); err != nil {
 		return nil, err
 	}
-	var previous *Resource
+	var previous *record.Resource
 	var previousKey string
 	if req.Previous != "" {
 		if previous, previousKey, err = checkPrevious(t, req, authors); err != nil {
@@ -143,7 +132,7 @@ func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface,
 		}
 	}
 
-	res := Resource{
+	res := record.Resource{
 		Digest:            req.Digest,
 		Title:             req.Title,
 		License:           req.License,
@@ -161,12 +150,12 @@ func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface,
 		return nil, err
 	}
 	for _, parent := range req.DerivedFrom {
-		if err := putLink(t.stub, parent, req.Digest, RelationDerivedFrom); err != nil {
+		if err := putLink(t.stub, parent, req.Digest, record.RelationDerivedFrom); err != nil {
 			return nil, err
 		}
 	}
 	if previous != nil {
-		if err := putLink(t.stub, req.Previous, req.Digest, RelationPreviousVersion); err != nil {
+		if err := putLink(t.stub, req.Previous, req.Digest, record.RelationPreviousVersion); err != nil {
 			return nil, err
 		}
 		previous.NextVersion = req.Digest
@@ -176,7 +165,7 @@ func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface,
 			return nil, err
 		}
 	}
-	if err := emit(t.stub, EventResourceRegistered, Event{IssuerID: req.PlatformID, Digests: []string{req.Digest}}); err != nil {
+	if err := emit(t.stub, record.EventResourceRegistered, record.Event{IssuerID: req.PlatformID, Digests: []string{req.Digest}}); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -184,7 +173,7 @@ func (r *ResourceContract) register(ctx contractapi.TransactionContextInterface,
 
 // requirePlatform checks that the caller's organisation owns platform id
 // and that it may act on resources now.
-func (r *ResourceContract) requirePlatform(t *txn, id, action string) (*Issuer, error) {
+func (r *ResourceContract) requirePlatform(t *txn, id, action string) (*record.Issuer, error) {
 	platform, _, err := loadIssuer(t, id)
 	if err != nil {
 		return nil, err
@@ -192,7 +181,7 @@ func (r *ResourceContract) requirePlatform(t *txn, id, action string) (*Issuer, 
 	if err := requireOwner(t, platform, action); err != nil {
 		return nil, err
 	}
-	if err := canAnchor(platform, ResourceType, t.now); err != nil {
+	if err := platform.CanAnchor(record.TypeOpenResource, t.now); err != nil {
 		return nil, fmt.Errorf("platform %w", err)
 	}
 	return platform, nil
@@ -200,28 +189,28 @@ func (r *ResourceContract) requirePlatform(t *txn, id, action string) (*Issuer, 
 
 // parseResourceRequest decodes a ResourceRequest strictly and checks its
 // formats and limits.
-func parseResourceRequest(raw string) (*ResourceRequest, error) {
-	var req ResourceRequest
+func parseResourceRequest(raw string) (*record.ResourceRequest, error) {
+	var req record.ResourceRequest
 	if err := decodeRequest("resource request", raw, &req); err != nil {
 		return nil, err
 	}
-	if err := validateIssuerID(req.PlatformID); err != nil {
+	if err := record.ValidateIssuerID(req.PlatformID); err != nil {
 		return nil, fmt.Errorf("platform: %w", err)
 	}
-	if err := checkHexSHA256("resource digest", req.Digest); err != nil {
+	if err := record.ValidateHexSHA256("resource digest", req.Digest); err != nil {
 		return nil, err
 	}
-	if err := validateTitle(req.Title); err != nil {
+	if err := record.ValidateResourceTitle(req.Title); err != nil {
 		return nil, err
 	}
 	if _, err := license.Canonical(req.License); err != nil {
 		return nil, err
 	}
-	if len(req.DerivedFrom) > MaxResourceParents {
-		return nil, fmt.Errorf("resource %s derives from %d resources, the limit is %d", req.Digest, len(req.DerivedFrom), MaxResourceParents)
+	if len(req.DerivedFrom) > record.MaxResourceParents {
+		return nil, fmt.Errorf("resource %s derives from %d resources, the limit is %d", req.Digest, len(req.DerivedFrom), record.MaxResourceParents)
 	}
 	for i, parent := range req.DerivedFrom {
-		if err := checkHexSHA256("derivedFrom digest", parent); err != nil {
+		if err := record.ValidateHexSHA256("derivedFrom digest", parent); err != nil {
 			return nil, err
 		}
 		if parent == req.Digest {
@@ -235,7 +224,7 @@ func parseResourceRequest(raw string) (*ResourceRequest, error) {
 		}
 	}
 	if req.Previous != "" {
-		if err := checkHexSHA256("previous digest", req.Previous); err != nil {
+		if err := record.ValidateHexSHA256("previous digest", req.Previous); err != nil {
 			return nil, err
 		}
 		if req.Previous == req.Digest {
@@ -243,12 +232,12 @@ func parseResourceRequest(raw string) (*ResourceRequest, error) {
 		}
 	}
 	if req.AttributionDigest != "" {
-		if err := checkHexSHA256("attribution digest", req.AttributionDigest); err != nil {
+		if err := record.ValidateHexSHA256("attribution digest", req.AttributionDigest); err != nil {
 			return nil, err
 		}
 	}
-	if n := len(req.AuthorStatements); n == 0 || n > MaxResourceAuthors {
-		return nil, fmt.Errorf("resource %s has %d author statements: want 1 to %d, one per author", req.Digest, n, MaxResourceAuthors)
+	if n := len(req.AuthorStatements); n == 0 || n > record.MaxResourceAuthors {
+		return nil, fmt.Errorf("resource %s has %d author statements: want 1 to %d, one per author", req.Digest, n, record.MaxResourceAuthors)
 	}
 	return &req, nil
 }
@@ -270,27 +259,9 @@ func decodeRequest(what, raw string, v any) error {
 	return nil
 }
 
-func validateTitle(title string) error {
-	if !utf8.ValidString(title) {
-		return errors.New("resource title is not valid UTF-8")
-	}
-	if title == "" || strings.TrimSpace(title) != title {
-		return fmt.Errorf("resource title %q is empty or has leading or trailing spaces", title)
-	}
-	if n := utf8.RuneCountInString(title); n > MaxTitleLength {
-		return fmt.Errorf("resource title is %d characters long, the limit is %d", n, MaxTitleLength)
-	}
-	for _, c := range title {
-		if !unicode.IsPrint(c) {
-			return fmt.Errorf("resource title %q contains the non-printable character %U", title, c)
-		}
-	}
-	return nil
-}
-
 // verifyAuthors checks every author statement against the request and
 // returns the authors' ids and the statements' digests, in request order.
-func verifyAuthors(req *ResourceRequest, now time.Time) ([]string, []string, error) {
+func verifyAuthors(req *record.ResourceRequest, now time.Time) ([]string, []string, error) {
 	want := attest.Registration{
 		Resource:    req.Digest,
 		Title:       req.Title,
@@ -324,7 +295,7 @@ func verifyAuthors(req *ResourceRequest, now time.Time) ([]string, []string, err
 
 // checkParents checks that every resource req derives from is registered
 // and that its licence allows the derivative.
-func checkParents(t *txn, req *ResourceRequest) error {
+func checkParents(t *txn, req *record.ResourceRequest) error {
 	if len(req.DerivedFrom) == 0 {
 		return nil
 	}
@@ -352,7 +323,7 @@ func checkParents(t *txn, req *ResourceRequest) error {
 }
 
 // checkPrevious checks the version req replaces and returns it with its key.
-func checkPrevious(t *txn, req *ResourceRequest, authors []string) (*Resource, string, error) {
+func checkPrevious(t *txn, req *record.ResourceRequest, authors []string) (*record.Resource, string, error) {
 	records, keys, err := loadResources(t.stub, []string{req.Previous})
 	if err != nil {
 		return nil, "", err
@@ -376,7 +347,7 @@ func checkPrevious(t *txn, req *ResourceRequest, authors []string) (*Resource, s
 }
 
 // loadResources reads the records of digests; an absent one is nil.
-func loadResources(stub shim.ChaincodeStubInterface, digests []string) ([]*Resource, []string, error) {
+func loadResources(stub shim.ChaincodeStubInterface, digests []string) ([]*record.Resource, []string, error) {
 	keys := make([]string, len(digests))
 	for i, d := range digests {
 		k, err := compositeKey(stub, objResource, d)
@@ -392,12 +363,12 @@ func loadResources(stub shim.ChaincodeStubInterface, digests []string) ([]*Resou
 	if len(values) != len(keys) {
 		return nil, nil, fmt.Errorf("reading resource records: asked for %d, got %d", len(keys), len(values))
 	}
-	records := make([]*Resource, len(values))
+	records := make([]*record.Resource, len(values))
 	for i, v := range values {
 		if v == nil {
 			continue
 		}
-		var res Resource
+		var res record.Resource
 		if err := json.Unmarshal(v, &res); err != nil {
 			return nil, nil, fmt.Errorf("decoding state %q: %w", printableKey(keys[i]), err)
 		}
@@ -409,7 +380,7 @@ func loadResources(stub shim.ChaincodeStubInterface, digests []string) ([]*Resou
 
 // normalizeResource gives empty lists rather than null, as the contract's
 // return schema requires arrays.
-func normalizeResource(res *Resource) {
+func normalizeResource(res *record.Resource) {
 	if res.Authors == nil {
 		res.Authors = []string{}
 	}
@@ -432,24 +403,24 @@ func putLink(stub shim.ChaincodeStubInterface, parent, child, relation string) e
 
 // EndorseResource records a reviewer's endorsement of a registered resource
 // (requestJSON is an EndorseRequest). The reviewer signs an endorsement
-// statement naming the resource and a role (one of ResourceRoles); the
+// statement naming the resource and a role (one of record.ResourceRoles()); the
 // ledger keeps the reviewer's id (key thumbprint), the role and the
 // statement's digest. The caller's organisation must own the platform,
 // accredited for OpenResource. A reviewer endorses a resource once, and
 // never one they authored.
-func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInterface, requestJSON string) (*ResourceEndorsement, error) {
+func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInterface, requestJSON string) (*record.ResourceEndorsement, error) {
 	t, err := r.core.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var req EndorseRequest
+	var req record.EndorseRequest
 	if err := decodeRequest("endorse request", requestJSON, &req); err != nil {
 		return nil, err
 	}
-	if err := validateIssuerID(req.PlatformID); err != nil {
+	if err := record.ValidateIssuerID(req.PlatformID); err != nil {
 		return nil, fmt.Errorf("platform: %w", err)
 	}
-	if err := checkHexSHA256("resource digest", req.Digest); err != nil {
+	if err := record.ValidateHexSHA256("resource digest", req.Digest); err != nil {
 		return nil, err
 	}
 	if _, err := r.requirePlatform(t, req.PlatformID, "endorsing resources for"); err != nil {
@@ -463,8 +434,8 @@ func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInt
 	if claims.Resource != req.Digest {
 		return nil, fmt.Errorf("endorsement statement of reviewer %s endorses resource %s, not %s", reviewer, claims.Resource, req.Digest)
 	}
-	if !slices.Contains(ResourceRoles, claims.Role) {
-		return nil, fmt.Errorf("endorsement role %q is unknown: want one of %s", claims.Role, strings.Join(ResourceRoles, ", "))
+	if !slices.Contains(record.ResourceRoles(), claims.Role) {
+		return nil, fmt.Errorf("endorsement role %q is unknown: want one of %s", claims.Role, strings.Join(record.ResourceRoles(), ", "))
 	}
 	if err := attest.CheckFresh("endorsement statement", claims.IssuedAt, t.now); err != nil {
 		return nil, err
@@ -475,7 +446,7 @@ func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInt
 	}
 	res := records[0]
 	if res == nil {
-		return nil, notFound("resource", req.Digest)
+		return nil, record.NotFound("resource", req.Digest)
 	}
 	if slices.Contains(res.Authors, reviewer) {
 		return nil, fmt.Errorf("reviewer %s is an author of resource %s and cannot endorse it", reviewer, req.Digest)
@@ -484,7 +455,7 @@ func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInt
 	if err != nil {
 		return nil, fmt.Errorf("building the endorsement key: %w", err)
 	}
-	var existing ResourceEndorsement
+	var existing record.ResourceEndorsement
 	found, err := getJSON(t.stub, key, &existing)
 	if err != nil {
 		return nil, err
@@ -492,7 +463,7 @@ func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInt
 	if found {
 		return nil, fmt.Errorf("reviewer %s already endorsed resource %s (as %s, at %s)", reviewer, req.Digest, existing.Role, existing.EndorsedAt)
 	}
-	e := ResourceEndorsement{
+	e := record.ResourceEndorsement{
 		Digest:          req.Digest,
 		ReviewerID:      reviewer,
 		Role:            claims.Role,
@@ -505,7 +476,7 @@ func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInt
 	if err := putJSON(t.stub, key, e); err != nil {
 		return nil, err
 	}
-	if err := emit(t.stub, EventResourceEndorsed, Event{IssuerID: req.PlatformID, Digests: []string{req.Digest}}); err != nil {
+	if err := emit(t.stub, record.EventResourceEndorsed, record.Event{IssuerID: req.PlatformID, Digests: []string{req.Digest}}); err != nil {
 		return nil, err
 	}
 	return &e, nil
@@ -513,8 +484,8 @@ func (r *ResourceContract) EndorseResource(ctx contractapi.TransactionContextInt
 
 // GetResource returns the provenance record of resource digest with its
 // endorsements, ordered by reviewer id.
-func (r *ResourceContract) GetResource(ctx contractapi.TransactionContextInterface, digest string) (*Resource, error) {
-	if err := checkHexSHA256("resource digest", digest); err != nil {
+func (r *ResourceContract) GetResource(ctx contractapi.TransactionContextInterface, digest string) (*record.Resource, error) {
+	if err := record.ValidateHexSHA256("resource digest", digest); err != nil {
 		return nil, err
 	}
 	stub := ctx.GetStub()
@@ -524,10 +495,10 @@ func (r *ResourceContract) GetResource(ctx contractapi.TransactionContextInterfa
 	}
 	res := records[0]
 	if res == nil {
-		return nil, notFound("resource", digest)
+		return nil, record.NotFound("resource", digest)
 	}
 	err = scanKeys(stub, objResourceEndorsement, digest, func(key string, value []byte) (bool, error) {
-		var e ResourceEndorsement
+		var e record.ResourceEndorsement
 		if err := json.Unmarshal(value, &e); err != nil {
 			return false, fmt.Errorf("decoding state %q: %w", printableKey(key), err)
 		}
@@ -543,16 +514,16 @@ func (r *ResourceContract) GetResource(ctx contractapi.TransactionContextInterfa
 // FindResources returns the records of the resources among digestsJSON (a
 // JSON array of 1 to MaxFindResources hex digests) that are registered, in
 // the order asked, without their endorsements (GetResource gives them).
-func (r *ResourceContract) FindResources(ctx contractapi.TransactionContextInterface, digestsJSON string) ([]Resource, error) {
+func (r *ResourceContract) FindResources(ctx contractapi.TransactionContextInterface, digestsJSON string) ([]record.Resource, error) {
 	var digests []string
 	if err := json.Unmarshal([]byte(digestsJSON), &digests); err != nil {
 		return nil, fmt.Errorf("digests %q is not a JSON array of strings: %w", digestsJSON, err)
 	}
-	if len(digests) == 0 || len(digests) > MaxFindResources {
-		return nil, fmt.Errorf("FindResources looks up 1 to %d digests, got %d", MaxFindResources, len(digests))
+	if len(digests) == 0 || len(digests) > record.MaxFindResources {
+		return nil, fmt.Errorf("FindResources looks up 1 to %d digests, got %d", record.MaxFindResources, len(digests))
 	}
 	for i, d := range digests {
-		if err := checkHexSHA256("resource digest", d); err != nil {
+		if err := record.ValidateHexSHA256("resource digest", d); err != nil {
 			return nil, err
 		}
 		if slices.Contains(digests[:i], d) {
@@ -563,7 +534,7 @@ func (r *ResourceContract) FindResources(ctx contractapi.TransactionContextInter
 	if err != nil {
 		return nil, err
 	}
-	found := []Resource{}
+	found := []record.Resource{}
 	for _, res := range records {
 		if res != nil {
 			found = append(found, *res)
@@ -576,8 +547,8 @@ func (r *ResourceContract) FindResources(ctx contractapi.TransactionContextInter
 // (the resources it derives from and the versions it replaces, and theirs,
 // and so on) and its descendants (derivatives and later versions), each
 // side breadth first and capped at MaxLineage resources.
-func (r *ResourceContract) GetResourceLineage(ctx contractapi.TransactionContextInterface, digest string) (*Lineage, error) {
-	if err := checkHexSHA256("resource digest", digest); err != nil {
+func (r *ResourceContract) GetResourceLineage(ctx contractapi.TransactionContextInterface, digest string) (*record.Lineage, error) {
+	if err := record.ValidateHexSHA256("resource digest", digest); err != nil {
 		return nil, err
 	}
 	stub := ctx.GetStub()
@@ -586,9 +557,9 @@ func (r *ResourceContract) GetResourceLineage(ctx contractapi.TransactionContext
 		return nil, err
 	}
 	if records[0] == nil {
-		return nil, notFound("resource", digest)
+		return nil, record.NotFound("resource", digest)
 	}
-	lineage := &Lineage{Digest: digest, Ancestors: []LineageLink{}, Descendants: []LineageLink{}}
+	lineage := &record.Lineage{Digest: digest, Ancestors: []record.LineageLink{}, Descendants: []record.LineageLink{}}
 	if lineage.Truncated, err = ancestors(stub, records[0], lineage); err != nil {
 		return nil, err
 	}
@@ -602,29 +573,29 @@ func (r *ResourceContract) GetResourceLineage(ctx contractapi.TransactionContext
 
 // ancestors walks up from res, breadth first, appending to lineage.Ancestors;
 // it reports whether it stopped at MaxLineage.
-func ancestors(stub shim.ChaincodeStubInterface, res *Resource, lineage *Lineage) (bool, error) {
+func ancestors(stub shim.ChaincodeStubInterface, res *record.Resource, lineage *record.Lineage) (bool, error) {
 	seen := map[string]bool{res.Digest: true}
-	generation := []*Resource{res}
+	generation := []*record.Resource{res}
 	for depth := 1; len(generation) > 0; depth++ {
 		start := len(lineage.Ancestors)
 		truncated := false
 		for _, child := range generation {
 			parents := slices.Clone(child.DerivedFrom)
-			relations := slices.Repeat([]string{RelationDerivedFrom}, len(parents))
+			relations := slices.Repeat([]string{record.RelationDerivedFrom}, len(parents))
 			if child.Previous != "" {
 				parents = append(parents, child.Previous)
-				relations = append(relations, RelationPreviousVersion)
+				relations = append(relations, record.RelationPreviousVersion)
 			}
 			for i, p := range parents {
 				if seen[p] {
 					continue
 				}
-				if len(lineage.Ancestors) == MaxLineage {
+				if len(lineage.Ancestors) == record.MaxLineage {
 					truncated = true
 					break
 				}
 				seen[p] = true
-				lineage.Ancestors = append(lineage.Ancestors, LineageLink{Digest: p, Relation: relations[i], Of: child.Digest, Generation: depth})
+				lineage.Ancestors = append(lineage.Ancestors, record.LineageLink{Digest: p, Relation: relations[i], Of: child.Digest, Generation: depth})
 			}
 		}
 		records, err := linkRecords(stub, lineage.Ancestors[start:])
@@ -639,7 +610,7 @@ func ancestors(stub shim.ChaincodeStubInterface, res *Resource, lineage *Lineage
 // descendants walks down from digest through the child index, breadth
 // first, appending to lineage.Descendants; it reports whether it stopped at
 // MaxLineage.
-func descendants(stub shim.ChaincodeStubInterface, digest string, lineage *Lineage) (bool, error) {
+func descendants(stub shim.ChaincodeStubInterface, digest string, lineage *record.Lineage) (bool, error) {
 	seen := map[string]bool{digest: true}
 	generation := []string{digest}
 	for depth := 1; len(generation) > 0; depth++ {
@@ -655,12 +626,12 @@ func descendants(stub shim.ChaincodeStubInterface, digest string, lineage *Linea
 				if seen[link.Child] {
 					return true, nil
 				}
-				if len(lineage.Descendants) == MaxLineage {
+				if len(lineage.Descendants) == record.MaxLineage {
 					truncated = true
 					return false, nil
 				}
 				seen[link.Child] = true
-				lineage.Descendants = append(lineage.Descendants, LineageLink{Digest: link.Child, Relation: link.Relation, Of: parent, Generation: depth})
+				lineage.Descendants = append(lineage.Descendants, record.LineageLink{Digest: link.Child, Relation: link.Relation, Of: parent, Generation: depth})
 				next = append(next, link.Child)
 				return true, nil
 			})
@@ -681,7 +652,7 @@ func descendants(stub shim.ChaincodeStubInterface, digest string, lineage *Linea
 
 // linkRecords reads the resources links name, fills in their title and
 // licence, and returns the records in the same order.
-func linkRecords(stub shim.ChaincodeStubInterface, links []LineageLink) ([]*Resource, error) {
+func linkRecords(stub shim.ChaincodeStubInterface, links []record.LineageLink) ([]*record.Resource, error) {
 	digests := make([]string, len(links))
 	for i, l := range links {
 		digests[i] = l.Digest

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/internal/license"
 )
@@ -41,12 +42,12 @@ func newPerson(t testing.TB) person {
 func resourceHarness(t *testing.T) *harness {
 	t.Helper()
 	h := newHarness(t)
-	h.registerAccredited(officeMSP, platform, ResourceType)
+	h.registerAccredited(officeMSP, platform, string(record.TypeOpenResource))
 	return h
 }
 
 // statementFor signs, as p, the registration statement matching req, at iat.
-func statementFor(t testing.TB, p person, req ResourceRequest, iat time.Time) string {
+func statementFor(t testing.TB, p person, req record.ResourceRequest, iat time.Time) string {
 	t.Helper()
 	st, err := attest.Sign(p.key, attest.TypeRegistration, attest.Registration{
 		Resource: req.Digest, Title: req.Title, License: req.License, DerivedFrom: req.DerivedFrom,
@@ -59,7 +60,7 @@ func statementFor(t testing.TB, p person, req ResourceRequest, iat time.Time) st
 }
 
 // signed returns req as JSON, with a statement by each author.
-func (h *harness) signed(req ResourceRequest, authors ...person) string {
+func (h *harness) signed(req record.ResourceRequest, authors ...person) string {
 	h.t.Helper()
 	if req.PlatformID == "" {
 		req.PlatformID = platform
@@ -75,26 +76,26 @@ func (h *harness) signed(req ResourceRequest, authors ...person) string {
 }
 
 // registerResource registers a new resource under lic, by authors, as the platform.
-func (h *harness) registerResource(lic string, derivedFrom []string, authors ...person) Resource {
+func (h *harness) registerResource(lic string, derivedFrom []string, authors ...person) record.Resource {
 	h.t.Helper()
-	req := ResourceRequest{Digest: newDigest(h.t), Title: "Ressource " + lic, License: lic, DerivedFrom: derivedFrom}
-	var res Resource
+	req := record.ResourceRequest{Digest: newDigest(h.t), Title: "Ressource " + lic, License: lic, DerivedFrom: derivedFrom}
+	var res record.Resource
 	if err := json.Unmarshal(h.submit(officeMSP, "resources:RegisterResource", h.signed(req, authors...)), &res); err != nil {
 		h.t.Fatal(err)
 	}
 	return res
 }
 
-func (h *harness) resource(digest string) Resource {
+func (h *harness) resource(digest string) record.Resource {
 	h.t.Helper()
-	var r Resource
+	var r record.Resource
 	h.query(&r, "resources:GetResource", digest)
 	return r
 }
 
-func (h *harness) lineage(digest string) Lineage {
+func (h *harness) lineage(digest string) record.Lineage {
 	h.t.Helper()
-	var l Lineage
+	var l record.Lineage
 	h.query(&l, "resources:GetResourceLineage", digest)
 	return l
 }
@@ -106,7 +107,7 @@ func endorsement(t testing.TB, reviewer person, digest, role string, iat time.Ti
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := json.Marshal(EndorseRequest{PlatformID: platform, Digest: digest, Statement: st})
+	raw, err := json.Marshal(record.EndorseRequest{PlatformID: platform, Digest: digest, Statement: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestResourceMetadataListsItsFunctions(t *testing.T) {
 	}
 	h.query(&md, "org.hyperledger.fabric:GetMetadata")
 	tags := map[string][]string{}
-	for _, tx := range md.Contracts[ResourceContractName].Transactions {
+	for _, tx := range md.Contracts[record.ResourceContractName].Transactions {
 		tags[tx.Name] = tx.Tag
 	}
 	want := map[string]string{
@@ -145,13 +146,13 @@ func TestResourceMetadataListsItsFunctions(t *testing.T) {
 func TestRegisterResourceRecordsProvenance(t *testing.T) {
 	h := resourceHarness(t)
 	alice, bob := newPerson(t), newPerson(t)
-	req := ResourceRequest{Digest: newDigest(t), Title: "Les fractions en 6e", License: "CC-BY-SA-4.0", AttributionDigest: newDigest(t)}
+	req := record.ResourceRequest{Digest: newDigest(t), Title: "Les fractions en 6e", License: "CC-BY-SA-4.0", AttributionDigest: newDigest(t)}
 	at := h.now
 	stub, res := h.invoke(officeMSP, "resources:RegisterResource", h.signed(req, alice, bob))
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	ev := lastEvent(t, stub, EventResourceRegistered)
+	ev := lastEvent(t, stub, record.EventResourceRegistered)
 	if ev.IssuerID != platform || len(ev.Digests) != 1 || ev.Digests[0] != req.Digest {
 		t.Errorf("event %+v", ev)
 	}
@@ -171,21 +172,21 @@ func TestRegisterResourceRecordsProvenance(t *testing.T) {
 	if len(got.DerivedFrom) != 0 || got.Previous != "" || got.NextVersion != "" || len(got.Endorsements) != 0 {
 		t.Errorf("a first registration has lineage or endorsements: %+v", got)
 	}
-	if msg := h.queryFails("resources:GetResource", newDigest(t)); !strings.HasPrefix(msg, NotFoundPrefix) {
+	if msg := h.queryFails("resources:GetResource", newDigest(t)); !strings.HasPrefix(msg, record.NotFoundPrefix) {
 		t.Errorf("unknown resource: %q, want a not-found error", msg)
 	}
 }
 
 func TestOnlyAccreditedPlatformsRegister(t *testing.T) {
 	h := newHarness(t)
-	h.registerAccredited(officeMSP, platform, ResourceType)
+	h.registerAccredited(officeMSP, platform, string(record.TypeOpenResource))
 	h.registerAccredited(pixMSP, "pix", "PixCertification")
 	h.submit(rogueMSP, "RegisterIssuer", "pending-platform", "Pending", newP256Key(t).public)
-	h.registerAccredited(rogueMSP, "suspended-platform", ResourceType)
+	h.registerAccredited(rogueMSP, "suspended-platform", string(record.TypeOpenResource))
 	h.submit(govMSP, "SuspendIssuer", "suspended-platform", "fraud")
 	alice := newPerson(t)
 	req := func(platformID string) string {
-		return h.signed(ResourceRequest{PlatformID: platformID, Digest: newDigest(t), Title: "Cours", License: "CC0-1.0"}, alice)
+		return h.signed(record.ResourceRequest{PlatformID: platformID, Digest: newDigest(t), Title: "Cours", License: "CC0-1.0"}, alice)
 	}
 	tests := []struct {
 		name, msp, want, request string
@@ -195,7 +196,7 @@ func TestOnlyAccreditedPlatformsRegister(t *testing.T) {
 		{"issuer accredited for another type", pixMSP, "not accredited for OpenResource", req("pix")},
 		{"pending platform", rogueMSP, "only an active issuer", req("pending-platform")},
 		{"suspended platform", rogueMSP, "only an active issuer", req("suspended-platform")},
-		{"unknown platform", officeMSP, NotFoundPrefix, req("nowhere")},
+		{"unknown platform", officeMSP, record.NotFoundPrefix, req("nowhere")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,16 +210,16 @@ func TestRegisterResourceRefusesBadRequests(t *testing.T) {
 	h := resourceHarness(t)
 	alice := newPerson(t)
 	existing := h.registerResource("CC-BY-4.0", nil, alice)
-	base := func() ResourceRequest {
-		return ResourceRequest{PlatformID: platform, Digest: newDigest(t), Title: "Cours de géométrie", License: "CC-BY-4.0"}
+	base := func() record.ResourceRequest {
+		return record.ResourceRequest{PlatformID: platform, Digest: newDigest(t), Title: "Cours de géométrie", License: "CC-BY-4.0"}
 	}
-	with := func(change func(*ResourceRequest)) string {
+	with := func(change func(*record.ResourceRequest)) string {
 		r := base()
 		change(&r)
 		return h.signed(r, alice)
 	}
 	// Statements that do not match what is asked.
-	mismatched := func(change func(*ResourceRequest)) string {
+	mismatched := func(change func(*record.ResourceRequest)) string {
 		r := base()
 		signedFor := r
 		change(&signedFor)
@@ -240,7 +241,7 @@ func TestRegisterResourceRefusesBadRequests(t *testing.T) {
 	wrongType.AuthorStatements = []string{endorseStatement}
 	wrongTypeJSON, _ := json.Marshal(wrongType)
 	tooMany := base()
-	for range MaxResourceAuthors + 1 {
+	for range record.MaxResourceAuthors + 1 {
 		tooMany.AuthorStatements = append(tooMany.AuthorStatements, "x")
 	}
 	tooManyJSON, _ := json.Marshal(tooMany)
@@ -248,33 +249,33 @@ func TestRegisterResourceRefusesBadRequests(t *testing.T) {
 	tests := []struct {
 		name, want, request string
 	}{
-		{"digest not hex", "resource digest", with(func(r *ResourceRequest) { r.Digest = strings.ToUpper(r.Digest) })},
-		{"empty title", "title", with(func(r *ResourceRequest) { r.Title = "" })},
-		{"title with a newline", "non-printable", with(func(r *ResourceRequest) { r.Title = "Cours\nde maths" })},
-		{"title too long", "limit", with(func(r *ResourceRequest) { r.Title = strings.Repeat("é", MaxTitleLength+1) })},
-		{"unknown licence", "not an accepted SPDX identifier", with(func(r *ResourceRequest) { r.License = "Proprietary" })},
-		{"licence not spelled canonically", `must be spelled "CC-BY-4.0"`, with(func(r *ResourceRequest) { r.License = "cc-by-4.0" })},
-		{"bad platform id", "platform", with(func(r *ResourceRequest) { r.PlatformID = "Edu" })},
-		{"previous given to RegisterResource", "RegisterResourceVersion", with(func(r *ResourceRequest) { r.Previous = existing.Digest })},
-		{"unregistered parent", "not registered", with(func(r *ResourceRequest) { r.DerivedFrom = []string{newDigest(t)} })},
-		{"parent listed twice", "twice", with(func(r *ResourceRequest) { r.DerivedFrom = []string{existing.Digest, existing.Digest} })},
-		{"derives from itself", "itself", with(func(r *ResourceRequest) { r.DerivedFrom = []string{r.Digest} })},
-		{"already registered", "already registered", with(func(r *ResourceRequest) { r.Digest = existing.Digest })},
-		{"bad attribution digest", "attribution digest", with(func(r *ResourceRequest) { r.AttributionDigest = "abc" })},
+		{"digest not hex", "resource digest", with(func(r *record.ResourceRequest) { r.Digest = strings.ToUpper(r.Digest) })},
+		{"empty title", "title", with(func(r *record.ResourceRequest) { r.Title = "" })},
+		{"title with a newline", "non-printable", with(func(r *record.ResourceRequest) { r.Title = "Cours\nde maths" })},
+		{"title too long", "limit", with(func(r *record.ResourceRequest) { r.Title = strings.Repeat("é", record.MaxTitleLength+1) })},
+		{"unknown licence", "not an accepted SPDX identifier", with(func(r *record.ResourceRequest) { r.License = "Proprietary" })},
+		{"licence not spelled canonically", `must be spelled "CC-BY-4.0"`, with(func(r *record.ResourceRequest) { r.License = "cc-by-4.0" })},
+		{"bad platform id", "platform", with(func(r *record.ResourceRequest) { r.PlatformID = "Edu" })},
+		{"previous given to RegisterResource", "RegisterResourceVersion", with(func(r *record.ResourceRequest) { r.Previous = existing.Digest })},
+		{"unregistered parent", "not registered", with(func(r *record.ResourceRequest) { r.DerivedFrom = []string{newDigest(t)} })},
+		{"parent listed twice", "twice", with(func(r *record.ResourceRequest) { r.DerivedFrom = []string{existing.Digest, existing.Digest} })},
+		{"derives from itself", "itself", with(func(r *record.ResourceRequest) { r.DerivedFrom = []string{r.Digest} })},
+		{"already registered", "already registered", with(func(r *record.ResourceRequest) { r.Digest = existing.Digest })},
+		{"bad attribution digest", "attribution digest", with(func(r *record.ResourceRequest) { r.AttributionDigest = "abc" })},
 		{"no author statement", "author statements", func() string { raw, _ := json.Marshal(base()); return string(raw) }()},
 		{"too many author statements", "author statements", string(tooManyJSON)},
-		{"statement for another resource", "resource", mismatched(func(r *ResourceRequest) { r.Digest = newDigest(t) })},
-		{"statement with another title", "title", mismatched(func(r *ResourceRequest) { r.Title = "Autre" })},
-		{"statement with another licence", "license", mismatched(func(r *ResourceRequest) { r.License = "CC0-1.0" })},
-		{"statement without the attribution", "attribution", mismatched(func(r *ResourceRequest) { r.AttributionDigest = newDigest(t) })},
-		{"statement with other sources", "derivedFrom", mismatched(func(r *ResourceRequest) { r.DerivedFrom = []string{existing.Digest} })},
+		{"statement for another resource", "resource", mismatched(func(r *record.ResourceRequest) { r.Digest = newDigest(t) })},
+		{"statement with another title", "title", mismatched(func(r *record.ResourceRequest) { r.Title = "Autre" })},
+		{"statement with another licence", "license", mismatched(func(r *record.ResourceRequest) { r.License = "CC0-1.0" })},
+		{"statement without the attribution", "attribution", mismatched(func(r *record.ResourceRequest) { r.AttributionDigest = newDigest(t) })},
+		{"statement with other sources", "derivedFrom", mismatched(func(r *record.ResourceRequest) { r.DerivedFrom = []string{existing.Digest} })},
 		{"stale statement", "sign a new one", string(staleJSON)},
 		{"statement from the future", "after the transaction time", string(earlyJSON)},
 		{"one author signing twice", "two statements", string(twiceJSON)},
 		{"endorsement used as a registration", "typ", string(wrongTypeJSON)},
 		{"garbage statement", "author statement 1", `{"platformId":"edu-platform","digest":"` + newDigest(t) + `","title":"T","license":"CC0-1.0","authorStatements":["a.b.c"]}`},
 		{"unknown member", "unknown field", `{"platformId":"edu-platform","digest":"` + newDigest(t) + `","title":"T","license":"CC0-1.0","authorStatements":[],"authorName":"Jeanne Martin"}`},
-		{"trailing data", "after its JSON object", with(func(r *ResourceRequest) {}) + "{}"},
+		{"trailing data", "after its JSON object", with(func(r *record.ResourceRequest) {}) + "{}"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,7 +305,7 @@ func TestLicenceRulesOnDerivatives(t *testing.T) {
 		t.Run(tc.parent+" to "+tc.child, func(t *testing.T) {
 			h := h.with(t)
 			parent := h.registerResource(tc.parent, nil, alice)
-			req := ResourceRequest{Digest: newDigest(t), Title: "Adaptation", License: tc.child, DerivedFrom: []string{parent.Digest}}
+			req := record.ResourceRequest{Digest: newDigest(t), Title: "Adaptation", License: tc.child, DerivedFrom: []string{parent.Digest}}
 			if tc.rule == "" {
 				h.submit(officeMSP, "resources:RegisterResource", h.signed(req, bob))
 				if got := h.resource(req.Digest); len(got.DerivedFrom) != 1 || got.DerivedFrom[0] != parent.Digest {
@@ -326,7 +327,7 @@ func TestLicenceRulesOnDerivatives(t *testing.T) {
 	// With several parents, the one that forbids is named.
 	free := h.registerResource("CC-BY-4.0", nil, alice)
 	sa := h.registerResource("CC-BY-SA-4.0", nil, alice)
-	req := ResourceRequest{Digest: newDigest(t), Title: "Compilation", License: "CC-BY-4.0", DerivedFrom: []string{free.Digest, sa.Digest}}
+	req := record.ResourceRequest{Digest: newDigest(t), Title: "Compilation", License: "CC-BY-4.0", DerivedFrom: []string{free.Digest, sa.Digest}}
 	_, res := h.invoke(officeMSP, "resources:RegisterResource", h.signed(req, bob))
 	if res.ok() || !strings.Contains(res.message, sa.Digest) || strings.Contains(res.message, free.Digest) {
 		t.Errorf("compilation refused with %q; want the share-alike parent %s named", res.message, sa.Digest)
@@ -337,10 +338,10 @@ func TestResourceVersions(t *testing.T) {
 	h := resourceHarness(t)
 	alice, bob, carol := newPerson(t), newPerson(t), newPerson(t)
 	source := h.registerResource("CC-BY-SA-4.0", nil, carol)
-	v1Req := ResourceRequest{Digest: newDigest(t), Title: "Cours v1", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}}
+	v1Req := record.ResourceRequest{Digest: newDigest(t), Title: "Cours v1", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}}
 	h.submit(officeMSP, "resources:RegisterResource", h.signed(v1Req, alice, bob))
 
-	v2Req := ResourceRequest{Digest: newDigest(t), Title: "Cours v2", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}, Previous: v1Req.Digest}
+	v2Req := record.ResourceRequest{Digest: newDigest(t), Title: "Cours v2", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}, Previous: v1Req.Digest}
 	stub, res := h.invoke(officeMSP, "resources:RegisterResourceVersion", h.signed(v2Req, bob))
 	if !res.ok() {
 		t.Fatal(res.message)
@@ -356,26 +357,26 @@ func TestResourceVersions(t *testing.T) {
 	// The authors may relicense their own resource (ND included) as long as
 	// its sources allow it.
 	own := h.registerResource("CC-BY-ND-4.0", nil, alice)
-	relicensed := ResourceRequest{Digest: newDigest(t), Title: "Cours v2", License: "CC-BY-4.0", Previous: own.Digest}
+	relicensed := record.ResourceRequest{Digest: newDigest(t), Title: "Cours v2", License: "CC-BY-4.0", Previous: own.Digest}
 	h.submit(officeMSP, "resources:RegisterResourceVersion", h.signed(relicensed, alice))
 
 	tests := []struct {
 		name, fn, want string
-		req            ResourceRequest
+		req            record.ResourceRequest
 		by             person
 	}{
 		{"second version of a replaced one", "resources:RegisterResourceVersion", "already replaced by " + v2Req.Digest,
-			ResourceRequest{Digest: newDigest(t), Title: "Fork", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}, Previous: v1Req.Digest}, alice},
+			record.ResourceRequest{Digest: newDigest(t), Title: "Fork", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}, Previous: v1Req.Digest}, alice},
 		{"version by someone who is not an author", "resources:RegisterResourceVersion", "at least one of its authors",
-			ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}, Previous: v2Req.Digest}, carol},
+			record.ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC-BY-SA-4.0", DerivedFrom: []string{source.Digest}, Previous: v2Req.Digest}, carol},
 		{"version that drops a source", "resources:RegisterResourceVersion", "keeps the sources",
-			ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC-BY-SA-4.0", Previous: v2Req.Digest}, bob},
+			record.ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC-BY-SA-4.0", Previous: v2Req.Digest}, bob},
 		{"version whose licence its source forbids", "resources:RegisterResourceVersion", "licence rule share-alike",
-			ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC-BY-4.0", DerivedFrom: []string{source.Digest}, Previous: v2Req.Digest}, bob},
+			record.ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC-BY-4.0", DerivedFrom: []string{source.Digest}, Previous: v2Req.Digest}, bob},
 		{"version of an unregistered resource", "resources:RegisterResourceVersion", "not registered",
-			ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC0-1.0", Previous: newDigest(t)}, bob},
+			record.ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC0-1.0", Previous: newDigest(t)}, bob},
 		{"version without previous", "resources:RegisterResourceVersion", "needs previous",
-			ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC0-1.0"}, bob},
+			record.ResourceRequest{Digest: newDigest(t), Title: "v3", License: "CC0-1.0"}, bob},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -387,7 +388,7 @@ func TestResourceVersions(t *testing.T) {
 
 func TestEndorseResource(t *testing.T) {
 	h := resourceHarness(t)
-	h.registerAccredited(pixMSP, "other-platform", ResourceType)
+	h.registerAccredited(pixMSP, "other-platform", string(record.TypeOpenResource))
 	alice, inspector, peer := newPerson(t), newPerson(t), newPerson(t)
 	res := h.registerResource("CC-BY-4.0", nil, alice)
 
@@ -395,7 +396,7 @@ func TestEndorseResource(t *testing.T) {
 	if !r.ok() {
 		t.Fatal(r.message)
 	}
-	if ev := lastEvent(t, stub, EventResourceEndorsed); ev.Digests[0] != res.Digest {
+	if ev := lastEvent(t, stub, record.EventResourceEndorsed); ev.Digests[0] != res.Digest {
 		t.Errorf("event %+v", ev)
 	}
 	h.submit(officeMSP, "resources:EndorseResource", endorsement(t, peer, res.Digest, "peer-teacher", h.now))
@@ -403,7 +404,7 @@ func TestEndorseResource(t *testing.T) {
 	if len(got.Endorsements) != 2 {
 		t.Fatalf("endorsements %+v, want 2", got.Endorsements)
 	}
-	byReviewer := map[string]ResourceEndorsement{}
+	byReviewer := map[string]record.ResourceEndorsement{}
 	for _, e := range got.Endorsements {
 		byReviewer[e.ReviewerID] = e
 	}
@@ -416,7 +417,7 @@ func TestEndorseResource(t *testing.T) {
 
 	other := h.registerResource("CC0-1.0", nil, alice)
 	wrongResource := endorsement(t, inspector, newDigest(t), "inspector", h.now)
-	var req EndorseRequest
+	var req record.EndorseRequest
 	_ = json.Unmarshal([]byte(wrongResource), &req)
 	req.Digest = other.Digest
 	wrongResourceJSON, _ := json.Marshal(req)
@@ -429,7 +430,7 @@ func TestEndorseResource(t *testing.T) {
 		{"unknown role", officeMSP, "role", endorsement(t, peer, other.Digest, "Rector of the academy", h.now)},
 		{"statement for another resource", officeMSP, "not " + other.Digest, string(wrongResourceJSON)},
 		{"stale statement", officeMSP, "sign a new one", endorsement(t, peer, other.Digest, "inspector", h.now.Add(-attest.MaxAge-time.Hour))},
-		{"unregistered resource", officeMSP, NotFoundPrefix, endorsement(t, peer, newDigest(t), "inspector", h.now)},
+		{"unregistered resource", officeMSP, record.NotFoundPrefix, endorsement(t, peer, newDigest(t), "inspector", h.now)},
 		{"platform of another organisation", pixMSP, "reserved to its organisation", otherPlatform},
 		{"not a statement", officeMSP, "endorsement statement", `{"platformId":"edu-platform","digest":"` + other.Digest + `","statement":"e30.e30.e30"}`},
 	}
@@ -446,19 +447,19 @@ func TestLineageOfThreeGenerations(t *testing.T) {
 	grandparent := h.registerResource("CC-BY-SA-4.0", nil, alice)
 	parent := h.registerResource("CC-BY-SA-4.0", []string{grandparent.Digest}, bob)
 	child := h.registerResource("CC-BY-SA-4.0", []string{parent.Digest}, carol)
-	childV2 := ResourceRequest{Digest: newDigest(t), Title: "Enfant v2", License: "CC-BY-SA-4.0", DerivedFrom: []string{parent.Digest}, Previous: child.Digest}
+	childV2 := record.ResourceRequest{Digest: newDigest(t), Title: "Enfant v2", License: "CC-BY-SA-4.0", DerivedFrom: []string{parent.Digest}, Previous: child.Digest}
 	h.submit(officeMSP, "resources:RegisterResourceVersion", h.signed(childV2, carol))
 	unrelated := h.registerResource("CC-BY-4.0", nil, alice)
 
 	l := h.lineage(child.Digest)
-	wantAncestors := []LineageLink{
-		{Digest: parent.Digest, Relation: RelationDerivedFrom, Of: child.Digest, Generation: 1, Title: parent.Title, License: "CC-BY-SA-4.0"},
-		{Digest: grandparent.Digest, Relation: RelationDerivedFrom, Of: parent.Digest, Generation: 2, Title: grandparent.Title, License: "CC-BY-SA-4.0"},
+	wantAncestors := []record.LineageLink{
+		{Digest: parent.Digest, Relation: record.RelationDerivedFrom, Of: child.Digest, Generation: 1, Title: parent.Title, License: "CC-BY-SA-4.0"},
+		{Digest: grandparent.Digest, Relation: record.RelationDerivedFrom, Of: parent.Digest, Generation: 2, Title: grandparent.Title, License: "CC-BY-SA-4.0"},
 	}
 	if !equalLinks(l.Ancestors, wantAncestors) {
 		t.Errorf("ancestors of the child:\n got %+v\nwant %+v", l.Ancestors, wantAncestors)
 	}
-	if len(l.Descendants) != 1 || l.Descendants[0].Digest != childV2.Digest || l.Descendants[0].Relation != RelationPreviousVersion {
+	if len(l.Descendants) != 1 || l.Descendants[0].Digest != childV2.Digest || l.Descendants[0].Relation != record.RelationPreviousVersion {
 		t.Errorf("descendants of the child: %+v, want its new version", l.Descendants)
 	}
 
@@ -486,12 +487,12 @@ func TestLineageOfThreeGenerations(t *testing.T) {
 	if _, ok := desc[unrelated.Digest]; ok {
 		t.Error("an unrelated resource is listed as a descendant")
 	}
-	if msg := h.queryFails("resources:GetResourceLineage", newDigest(t)); !strings.HasPrefix(msg, NotFoundPrefix) {
+	if msg := h.queryFails("resources:GetResourceLineage", newDigest(t)); !strings.HasPrefix(msg, record.NotFoundPrefix) {
 		t.Errorf("lineage of an unknown resource: %q", msg)
 	}
 }
 
-func equalLinks(a, b []LineageLink) bool {
+func equalLinks(a, b []record.LineageLink) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -510,7 +511,7 @@ func TestFindResources(t *testing.T) {
 	b := h.registerResource("CC0-1.0", nil, alice)
 	missing := newDigest(t)
 	list, _ := json.Marshal([]string{b.Digest, missing, a.Digest})
-	var found []Resource
+	var found []record.Resource
 	h.query(&found, "resources:FindResources", string(list))
 	if len(found) != 2 || found[0].Digest != b.Digest || found[1].Digest != a.Digest {
 		t.Errorf("found %+v, want %s then %s", found, b.Digest, a.Digest)
@@ -520,7 +521,7 @@ func TestFindResources(t *testing.T) {
 	if len(found) != 0 {
 		t.Errorf("found %+v for an unregistered digest", found)
 	}
-	tooMany := make([]string, MaxFindResources+1)
+	tooMany := make([]string, record.MaxFindResources+1)
 	for i := range tooMany {
 		tooMany[i] = newDigest(t)
 	}
@@ -551,21 +552,21 @@ func FuzzParseResourceRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if validateIssuerID(req.PlatformID) != nil || validateDigest(req.Digest) != nil || validateTitle(req.Title) != nil {
+		if record.ValidateIssuerID(req.PlatformID) != nil || record.ValidateDigest(req.Digest) != nil || record.ValidateResourceTitle(req.Title) != nil {
 			t.Fatalf("accepted %+v", req)
 		}
 		if _, err := license.Canonical(req.License); err != nil {
 			t.Fatalf("accepted licence %q", req.License)
 		}
-		if len(req.DerivedFrom) > MaxResourceParents || len(req.AuthorStatements) == 0 || len(req.AuthorStatements) > MaxResourceAuthors {
+		if len(req.DerivedFrom) > record.MaxResourceParents || len(req.AuthorStatements) == 0 || len(req.AuthorStatements) > record.MaxResourceAuthors {
 			t.Fatalf("accepted %d parents and %d statements", len(req.DerivedFrom), len(req.AuthorStatements))
 		}
 		for i, p := range req.DerivedFrom {
-			if validateDigest(p) != nil || p == req.Digest || p == req.Previous || strings.Contains(strings.Join(req.DerivedFrom[:i], ","), p) {
+			if record.ValidateDigest(p) != nil || p == req.Digest || p == req.Previous || strings.Contains(strings.Join(req.DerivedFrom[:i], ","), p) {
 				t.Fatalf("accepted parent %q", p)
 			}
 		}
-		if req.Previous != "" && (validateDigest(req.Previous) != nil || req.Previous == req.Digest) {
+		if req.Previous != "" && (record.ValidateDigest(req.Previous) != nil || req.Previous == req.Digest) {
 			t.Fatalf("accepted previous %q", req.Previous)
 		}
 	})

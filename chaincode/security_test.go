@@ -3,6 +3,8 @@ package chaincode
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // A member organisation that is compromised (or hostile) holds valid Fabric
@@ -24,7 +26,7 @@ func TestCompromisedOrganisationCannotTouchOthers(t *testing.T) {
 	// The rogue's own issuer is suspended and only accredited for OpenResource.
 	selfRequest := anchorRequest(t, "self", "rogue", "Diploma", newCredentials(t, 1, 1))
 	// Re-anchoring the victim's digests under the rogue's issuer.
-	stolen, _ := json.Marshal(AnchorRequest{BatchID: "stolen", IssuerID: "rogue", Type: "OpenResource", Credentials: victimCreds[:1], Root: rootOf(t, victimCreds[:1])})
+	stolen, _ := json.Marshal(record.AnchorRequest{BatchID: "stolen", IssuerID: "rogue", Type: "OpenResource", Credentials: victimCreds[:1], Root: rootOf(t, victimCreds[:1])})
 
 	attacks := []struct {
 		name, want, fn string

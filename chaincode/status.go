@@ -5,12 +5,13 @@ import (
 	"slices"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // GetStatus returns the record of an anchored digest (64 lowercase hex),
 // rebuilt from its digest record and its batch record.
-func (c *Contract) GetStatus(ctx contractapi.TransactionContextInterface, digest string) (*DigestStatus, error) {
-	if err := validateDigest(digest); err != nil {
+func (c *Contract) GetStatus(ctx contractapi.TransactionContextInterface, digest string) (*record.DigestStatus, error) {
+	if err := record.ValidateDigest(digest); err != nil {
 		return nil, err
 	}
 	stub := ctx.GetStub()
@@ -23,7 +24,7 @@ func (c *Contract) GetStatus(ctx contractapi.TransactionContextInterface, digest
 		return nil, fmt.Errorf("reading state %q: %w", printableKey(key), err)
 	}
 	if raw == nil {
-		return nil, notFound("digest", digest)
+		return nil, record.NotFound("digest", digest)
 	}
 	rec, err := decodeDigestRecord(key, raw)
 	if err != nil {
@@ -39,8 +40,8 @@ func (c *Contract) GetStatus(ctx contractapi.TransactionContextInterface, digest
 // GetStatusHistory returns every status of an anchored digest, oldest first,
 // from its anchoring on. It reads the key's history, which Fabric returns
 // newest first.
-func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface, digest string) ([]StatusChange, error) {
-	if err := validateDigest(digest); err != nil {
+func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface, digest string) ([]record.StatusChange, error) {
+	if err := record.ValidateDigest(digest); err != nil {
 		return nil, err
 	}
 	stub := ctx.GetStub()
@@ -53,9 +54,9 @@ func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface,
 		return nil, fmt.Errorf("reading the history of digest %s: %w", digest, err)
 	}
 	defer iter.Close()
-	history := []StatusChange{}
+	history := []record.StatusChange{}
 	// Every version of the record names the same batch: read it once.
-	var batch *Batch
+	var batch *record.Batch
 	for iter.HasNext() {
 		mod, err := iter.Next()
 		if err != nil {
@@ -76,7 +77,7 @@ func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface,
 		history = append(history, rec.change(batch, mod.GetTxId()))
 	}
 	if len(history) == 0 {
-		return nil, notFound("digest", digest)
+		return nil, record.NotFound("digest", digest)
 	}
 	slices.Reverse(history)
 	return history, nil
@@ -86,47 +87,48 @@ func (c *Contract) GetStatusHistory(ctx contractapi.TransactionContextInterface,
 // digest belongs to: every digest of its group. Only the organisation of
 // the issuer that anchored it.
 func (c *Contract) Revoke(ctx contractapi.TransactionContextInterface, digest, reason string) error {
-	return c.changeCredential(ctx, digest, StatusRevoked, reason)
+	return c.changeCredential(ctx, digest, record.StatusRevoked, record.ReasonCode(reason))
 }
 
 // Suspend suspends, for reason (a reason code), the active credential that
 // digest belongs to. Only the organisation of the issuer that anchored it.
 func (c *Contract) Suspend(ctx contractapi.TransactionContextInterface, digest, reason string) error {
-	return c.changeCredential(ctx, digest, StatusSuspended, reason)
+	return c.changeCredential(ctx, digest, record.StatusSuspended, record.ReasonCode(reason))
 }
 
 // Reinstate makes the suspended credential that digest belongs to active
 // again. Only the organisation of the issuer that anchored it.
 func (c *Contract) Reinstate(ctx contractapi.TransactionContextInterface, digest string) error {
-	return c.changeCredential(ctx, digest, StatusActive, "")
+	return c.changeCredential(ctx, digest, record.StatusActive, "")
 }
 
 // RevokeBatch revokes for good, for reason (a reason code), every credential
 // of batch batchID not revoked yet. Only the organisation of the issuer
 // that anchored it. Its StatusChanged event names the batch, not each
 // digest.
-func (c *Contract) RevokeBatch(ctx contractapi.TransactionContextInterface, batchID, reason string) error {
+func (c *Contract) RevokeBatch(ctx contractapi.TransactionContextInterface, batchID, reasonCode string) error {
+	reason := record.ReasonCode(reasonCode)
 	t, err := c.begin(ctx)
 	if err != nil {
 		return err
 	}
-	if err := validateBatchID(batchID); err != nil {
+	if err := record.ValidateBatchID(batchID); err != nil {
 		return err
 	}
-	if err := validateReason(reason); err != nil {
+	if err := record.ValidateReason(reason); err != nil {
 		return err
 	}
 	bKey, err := batchKey(t.stub, batchID)
 	if err != nil {
 		return err
 	}
-	var batch Batch
+	var batch record.Batch
 	found, err := getJSON(t.stub, bKey, &batch)
 	if err != nil {
 		return err
 	}
 	if !found {
-		return notFound("batch", batchID)
+		return record.NotFound("batch", batchID)
 	}
 	issuer, _, err := loadIssuer(t, batch.IssuerID)
 	if err != nil {
@@ -157,7 +159,7 @@ func (c *Contract) RevokeBatch(ctx contractapi.TransactionContextInterface, batc
 	}
 	var pending []int
 	for i, rec := range records {
-		if rec.currentStatus() != StatusRevoked {
+		if rec.currentStatus() != record.StatusRevoked {
 			pending = append(pending, i)
 		}
 	}
@@ -166,28 +168,28 @@ func (c *Contract) RevokeBatch(ctx contractapi.TransactionContextInterface, batc
 	}
 	t.stub.StartWriteBatch()
 	for _, i := range pending {
-		if err := writeStatus(t, keys[i], records[i], StatusRevoked, reason); err != nil {
+		if err := writeStatus(t, keys[i], records[i], record.StatusRevoked, reason); err != nil {
 			return err
 		}
 	}
 	if err := t.stub.FinishWriteBatch(); err != nil {
 		return fmt.Errorf("writing the revocation of batch %q: %w", batchID, err)
 	}
-	return emit(t.stub, EventStatusChanged, Event{IssuerID: batch.IssuerID, BatchID: batchID, Status: StatusRevoked, Reason: reason})
+	return emit(t.stub, record.EventStatusChanged, record.Event{IssuerID: batch.IssuerID, BatchID: batchID, Status: string(record.StatusRevoked), Reason: reason})
 }
 
 // changeCredential moves every digest of the credential that digest belongs
 // to into status target.
-func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface, digest, target, reason string) error {
+func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface, digest string, target record.CredentialStatus, reason record.ReasonCode) error {
 	t, err := c.begin(ctx)
 	if err != nil {
 		return err
 	}
-	if err := validateDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return err
 	}
-	if target != StatusActive {
-		if err := validateReason(reason); err != nil {
+	if target != record.StatusActive {
+		if err := record.ValidateReason(reason); err != nil {
 			return err
 		}
 	}
@@ -213,7 +215,7 @@ func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface,
 		return err
 	}
 	for i, member := range group {
-		if err := checkTransition(member.view(digests[i], batch), target); err != nil {
+		if err := member.view(digests[i], batch).CheckTransition(target); err != nil {
 			return err
 		}
 	}
@@ -222,27 +224,7 @@ func (c *Contract) changeCredential(ctx contractapi.TransactionContextInterface,
 			return err
 		}
 	}
-	return emit(t.stub, EventStatusChanged, Event{IssuerID: batch.IssuerID, BatchID: rec.BatchID, Digests: digests, Status: target, Reason: reason})
-}
-
-// checkTransition refuses a status change the credential lifecycle forbids:
-// revoked is final, only an active credential can be suspended, only a
-// suspended one reinstated.
-func checkTransition(rec *DigestStatus, target string) error {
-	if rec.Status == StatusRevoked {
-		return fmt.Errorf("digest %s was revoked (%s) at %s: revocation is final", rec.Digest, rec.Reason, rec.UpdatedAt)
-	}
-	switch target {
-	case StatusSuspended:
-		if rec.Status != StatusActive {
-			return fmt.Errorf("digest %s is %s: only an active credential can be suspended", rec.Digest, rec.Status)
-		}
-	case StatusActive:
-		if rec.Status != StatusSuspended {
-			return fmt.Errorf("digest %s is %s: only a suspended credential can be reinstated", rec.Digest, rec.Status)
-		}
-	}
-	return nil
+	return emit(t.stub, record.EventStatusChanged, record.Event{IssuerID: batch.IssuerID, BatchID: rec.BatchID, Digests: digests, Status: string(target), Reason: reason})
 }
 
 // loadDigests reads the records of digests, all of which must exist, and
@@ -266,7 +248,7 @@ func loadDigests(t *txn, digests []string) ([]*digestRecord, []string, error) {
 	records := make([]*digestRecord, len(values))
 	for i, v := range values {
 		if v == nil {
-			return nil, nil, notFound("digest", digests[i])
+			return nil, nil, record.NotFound("digest", digests[i])
 		}
 		if records[i], err = decodeDigestRecord(keys[i], v); err != nil {
 			return nil, nil, err
@@ -276,7 +258,7 @@ func loadDigests(t *txn, digests []string) ([]*digestRecord, []string, error) {
 }
 
 // writeStatus stamps and writes a digest's new status.
-func writeStatus(t *txn, key string, rec *digestRecord, status, reason string) error {
+func writeStatus(t *txn, key string, rec *digestRecord, status record.CredentialStatus, reason record.ReasonCode) error {
 	rec.Status = status
 	rec.Reason = reason
 	rec.UpdatedAt = t.nowText

@@ -3,6 +3,8 @@ package chaincode
 import (
 	"strings"
 	"testing"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // anchoredCredentials registers and accredits "exam-office" and anchors
@@ -28,17 +30,17 @@ func TestCredentialSuspendReinstateRevokeLifecycle(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	ev := lastEvent(t, stub, EventStatusChanged)
-	if ev.IssuerID != "exam-office" || ev.BatchID != "b1" || ev.Status != StatusSuspended || ev.Reason != "error" || strings.Join(ev.Digests, ",") != strings.Join(cred, ",") {
+	ev := lastEvent(t, stub, record.EventStatusChanged)
+	if ev.IssuerID != "exam-office" || ev.BatchID != "b1" || ev.Status != string(record.StatusSuspended) || ev.Reason != "error" || strings.Join(ev.Digests, ",") != strings.Join(cred, ",") {
 		t.Errorf("event %+v", ev)
 	}
 	for _, d := range cred {
-		if s := h.status(d); s.Status != StatusSuspended || s.Reason != "error" || s.TxID != stub.txID {
+		if s := h.status(d); s.Status != record.StatusSuspended || s.Reason != "error" || s.TxID != stub.txID {
 			t.Errorf("digest %s after suspension: %+v", d, s)
 		}
 	}
 	for _, d := range other {
-		if s := h.status(d); s.Status != StatusActive {
+		if s := h.status(d); s.Status != record.StatusActive {
 			t.Errorf("suspending one credential touched another: %+v", s)
 		}
 	}
@@ -46,7 +48,7 @@ func TestCredentialSuspendReinstateRevokeLifecycle(t *testing.T) {
 
 	h.submit(officeMSP, "Reinstate", cred[2])
 	for _, d := range cred {
-		if s := h.status(d); s.Status != StatusActive || s.Reason != "" {
+		if s := h.status(d); s.Status != record.StatusActive || s.Reason != "" {
 			t.Errorf("digest %s after reinstatement: %+v", d, s)
 		}
 	}
@@ -55,7 +57,7 @@ func TestCredentialSuspendReinstateRevokeLifecycle(t *testing.T) {
 	h.refuse(officeMSP, "not a reason code", "Revoke", cred[0], "")
 	h.submit(officeMSP, "Revoke", cred[0], "fraud")
 	for _, d := range cred {
-		if s := h.status(d); s.Status != StatusRevoked || s.Reason != "fraud" {
+		if s := h.status(d); s.Status != record.StatusRevoked || s.Reason != "fraud" {
 			t.Errorf("digest %s after revocation: %+v", d, s)
 		}
 	}
@@ -64,11 +66,11 @@ func TestCredentialSuspendReinstateRevokeLifecycle(t *testing.T) {
 	h.refuse(officeMSP, "revocation is final", "Reinstate", cred[1])
 	h.refuse(officeMSP, "revocation is final", "Suspend", cred[2], "error")
 
-	var history []StatusChange
+	var history []record.StatusChange
 	h.query(&history, "GetStatusHistory", cred[2])
 	var got []string
 	for _, c := range history {
-		got = append(got, c.Status+"/"+c.Reason)
+		got = append(got, string(c.Status)+"/"+string(c.Reason))
 		if c.At == "" || c.TxID == "" {
 			t.Errorf("history entry without time or transaction: %+v", c)
 		}
@@ -97,8 +99,8 @@ func TestOnlyTheAnchoringIssuerChangesStatuses(t *testing.T) {
 	for _, caller := range []string{pixMSP, govMSP, rogueMSP} {
 		h.refuse(caller, "reserved to its organisation", "Reinstate", d)
 	}
-	h.refuse(officeMSP, NotFoundPrefix+"digest", "Revoke", newDigest(t), "fraud")
-	h.refuse(officeMSP, NotFoundPrefix+`batch "b9"`, "RevokeBatch", "b9", "fraud")
+	h.refuse(officeMSP, record.NotFoundPrefix+"digest", "Revoke", newDigest(t), "fraud")
+	h.refuse(officeMSP, record.NotFoundPrefix+`batch "b9"`, "RevokeBatch", "b9", "fraud")
 }
 
 func TestIssuerCanRevokeEvenWhenSuspendedOrWithdrawn(t *testing.T) {
@@ -107,7 +109,7 @@ func TestIssuerCanRevokeEvenWhenSuspendedOrWithdrawn(t *testing.T) {
 	h.submit(officeMSP, "Revoke", creds[0][0], "fraud")
 	h.submit(govMSP, "WithdrawIssuer", "exam-office", "fraud")
 	h.submit(officeMSP, "RevokeBatch", "b1", "fraud")
-	if s := h.status(creds[1][0]); s.Status != StatusRevoked {
+	if s := h.status(creds[1][0]); s.Status != record.StatusRevoked {
 		t.Fatalf("status %+v", s)
 	}
 }
@@ -125,23 +127,23 @@ func TestRevokeBatch(t *testing.T) {
 	if !res.ok() {
 		t.Fatal(res.message)
 	}
-	ev := lastEvent(t, stub, EventStatusChanged)
-	if ev.IssuerID != "exam-office" || ev.BatchID != "b1" || ev.Status != StatusRevoked || ev.Reason != "annulled" || len(ev.Digests) != 0 {
+	ev := lastEvent(t, stub, record.EventStatusChanged)
+	if ev.IssuerID != "exam-office" || ev.BatchID != "b1" || ev.Status != string(record.StatusRevoked) || ev.Reason != "annulled" || len(ev.Digests) != 0 {
 		t.Errorf("event %+v, want the batch without its digests", ev)
 	}
 	for i, group := range creds {
 		for _, d := range group {
 			s := h.status(d)
-			wantReason := "annulled"
+			wantReason := record.ReasonAnnulled
 			if i == 0 {
-				wantReason = "error" // revoked before: its revocation stands as it was
+				wantReason = record.ReasonError // revoked before: its revocation stands as it was
 			}
-			if s.Status != StatusRevoked || s.Reason != wantReason {
+			if s.Status != record.StatusRevoked || s.Reason != wantReason {
 				t.Errorf("credential %d digest %s: %+v, want revoked for %s", i, d, s, wantReason)
 			}
 		}
 	}
-	if s := h.status(other[0][0]); s.Status != StatusActive {
+	if s := h.status(other[0][0]); s.Status != record.StatusActive {
 		t.Errorf("revoking b1 touched b2: %+v", s)
 	}
 	h.refuse(officeMSP, "already revoked", "RevokeBatch", "b1", "annulled")

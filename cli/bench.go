@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
@@ -187,7 +188,7 @@ func benchIssueDiplomas(ctx context.Context, e *env, l *embedded.Ledger, home, t
 	if _, err := svc.Init(ctx, issuer.InitOptions{ID: benchVerifyIssuerID, Name: "Benchmark exam office", Alg: o.alg, NoPassphrase: true}); err != nil {
 		return nil, err
 	}
-	if err := svc.Contract.AccreditIssuer(ctx, governanceOrg, benchVerifyIssuerID, []string{schemas.TypeDiploma}, ""); err != nil {
+	if err := svc.Contract.AccreditIssuer(ctx, governanceOrg, benchVerifyIssuerID, []record.CredentialType{record.TypeDiploma}, ""); err != nil {
 		return nil, err
 	}
 	input := filepath.Join(tmp, "diplomas.csv")

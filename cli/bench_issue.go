@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/schemas"
@@ -132,7 +133,7 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 	if err != nil {
 		return nil, err
 	}
-	if err := svc.Contract.AccreditIssuer(ctx, governanceOrg, benchIssuerID, []string{o.typ}, ""); err != nil {
+	if err := svc.Contract.AccreditIssuer(ctx, governanceOrg, benchIssuerID, []record.CredentialType{record.CredentialType(o.typ)}, ""); err != nil {
 		return nil, err
 	}
 	input := filepath.Join(tmp, "input.csv")

@@ -8,9 +8,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
-	"github.com/sceau/sceau/schemas"
 )
 
 func dirOf(path string) string { return filepath.Dir(path) }
@@ -59,26 +59,29 @@ func issuerCommand() *cli.Command {
 				Usage: "accredit an issuer for credential types (governance)",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "id", Usage: "issuer id", Required: true},
-					&cli.StringFlag{Name: "types", Usage: "comma-separated types: " + strings.Join(append(schemas.CredentialTypes, schemas.TypeOpenResource), ","), Required: true},
+					&cli.StringFlag{Name: "types", Usage: "comma-separated types: " + record.Join(record.AccreditationTypes(), ","), Required: true},
 					&cli.StringFlag{Name: "until", Usage: "end of the accreditation, YYYY-MM-DD (open-ended when absent)"},
 				},
 				Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
-					types := splitList(c.String("types"))
+					var types []record.CredentialType
+					for _, typ := range splitList(c.String("types")) {
+						types = append(types, record.CredentialType(typ))
+					}
 					if len(types) == 0 {
 						return usageErr("--types: give at least one type")
 					}
 					until := ""
 					if u := c.String("until"); u != "" {
-						t, err := time.Parse(time.DateOnly, u)
+						t, err := record.ParseTime("--until", u)
 						if err != nil {
 							return usageErr("--until %q: want YYYY-MM-DD", u)
 						}
-						until = t.UTC().Format(time.RFC3339)
+						until = record.FormatTime(t)
 					}
 					if err := network.NewContract(l).AccreditIssuer(c.Context, governanceOrg, c.String("id"), types, until); err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "issuer %s accredited for %s\n", c.String("id"), strings.Join(types, ", "))
+					fmt.Fprintf(e.stdout, "issuer %s accredited for %s\n", c.String("id"), record.Join(types, ", "))
 					return nil
 				}),
 			},

@@ -18,6 +18,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/network/ledgertest"
@@ -63,7 +64,9 @@ func populatedLedger(t *testing.T) (home string) {
 	}{
 		{"ProvisionOrg", func() error { _, err := l.ProvisionOrg(ctx, "examoffice"); return err }},
 		{"RegisterIssuer", func() error { return c.RegisterIssuer(ctx, "examoffice", "lyon", testIssuerName, jwk) }},
-		{"AccreditIssuer", func() error { return c.AccreditIssuer(ctx, governanceOrg, "lyon", []string{"Diploma"}, "") }},
+		{"AccreditIssuer", func() error {
+			return c.AccreditIssuer(ctx, governanceOrg, "lyon", []record.CredentialType{record.TypeDiploma}, "")
+		}},
 		{"AnchorBatch", func() error {
 			req := ledgertest.NewAnchorRequest(t, testBatchID, "lyon", "Diploma", ledgertest.NewCredentials(t, 2, 1))
 			_, err := c.AnchorBatch(ctx, "examoffice", req)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/license"
 	"github.com/sceau/sceau/internal/secret"
@@ -182,7 +183,7 @@ func resourceHistoryCommand() *cli.Command {
 				return err
 			}
 			digest := c.Args().First()
-			if !hexDigest.MatchString(digest) {
+			if !record.IsDigest(digest) {
 				return usageErr("%q is not a resource digest: want 64 lowercase hex characters", digest)
 			}
 			res, lineage, err := e.resourceService(l).History(c.Context, digest)
@@ -218,7 +219,7 @@ func resourceEndorseCommand() *cli.Command {
 				return err
 			}
 			digest := c.Args().First()
-			if !hexDigest.MatchString(digest) {
+			if !record.IsDigest(digest) {
 				return usageErr("%q is not a resource digest: want 64 lowercase hex characters", digest)
 			}
 			role := strings.NewReplacer(" ", "-", "_", "-").Replace(strings.ToLower(c.String("role")))
@@ -256,7 +257,7 @@ func resourceEraseCommand() *cli.Command {
 				return err
 			}
 			digest := c.Args().First()
-			if !hexDigest.MatchString(digest) {
+			if !record.IsDigest(digest) {
 				return usageErr("%q is not a resource digest: want 64 lowercase hex characters", digest)
 			}
 			if err := provenance.NewStore(e.home).EraseAttribution(digest, time.Now()); err != nil {

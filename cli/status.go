@@ -2,16 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 )
-
-var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func revokeCommand() *cli.Command {
 	return statusCommand("revoke", "revoke a credential for good (every form of it), or a whole batch", issuer.OpRevoke, true)
@@ -31,7 +28,7 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 	}
 	if needsReason {
 		flags = append(flags,
-			&cli.StringFlag{Name: "reason", Usage: "reason code: " + strings.Join(network.ReasonCodes(), ", "), Required: true},
+			&cli.StringFlag{Name: "reason", Usage: "reason code: " + record.Join(record.ReasonCodes(), ", "), Required: true},
 			&cli.StringFlag{Name: "batch", Usage: "act on every credential of this batch id instead of PATH|DIGEST"},
 		)
 	}
@@ -42,9 +39,9 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 		Flags:     flags,
 		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
 			svc := e.issuerService(l)
-			id, reason := c.String("issuer"), c.String("reason")
-			if needsReason && !validReason(reason) {
-				return usageErr("--reason %q: use one of %s", reason, strings.Join(network.ReasonCodes(), ", "))
+			id, reason := c.String("issuer"), record.ReasonCode(c.String("reason"))
+			if needsReason && record.ValidateReason(reason) != nil {
+				return usageErr("--reason %q: use one of %s", reason, record.Join(record.ReasonCodes(), ", "))
 			}
 			if batch := c.String("batch"); batch != "" {
 				if c.NArg() != 0 {
@@ -61,7 +58,7 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 			}
 			arg := c.Args().First()
 			var digests []string
-			if hexDigest.MatchString(arg) {
+			if record.IsDigest(arg) {
 				digests = []string{arg}
 			} else {
 				data, err := readInput(arg, e.stdin)
@@ -82,13 +79,4 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 			return nil
 		}),
 	}
-}
-
-func validReason(r string) bool {
-	for _, code := range network.ReasonCodes() {
-		if r == code {
-			return true
-		}
-	}
-	return false
 }

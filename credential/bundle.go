@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/jsonstr"
-	"github.com/sceau/sceau/schemas"
 )
 
 // Bundle is what an issuer hands out for one credential (`<id>.json`): every
@@ -61,8 +61,8 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	if _, err := parseID(b.ID); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
-	if !isCredentialType(b.Type) {
-		return nil, fmt.Errorf("bundle: type %q: want one of %q", b.Type, schemas.CredentialTypes)
+	if !record.IsCredentialType(b.Type) {
+		return nil, fmt.Errorf("bundle: type %q: want one of %q", b.Type, record.CredentialTypes())
 	}
 	if _, err := ParseIssuerURI(b.Issuer); err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)

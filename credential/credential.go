@@ -19,6 +19,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -65,17 +66,17 @@ type Credential struct {
 	Subject schemas.Record
 }
 
-// New returns the credential that issuerID issues at now about record,
+// New returns the credential that issuerID issues at now about subject,
 // which the caller has validated against its schema. Its id is a random
 // (version 4) UUID read from ids (crypto/rand.Reader in production). A
 // PixCertification is valid until PixValidityYears after its certified_on
 // day, at 00:00 UTC; a diploma does not expire. New fails when the subject
 // cannot be carried by every secured form (see SignQR).
-func New(record schemas.Record, issuerID string, now time.Time, ids io.Reader) (*Credential, error) {
-	if err := checkRecord(record); err != nil {
+func New(subject schemas.Record, issuerID string, now time.Time, ids io.Reader) (*Credential, error) {
+	if err := checkRecord(subject); err != nil {
 		return nil, err
 	}
-	if err := CheckIssuerID(issuerID); err != nil {
+	if err := record.ValidateIssuerID(issuerID); err != nil {
 		return nil, err
 	}
 	id, err := uuid.NewRandomFromReader(ids)
@@ -84,19 +85,19 @@ func New(record schemas.Record, issuerID string, now time.Time, ids io.Reader) (
 	}
 	c := &Credential{
 		ID:        idPrefix + id.String(),
-		Type:      record.CredentialType(),
+		Type:      subject.CredentialType(),
 		IssuerID:  issuerID,
 		ValidFrom: now.UTC().Truncate(time.Second),
-		Subject:   record,
+		Subject:   subject,
 	}
-	if pix, ok := record.(*schemas.PixCertification); ok {
+	if pix, ok := subject.(*schemas.PixCertification); ok {
 		certified, err := parseDate(pix.CertifiedOn)
 		if err != nil {
 			return nil, fmt.Errorf("certified_on: %w", err)
 		}
 		c.ValidUntil = certified.AddDate(PixValidityYears, 0, 0)
 	}
-	if _, err := encodeSubject(record); err != nil {
+	if _, err := encodeSubject(subject); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -197,7 +198,7 @@ func (c *Credential) check() error {
 	if _, err := parseID(c.ID); err != nil {
 		return err
 	}
-	if err := CheckIssuerID(c.IssuerID); err != nil {
+	if err := record.ValidateIssuerID(c.IssuerID); err != nil {
 		return err
 	}
 	if err := checkTime("validFrom", c.ValidFrom); err != nil {
@@ -252,8 +253,8 @@ func fromWire(w *wireCredential) (*Credential, error) {
 	if !equalStrings(w.Context, []string{ContextV2, ContextSceau}) {
 		return nil, fmt.Errorf("@context: want [%q, %q], got %q", ContextV2, ContextSceau, w.Context)
 	}
-	if len(w.Type) != 2 || w.Type[0] != TypeVerifiableCredential || !isCredentialType(w.Type[1]) {
-		return nil, fmt.Errorf("type: want [%q, one of %q], got %q", TypeVerifiableCredential, schemas.CredentialTypes, w.Type)
+	if len(w.Type) != 2 || w.Type[0] != TypeVerifiableCredential || !record.IsCredentialType(w.Type[1]) {
+		return nil, fmt.Errorf("type: want [%q, one of %q], got %q", TypeVerifiableCredential, record.CredentialTypes(), w.Type)
 	}
 	c := &Credential{ID: w.ID, Type: w.Type[1]}
 	if _, err := parseID(w.ID); err != nil {
@@ -316,15 +317,6 @@ func decodeSubjectJSON(credType string, data []byte) (schemas.Record, error) {
 // data are errors.
 func unmarshalStrict(data []byte, out any) error {
 	return jsonv2.Unmarshal(data, out, jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(false))
-}
-
-func isCredentialType(t string) bool {
-	for _, known := range schemas.CredentialTypes {
-		if t == known {
-			return true
-		}
-	}
-	return false
 }
 
 func equalStrings(a, b []string) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/google/uuid"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -269,7 +270,7 @@ func decodeClaims(payload []byte) (*Credential, error) {
 		return nil, fmt.Errorf("claims: %w", err)
 	}
 	c := &Credential{IssuerID: claims.Issuer}
-	if err := CheckIssuerID(claims.Issuer); err != nil {
+	if err := record.ValidateIssuerID(claims.Issuer); err != nil {
 		return nil, fmt.Errorf("claim 1 (iss): %w", err)
 	}
 	id, err := uuid.FromBytes(claims.ID)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/sdjwt"
 )
@@ -74,7 +75,7 @@ func VCT(credType string) (string, error) {
 	case schemas.TypePixCertification:
 		return VCTPixCertification, nil
 	}
-	return "", fmt.Errorf("credential type %q: want one of %q", credType, schemas.CredentialTypes)
+	return "", fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
 }
 
 // typeOfVCT returns the credential type a "vct" names.
@@ -125,7 +126,7 @@ func sdClaimsOf(credType string) ([]sdClaim, error) {
 		}
 		return append(claims, sdClaim{name: "verification_code"}), nil
 	}
-	return nil, fmt.Errorf("credential type %q: want one of %q", credType, schemas.CredentialTypes)
+	return nil, fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
 }
 
 // SDJWTClaimNames returns the names of the subject claims of the SD-JWT VC

@@ -23,6 +23,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
@@ -437,7 +438,7 @@ func signAndAnchor(t *testing.T, l network.Ledger, key *credential.Key, batch st
 		raw[i], _ = hex.DecodeString(d)
 	}
 	root := hex.EncodeToString(merkle.Root([][]byte{merkle.LeafHash(merkle.LeafData(raw))}))
-	req := network.AnchorRequest{BatchID: "forged-" + batch, IssuerID: examOffice, Type: c.Type, Credentials: [][]string{group}, Root: root}
+	req := network.AnchorRequest{BatchID: "forged-" + batch, IssuerID: examOffice, Type: record.CredentialType(c.Type), Credentials: [][]string{group}, Root: root}
 	if _, err := network.NewContract(l).AnchorBatch(context.Background(), examOffice, req); err != nil {
 		t.Fatalf("anchoring the credential signed with the %s key: %v", batch, err)
 	}

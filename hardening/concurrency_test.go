@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/verifier"
@@ -67,7 +68,7 @@ func TestConcurrentSubmittersNeverCorruptTheLedger(t *testing.T) {
 			report("creating issuer ac-nancy: %v", err)
 			return
 		}
-		if err := network.NewContract(l).AccreditIssuer(ctx, "ministry", "ac-nancy", []string{"Diploma"}, ""); err != nil {
+		if err := network.NewContract(l).AccreditIssuer(ctx, "ministry", "ac-nancy", []record.CredentialType{record.TypeDiploma}, ""); err != nil {
 			report("accrediting ac-nancy: %v", err)
 		}
 	})
@@ -80,7 +81,7 @@ func TestConcurrentSubmittersNeverCorruptTheLedger(t *testing.T) {
 					return
 				}
 				for _, op := range []issuer.StatusOp{issuer.OpSuspend, issuer.OpReinstate} {
-					reason := "other"
+					reason := record.ReasonOther
 					if op == issuer.OpReinstate {
 						reason = ""
 					}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
@@ -286,8 +287,8 @@ func (b *batchJobs) check(ctx context.Context, issuerID string, up *upload) erro
 	if up.issuer != "" && up.issuer != issuerID {
 		return &forbidden{msg: fmt.Sprintf("this API token acts for issuer %s, not for %s", issuerID, up.issuer)}
 	}
-	if !isCredentialType(up.typ) {
-		return &badRequest{msg: fmt.Sprintf("type %q: want %s", up.typ, strings.Join(schemas.CredentialTypes, " or "))}
+	if !record.IsCredentialType(up.typ) {
+		return &badRequest{msg: fmt.Sprintf("type %q: want %s", up.typ, record.Join(record.CredentialTypes(), " or "))}
 	}
 	switch strings.ToLower(up.encoding) {
 	case "", schemas.EncodingAuto, schemas.EncodingUTF8, schemas.EncodingWindows1252:

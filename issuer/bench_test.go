@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/schemas"
 )
@@ -26,7 +27,7 @@ func newAccreditedService(tb testing.TB, types ...string) *Service {
 		tb.Fatal(err)
 	}
 	if len(types) > 0 {
-		if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", types, ""); err != nil {
+		if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", credentialTypes(types), ""); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -56,4 +57,13 @@ func BenchmarkIssuePixCertification(b *testing.B) {
 		b.Fatalf("issued %d of %d", sum.Issued, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "credentials/s")
+}
+
+// credentialTypes turns credential type names into the ledger's type.
+func credentialTypes(names []string) []record.CredentialType {
+	types := make([]record.CredentialType, len(names))
+	for i, n := range names {
+		types[i] = record.CredentialType(n)
+	}
+	return types
 }

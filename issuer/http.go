@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
@@ -296,8 +297,8 @@ func (a *API) postCredential(w http.ResponseWriter, r *http.Request, issuerID st
 	if forbidOther(w, issuerID, req.Issuer) {
 		return
 	}
-	if !isCredentialType(req.Type) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("type %q: want %s", req.Type, strings.Join(schemas.CredentialTypes, " or ")))
+	if !record.IsCredentialType(req.Type) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("type %q: want %s", req.Type, record.Join(record.CredentialTypes(), " or ")))
 		return
 	}
 	if len(req.Record) == 0 {
@@ -442,13 +443,13 @@ func (a *API) getCredential(w http.ResponseWriter, r *http.Request, issuerID str
 
 // statusRequest is the body of the status change routes.
 type statusRequest struct {
-	// Reason is a reason code (network.ReasonCodes); not for reinstate.
-	Reason string `json:"reason,omitempty"`
+	// Reason is a reason code (record.ReasonCodes); not for reinstate.
+	Reason record.ReasonCode `json:"reason,omitempty"`
 }
 
 // statusResponse answers a status change.
 type statusResponse struct {
-	Status string `json:"status"`
+	Status record.CredentialStatus `json:"status"`
 	// Digests lists the digests of every form whose status changed.
 	Digests []string `json:"digests"`
 }
@@ -466,8 +467,8 @@ func (a *API) statusChange(op StatusOp) issuerHandler {
 		case op == OpReinstate && req.Reason != "":
 			writeError(w, http.StatusBadRequest, "reinstate takes no reason")
 			return
-		case op != OpReinstate && !isReasonCode(req.Reason):
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("reason %q: want one of %s", req.Reason, strings.Join(network.ReasonCodes(), ", ")))
+		case op != OpReinstate && record.ValidateReason(req.Reason) != nil:
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("reason %q: want one of %s", req.Reason, record.Join(record.ReasonCodes(), ", ")))
 			return
 		}
 		digests, err := a.digestsOf(r.Context(), issuerID, chi.URLParam(r, "ref"))
@@ -481,8 +482,7 @@ func (a *API) statusChange(op StatusOp) issuerHandler {
 			return
 		}
 		a.logger.Info("credential "+op.Past(), "issuer", issuerID, "digests", len(changed), "reason", req.Reason)
-		status := map[StatusOp]string{OpRevoke: network.StatusRevoked, OpSuspend: network.StatusSuspended, OpReinstate: network.StatusActive}[op]
-		writeJSON(w, http.StatusOK, statusResponse{Status: status, Digests: changed})
+		writeJSON(w, http.StatusOK, statusResponse{Status: op.Target(), Digests: changed})
 	}
 }
 
@@ -490,7 +490,7 @@ func (a *API) statusChange(op StatusOp) issuerHandler {
 // another issuer anchored.
 func (a *API) digestsOf(ctx context.Context, issuerID, ref string) ([]string, error) {
 	var digests []string
-	if isHexDigest(ref) {
+	if record.IsDigest(ref) {
 		digests = []string{ref}
 	} else {
 		u := credentialUUID(ref)
@@ -513,36 +513,6 @@ func (a *API) digestsOf(ctx context.Context, issuerID, ref string) ([]string, er
 		return nil, &forbidden{msg: fmt.Sprintf("this credential was anchored by issuer %s: a token of %s cannot change its status", st.IssuerID, issuerID)}
 	}
 	return digests, nil
-}
-
-func isHexDigest(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func isReasonCode(s string) bool {
-	for _, c := range network.ReasonCodes() {
-		if s == c {
-			return true
-		}
-	}
-	return false
-}
-
-func isCredentialType(t string) bool {
-	for _, known := range schemas.CredentialTypes {
-		if t == known {
-			return true
-		}
-	}
-	return false
 }
 
 // keyRing keeps issuers' signing keys unlocked, by issuer and key id, so a

@@ -6,10 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"testing"
 
-	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // FuzzVCAPICredential feeds parseVCAPICredential arbitrary credentials: it
@@ -30,7 +29,7 @@ func FuzzVCAPICredential(f *testing.F) {
 			}
 			return
 		}
-		if !slices.Contains(schemas.CredentialTypes, typ) || !bytes.HasPrefix(bytes.TrimSpace(subject), []byte("{")) {
+		if !record.IsCredentialType(typ) || !bytes.HasPrefix(bytes.TrimSpace(subject), []byte("{")) {
 			t.Fatalf("accepted type %q, subject %s", typ, subject)
 		}
 	})

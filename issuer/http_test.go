@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
@@ -46,7 +47,7 @@ func newAPIEnv(t *testing.T, window time.Duration) *apiEnv {
 	if _, err := svc.Init(ctx, InitOptions{ID: "lycee-b", Name: "Lycée B", NoPassphrase: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Contract.AccreditIssuer(ctx, "ministry", "lycee-b", []string{schemas.TypeDiploma}, ""); err != nil {
+	if err := svc.Contract.AccreditIssuer(ctx, "ministry", "lycee-b", []record.CredentialType{record.TypeDiploma}, ""); err != nil {
 		t.Fatal(err)
 	}
 	tokens := &Tokens{Home: svc.Home}
@@ -294,7 +295,7 @@ func TestAPIStatusChangesActOnlyOnTheIssuersCredentials(t *testing.T) {
 		name, path, token string
 		body              any
 		want              int
-		status            string
+		status            record.CredentialStatus
 	}{
 		{"B cannot suspend A's credential", "/v1/credentials/" + digest + "/suspend", e.tokenB, map[string]string{"reason": "error"}, http.StatusForbidden, network.StatusActive},
 		{"no reason", "/v1/credentials/" + b.ID + "/suspend", e.tokenA, map[string]string{}, http.StatusBadRequest, network.StatusActive},

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
@@ -184,34 +185,25 @@ type NotAccreditedError struct {
 
 func (e *NotAccreditedError) Error() string { return e.Reason }
 
-// checkAccredited refuses early, before anything is written, an issuer the
-// ledger does not allow to anchor typ now. (The chaincode checks it again.)
+// checkAccredited refuses early, before anything is signed or written, an
+// issuer the ledger does not allow to anchor typ now, by the ledger's own
+// rule (record.Issuer.CanAnchor); the chaincode checks it again when the
+// batch is anchored.
 func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 	is, err := s.Contract.GetIssuer(ctx, id)
 	if err != nil {
 		return fmt.Errorf("reading issuer %s on the ledger: %w", id, err)
 	}
-	refuse := func(format string, args ...any) error {
-		return &NotAccreditedError{IssuerID: id, Type: typ, Reason: fmt.Sprintf(format, args...)}
+	err = is.CanAnchor(record.CredentialType(typ), s.now())
+	var refused *record.AnchorError
+	if !errors.As(err, &refused) {
+		return err
 	}
-	if is.Status != network.IssuerActive {
-		return refuse("issuer %s is not accredited to issue: its status on the ledger is %s%s", id, is.Status, map[string]string{
-			network.IssuerPending: " (ask governance: sceau issuer accredit --id " + id + " --types " + typ + ")",
-		}[is.Status])
+	reason := refused.Error()
+	if refused.Problem == record.NotAccredited || refused.Status == record.IssuerPending {
+		reason += " (ask governance: sceau issuer accredit --id " + id + " --types " + typ + ")"
 	}
-	now := s.now()
-	for _, a := range is.Accreditations {
-		if a.Type != typ {
-			continue
-		}
-		if a.ValidUntil != "" {
-			if until, err := time.Parse(time.RFC3339, a.ValidUntil); err == nil && !now.Before(until) {
-				return refuse("issuer %s's accreditation for %s ended on %s", id, typ, a.ValidUntil)
-			}
-		}
-		return nil
-	}
-	return refuse("issuer %s is not accredited for %s (ask governance: sceau issuer accredit --id %s --types %s)", id, typ, id, typ)
+	return &NotAccreditedError{IssuerID: id, Type: typ, Reason: reason}
 }
 
 // validateInput is pass 1: it counts the rows and the bad ones, and keeps

@@ -40,7 +40,7 @@ func newTestEnv(t *testing.T, accredit ...string) *testEnv {
 		t.Fatal(err)
 	}
 	if len(accredit) > 0 {
-		if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", accredit, ""); err != nil {
+		if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", credentialTypes(accredit), ""); err != nil {
 			t.Fatal(err)
 		}
 	}

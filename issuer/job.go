@@ -14,6 +14,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
@@ -77,7 +78,7 @@ func (c *chunk) anchorRequest(issuerID string) (network.AnchorRequest, error) {
 	return network.AnchorRequest{
 		BatchID:     c.BatchID,
 		IssuerID:    issuerID,
-		Type:        c.Type,
+		Type:        record.CredentialType(c.Type),
 		Credentials: leaves,
 		Root:        root,
 	}, nil

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/schemas"
 )
@@ -219,7 +220,8 @@ func TestSyntheticCSVReadsBackValidInEveryDialect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, credType := range schemas.CredentialTypes {
+	for _, typ := range record.CredentialTypes() {
+		credType := string(typ)
 		for _, d := range []CSVDialect{{}, {Delimiter: ';', Windows1252: true, CRLF: true}, {Delimiter: ';', BOM: true, CRLF: true}} {
 			t.Run(fmt.Sprintf("%s/%+v", credType, d), func(t *testing.T) {
 				var buf bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/sdjwt"
 )
@@ -21,6 +22,18 @@ const (
 	OpSuspend   StatusOp = "suspend"
 	OpReinstate StatusOp = "reinstate"
 )
+
+// Target is the status the operation leaves a credential in.
+func (op StatusOp) Target() record.CredentialStatus {
+	switch op {
+	case OpRevoke:
+		return record.StatusRevoked
+	case OpSuspend:
+		return record.StatusSuspended
+	default:
+		return record.StatusActive
+	}
+}
 
 // Past returns the operation's past participle, for messages.
 func (op StatusOp) Past() string {
@@ -37,7 +50,7 @@ func (op StatusOp) Past() string {
 // ChangeStatus applies op to the credentials the digests belong to, as
 // issuer id. The ledger applies it to every form of each credential; the
 // digests of every form changed are returned.
-func (s *Service) ChangeStatus(ctx context.Context, id string, op StatusOp, digests []string, reason string) ([]string, error) {
+func (s *Service) ChangeStatus(ctx context.Context, id string, op StatusOp, digests []string, reason record.ReasonCode) ([]string, error) {
 	p, err := LoadProfile(s.Home, id)
 	if err != nil {
 		return nil, err
@@ -78,7 +91,7 @@ func (s *Service) ChangeStatus(ctx context.Context, id string, op StatusOp, dige
 
 // ChangeBatchStatus applies op to every credential of a batch (an annulled
 // exam session). Only revocation applies to whole batches.
-func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp, batchID, reason string) error {
+func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp, batchID string, reason record.ReasonCode) error {
 	if op != OpRevoke {
 		return fmt.Errorf("--batch works with revoke only")
 	}

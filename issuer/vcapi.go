@@ -7,8 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/schemas"
 )
 
 // The W3C VC API issuing endpoint, POST /credentials/issue: the body is
@@ -110,17 +110,17 @@ func parseVCAPICredential(raw json.RawMessage) (credType, issuer string, subject
 	for _, t := range types {
 		switch {
 		case t == credential.TypeVerifiableCredential:
-		case slices.Contains(schemas.CredentialTypes, t):
+		case record.IsCredentialType(t):
 			if credType != "" {
 				return bad(".type lists %q and %q: a credential has one type", credType, t)
 			}
 			credType = t
 		default:
-			return bad(".type: %q is not a type Sceau issues (want VerifiableCredential and one of %s)", t, strings.Join(schemas.CredentialTypes, ", "))
+			return bad(".type: %q is not a type Sceau issues (want VerifiableCredential and one of %s)", t, record.Join(record.CredentialTypes(), ", "))
 		}
 	}
 	if credType == "" || !slices.Contains(types, credential.TypeVerifiableCredential) {
-		return bad(".type must hold VerifiableCredential and one of %s", strings.Join(schemas.CredentialTypes, ", "))
+		return bad(".type must hold VerifiableCredential and one of %s", record.Join(record.CredentialTypes(), ", "))
 	}
 	if iss, ok := members["issuer"]; ok {
 		var obj struct {

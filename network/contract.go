@@ -10,35 +10,32 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 
-	"github.com/sceau/sceau/chaincode"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // The ledger's records, as the chaincode returns them.
 type (
-	Issuer        = chaincode.Issuer
-	Accreditation = chaincode.Accreditation
-	IssuerKey     = chaincode.IssuerKey
-	AnchorRequest = chaincode.AnchorRequest
-	Batch         = chaincode.Batch
-	DigestStatus  = chaincode.DigestStatus
-	StatusChange  = chaincode.StatusChange
-	IssuerPage    = chaincode.IssuerPage
-	Event         = chaincode.Event
+	Issuer        = record.Issuer
+	Accreditation = record.Accreditation
+	IssuerKey     = record.IssuerKey
+	AnchorRequest = record.AnchorRequest
+	Batch         = record.Batch
+	DigestStatus  = record.DigestStatus
+	StatusChange  = record.StatusChange
+	IssuerPage    = record.IssuerPage
+	Event         = record.Event
 )
 
-// Status and reason vocabulary of the ledger.
+// Status vocabulary of the ledger.
 const (
-	IssuerPending   = chaincode.IssuerPending
-	IssuerActive    = chaincode.IssuerActive
-	IssuerSuspended = chaincode.IssuerSuspended
-	IssuerWithdrawn = chaincode.IssuerWithdrawn
-	StatusActive    = chaincode.StatusActive
-	StatusSuspended = chaincode.StatusSuspended
-	StatusRevoked   = chaincode.StatusRevoked
+	IssuerPending   = record.IssuerPending
+	IssuerActive    = record.IssuerActive
+	IssuerSuspended = record.IssuerSuspended
+	IssuerWithdrawn = record.IssuerWithdrawn
+	StatusActive    = record.StatusActive
+	StatusSuspended = record.StatusSuspended
+	StatusRevoked   = record.StatusRevoked
 )
-
-// ReasonCodes are the reason codes the ledger accepts.
-func ReasonCodes() []string { return append([]string(nil), chaincode.ReasonCodes...) }
 
 // Contract is a typed client of the Sceau chaincode.
 type Contract struct {
@@ -61,8 +58,8 @@ func (c *Contract) evaluate(ctx context.Context, fn string, out any, args ...str
 func decodeResult(fn string, res []byte, err error, out any) error {
 	if err != nil {
 		var ce *ContractError
-		if errors.As(err, &ce) && strings.Contains(ce.Message, chaincode.NotFoundPrefix) {
-			return fmt.Errorf("%w: %s", ErrNotFound, strings.TrimPrefix(ce.Message[strings.Index(ce.Message, chaincode.NotFoundPrefix):], chaincode.NotFoundPrefix))
+		if errors.As(err, &ce) && strings.Contains(ce.Message, record.NotFoundPrefix) {
+			return fmt.Errorf("%w: %s", ErrNotFound, strings.TrimPrefix(ce.Message[strings.Index(ce.Message, record.NotFoundPrefix):], record.NotFoundPrefix))
 		}
 		return err
 	}
@@ -85,14 +82,14 @@ func (c *Contract) RegisterIssuer(ctx context.Context, org, id, name, publicJWK 
 
 // AccreditIssuer accredits issuer id for types until validUntil (RFC 3339,
 // empty for open-ended). Governance only.
-func (c *Contract) AccreditIssuer(ctx context.Context, org, id string, types []string, validUntil string) error {
+func (c *Contract) AccreditIssuer(ctx context.Context, org, id string, types []record.CredentialType, validUntil string) error {
 	typesJSON, _ := json.Marshal(types)
 	return c.submit(ctx, org, "AccreditIssuer", nil, id, string(typesJSON), validUntil)
 }
 
 // SuspendIssuer suspends issuer id with a reason code. Governance only.
-func (c *Contract) SuspendIssuer(ctx context.Context, org, id, reason string) error {
-	return c.submit(ctx, org, "SuspendIssuer", nil, id, reason)
+func (c *Contract) SuspendIssuer(ctx context.Context, org, id string, reason record.ReasonCode) error {
+	return c.submit(ctx, org, "SuspendIssuer", nil, id, string(reason))
 }
 
 // ReinstateIssuer lifts a suspension. Governance only.
@@ -101,8 +98,8 @@ func (c *Contract) ReinstateIssuer(ctx context.Context, org, id string) error {
 }
 
 // WithdrawIssuer withdraws issuer id for good. Governance only.
-func (c *Contract) WithdrawIssuer(ctx context.Context, org, id, reason string) error {
-	return c.submit(ctx, org, "WithdrawIssuer", nil, id, reason)
+func (c *Contract) WithdrawIssuer(ctx context.Context, org, id string, reason record.ReasonCode) error {
+	return c.submit(ctx, org, "WithdrawIssuer", nil, id, string(reason))
 }
 
 // RotateIssuerKey registers a new public key for issuer id and retires its
@@ -176,13 +173,13 @@ func (c *Contract) GetStatusHistory(ctx context.Context, digest string) ([]Statu
 }
 
 // Revoke revokes, for good, the credential that digest belongs to (every form of it).
-func (c *Contract) Revoke(ctx context.Context, org, digest, reason string) error {
-	return c.submit(ctx, org, "Revoke", nil, digest, reason)
+func (c *Contract) Revoke(ctx context.Context, org, digest string, reason record.ReasonCode) error {
+	return c.submit(ctx, org, "Revoke", nil, digest, string(reason))
 }
 
 // Suspend suspends the credential that digest belongs to.
-func (c *Contract) Suspend(ctx context.Context, org, digest, reason string) error {
-	return c.submit(ctx, org, "Suspend", nil, digest, reason)
+func (c *Contract) Suspend(ctx context.Context, org, digest string, reason record.ReasonCode) error {
+	return c.submit(ctx, org, "Suspend", nil, digest, string(reason))
 }
 
 // Reinstate makes a suspended credential active again.
@@ -191,6 +188,6 @@ func (c *Contract) Reinstate(ctx context.Context, org, digest string) error {
 }
 
 // RevokeBatch revokes every credential of a batch.
-func (c *Contract) RevokeBatch(ctx context.Context, org, batchID, reason string) error {
-	return c.submit(ctx, org, "RevokeBatch", nil, batchID, reason)
+func (c *Contract) RevokeBatch(ctx context.Context, org, batchID string, reason record.ReasonCode) error {
+	return c.submit(ctx, org, "RevokeBatch", nil, batchID, string(reason))
 }

@@ -5,42 +5,42 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/sceau/sceau/chaincode"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // The resources contract's records, as the chaincode returns them.
 type (
-	ResourceRequest     = chaincode.ResourceRequest
-	Resource            = chaincode.Resource
-	EndorseRequest      = chaincode.EndorseRequest
-	ResourceEndorsement = chaincode.ResourceEndorsement
-	Lineage             = chaincode.Lineage
-	LineageLink         = chaincode.LineageLink
+	ResourceRequest     = record.ResourceRequest
+	Resource            = record.Resource
+	EndorseRequest      = record.EndorseRequest
+	ResourceEndorsement = record.ResourceEndorsement
+	Lineage             = record.Lineage
+	LineageLink         = record.LineageLink
 )
 
 // Limits and names of the resources contract.
 const (
 	// ResourceType is the accreditation a platform needs to register resources.
-	ResourceType = chaincode.ResourceType
+	ResourceType = record.TypeOpenResource
 	// MaxResourceAuthors is the most authors one resource has.
-	MaxResourceAuthors = chaincode.MaxResourceAuthors
+	MaxResourceAuthors = record.MaxResourceAuthors
 	// MaxResourceParents is the most resources one resource derives from.
-	MaxResourceParents = chaincode.MaxResourceParents
+	MaxResourceParents = record.MaxResourceParents
 	// MaxFindResources is the most digests FindResources looks up at once.
-	MaxFindResources = chaincode.MaxFindResources
+	MaxFindResources = record.MaxFindResources
 )
 
 // Relations in a resource's lineage.
 const (
-	RelationDerivedFrom     = chaincode.RelationDerivedFrom
-	RelationPreviousVersion = chaincode.RelationPreviousVersion
+	RelationDerivedFrom     = record.RelationDerivedFrom
+	RelationPreviousVersion = record.RelationPreviousVersion
 )
 
 // ResourceRoles are the roles in which a reviewer can endorse a resource.
-func ResourceRoles() []string { return append([]string(nil), chaincode.ResourceRoles...) }
+func ResourceRoles() []string { return record.ResourceRoles() }
 
 // resourceFn names a function of the resources contract.
-func resourceFn(name string) string { return chaincode.ResourceContractName + ":" + name }
+func resourceFn(name string) string { return record.ResourceContractName + ":" + name }
 
 // RegisterResource registers a new resource, submitted by org (the
 // platform's organisation).
@@ -100,7 +100,7 @@ func (c *Contract) GetResourceLineage(ctx context.Context, digest string) (*Line
 }
 
 // FindResources returns the registered resources among digests (1 to
-// chaincode.MaxFindResources of them), in the order asked, without their
+// record.MaxFindResources of them), in the order asked, without their
 // endorsements.
 func (c *Contract) FindResources(ctx context.Context, digests []string) ([]Resource, error) {
 	body, err := json.Marshal(digests)

@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/attest"
 )
 
@@ -135,7 +136,7 @@ func VerifyAttribution(compact string) (*Attribution, string, error) {
 	if err := in.Validate(); err != nil {
 		return nil, "", err
 	}
-	if err := checkHexDigest(a.Resource); err != nil {
+	if err := record.ValidateDigest(a.Resource); err != nil {
 		return nil, "", fmt.Errorf("attribution resource: %w", err)
 	}
 	if len(a.Nonce) < 16 {

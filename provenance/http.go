@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/license"
 	"github.com/sceau/sceau/network"
 )
@@ -66,7 +67,7 @@ func (h *api) get(w http.ResponseWriter, r *http.Request) {
 
 func (h *api) lineage(w http.ResponseWriter, r *http.Request) {
 	digest := chi.URLParam(r, "digest")
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		h.fail(w, r, invalid("resource %w", err))
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -100,7 +101,7 @@ func NewManifest(entries []Entry) (*Manifest, error) {
 		if !norm.NFC.IsNormalString(e.Path) {
 			return nil, fmt.Errorf("manifest: path %q is not in Unicode NFC", e.Path)
 		}
-		if err := checkHexDigest(e.Digest); err != nil {
+		if err := record.ValidateDigest(e.Digest); err != nil {
 			return nil, fmt.Errorf("manifest: file %q: %w", e.Path, err)
 		}
 		if i > 0 && sorted[i-1].Path == e.Path {
@@ -139,7 +140,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		if !ok {
 			return nil, fmt.Errorf("manifest line %d: want \"<sha256 hex>  <path>\"", no)
 		}
-		if err := checkHexDigest(digest); err != nil {
+		if err := record.ValidateDigest(digest); err != nil {
 			return nil, fmt.Errorf("manifest line %d: %w", no, err)
 		}
 		if err := checkPath(path); err != nil {
@@ -180,18 +181,6 @@ func checkPath(p string) error {
 			return fmt.Errorf("path %q is absolute or has an empty component", p)
 		case ".", "..":
 			return fmt.Errorf("path %q has a %q component", p, part)
-		}
-	}
-	return nil
-}
-
-func checkHexDigest(d string) error {
-	if len(d) != 64 {
-		return fmt.Errorf("digest %q: want 64 lowercase hex characters", d)
-	}
-	for i := 0; i < len(d); i++ {
-		if c := d[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return fmt.Errorf("digest %q: character %d is not lowercase hex", d, i+1)
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/internal/license"
 	"github.com/sceau/sceau/issuer"
@@ -105,7 +106,7 @@ func (s *Service) Submit(ctx context.Context, platformID string, sub Submission)
 			return nil, invalid("digest %s is not the digest of the manifest, %s", sub.Digest, manifest.Digest())
 		}
 	}
-	if err := checkHexDigest(sub.Digest); err != nil {
+	if err := record.ValidateDigest(sub.Digest); err != nil {
 		return nil, invalid("resource %w", err)
 	}
 	if _, err := license.Canonical(sub.License); err != nil {
@@ -224,33 +225,13 @@ func (s *Service) checkPlatform(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("platform %s: %w", id, err)
 	}
-	if !accredited(is, s.now()) {
-		return invalid("%w: platform %s is %s and not accredited for %s now: governance accredits it with `sceau issuer accredit --id %s --types %s`", ErrNotAccredited, id, is.Status, network.ResourceType, id, network.ResourceType)
+	var refused *record.AnchorError
+	if err := is.CanAnchor(record.TypeOpenResource, s.now()); errors.As(err, &refused) && refused.Problem != record.NoKeyInService {
+		return invalid("%w: platform %s is %s and not accredited for %s now: governance accredits it with `sceau issuer accredit --id %s --types %s`", ErrNotAccredited, id, is.Status, record.TypeOpenResource, id, record.TypeOpenResource)
+	} else if err != nil {
+		return fmt.Errorf("platform %s: %w", id, err)
 	}
 	return nil
-}
-
-// accredited reports whether is is active and accredited for OpenResource at now.
-func accredited(is *network.Issuer, now time.Time) bool {
-	if is.Status != network.IssuerActive {
-		return false
-	}
-	for _, a := range is.Accreditations {
-		if a.Type != network.ResourceType {
-			continue
-		}
-		from, err := time.Parse(time.RFC3339, a.ValidFrom)
-		if err != nil || now.Before(from) {
-			continue
-		}
-		if a.ValidUntil == "" {
-			return true
-		}
-		if until, err := time.Parse(time.RFC3339, a.ValidUntil); err == nil && now.Before(until) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkLineage checks, for a clear error before submitting, that the
@@ -262,7 +243,7 @@ func (s *Service) checkLineage(ctx context.Context, sub *Submission, authors []s
 	}
 	if len(sub.DerivedFrom) > 0 {
 		for _, d := range sub.DerivedFrom {
-			if err := checkHexDigest(d); err != nil {
+			if err := record.ValidateDigest(d); err != nil {
 				return invalid("derivedFrom: %w", err)
 			}
 		}
@@ -291,7 +272,7 @@ func (s *Service) checkLineage(ctx context.Context, sub *Submission, authors []s
 	if sub.Previous == "" {
 		return nil
 	}
-	if err := checkHexDigest(sub.Previous); err != nil {
+	if err := record.ValidateDigest(sub.Previous); err != nil {
 		return invalid("previous: %w", err)
 	}
 	prev, err := s.Contract.GetResource(ctx, sub.Previous)
@@ -357,7 +338,7 @@ func (s *Service) Register(ctx context.Context, opts RegisterOptions) (*network.
 		}
 	}
 	if opts.Previous != "" {
-		if err := checkHexDigest(opts.Previous); err != nil {
+		if err := record.ValidateDigest(opts.Previous); err != nil {
 			return nil, invalid("previous: %w", err)
 		}
 		prev, err := s.Contract.GetResource(ctx, opts.Previous)
@@ -529,7 +510,7 @@ func (s *Service) closest(ctx context.Context, m *Manifest) (*Closest, error) {
 
 // History returns the record of resource digest and its lineage.
 func (s *Service) History(ctx context.Context, digest string) (*network.Resource, *network.Lineage, error) {
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return nil, nil, invalid("resource %w", err)
 	}
 	res, err := s.Contract.GetResource(ctx, digest)
@@ -556,7 +537,7 @@ type EndorseOptions struct {
 // Endorse has the reviewer sign an endorsement of a resource and records
 // it on the ledger through the platform.
 func (s *Service) Endorse(ctx context.Context, opts EndorseOptions) (*network.ResourceEndorsement, error) {
-	if err := checkHexDigest(opts.Digest); err != nil {
+	if err := record.ValidateDigest(opts.Digest); err != nil {
 		return nil, invalid("resource %w", err)
 	}
 	if roles := network.ResourceRoles(); !slices.Contains(roles, opts.Role) {
@@ -599,7 +580,7 @@ func (s *Service) DefaultPlatform(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("reading issuer %s: %w", e.Name(), err)
 		}
-		if accredited(is, s.now()) {
+		if is.CanAnchor(record.TypeOpenResource, s.now()) == nil {
 			platforms = append(platforms, e.Name())
 		}
 	}
@@ -617,7 +598,7 @@ func (s *Service) DefaultPlatform(ctx context.Context) (string, error) {
 // store: the ledger only ever held its digest, so nothing personal about
 // the author remains readable.
 func (s *Service) EraseAttribution(digest string) error {
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return invalid("resource %w", err)
 	}
 	if err := s.Store.EraseAttribution(digest, s.now()); err != nil {
@@ -642,7 +623,7 @@ type View struct {
 
 // View returns resource digest as the API serves it.
 func (s *Service) View(ctx context.Context, digest string) (*View, error) {
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return nil, invalid("resource %w", err)
 	}
 	res, err := s.Contract.GetResource(ctx, digest)

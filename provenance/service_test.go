@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/internal/license"
@@ -41,7 +42,7 @@ func newPlatform(t *testing.T) *platform {
 	if _, err := issuer.NewService(home, l, nil).Init(ctx, issuer.InitOptions{ID: platformID, Name: "Plateforme de ressources", NoPassphrase: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := network.NewContract(l).AccreditIssuer(ctx, embedded.DefaultGovernanceOrg, platformID, []string{"OpenResource"}, ""); err != nil {
+	if err := network.NewContract(l).AccreditIssuer(ctx, embedded.DefaultGovernanceOrg, platformID, []record.CredentialType{record.TypeOpenResource}, ""); err != nil {
 		t.Fatal(err)
 	}
 	return &platform{home: home, ledger: l, svc: NewService(home, l, nil)}
@@ -380,7 +381,7 @@ func TestUnaccreditedPlatformIsRefused(t *testing.T) {
 	if id, err := p.svc.DefaultPlatform(ctx); err != nil || id != platformID {
 		t.Errorf("DefaultPlatform = %q, %v", id, err)
 	}
-	if err := network.NewContract(p.ledger).AccreditIssuer(ctx, embedded.DefaultGovernanceOrg, "exam-office", []string{"OpenResource"}, ""); err != nil {
+	if err := network.NewContract(p.ledger).AccreditIssuer(ctx, embedded.DefaultGovernanceOrg, "exam-office", []record.CredentialType{record.TypeOpenResource}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.svc.DefaultPlatform(ctx); err == nil || !strings.Contains(err.Error(), "--issuer") {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
 )
 
@@ -67,7 +68,7 @@ func (s *Store) PutManifest(m *Manifest) (bool, error) {
 
 // Manifest returns the stored manifest of resource digest.
 func (s *Store) Manifest(digest string) (*Manifest, error) {
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return nil, err
 	}
 	data, err := os.ReadFile(s.manifestPath(digest))
@@ -98,7 +99,7 @@ func (s *Store) ManifestDigests() ([]string, error) {
 	}
 	var digests []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && checkHexDigest(e.Name()) == nil {
+		if e.Type().IsRegular() && record.ValidateDigest(e.Name()) == nil {
 			digests = append(digests, e.Name())
 		}
 	}
@@ -109,7 +110,7 @@ func (s *Store) ManifestDigests() ([]string, error) {
 // PutAttribution stores the attribution statement of resource digest; it
 // reports whether none was stored yet.
 func (s *Store) PutAttribution(digest, statement string) (bool, error) {
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return false, err
 	}
 	if err := os.Remove(s.erasedPath(digest)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -120,7 +121,7 @@ func (s *Store) PutAttribution(digest, statement string) (bool, error) {
 
 // Attribution returns the stored attribution statement of resource digest.
 func (s *Store) Attribution(digest string) (string, error) {
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return "", err
 	}
 	data, err := os.ReadFile(s.attributionPath(digest))
@@ -136,7 +137,7 @@ func (s *Store) Attribution(digest string) (string, error) {
 // AttributionErasedAt returns when the attribution of resource digest was
 // erased from this store, if it was.
 func (s *Store) AttributionErasedAt(digest string) (time.Time, bool) {
-	if checkHexDigest(digest) != nil {
+	if record.ValidateDigest(digest) != nil {
 		return time.Time{}, false
 	}
 	data, err := os.ReadFile(s.erasedPath(digest))
@@ -150,7 +151,7 @@ func (s *Store) AttributionErasedAt(digest string) (time.Time, bool) {
 // EraseAttribution deletes the attribution statement of resource digest
 // and records when (no personal data: the time only).
 func (s *Store) EraseAttribution(digest string, now time.Time) error {
-	if err := checkHexDigest(digest); err != nil {
+	if err := record.ValidateDigest(digest); err != nil {
 		return err
 	}
 	path := s.attributionPath(digest)

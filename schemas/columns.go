@@ -115,11 +115,3 @@ func columnIndex(cols []column, field string) int {
 	return -1
 }
 
-// columnNames returns the names of cols, in order.
-func columnNames(cols []column) []string {
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
-	}
-	return names
-}

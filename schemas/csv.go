@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // CSVOptions tunes a CSVReader.
@@ -422,10 +424,8 @@ func checkPublicJWK(s string) error {
 	if kty, _ := jwk["kty"].(string); kty == "" {
 		return errors.New(`must be a JWK with a "kty" member`)
 	}
-	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
-		if _, ok := jwk[private]; ok {
-			return fmt.Errorf("must be a public key, but member %q holds secret key material: remove it and renew the key", private)
-		}
+	if private := record.PrivateJWKMember(jwk); private != "" {
+		return fmt.Errorf("must be a public key, but member %q holds secret key material: remove it and renew the key", private)
 	}
 	return nil
 }

@@ -4,7 +4,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // Schema identifiers: the "$id" of each embedded JSON Schema, which
@@ -15,7 +16,7 @@ const (
 )
 
 // ErrUnknownType is returned (wrapped) for a credential type that is not one
-// of CredentialTypes.
+// of record.CredentialTypes.
 var ErrUnknownType = errors.New("unknown credential type")
 
 //go:embed diploma.schema.json pix-certification.schema.json
@@ -53,7 +54,7 @@ func lookupType(credType string) (typeSpec, error) {
 		}, nil
 	default:
 		return typeSpec{}, fmt.Errorf("%w %q: known types are %s",
-			ErrUnknownType, credType, strings.Join(CredentialTypes, ", "))
+			ErrUnknownType, credType, record.Join(record.CredentialTypes(), ", "))
 	}
 }
 

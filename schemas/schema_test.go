@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // schemaDoc is the part of a JSON Schema these tests look at.
@@ -52,7 +54,8 @@ func jsonFields(t reflect.Type) (all, required []string) {
 // SchemaURL answers without building a type's spec: it must name the
 // schema the spec names, for every type.
 func TestSchemaURLIsTheSpecsSchema(t *testing.T) {
-	for _, credType := range append(slices.Clone(CredentialTypes), TypeOpenResource) {
+	for _, typ := range record.AccreditationTypes() {
+		credType := string(typ)
 		spec, specErr := lookupType(credType)
 		url, err := SchemaURL(credType)
 		if url != spec.schemaURL || (err == nil) != (specErr == nil) {

@@ -3,16 +3,16 @@
 // rule, and the reading of issuers' CSV exports.
 package schemas
 
-// Credential type names, as they appear in a credential's "type" list and
-// in the ledger's accreditations.
-const (
-	TypeDiploma          = "Diploma"
-	TypePixCertification = "PixCertification"
-	TypeOpenResource     = "OpenResource"
-)
+import "github.com/sceau/sceau/chaincode/record"
 
-// CredentialTypes lists the credential types an exam office can issue.
-var CredentialTypes = []string{TypeDiploma, TypePixCertification}
+// Credential type names, as they appear in a credential's "type" list.
+// They are the ledger's words (package record, whose CredentialTypes lists
+// the types this package has a schema for), as plain strings.
+const (
+	TypeDiploma          = string(record.TypeDiploma)
+	TypePixCertification = string(record.TypePixCertification)
+	TypeOpenResource     = string(record.TypeOpenResource)
+)
 
 // Student identifies the holder of a credential. It is personal data: it
 // goes into signed credentials, never onto the ledger.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // dateLayout is the layout of every date of a subject.
@@ -48,7 +49,8 @@ func NewValidator(opts ...Option) (*Validator, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	for _, t := range CredentialTypes {
+	for _, typ := range record.CredentialTypes() {
+		t := string(typ)
 		spec, err := lookupType(t)
 		if err != nil {
 			return nil, err
@@ -65,8 +67,9 @@ func NewValidator(opts ...Option) (*Validator, error) {
 			return nil, fmt.Errorf("loading the schema of %s: %w", t, err)
 		}
 	}
-	v := &Validator{types: make(map[string]compiledType, len(CredentialTypes)), now: time.Now}
-	for _, t := range CredentialTypes {
+	v := &Validator{types: make(map[string]compiledType, len(record.CredentialTypes())), now: time.Now}
+	for _, typ := range record.CredentialTypes() {
+		t := string(typ)
 		spec, err := lookupType(t)
 		if err != nil {
 			return nil, err

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // fixedClock pins "today" for the birth date check.
@@ -291,8 +293,8 @@ func TestUnknownType(t *testing.T) {
 	if !errors.Is(err, ErrUnknownType) {
 		t.Fatalf("Validate = %v, want ErrUnknownType", err)
 	}
-	for _, known := range CredentialTypes {
-		if !strings.Contains(err.Error(), known) {
+	for _, known := range record.CredentialTypes() {
+		if !strings.Contains(err.Error(), string(known)) {
 			t.Errorf("error %q does not list %s", err, known)
 		}
 	}

@@ -84,7 +84,7 @@ func Issue(claims map[string]any, opts IssueOptions) (string, error) {
 	}
 	for i, used := range e.used {
 		if !used {
-			return "", fmt.Errorf("Disclosable path %s matches no claim", opts.Disclosable[i])
+			return "", fmt.Errorf("disclosable path %s matches no claim", opts.Disclosable[i])
 		}
 	}
 	payload[sdAlgKey] = HashAlgorithm
@@ -178,7 +178,7 @@ func checkVCClaims(claims map[string]any, disclosable []Path) error {
 	}
 	for _, p := range disclosable {
 		if name, ok := p[0].(string); ok && len(p) == 1 && slices.Contains(vcFixedClaims, name) {
-			return fmt.Errorf("Disclosable path %s: claim %q of an SD-JWT VC cannot be selectively disclosable", p, name)
+			return fmt.Errorf("disclosable path %s: claim %q of an SD-JWT VC cannot be selectively disclosable", p, name)
 		}
 	}
 	return nil

@@ -168,7 +168,7 @@ func TestIssueRandAndDecoys(t *testing.T) {
 		}
 		return s
 	}
-	if issue(0) != issue(0) {
+	if first, again := issue(0), issue(0); first != again {
 		t.Error("the same Rand gave two different SD-JWTs")
 	}
 	withDecoys := issue(MaxDecoys)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
 )
@@ -201,23 +202,19 @@ func (r *run) checkAccreditation() {
 	}
 	cred := r.in.credential()
 	at, what := r.issuedAt()
-	for _, a := range r.issuer.Accreditations {
-		if a.Type != cred.Type {
-			continue
-		}
-		from, err := time.Parse(time.RFC3339, a.ValidFrom)
-		if err != nil || at.Before(from) {
-			continue
-		}
-		if a.ValidUntil == "" {
-			r.pass(CheckAccreditation, fmt.Sprintf("issuer %s is accredited for %s since %s (credential %s %s)", cred.IssuerID, cred.Type, a.ValidFrom, what, formatTime(at)))
-			return
-		}
-		until, err := time.Parse(time.RFC3339, a.ValidUntil)
-		if err == nil && at.Before(until) {
-			r.pass(CheckAccreditation, fmt.Sprintf("issuer %s was accredited for %s from %s until %s (credential %s %s)", cred.IssuerID, cred.Type, a.ValidFrom, a.ValidUntil, what, formatTime(at)))
-			return
-		}
+	i, inForce, err := r.issuer.AccreditationAt(record.CredentialType(cred.Type), at)
+	switch {
+	case err != nil:
+		r.fail(CheckAccreditation, fmt.Sprintf("the ledger's record of issuer %s is unreadable: %v", cred.IssuerID, err))
+		return
+	case inForce && r.issuer.Accreditations[i].ValidUntil == "":
+		a := r.issuer.Accreditations[i]
+		r.pass(CheckAccreditation, fmt.Sprintf("issuer %s is accredited for %s since %s (credential %s %s)", cred.IssuerID, cred.Type, a.ValidFrom, what, formatTime(at)))
+		return
+	case inForce:
+		a := r.issuer.Accreditations[i]
+		r.pass(CheckAccreditation, fmt.Sprintf("issuer %s was accredited for %s from %s until %s (credential %s %s)", cred.IssuerID, cred.Type, a.ValidFrom, a.ValidUntil, what, formatTime(at)))
+		return
 	}
 	r.fail(CheckAccreditation, fmt.Sprintf("issuer %s was not accredited for %s when the credential was %s (%s)", cred.IssuerID, cred.Type, what, formatTime(at)))
 }
@@ -236,7 +233,7 @@ func (r *run) checkAnchor() {
 		case s.IssuerID != cred.IssuerID:
 			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored by issuer %s, not by %s", f.name, s.IssuerID, cred.IssuerID))
 			return
-		case s.Type != cred.Type:
+		case string(s.Type) != cred.Type:
 			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored as a %s, not a %s", f.name, s.Type, cred.Type))
 			return
 		}
@@ -248,9 +245,14 @@ func (r *run) checkAnchor() {
 		}
 	}
 	first := r.statuses[0]
+	anchoredAt, err := record.ParseStoredTime("anchoredAt", first.AnchoredAt)
+	if err != nil {
+		r.fail(CheckAnchor, fmt.Sprintf("the ledger's anchoring time %q is not an RFC 3339 time", first.AnchoredAt))
+		return
+	}
 	for _, key := range r.signingKeys {
-		if reason := keyLifecycle(key, first.AnchoredAt); reason != "" {
-			r.fail(CheckAnchor, reason)
+		if err := key.CoversAnchoringAt(anchoredAt); err != nil {
+			r.fail(CheckAnchor, err.Error())
 			return
 		}
 	}
@@ -272,29 +274,6 @@ func (r *run) checkAnchor() {
 		return
 	}
 	r.pass(CheckAnchor, fmt.Sprintf("anchored by issuer %s at %s in batch %s; the bundle's Merkle proof leads to the batch root on the ledger", cred.IssuerID, first.AnchoredAt, first.BatchID))
-}
-
-// keyLifecycle returns why a credential anchored at anchoredAt may not
-// rely on signing key k, or "": the key was compromised at or before that
-// time, or retired before it.
-func keyLifecycle(k *network.IssuerKey, anchoredAt string) string {
-	at, err := time.Parse(time.RFC3339, anchoredAt)
-	if err != nil {
-		return fmt.Sprintf("the ledger's anchoring time %q is not an RFC 3339 time", anchoredAt)
-	}
-	if k.CompromisedSince != "" {
-		since, err := time.Parse(time.RFC3339, k.CompromisedSince)
-		if err != nil || !at.Before(since) {
-			return fmt.Sprintf("anchored at %s, when signing key %s was compromised (since %s)", anchoredAt, k.KID, k.CompromisedSince)
-		}
-	}
-	if k.RetiredAt != "" {
-		retired, err := time.Parse(time.RFC3339, k.RetiredAt)
-		if err != nil || at.After(retired) {
-			return fmt.Sprintf("anchored at %s, after signing key %s was retired (%s)", anchoredAt, k.KID, k.RetiredAt)
-		}
-	}
-	return ""
 }
 
 // inclusionProblem checks the bundle's anchor against the ledger's batch

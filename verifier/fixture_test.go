@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
@@ -59,7 +60,7 @@ func newEnv(t testing.TB) *env {
 	if err := e.contract.RegisterIssuer(ctx, issuerOrg, issuerID, "Académie de Versailles", string(jwk)); err != nil {
 		t.Fatalf("RegisterIssuer: %v", err)
 	}
-	if err := e.contract.AccreditIssuer(ctx, governance, issuerID, schemas.CredentialTypes, ""); err != nil {
+	if err := e.contract.AccreditIssuer(ctx, governance, issuerID, record.CredentialTypes(), ""); err != nil {
 		t.Fatalf("AccreditIssuer: %v", err)
 	}
 	validator, err := schemas.NewValidator()
@@ -133,7 +134,7 @@ func (e *env) issue(records ...schemas.Record) []*issued {
 	e.batches++
 	batchID := fmt.Sprintf("test-batch-%d", e.batches)
 	root := hex.EncodeToString(merkle.Root(leaves))
-	req := network.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: records[0].CredentialType(), Credentials: groups, Root: root}
+	req := network.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(records[0].CredentialType()), Credentials: groups, Root: root}
 	if _, err := e.contract.AnchorBatch(e.ctx, issuerOrg, req); err != nil {
 		e.t.Fatalf("AnchorBatch: %v", err)
 	}

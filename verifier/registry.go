@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 )
@@ -215,11 +216,11 @@ type TrustList struct {
 type TrustedIssuer struct {
 	ID string `json:"id"`
 	// URI is the issuer as credentials name it (urn:sceau:issuer:<id>).
-	URI    string `json:"uri"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
+	URI    string              `json:"uri"`
+	Name   string              `json:"name"`
+	Status record.IssuerStatus `json:"status"`
 	// StatusReason is the reason code of a suspension or withdrawal.
-	StatusReason   string                  `json:"statusReason,omitempty"`
+	StatusReason   record.ReasonCode       `json:"statusReason,omitempty"`
 	Accreditations []network.Accreditation `json:"accreditations"`
 	Keys           []TrustedKey            `json:"keys"`
 	RegisteredAt   string                  `json:"registeredAt"`

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
@@ -38,11 +39,11 @@ func (e *env) newHolder() (*credential.Key, []byte) {
 	return k, jwk
 }
 
-// issueSD signs record in every form with the test issuer's key, the
+// issueSD signs subject in every form with the test issuer's key, the
 // SD-JWT bound to holderJWK, and anchors the three digests in one batch.
-func (e *env) issueSD(record schemas.Record, holderJWK []byte) *sdIssued {
+func (e *env) issueSD(subject schemas.Record, holderJWK []byte) *sdIssued {
 	e.t.Helper()
-	c, err := credential.New(record, issuerID, e.issuedAt, rand.Reader)
+	c, err := credential.New(subject, issuerID, e.issuedAt, rand.Reader)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func (e *env) issueSD(record schemas.Record, holderJWK []byte) *sdIssued {
 	root := hex.EncodeToString(merkle.Root([][]byte{leaf}))
 	e.batches++
 	batchID := fmt.Sprintf("sd-batch-%d", e.batches)
-	req := network.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(), Credentials: [][]string{group}, Root: root}
+	req := network.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(subject.CredentialType()), Credentials: [][]string{group}, Root: root}
 	if _, err := e.contract.AnchorBatch(e.ctx, issuerOrg, req); err != nil {
 		e.t.Fatalf("AnchorBatch: %v", err)
 	}

@@ -387,12 +387,12 @@ func TestExportDeleteRestore(t *testing.T) {
 		t.Errorf("the restored wallet has another holder key")
 	}
 	// Into a wallet with its own holder key: it gains the backup's.
-	other, otherDir := openTestWallet(t)
+	_, otherDir := openTestWallet(t)
 	sum, err = Restore(otherDir, backup, passphrase, fast)
 	if err != nil || sum.HolderKeys != 1 {
 		t.Fatalf("Restore into another wallet: %+v, %v", sum, err)
 	}
-	other, err = Open(otherDir, passphrase)
+	other, err := Open(otherDir, passphrase)
 	if err != nil {
 		t.Fatal(err)
 	}

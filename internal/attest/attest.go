@@ -51,8 +51,6 @@ const (
 // headerMembers are the only members of a statement's protected header.
 var headerMembers = []string{"alg", "jwk", "typ"}
 
-var acceptedAlgorithms = []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA}
-
 // Sign makes a statement of type typ with claims (JSON-encoded) as payload,
 // signed by key, a P-256 ECDSA (ES256) or Ed25519 (EdDSA) private key.
 func Sign(key crypto.Signer, typ string, claims any) (string, error) {

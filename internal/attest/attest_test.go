@@ -119,7 +119,7 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	payload := `{"resource":"` + strings.Repeat("ab", 32) + `","role":"inspector","iat":1}`
 	privateJWK := publicJWK(t, &key.PublicKey)
-	privateJWK["d"] = base64.RawURLEncoding.EncodeToString(key.D.FillBytes(make([]byte, 32)))
+	privateJWK["d"] = base64.RawURLEncoding.EncodeToString(mustBytes(t, key))
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 
 	tests := []struct {
@@ -227,4 +227,14 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted once, then %v (%s vs %s)", err, signer, signer2)
 		}
 	})
+}
+
+// mustBytes returns the private scalar of key, as a JWK's "d" holds it.
+func mustBytes(t *testing.T, key *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	d, err := key.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -14,7 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/sceau/sceau/chaincode"
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
 )
@@ -47,8 +47,8 @@ func publicJWK(t testing.TB) string {
 }
 
 // anchorRequest builds a batch of n single-form credentials and its root.
-func anchorRequest(batchID, issuerID string, n int) chaincode.AnchorRequest {
-	req := chaincode.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: "Diploma"}
+func anchorRequest(batchID, issuerID string, n int) record.AnchorRequest {
+	req := record.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: "Diploma"}
 	leaves := make([][]byte, n)
 	for i := range n {
 		d := sha256.Sum256(fmt.Appendf(nil, "%s/credential/%d", batchID, i))
@@ -70,7 +70,7 @@ func accreditedIssuer(t testing.TB, l *Ledger, c *network.Contract) {
 	if err := c.RegisterIssuer(ctx, "examoffice", "bac-lyon", "Académie de Lyon", publicJWK(t)); err != nil {
 		t.Fatalf("RegisterIssuer: %v", err)
 	}
-	if err := c.AccreditIssuer(ctx, "ministry", "bac-lyon", []string{"Diploma"}, ""); err != nil {
+	if err := c.AccreditIssuer(ctx, "ministry", "bac-lyon", []record.CredentialType{record.TypeDiploma}, ""); err != nil {
 		t.Fatalf("AccreditIssuer: %v", err)
 	}
 }
@@ -87,7 +87,7 @@ func TestSceauChaincodeLifecycle(t *testing.T) {
 	}
 	// Governance is decided by the MSP the ledger verified, not by a label.
 	var ce *network.ContractError
-	if err := c.AccreditIssuer(ctx, "examoffice", "bac-lyon", []string{"PixCertification"}, ""); !errors.As(err, &ce) {
+	if err := c.AccreditIssuer(ctx, "examoffice", "bac-lyon", []record.CredentialType{record.TypePixCertification}, ""); !errors.As(err, &ce) {
 		t.Errorf("AccreditIssuer by examoffice: %v, want the contract to refuse", err)
 	}
 	if _, err := c.GetIssuer(ctx, "nobody"); !errors.Is(err, network.ErrNotFound) {
@@ -123,7 +123,7 @@ func TestSceauChaincodeLifecycle(t *testing.T) {
 	}
 	var statuses []string
 	for _, h := range history {
-		statuses = append(statuses, h.Status)
+		statuses = append(statuses, string(h.Status))
 	}
 	if fmt.Sprint(statuses) != "[active suspended revoked]" {
 		t.Errorf("status history %v, want [active suspended revoked] oldest first", statuses)
@@ -196,7 +196,7 @@ func TestSceauTransactionTimeIsTheProposalTime(t *testing.T) {
 	}
 }
 
-// BenchmarkAnchorBatch anchors full batches (chaincode.MaxBatchDigests
+// BenchmarkAnchorBatch anchors full batches (record.MaxBatchDigests
 // digests) with the real chaincode: 50 000 digests take 7 of them.
 func BenchmarkAnchorBatch(b *testing.B) {
 	l, _ := newSceauLedger(b)
@@ -205,13 +205,13 @@ func BenchmarkAnchorBatch(b *testing.B) {
 	ctx := context.Background()
 	// Requests are built 16 at a time, outside the timer.
 	const prepared = 16
-	var reqs []chaincode.AnchorRequest
+	var reqs []record.AnchorRequest
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
 		if len(reqs) == 0 {
 			for range prepared {
-				reqs = append(reqs, anchorRequest(fmt.Sprintf("batch-%d", i), "bac-lyon", chaincode.MaxBatchDigests))
+				reqs = append(reqs, anchorRequest(fmt.Sprintf("batch-%d", i), "bac-lyon", record.MaxBatchDigests))
 				i++
 			}
 		}
@@ -222,7 +222,7 @@ func BenchmarkAnchorBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(chaincode.MaxBatchDigests)*float64(b.N)/b.Elapsed().Seconds(), "digests/s")
+	b.ReportMetric(float64(record.MaxBatchDigests)*float64(b.N)/b.Elapsed().Seconds(), "digests/s")
 }
 
 func TestSceauVerifiersReadWhileIssuersAnchor(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // anchorBatch: an anchored batch and every digest of it read back as
@@ -35,7 +35,7 @@ func (s *suite) anchorBatch(t *testing.T) {
 				continue
 			}
 			if st.Digest != d || st.IssuerID != issuer || st.Type != "Diploma" || st.BatchID != req.BatchID || st.Index != i ||
-				!slices.Equal(st.Group, group) || st.Status != network.StatusActive || st.Reason != "" ||
+				!slices.Equal(st.Group, group) || st.Status != record.StatusActive || st.Reason != "" ||
 				st.AnchoredAt != b.AnchoredAt || st.UpdatedAt != b.AnchoredAt || st.TxID != b.TxID {
 				t.Errorf("credential %d digest %s: %+v; want it active in batch %s at index %d, group %v, anchored by transaction %s at %s",
 					i, d, st, req.BatchID, i, group, b.TxID, b.AnchoredAt)
@@ -45,7 +45,7 @@ func (s *suite) anchorBatch(t *testing.T) {
 
 	h, err := s.c.GetStatusHistory(ctx, req.Credentials[2][1])
 	must(t, err, "GetStatusHistory")
-	want := []network.StatusChange{{Status: network.StatusActive, At: b.AnchoredAt, TxID: b.TxID}}
+	want := []record.StatusChange{{Status: record.StatusActive, At: b.AnchoredAt, TxID: b.TxID}}
 	if !slices.Equal(h, want) {
 		t.Errorf("history of a fresh digest: %+v; want %+v", h, want)
 	}
@@ -81,7 +81,7 @@ func (s *suite) anchorBatchRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		org  string
-		req  network.AnchorRequest
+		req  record.AnchorRequest
 		// want is the refusal's message; empty for network.ErrNotFound.
 		want string
 	}{
@@ -126,7 +126,7 @@ func (s *suite) anchorBatchRefusals(t *testing.T) {
 	}
 }
 
-func withRoot(req network.AnchorRequest, root string) network.AnchorRequest {
+func withRoot(req record.AnchorRequest, root string) record.AnchorRequest {
 	req.Root = root
 	return req
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network"
 )
 
@@ -32,7 +33,7 @@ func (s *suite) evaluateNeverWrites(t *testing.T) {
 	must(t, err, "encoding the anchor request")
 	res, err := s.h.Ledger.Evaluate(ctx, s.h.ExamOffice, "AnchorBatch", string(body))
 	must(t, err, "Evaluate AnchorBatch")
-	var b network.Batch
+	var b record.Batch
 	if err := json.Unmarshal(res, &b); err != nil || b.BatchID != req.BatchID || b.Size != 1 {
 		t.Errorf("Evaluate AnchorBatch returned %q (%v); want the batch it would anchor", res, err)
 	}
@@ -44,7 +45,7 @@ func (s *suite) evaluateNeverWrites(t *testing.T) {
 	_, err = s.c.GetBatch(ctx, req.BatchID)
 	wantNotFound(t, err, "GetBatch of a batch only evaluated")
 	s.wantNothingAnchored(t, req.Credentials)
-	s.wantIssuer(t, existing, network.IssuerActive, "")
+	s.wantIssuer(t, existing, record.IssuerActive, "")
 	h1, err := s.h.Height(ctx)
 	must(t, err, "Height")
 	if h1 != h0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network"
 )
 
@@ -63,9 +64,9 @@ func must(t *testing.T, err error, step string) {
 }
 
 // wantStatus fails t unless every digest of group has status and reason.
-func (s *suite) wantStatus(t *testing.T, group []string, status, reason string) []*network.DigestStatus {
+func (s *suite) wantStatus(t *testing.T, group []string, status record.CredentialStatus, reason record.ReasonCode) []*record.DigestStatus {
 	t.Helper()
-	var got []*network.DigestStatus
+	var got []*record.DigestStatus
 	for _, d := range group {
 		st, err := s.c.GetStatus(t.Context(), d)
 		if err != nil {
@@ -101,7 +102,7 @@ func (s *suite) register(t *testing.T, org, id, name string) string {
 
 // accredited registers issuer name for the exam office, has governance
 // accredit it (open-ended) for types, and returns its id.
-func (s *suite) accredited(t *testing.T, name string, types ...string) string {
+func (s *suite) accredited(t *testing.T, name string, types ...record.CredentialType) string {
 	t.Helper()
 	id := s.issuerID(name)
 	s.register(t, s.h.ExamOffice, id, "Office des examens "+name)
@@ -111,7 +112,7 @@ func (s *suite) accredited(t *testing.T, name string, types ...string) string {
 
 // anchor anchors fresh credentials (one per entry of forms, with that many
 // digests) as batch name of issuer, submitted by the exam office.
-func (s *suite) anchor(t *testing.T, issuer, name, typ string, forms ...int) (network.AnchorRequest, *network.Batch) {
+func (s *suite) anchor(t *testing.T, issuer, name string, typ record.CredentialType, forms ...int) (record.AnchorRequest, *record.Batch) {
 	t.Helper()
 	req := NewAnchorRequest(t, s.batchID(name), issuer, typ, NewCredentials(t, forms...))
 	b, err := s.c.AnchorBatch(t.Context(), s.h.ExamOffice, req)

@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/merkle"
-	"github.com/sceau/sceau/network"
 )
 
 // NewPublicJWK returns the public JWK of a fresh EC P-256 key and its RFC
@@ -96,9 +96,9 @@ func MerkleRoot(t testing.TB, credentials [][]string) string {
 
 // NewAnchorRequest returns the request anchoring credentials as batch
 // batchID of issuer issuerID, with their Merkle root.
-func NewAnchorRequest(t testing.TB, batchID, issuerID, typ string, credentials [][]string) network.AnchorRequest {
+func NewAnchorRequest(t testing.TB, batchID, issuerID string, typ record.CredentialType, credentials [][]string) record.AnchorRequest {
 	t.Helper()
-	return network.AnchorRequest{
+	return record.AnchorRequest{
 		BatchID:     batchID,
 		IssuerID:    issuerID,
 		Type:        typ,

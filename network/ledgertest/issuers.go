@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // maxListPages bounds the walk of ListIssuers, so that a bookmark that
@@ -25,8 +25,8 @@ func (s *suite) registerIssuerStartsPending(t *testing.T) {
 	if is.ID != id || is.Name != "Office des examens de Lyon" || is.MSPID != s.msp[s.h.ExamOffice] {
 		t.Errorf("issuer id %q, name %q, MSP %q; want %q, %q, %q", is.ID, is.Name, is.MSPID, id, "Office des examens de Lyon", s.msp[s.h.ExamOffice])
 	}
-	if is.Status != network.IssuerPending || len(is.Accreditations) != 0 {
-		t.Errorf("new issuer: status %q with %d accreditations; want %q with none", is.Status, len(is.Accreditations), network.IssuerPending)
+	if is.Status != record.IssuerPending || len(is.Accreditations) != 0 {
+		t.Errorf("new issuer: status %q with %d accreditations; want %q with none", is.Status, len(is.Accreditations), record.IssuerPending)
 	}
 	if is.TxID == "" || is.RegisteredAt == "" || is.UpdatedAt != is.RegisteredAt {
 		t.Errorf("new issuer: txId %q, registeredAt %q, updatedAt %q; want a transaction id and updatedAt = registeredAt", is.TxID, is.RegisteredAt, is.UpdatedAt)
@@ -71,28 +71,31 @@ func (s *suite) accreditationByGovernanceOnly(t *testing.T) {
 	s.register(t, s.h.ExamOffice, id, "Office des examens de Nantes")
 
 	for _, org := range []string{s.h.ExamOffice, s.h.Pix} {
-		wantRefused(t, s.c.AccreditIssuer(ctx, org, id, []string{"Diploma"}, ""), "AccreditIssuer", "reserved to the governance organisation")
+		wantRefused(t, s.c.AccreditIssuer(ctx, org, id, []record.CredentialType{record.TypeDiploma}, ""), "AccreditIssuer", "reserved to the governance organisation")
 	}
 	is, err := s.c.GetIssuer(ctx, id)
 	must(t, err, "GetIssuer")
-	if is.Status != network.IssuerPending || len(is.Accreditations) != 0 {
+	if is.Status != record.IssuerPending || len(is.Accreditations) != 0 {
 		t.Fatalf("after refused accreditations: status %q, %d accreditations; want pending, none", is.Status, len(is.Accreditations))
 	}
 
-	wantRefused(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []string{"Diplome"}, ""), "AccreditIssuer", "unknown")
-	err = s.c.AccreditIssuer(ctx, s.h.Governance, s.issuerID("never-registered"), []string{"Diploma"}, "")
+	wantRefused(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []record.CredentialType{"Diplome"}, ""), "AccreditIssuer", "unknown")
+	err = s.c.AccreditIssuer(ctx, s.h.Governance, s.issuerID("never-registered"), []record.CredentialType{record.TypeDiploma}, "")
 	wantNotFound(t, err, "AccreditIssuer of an unregistered issuer")
 
-	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []string{"Diploma"}, ""), "AccreditIssuer Diploma")
+	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []record.CredentialType{record.TypeDiploma}, ""), "AccreditIssuer Diploma")
 	until := time.Now().UTC().AddDate(1, 0, 0).Truncate(time.Second).Format(time.RFC3339)
-	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []string{"PixCertification"}, until), "AccreditIssuer PixCertification")
+	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []record.CredentialType{record.TypePixCertification}, until), "AccreditIssuer PixCertification")
 
 	is, err = s.c.GetIssuer(ctx, id)
 	must(t, err, "GetIssuer")
-	if is.Status != network.IssuerActive {
-		t.Errorf("accredited issuer: status %q, want %q", is.Status, network.IssuerActive)
+	if is.Status != record.IssuerActive {
+		t.Errorf("accredited issuer: status %q, want %q", is.Status, record.IssuerActive)
 	}
-	want := []struct{ typ, until string }{{"Diploma", ""}, {"PixCertification", until}}
+	want := []struct {
+		typ   record.CredentialType
+		until string
+	}{{"Diploma", ""}, {"PixCertification", until}}
 	if len(is.Accreditations) != len(want) {
 		t.Fatalf("accreditations %+v, want %d", is.Accreditations, len(want))
 	}
@@ -115,7 +118,7 @@ func (s *suite) listIssuersPages(t *testing.T) {
 	}
 
 	const pageSize = 2
-	var listed []network.Issuer
+	var listed []record.Issuer
 	bookmark := ""
 	for pages := 1; ; pages++ {
 		if pages > maxListPages {
@@ -142,7 +145,7 @@ func (s *suite) listIssuersPages(t *testing.T) {
 			t.Errorf("listing position %d: %q after %q; want strictly increasing ids", i, is.ID, listed[i-1].ID)
 		}
 		if found < len(ours) && is.ID == ours[found] {
-			if is.MSPID != s.msp[s.h.Pix] || is.Status != network.IssuerPending {
+			if is.MSPID != s.msp[s.h.Pix] || is.Status != record.IssuerPending {
 				t.Errorf("listed %s: MSP %q, status %q; want %q, pending", is.ID, is.MSPID, is.Status, s.msp[s.h.Pix])
 			}
 			found++

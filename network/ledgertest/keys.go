@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // keyRotationAndCompromise: a rotation retires the current key and adds
@@ -15,7 +15,7 @@ func (s *suite) keyRotationAndCompromise(t *testing.T) {
 	id := s.issuerID("rotation")
 	jwk1, kid1 := NewPublicJWK(t)
 	must(t, s.c.RegisterIssuer(ctx, s.h.ExamOffice, id, "Office des examens de Lille", jwk1), "RegisterIssuer")
-	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []string{"Diploma"}, ""), "AccreditIssuer")
+	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []record.CredentialType{record.TypeDiploma}, ""), "AccreditIssuer")
 
 	jwk2, kid2 := NewEd25519PublicJWK(t)
 	wantRefused(t, s.c.RotateIssuerKey(ctx, s.h.Pix, id, jwk2), "RotateIssuerKey", "reserved to its organisation")
@@ -66,7 +66,7 @@ func (s *suite) keyRotationAndCompromise(t *testing.T) {
 	must(t, s.c.RotateIssuerKey(ctx, s.h.ExamOffice, id, jwk3), "RotateIssuerKey after the compromise")
 	is, err = s.c.GetIssuer(ctx, id)
 	must(t, err, "GetIssuer after the last rotation")
-	if n := len(is.Keys); n != 3 || is.Keys[2].KID != kid3 || is.Keys[2].RetiredAt != "" || is.Status != network.IssuerActive {
+	if n := len(is.Keys); n != 3 || is.Keys[2].KID != kid3 || is.Keys[2].RetiredAt != "" || is.Status != record.IssuerActive {
 		t.Errorf("after rotating in a third key: status %q, keys %+v; want active with %s in service", is.Status, is.Keys, kid3)
 	}
 	s.anchor(t, id, "new-key", "Diploma", 1)
@@ -83,7 +83,7 @@ func (s *suite) suspendedIssuerCannotAnchor(t *testing.T) {
 	wantRefused(t, s.c.SuspendIssuer(ctx, s.h.ExamOffice, id, "fraud"), "SuspendIssuer", "reserved to the governance organisation")
 	wantRefused(t, s.c.SuspendIssuer(ctx, s.h.Governance, id, "because"), "SuspendIssuer", "not a reason code")
 	must(t, s.c.SuspendIssuer(ctx, s.h.Governance, id, "fraud"), "SuspendIssuer")
-	s.wantIssuer(t, id, network.IssuerSuspended, "fraud")
+	s.wantIssuer(t, id, record.IssuerSuspended, "fraud")
 	wantRefused(t, s.c.SuspendIssuer(ctx, s.h.Governance, id, "fraud"), "SuspendIssuer", "already suspended")
 
 	req := NewAnchorRequest(t, s.batchID("while-suspended"), id, "Diploma", NewCredentials(t, 1))
@@ -92,28 +92,28 @@ func (s *suite) suspendedIssuerCannotAnchor(t *testing.T) {
 	s.wantNothingAnchored(t, req.Credentials)
 
 	// An accreditation does not lift a suspension.
-	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []string{"PixCertification"}, ""), "AccreditIssuer while suspended")
-	s.wantIssuer(t, id, network.IssuerSuspended, "fraud")
+	must(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []record.CredentialType{record.TypePixCertification}, ""), "AccreditIssuer while suspended")
+	s.wantIssuer(t, id, record.IssuerSuspended, "fraud")
 
 	wantRefused(t, s.c.ReinstateIssuer(ctx, s.h.ExamOffice, id), "ReinstateIssuer", "reserved to the governance organisation")
 	must(t, s.c.ReinstateIssuer(ctx, s.h.Governance, id), "ReinstateIssuer")
-	s.wantIssuer(t, id, network.IssuerActive, "")
+	s.wantIssuer(t, id, record.IssuerActive, "")
 	s.anchor(t, id, "after-reinstatement", "Diploma", 1)
 
 	wantRefused(t, s.c.WithdrawIssuer(ctx, s.h.Pix, id, "annulled"), "WithdrawIssuer", "reserved to the governance organisation")
 	must(t, s.c.WithdrawIssuer(ctx, s.h.Governance, id, "annulled"), "WithdrawIssuer")
-	s.wantIssuer(t, id, network.IssuerWithdrawn, "annulled")
+	s.wantIssuer(t, id, record.IssuerWithdrawn, "annulled")
 	req = NewAnchorRequest(t, s.batchID("after-withdrawal"), id, "Diploma", NewCredentials(t, 1))
 	_, err = s.c.AnchorBatch(ctx, s.h.ExamOffice, req)
 	wantRefused(t, err, "AnchorBatch", "only an active issuer can anchor")
-	wantRefused(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []string{"Diploma"}, ""), "AccreditIssuer", "withdrawn for good")
+	wantRefused(t, s.c.AccreditIssuer(ctx, s.h.Governance, id, []record.CredentialType{record.TypeDiploma}, ""), "AccreditIssuer", "withdrawn for good")
 	wantRefused(t, s.c.ReinstateIssuer(ctx, s.h.Governance, id), "ReinstateIssuer", "not suspended")
-	s.wantIssuer(t, id, network.IssuerWithdrawn, "annulled")
-	s.wantStatus(t, before.Credentials[0], network.StatusActive, "")
+	s.wantIssuer(t, id, record.IssuerWithdrawn, "annulled")
+	s.wantStatus(t, before.Credentials[0], record.StatusActive, "")
 }
 
 // wantIssuer fails t unless issuer id has status and status reason.
-func (s *suite) wantIssuer(t *testing.T, id, status, reason string) {
+func (s *suite) wantIssuer(t *testing.T, id string, status record.IssuerStatus, reason record.ReasonCode) {
 	t.Helper()
 	is, err := s.c.GetIssuer(t.Context(), id)
 	if err != nil {

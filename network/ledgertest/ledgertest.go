@@ -93,6 +93,7 @@ func Run(t *testing.T, h Harness) {
 		{"RevokeBatch", s.revokeBatch},
 		{"KeyRotationAndCompromise", s.keyRotationAndCompromise},
 		{"SuspendedIssuerCannotAnchor", s.suspendedIssuerCannotAnchor},
+		{"ReaccreditationAfterLapse", s.reaccreditationAfterLapse},
 		{"EvaluateNeverWrites", s.evaluateNeverWrites},
 		{"StateVersionFollowsCommits", s.stateVersionFollowsCommits},
 		{"UnreachableIsUnavailable", s.unreachableIsUnavailable},

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/chaincode/record"
 )
 
 // revokeByAnchoringIssuerOnly: only the org of the issuer that anchored a
@@ -21,17 +21,17 @@ func (s *suite) revokeByAnchoringIssuerOnly(t *testing.T) {
 		wantRefused(t, s.c.Revoke(ctx, org, target[1], "fraud"), "Revoke", "reserved to its organisation")
 		wantRefused(t, s.c.Suspend(ctx, org, target[1], "fraud"), "Suspend", "reserved to its organisation")
 	}
-	s.wantStatus(t, target, network.StatusActive, "")
+	s.wantStatus(t, target, record.StatusActive, "")
 
 	wantRefused(t, s.c.Revoke(ctx, s.h.ExamOffice, target[1], "because"), "Revoke", "not a reason code")
-	s.wantStatus(t, target, network.StatusActive, "")
+	s.wantStatus(t, target, record.StatusActive, "")
 
 	must(t, s.c.Revoke(ctx, s.h.ExamOffice, target[1], "error"), "Revoke by the anchoring org")
-	got := s.wantStatus(t, target, network.StatusRevoked, "error")
+	got := s.wantStatus(t, target, record.StatusRevoked, "error")
 	if len(got) == 2 && (got[0].TxID != got[1].TxID || got[0].TxID == "" || got[0].UpdatedAt == "") {
 		t.Errorf("the two forms were revoked by transactions %q and %q at %q; want one transaction", got[0].TxID, got[1].TxID, got[0].UpdatedAt)
 	}
-	s.wantStatus(t, other, network.StatusActive, "")
+	s.wantStatus(t, other, record.StatusActive, "")
 }
 
 // credentialLifecycle: active → suspended → active → revoked, and nothing
@@ -50,16 +50,18 @@ func (s *suite) credentialLifecycle(t *testing.T) {
 		fn   string
 		// refusal is the expected refusal, empty when the step succeeds;
 		// status and reason are the credential's afterwards.
-		refusal, status, reason string
+		refusal string
+		status  record.CredentialStatus
+		reason  record.ReasonCode
 	}{
-		{"suspend", func() error { return s.c.Suspend(ctx, office, d0, "other") }, "Suspend", "", network.StatusSuspended, "other"},
-		{"suspend again", func() error { return s.c.Suspend(ctx, office, d1, "error") }, "Suspend", "only an active credential can be suspended", network.StatusSuspended, "other"},
-		{"reinstate", func() error { return s.c.Reinstate(ctx, office, d1) }, "Reinstate", "", network.StatusActive, ""},
-		{"reinstate again", func() error { return s.c.Reinstate(ctx, office, d0) }, "Reinstate", "only a suspended credential can be reinstated", network.StatusActive, ""},
-		{"revoke", func() error { return s.c.Revoke(ctx, office, d0, "fraud") }, "Revoke", "", network.StatusRevoked, "fraud"},
-		{"reinstate revoked", func() error { return s.c.Reinstate(ctx, office, d1) }, "Reinstate", "revocation is final", network.StatusRevoked, "fraud"},
-		{"suspend revoked", func() error { return s.c.Suspend(ctx, office, d1, "other") }, "Suspend", "revocation is final", network.StatusRevoked, "fraud"},
-		{"revoke again", func() error { return s.c.Revoke(ctx, office, d0, "error") }, "Revoke", "revocation is final", network.StatusRevoked, "fraud"},
+		{"suspend", func() error { return s.c.Suspend(ctx, office, d0, "other") }, "Suspend", "", record.StatusSuspended, "other"},
+		{"suspend again", func() error { return s.c.Suspend(ctx, office, d1, "error") }, "Suspend", "only an active credential can be suspended", record.StatusSuspended, "other"},
+		{"reinstate", func() error { return s.c.Reinstate(ctx, office, d1) }, "Reinstate", "", record.StatusActive, ""},
+		{"reinstate again", func() error { return s.c.Reinstate(ctx, office, d0) }, "Reinstate", "only a suspended credential can be reinstated", record.StatusActive, ""},
+		{"revoke", func() error { return s.c.Revoke(ctx, office, d0, "fraud") }, "Revoke", "", record.StatusRevoked, "fraud"},
+		{"reinstate revoked", func() error { return s.c.Reinstate(ctx, office, d1) }, "Reinstate", "revocation is final", record.StatusRevoked, "fraud"},
+		{"suspend revoked", func() error { return s.c.Suspend(ctx, office, d1, "other") }, "Suspend", "revocation is final", record.StatusRevoked, "fraud"},
+		{"revoke again", func() error { return s.c.Revoke(ctx, office, d0, "error") }, "Revoke", "revocation is final", record.StatusRevoked, "fraud"},
 	} {
 		err := step.do()
 		if step.refusal == "" {
@@ -73,11 +75,11 @@ func (s *suite) credentialLifecycle(t *testing.T) {
 		s.wantStatus(t, group, step.status, step.reason)
 	}
 
-	want := []network.StatusChange{
-		{Status: network.StatusActive},
-		{Status: network.StatusSuspended, Reason: "other"},
-		{Status: network.StatusActive},
-		{Status: network.StatusRevoked, Reason: "fraud"},
+	want := []record.StatusChange{
+		{Status: record.StatusActive},
+		{Status: record.StatusSuspended, Reason: "other"},
+		{Status: record.StatusActive},
+		{Status: record.StatusRevoked, Reason: "fraud"},
 	}
 	for _, d := range group {
 		h, err := s.c.GetStatusHistory(ctx, d)
@@ -114,27 +116,27 @@ func (s *suite) revokeBatch(t *testing.T) {
 	early := req.Credentials[0]
 
 	must(t, s.c.Revoke(ctx, s.h.ExamOffice, early[0], "fraud"), "Revoke one credential")
-	before := s.wantStatus(t, early, network.StatusRevoked, "fraud")
+	before := s.wantStatus(t, early, record.StatusRevoked, "fraud")
 
 	for _, org := range []string{s.h.Pix, s.h.Governance} {
 		wantRefused(t, s.c.RevokeBatch(ctx, org, req.BatchID, "annulled"), "RevokeBatch", "reserved to its organisation")
 	}
 	wantRefused(t, s.c.RevokeBatch(ctx, s.h.ExamOffice, req.BatchID, "because"), "RevokeBatch", "not a reason code")
 	for _, group := range req.Credentials[1:] {
-		s.wantStatus(t, group, network.StatusActive, "")
+		s.wantStatus(t, group, record.StatusActive, "")
 	}
 
 	must(t, s.c.RevokeBatch(ctx, s.h.ExamOffice, req.BatchID, "annulled"), "RevokeBatch")
 	var txIDs []string
 	for _, group := range req.Credentials[1:] {
-		for _, st := range s.wantStatus(t, group, network.StatusRevoked, "annulled") {
+		for _, st := range s.wantStatus(t, group, record.StatusRevoked, "annulled") {
 			txIDs = append(txIDs, st.TxID)
 		}
 	}
 	if ids := slices.Compact(slices.Clone(txIDs)); len(ids) != 1 || ids[0] == "" {
 		t.Errorf("the batch's credentials were revoked by transactions %v; want one", txIDs)
 	}
-	after := s.wantStatus(t, early, network.StatusRevoked, "fraud")
+	after := s.wantStatus(t, early, record.StatusRevoked, "fraud")
 	if len(before) == 1 && len(after) == 1 && !reflect.DeepEqual(after[0], before[0]) {
 		t.Errorf("the credential revoked before the batch changed: %+v, was %+v", after[0], before[0])
 	}

@@ -1,22 +1,42 @@
-package chaincode
+package record
 
-// This file is the data model of open educational resources on the ledger:
-// provenance records, endorsements and lineage. Nothing personal is part of
-// it: a resource is a SHA-256 digest, authors and reviewers are the RFC 7638
-// thumbprints of their public keys, and an attribution (names, school) is
-// only the digest of a statement kept off the ledger.
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Open educational resources on the ledger: provenance records,
+// endorsements and lineage. Nothing personal is part of them: a resource is
+// a SHA-256 digest, authors and reviewers are the RFC 7638 thumbprints of
+// their public keys, and an attribution (names, school) is only the digest
+// of a statement kept off the ledger.
 
 // ResourceContractName is the name of the resources contract: clients call
 // its functions as "resources:<Function>".
 const ResourceContractName = "resources"
 
-// ResourceType is the accreditation a platform needs to register and
-// endorse resources.
-const ResourceType = "OpenResource"
+// Limits of the resources contract.
+const (
+	// MaxTitleLength is the longest resource title, in characters.
+	MaxTitleLength = 300
+	// MaxResourceParents is the most resources one resource derives from.
+	MaxResourceParents = 16
+	// MaxResourceAuthors is the most authors one resource has.
+	MaxResourceAuthors = 16
+	// MaxLineage is the most resources a lineage lists on each side.
+	MaxLineage = 1000
+	// MaxFindResources is the most digests FindResources looks up at once.
+	MaxFindResources = 100
+)
 
 // ResourceRoles are the roles in which a reviewer can endorse a resource:
 // no free text goes on the ledger.
-var ResourceRoles = []string{"inspector", "peer-teacher", "teacher-trainer", "librarian", "other"}
+func ResourceRoles() []string {
+	return []string{"inspector", "peer-teacher", "teacher-trainer", "librarian", "other"}
+}
 
 // Relations in a lineage.
 const (
@@ -26,11 +46,26 @@ const (
 	RelationPreviousVersion = "previous-version"
 )
 
-// Resource events.
-const (
-	EventResourceRegistered = "ResourceRegistered"
-	EventResourceEndorsed   = "ResourceEndorsed"
-)
+// ValidateResourceTitle checks a resource's title: valid UTF-8, not empty,
+// no leading or trailing space, at most MaxTitleLength printable
+// characters.
+func ValidateResourceTitle(title string) error {
+	if !utf8.ValidString(title) {
+		return errors.New("resource title is not valid UTF-8")
+	}
+	if title == "" || strings.TrimSpace(title) != title {
+		return fmt.Errorf("resource title %q is empty or has leading or trailing spaces", title)
+	}
+	if n := utf8.RuneCountInString(title); n > MaxTitleLength {
+		return fmt.Errorf("resource title is %d characters long, the limit is %d", n, MaxTitleLength)
+	}
+	for _, c := range title {
+		if !unicode.IsPrint(c) {
+			return fmt.Errorf("resource title %q contains the non-printable character %U", title, c)
+		}
+	}
+	return nil
+}
 
 // ResourceRequest is the argument of RegisterResource and
 // RegisterResourceVersion.
