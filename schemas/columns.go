@@ -114,4 +114,3 @@ func columnIndex(cols []column, field string) int {
 	}
 	return -1
 }
-
