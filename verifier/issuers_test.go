@@ -22,14 +22,16 @@ func (l versionedCountingLedger) StateVersion(ctx context.Context) (uint64, erro
 	return l.versions.StateVersion(ctx)
 }
 
-// verifiers returns, over e's ledger, a verifier reading it directly and
-// one reading it through a Registry, as the HTTP service does.
+// verifiers returns, over e's ledger, a verifier reading it through the
+// contract, one keeping issuer records by state version, and one reading
+// it through a Registry, as `sceau verify` and the HTTP service do.
 func (e *env) verifiers() map[string]*Verifier {
 	opts := Options{Now: func() time.Time { return e.now }}
 	registry := NewRegistry(e.contract, RegistryOptions{TTL: time.Hour})
 	return map[string]*Verifier{
-		"direct":        New(e.contract, e.verifier.validator, opts),
-		"over registry": New(network.NewContract(registry.Ledger()), e.verifier.validator, opts),
+		"contract":      New(e.contract, e.verifier.validator, opts),
+		"issuer cache":  New(onlineLedger(e.contract), e.verifier.validator, opts),
+		"over registry": New(registry.Ledger(), e.verifier.validator, opts),
 	}
 }
 
@@ -37,7 +39,7 @@ func TestIssuerRecordIsReusedWhileNothingIsCommitted(t *testing.T) {
 	e := newEnv(t)
 	is := e.issue(diploma())[0]
 	counting := versionedCountingLedger{&countingLedger{Ledger: e.ledger, calls: map[string]int{}}, e.ledger}
-	v := New(network.NewContract(counting), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
+	v := New(onlineLedger(network.NewContract(counting)), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
 	for _, input := range []string{is.qr, is.jwt, is.qr, is.jwt} {
 		if r := v.Verify(e.ctx, []byte(input)); r.Verdict != Valid {
 			t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
