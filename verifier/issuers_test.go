@@ -36,27 +36,36 @@ func (e *env) verifiers() map[string]*Verifier {
 }
 
 func TestIssuerRecordIsReusedWhileNothingIsCommitted(t *testing.T) {
-	e := newEnv(t)
-	is := e.issue(diploma())[0]
-	counting := versionedCountingLedger{&countingLedger{Ledger: e.ledger, calls: map[string]int{}}, e.ledger}
-	v := New(onlineLedger(network.NewContract(counting)), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
-	for _, input := range []string{is.qr, is.jwt, is.qr, is.jwt} {
-		if r := v.Verify(e.ctx, []byte(input)); r.Verdict != Valid {
-			t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
-		}
-	}
-	if n := counting.count("GetIssuer"); n != 1 {
-		t.Errorf("4 verifications with nothing committed read the issuer %d times, want once", n)
-	}
-	if n := counting.count("GetStatus"); n != 4 {
-		t.Errorf("4 verifications read %d statuses, want one each: statuses are always read", n)
-	}
-	e.issue(diploma()) // a commit, of another batch
-	if r := v.Verify(e.ctx, []byte(is.qr)); r.Verdict != Valid {
-		t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
-	}
-	if n := counting.count("GetIssuer"); n != 2 {
-		t.Errorf("after a commit the issuer was read %d times in all, want 2", n)
+	for name, over := range map[string]func(*network.Contract) Ledger{
+		"issuer cache": onlineLedger,
+		"over registry": func(c *network.Contract) Ledger {
+			return NewRegistry(c, RegistryOptions{TTL: time.Hour}).Ledger()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			is := e.issue(diploma())[0]
+			counting := versionedCountingLedger{&countingLedger{Ledger: e.ledger, calls: map[string]int{}}, e.ledger}
+			v := New(over(network.NewContract(counting)), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
+			for _, input := range []string{is.qr, is.jwt, is.qr, is.jwt} {
+				if r := v.Verify(e.ctx, []byte(input)); r.Verdict != Valid {
+					t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
+				}
+			}
+			if n := counting.count("GetIssuer"); n != 1 {
+				t.Errorf("4 verifications with nothing committed read the issuer %d times, want once", n)
+			}
+			if n := counting.count("GetStatus"); n != 4 {
+				t.Errorf("4 verifications read %d statuses, want one each: statuses are always read", n)
+			}
+			e.issue(diploma()) // a commit, of another batch
+			if r := v.Verify(e.ctx, []byte(is.qr)); r.Verdict != Valid {
+				t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
+			}
+			if n := counting.count("GetIssuer"); n != 2 {
+				t.Errorf("after a commit the issuer was read %d times in all, want 2", n)
+			}
+		})
 	}
 }
 
