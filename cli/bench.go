@@ -135,7 +135,7 @@ func runBenchVerify(ctx context.Context, e *env, o benchVerifyOptions) (*benchVe
 		return nil, err
 	}
 	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{})
-	v := verifier.New(network.NewContract(registry.Ledger()), validator, verifier.Options{})
+	v := verifier.New(registry.Ledger(), validator, verifier.Options{})
 	verify := func(input []byte) error {
 		if res := v.Verify(ctx, input); res.Verdict != verifier.Valid {
 			return fmt.Errorf("bench: a %s credential is %s, not valid", res.Input, res.Verdict)

@@ -82,7 +82,7 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		if err != nil {
 			return nil, "", err
 		}
-		res := verifier.New(network.NewContract(offline), validator, verifyOptions(c)).Verify(c.Context, data)
+		res := verifier.New(offline, validator, verifyOptions(c)).Verify(c.Context, data)
 		offline.Annotate(res)
 		return res, "offline: " + offline.Summary(), nil
 	}
@@ -98,13 +98,13 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 			e.logger.Warn("the server holding the ledger did not answer", "url", info.URL, "err", err)
 		}
 		e.logger.Warn("ledger unavailable", "err", lerr)
-		res := verifier.New(network.NewContract(unavailableLedger{lerr}), validator, verifyOptions(c)).Verify(c.Context, data)
+		res := verifier.New(unavailableLedger{lerr}, validator, verifyOptions(c)).Verify(c.Context, data)
 		return res, fmt.Sprintf("the ledger is unavailable (%v); `sceau verify --offline` uses what earlier verifications cached", lerr), nil
 	}
 	defer l.Close()
 	registry := verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{Cache: cache, Logger: e.logger})
 	recorder := cache.Recorder(registry.Ledger(), nil)
-	res = verifier.New(network.NewContract(recorder), validator, verifyOptions(c)).Verify(c.Context, data)
+	res = verifier.New(recorder, validator, verifyOptions(c)).Verify(c.Context, data)
 	if err := recorder.Flush(); err != nil {
 		e.logger.Warn("statuses not cached for offline use", "err", err)
 	}
@@ -213,12 +213,16 @@ func printClaims(w io.Writer, raw json.RawMessage) {
 // read reports network.ErrUnavailable, so verdicts become indeterminate.
 type unavailableLedger struct{ cause error }
 
-func (u unavailableLedger) Submit(context.Context, string, string, ...string) ([]byte, error) {
-	return nil, fmt.Errorf("%w: %v", network.ErrUnavailable, u.cause)
+func (u unavailableLedger) err() error { return fmt.Errorf("%w: %v", network.ErrUnavailable, u.cause) }
+
+func (u unavailableLedger) GetIssuer(context.Context, string) (*network.Issuer, error) {
+	return nil, u.err()
 }
 
-func (u unavailableLedger) Evaluate(context.Context, string, string, ...string) ([]byte, error) {
-	return nil, fmt.Errorf("%w: %v", network.ErrUnavailable, u.cause)
+func (u unavailableLedger) GetStatus(context.Context, string) (*network.DigestStatus, error) {
+	return nil, u.err()
 }
 
-func (unavailableLedger) Close() error { return nil }
+func (u unavailableLedger) GetBatch(context.Context, string) (*network.Batch, error) {
+	return nil, u.err()
+}

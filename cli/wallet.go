@@ -364,18 +364,22 @@ func walletVerifier(c *cli.Context, e *env) (wallet.VerifyFunc, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	var ledger verifier.Ledger
+	closeLedger := func() {}
 	l, err := e.openLedger(c.Context, c)
-	if err != nil {
+	if err == nil {
+		ledger, closeLedger = network.NewContract(l), func() { l.Close() }
+	} else {
 		var usage *exitError
 		if errors.As(err, &usage) {
 			return nil, nil, err
 		}
 		e.logger.Warn("ledger unavailable", "err", err)
-		l = unavailableLedger{err}
+		ledger = unavailableLedger{err}
 	}
-	v := verifier.New(network.NewContract(l), validator, verifier.Options{})
+	v := verifier.New(ledger, validator, verifier.Options{})
 	verify := func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input) }
-	return verify, func() { l.Close() }, nil
+	return verify, closeLedger, nil
 }
 
 // presentationPNG draws a presentation as a QR code: at error correction

@@ -179,21 +179,21 @@ func (c *Cache) read(name string, v any) (ok bool, err error) {
 	return true, nil
 }
 
-// Recorder returns a ledger that passes every call to ledger and keeps, in
-// memory, the statuses and batches the verifier reads through it; Flush
-// stores them in the cache. Use one recorder per verification run.
-func (c *Cache) Recorder(ledger network.Ledger, now func() time.Time) *Recorder {
+// Recorder returns a Ledger that reads through ledger and keeps, in
+// memory, the statuses and batches a verification reads; Flush stores them
+// in the cache. Use one recorder per verification run.
+func (c *Cache) Recorder(ledger Ledger, now func() time.Time) *Recorder {
 	if now == nil {
 		now = time.Now
 	}
 	return &Recorder{cache: c, ledger: ledger, now: now}
 }
 
-// Recorder is a ledger that remembers what a verification read (see
+// Recorder is a Ledger that remembers what a verification read (see
 // Cache.Recorder).
 type Recorder struct {
 	cache  *Cache
-	ledger network.Ledger
+	ledger Ledger
 	now    func() time.Time
 
 	mu       sync.Mutex
@@ -201,37 +201,35 @@ type Recorder struct {
 	batches  []network.Batch
 }
 
-// Submit passes the transaction to the ledger.
-func (r *Recorder) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
-	return r.ledger.Submit(ctx, org, function, args...)
+// GetIssuer reads issuer id through the recorder's ledger; the registry
+// caches issuers (RegistryOptions.Cache).
+func (r *Recorder) GetIssuer(ctx context.Context, id string) (*network.Issuer, error) {
+	return r.ledger.GetIssuer(ctx, id)
 }
 
-// Evaluate passes the query to the ledger and remembers the statuses and
-// batches it returns.
-func (r *Recorder) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
-	res, err := r.ledger.Evaluate(ctx, org, function, args...)
+// GetStatus reads the status of digest and remembers it.
+func (r *Recorder) GetStatus(ctx context.Context, digest string) (*network.DigestStatus, error) {
+	s, err := r.ledger.GetStatus(ctx, digest)
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch function {
-	case fnGetStatus:
-		var s network.DigestStatus
-		if json.Unmarshal(res, &s) == nil && s.Digest != "" {
-			r.statuses = append(r.statuses, s)
-		}
-	case fnGetBatch:
-		var b network.Batch
-		if json.Unmarshal(res, &b) == nil && b.BatchID != "" {
-			r.batches = append(r.batches, b)
-		}
-	}
-	return res, nil
+	r.statuses = append(r.statuses, *s)
+	r.mu.Unlock()
+	return s, nil
 }
 
-// Close does nothing: the recorder does not own its ledger.
-func (r *Recorder) Close() error { return nil }
+// GetBatch reads batch id and remembers it.
+func (r *Recorder) GetBatch(ctx context.Context, id string) (*network.Batch, error) {
+	b, err := r.ledger.GetBatch(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.batches = append(r.batches, *b)
+	r.mu.Unlock()
+	return b, nil
+}
 
 // Flush stores what was read in the cache.
 func (r *Recorder) Flush() error {
@@ -251,7 +249,7 @@ type OfflineOptions struct {
 	Now func() time.Time
 }
 
-// Offline returns a ledger answering the verifier's reads (issuers,
+// Offline returns a Ledger answering the verifier's reads (issuers,
 // statuses, batches) from the cache only. What the cache lacks, and what
 // is older than the maximum age, is reported as unavailable
 // (network.ErrUnavailable), so the checks needing it do not run and the
@@ -276,8 +274,8 @@ func (c *Cache) Offline(opts OfflineOptions) (*OfflineLedger, error) {
 	return &OfflineLedger{dir: c.dir, registry: registry, records: recs, maxAge: opts.MaxAge, now: opts.Now}, nil
 }
 
-// OfflineLedger answers reads from a Cache (see Cache.Offline). It remembers
-// the age of what it served, for Annotate.
+// OfflineLedger is a Ledger that answers from a Cache (see Cache.Offline).
+// It remembers the age of what it served, for Annotate.
 type OfflineLedger struct {
 	dir      string
 	registry *RegistrySnapshot
@@ -292,57 +290,47 @@ type OfflineLedger struct {
 	oldestRecord   time.Time
 }
 
-// Submit always fails: nothing is written offline.
-func (o *OfflineLedger) Submit(_ context.Context, _, function string, _ ...string) ([]byte, error) {
-	return nil, fmt.Errorf("%w: %w: %s cannot be submitted", network.ErrUnavailable, errOffline, function)
+// GetIssuer answers from the cached issuer registry.
+func (o *OfflineLedger) GetIssuer(_ context.Context, id string) (*network.Issuer, error) {
+	if o.registry == nil {
+		return nil, o.unavailable("no issuer registry is cached in %s (verify once online to fill the cache)", o.dir)
+	}
+	if err := o.fresh("issuer registry", o.registry.FetchedAt); err != nil {
+		return nil, err
+	}
+	is := o.registry.Issuer(id)
+	if is == nil {
+		return nil, o.unavailable("issuer %s is not in the issuer registry cached %s", id, Age(o.now().Sub(o.registry.FetchedAt)))
+	}
+	o.served(&o.registryServed, o.registry.FetchedAt)
+	return is, nil
 }
 
-// Evaluate answers GetIssuer, GetStatus and GetBatch from the cache.
-func (o *OfflineLedger) Evaluate(_ context.Context, _, function string, args ...string) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, o.unavailable("%s is not answered offline", function)
+// GetStatus answers from the cached statuses.
+func (o *OfflineLedger) GetStatus(_ context.Context, digest string) (*network.DigestStatus, error) {
+	s, ok := o.records.Statuses[digest]
+	if !ok {
+		return nil, o.unavailable("the status of digest %s was never read online (verify once online to cache it)", digest)
 	}
-	key := args[0]
-	switch function {
-	case fnGetIssuer:
-		if o.registry == nil {
-			return nil, o.unavailable("no issuer registry is cached in %s (verify once online to fill the cache)", o.dir)
-		}
-		if err := o.fresh("issuer registry", o.registry.FetchedAt); err != nil {
-			return nil, err
-		}
-		is := o.registry.Issuer(key)
-		if is == nil {
-			return nil, o.unavailable("issuer %s is not in the issuer registry cached %s", key, Age(o.now().Sub(o.registry.FetchedAt)))
-		}
-		o.served(&o.registryServed, o.registry.FetchedAt)
-		return json.Marshal(is)
-	case fnGetStatus:
-		s, ok := o.records.Statuses[key]
-		if !ok {
-			return nil, o.unavailable("the status of digest %s was never read online (verify once online to cache it)", key)
-		}
-		if err := o.fresh("status", s.FetchedAt); err != nil {
-			return nil, err
-		}
-		o.served(&o.oldestRecord, s.FetchedAt)
-		return json.Marshal(s.Status)
-	case fnGetBatch:
-		b, ok := o.records.Batches[key]
-		if !ok {
-			return nil, o.unavailable("batch %s was never read online (verify once online to cache it)", key)
-		}
-		if err := o.fresh("batch", b.FetchedAt); err != nil {
-			return nil, err
-		}
-		o.served(&o.oldestRecord, b.FetchedAt)
-		return json.Marshal(b.Batch)
+	if err := o.fresh("status", s.FetchedAt); err != nil {
+		return nil, err
 	}
-	return nil, o.unavailable("%s is not answered offline", function)
+	o.served(&o.oldestRecord, s.FetchedAt)
+	return &s.Status, nil
 }
 
-// Close does nothing.
-func (o *OfflineLedger) Close() error { return nil }
+// GetBatch answers from the cached batches.
+func (o *OfflineLedger) GetBatch(_ context.Context, id string) (*network.Batch, error) {
+	b, ok := o.records.Batches[id]
+	if !ok {
+		return nil, o.unavailable("batch %s was never read online (verify once online to cache it)", id)
+	}
+	if err := o.fresh("batch", b.FetchedAt); err != nil {
+		return nil, err
+	}
+	o.served(&o.oldestRecord, b.FetchedAt)
+	return &b.Batch, nil
+}
 
 func (o *OfflineLedger) unavailable(format string, args ...any) error {
 	return fmt.Errorf("%w: %w: %s", network.ErrUnavailable, errOffline, fmt.Sprintf(format, args...))

@@ -42,7 +42,7 @@ func TestRegistryTTL(t *testing.T) {
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
 	registry := NewRegistry(network.NewContract(counting), RegistryOptions{TTL: time.Minute, Now: now})
-	v := New(network.NewContract(registry.Ledger()), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
+	v := New(registry.Ledger(), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
 
 	var wg sync.WaitGroup
 	for range 8 {
@@ -90,11 +90,11 @@ func TestRegistryFindsIssuersRegisteredSince(t *testing.T) {
 	if err := e.contract.RegisterIssuer(e.ctx, "newoffice", "new-office", "Nouvel office", string(jwk)); err != nil {
 		t.Fatal(err)
 	}
-	is, err := network.NewContract(registry.Ledger()).GetIssuer(e.ctx, "new-office")
+	is, err := registry.Ledger().GetIssuer(e.ctx, "new-office")
 	if err != nil || is.Name != "Nouvel office" {
 		t.Fatalf("GetIssuer of an issuer registered after the snapshot: %v, %v", is, err)
 	}
-	if _, err := network.NewContract(registry.Ledger()).GetIssuer(e.ctx, "nobody"); !errors.Is(err, network.ErrNotFound) {
+	if _, err := registry.Ledger().GetIssuer(e.ctx, "nobody"); !errors.Is(err, network.ErrNotFound) {
 		t.Errorf("unknown issuer: %v, want ErrNotFound", err)
 	}
 }
@@ -105,7 +105,7 @@ func verifyOnline(e *env, cache *Cache, input string) *Result {
 	e.t.Helper()
 	registry := NewRegistry(e.contract, RegistryOptions{Cache: cache, Now: func() time.Time { return e.now }})
 	rec := cache.Recorder(registry.Ledger(), func() time.Time { return e.now })
-	r := New(network.NewContract(rec), e.verifier.validator, Options{Now: func() time.Time { return e.now }}).Verify(e.ctx, []byte(input))
+	r := New(rec, e.verifier.validator, Options{Now: func() time.Time { return e.now }}).Verify(e.ctx, []byte(input))
 	if err := rec.Flush(); err != nil {
 		e.t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func verifyOffline(e *env, cache *Cache, maxAge time.Duration, input string) (*R
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	r := New(network.NewContract(offline), e.verifier.validator, Options{Now: func() time.Time { return e.now }}).Verify(e.ctx, []byte(input))
+	r := New(offline, e.verifier.validator, Options{Now: func() time.Time { return e.now }}).Verify(e.ctx, []byte(input))
 	offline.Annotate(r)
 	return r, offline
 }

@@ -76,12 +76,12 @@ func (r *run) lookUp() {
 	cred := r.in.credential()
 	r.issuer, r.issuerErr = r.v.issuer(r.ctx, cred.IssuerID)
 	for _, f := range r.in.forms {
-		s, err := r.v.contract.GetStatus(r.ctx, f.digest)
+		s, err := r.v.ledger.GetStatus(r.ctx, f.digest)
 		r.statuses = append(r.statuses, s)
 		r.statusErr = append(r.statusErr, err)
 	}
 	if r.in.bundle != nil {
-		r.batch, r.batchErr = r.v.contract.GetBatch(r.ctx, r.in.bundle.Anchor.Batch)
+		r.batch, r.batchErr = r.v.ledger.GetBatch(r.ctx, r.in.bundle.Anchor.Batch)
 	}
 }
 

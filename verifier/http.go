@@ -51,9 +51,9 @@ type ServiceConfig struct {
 	// Registry is the issuer registry: issuer look-ups are answered from
 	// it, and GET /v1/issuers publishes it. Required.
 	Registry *Registry
-	// Ledger is what credential statuses and batches are read from; nil
-	// means the registry's ledger.
-	Ledger network.Ledger
+	// Ledger is what verifications read; nil means the registry's
+	// (Registry.Ledger).
+	Ledger Ledger
 	// Validator validates credential subjects. Required.
 	Validator *schemas.Validator
 	// Options are the verifier's options.
@@ -119,7 +119,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	return &Service{
 		registry:  cfg.Registry,
-		verifier:  New(network.NewContract(ledger), cfg.Validator, cfg.Options),
+		verifier:  New(ledger, cfg.Validator, cfg.Options),
 		nonces:    cfg.Nonces,
 		audience:  cfg.Audience,
 		metrics:   cfg.Metrics,

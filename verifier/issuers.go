@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"context"
 	"fmt"
 	"sync"
 
@@ -47,61 +46,23 @@ func (r *issuerRecord) publicKey(i int) (*credential.PublicKey, error) {
 	return k.pub, k.err
 }
 
-// issuerCache keeps the issuer records a verifier read from a ledger that
-// numbers its state versions, each with the version it was read at. A
-// record is served only while the ledger is still at that version: nothing
-// was committed since it was read, so it is the ledger's current record.
-// A key compromise, a rotation or a suspension moves the version and is
-// seen by the next verification, as without the cache; while nothing is
-// committed, verifications neither read nor decode the issuer again, nor
-// parse its keys.
-//
-// Only records the ledger returned are kept, one per registered issuer
-// verified, replaced when the version moves: the cache grows no larger
-// than the registry.
-type issuerCache struct {
-	contract *network.Contract
-	versions network.StateVersioner
-
-	mu   sync.Mutex
-	byID map[string]versionedIssuer
+// parsedIssuers keeps, per issuer, the last record a verifier's Ledger
+// handed it, with its keys parsed. A Ledger that hands the very same record
+// again (Registry.Ledger, while nothing is committed) has its keys parsed
+// once; a record read anew replaces the one kept, so there is one per
+// issuer the ledger returned, no more.
+type parsedIssuers struct {
+	byID sync.Map // issuer id → *issuerRecord
 }
 
-// versionedIssuer is an issuer record and the state version it was read at.
-type versionedIssuer struct {
-	version uint64
-	record  *issuerRecord
-}
-
-func newIssuerCache(contract *network.Contract, versions network.StateVersioner) *issuerCache {
-	return &issuerCache{contract: contract, versions: versions, byID: map[string]versionedIssuer{}}
-}
-
-// issuer returns issuer id as the ledger holds it now.
-func (c *issuerCache) issuer(ctx context.Context, id string) (*issuerRecord, error) {
-	// The version is read before the record: the record is then at least
-	// as new as the version it is filed under.
-	version, err := c.versions.StateVersion(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading the ledger's state version: %w", err)
+// record returns is with its keys parsed on first use.
+func (p *parsedIssuers) record(is *network.Issuer) *issuerRecord {
+	if kept, ok := p.byID.Load(is.ID); ok {
+		if r := kept.(*issuerRecord); r.Issuer == is {
+			return r
+		}
 	}
-	c.mu.Lock()
-	cached, ok := c.byID[id]
-	c.mu.Unlock()
-	if ok && cached.version == version {
-		return cached.record, nil
-	}
-	is, err := c.contract.GetIssuer(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	record := newIssuerRecord(is)
-	c.mu.Lock()
-	// Concurrent verifications may read the record at several versions:
-	// keep the newest.
-	if cur, ok := c.byID[id]; !ok || cur.version <= version {
-		c.byID[id] = versionedIssuer{version: version, record: record}
-	}
-	c.mu.Unlock()
-	return record, nil
+	r := newIssuerRecord(is)
+	p.byID.Store(is.ID, r)
+	return r
 }

@@ -22,39 +22,50 @@ func (l versionedCountingLedger) StateVersion(ctx context.Context) (uint64, erro
 	return l.versions.StateVersion(ctx)
 }
 
-// verifiers returns, over e's ledger, a verifier reading it directly and
-// one reading it through a Registry, as the HTTP service does.
+// verifiers returns, over e's ledger, a verifier reading it through the
+// contract, one keeping issuer records by state version, and one reading
+// it through a Registry, as `sceau verify` and the HTTP service do.
 func (e *env) verifiers() map[string]*Verifier {
 	opts := Options{Now: func() time.Time { return e.now }}
 	registry := NewRegistry(e.contract, RegistryOptions{TTL: time.Hour})
 	return map[string]*Verifier{
-		"direct":        New(e.contract, e.verifier.validator, opts),
-		"over registry": New(network.NewContract(registry.Ledger()), e.verifier.validator, opts),
+		"contract":      New(e.contract, e.verifier.validator, opts),
+		"issuer cache":  New(onlineLedger(e.contract), e.verifier.validator, opts),
+		"over registry": New(registry.Ledger(), e.verifier.validator, opts),
 	}
 }
 
 func TestIssuerRecordIsReusedWhileNothingIsCommitted(t *testing.T) {
-	e := newEnv(t)
-	is := e.issue(diploma())[0]
-	counting := versionedCountingLedger{&countingLedger{Ledger: e.ledger, calls: map[string]int{}}, e.ledger}
-	v := New(network.NewContract(counting), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
-	for _, input := range []string{is.qr, is.jwt, is.qr, is.jwt} {
-		if r := v.Verify(e.ctx, []byte(input)); r.Verdict != Valid {
-			t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
-		}
-	}
-	if n := counting.count("GetIssuer"); n != 1 {
-		t.Errorf("4 verifications with nothing committed read the issuer %d times, want once", n)
-	}
-	if n := counting.count("GetStatus"); n != 4 {
-		t.Errorf("4 verifications read %d statuses, want one each: statuses are always read", n)
-	}
-	e.issue(diploma()) // a commit, of another batch
-	if r := v.Verify(e.ctx, []byte(is.qr)); r.Verdict != Valid {
-		t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
-	}
-	if n := counting.count("GetIssuer"); n != 2 {
-		t.Errorf("after a commit the issuer was read %d times in all, want 2", n)
+	for name, over := range map[string]func(*network.Contract) Ledger{
+		"issuer cache": onlineLedger,
+		"over registry": func(c *network.Contract) Ledger {
+			return NewRegistry(c, RegistryOptions{TTL: time.Hour}).Ledger()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			is := e.issue(diploma())[0]
+			counting := versionedCountingLedger{&countingLedger{Ledger: e.ledger, calls: map[string]int{}}, e.ledger}
+			v := New(over(network.NewContract(counting)), e.verifier.validator, Options{Now: func() time.Time { return e.now }})
+			for _, input := range []string{is.qr, is.jwt, is.qr, is.jwt} {
+				if r := v.Verify(e.ctx, []byte(input)); r.Verdict != Valid {
+					t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
+				}
+			}
+			if n := counting.count("GetIssuer"); n != 1 {
+				t.Errorf("4 verifications with nothing committed read the issuer %d times, want once", n)
+			}
+			if n := counting.count("GetStatus"); n != 4 {
+				t.Errorf("4 verifications read %d statuses, want one each: statuses are always read", n)
+			}
+			e.issue(diploma()) // a commit, of another batch
+			if r := v.Verify(e.ctx, []byte(is.qr)); r.Verdict != Valid {
+				t.Fatalf("verdict %s:\n%s", r.Verdict, describe(r))
+			}
+			if n := counting.count("GetIssuer"); n != 2 {
+				t.Errorf("after a commit the issuer was read %d times in all, want 2", n)
+			}
+		})
 	}
 }
 

@@ -62,10 +62,12 @@ type RegistryOptions struct {
 // find the snapshot stale wait for one read of the ledger.
 type Registry struct {
 	contract *network.Contract
-	ttl      time.Duration
-	now      func() time.Time
-	cache    *Cache
-	logger   *slog.Logger
+	// online is what verifications read through the registry.
+	online Ledger
+	ttl    time.Duration
+	now    func() time.Time
+	cache  *Cache
+	logger *slog.Logger
 
 	// refreshing is held while the ledger is read, so that one caller
 	// reads it while the others wait.
@@ -85,7 +87,7 @@ func NewRegistry(contract *network.Contract, opts RegistryOptions) *Registry {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Registry{contract: contract, ttl: opts.TTL, now: opts.Now, cache: opts.Cache, logger: opts.Logger}
+	return &Registry{contract: contract, online: onlineLedger(contract), ttl: opts.TTL, now: opts.Now, cache: opts.Cache, logger: opts.Logger}
 }
 
 // fresh returns the snapshot if it is younger than the TTL, or nil.
@@ -145,63 +147,29 @@ func ReadRegistry(ctx context.Context, contract *network.Contract, now func() ti
 	return nil, fmt.Errorf("reading the issuer registry: more than %d pages of %d issuers", maxRegistryPages, registryPageSize)
 }
 
-// Ledger returns the registry's ledger for the verifier. Issuer look-ups
-// (the contract's GetIssuer) keep the registry's snapshot fresh — the
-// published trust list and the offline cache — but are answered from the
-// ledger's current record: a key reported compromised, or an issuer
-// suspended, must count at once, not when the snapshot expires.
-//
-// When the registry's ledger numbers its state versions, so does the
-// ledger returned, and reading the version keeps the snapshot fresh as an
-// issuer look-up does: a verifier reusing an issuer record it read at the
-// current version looks nothing up.
-func (r *Registry) Ledger() network.Ledger {
-	if versions, ok := r.contract.Ledger.(network.StateVersioner); ok {
-		return versionedRegistryLedger{registryLedger{r}, versions}
-	}
-	return registryLedger{r}
+// Ledger returns what verifications read through the registry. Issuer
+// look-ups keep the registry's snapshot fresh — the published trust list
+// and the offline cache — but are answered with the ledger's current
+// record: a key reported compromised, or an issuer suspended, counts at
+// once, not when the snapshot expires. When the ledger numbers its state
+// versions, the record last read is reused while nothing is committed
+// (see currentIssuers). Statuses and batches are read every time.
+func (r *Registry) Ledger() Ledger { return registryLedger{Ledger: r.online, r: r} }
+
+// registryLedger is the Ledger of a Registry (see Registry.Ledger).
+type registryLedger struct {
+	Ledger
+	r *Registry
 }
 
-type registryLedger struct{ r *Registry }
-
-// versionedRegistryLedger is a registryLedger over a ledger that numbers
-// its state versions.
-type versionedRegistryLedger struct {
-	registryLedger
-	versions network.StateVersioner
-}
-
-// StateVersion keeps the registry's snapshot fresh, as an issuer look-up
-// does, and returns the ledger's state version.
-func (l versionedRegistryLedger) StateVersion(ctx context.Context) (uint64, error) {
+// GetIssuer keeps the registry's snapshot fresh, then returns issuer id as
+// the ledger holds it now.
+func (l registryLedger) GetIssuer(ctx context.Context, id string) (*network.Issuer, error) {
 	if _, err := l.r.Snapshot(ctx); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return l.versions.StateVersion(ctx)
+	return l.Ledger.GetIssuer(ctx, id)
 }
-
-func (l registryLedger) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
-	return l.r.contract.Ledger.Submit(ctx, org, function, args...)
-}
-
-func (l registryLedger) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
-	if function == fnGetIssuer && len(args) == 1 {
-		if _, err := l.r.Snapshot(ctx); err != nil {
-			return nil, err
-		}
-	}
-	return l.r.contract.Ledger.Evaluate(ctx, org, function, args...)
-}
-
-// Close does nothing: the registry does not own its ledger.
-func (registryLedger) Close() error { return nil }
-
-// Chaincode functions the verifier reads with.
-const (
-	fnGetIssuer = "GetIssuer"
-	fnGetStatus = "GetStatus"
-	fnGetBatch  = "GetBatch"
-)
 
 // TrustList is the issuer registry published for relying parties: every
 // issuer with its status, its accreditations and its keys with their

@@ -1,6 +1,11 @@
 // Package verifier checks a Sceau credential as an employer receives it —
 // a bundle, a vc+jwt, an SC1 text or a photo of its QR code — against the
 // ledger, and explains its verdict check by check.
+//
+// It reads the ledger only through Ledger, the three typed reads a
+// verification needs, which network.Contract implements; the issuer
+// registry, the record of what was read and the offline cache are Ledgers
+// wrapping those reads (registry.go, cache.go).
 package verifier
 
 import (
@@ -10,7 +15,6 @@ import (
 	"time"
 
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -131,10 +135,10 @@ type Options struct {
 // Verifier checks credentials against a ledger. It is safe for concurrent
 // use.
 type Verifier struct {
-	contract *network.Contract
-	// issuers keeps the issuer records read, when the ledger numbers its
-	// state versions (nil otherwise: every verification reads its issuer).
-	issuers   *issuerCache
+	ledger Ledger
+	// issuers holds the issuer records ledger handed the verifier, with
+	// their keys parsed (shared by the copies VerifyPresentation makes).
+	issuers   *parsedIssuers
 	validator *schemas.Validator
 	now       func() time.Time
 	// presentation and maxPresentationAge say what holder_binding expects.
@@ -142,33 +146,26 @@ type Verifier struct {
 	maxPresentationAge time.Duration
 }
 
-// New returns a verifier that reads the ledger through contract and
-// validates subjects with validator. When the contract's ledger numbers
-// its state versions (network.StateVersioner), the verifier keeps the
-// issuer records it read and reuses them while the version stays the same.
-func New(contract *network.Contract, validator *schemas.Validator, opts Options) *Verifier {
+// New returns a verifier that reads the ledger through ledger (a
+// *network.Contract, or a Registry's Ledger that keeps issuer records while
+// nothing is committed) and validates subjects with validator.
+func New(ledger Ledger, validator *schemas.Validator, opts Options) *Verifier {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	v := &Verifier{contract: contract, validator: validator, now: now}
-	if versions, ok := contract.Ledger.(network.StateVersioner); ok {
-		v.issuers = newIssuerCache(contract, versions)
-	}
+	v := &Verifier{ledger: ledger, issuers: new(parsedIssuers), validator: validator, now: now}
 	v.presentation, v.maxPresentationAge = presentationOptions(opts)
 	return v
 }
 
-// issuer returns issuer id as the ledger holds it now.
+// issuer returns issuer id as the verifier's ledger holds it.
 func (v *Verifier) issuer(ctx context.Context, id string) (*issuerRecord, error) {
-	if v.issuers != nil {
-		return v.issuers.issuer(ctx, id)
-	}
-	is, err := v.contract.GetIssuer(ctx, id)
+	is, err := v.ledger.GetIssuer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return newIssuerRecord(is), nil
+	return v.issuers.record(is), nil
 }
 
 // Verify detects what input is (bundle JSON, compact vc+jwt, SD-JWT VC,

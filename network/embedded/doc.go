@@ -1,7 +1,9 @@
 // Package embedded is Sceau's zero-setup ledger: the same Sceau chaincode a
 // Fabric network runs, run in-process through this package's implementation
 // of the Fabric shim's ChaincodeStubInterface, over a bbolt store. It
-// implements network.Ledger and network.OrgProvisioner.
+// implements network.Ledger and network.OrgProvisioner. Of the project's
+// packages it imports network (the interfaces it implements), chaincode (the
+// contract it hosts) and internal ones only.
 //
 // # Layout
 //
@@ -40,6 +42,13 @@
 // a crash keeps it whole or not at all. A refused transaction writes nothing.
 // Evaluate runs the chaincode the same way against the committed state and
 // discards its writes.
+//
+// The Sceau chaincode runs in this process, so its read-only queries
+// (GetIssuer, GetBatch, GetStatus, GetStatusHistory) are answered by
+// calling the contract's methods directly, without contract-api's per-call
+// reflection, goroutine and schema checks, and byte for byte as contract-api
+// answers them (direct.go, and its tests and fuzz target). Every other call
+// goes through contract-api, as on a Fabric peer.
 //
 // # Differences from Fabric
 //

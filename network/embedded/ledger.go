@@ -275,9 +275,9 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 // sceauChaincode is the default chaincode: the real Sceau contract, governed
 // by the genesis governance MSP. It runs in this process, so it answers
 // the read-only queries a verifier makes without contract-api's per-call
-// machinery, exactly as contract-api would (chaincode.DirectChaincode).
+// machinery, exactly as contract-api would (directChaincode).
 func sceauChaincode(g Genesis) (shim.Chaincode, error) {
-	return chaincode.NewDirectChaincode(chaincode.Config{GovernanceMSP: g.GovernanceMSP})
+	return newDirectChaincode(chaincode.Config{GovernanceMSP: g.GovernanceMSP})
 }
 
 // Dir returns the ledger directory.

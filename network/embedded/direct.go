@@ -1,4 +1,4 @@
-package chaincode
+package embedded
 
 import (
 	"errors"
@@ -11,13 +11,14 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/hyperledger/fabric-contract-api-go/v2/serializer"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
+	"github.com/sceau/sceau/chaincode"
 )
 
-// DirectChaincode is the Sceau chaincode for a ledger that runs it in its
-// own process, as the embedded ledger does. Its Invoke answers the
-// read-only queries GetIssuer, GetBatch, GetStatus and GetStatusHistory by
-// calling the contract directly, and hands every other call to
-// contract-api.
+// directChaincode is the Sceau chaincode as the embedded ledger hosts it,
+// in its own process. Its Invoke answers the read-only queries GetIssuer,
+// GetBatch, GetStatus and GetStatusHistory by calling the contract's
+// methods directly, and hands every other call to contract-api.
 //
 // Its answers are contract-api's, byte for byte: contract-api would pass
 // these queries' arguments as they are (each is a string, and a string
@@ -29,14 +30,14 @@ import (
 // read (a query that asks for the caller's identity still gets it).
 // Together they cost more than the query itself.
 //
-// Fabric peers run NewChaincode: its contract-api path is the reference,
-// and a deployed chaincode need not change for in-process speed.
-type DirectChaincode struct {
+// Fabric peers run chaincode.NewChaincode: its contract-api path is the
+// reference, and the chaincode knows nothing of how it is hosted.
+type directChaincode struct {
 	*contractapi.ContractChaincode
 	queries map[string]directQuery
 }
 
-// directQuery is a query DirectChaincode answers itself: a contract
+// directQuery is a query directChaincode answers itself: a contract
 // function taking the transaction context and params string arguments.
 type directQuery struct {
 	params int
@@ -45,21 +46,21 @@ type directQuery struct {
 	call func(ctx contractapi.TransactionContextInterface, args []string) ([]byte, error)
 }
 
-// NewDirectChaincode returns the chaincode for cfg, answering queries
-// directly (see DirectChaincode).
-func NewDirectChaincode(cfg Config) (*DirectChaincode, error) {
-	cc, err := NewChaincode(cfg)
+// newDirectChaincode returns the Sceau chaincode for cfg, answering
+// queries directly (see directChaincode).
+func newDirectChaincode(cfg chaincode.Config) (*directChaincode, error) {
+	cc, err := chaincode.NewChaincode(cfg)
 	if err != nil {
 		return nil, err
 	}
 	// The contract holds nothing but its configuration: this one answers
 	// exactly as the one contract-api serves.
-	c := New(cfg)
+	c := chaincode.New(cfg)
 	if c.GetBeforeTransaction() != nil || c.GetAfterTransaction() != nil {
 		return nil, errors.New("building the Sceau chaincode: the contract has transaction hooks, which direct queries would skip")
 	}
 	ser := cc.TransactionSerializer
-	return &DirectChaincode{
+	return &directChaincode{
 		ContractChaincode: cc,
 		queries: map[string]directQuery{
 			"GetIssuer":        oneStringQuery(ser, c.GetIssuer),
@@ -71,7 +72,7 @@ func NewDirectChaincode(cfg Config) (*DirectChaincode, error) {
 }
 
 // oneStringQuery makes a directQuery of fn, a contract function of one
-// string argument returning a T.
+// string argument returning a T, whose results ser encodes.
 func oneStringQuery[T any](ser serializer.TransactionSerializer, fn func(contractapi.TransactionContextInterface, string) (T, error)) directQuery {
 	resultType := reflect.TypeFor[T]()
 	return directQuery{params: 1, call: func(ctx contractapi.TransactionContextInterface, args []string) ([]byte, error) {
@@ -80,7 +81,7 @@ func oneStringQuery[T any](ser serializer.TransactionSerializer, fn func(contrac
 			return nil, err
 		}
 		// As contract-api: no return metadata, so no validation of the
-		// contract's own result (see contractSerializer).
+		// contract's own result.
 		s, err := ser.ToString(reflect.ValueOf(result), resultType, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("error handling success response. %s", err.Error())
@@ -91,7 +92,7 @@ func oneStringQuery[T any](ser serializer.TransactionSerializer, fn func(contrac
 
 // Invoke answers the direct queries called by their bare name with their
 // exact number of arguments, and hands every other call to contract-api.
-func (cc *DirectChaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+func (cc *directChaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 	if res, ok := cc.answer(stub); ok {
 		return res
 	}
@@ -99,7 +100,7 @@ func (cc *DirectChaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Respon
 }
 
 // answer runs stub's call if it is a direct query; ok is false otherwise.
-func (cc *DirectChaincode) answer(stub shim.ChaincodeStubInterface) (res *peer.Response, ok bool) {
+func (cc *directChaincode) answer(stub shim.ChaincodeStubInterface) (res *peer.Response, ok bool) {
 	fn, args := stub.GetFunctionAndParameters()
 	q, ok := cc.queries[fn]
 	if !ok || len(args) != q.params {
