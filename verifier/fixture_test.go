@@ -42,8 +42,15 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWithClock(t, nil)
+}
+
+// newEnvWithClock is newEnv over a ledger whose transaction times come
+// from clock (time.Now when nil).
+func newEnvWithClock(t testing.TB, clock func() time.Time) *env {
+	t.Helper()
 	ctx := context.Background()
-	l, err := embedded.Init(ctx, t.TempDir(), embedded.InitOptions{})
+	l, err := embedded.Init(ctx, t.TempDir(), embedded.InitOptions{OpenOptions: embedded.OpenOptions{Clock: clock}})
 	if err != nil {
 		t.Fatalf("embedded.Init: %v", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/sceau/sceau/chaincode"
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
 )
@@ -34,8 +34,8 @@ type directFixture struct {
 
 // anchorRequestForms builds a batch of n credentials of forms digests each,
 // and its root.
-func anchorRequestForms(batchID, issuerID string, n, forms int) chaincode.AnchorRequest {
-	req := chaincode.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: "Diploma"}
+func anchorRequestForms(batchID, issuerID string, n, forms int) record.AnchorRequest {
+	req := record.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: "Diploma"}
 	leaves := make([][]byte, n)
 	for i := range n {
 		var group []string
