@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -272,7 +273,7 @@ func TestSignatureRateUsesTheIssuersKey(t *testing.T) {
 			t.Errorf("%s: rate %v, %v", id, rate, err)
 		}
 	}
-	if _, err := svc.SignatureRate(ctx, "nobody", time.Millisecond, 1); !errors.Is(err, ErrUnknownIssuer) {
+	if _, err := svc.SignatureRate(ctx, "nobody", time.Millisecond, 1); !errors.Is(err, org.ErrUnknown) {
 		t.Errorf("unknown issuer: %v", err)
 	}
 	cancelled, cancel := context.WithCancel(ctx)
