@@ -40,7 +40,8 @@
 //	    api/credentials/<uuid>.json  credentials issued one by one over HTTP
 //	    api/batches/<batch>/         CSV batches uploaded over HTTP
 //
-// Files are written atomically, 0600, in 0700 folders.
+// org writes its files (profiles, keys, tokens) atomically, 0600, in 0700
+// folders.
 //
 // # Imports
 //
