@@ -12,18 +12,17 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/network/fabric"
+	"github.com/sceau/sceau/org"
 )
 
 // governanceOrg is the ledger identity of the ministry (governance).
 const governanceOrg = "ministry"
 
-func ledgerDir(home string) string { return filepath.Join(home, "ledger") }
-
 // openLedger opens the backend the global flags select.
 func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, error) {
 	switch backend := c.String("ledger"); backend {
 	case "embedded", "":
-		dir := ledgerDir(e.home)
+		dir := org.Home(e.home).LedgerDir()
 		if _, err := os.Stat(filepath.Join(dir, "ledger.db")); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no ledger in %s: create it with `sceau ledger init` (or pass --home)", dir)
 		}

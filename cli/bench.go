@@ -19,6 +19,7 @@ import (
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
@@ -118,7 +119,7 @@ func runBenchVerify(ctx context.Context, e *env, o benchVerifyOptions) (*benchVe
 		defer os.RemoveAll(tmp)
 	}
 	home := filepath.Join(tmp, "home")
-	l, err := embedded.Init(ctx, ledgerDir(home), embedded.InitOptions{})
+	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
 	if err != nil {
 		return nil, err
 	}

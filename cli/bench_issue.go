@@ -20,6 +20,7 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -123,7 +124,7 @@ type benchIssueOptions struct {
 // runBenchIssue runs the benchmark in the folder tmp.
 func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions) (*benchIssueResult, error) {
 	home := filepath.Join(tmp, "home")
-	l, err := embedded.Init(ctx, ledgerDir(home), embedded.InitOptions{})
+	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
 	if err != nil {
 		return nil, err
 	}

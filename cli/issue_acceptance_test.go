@@ -21,6 +21,7 @@ import (
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -144,7 +145,7 @@ func outFiles(t *testing.T, out string) (bundles, pngs int) {
 // openLedger opens the home's embedded ledger (no sceau command may run meanwhile).
 func openLedger(t *testing.T, home string) *embedded.Ledger {
 	t.Helper()
-	l, err := embedded.Open(context.Background(), ledgerDir(home), embedded.OpenOptions{})
+	l, err := embedded.Open(context.Background(), org.Home(home).LedgerDir(), embedded.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,6 +337,12 @@ func TestIssueAcceptanceKilledAndRerun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	args := []string{"--home", home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out, "--chunk", strconv.Itoa(chunk)}
 
+	office, err := org.Home(home).Org("examoffice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := office.JobsDir()
+
 	// First run, in a process of its own, killed (SIGKILL) once its third
 	// chunk is saved: two or three batches are anchored by then.
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
@@ -347,7 +354,6 @@ func TestIssueAcceptanceKilledAndRerun(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	jobs := filepath.Join(issuer.Dir(home, "examoffice"), "jobs")
 	deadline := time.After(3 * time.Minute)
 wait:
 	for {
@@ -460,7 +466,7 @@ func TestIssueAcceptanceKeyRotationAndCompromise(t *testing.T) {
 	}
 	currentKID := func() string {
 		t.Helper()
-		p, err := issuer.LoadProfile(home, "examoffice")
+		p, err := org.Home(home).LoadProfile("examoffice")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,14 +11,15 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 )
 
 func dirOf(path string) string { return filepath.Dir(path) }
 
 func (e *env) issuerService(l network.Ledger) *issuer.Service {
 	s := issuer.NewService(e.home, l, e.logger)
-	s.Passphrase.Out = e.stderr
-	s.Passphrase.Getenv = e.getenv
+	s.Keys.Passphrase.Out = e.stderr
+	s.Keys.Passphrase.Getenv = e.getenv
 	return s
 }
 
@@ -49,7 +50,11 @@ func issuerCommand() *cli.Command {
 					}
 					fmt.Fprintf(e.stdout, "issuer %s registered (pending accreditation), MSP %s, key %s\n", p.ID, p.MSPID, p.CurrentKID)
 					if c.Bool("no-passphrase") {
-						fmt.Fprintf(e.stdout, "warning: the private key is NOT encrypted (%s): for development only\n", filepath.Join(issuer.Dir(e.home, p.ID), p.Keys[0].File))
+						dir, err := org.Home(e.home).Org(p.ID)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(e.stdout, "warning: the private key is NOT encrypted (%s): for development only\n", filepath.Join(dir.Path(), p.Keys[0].File))
 					}
 					return nil
 				}),

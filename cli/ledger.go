@@ -11,6 +11,7 @@ import (
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 )
 
 // action wraps a command body that needs the environment.
@@ -59,7 +60,7 @@ func ledgerCommand() *cli.Command {
 					if err := os.MkdirAll(e.home, 0o700); err != nil {
 						return fmt.Errorf("creating %s: %w", e.home, err)
 					}
-					l, err := embedded.Init(c.Context, ledgerDir(e.home), embedded.InitOptions{})
+					l, err := embedded.Init(c.Context, org.Home(e.home).LedgerDir(), embedded.InitOptions{})
 					if err != nil {
 						return err
 					}
@@ -69,7 +70,7 @@ func ledgerCommand() *cli.Command {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "ledger created in %s: governance org %s (%s), channel %s, height %d\n",
-						ledgerDir(e.home), info.Genesis.GovernanceOrg, info.Genesis.GovernanceMSP, info.Genesis.ChannelID, info.Height)
+						org.Home(e.home).LedgerDir(), info.Genesis.GovernanceOrg, info.Genesis.GovernanceMSP, info.Genesis.ChannelID, info.Height)
 					return nil
 				}),
 			},
@@ -99,7 +100,7 @@ func ledgerCommand() *cli.Command {
 					}
 					printReport(e.stdout, report)
 					if !report.OK() {
-						return &exitError{code: ExitInvalid, err: fmt.Errorf("the ledger in %s does not verify", ledgerDir(e.home))}
+						return &exitError{code: ExitInvalid, err: fmt.Errorf("the ledger in %s does not verify", org.Home(e.home).LedgerDir())}
 					}
 					return nil
 				}),

@@ -22,6 +22,7 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/network/ledgertest"
+	"github.com/sceau/sceau/org"
 )
 
 // ledgerCLI runs the sceau command line in-process with --home home and
@@ -51,7 +52,7 @@ func populatedLedger(t *testing.T) (home string) {
 		t.Fatalf("ledger init: exit %d\n%s%s", code, out, errOut)
 	}
 	ctx := context.Background()
-	l, err := embedded.Open(ctx, ledgerDir(home), embedded.OpenOptions{})
+	l, err := embedded.Open(ctx, org.Home(home).LedgerDir(), embedded.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func populatedLedger(t *testing.T) (home string) {
 // ledgerInfo reads the ledger's figures directly, not through the CLI.
 func ledgerInfo(t *testing.T, home string) embedded.Info {
 	t.Helper()
-	l, err := embedded.Open(context.Background(), ledgerDir(home), embedded.OpenOptions{})
+	l, err := embedded.Open(context.Background(), org.Home(home).LedgerDir(), embedded.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func ledgerInfo(t *testing.T, home string) embedded.Info {
 
 func TestLedgerInitRefusesAnExistingLedger(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	dir := ledgerDir(home)
+	dir := org.Home(home).LedgerDir()
 	code, out, errOut := ledgerCLI(t, home, "ledger", "init")
 	if code != ExitOK || !strings.Contains(out, "ledger created in "+dir) {
 		t.Fatalf("first ledger init: exit %d, output %q%q; want 0 and the ledger's folder", code, out, errOut)
@@ -231,7 +232,7 @@ func tamperBlock(t *testing.T, home string, n uint64, old, new string) {
 	if len(old) != len(new) {
 		t.Fatalf("tamperBlock: %q and %q differ in length", old, new)
 	}
-	db, err := bolt.Open(filepath.Join(ledgerDir(home), "ledger.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(filepath.Join(org.Home(home).LedgerDir(), "ledger.db"), 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func TestLedgerInUse(t *testing.T) {
 	home := populatedLedger(t)
 	// The lock is the store's file lock, which the holder below takes as
 	// another process would.
-	held, err := embedded.Open(context.Background(), ledgerDir(home), embedded.OpenOptions{})
+	held, err := embedded.Open(context.Background(), org.Home(home).LedgerDir(), embedded.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,8 +367,8 @@ func TestLedgerInUse(t *testing.T) {
 				if r.code == ExitOK {
 					t.Fatalf("sceau %s succeeded while the ledger is held:\n%s", strings.Join(args, " "), r.out)
 				}
-				if !strings.Contains(r.errOut, "in use") || !strings.Contains(r.errOut, ledgerDir(home)) {
-					t.Errorf("sceau %s says %q; want it to say the ledger in %s is in use", strings.Join(args, " "), r.errOut, ledgerDir(home))
+				if !strings.Contains(r.errOut, "in use") || !strings.Contains(r.errOut, org.Home(home).LedgerDir()) {
+					t.Errorf("sceau %s says %q; want it to say the ledger in %s is in use", strings.Join(args, " "), r.errOut, org.Home(home).LedgerDir())
 				}
 				if elapsed > 3*time.Second {
 					t.Errorf("sceau %s took %v to give up, want about 2 s at most", strings.Join(args, " "), elapsed.Round(time.Millisecond))

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
@@ -42,11 +42,7 @@ const (
 	serveMaxHeaderBytes    = 64 << 10
 )
 
-// serveInfoFile is the file, in the home, where a running `sceau serve`
-// says who holds the home's embedded ledger.
-const serveInfoFile = "serve.json"
-
-// serveInfo is the content of serve.json.
+// serveInfo is the content of serve.json (org.Home.ServeInfoFile).
 type serveInfo struct {
 	PID       int    `json:"pid"`
 	Addr      string `json:"addr"`
@@ -114,7 +110,7 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 	contract := network.NewContract(ledger)
 	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
-		TTL: o.registryTTL, Cache: verifier.NewCache(cacheDir(e.home)), Logger: e.logger,
+		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
 	})
 	svc, err := verifier.NewService(verifier.ServiceConfig{
 		Registry: registry, Validator: validator, Audience: o.audience, Metrics: metrics, Logger: e.logger,
@@ -194,7 +190,7 @@ func newServeRouter(logger *slog.Logger, metrics *verifier.Metrics, reg *prometh
 // reported, and its issuing requests fail until it can be unlocked.
 func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer) ([]func(chi.Router), func(), error) {
 	svc := e.issuerService(ledger)
-	tokens := &issuer.Tokens{Home: e.home}
+	tokens := &org.Tokens{Home: org.Home(e.home)}
 	api, err := issuer.NewAPI(issuer.APIConfig{Service: svc, Tokens: tokens, Logger: e.logger, Metrics: reg})
 	if err != nil {
 		return nil, nil, err
@@ -210,8 +206,6 @@ func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer)
 	return mounters, api.Close, nil
 }
 
-func cacheDir(home string) string { return filepath.Join(home, "cache") }
-
 func writeServeInfo(home string, info serveInfo) error {
 	data, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
@@ -220,20 +214,20 @@ func writeServeInfo(home string, info serveInfo) error {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	return fsutil.WriteFileAtomic(filepath.Join(home, serveInfoFile), append(data, '\n'), 0o600)
+	return fsutil.WriteFileAtomic(org.Home(home).ServeInfoFile(), append(data, '\n'), 0o600)
 }
 
 // removeServeInfo removes serve.json if it is still this process's.
 func removeServeInfo(home string, pid int) {
 	if info := readServeInfo(home); info != nil && info.PID == pid {
-		os.Remove(filepath.Join(home, serveInfoFile))
+		os.Remove(org.Home(home).ServeInfoFile())
 	}
 }
 
 // readServeInfo returns what a running `sceau serve` wrote in home, or
 // nil if there is none (or its process is gone).
 func readServeInfo(home string) *serveInfo {
-	data, err := os.ReadFile(filepath.Join(home, serveInfoFile))
+	data, err := os.ReadFile(org.Home(home).ServeInfoFile())
 	if err != nil {
 		return nil
 	}

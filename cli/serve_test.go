@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sceau/sceau/org"
 )
 
 // startServe runs `sceau serve` in-process on a free loopback port and
@@ -143,7 +145,7 @@ func TestServe(t *testing.T) {
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exited %d on shutdown", code)
 	}
-	if _, err := os.Stat(filepath.Join(home, serveInfoFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(org.Home(home).ServeInfoFile()); !os.IsNotExist(err) {
 		t.Errorf("serve.json left behind after shutdown: %v", err)
 	}
 	if code, output := sceauRun(t, home, "verify", pngs[0]); code != 0 || strings.Contains(output, "sceau serve") {

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/sceau/sceau/org"
 	"github.com/urfave/cli/v2"
-
-	"github.com/sceau/sceau/issuer"
 )
 
 // tokenCommand is `sceau issuer token`: the API tokens that let a program
@@ -27,7 +26,7 @@ func tokenCommand() *cli.Command {
 					if c.NArg() != 0 {
 						return usageErr("issuer token create takes no positional argument")
 					}
-					token, info, err := (&issuer.Tokens{Home: e.home}).Create(c.String("id"), c.String("label"))
+					token, info, err := (&org.Tokens{Home: org.Home(e.home)}).Create(c.String("id"), c.String("label"))
 					if err != nil {
 						return err
 					}
@@ -45,13 +44,13 @@ func tokenCommand() *cli.Command {
 					if c.NArg() != 0 {
 						return usageErr("issuer token list takes no positional argument")
 					}
-					list, err := (&issuer.Tokens{Home: e.home}).List(c.String("id"))
+					list, err := (&org.Tokens{Home: org.Home(e.home)}).List(c.String("id"))
 					if err != nil {
 						return err
 					}
 					if c.Bool("json") {
 						if list == nil {
-							list = []issuer.TokenInfo{}
+							list = []org.TokenInfo{}
 						}
 						for i := range list {
 							list[i].Hash = ""
@@ -82,7 +81,7 @@ func tokenCommand() *cli.Command {
 					if c.NArg() != 0 {
 						return usageErr("issuer token revoke takes no positional argument")
 					}
-					if err := (&issuer.Tokens{Home: e.home}).Revoke(c.String("id"), c.String("token-id")); err != nil {
+					if err := (&org.Tokens{Home: org.Home(e.home)}).Revoke(c.String("id"), c.String("token-id")); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "token %s of issuer %s is revoked\n", c.String("token-id"), c.String("id"))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sceau/sceau/issuer"
+	"github.com/sceau/sceau/org"
 )
 
 func TestIssuerTokenCreateListRevoke(t *testing.T) {
@@ -27,11 +27,15 @@ func TestIssuerTokenCreateListRevoke(t *testing.T) {
 	if !strings.Contains(stderr, "cannot be shown again") {
 		t.Errorf("stderr %q does not say the token is shown once", stderr)
 	}
-	tokens := &issuer.Tokens{Home: home}
+	tokens := &org.Tokens{Home: org.Home(home)}
 	if id, err := tokens.Authenticate(token); err != nil || id != "examoffice" {
 		t.Fatalf("the printed token authenticates as %q, %v", id, err)
 	}
-	stored, err := os.ReadFile(filepath.Join(issuer.Dir(home, "examoffice"), "tokens.json"))
+	office, err := org.Home(home).Org("examoffice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := os.ReadFile(office.TokensFile())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +48,7 @@ func TestIssuerTokenCreateListRevoke(t *testing.T) {
 	if !strings.Contains(list, "SI scolarité") || !strings.Contains(list, "active") || strings.Contains(list, secret) {
 		t.Errorf("token list:\n%s", list)
 	}
-	var infos []issuer.TokenInfo
+	var infos []org.TokenInfo
 	if err := json.Unmarshal([]byte(sceauOK(t, home, "issuer", "token", "list", "--id", "examoffice", "--json")), &infos); err != nil || len(infos) != 1 || infos[0].Hash != "" {
 		t.Fatalf("token list --json: %+v, %v (want one token, no hash)", infos, err)
 	}

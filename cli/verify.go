@@ -14,6 +14,7 @@ import (
 
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -76,7 +77,7 @@ func verifyCommand() *cli.Command {
 // when a `sceau serve` holds the home's embedded ledger, through it. note
 // says where the verdict comes from when it is not the ledger itself.
 func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data []byte) (res *verifier.Result, note string, err error) {
-	cache := verifier.NewCache(cacheDir(e.home))
+	cache := verifier.NewCache(org.Home(e.home).CacheDir())
 	if c.Bool("offline") {
 		offline, err := cache.Offline(verifier.OfflineOptions{MaxAge: c.Duration("max-age")})
 		if err != nil {

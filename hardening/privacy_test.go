@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -169,7 +170,7 @@ func TestLedgerHoldsNothingPersonal(t *testing.T) {
 	}
 
 	// The platform no longer holds the attribution either.
-	err = filepath.WalkDir(filepath.Join(w.home, "resources"), func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(org.Home(w.home).ResourcesDir(), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/sceau/sceau/org"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -149,7 +150,7 @@ func TestLedgerVerifyDetectsEveryChangeToTheStore(t *testing.T) {
 	for _, e := range edits {
 		t.Run(e.name, func(t *testing.T) {
 			home := copyLedger(t, pristine)
-			db, err := bolt.Open(filepath.Join(home, "ledger", "ledger.db"), 0o600, nil)
+			db, err := bolt.Open(filepath.Join(org.Home(home).LedgerDir(), "ledger.db"), 0o600, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +222,7 @@ func copyLedger(t *testing.T, ledger string) string {
 		if err != nil {
 			return err
 		}
-		dst := filepath.Join(home, "ledger", rel)
+		dst := filepath.Join(org.Home(home).LedgerDir(), rel)
 		if d.IsDir() {
 			return os.MkdirAll(dst, 0o700)
 		}

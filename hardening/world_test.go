@@ -18,9 +18,9 @@ import (
 
 	"github.com/sceau/sceau/cli"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -132,7 +132,7 @@ func readBundles(t *testing.T, out string) []issuedBundle {
 }
 
 // ledgerDir is the embedded ledger's folder in the world's home.
-func (w *world) ledgerDir() string { return filepath.Join(w.home, "ledger") }
+func (w *world) ledgerDir() string { return org.Home(w.home).LedgerDir() }
 
 // openLedger opens the world's ledger for the rest of the test: the
 // command line cannot use it meanwhile (one process, one opener).
@@ -172,7 +172,7 @@ func (w *world) addIssuer(id, name string) {
 // issuer's current key.
 func (w *world) keyFile(id, kid string) []byte {
 	w.t.Helper()
-	p, err := issuer.LoadProfile(w.home, id)
+	p, err := org.Home(w.home).LoadProfile(id)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -181,7 +181,11 @@ func (w *world) keyFile(id, kid string) []byte {
 	}
 	for _, ref := range p.Keys {
 		if ref.KID == kid {
-			data, err := os.ReadFile(filepath.Join(issuer.Dir(w.home, id), ref.File))
+			dir, err := org.Home(w.home).Org(id)
+			if err != nil {
+				w.t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(dir.Path(), ref.File))
 			if err != nil {
 				w.t.Fatal(err)
 			}
@@ -245,7 +249,7 @@ func (w *world) issuerKey(id, kid string) *credential.Key {
 // currentKID returns the kid of issuer id's current key.
 func (w *world) currentKID(id string) string {
 	w.t.Helper()
-	p, err := issuer.LoadProfile(w.home, id)
+	p, err := org.Home(w.home).LoadProfile(id)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -115,8 +115,30 @@ func (b *batchJobs) close() {
 	b.wg.Wait()
 }
 
-func (b *batchJobs) dir(issuerID, id string) string {
-	return filepath.Join(b.api.apiDir(issuerID), "batches", id)
+// dir is the folder of batch id of issuer issuerID.
+func (b *batchJobs) dir(issuerID, id string) (string, error) {
+	dir, err := b.api.svc.Home.Org(issuerID)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir.APIBatchesDir(), id), nil
+}
+
+// elsewhere reports whether batch id is in the folder of an issuer other
+// than issuerID.
+func (b *batchJobs) elsewhere(issuerID, id string) bool {
+	ids, _ := b.api.svc.Home.OrgIDs()
+	for _, other := range ids {
+		if other == issuerID {
+			continue
+		}
+		if dir, err := b.dir(other, id); err == nil {
+			if _, err := os.Stat(dir); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // upload is what POST /v1/batches received.
@@ -138,7 +160,11 @@ func (b *batchJobs) post(w http.ResponseWriter, r *http.Request, issuerID string
 		return
 	}
 	id := newJobID()
-	dir := b.dir(issuerID, id)
+	dir, err := b.dir(issuerID, id)
+	if err != nil {
+		b.api.fail(w, r, err)
+		return
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		b.api.fail(w, r, fmt.Errorf("creating the batch folder: %w", err))
 		return
@@ -419,10 +445,13 @@ func (b *batchJobs) lookup(issuerID, id string) (string, BatchStatus, error) {
 		}
 		return job.dir, st, nil
 	}
-	dir := b.dir(issuerID, id)
+	dir, err := b.dir(issuerID, id)
+	if err != nil {
+		return "", BatchStatus{}, err
+	}
 	data, err := os.ReadFile(filepath.Join(dir, "status.json"))
 	if errors.Is(err, os.ErrNotExist) {
-		if others, _ := filepath.Glob(filepath.Join(b.api.svc.Home, "issuers", "*", "api", "batches", id)); len(others) > 0 {
+		if b.elsewhere(issuerID, id) {
 			return "", BatchStatus{}, &forbidden{msg: fmt.Sprintf("batch %s belongs to another issuer", id)}
 		}
 		return "", BatchStatus{}, fmt.Errorf("batch %s: %w", id, network.ErrNotFound)

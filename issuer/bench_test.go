@@ -8,6 +8,7 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -17,7 +18,7 @@ func newAccreditedService(tb testing.TB, types ...string) *Service {
 	tb.Helper()
 	ctx := context.Background()
 	home := tb.TempDir()
-	l, err := embedded.Init(ctx, filepath.Join(home, "ledger"), embedded.InitOptions{})
+	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -50,7 +51,7 @@ type APIConfig struct {
 	// their API tokens and what the API issues. Required.
 	Service *Service
 	// Tokens authenticates requests. Required.
-	Tokens *Tokens
+	Tokens *org.Tokens
 	// Logger reports what is issued (never personal data). Nil: the
 	// service's logger.
 	Logger *slog.Logger
@@ -77,7 +78,7 @@ type APIConfig struct {
 // safe for concurrent use; Close stops its background work.
 type API struct {
 	svc         *Service
-	tokens      *Tokens
+	tokens      *org.Tokens
 	logger      *slog.Logger
 	validator   *schemas.Validator
 	batcher     *microBatcher
@@ -141,19 +142,13 @@ func (a *API) Close() {
 // the issuers whose key stays locked; their requests will fail until the
 // passphrase is available.
 func (a *API) UnlockKeys() error {
-	entries, err := os.ReadDir(filepath.Join(a.svc.Home, "issuers"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+	ids, err := a.svc.Home.OrgIDs()
 	if err != nil {
 		return fmt.Errorf("listing issuers: %w", err)
 	}
 	var errs []error
-	for _, e := range entries {
-		if !e.IsDir() || ValidateID(e.Name()) != nil {
-			continue
-		}
-		if _, _, err := a.keys.current(e.Name()); err != nil {
+	for _, id := range ids {
+		if _, _, err := a.keys.current(id); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -239,7 +234,7 @@ func (a *API) authenticate(r *http.Request) (id string, status int, msg string) 
 		return "", http.StatusUnauthorized, "the Authorization header must be: Bearer <token>"
 	}
 	id, err := a.tokens.Authenticate(strings.TrimSpace(token))
-	if errors.Is(err, ErrBadToken) {
+	if errors.Is(err, org.ErrBadToken) {
 		return "", http.StatusUnauthorized, "invalid or revoked API token"
 	}
 	if err != nil {
@@ -378,11 +373,10 @@ func (a *API) issueOne(ctx context.Context, issuerID string, rec schemas.Record,
 	return b, nil
 }
 
-// apiDir is where the API keeps what it issues for an issuer.
-func (a *API) apiDir(issuerID string) string { return filepath.Join(Dir(a.svc.Home, issuerID), "api") }
-
-func (a *API) bundlePath(issuerID, credentialUUID string) string {
-	return filepath.Join(a.apiDir(issuerID), "credentials", credentialUUID+".json")
+// bundlePath is where the API keeps the bundle of a credential it issued
+// alone, in the issuer's folder dir.
+func bundlePath(dir org.Dir, credentialUUID string) string {
+	return filepath.Join(dir.APICredentialsDir(), credentialUUID+".json")
 }
 
 // storeBundle keeps the bundle of a credential issued over HTTP, so that
@@ -392,7 +386,11 @@ func (a *API) storeBundle(issuerID string, b *credential.Bundle) error {
 	if err != nil {
 		return err
 	}
-	path := a.bundlePath(issuerID, strings.TrimPrefix(b.ID, "urn:uuid:"))
+	dir, err := a.svc.Home.Org(issuerID)
+	if err != nil {
+		return err
+	}
+	path := bundlePath(dir, strings.TrimPrefix(b.ID, "urn:uuid:"))
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("keeping the bundle: %w", err)
 	}
@@ -414,11 +412,15 @@ func credentialUUID(ref string) string {
 // findBundle returns the bundle of credential id u issued over HTTP by
 // issuerID, alone or in an uploaded batch.
 func (a *API) findBundle(issuerID, u string) ([]byte, error) {
-	data, err := os.ReadFile(a.bundlePath(issuerID, u))
+	dir, err := a.svc.Home.Org(issuerID)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(bundlePath(dir, u))
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
 		return data, err
 	}
-	outs, err := filepath.Glob(filepath.Join(a.apiDir(issuerID), "batches", "*", "out", u+".json"))
+	outs, err := filepath.Glob(filepath.Join(dir.APIBatchesDir(), "*", "out", u+".json"))
 	if err != nil || len(outs) == 0 {
 		return nil, fmt.Errorf("credential urn:uuid:%s: %w (among those issuer %s issued over HTTP)", u, network.ErrNotFound, issuerID)
 	}
@@ -525,8 +527,8 @@ type keyRing struct {
 
 // current returns issuer id's profile and current signing key (which
 // changes when the key is rotated).
-func (k *keyRing) current(id string) (*Profile, *credential.Key, error) {
-	p, err := LoadProfile(k.svc.Home, id)
+func (k *keyRing) current(id string) (*org.Profile, *credential.Key, error) {
+	p, err := k.svc.Home.LoadProfile(id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -536,7 +538,7 @@ func (k *keyRing) current(id string) (*Profile, *credential.Key, error) {
 	if key, ok := k.keys[name]; ok {
 		return p, key, nil
 	}
-	key, err := k.svc.signingKey(p, p.CurrentKID)
+	key, err := k.svc.Keys.Open(p, p.CurrentKID)
 	if err != nil {
 		return nil, nil, &keyLocked{issuerID: id, err: err}
 	}
@@ -612,7 +614,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 	case errors.As(err, &locked):
 		a.logger.Error("signing key locked", "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("the server cannot unlock issuer %s's signing key: start it with %s set", locked.issuerID, PassphraseEnv))
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("the server cannot unlock issuer %s's signing key: start it with %s set", locked.issuerID, org.PassphraseEnv))
 	case errors.Is(err, context.Canceled):
 		// The client went away: there is no one to answer.
 	default:

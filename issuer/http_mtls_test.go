@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sceau/sceau/org"
 )
 
 // testCA issues client certificates naming issuers in a URI SAN.
@@ -74,7 +75,7 @@ func (ca *testCA) clientCert(t *testing.T, uri string) tls.Certificate {
 
 func TestAPIAcceptsClientCertificatesNamingTheIssuer(t *testing.T) {
 	e := newAPIEnv(t, 0)
-	api, err := NewAPI(APIConfig{Service: e.svc, Tokens: &Tokens{Home: e.svc.Home}, ClientCertificates: true, Metrics: prometheus.NewRegistry()})
+	api, err := NewAPI(APIConfig{Service: e.svc, Tokens: &org.Tokens{Home: e.svc.Home}, ClientCertificates: true, Metrics: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}

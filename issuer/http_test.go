@@ -25,6 +25,7 @@ import (
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -50,7 +51,7 @@ func newAPIEnv(t *testing.T, window time.Duration) *apiEnv {
 	if err := svc.Contract.AccreditIssuer(ctx, "ministry", "lycee-b", []record.CredentialType{record.TypeDiploma}, ""); err != nil {
 		t.Fatal(err)
 	}
-	tokens := &Tokens{Home: svc.Home}
+	tokens := &org.Tokens{Home: svc.Home}
 	tokA, _, err := tokens.Create("examoffice", "test")
 	if err != nil {
 		t.Fatal(err)
@@ -560,7 +561,7 @@ func TestAPIBatchUploadRefusals(t *testing.T) {
 	if code, _ := e.call(t, http.MethodPost, "/v1/batches", e.tokenA, "text/csv", csv); code != http.StatusUnsupportedMediaType {
 		t.Errorf("a bare CSV body: %d, want 415", code)
 	}
-	dirs, _ := filepath.Glob(filepath.Join(e.svc.Home, "issuers", "*", "api", "batches", "*"))
+	dirs, _ := filepath.Glob(filepath.Join(string(e.svc.Home), "issuers", "*", "api", "batches", "*"))
 	if len(dirs) != 0 {
 		t.Errorf("refused uploads left %v", dirs)
 	}
@@ -569,37 +570,37 @@ func TestAPIBatchUploadRefusals(t *testing.T) {
 func TestAPIUnlocksEncryptedKeysFromTheEnvironmentOnce(t *testing.T) {
 	ctx := context.Background()
 	svc := newAccreditedService(t)
-	env := map[string]string{PassphraseEnv: "correct horse battery"}
-	svc.Passphrase.Getenv = func(k string) string { return env[k] }
+	env := map[string]string{org.PassphraseEnv: "correct horse battery"}
+	svc.Keys.Passphrase.Getenv = func(k string) string { return env[k] }
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer devNull.Close()
-	svc.Passphrase.Terminal = devNull
-	svc.ScryptWorkFactor = 10
+	svc.Keys.Passphrase.Terminal = devNull
+	svc.Keys.ScryptWorkFactor = 10
 	if _, err := svc.Init(ctx, InitOptions{ID: "sealed", Name: "Sealed office"}); err != nil {
 		t.Fatal(err)
 	}
-	api, err := NewAPI(APIConfig{Service: svc, Tokens: &Tokens{Home: svc.Home}})
+	api, err := NewAPI(APIConfig{Service: svc, Tokens: &org.Tokens{Home: svc.Home}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer api.Close()
 	if err := api.UnlockKeys(); err != nil {
-		t.Fatalf("UnlockKeys with %s set: %v", PassphraseEnv, err)
+		t.Fatalf("UnlockKeys with %s set: %v", org.PassphraseEnv, err)
 	}
-	delete(env, PassphraseEnv)
+	delete(env, org.PassphraseEnv)
 	if _, _, err := api.keys.current("sealed"); err != nil {
 		t.Errorf("an unlocked key needed the passphrase again: %v", err)
 	}
-	fresh, err := NewAPI(APIConfig{Service: svc, Tokens: &Tokens{Home: svc.Home}})
+	fresh, err := NewAPI(APIConfig{Service: svc, Tokens: &org.Tokens{Home: svc.Home}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	if err := fresh.UnlockKeys(); err == nil || !strings.Contains(err.Error(), "sealed") || !strings.Contains(err.Error(), PassphraseEnv) {
-		t.Errorf("UnlockKeys without the passphrase: %v, want an error naming the issuer and %s", err, PassphraseEnv)
+	if err := fresh.UnlockKeys(); err == nil || !strings.Contains(err.Error(), "sealed") || !strings.Contains(err.Error(), org.PassphraseEnv) {
+		t.Errorf("UnlockKeys without the passphrase: %v, want an error naming the issuer and %s", err, org.PassphraseEnv)
 	}
 }
 
@@ -669,7 +670,7 @@ func TestAPICloseInterruptsABatchThatResumesOnReupload(t *testing.T) {
 
 	// A new server reads the batch as interrupted; uploading the same
 	// file again resumes it.
-	api, err := NewAPI(APIConfig{Service: e.svc, Tokens: &Tokens{Home: e.svc.Home}})
+	api, err := NewAPI(APIConfig{Service: e.svc, Tokens: &org.Tokens{Home: e.svc.Home}})
 	if err != nil {
 		t.Fatal(err)
 	}

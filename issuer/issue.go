@@ -17,6 +17,7 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -104,14 +105,14 @@ const maxListedRowErrors = 50
 // as one batch; writing its bundles. Memory holds a few chunks at most,
 // whatever the size of the input.
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
-	profile, err := LoadProfile(s.Home, opts.IssuerID)
+	profile, err := s.Home.LoadProfile(opts.IssuerID)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.checkAccredited(ctx, opts.IssuerID, opts.Type); err != nil {
 		return nil, err
 	}
-	key, err := s.signingKey(profile, profile.CurrentKID)
+	key, err := s.Keys.Open(profile, profile.CurrentKID)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +121,7 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 
 // issue is Issue once the issuer's accreditation is checked and its
 // current key at hand (the HTTP API keeps keys unlocked).
-func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *Profile, key *credential.Key) (*IssueSummary, error) {
+func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Profile, key *credential.Key) (*IssueSummary, error) {
 	start := time.Now()
 	if opts.Chunk <= 0 {
 		opts.Chunk = DefaultChunk
@@ -152,7 +153,11 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *Profile
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
 	}
-	j, err := openJob(profile, Dir(s.Home, opts.IssuerID), inputDigest, opts)
+	dir, err := s.Home.Org(opts.IssuerID)
+	if err != nil {
+		return nil, err
+	}
+	j, err := openJob(profile, dir.JobsDir(), inputDigest, opts)
 	if err != nil {
 		return nil, err
 	}

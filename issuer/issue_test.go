@@ -12,6 +12,7 @@ import (
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 )
 
 const testDiplomas = "student_id,given_name,family_name,birth_date,diploma,eqf_level,awarded_on,mention\n" +
@@ -30,7 +31,7 @@ func newTestEnv(t *testing.T, accredit ...string) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
-	l, err := embedded.Init(ctx, filepath.Join(home, "ledger"), embedded.InitOptions{})
+	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,11 @@ func TestIssueRefusesBeforeWritingAnything(t *testing.T) {
 			if names := listDir(t, out); len(names) != 0 {
 				t.Errorf("--out holds %v, want nothing", names)
 			}
-			if jobs := listDir(t, filepath.Join(Dir(env.home, "examoffice"), "jobs")); len(jobs) != 0 {
+			dir, err := env.svc.Home.Org("examoffice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if jobs := listDir(t, dir.JobsDir()); len(jobs) != 0 {
 				t.Errorf("resume state %v written", jobs)
 			}
 		})
@@ -221,7 +226,11 @@ func TestInitRefusesSquattingAndLeavesNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("second init: %v", err)
 	}
-	if names := listDir(t, filepath.Join(env.home, "issuers")); len(names) != 1 {
+	dir, err := env.svc.Home.Org("examoffice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := listDir(t, filepath.Dir(dir.Path())); len(names) != 1 {
 		t.Errorf("issuers folder holds %v", names)
 	}
 }
@@ -229,18 +238,18 @@ func TestInitRefusesSquattingAndLeavesNothing(t *testing.T) {
 func TestEncryptedKeyNeedsThePassphrase(t *testing.T) {
 	ctx := context.Background()
 	home := t.TempDir()
-	l, err := embedded.Init(ctx, filepath.Join(home, "ledger"), embedded.InitOptions{})
+	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	env := map[string]string{PassphraseEnv: "s3cret passphrase"}
+	env := map[string]string{org.PassphraseEnv: "s3cret passphrase"}
 	svc := NewService(home, l, nil)
-	svc.ScryptWorkFactor = 10
-	svc.Passphrase.Getenv = func(k string) string { return env[k] }
+	svc.Keys.ScryptWorkFactor = 10
+	svc.Keys.Passphrase.Getenv = func(k string) string { return env[k] }
 	devNull, _ := os.Open(os.DevNull)
 	defer devNull.Close()
-	svc.Passphrase.Terminal = devNull
+	svc.Keys.Passphrase.Terminal = devNull
 	p, err := svc.Init(ctx, InitOptions{ID: "lycee-hugo", Name: "Lycée Victor-Hugo"})
 	if err != nil {
 		t.Fatal(err)
@@ -248,20 +257,24 @@ func TestEncryptedKeyNeedsThePassphrase(t *testing.T) {
 	if !p.Keys[0].Encrypted {
 		t.Fatal("key stored unencrypted")
 	}
-	raw, _ := os.ReadFile(filepath.Join(Dir(home, "lycee-hugo"), p.Keys[0].File))
+	dir, err := svc.Home.Org("lycee-hugo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir.Path(), p.Keys[0].File))
 	if strings.Contains(string(raw), `"d"`) {
 		t.Error("key file holds the private JWK in clear")
 	}
-	if _, err := svc.signingKey(p, p.CurrentKID); err != nil {
+	if _, err := svc.Keys.Open(p, p.CurrentKID); err != nil {
 		t.Fatalf("with the passphrase: %v", err)
 	}
-	env[PassphraseEnv] = "wrong"
-	if _, err := svc.signingKey(p, p.CurrentKID); err == nil {
+	env[org.PassphraseEnv] = "wrong"
+	if _, err := svc.Keys.Open(p, p.CurrentKID); err == nil {
 		t.Error("wrong passphrase accepted")
 	}
-	delete(env, PassphraseEnv)
-	if _, err := svc.signingKey(p, p.CurrentKID); err == nil || !strings.Contains(err.Error(), PassphraseEnv) {
-		t.Errorf("no passphrase and no terminal: %v (want an error naming %s)", err, PassphraseEnv)
+	delete(env, org.PassphraseEnv)
+	if _, err := svc.Keys.Open(p, p.CurrentKID); err == nil || !strings.Contains(err.Error(), org.PassphraseEnv) {
+		t.Errorf("no passphrase and no terminal: %v (want an error naming %s)", err, org.PassphraseEnv)
 	}
 	var reg map[string]any
 	jwks, err := svc.JWKS(ctx, "lycee-hugo")

@@ -17,6 +17,7 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -99,11 +100,12 @@ type jobInfo struct {
 	CreatedAt   string `json:"createdAt"`
 }
 
-// openJob opens (or starts) the resume state of inputDigest for issuer p.
-func openJob(p *Profile, issuerDir, inputDigest string, opts IssueOptions) (*job, error) {
+// openJob opens (or starts) the resume state of inputDigest for issuer p,
+// in jobsDir (the issuer's org.Dir.JobsDir).
+func openJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) (*job, error) {
 	sum := sha256.Sum256([]byte(inputDigest + "\x00" + opts.Type))
 	id := hex.EncodeToString(sum[:])
-	j := &job{id: id, dir: filepath.Join(issuerDir, "jobs", id[:32]), org: p.Org}
+	j := &job{id: id, dir: filepath.Join(jobsDir, id[:32]), org: p.Org}
 	infoPath := filepath.Join(j.dir, "job.json")
 	data, err := os.ReadFile(infoPath)
 	switch {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -274,7 +275,7 @@ func TestSignatureRateUsesTheIssuersKey(t *testing.T) {
 			t.Errorf("%s: rate %v, %v", id, rate, err)
 		}
 	}
-	if _, err := svc.SignatureRate(ctx, "nobody", time.Millisecond, 1); !errors.Is(err, ErrUnknownIssuer) {
+	if _, err := svc.SignatureRate(ctx, "nobody", time.Millisecond, 1); !errors.Is(err, org.ErrUnknown) {
 		t.Errorf("unknown issuer: %v", err)
 	}
 	cancelled, cancel := context.WithCancel(ctx)

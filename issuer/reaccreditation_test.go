@@ -16,6 +16,7 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -95,7 +96,7 @@ func TestIssuingAfterReaccreditation(t *testing.T) {
 	}
 
 	// The issuer API applies the same rule.
-	tokens := &Tokens{Home: home}
+	tokens := &org.Tokens{Home: svc.Home}
 	token, _, err := tokens.Create("examoffice", "test")
 	if err != nil {
 		t.Fatal(err)

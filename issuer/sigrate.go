@@ -19,11 +19,11 @@ import (
 // the raw ECDSA or Ed25519 operation over a SHA-256 digest, without any
 // credential encoding. It is the ceiling issuance is compared with.
 func (s *Service) SignatureRate(ctx context.Context, id string, d time.Duration, workers int) (float64, error) {
-	p, err := LoadProfile(s.Home, id)
+	p, err := s.Home.LoadProfile(id)
 	if err != nil {
 		return 0, err
 	}
-	key, err := s.signingKey(p, p.CurrentKID)
+	key, err := s.Keys.Open(p, p.CurrentKID)
 	if err != nil {
 		return 0, err
 	}

@@ -51,7 +51,7 @@ func (op StatusOp) Past() string {
 // issuer id. The ledger applies it to every form of each credential; the
 // digests of every form changed are returned.
 func (s *Service) ChangeStatus(ctx context.Context, id string, op StatusOp, digests []string, reason record.ReasonCode) ([]string, error) {
-	p, err := LoadProfile(s.Home, id)
+	p, err := s.Home.LoadProfile(id)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp,
 	if op != OpRevoke {
 		return fmt.Errorf("--batch works with revoke only")
 	}
-	p, err := LoadProfile(s.Home, id)
+	p, err := s.Home.LoadProfile(id)
 	if err != nil {
 		return err
 	}

@@ -107,4 +107,11 @@
 // (empty members omitted), signed at most 30 days before the registration.
 // An attribution statement has "typ": "sceau-resource-attribution+jws" and
 // the payload of Attribution.
+//
+// # Imports
+//
+// A platform is an organisation of the home, as an exam office is: its
+// profile and API tokens are package org's. provenance may import org,
+// network, credential and internal packages; not issuer, which is what an
+// exam office runs.
 package provenance

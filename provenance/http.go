@@ -20,7 +20,7 @@ import (
 const maxSubmissionSize = 2*MaxManifestSize + 1<<20
 
 // Authenticator maps an API token to the issuer id it acts for;
-// *issuer.Tokens is one.
+// *org.Tokens is one.
 type Authenticator interface {
 	Authenticate(token string) (string, error)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 )
 
 // apiClient calls the resources API of a test platform.
@@ -24,7 +25,7 @@ type apiClient struct {
 
 func newAPI(t *testing.T, p *platform) *apiClient {
 	t.Helper()
-	tokens := &issuer.Tokens{Home: p.home}
+	tokens := &org.Tokens{Home: org.Home(p.home)}
 	token, _, err := tokens.Create(platformID, "tests")
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func TestAPIErrors(t *testing.T) {
 	if _, err := issuer.NewService(p.home, p.ledger, nil).Init(t.Context(), issuer.InitOptions{ID: "exam-office", Name: "Office", NoPassphrase: true}); err != nil {
 		t.Fatal(err)
 	}
-	officeToken, _, err := (&issuer.Tokens{Home: p.home}).Create("exam-office", "tests")
+	officeToken, _, err := (&org.Tokens{Home: org.Home(p.home)}).Create("exam-office", "tests")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,16 +12,16 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/internal/license"
-	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 )
 
 // Service is what a platform runs: it registers resources on the ledger
 // with their provenance, verifies and endorses them, and keeps manifests
 // and attributions off the ledger, in its Store.
 type Service struct {
-	// Home is the Sceau home folder: platforms are issuers in it.
-	Home     string
+	// Home is the Sceau home: platforms are organisations in it.
+	Home     org.Home
 	Contract *network.Contract
 	Store    *Store
 	Logger   *slog.Logger
@@ -36,7 +34,7 @@ func NewService(home string, ledger network.Ledger, logger *slog.Logger) *Servic
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{Home: home, Contract: network.NewContract(ledger), Store: NewStore(home), Logger: logger}
+	return &Service{Home: org.Home(home), Contract: network.NewContract(ledger), Store: NewStore(home), Logger: logger}
 }
 
 func (s *Service) now() time.Time {
@@ -90,7 +88,7 @@ type Submission struct {
 // this home accredited for OpenResource). On failure nothing new stays in
 // the store.
 func (s *Service) Submit(ctx context.Context, platformID string, sub Submission) (*network.Resource, error) {
-	profile, err := issuer.LoadProfile(s.Home, platformID)
+	profile, err := s.Home.LoadProfile(platformID)
 	if err != nil {
 		return nil, err
 	}
@@ -543,7 +541,7 @@ func (s *Service) Endorse(ctx context.Context, opts EndorseOptions) (*network.Re
 	if roles := network.ResourceRoles(); !slices.Contains(roles, opts.Role) {
 		return nil, invalid("role %q is unknown: want one of %s", opts.Role, strings.Join(roles, ", "))
 	}
-	profile, err := issuer.LoadProfile(s.Home, opts.PlatformID)
+	profile, err := s.Home.LoadProfile(opts.PlatformID)
 	if err != nil {
 		return nil, err
 	}
@@ -561,27 +559,24 @@ func (s *Service) Endorse(ctx context.Context, opts EndorseOptions) (*network.Re
 // DefaultPlatform returns the one issuer of this home accredited for
 // OpenResource, for commands that need a platform and were given none.
 func (s *Service) DefaultPlatform(ctx context.Context) (string, error) {
-	entries, err := os.ReadDir(filepath.Join(s.Home, "issuers"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	ids, err := s.Home.OrgIDs()
+	if err != nil {
 		return "", fmt.Errorf("listing the platforms of %s: %w", s.Home, err)
 	}
 	var platforms []string
-	for _, e := range entries {
-		if !e.IsDir() || issuer.ValidateID(e.Name()) != nil {
+	for _, id := range ids {
+		if _, err := s.Home.LoadProfile(id); err != nil {
 			continue
 		}
-		if _, err := issuer.LoadProfile(s.Home, e.Name()); err != nil {
-			continue
-		}
-		is, err := s.Contract.GetIssuer(ctx, e.Name())
+		is, err := s.Contract.GetIssuer(ctx, id)
 		if errors.Is(err, network.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("reading issuer %s: %w", e.Name(), err)
+			return "", fmt.Errorf("reading issuer %s: %w", id, err)
 		}
 		if is.CanAnchor(record.TypeOpenResource, s.now()) == nil {
-			platforms = append(platforms, e.Name())
+			platforms = append(platforms, id)
 		}
 	}
 	switch len(platforms) {

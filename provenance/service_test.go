@@ -18,6 +18,7 @@ import (
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 )
 
 // platformID is the platform of the tests, an issuer accredited for OpenResource.
@@ -34,7 +35,7 @@ func newPlatform(t *testing.T) *platform {
 	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
-	l, err := embedded.Init(ctx, filepath.Join(home, "ledger"), embedded.InitOptions{})
+	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

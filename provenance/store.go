@@ -12,6 +12,7 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/org"
 )
 
 // Store is a platform's off-ledger store of resources: folder manifests
@@ -29,7 +30,7 @@ type Store struct {
 }
 
 // NewStore returns the store of the Sceau home home.
-func NewStore(home string) *Store { return &Store{Dir: filepath.Join(home, "resources")} }
+func NewStore(home string) *Store { return &Store{Dir: org.Home(home).ResourcesDir()} }
 
 // ErrNotStored is wrapped by errors for what the store does not hold.
 var ErrNotStored = errors.New("not in this platform's store")

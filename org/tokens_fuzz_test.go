@@ -1,8 +1,7 @@
-package issuer
+package org
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,13 +12,17 @@ import (
 // a changed character, an issuer id that names another folder — is
 // refused, without panicking.
 func FuzzAuthenticate(f *testing.F) {
-	home := f.TempDir()
+	home := Home(f.TempDir())
 	const id = "examoffice"
-	if err := os.MkdirAll(Dir(home, id), 0o700); err != nil {
+	dir, err := home.Org(id)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := os.MkdirAll(dir.Path(), 0o700); err != nil {
 		f.Fatal(err)
 	}
 	profile := `{"id":"examoffice","name":"Office des examens","org":"examoffice","keys":[],"currentKid":""}`
-	if err := os.WriteFile(filepath.Join(Dir(home, id), "issuer.json"), []byte(profile), 0o600); err != nil {
+	if err := os.WriteFile(dir.ProfileFile(), []byte(profile), 0o600); err != nil {
 		f.Fatal(err)
 	}
 	tokens := &Tokens{Home: home}

@@ -1,4 +1,4 @@
-package issuer
+package org
 
 import (
 	"errors"
@@ -9,10 +9,13 @@ import (
 
 func newTokenHome(t *testing.T, ids ...string) *Tokens {
 	t.Helper()
-	home := t.TempDir()
+	home := Home(t.TempDir())
 	for _, id := range ids {
-		dir := Dir(home, id)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		dir, err := home.Org(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir.Path(), 0o700); err != nil {
 			t.Fatal(err)
 		}
 		if err := (&Profile{ID: id, Name: id, Org: id}).save(dir); err != nil {
@@ -38,7 +41,11 @@ func TestTokensActOnlyForTheirIssuerAndStoreNoSecret(t *testing.T) {
 			t.Errorf("Authenticate = %q, %v; want %q", got, err, want)
 		}
 	}
-	stored, err := os.ReadFile(tk.path("office-a"))
+	dirA, err := tk.Home.Org("office-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := os.ReadFile(dirA.TokensFile())
 	if err != nil {
 		t.Fatal(err)
 	}

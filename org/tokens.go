@@ -1,4 +1,4 @@
-package issuer
+package org
 
 import (
 	"crypto/rand"
@@ -10,17 +10,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
 )
 
-// API tokens let a program issue for one issuer over HTTP. A token reads
+// API tokens let a program act for one organisation over HTTP (issue
+// credentials, register resources). A token reads
 // "sceau_<issuer id>_<token id>_<secret>"; only the SHA-256 of the secret is
-// stored (in <home>/issuers/<id>/tokens.json), so a token is shown once.
+// stored (in the organisation's tokens.json), so a token is shown once.
 
 const tokenPrefix = "sceau_"
 
@@ -34,10 +35,10 @@ type TokenInfo struct {
 	Hash string `json:"hash"`
 }
 
-// Tokens manages issuers' API tokens in a Sceau home. It is safe for
+// Tokens manages the API tokens of a home's organisations. It is safe for
 // concurrent use within one process.
 type Tokens struct {
-	Home string
+	Home Home
 	Now  func() time.Time
 	mu   sync.Mutex
 }
@@ -49,10 +50,12 @@ func (t *Tokens) now() time.Time {
 	return time.Now().UTC()
 }
 
-func (t *Tokens) path(id string) string { return filepath.Join(Dir(t.Home, id), "tokens.json") }
-
 func (t *Tokens) load(id string) ([]TokenInfo, error) {
-	data, err := os.ReadFile(t.path(id))
+	dir, err := t.Home.Org(id)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(dir.TokensFile())
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -67,18 +70,22 @@ func (t *Tokens) load(id string) ([]TokenInfo, error) {
 }
 
 func (t *Tokens) save(id string, list []TokenInfo) error {
+	dir, err := t.Home.Org(id)
+	if err != nil {
+		return err
+	}
 	data, err := json.MarshalIndent(list, "", "  ")
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(t.path(id), append(data, '\n'), 0o600)
+	return fsutil.WriteFileAtomic(dir.TokensFile(), append(data, '\n'), 0o600)
 }
 
-// Create makes a new token for issuer id and returns it; it cannot be shown again.
+// Create makes a new token for organisation id and returns it; it cannot be shown again.
 func (t *Tokens) Create(id, label string) (string, *TokenInfo, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, err := LoadProfile(t.Home, id); err != nil {
+	if _, err := t.Home.LoadProfile(id); err != nil {
 		return "", nil, err
 	}
 	var raw [8 + 32]byte
@@ -99,17 +106,17 @@ func (t *Tokens) Create(id, label string) (string, *TokenInfo, error) {
 	return tokenPrefix + id + "_" + tokenID + "_" + secret, &info, nil
 }
 
-// List returns issuer id's tokens (hashes only).
+// List returns organisation id's tokens (hashes only).
 func (t *Tokens) List(id string) ([]TokenInfo, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, err := LoadProfile(t.Home, id); err != nil {
+	if _, err := t.Home.LoadProfile(id); err != nil {
 		return nil, err
 	}
 	return t.load(id)
 }
 
-// Revoke disables token tokenID of issuer id.
+// Revoke disables token tokenID of organisation id.
 func (t *Tokens) Revoke(id, tokenID string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -131,7 +138,7 @@ func (t *Tokens) Revoke(id, tokenID string) error {
 // ErrBadToken is returned for a token that is malformed, unknown or revoked.
 var ErrBadToken = errors.New("invalid or revoked API token")
 
-// Authenticate returns the issuer id a token acts for.
+// Authenticate returns the id of the organisation a token acts for.
 func (t *Tokens) Authenticate(token string) (string, error) {
 	rest, ok := strings.CutPrefix(token, tokenPrefix)
 	if !ok {
@@ -139,7 +146,7 @@ func (t *Tokens) Authenticate(token string) (string, error) {
 	}
 	// The issuer id may contain dashes but not underscores; the token id is hex.
 	parts := strings.SplitN(rest, "_", 3)
-	if len(parts) != 3 || ValidateID(parts[0]) != nil {
+	if len(parts) != 3 || record.ValidateIssuerID(parts[0]) != nil {
 		return "", ErrBadToken
 	}
 	id, tokenID, secret := parts[0], parts[1], parts[2]
