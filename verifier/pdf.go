@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sceau/sceau/certificate"
+	"github.com/sceau/sceau/qrcode"
 )
 
 // pdfMagic starts every PDF file.
@@ -19,12 +19,12 @@ const (
 	pdfTimeout = 20 * time.Second
 )
 
-// parsePDF reads the QR code a Sceau PDF certificate embeds, within the
-// certificate package's default limits, and decodes its text.
+// parsePDF reads the QR code a Sceau PDF certificate embeds, within
+// qrcode's default limits, and decodes its text.
 func parsePDF(input []byte) (*parsedInput, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), pdfTimeout)
 	defer cancel()
-	text, err := certificate.ExtractQR(ctx, input, certificate.ExtractOptions{})
+	text, err := qrcode.DecodePDF(ctx, input, qrcode.PDFLimits{})
 	if err != nil {
 		return &parsedInput{kind: inputPDF}, err
 	}
