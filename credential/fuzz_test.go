@@ -26,11 +26,11 @@ func checkDecoded(t *testing.T, c *Credential) {
 func FuzzParseQR(f *testing.F) {
 	key := generateKey(f, ES256)
 	for _, c := range []*Credential{newCredential(f, samplePix(), "gip-pix"), newCredential(f, sampleDiploma(), "ac-versailles")} {
-		text, err := SignQR(c, key)
+		signed, err := SignQR(c, key)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(text)
+		f.Add(signed.Text)
 	}
 	d := sampleDiploma()
 	d.Session = strings.Repeat("juin ", 30)
@@ -38,7 +38,7 @@ func FuzzParseQR(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(zipped)
+	f.Add(zipped.Text)
 	f.Add("SC1:")
 	f.Add("SC1:6BF")
 	f.Add("HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH")
@@ -79,11 +79,11 @@ func FuzzParseCOSE(f *testing.F) {
 func FuzzParseJWT(f *testing.F) {
 	key := generateKey(f, ES256)
 	for _, c := range []*Credential{newCredential(f, samplePix(), "gip-pix"), newCredential(f, sampleDiploma(), "ac-versailles")} {
-		compact, err := SignJWT(c, key)
+		signed, err := SignJWT(c, key)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(compact)
+		f.Add(signed.Text)
 	}
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add("a.b.c")

@@ -27,20 +27,20 @@ const MaxJWTSize = 64 << 10
 // SignJWT secures the credential as a compact JWS (`vc+jwt`, VC-JOSE-COSE):
 // protected header {alg, kid, typ "vc+jwt", cty "vc"}, payload the
 // credential's JSON itself.
-func SignJWT(c *Credential, key *Key) (string, error) {
+func SignJWT(c *Credential, key *Key) (Signed, error) {
 	payload, err := c.MarshalJSON()
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	header, err := json.Marshal(jwtHeader{Alg: string(key.Algorithm()), Cty: JWTContentType, Kid: key.KID(), Typ: JWTType})
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	compact, err := jws.Sign(key.signer, string(key.Algorithm()), header, payload)
 	if err != nil {
-		return "", fmt.Errorf("signing the vc+jwt: %w", err)
+		return Signed{}, fmt.Errorf("signing the vc+jwt: %w", err)
 	}
-	return compact, nil
+	return Signed{Text: compact, Digest: DigestJWS(compact)}, nil
 }
 
 // jwtHeader is the protected header of the vc+jwt form.

@@ -127,24 +127,18 @@ func cborDecMode(tags bool) (cbor.DecMode, error) {
 }
 
 // SignQR secures the credential in the SC1 format, signed with key, and
-// returns the SC1 text for a QR code.
-func SignQR(c *Credential, key *Key) (string, error) {
-	text, _, err := SignQRDigest(c, key)
-	return text, err
-}
-
-// SignQRDigest is SignQR that also returns the digest the ledger anchors
-// for this form (DigestQR of the text, without reading it back).
-func SignQRDigest(c *Credential, key *Key) (text, digest string, err error) {
+// returns the SC1 text for a QR code, with the DigestCOSE of its
+// COSE_Sign1.
+func SignQR(c *Credential, key *Key) (Signed, error) {
 	sign1, err := signCOSE(c, key)
 	if err != nil {
-		return "", "", err
+		return Signed{}, err
 	}
 	body, err := compressIfShorter(sign1)
 	if err != nil {
-		return "", "", err
+		return Signed{}, err
 	}
-	return QRPrefix + string(base45.Encode(body)), DigestCOSE(sign1), nil
+	return Signed{Text: QRPrefix + string(base45.Encode(body)), Digest: DigestCOSE(sign1)}, nil
 }
 
 // signCOSE returns the credential as a tagged COSE_Sign1 over its CWT.
@@ -258,16 +252,6 @@ func ParseQR(text string) (*SignedQR, error) {
 	}
 	q.Text = text
 	return q, nil
-}
-
-// DigestQR returns the digest the ledger anchors for the SC1 text: the
-// DigestCOSE of its COSE_Sign1.
-func DigestQR(text string) (string, error) {
-	q, err := ParseQR(text)
-	if err != nil {
-		return "", err
-	}
-	return q.Digest(), nil
 }
 
 // decodeQRText checks the prefix and decodes the base45 body.

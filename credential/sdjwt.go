@@ -226,20 +226,21 @@ func flatSubject(c *Credential) (map[string]json.RawMessage, error) {
 
 // SignSDJWT secures the credential as an SD-JWT VC (typ "dc+sd-jwt") signed
 // with key, and returns the issuer-signed JWT followed by every disclosure,
-// "~"-joined with the trailing "~". holderJWK, when not empty, is the
-// holder's public JWK (P-256 or Ed25519): it becomes cnf.jwk, so that only
-// the holder can present the credential.
-func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (string, error) {
+// "~"-joined with the trailing "~", with the DigestJWS of the issuer-signed
+// JWT alone. holderJWK, when not empty, is the holder's public JWK (P-256
+// or Ed25519): it becomes cnf.jwk, so that only the holder can present the
+// credential.
+func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 	if err := c.check(); err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	vct, err := VCT(c.Type)
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	flat, err := flatSubject(c)
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	claims := make([]sdjwt.Claim, 0, 6+len(flat))
 	visible := func(name string, v any) error {
@@ -255,17 +256,17 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (string, error) {
 		value any
 	}{{"iss", IssuerURI(c.IssuerID)}, {"iat", c.ValidFrom.Unix()}, {"nbf", c.ValidFrom.Unix()}, {"vct", vct}, {"id", c.ID}} {
 		if err := visible(vc.name, vc.value); err != nil {
-			return "", err
+			return Signed{}, err
 		}
 	}
 	if !c.ValidUntil.IsZero() {
 		if err := visible("exp", c.ValidUntil.Unix()); err != nil {
-			return "", err
+			return Signed{}, err
 		}
 	}
 	table, err := sdClaimsOf(c.Type)
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	for _, sc := range table {
 		if v, ok := flat[sc.name]; ok {
@@ -281,15 +282,16 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (string, error) {
 	if len(holderJWK) > 0 {
 		holder, err := ParsePublicJWK(holderJWK)
 		if err != nil {
-			return "", fmt.Errorf("holder key: %w", err)
+			return Signed{}, fmt.Errorf("holder key: %w", err)
 		}
 		opts.HolderKey = holder.key
 	}
 	s, err := sdjwt.IssueClaims(claims, opts)
 	if err != nil {
-		return "", fmt.Errorf("signing the dc+sd-jwt: %w", err)
+		return Signed{}, fmt.Errorf("signing the dc+sd-jwt: %w", err)
 	}
-	return s, nil
+	issuerJWT, _, _ := strings.Cut(s, "~")
+	return Signed{Text: s, Digest: DigestJWS(issuerJWT)}, nil
 }
 
 // SDJWTCredential is a credential as an SD-JWT VC shows it: the members that

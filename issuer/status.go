@@ -111,22 +111,22 @@ func Digests(data []byte) ([]string, error) {
 			out = append(out, d)
 		}
 		if b.QR != "" {
-			d, err := credential.DigestQR(b.QR)
+			q, err := credential.ParseQR(b.QR)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, d)
+			out = append(out, q.Digest())
 		}
 		if len(out) == 0 {
 			return nil, errors.New("the bundle carries no credential form")
 		}
 		return out, nil
 	case strings.HasPrefix(text, credential.QRPrefix):
-		d, err := credential.DigestQR(text)
+		q, err := credential.ParseQR(text)
 		if err != nil {
 			return nil, err
 		}
-		return []string{d}, nil
+		return []string{q.Digest()}, nil
 	case strings.Contains(text, "~"):
 		d, err := digestSDJWT(text)
 		if err != nil {

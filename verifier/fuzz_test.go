@@ -18,8 +18,10 @@ func FuzzParseInput(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	jwt, _ := credential.SignJWT(c, key)
-	qr, _ := credential.SignQR(c, key)
+	signedJWT, _ := credential.SignJWT(c, key)
+	jwt := signedJWT.Text
+	signedQR, _ := credential.SignQR(c, key)
+	qr := signedQR.Text
 	bundle, _ := json.Marshal(credential.Bundle{ID: c.ID, Type: c.Type, Issuer: credential.IssuerURI(issuerID), VCJWT: jwt, QR: qr,
 		Anchor: credential.Anchor{Batch: "b", Root: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}})
 	f.Add([]byte(jwt))

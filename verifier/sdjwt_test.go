@@ -58,15 +58,7 @@ func (e *env) issueSD(record schemas.Record, holderJWK []byte) *sdIssued {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	parsed, err := credential.ParseSDJWT(sd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	qrDigest, err := credential.DigestQR(qr)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	group := []string{credential.DigestJWS(jwt), qrDigest, parsed.Digest()}
+	group := []string{jwt.Digest, qr.Digest, sd.Digest}
 	raw := make([][]byte, len(group))
 	for i, d := range group {
 		raw[i], _ = hex.DecodeString(d)
@@ -79,8 +71,8 @@ func (e *env) issueSD(record schemas.Record, holderJWK []byte) *sdIssued {
 	if _, err := e.contract.AnchorBatch(e.ctx, issuerOrg, req); err != nil {
 		e.t.Fatalf("AnchorBatch: %v", err)
 	}
-	return &sdIssued{cred: c, sdjwt: sd, bundle: credential.Bundle{
-		ID: c.ID, Type: c.Type, Issuer: credential.IssuerURI(issuerID), VCJWT: jwt, SDJWT: sd, QR: qr,
+	return &sdIssued{cred: c, sdjwt: sd.Text, bundle: credential.Bundle{
+		ID: c.ID, Type: c.Type, Issuer: credential.IssuerURI(issuerID), VCJWT: jwt.Text, SDJWT: sd.Text, QR: qr.Text,
 		Anchor: credential.Anchor{Batch: batchID, Root: root, Index: 0, Proof: []string{}},
 	}}
 }
@@ -406,10 +398,13 @@ func FuzzParseSDJWTInput(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sd, _ := credential.SignSDJWT(c, key, holderJWK)
+	signedSD, _ := credential.SignSDJWT(c, key, holderJWK)
+	sd := signedSD.Text
 	pres, _ := credential.PresentSDJWT(sd, holder, credential.Presentation{Disclose: []string{"mention"}, Nonce: "n", Audience: "a"})
-	jwt, _ := credential.SignJWT(c, key)
-	qr, _ := credential.SignQR(c, key)
+	signedJWT, _ := credential.SignJWT(c, key)
+	jwt := signedJWT.Text
+	signedQR, _ := credential.SignQR(c, key)
+	qr := signedQR.Text
 	bundle, _ := json.Marshal(credential.Bundle{ID: c.ID, Type: c.Type, Issuer: credential.IssuerURI(issuerID), VCJWT: jwt, SDJWT: sd, QR: qr,
 		Anchor: credential.Anchor{Batch: "b", Root: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}})
 	f.Add([]byte(sd))

@@ -60,18 +60,21 @@ func (is *issuer) issue(holder []byte) (c *credential.Credential, bundle []byte,
 	if err != nil {
 		is.t.Fatal(err)
 	}
-	jwt, err := credential.SignJWT(c, is.key)
+	signedJWT, err := credential.SignJWT(c, is.key)
 	if err != nil {
 		is.t.Fatal(err)
 	}
-	qr, err := credential.SignQR(c, is.key)
+	jwt := signedJWT.Text
+	signedQR, err := credential.SignQR(c, is.key)
 	if err != nil {
 		is.t.Fatal(err)
 	}
-	sd, err = credential.SignSDJWT(c, is.key, holder)
+	qr := signedQR.Text
+	signedSD, err := credential.SignSDJWT(c, is.key, holder)
 	if err != nil {
 		is.t.Fatal(err)
 	}
+	sd = signedSD.Text
 	b := credential.Bundle{ID: c.ID, Type: c.Type, Issuer: credential.IssuerURI(c.IssuerID), VCJWT: jwt, SDJWT: sd, QR: qr,
 		Anchor: credential.Anchor{Batch: "b1", Root: strings.Repeat("ab", 32), Proof: []string{}}}
 	data, err := json.MarshalIndent(b, "", "  ")
@@ -256,10 +259,11 @@ func TestPresentNeedsTheSDJWTForm(t *testing.T) {
 	w, _ := openTestWallet(t)
 	is := newIssuer(t)
 	c, _, _ := is.issue(nil)
-	jwt, err := credential.SignJWT(c, is.key)
+	signedJWT, err := credential.SignJWT(c, is.key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	jwt := signedJWT.Text
 	if _, err := w.Import(context.Background(), []byte(jwt), accept); err != nil {
 		t.Fatal(err)
 	}
@@ -440,9 +444,12 @@ func FuzzParseEntry(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	jwt, _ := credential.SignJWT(c, key)
-	qr, _ := credential.SignQR(c, key)
-	sd, _ := credential.SignSDJWT(c, key, nil)
+	signedJWT, _ := credential.SignJWT(c, key)
+	jwt := signedJWT.Text
+	signedQR, _ := credential.SignQR(c, key)
+	qr := signedQR.Text
+	signedSD, _ := credential.SignSDJWT(c, key, nil)
+	sd := signedSD.Text
 	f.Add(jwt)
 	f.Add(qr)
 	f.Add(sd)
