@@ -65,6 +65,8 @@ type SignedJWT struct {
 
 	// signature is the decoded third part of Compact.
 	signature []byte
+	// digest is DigestJWS(Compact).
+	digest string
 }
 
 // ParseJWT reads a compact vc+jwt without verifying its signature. The
@@ -97,7 +99,7 @@ func ParseJWT(compact string) (*SignedJWT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vc+jwt payload: %w", err)
 	}
-	return &SignedJWT{Compact: compact, KID: header.kid, Algorithm: header.alg, Credential: cred, signature: signature}, nil
+	return &SignedJWT{Compact: compact, KID: header.kid, Algorithm: header.alg, Credential: cred, signature: signature, digest: DigestJWS(compact)}, nil
 }
 
 // Verify checks the JWS signature with pub, which must be the key the
@@ -116,8 +118,23 @@ func (j *SignedJWT) Verify(pub *PublicKey) error {
 	return nil
 }
 
+// Name is how verdicts name the form: "vc+jwt".
+func (j *SignedJWT) Name() string { return "vc+jwt" }
+
 // Digest returns the digest the ledger anchors for this form (DigestJWS).
-func (j *SignedJWT) Digest() string { return DigestJWS(j.Compact) }
+func (j *SignedJWT) Digest() string { return j.digest }
+
+// KeyID returns the header's kid.
+func (j *SignedJWT) KeyID() string { return j.KID }
+
+// NamesKey reports whether the header's kid is kid.
+func (j *SignedJWT) NamesKey(kid string) bool { return j.KID == kid }
+
+// SignatureAlgorithm returns the header's alg.
+func (j *SignedJWT) SignatureAlgorithm() Algorithm { return j.Algorithm }
+
+// Envelope returns the credential, subject included.
+func (j *SignedJWT) Envelope() *Credential { return j.Credential }
 
 // joseHeader is the checked protected header of a vc+jwt.
 type joseHeader struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -232,6 +233,8 @@ type SignedQR struct {
 	Credential *Credential
 
 	msg *cose.Sign1Message
+	// digest is DigestCOSE(COSE).
+	digest string
 }
 
 // ParseQR reads an SC1 text without verifying its signature (see the SC1
@@ -346,7 +349,7 @@ func ParseCOSE(sign1 []byte) (*SignedQR, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CWT: %w", err)
 	}
-	return &SignedQR{COSE: sign1, KID: kid, Algorithm: alg, Credential: cred, msg: &msg}, nil
+	return &SignedQR{COSE: sign1, KID: kid, Algorithm: alg, Credential: cred, msg: &msg, digest: DigestCOSE(sign1)}, nil
 }
 
 // checkCOSEHeaders checks that the protected header holds exactly alg
@@ -420,5 +423,24 @@ func (q *SignedQR) Verify(pub *PublicKey) error {
 	return nil
 }
 
+// Name is how verdicts name the form: "SC1".
+func (q *SignedQR) Name() string { return "SC1" }
+
 // Digest returns the digest the ledger anchors for this form (DigestCOSE).
-func (q *SignedQR) Digest() string { return DigestCOSE(q.COSE) }
+func (q *SignedQR) Digest() string { return q.digest }
+
+// KeyID returns the protected header's short kid, in hex.
+func (q *SignedQR) KeyID() string { return hex.EncodeToString(q.KID) }
+
+// NamesKey reports whether the protected header's short kid is the
+// prefix of thumbprint kid (ShortKIDOf).
+func (q *SignedQR) NamesKey(kid string) bool {
+	short, err := ShortKIDOf(kid)
+	return err == nil && bytes.Equal(short, q.KID)
+}
+
+// SignatureAlgorithm returns the protected header's alg.
+func (q *SignedQR) SignatureAlgorithm() Algorithm { return q.Algorithm }
+
+// Envelope returns the credential, subject included.
+func (q *SignedQR) Envelope() *Credential { return q.Credential }

@@ -447,11 +447,34 @@ type SignedSDJWT struct {
 
 	// withoutKeyBinding is Compact without its key-binding JWT.
 	withoutKeyBinding string
+	// envelope is Credential's id, type, issuer and validity, as a
+	// Credential without subject.
+	envelope *Credential
+	// digest is DigestJWS(IssuerJWT).
+	digest string
 }
 
+// Name is how verdicts name the form: "SD-JWT".
+func (s *SignedSDJWT) Name() string { return "SD-JWT" }
+
 // Digest returns the digest the ledger anchors for this form: DigestJWS of
-// the issuer-signed JWT alone.
-func (s *SignedSDJWT) Digest() string { return DigestJWS(s.IssuerJWT) }
+// the issuer-signed JWT alone, the same for the SD-JWT as issued and for
+// every presentation of it.
+func (s *SignedSDJWT) Digest() string { return s.digest }
+
+// KeyID returns the issuer-signed JWT's kid.
+func (s *SignedSDJWT) KeyID() string { return s.KID }
+
+// NamesKey reports whether the issuer-signed JWT's kid is kid.
+func (s *SignedSDJWT) NamesKey(kid string) bool { return s.KID == kid }
+
+// SignatureAlgorithm returns the issuer-signed JWT's alg.
+func (s *SignedSDJWT) SignatureAlgorithm() Algorithm { return s.Algorithm }
+
+// Envelope returns the credential's id, type, issuer and validity, without
+// a subject: the SD-JWT shows only some claims of it (Credential.Claims),
+// which its Credential's SubjectJSON gives.
+func (s *SignedSDJWT) Envelope() *Credential { return s.envelope }
 
 // ParseSDJWT reads an SD-JWT VC in compact form, with or without a
 // key-binding JWT, without verifying any signature. The issuer-signed JWT's
@@ -485,7 +508,9 @@ func ParseSDJWT(s string) (*SignedSDJWT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dc+sd-jwt: %w", err)
 	}
-	out := &SignedSDJWT{Compact: s, IssuerJWT: issuerJWT, KID: kid, Algorithm: alg, Credential: cred, withoutKeyBinding: s}
+	out := &SignedSDJWT{Compact: s, IssuerJWT: issuerJWT, KID: kid, Algorithm: alg, Credential: cred, withoutKeyBinding: s,
+		envelope: &Credential{ID: cred.ID, Type: cred.Type, IssuerID: cred.IssuerID, ValidFrom: cred.ValidFrom, ValidUntil: cred.ValidUntil},
+		digest:   DigestJWS(issuerJWT)}
 	if kb := t.KeyBindingJWT(); kb != "" {
 		if out.KeyBinding, err = parseKeyBindingClaims(kb); err != nil {
 			return nil, fmt.Errorf("dc+sd-jwt key-binding JWT: %w", err)
