@@ -143,14 +143,14 @@ func Decode(ctx context.Context, input []byte) (*Decoded, error) {
 	if len(input) > MaxInputSize {
 		return &Decoded{}, fmt.Errorf("input: %d bytes is more than the %d allowed", len(input), MaxInputSize)
 	}
-	switch {
-	case bytes.HasPrefix(input, pngMagic) || bytes.HasPrefix(input, jpegMagic):
+	switch CarrierOf(input) {
+	case CarrierQRImage:
 		if err := ctx.Err(); err != nil {
 			return &Decoded{Carrier: CarrierQRImage}, err
 		}
 		text, err := qrcode.DecodeBytes(input)
 		return decodeCarried(CarrierQRImage, text, err)
-	case bytes.HasPrefix(input, pdfMagic):
+	case CarrierPDF:
 		ctx, cancel := context.WithTimeout(ctx, pdfTimeout)
 		defer cancel()
 		text, err := qrcode.DecodePDF(ctx, input, qrcode.PDFLimits{})
@@ -161,6 +161,20 @@ func Decode(ctx context.Context, input []byte) (*Decoded, error) {
 		return decodeBundle(text)
 	}
 	return decodeText(string(text))
+}
+
+// CarrierOf returns what carries the credential's text in input, by its
+// file signature: CarrierQRImage for a PNG or JPEG image, CarrierPDF for a
+// PDF, CarrierText otherwise. Reading an image or a PDF costs far more CPU
+// than a text: a service may want to ration it.
+func CarrierOf(input []byte) Carrier {
+	switch {
+	case bytes.HasPrefix(input, pngMagic) || bytes.HasPrefix(input, jpegMagic):
+		return CarrierQRImage
+	case bytes.HasPrefix(input, pdfMagic):
+		return CarrierPDF
+	}
+	return CarrierText
 }
 
 // decodeCarried decodes the text of a QR code read from carrier (or
