@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -86,7 +87,7 @@ func (is *issuer) issue(holder []byte) (c *credential.Credential, bundle []byte,
 
 // accept stands for a verifier that finds every credential valid.
 func accept(_ context.Context, input []byte) *verifier.Result {
-	e, err := parseEntry(string(input))
+	e, _, err := parseEntry(context.Background(), input)
 	if err != nil {
 		return &verifier.Result{Verdict: verifier.Invalid, Checks: []verifier.Check{{Name: verifier.CheckFormat, Reason: err.Error()}}}
 	}
@@ -255,6 +256,32 @@ func TestImportRefusals(t *testing.T) {
 	}
 }
 
+func TestImportOfAQRImageKeepsItsText(t *testing.T) {
+	w, _ := openTestWallet(t)
+	is := newIssuer(t)
+	c, _, _ := is.issue(nil)
+	qr, err := credential.SignQR(c, is.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, err := qrcode.EncodePNG(qr.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verified []byte
+	verify := func(ctx context.Context, input []byte) *verifier.Result {
+		verified = input
+		return accept(ctx, input)
+	}
+	e, err := w.Import(context.Background(), image, verify)
+	if err != nil {
+		t.Fatalf("Import of the QR image: %v", err)
+	}
+	if e.Form != FormSC1 || e.Data != qr.Text || string(verified) != qr.Text || e.ID != c.ID {
+		t.Errorf("kept %s %q (verified %q), want the SC1 text of credential %s", e.Form, e.Data, verified, c.ID)
+	}
+}
+
 func TestPresentNeedsTheSDJWTForm(t *testing.T) {
 	w, _ := openTestWallet(t)
 	is := newIssuer(t)
@@ -391,12 +418,12 @@ func TestExportDeleteRestore(t *testing.T) {
 		t.Errorf("the restored wallet has another holder key")
 	}
 	// Into a wallet with its own holder key: it gains the backup's.
-	other, otherDir := openTestWallet(t)
+	_, otherDir := openTestWallet(t)
 	sum, err = Restore(otherDir, backup, passphrase, fast)
 	if err != nil || sum.HolderKeys != 1 {
 		t.Fatalf("Restore into another wallet: %+v, %v", sum, err)
 	}
-	other, err = Open(otherDir, passphrase)
+	other, err := Open(otherDir, passphrase)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,14 +482,14 @@ func FuzzParseEntry(f *testing.F) {
 	f.Add(sd)
 	f.Add(`{"id":"x"}`)
 	f.Fuzz(func(t *testing.T, text string) {
-		e, err := parseEntry(text)
+		e, _, err := parseEntry(context.Background(), []byte(text))
 		if err != nil {
 			return
 		}
 		if e.ID == "" || e.Type == "" || e.Issuer == "" || e.Data == "" {
 			t.Fatalf("an entry without its identity: %+v", e)
 		}
-		again, err := parseEntry(e.Data)
+		again, _, err := parseEntry(context.Background(), []byte(e.Data))
 		if err != nil || again.ID != e.ID || again.Form != e.Form {
 			t.Fatalf("an entry's data does not parse back to it: %+v, %v", again, err)
 		}
