@@ -1,6 +1,7 @@
 // Package certificate prints a Sceau credential as a one-page A4 PDF
-// certificate carrying the credential's QR code (Render), and reads that QR
-// code back out of a PDF for the verifier (ExtractQR).
+// certificate carrying the credential's QR code (Render). Reading the QR
+// code back out of a PDF is qrcode.DecodePDF's job, which
+// credential.Decode uses: this package only renders.
 //
 // The QR code is embedded once, as the black and white image (a 1-bit PNG,
 // 8 pixels per module, 4-module quiet zone, error correction level Q) that
@@ -14,4 +15,8 @@
 // The text is set in the Go fonts (regular, bold, mono), embedded as
 // subsets, so every accent of French names prints; a character the fonts
 // cannot print is an error, never a silent gap.
+//
+// It imports credential (what to print), schemas (the subject's fields)
+// and qrcode (the QR image), and no other Sceau package; credential must
+// not import it.
 package certificate

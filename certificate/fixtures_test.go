@@ -70,5 +70,5 @@ func issue(t testing.TB, record schemas.Record) (*credential.Credential, string)
 	if err != nil {
 		t.Fatalf("SignQR: %v", err)
 	}
-	return c, qr
+	return c, qr.Text
 }

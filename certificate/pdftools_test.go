@@ -27,14 +27,22 @@ import (
 // pointsPerMM converts millimetres to PDF points.
 const pointsPerMM = 72 / 25.4
 
-// openPDF reads, validates and indexes pdf with pdfcpu.
+// openPDF reads, validates and indexes pdf with pdfcpu, configured here
+// rather than by model.NewDefaultConfiguration, which reads and writes a
+// configuration directory in the user's home.
 func openPDF(t *testing.T, pdf []byte) *model.Context {
 	t.Helper()
-	lim, err := ExtractOptions{}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
+	conf := &model.Configuration{
+		Reader15:                  true,
+		ValidationMode:            model.ValidationRelaxed,
+		UnsupportedResourcePolicy: model.UnsupportedResourceSkip,
+		// Optimizing for image extraction indexes the fonts and images
+		// the tests look at.
+		Cmd:     model.EXTRACTIMAGES,
+		Offline: true,
+		Limits:  model.DefaultResourceLimits(),
 	}
-	doc, err := api.ReadValidateAndOptimize(bytes.NewReader(pdf), readerConfiguration(lim))
+	doc, err := api.ReadValidateAndOptimize(bytes.NewReader(pdf), conf)
 	if err != nil {
 		t.Fatalf("pdfcpu cannot read the PDF: %v", err)
 	}

@@ -2,9 +2,11 @@ package certificate
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -106,12 +108,12 @@ func TestRenderPrintsOneA4PageWithEmbeddedFontsAndTheQRCode(t *testing.T) {
 				}
 			}
 
-			got, err := ExtractQR(t.Context(), pdf, ExtractOptions{})
+			got, err := qrcode.DecodePDF(t.Context(), pdf, qrcode.PDFLimits{})
 			if err != nil {
-				t.Fatalf("ExtractQR: %v", err)
+				t.Fatalf("qrcode.DecodePDF: %v", err)
 			}
 			if got != qr {
-				t.Errorf("ExtractQR = %q, want the SC1 text %q", got, qr)
+				t.Errorf("qrcode.DecodePDF = %q, want the SC1 text %q", got, qr)
 			}
 
 			text := pageText(t, pdf)
@@ -202,8 +204,8 @@ func TestRenderKeepsLongTextsOnThePageAndClearOfTheQRCode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			if got, err := ExtractQR(t.Context(), pdf, ExtractOptions{}); err != nil || got != qr {
-				t.Fatalf("ExtractQR = %q, %v; want the SC1 text", got, err)
+			if got, err := qrcode.DecodePDF(t.Context(), pdf, qrcode.PDFLimits{}); err != nil || got != qr {
+				t.Fatalf("qrcode.DecodePDF = %q, %v; want the SC1 text", got, err)
 			}
 			placements := imagePlacements(t, openPDF(t, pdf))
 			if len(placements) != 1 {
@@ -381,5 +383,55 @@ func TestRenderCombinesAccentsIntoPrintableLetters(t *testing.T) {
 	}
 	if text := pageText(t, pdf); !strings.Contains(text, "Léa MARTIN-GAËTAN") {
 		t.Errorf("the page does not read the name with a composed é: %s", text)
+	}
+}
+
+// TestATruncatedCertificateReadsRightOrNotAtAll cuts a certificate short:
+// whatever the PDF reader recovers from it, the verifier's reading either
+// gives the printed text or fails with one of its errors.
+func TestATruncatedCertificateReadsRightOrNotAtAll(t *testing.T) {
+	c, qr := issue(t, samplePix())
+	certificate, err := Render(c, qr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{len(certificate) / 4, len(certificate) / 2, len(certificate) - 200} {
+		text, err := qrcode.DecodePDF(t.Context(), certificate[:n], qrcode.PDFLimits{})
+		switch {
+		case err == nil && text != qr:
+			t.Errorf("first %d bytes: qrcode.DecodePDF = %q, want %q or an error", n, text, qr)
+		case err != nil && !errors.Is(err, qrcode.ErrMalformedPDF) && !errors.Is(err, qrcode.ErrNoQRCodeInPDF):
+			t.Errorf("first %d bytes: qrcode.DecodePDF error %q wraps neither ErrMalformedPDF nor ErrNoQRCodeInPDF", n, err)
+		}
+	}
+}
+
+// TestRenderAndReadBackConcurrently is run with -race: a verifier reads
+// uploads in parallel, an issuer prints certificates in parallel.
+func TestRenderAndReadBackConcurrently(t *testing.T) {
+	c, qr := issue(t, samplePix())
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 4 {
+		wg.Go(func() {
+			pdf, err := Render(c, qr, Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			text, err := qrcode.DecodePDF(t.Context(), pdf, qrcode.PDFLimits{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if text != qr {
+				errs <- errors.New("qrcode.DecodePDF read another text than the certificate's QR code")
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

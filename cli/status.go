@@ -65,7 +65,7 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 				if err != nil {
 					return &exitError{code: ExitUsage, err: err}
 				}
-				if digests, err = issuer.Digests(data); err != nil {
+				if digests, err = issuer.Digests(c.Context, data); err != nil {
 					return fmt.Errorf("%s: %w", arg, err)
 				}
 			}

@@ -1,9 +1,21 @@
 // Package credential builds Sceau's W3C verifiable credentials (VC Data
 // Model 2.0) and secures them in the forms a student carries: a compact JWS
-// (`vc+jwt`, VC-JOSE-COSE) and the compact "SC1:" text of the QR code (a CWT
-// in COSE_Sign1, zlib, base45). It reads every form back, strictly and with
-// size limits, for verifiers, and computes the digests that the ledger
-// anchors.
+// (`vc+jwt`, VC-JOSE-COSE), an SD-JWT VC to disclose claims selectively, and
+// the compact "SC1:" text of the QR code (a CWT in COSE_Sign1, zlib,
+// base45); an issuer hands them out together in a bundle. Every signer
+// returns the form with the digest the ledger anchors for it (Signed).
+//
+// It reads every form back, strictly and with size limits: Decode
+// recognises any input a verifier, a wallet or a status command is given —
+// a bundle, a vc+jwt, an SD-JWT or SD-JWT presentation, an SC1 text, a
+// PNG/JPEG image of the QR code, a PDF certificate — and returns its forms
+// behind one interface, Form, each with its anchored digest, its key id
+// and its signature check.
+//
+// It imports schemas (the subjects), sdjwt (the SD-JWT format), qrcode
+// (reading QR codes from images and PDFs) and internal/jws and
+// internal/jsonstr. It must not import certificate, which imports it to
+// print credentials, nor anything that talks to the ledger.
 package credential
 
 import (
@@ -126,6 +138,34 @@ func (c *Credential) SubjectJSON() ([]byte, error) {
 		return nil, err
 	}
 	return marshalJSON(c.Subject)
+}
+
+// Differences names the members in which the credential differs from
+// other, the same credential in another form: id, type, issuer, validFrom,
+// validUntil, credentialSubject.
+func (c *Credential) Differences(other *Credential) []string {
+	var diff []string
+	if c.ID != other.ID {
+		diff = append(diff, "id")
+	}
+	if c.Type != other.Type {
+		diff = append(diff, "type")
+	}
+	if c.IssuerID != other.IssuerID {
+		diff = append(diff, "issuer")
+	}
+	if !c.ValidFrom.Equal(other.ValidFrom) {
+		diff = append(diff, "validFrom")
+	}
+	if !c.ValidUntil.Equal(other.ValidUntil) {
+		diff = append(diff, "validUntil")
+	}
+	sa, errA := c.SubjectJSON()
+	sb, errB := other.SubjectJSON()
+	if errA != nil || errB != nil || !bytes.Equal(sa, sb) {
+		diff = append(diff, "credentialSubject")
+	}
+	return diff
 }
 
 // marshalJSON encodes v as compact JSON without escaping <, > and &: the

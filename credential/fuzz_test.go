@@ -2,6 +2,7 @@ package credential
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 )
@@ -26,11 +27,11 @@ func checkDecoded(t *testing.T, c *Credential) {
 func FuzzParseQR(f *testing.F) {
 	key := generateKey(f, ES256)
 	for _, c := range []*Credential{newCredential(f, samplePix(), "gip-pix"), newCredential(f, sampleDiploma(), "ac-versailles")} {
-		text, err := SignQR(c, key)
+		signed, err := SignQR(c, key)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(text)
+		f.Add(signed.Text)
 	}
 	d := sampleDiploma()
 	d.Session = strings.Repeat("juin ", 30)
@@ -38,7 +39,7 @@ func FuzzParseQR(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(zipped)
+	f.Add(zipped.Text)
 	f.Add("SC1:")
 	f.Add("SC1:6BF")
 	f.Add("HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH")
@@ -79,11 +80,11 @@ func FuzzParseCOSE(f *testing.F) {
 func FuzzParseJWT(f *testing.F) {
 	key := generateKey(f, ES256)
 	for _, c := range []*Credential{newCredential(f, samplePix(), "gip-pix"), newCredential(f, sampleDiploma(), "ac-versailles")} {
-		compact, err := SignJWT(c, key)
+		signed, err := SignJWT(c, key)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(compact)
+		f.Add(signed.Text)
 	}
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add("a.b.c")
@@ -145,6 +146,56 @@ func FuzzParsePublicJWK(f *testing.F) {
 		}
 		if len(pub.ShortKID()) != ShortKIDSize {
 			t.Fatalf("key %q has no short kid", pub.KID())
+		}
+	})
+}
+
+func FuzzDecode(f *testing.F) {
+	forms := signForms(f)
+	f.Add([]byte(forms.jwt.Text))
+	f.Add([]byte(forms.qr.Text))
+	f.Add([]byte(forms.sd.Text))
+	f.Add([]byte(forms.presentation))
+	f.Add(forms.bundle)
+	f.Add(forms.bundleNoSDJWT)
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Add([]byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"))
+	f.Add([]byte("a.b.c"))
+	f.Add([]byte("a.b.c~d~"))
+	f.Fuzz(func(t *testing.T, input []byte) {
+		d, err := Decode(context.Background(), input)
+		if d == nil {
+			t.Fatalf("Decode returned no Decoded (error %v)", err)
+		}
+		if err != nil {
+			if d.Forms != nil {
+				t.Fatalf("Decode failed (%v) but gave forms", err)
+			}
+			return
+		}
+		if len(d.Forms) == 0 || d.Credential() == nil || d.Kind == "" {
+			t.Fatalf("decoded input without a credential: %+v", d)
+		}
+		if d.Bundle != nil && (len(d.Forms) < 2 || len(d.Forms) > 3) {
+			t.Fatalf("bundle decoded with %d forms", len(d.Forms))
+		}
+		for _, form := range d.Forms {
+			if form.Envelope().ID != d.Credential().ID {
+				t.Fatalf("the %s form describes credential %s, the input %s", form.Name(), form.Envelope().ID, d.Credential().ID)
+			}
+			if len(form.Digest()) != 64 {
+				t.Fatalf("the %s form's digest %q is not a hex SHA-256", form.Name(), form.Digest())
+			}
+		}
+		if s := d.Presentation(); s != nil {
+			if s.Credential.ID != d.Credential().ID {
+				t.Fatalf("the SD-JWT's credential and its envelope differ")
+			}
+			if _, err := s.Credential.SubjectJSON(); err != nil {
+				t.Fatalf("the claims of a decoded SD-JWT do not encode: %v", err)
+			}
+		} else if d.Bundle == nil {
+			checkDecoded(t, d.Credential())
 		}
 	})
 }

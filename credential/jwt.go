@@ -27,20 +27,20 @@ const MaxJWTSize = 64 << 10
 // SignJWT secures the credential as a compact JWS (`vc+jwt`, VC-JOSE-COSE):
 // protected header {alg, kid, typ "vc+jwt", cty "vc"}, payload the
 // credential's JSON itself.
-func SignJWT(c *Credential, key *Key) (string, error) {
+func SignJWT(c *Credential, key *Key) (Signed, error) {
 	payload, err := c.MarshalJSON()
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	header, err := json.Marshal(jwtHeader{Alg: string(key.Algorithm()), Cty: JWTContentType, Kid: key.KID(), Typ: JWTType})
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	compact, err := jws.Sign(key.signer, string(key.Algorithm()), header, payload)
 	if err != nil {
-		return "", fmt.Errorf("signing the vc+jwt: %w", err)
+		return Signed{}, fmt.Errorf("signing the vc+jwt: %w", err)
 	}
-	return compact, nil
+	return Signed{Text: compact, Digest: DigestJWS(compact)}, nil
 }
 
 // jwtHeader is the protected header of the vc+jwt form.
@@ -65,6 +65,8 @@ type SignedJWT struct {
 
 	// signature is the decoded third part of Compact.
 	signature []byte
+	// digest is DigestJWS(Compact).
+	digest string
 }
 
 // ParseJWT reads a compact vc+jwt without verifying its signature. The
@@ -97,7 +99,7 @@ func ParseJWT(compact string) (*SignedJWT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vc+jwt payload: %w", err)
 	}
-	return &SignedJWT{Compact: compact, KID: header.kid, Algorithm: header.alg, Credential: cred, signature: signature}, nil
+	return &SignedJWT{Compact: compact, KID: header.kid, Algorithm: header.alg, Credential: cred, signature: signature, digest: DigestJWS(compact)}, nil
 }
 
 // Verify checks the JWS signature with pub, which must be the key the
@@ -116,8 +118,23 @@ func (j *SignedJWT) Verify(pub *PublicKey) error {
 	return nil
 }
 
+// Name is how verdicts name the form: "vc+jwt".
+func (j *SignedJWT) Name() string { return "vc+jwt" }
+
 // Digest returns the digest the ledger anchors for this form (DigestJWS).
-func (j *SignedJWT) Digest() string { return DigestJWS(j.Compact) }
+func (j *SignedJWT) Digest() string { return j.digest }
+
+// KeyID returns the header's kid.
+func (j *SignedJWT) KeyID() string { return j.KID }
+
+// NamesKey reports whether the header's kid is kid.
+func (j *SignedJWT) NamesKey(kid string) bool { return j.KID == kid }
+
+// SignatureAlgorithm returns the header's alg.
+func (j *SignedJWT) SignatureAlgorithm() Algorithm { return j.Algorithm }
+
+// Envelope returns the credential, subject included.
+func (j *SignedJWT) Envelope() *Credential { return j.Credential }
 
 // joseHeader is the checked protected header of a vc+jwt.
 type joseHeader struct {

@@ -15,10 +15,11 @@ func TestJWTRoundTrip(t *testing.T) {
 			t.Run(string(alg)+"/"+record.CredentialType(), func(t *testing.T) {
 				key := generateKey(t, alg)
 				c := newCredential(t, record, "ac-versailles")
-				compact, err := SignJWT(c, key)
+				signedCompact, err := SignJWT(c, key)
 				if err != nil {
 					t.Fatalf("SignJWT: %v", err)
 				}
+				compact := signedCompact.Text
 				j, err := ParseJWT(compact)
 				if err != nil {
 					t.Fatalf("ParseJWT: %v", err)
@@ -32,8 +33,8 @@ func TestJWTRoundTrip(t *testing.T) {
 				if err := j.Verify(key.Public()); err != nil {
 					t.Errorf("Verify: %v", err)
 				}
-				if j.Digest() != DigestJWS(compact) || len(j.Digest()) != 64 {
-					t.Errorf("Digest = %q", j.Digest())
+				if j.Digest() != DigestJWS(compact) || len(j.Digest()) != 64 || j.Digest() != signedCompact.Digest {
+					t.Errorf("Digest = %q, signed with digest %q", j.Digest(), signedCompact.Digest)
 				}
 			})
 		}
@@ -42,10 +43,11 @@ func TestJWTRoundTrip(t *testing.T) {
 
 func TestJWTHeader(t *testing.T) {
 	key := generateKey(t, ES256)
-	compact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	signedCompact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	compact := signedCompact.Text
 	header, _ := base64.RawURLEncoding.DecodeString(strings.Split(compact, ".")[0])
 	want := `{"alg":"ES256","cty":"vc","kid":"` + key.KID() + `","typ":"vc+jwt"}`
 	if string(header) != want {
@@ -66,10 +68,11 @@ func withHeader(compact, header string) string {
 
 func TestParseJWTRejectsHeaders(t *testing.T) {
 	key := generateKey(t, ES256)
-	compact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	signedCompact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	compact := signedCompact.Text
 	kid := key.KID()
 	jwk, _ := key.PublicJWK()
 	tests := []struct {
@@ -138,10 +141,11 @@ const base64URLAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 func TestJWTTamperingIsDetected(t *testing.T) {
 	key := generateKey(t, ES256)
-	compact, err := SignJWT(newCredential(t, samplePix(), "gip-pix"), key)
+	signedCompact, err := SignJWT(newCredential(t, samplePix(), "gip-pix"), key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	compact := signedCompact.Text
 	parts := strings.Split(compact, ".")
 	payloadStart := len(parts[0]) + 1
 	signatureStart := payloadStart + len(parts[1]) + 1
@@ -164,10 +168,11 @@ func TestJWTTamperingIsDetected(t *testing.T) {
 
 func TestJWTVerifyWithWrongKey(t *testing.T) {
 	key := generateKey(t, ES256)
-	compact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	signedCompact, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	compact := signedCompact.Text
 	j, err := ParseJWT(compact)
 	if err != nil {
 		t.Fatal(err)
@@ -177,10 +182,11 @@ func TestJWTVerifyWithWrongKey(t *testing.T) {
 		t.Errorf("Verify with another key = %v, want a kid mismatch", err)
 	}
 	// A forged token naming the key by its kid but signed by another key.
-	forged, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), other)
+	signedForged, err := SignJWT(newCredential(t, sampleDiploma(), "ac-versailles"), other)
 	if err != nil {
 		t.Fatal(err)
 	}
+	forged := signedForged.Text
 	forgedHeader, _ := base64.RawURLEncoding.DecodeString(strings.Split(forged, ".")[0])
 	forged = withHeader(forged, strings.Replace(string(forgedHeader), other.KID(), key.KID(), 1))
 	j, err = ParseJWT(forged)

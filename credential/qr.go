@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -127,24 +128,18 @@ func cborDecMode(tags bool) (cbor.DecMode, error) {
 }
 
 // SignQR secures the credential in the SC1 format, signed with key, and
-// returns the SC1 text for a QR code.
-func SignQR(c *Credential, key *Key) (string, error) {
-	text, _, err := SignQRDigest(c, key)
-	return text, err
-}
-
-// SignQRDigest is SignQR that also returns the digest the ledger anchors
-// for this form (DigestQR of the text, without reading it back).
-func SignQRDigest(c *Credential, key *Key) (text, digest string, err error) {
+// returns the SC1 text for a QR code, with the DigestCOSE of its
+// COSE_Sign1.
+func SignQR(c *Credential, key *Key) (Signed, error) {
 	sign1, err := signCOSE(c, key)
 	if err != nil {
-		return "", "", err
+		return Signed{}, err
 	}
 	body, err := compressIfShorter(sign1)
 	if err != nil {
-		return "", "", err
+		return Signed{}, err
 	}
-	return QRPrefix + string(base45.Encode(body)), DigestCOSE(sign1), nil
+	return Signed{Text: QRPrefix + string(base45.Encode(body)), Digest: DigestCOSE(sign1)}, nil
 }
 
 // signCOSE returns the credential as a tagged COSE_Sign1 over its CWT.
@@ -238,6 +233,8 @@ type SignedQR struct {
 	Credential *Credential
 
 	msg *cose.Sign1Message
+	// digest is DigestCOSE(COSE).
+	digest string
 }
 
 // ParseQR reads an SC1 text without verifying its signature (see the SC1
@@ -258,16 +255,6 @@ func ParseQR(text string) (*SignedQR, error) {
 	}
 	q.Text = text
 	return q, nil
-}
-
-// DigestQR returns the digest the ledger anchors for the SC1 text: the
-// DigestCOSE of its COSE_Sign1.
-func DigestQR(text string) (string, error) {
-	q, err := ParseQR(text)
-	if err != nil {
-		return "", err
-	}
-	return q.Digest(), nil
 }
 
 // decodeQRText checks the prefix and decodes the base45 body.
@@ -362,7 +349,7 @@ func ParseCOSE(sign1 []byte) (*SignedQR, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CWT: %w", err)
 	}
-	return &SignedQR{COSE: sign1, KID: kid, Algorithm: alg, Credential: cred, msg: &msg}, nil
+	return &SignedQR{COSE: sign1, KID: kid, Algorithm: alg, Credential: cred, msg: &msg, digest: DigestCOSE(sign1)}, nil
 }
 
 // checkCOSEHeaders checks that the protected header holds exactly alg
@@ -436,5 +423,24 @@ func (q *SignedQR) Verify(pub *PublicKey) error {
 	return nil
 }
 
+// Name is how verdicts name the form: "SC1".
+func (q *SignedQR) Name() string { return "SC1" }
+
 // Digest returns the digest the ledger anchors for this form (DigestCOSE).
-func (q *SignedQR) Digest() string { return DigestCOSE(q.COSE) }
+func (q *SignedQR) Digest() string { return q.digest }
+
+// KeyID returns the protected header's short kid, in hex.
+func (q *SignedQR) KeyID() string { return hex.EncodeToString(q.KID) }
+
+// NamesKey reports whether the protected header's short kid is the
+// prefix of thumbprint kid (ShortKIDOf).
+func (q *SignedQR) NamesKey(kid string) bool {
+	short, err := ShortKIDOf(kid)
+	return err == nil && bytes.Equal(short, q.KID)
+}
+
+// SignatureAlgorithm returns the protected header's alg.
+func (q *SignedQR) SignatureAlgorithm() Algorithm { return q.Algorithm }
+
+// Envelope returns the credential, subject included.
+func (q *SignedQR) Envelope() *Credential { return q.Credential }

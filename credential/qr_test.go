@@ -20,11 +20,11 @@ func TestQRRoundTrip(t *testing.T) {
 			t.Run(string(alg)+"/"+record.CredentialType(), func(t *testing.T) {
 				key := generateKey(t, alg)
 				c := newCredential(t, record, "ac-versailles")
-				text, signedDigest, err := SignQRDigest(c, key)
+				signed, err := SignQR(c, key)
 				if err != nil {
-					t.Fatalf("SignQRDigest: %v", err)
+					t.Fatalf("SignQR: %v", err)
 				}
-				q, err := ParseQR(text)
+				q, err := ParseQR(signed.Text)
 				if err != nil {
 					t.Fatalf("ParseQR: %v", err)
 				}
@@ -37,12 +37,8 @@ func TestQRRoundTrip(t *testing.T) {
 				if err := q.Verify(key.Public()); err != nil {
 					t.Errorf("Verify: %v", err)
 				}
-				digest, err := DigestQR(text)
-				if err != nil || digest != DigestCOSE(q.COSE) || digest != q.Digest() {
-					t.Errorf("DigestQR = %q, %v; want DigestCOSE of the COSE_Sign1 %q", digest, err, DigestCOSE(q.COSE))
-				}
-				if signedDigest != digest {
-					t.Errorf("SignQRDigest's digest %s, DigestQR of its text %s", signedDigest, digest)
+				if q.Digest() != DigestCOSE(q.COSE) || signed.Digest != q.Digest() {
+					t.Errorf("digest read back %s, signed %s; want DigestCOSE of the COSE_Sign1 %s", q.Digest(), signed.Digest, DigestCOSE(q.COSE))
 				}
 			})
 		}
@@ -52,8 +48,10 @@ func TestQRRoundTrip(t *testing.T) {
 func TestQRSameCredentialAsJWT(t *testing.T) {
 	key := generateKey(t, ES256)
 	c := newCredential(t, samplePix(), "gip-pix")
-	compact, _ := SignJWT(c, key)
-	text, _ := SignQR(c, key)
+	signedCompact, _ := SignJWT(c, key)
+	compact := signedCompact.Text
+	signedText, _ := SignQR(c, key)
+	text := signedText.Text
 	j, err := ParseJWT(compact)
 	if err != nil {
 		t.Fatal(err)
@@ -78,10 +76,11 @@ func TestQRSizeBudget(t *testing.T) {
 			record schemas.Record
 		}{{"PixCertification", samplePix()}, {"Diploma (bac)", sampleDiploma()}, {"Diploma (BTS)", sampleBTS()}} {
 			c := newCredential(t, tc.record, "ac-montpellier")
-			text, err := SignQR(c, key)
+			signedText, err := SignQR(c, key)
 			if err != nil {
 				t.Fatal(err)
 			}
+			text := signedText.Text
 			q, err := ParseQR(text)
 			if err != nil {
 				t.Fatal(err)
@@ -128,10 +127,11 @@ func TestQRUsesZlibOnlyWhenShorter(t *testing.T) {
 	d := sampleDiploma()
 	d.Session = strings.Repeat("session ", 20) + "juin"
 	c = newCredential(t, d, "ac-versailles")
-	text, err := SignQR(c, key)
+	signedText, err := SignQR(c, key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	text := signedText.Text
 	body, _ = base45.Decode([]byte(strings.TrimPrefix(text, QRPrefix)))
 	if body[0] != markerZlib {
 		t.Errorf("a repetitive credential was not compressed (first byte 0x%02X)", body[0])
@@ -147,10 +147,11 @@ func TestQRUsesZlibOnlyWhenShorter(t *testing.T) {
 
 func TestQRTamperingIsDetected(t *testing.T) {
 	key := generateKey(t, ES256)
-	text, err := SignQR(newCredential(t, samplePix(), "gip-pix"), key)
+	signedText, err := SignQR(newCredential(t, samplePix(), "gip-pix"), key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	text := signedText.Text
 	alphabet := string(base45.Alphabet)
 	for i := len(QRPrefix); i < len(text); i++ {
 		tampered := flipChar(text, i, alphabet)
@@ -166,7 +167,8 @@ func TestQRTamperingIsDetected(t *testing.T) {
 
 func TestQRVerifyWithWrongKey(t *testing.T) {
 	key := generateKey(t, ES256)
-	text, _ := SignQR(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	signedText, _ := SignQR(newCredential(t, sampleDiploma(), "ac-versailles"), key)
+	text := signedText.Text
 	q, err := ParseQR(text)
 	if err != nil {
 		t.Fatal(err)

@@ -227,20 +227,21 @@ func flatSubject(c *Credential) (map[string]json.RawMessage, error) {
 
 // SignSDJWT secures the credential as an SD-JWT VC (typ "dc+sd-jwt") signed
 // with key, and returns the issuer-signed JWT followed by every disclosure,
-// "~"-joined with the trailing "~". holderJWK, when not empty, is the
-// holder's public JWK (P-256 or Ed25519): it becomes cnf.jwk, so that only
-// the holder can present the credential.
-func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (string, error) {
+// "~"-joined with the trailing "~", with the DigestJWS of the issuer-signed
+// JWT alone. holderJWK, when not empty, is the holder's public JWK (P-256
+// or Ed25519): it becomes cnf.jwk, so that only the holder can present the
+// credential.
+func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 	if err := c.check(); err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	vct, err := VCT(c.Type)
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	flat, err := flatSubject(c)
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	claims := make([]sdjwt.Claim, 0, 6+len(flat))
 	visible := func(name string, v any) error {
@@ -256,17 +257,17 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (string, error) {
 		value any
 	}{{"iss", IssuerURI(c.IssuerID)}, {"iat", c.ValidFrom.Unix()}, {"nbf", c.ValidFrom.Unix()}, {"vct", vct}, {"id", c.ID}} {
 		if err := visible(vc.name, vc.value); err != nil {
-			return "", err
+			return Signed{}, err
 		}
 	}
 	if !c.ValidUntil.IsZero() {
 		if err := visible("exp", c.ValidUntil.Unix()); err != nil {
-			return "", err
+			return Signed{}, err
 		}
 	}
 	table, err := sdClaimsOf(c.Type)
 	if err != nil {
-		return "", err
+		return Signed{}, err
 	}
 	for _, sc := range table {
 		if v, ok := flat[sc.name]; ok {
@@ -282,15 +283,16 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (string, error) {
 	if len(holderJWK) > 0 {
 		holder, err := ParsePublicJWK(holderJWK)
 		if err != nil {
-			return "", fmt.Errorf("holder key: %w", err)
+			return Signed{}, fmt.Errorf("holder key: %w", err)
 		}
 		opts.HolderKey = holder.key
 	}
 	s, err := sdjwt.IssueClaims(claims, opts)
 	if err != nil {
-		return "", fmt.Errorf("signing the dc+sd-jwt: %w", err)
+		return Signed{}, fmt.Errorf("signing the dc+sd-jwt: %w", err)
 	}
-	return s, nil
+	issuerJWT, _, _ := strings.Cut(s, "~")
+	return Signed{Text: s, Digest: DigestJWS(issuerJWT)}, nil
 }
 
 // SDJWTCredential is a credential as an SD-JWT VC shows it: the members that
@@ -446,11 +448,34 @@ type SignedSDJWT struct {
 
 	// withoutKeyBinding is Compact without its key-binding JWT.
 	withoutKeyBinding string
+	// envelope is Credential's id, type, issuer and validity, as a
+	// Credential without subject.
+	envelope *Credential
+	// digest is DigestJWS(IssuerJWT).
+	digest string
 }
 
+// Name is how verdicts name the form: "SD-JWT".
+func (s *SignedSDJWT) Name() string { return "SD-JWT" }
+
 // Digest returns the digest the ledger anchors for this form: DigestJWS of
-// the issuer-signed JWT alone.
-func (s *SignedSDJWT) Digest() string { return DigestJWS(s.IssuerJWT) }
+// the issuer-signed JWT alone, the same for the SD-JWT as issued and for
+// every presentation of it.
+func (s *SignedSDJWT) Digest() string { return s.digest }
+
+// KeyID returns the issuer-signed JWT's kid.
+func (s *SignedSDJWT) KeyID() string { return s.KID }
+
+// NamesKey reports whether the issuer-signed JWT's kid is kid.
+func (s *SignedSDJWT) NamesKey(kid string) bool { return s.KID == kid }
+
+// SignatureAlgorithm returns the issuer-signed JWT's alg.
+func (s *SignedSDJWT) SignatureAlgorithm() Algorithm { return s.Algorithm }
+
+// Envelope returns the credential's id, type, issuer and validity, without
+// a subject: the SD-JWT shows only some claims of it (Credential.Claims),
+// which its Credential's SubjectJSON gives.
+func (s *SignedSDJWT) Envelope() *Credential { return s.envelope }
 
 // ParseSDJWT reads an SD-JWT VC in compact form, with or without a
 // key-binding JWT, without verifying any signature. The issuer-signed JWT's
@@ -484,7 +509,9 @@ func ParseSDJWT(s string) (*SignedSDJWT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dc+sd-jwt: %w", err)
 	}
-	out := &SignedSDJWT{Compact: s, IssuerJWT: issuerJWT, KID: kid, Algorithm: alg, Credential: cred, withoutKeyBinding: s}
+	out := &SignedSDJWT{Compact: s, IssuerJWT: issuerJWT, KID: kid, Algorithm: alg, Credential: cred, withoutKeyBinding: s,
+		envelope: &Credential{ID: cred.ID, Type: cred.Type, IssuerID: cred.IssuerID, ValidFrom: cred.ValidFrom, ValidUntil: cred.ValidUntil},
+		digest:   DigestJWS(issuerJWT)}
 	if kb := t.KeyBindingJWT(); kb != "" {
 		if out.KeyBinding, err = parseKeyBindingClaims(kb); err != nil {
 			return nil, fmt.Errorf("dc+sd-jwt key-binding JWT: %w", err)

@@ -35,7 +35,7 @@ func signSDJWT(t testing.TB, c *Credential, key *Key, holder []byte) string {
 	if err != nil {
 		t.Fatalf("SignSDJWT: %v", err)
 	}
-	return s
+	return s.Text
 }
 
 func parseSDJWT(t testing.TB, s string) *SignedSDJWT {

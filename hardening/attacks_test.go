@@ -428,11 +428,7 @@ func signAndAnchor(t *testing.T, l network.Ledger, key *credential.Key, batch st
 	if err != nil {
 		t.Fatal(err)
 	}
-	qrDigest, err := credential.DigestQR(qr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	group := []string{credential.DigestJWS(jwt), qrDigest}
+	group := []string{jwt.Digest, qr.Digest}
 	raw := make([][]byte, len(group))
 	for i, d := range group {
 		raw[i], _ = hex.DecodeString(d)
@@ -442,7 +438,7 @@ func signAndAnchor(t *testing.T, l network.Ledger, key *credential.Key, batch st
 	if _, err := network.NewContract(l).AnchorBatch(context.Background(), examOffice, req); err != nil {
 		t.Fatalf("anchoring the credential signed with the %s key: %v", batch, err)
 	}
-	return forged{jwt: jwt, qr: qr}
+	return forged{jwt: jwt.Text, qr: qr.Text}
 }
 
 // waitNextSecond waits, if needed, until the ledger's clock is past the

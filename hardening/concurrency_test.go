@@ -75,7 +75,7 @@ func TestConcurrentSubmittersNeverCorruptTheLedger(t *testing.T) {
 	writers.Go(func() {
 		for range statusRounds {
 			for _, b := range earlier {
-				digests, err := issuer.Digests(b.raw)
+				digests, err := issuer.Digests(ctx, b.raw)
 				if err != nil {
 					report("digests of %s: %v", b.path, err)
 					return
@@ -92,7 +92,7 @@ func TestConcurrentSubmittersNeverCorruptTheLedger(t *testing.T) {
 			}
 		}
 		for _, b := range earlier[:revoked] {
-			digests, _ := issuer.Digests(b.raw)
+			digests, _ := issuer.Digests(ctx, b.raw)
 			if _, err := svc.ChangeStatus(ctx, examOffice, issuer.OpRevoke, digests[:1], "fraud"); err != nil {
 				report("revoke %s: %v", filepath.Base(b.path), err)
 			}

@@ -37,8 +37,8 @@
 // memory.
 //
 // The fuzz targets of every decoder of outside data live with their
-// packages (credential, sdjwt, verifier, issuer, qrcode, certificate,
-// schemas, provenance, wallet, chaincode, network/...); scripts/fuzz runs
+// packages (credential, sdjwt, verifier, issuer, qrcode, schemas,
+// provenance, wallet, chaincode, network/...); scripts/fuzz runs
 // each of them for a given time: `scripts/fuzz 30s`.
 //
 // # Crashes and concurrency

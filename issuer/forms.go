@@ -3,7 +3,6 @@ package issuer
 import (
 	"encoding/hex"
 	"fmt"
-	"strings"
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
@@ -33,14 +32,12 @@ func (f *Forms) Digests() []string {
 
 // secure signs cred in every form with key: vc+jwt, SC1 and SD-JWT VC,
 // the last bound to holderJWK (the holder's public JWK) unless it is empty.
-// The SD-JWT's anchored digest is that of its issuer-signed JWT alone,
-// which every presentation carries unchanged.
 func secure(cred *credential.Credential, key *credential.Key, holderJWK string) (*Forms, error) {
 	jwt, err := credential.SignJWT(cred, key)
 	if err != nil {
 		return nil, err
 	}
-	qr, qrDigest, err := credential.SignQRDigest(cred, key)
+	qr, err := credential.SignQR(cred, key)
 	if err != nil {
 		return nil, err
 	}
@@ -48,15 +45,14 @@ func secure(cred *credential.Credential, key *credential.Key, holderJWK string) 
 	if err != nil {
 		return nil, err
 	}
-	issuerJWT, _, _ := strings.Cut(sd, "~")
 	return &Forms{
 		Issuer:      credential.IssuerURI(cred.IssuerID),
-		VCJWT:       jwt,
-		QR:          qr,
-		SDJWT:       sd,
-		JWTDigest:   credential.DigestJWS(jwt),
-		QRDigest:    qrDigest,
-		SDJWTDigest: credential.DigestJWS(issuerJWT),
+		VCJWT:       jwt.Text,
+		QR:          qr.Text,
+		SDJWT:       sd.Text,
+		JWTDigest:   jwt.Digest,
+		QRDigest:    qr.Digest,
+		SDJWTDigest: sd.Digest,
 	}, nil
 }
 

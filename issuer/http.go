@@ -503,7 +503,7 @@ func (a *API) digestsOf(ctx context.Context, issuerID, ref string) ([]string, er
 		if err != nil {
 			return nil, err
 		}
-		if digests, err = Digests(data); err != nil {
+		if digests, err = Digests(ctx, data); err != nil {
 			return nil, fmt.Errorf("the kept bundle of urn:uuid:%s: %w", u, err)
 		}
 	}

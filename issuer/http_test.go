@@ -318,7 +318,7 @@ func TestAPIStatusChangesActOnlyOnTheIssuersCredentials(t *testing.T) {
 				t.Fatalf("got %d %s, want %d", code, resp, tt.want)
 			}
 			for _, form := range []string{b.VCJWT, b.QR} {
-				d, err := Digests([]byte(form))
+				d, err := Digests(context.Background(), []byte(form))
 				if err != nil {
 					t.Fatal(err)
 				}

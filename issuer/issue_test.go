@@ -103,7 +103,7 @@ func TestIssueWritesAnchoredBundlesAndImages(t *testing.T) {
 			t.Errorf("bundle %s: id %s type %s issuer %s", path, b.ID, b.Type, b.Issuer)
 		}
 		seen[b.Anchor.Index] = true
-		digests, err := Digests(data)
+		digests, err := Digests(ctx, data)
 		if err != nil || len(digests) != 3 {
 			t.Fatalf("Digests = %v, %v", digests, err)
 		}

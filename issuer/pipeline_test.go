@@ -100,7 +100,7 @@ func TestIssueResumesAfterCancellationWithoutDuplicates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		digests, err := Digests(data)
+		digests, err := Digests(ctx, data)
 		if err != nil {
 			t.Fatal(err)
 		}

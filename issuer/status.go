@@ -1,16 +1,13 @@
 package issuer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/sdjwt"
 )
 
 // StatusOp is a change of a credential's status on the ledger.
@@ -103,61 +100,16 @@ func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp,
 }
 
 // Digests returns the anchored digests of a credential given in any of its
-// forms: a bundle (every form it carries), a vc+jwt, an SD-JWT or an SC1: text.
-func Digests(data []byte) ([]string, error) {
-	text := strings.TrimSpace(string(data))
+// forms, as credential.Decode reads them: a bundle (every form it carries),
+// a vc+jwt, an SD-JWT, an SC1: text, or a QR image or PDF certificate
+// holding one of the last three.
+func Digests(ctx context.Context, data []byte) ([]string, error) {
+	d, err := credential.Decode(ctx, data)
 	switch {
-	case bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")):
-		b, err := credential.ParseBundle(data)
-		if err != nil {
-			return nil, err
-		}
-		var out []string
-		if b.VCJWT != "" {
-			out = append(out, credential.DigestJWS(b.VCJWT))
-		}
-		if b.SDJWT != "" {
-			d, err := digestSDJWT(b.SDJWT)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, d)
-		}
-		if b.QR != "" {
-			d, err := credential.DigestQR(b.QR)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, d)
-		}
-		if len(out) == 0 {
-			return nil, errors.New("the bundle carries no credential form")
-		}
-		return out, nil
-	case strings.HasPrefix(text, credential.QRPrefix):
-		d, err := credential.DigestQR(text)
-		if err != nil {
-			return nil, err
-		}
-		return []string{d}, nil
-	case strings.Contains(text, "~"):
-		d, err := digestSDJWT(text)
-		if err != nil {
-			return nil, err
-		}
-		return []string{d}, nil
-	case strings.Count(text, ".") == 2:
-		return []string{credential.DigestJWS(text)}, nil
+	case errors.Is(err, credential.ErrUnrecognized):
+		return nil, errors.New("not a bundle, vc+jwt, SD-JWT or SC1: text, nor a QR image or PDF certificate of one (give the credential file or its hex digest)")
+	case err != nil:
+		return nil, err
 	}
-	return nil, errors.New("not a bundle, vc+jwt, SD-JWT or SC1: text (give the credential file or its hex digest)")
-}
-
-// digestSDJWT returns the anchored digest of an SD-JWT: that of its
-// issuer-signed JWT alone, so presentations with fewer disclosures match.
-func digestSDJWT(s string) (string, error) {
-	t, err := sdjwt.Parse(s)
-	if err != nil {
-		return "", err
-	}
-	return credential.DigestJWS(t.IssuerJWT()), nil
+	return d.Digests(), nil
 }

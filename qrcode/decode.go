@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"image"
 	stddraw "image/draw"
-	_ "image/jpeg" // DecodeBytes reads JPEG photos
-	_ "image/png"  // and PNG images
+	_ "image/jpeg" // JPEG photos, and the DCT images of PDFs
+	_ "image/png"  // PNG images, and the Flate images of PDFs
 
 	"github.com/makiuchi-d/gozxing"
 	zxingqr "github.com/makiuchi-d/gozxing/qrcode"

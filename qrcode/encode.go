@@ -1,5 +1,10 @@
 // Package qrcode renders credential texts (SC1) as QR code images and reads
-// QR codes back from images: clean renderings, scans and phone photos.
+// QR codes back: from images (clean renderings, scans and phone photos;
+// DecodeBytes, Decode) and from PDF files such as printed certificates
+// (DecodePDF). Everything it reads comes from outside, so every decoder is
+// bounded in bytes, pixels, pages and images.
+//
+// It imports no other Sceau package: it knows QR codes, not credentials.
 package qrcode
 
 import (

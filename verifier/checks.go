@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sceau/sceau/chaincode/record"
+	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
 )
@@ -19,7 +20,7 @@ type run struct {
 	v   *Verifier
 	ctx context.Context
 	now time.Time
-	in  *parsedInput
+	in  *credential.Decoded
 
 	// What the ledger said, looked up once.
 	issuer    *issuerRecord
@@ -73,15 +74,15 @@ func (r *run) finish() *Result {
 // lookUp reads from the ledger what the checks need: the issuer, the
 // status of every form's digest and, for a bundle, its batch.
 func (r *run) lookUp() {
-	cred := r.in.credential()
+	cred := r.in.Credential()
 	r.issuer, r.issuerErr = r.v.issuer(r.ctx, cred.IssuerID)
-	for _, f := range r.in.forms {
-		s, err := r.v.ledger.GetStatus(r.ctx, f.digest)
+	for _, f := range r.in.Forms {
+		s, err := r.v.ledger.GetStatus(r.ctx, f.Digest())
 		r.statuses = append(r.statuses, s)
 		r.statusErr = append(r.statusErr, err)
 	}
-	if r.in.bundle != nil {
-		r.batch, r.batchErr = r.v.ledger.GetBatch(r.ctx, r.in.bundle.Anchor.Batch)
+	if r.in.Bundle != nil {
+		r.batch, r.batchErr = r.v.ledger.GetBatch(r.ctx, r.in.Bundle.Anchor.Batch)
 	}
 }
 
@@ -92,7 +93,7 @@ func (r *run) issuerKnown(name string) bool {
 	case r.issuerErr == nil:
 		return true
 	case errors.Is(r.issuerErr, network.ErrUnavailable):
-		r.ledgerFailure(name, "issuer "+r.in.credential().IssuerID, r.issuerErr)
+		r.ledgerFailure(name, "issuer "+r.in.Credential().IssuerID, r.issuerErr)
 	default:
 		r.skip(name, "not checked: the issuer is not known to the ledger")
 	}
@@ -100,7 +101,7 @@ func (r *run) issuerKnown(name string) bool {
 }
 
 func (r *run) checkIssuer() {
-	id := r.in.credential().IssuerID
+	id := r.in.Credential().IssuerID
 	switch {
 	case errors.Is(r.issuerErr, network.ErrNotFound):
 		r.fail(CheckIssuer, fmt.Sprintf("issuer %s is not registered on the ledger", id))
@@ -130,20 +131,20 @@ func (r *run) checkSignature() {
 	}
 	var keys []*network.IssuerKey
 	var names, kids []string
-	for _, f := range r.in.forms {
+	for _, f := range r.in.Forms {
 		key, err := r.verifyForm(f)
 		if err != nil {
 			r.fail(CheckSignature, err.Error())
 			return
 		}
 		keys = append(keys, key)
-		names = append(names, f.name)
+		names = append(names, f.Name())
 		if !slices.Contains(kids, key.KID) {
 			kids = append(kids, key.KID)
 		}
 	}
 	r.signingKeys = keys
-	if claims, err := r.in.claims(); err == nil {
+	if claims, err := shownClaims(r.in); err == nil {
 		r.result.Claims = claims
 	}
 	signatures := "the " + names[0] + " signature verifies"
@@ -155,13 +156,13 @@ func (r *run) checkSignature() {
 
 // verifyForm verifies f with the issuer's key its kid names and returns
 // that key.
-func (r *run) verifyForm(f *form) (*network.IssuerKey, error) {
+func (r *run) verifyForm(f credential.Form) (*network.IssuerKey, error) {
 	id := r.issuer.ID
 	var lastErr error
 	found := false
 	for i := range r.issuer.Keys {
 		key := &r.issuer.Keys[i]
-		if !f.names(*key) {
+		if !f.NamesKey(key.KID) {
 			continue
 		}
 		found = true
@@ -170,14 +171,14 @@ func (r *run) verifyForm(f *form) (*network.IssuerKey, error) {
 			lastErr = err
 			continue
 		}
-		if err := f.verify(pub); err != nil {
+		if err := f.Verify(pub); err != nil {
 			lastErr = err
 			continue
 		}
 		return key, nil
 	}
 	if !found {
-		return nil, fmt.Errorf("%s: issuer %s has no key with kid %s on the ledger", f.name, id, f.kid())
+		return nil, fmt.Errorf("%s: issuer %s has no key with kid %s on the ledger", f.Name(), id, f.KeyID())
 	}
 	return nil, lastErr
 }
@@ -193,14 +194,14 @@ func (r *run) issuedAt() (time.Time, string) {
 			return t, "anchored"
 		}
 	}
-	return r.in.credential().ValidFrom, "issued"
+	return r.in.Credential().ValidFrom, "issued"
 }
 
 func (r *run) checkAccreditation() {
 	if !r.issuerKnown(CheckAccreditation) {
 		return
 	}
-	cred := r.in.credential()
+	cred := r.in.Credential()
 	at, what := r.issuedAt()
 	i, inForce, err := r.issuer.AccreditationAt(record.CredentialType(cred.Type), at)
 	switch {
@@ -220,26 +221,26 @@ func (r *run) checkAccreditation() {
 }
 
 func (r *run) checkAnchor() {
-	cred := r.in.credential()
-	for i, f := range r.in.forms {
+	cred := r.in.Credential()
+	for i, f := range r.in.Forms {
 		s, err := r.statuses[i], r.statusErr[i]
 		switch {
 		case errors.Is(err, network.ErrNotFound):
-			r.fail(CheckAnchor, fmt.Sprintf("the %s form (digest %s) is not anchored on the ledger", f.name, f.digest))
+			r.fail(CheckAnchor, fmt.Sprintf("the %s form (digest %s) is not anchored on the ledger", f.Name(), f.Digest()))
 			return
 		case err != nil:
-			r.ledgerFailure(CheckAnchor, "the "+f.name+" digest "+f.digest, err)
+			r.ledgerFailure(CheckAnchor, "the "+f.Name()+" digest "+f.Digest(), err)
 			return
 		case s.IssuerID != cred.IssuerID:
-			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored by issuer %s, not by %s", f.name, s.IssuerID, cred.IssuerID))
+			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored by issuer %s, not by %s", f.Name(), s.IssuerID, cred.IssuerID))
 			return
 		case string(s.Type) != cred.Type:
-			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored as a %s, not a %s", f.name, s.Type, cred.Type))
+			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored as a %s, not a %s", f.Name(), s.Type, cred.Type))
 			return
 		}
-		for j, other := range r.in.forms {
-			if j != i && !slices.Contains(s.Group, other.digest) {
-				r.fail(CheckAnchor, fmt.Sprintf("the %s and %s forms were not anchored as one credential", f.name, other.name))
+		for j, other := range r.in.Forms {
+			if j != i && !slices.Contains(s.Group, other.Digest()) {
+				r.fail(CheckAnchor, fmt.Sprintf("the %s and %s forms were not anchored as one credential", f.Name(), other.Name()))
 				return
 			}
 		}
@@ -256,11 +257,11 @@ func (r *run) checkAnchor() {
 			return
 		}
 	}
-	if r.in.bundle == nil {
+	if r.in.Bundle == nil {
 		r.pass(CheckAnchor, fmt.Sprintf("anchored by issuer %s at %s in batch %s", cred.IssuerID, first.AnchoredAt, first.BatchID))
 		return
 	}
-	batchID := r.in.bundle.Anchor.Batch
+	batchID := r.in.Bundle.Anchor.Batch
 	switch {
 	case errors.Is(r.batchErr, network.ErrNotFound):
 		r.fail(CheckAnchor, fmt.Sprintf("the bundle's batch %s is not on the ledger", batchID))
@@ -280,7 +281,7 @@ func (r *run) checkAnchor() {
 // and the credential's record s: same batch, index and root, and a Merkle
 // inclusion proof of the credential's leaf. It returns what is wrong, or "".
 func (r *run) inclusionProblem(s *network.DigestStatus) string {
-	a := r.in.bundle.Anchor
+	a := r.in.Bundle.Anchor
 	switch {
 	case s.BatchID != a.Batch:
 		return fmt.Sprintf("the bundle names batch %s, the ledger anchored the credential in batch %s", a.Batch, s.BatchID)
@@ -319,14 +320,14 @@ func (r *run) inclusionProblem(s *network.DigestStatus) string {
 }
 
 func (r *run) checkStatus() {
-	for i, f := range r.in.forms {
+	for i, f := range r.in.Forms {
 		s, err := r.statuses[i], r.statusErr[i]
 		switch {
 		case errors.Is(err, network.ErrNotFound):
 			r.skip(CheckStatus, "not checked: the credential is not anchored, so it has no status")
 			return
 		case err != nil:
-			r.ledgerFailure(CheckStatus, "the "+f.name+" digest "+f.digest, err)
+			r.ledgerFailure(CheckStatus, "the "+f.Name()+" digest "+f.Digest(), err)
 			return
 		}
 		switch s.Status {
@@ -343,7 +344,7 @@ func (r *run) checkStatus() {
 }
 
 func (r *run) checkValidity() {
-	c := r.in.credential()
+	c := r.in.Credential()
 	switch {
 	case r.now.Before(c.ValidFrom):
 		r.fail(CheckValidity, fmt.Sprintf("not valid before %s", formatTime(c.ValidFrom)))
@@ -357,11 +358,11 @@ func (r *run) checkValidity() {
 }
 
 func (r *run) checkSchema() {
-	if f := r.in.presentation(); f != nil {
-		r.checkDisclosedSchema(f)
+	if s := r.in.Presentation(); s != nil {
+		r.checkDisclosedSchema(s)
 		return
 	}
-	c := r.in.credential()
+	c := r.in.Credential()
 	if c.Subject != nil && c.Subject.CredentialType() == c.Type && r.v.validator.Conforms(c.Subject) {
 		r.pass(CheckSchema, fmt.Sprintf("the credential subject is a valid %s", c.Type))
 		return

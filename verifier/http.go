@@ -20,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
 )
@@ -157,7 +158,7 @@ var errBusy = errors.New("the verifier is busy decoding other images: try again 
 // needsDecoding reports whether input is an image or a PDF, whose decoding
 // is CPU heavy.
 func needsDecoding(input []byte) bool {
-	return bytes.HasPrefix(input, pngMagic) || bytes.HasPrefix(input, jpegMagic) || bytes.HasPrefix(input, pdfMagic)
+	return credential.CarrierOf(input) != credential.CarrierText
 }
 
 // holderBound reports whether input is an SD-JWT presentation carrying a

@@ -21,9 +21,6 @@ import (
 // issuer hands the holder, not a presentation).
 const CheckHolderBinding = "holder_binding"
 
-// inputSDJWT is Result.Input for an SD-JWT VC.
-const inputSDJWT = "dc+sd-jwt"
-
 // PresentationRequest is what a verifier expects of an SD-JWT presentation.
 //
 // With none of its fields set (`sceau verify` without --nonce and
@@ -59,38 +56,8 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, input []byte, req Pre
 	return per.Verify(ctx, input)
 }
 
-// parseSDJWT decodes an SD-JWT VC, as issued or presented.
-func parseSDJWT(text string) (*form, error) {
-	s, err := credential.ParseSDJWT(text)
-	if err != nil {
-		return nil, err
-	}
-	c := s.Credential
-	// The credential without its subject: what every check but the
-	// schema's needs. The subject is partial; see parsedInput.claims.
-	envelope := &credential.Credential{ID: c.ID, Type: c.Type, IssuerID: c.IssuerID, ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil}
-	return &form{name: "SD-JWT", digest: s.Digest(), sd: s, sdEnvelope: envelope}, nil
-}
-
-// parseBundleSDJWT decodes a bundle's sd_jwt and checks it describes the
-// same credential as its vc+jwt form, c.
-func parseBundleSDJWT(text string, c *credential.Credential) (*form, error) {
-	f, err := parseSDJWT(text)
-	if err != nil {
-		return nil, fmt.Errorf("bundle sd_jwt: %w", err)
-	}
-	if f.sd.KeyBinding != nil {
-		return nil, errors.New("bundle sd_jwt: it is a presentation (it has a key-binding JWT), not the SD-JWT as issued")
-	}
-	if diff := f.sd.Credential.Differences(c); len(diff) > 0 {
-		return nil, fmt.Errorf("bundle: its vc_jwt and sd_jwt forms describe different credentials (they differ in %s)", strings.Join(diff, ", "))
-	}
-	return f, nil
-}
-
 // describeSDJWT says what an SD-JWT given on its own shows.
-func describeSDJWT(f *form) string {
-	s := f.sd
+func describeSDJWT(s *credential.SignedSDJWT) string {
 	c := s.Credential
 	what := "SD-JWT VC"
 	if s.KeyBinding != nil {
@@ -100,26 +67,17 @@ func describeSDJWT(f *form) string {
 	if n := len(c.Disclosed); n > 0 {
 		disclosed = fmt.Sprintf("%d claim(s): %s", n, strings.Join(c.Disclosed, ", "))
 	}
-	return fmt.Sprintf("%s (%s) of %s credential %s, disclosing %s", what, f.algorithm(), c.Type, c.ID, disclosed)
+	return fmt.Sprintf("%s (%s) of %s credential %s, disclosing %s", what, s.Algorithm, c.Type, c.ID, disclosed)
 }
 
-// presentation returns the SD-JWT form when the input is an SD-JWT on its
-// own, or nil.
-func (p *parsedInput) presentation() *form {
-	if p.bundle == nil && len(p.forms) == 1 && p.forms[0].sd != nil {
-		return p.forms[0]
-	}
-	return nil
-}
-
-// claims returns the credential subject as the input shows it: for an
-// SD-JWT on its own, only the claims it discloses (and those always
+// shownClaims returns the credential subject as the input shows it: for
+// an SD-JWT on its own, only the claims it discloses (and those always
 // visible); otherwise the whole subject.
-func (p *parsedInput) claims() ([]byte, error) {
-	if f := p.presentation(); f != nil {
-		return f.sd.Credential.SubjectJSON()
+func shownClaims(in *credential.Decoded) ([]byte, error) {
+	if s := in.Presentation(); s != nil {
+		return s.Credential.SubjectJSON()
 	}
-	return p.credential().SubjectJSON()
+	return in.Credential().SubjectJSON()
 }
 
 // checkDisclosedSchema validates the claims an SD-JWT shows: each against
@@ -127,8 +85,8 @@ func (p *parsedInput) claims() ([]byte, error) {
 // requiring the claims not disclosed. Undisclosed claims are stood in for
 // by values known to be valid, used for this check only and reported
 // nowhere.
-func (r *run) checkDisclosedSchema(f *form) {
-	c := f.sd.Credential
+func (r *run) checkDisclosedSchema(s *credential.SignedSDJWT) {
+	c := s.Credential
 	doc, err := standInSubject(c)
 	if err != nil {
 		r.fail(CheckSchema, err.Error())
@@ -226,11 +184,10 @@ func claimOfField(field string) string {
 // checkHolderBinding checks the key-binding JWT of an SD-JWT given on its
 // own against what the verifier requested (see PresentationRequest).
 func (r *run) checkHolderBinding() {
-	f := r.in.presentation()
-	if f == nil {
+	s := r.in.Presentation()
+	if s == nil {
 		return
 	}
-	s := f.sd
 	req := r.v.presentation
 	if len(r.signingKeys) == 0 {
 		r.skip(CheckHolderBinding, "not checked: the issuer's signature was not verified")

@@ -1,6 +1,14 @@
 // Package verifier checks a Sceau credential as an employer receives it —
-// a bundle, a vc+jwt, an SC1 text or a photo of its QR code — against the
-// ledger, and explains its verdict check by check.
+// a bundle, a vc+jwt, an SD-JWT presentation, an SC1 text, a photo of its
+// QR code or a PDF certificate — against the ledger, and explains its
+// verdict check by check. What the input is, and which digest the ledger
+// anchors for each of its forms, credential.Decode says; this package
+// judges. It also serves the verification over HTTP (Service).
+//
+// It imports chaincode/record (the ledger's rules), credential (decoding
+// and signature checks), network (the ledger), schemas (subject
+// validation), sdjwt (key-binding errors) and internal packages; never
+// issuer, wallet or cli.
 //
 // It reads the ledger only through Ledger, the three typed reads a
 // verification needs, which network.Contract implements; the issuer
@@ -11,7 +19,6 @@ package verifier
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/sceau/sceau/credential"
@@ -90,8 +97,10 @@ type Check struct {
 // Result is the outcome of a verification.
 type Result struct {
 	Verdict Verdict `json:"verdict"`
-	// Input names what was verified: "bundle", "vc+jwt", "sc1",
-	// "dc+sd-jwt", or one of the last three and " (QR image)".
+	// Input names what was verified (credential.Decoded.Label):
+	// "bundle", "vc+jwt", "sc1", "dc+sd-jwt", or one of the last three and
+	// " (QR image)" or " (PDF certificate)"; "QR image" or "PDF
+	// certificate" alone when the text of its QR code is none of them.
 	Input string `json:"input,omitempty"`
 	// ID, Type and Issuer identify the credential, as it claims them,
 	// once it decodes.
@@ -168,34 +177,33 @@ func (v *Verifier) issuer(ctx context.Context, id string) (*issuerRecord, error)
 	return v.issuers.record(is), nil
 }
 
-// Verify detects what input is (bundle JSON, compact vc+jwt, SD-JWT VC,
-// SC1 text, or a PNG/JPEG image of a QR code holding one of those), then runs every
-// check in order: format, issuer, signature, accreditation, anchor, status,
+// Verify decodes input with credential.Decode (bundle JSON, compact
+// vc+jwt, SD-JWT VC, SC1 text, or a PNG/JPEG image of a QR code or a PDF
+// certificate holding one of the last three), then runs every check in
+// order: format, issuer, signature, accreditation, anchor, status,
 // validity, schema, and for an SD-JWT on its own holder_binding. A bundle's
 // forms (vc+jwt, SC1 and SD-JWT) are all checked, and must describe the
 // same credential.
 func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
 	r := &run{v: v, ctx: ctx, now: v.now().UTC(), result: Result{Checks: make([]Check, 0, maxChecks)}}
-	parsed, err := parseInput(input)
-	if parsed != nil {
-		r.result.Input = parsed.kind
-	}
+	decoded, err := credential.Decode(ctx, input)
+	r.result.Input = decoded.Label()
 	if err != nil {
 		r.fail(CheckFormat, err.Error())
 		for _, name := range []string{CheckIssuer, CheckSignature, CheckAccreditation, CheckAnchor, CheckStatus, CheckValidity, CheckSchema} {
 			r.skip(name, "not checked: the input could not be decoded")
 		}
-		if strings.HasPrefix(r.result.Input, inputSDJWT) {
+		if decoded.Kind == credential.KindSDJWT {
 			r.skip(CheckHolderBinding, "not checked: the input could not be decoded")
 		}
 		return r.finish()
 	}
-	r.in = parsed
-	cred := parsed.credential()
+	r.in = decoded
+	cred := decoded.Credential()
 	r.result.ID = cred.ID
 	r.result.Type = cred.Type
 	r.result.Issuer = credential.IssuerURI(cred.IssuerID)
-	r.pass(CheckFormat, parsed.describe())
+	r.pass(CheckFormat, describeInput(decoded))
 	r.lookUp()
 	r.checkIssuer()
 	r.checkSignature()

@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,7 +148,11 @@ func parseBackup(plain []byte) (*backup, []*credential.Key, error) {
 		if e == nil {
 			return nil, nil, fmt.Errorf("credential %d is null", i+1)
 		}
-		parsed, err := parseEntry(e.Data)
+		if credential.CarrierOf([]byte(e.Data)) != credential.CarrierText {
+			return nil, nil, fmt.Errorf("credential %d: its data is an image or a PDF, not the credential's text the wallet keeps", i+1)
+		}
+		// Text decodes without work worth cancelling.
+		parsed, _, err := parseEntry(context.Background(), []byte(e.Data))
 		if err != nil {
 			return nil, nil, fmt.Errorf("credential %d: %w", i+1, err)
 		}

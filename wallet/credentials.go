@@ -15,7 +15,6 @@ import (
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
-	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/verifier"
 )
 
@@ -103,23 +102,22 @@ func (e *DuplicateError) Error() string {
 		e.Existing.ID, e.Existing.ImportedAt.Format(time.RFC3339), e.Existing.Form)
 }
 
-// Image signatures.
-var (
-	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
-	jpegMagic = []byte{0xFF, 0xD8, 0xFF}
-)
+// formOf names the form an entry keeps for each kind of input.
+var formOf = map[credential.Kind]string{
+	credential.KindBundle: FormBundle,
+	credential.KindSDJWT:  FormSDJWT,
+	credential.KindJWT:    FormJWT,
+	credential.KindSC1:    FormSC1,
+}
 
 // Import verifies a credential — a bundle, an SD-JWT VC as issued, a
-// vc+jwt, an SC1 text or a PNG/JPEG of its QR code — with verify, and keeps
-// it if the verdict is valid; otherwise it returns a *NotVerifiedError. A
-// credential already there is a *DuplicateError; an SD-JWT bound to a holder
-// key that is not this wallet's, or a presentation, is refused.
+// vc+jwt, an SC1 text, or a PNG/JPEG image of its QR code or a PDF
+// certificate — with verify, and keeps it if the verdict is valid;
+// otherwise it returns a *NotVerifiedError. A credential already there is a
+// *DuplicateError; an SD-JWT bound to a holder key that is not this
+// wallet's, or a presentation, is refused.
 func (w *Wallet) Import(ctx context.Context, input []byte, verify VerifyFunc) (*Entry, error) {
-	text, err := importText(input)
-	if err != nil {
-		return nil, err
-	}
-	e, err := parseEntry(text)
+	e, sd, err := parseEntry(ctx, input)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +126,7 @@ func (w *Wallet) Import(ctx context.Context, input []byte, verify VerifyFunc) (*
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	if sd := e.SDJWT(); sd != "" {
+	if sd != nil {
 		if err := w.checkHolder(sd); err != nil {
 			return nil, err
 		}
@@ -147,77 +145,43 @@ func (w *Wallet) Import(ctx context.Context, input []byte, verify VerifyFunc) (*
 	return e, nil
 }
 
-// importText returns the credential text of an input: the text of a QR
-// image's code, or the input trimmed.
-func importText(input []byte) (string, error) {
-	if bytes.HasPrefix(input, pngMagic) || bytes.HasPrefix(input, jpegMagic) {
-		text, err := qrcode.DecodeBytes(input)
-		if err != nil {
-			return "", err
-		}
-		return strings.TrimSpace(text), nil
-	}
-	return string(bytes.TrimSpace(input)), nil
-}
-
-// parseEntry decodes a credential in any form into an entry (without its
-// import time). Nothing is verified.
-func parseEntry(text string) (*Entry, error) {
-	var c *credential.Credential
-	e := &Entry{Data: text}
+// parseEntry decodes a credential in any form (credential.Decode) into an
+// entry, without its import time, and returns its SD-JWT form, or nil. An
+// image's or a PDF's credential is kept as the text of its QR code. Nothing
+// is verified.
+func parseEntry(ctx context.Context, input []byte) (*Entry, *credential.SignedSDJWT, error) {
+	d, err := credential.Decode(ctx, input)
 	switch {
-	case strings.HasPrefix(text, "{"):
-		b, err := credential.ParseBundle([]byte(text))
-		if err != nil {
-			return nil, err
-		}
-		j, err := credential.ParseJWT(b.VCJWT)
-		if err != nil {
-			return nil, fmt.Errorf("bundle vc_jwt: %w", err)
-		}
-		compact, err := json.Marshal(b)
-		if err != nil {
-			return nil, err
-		}
-		e.Form, e.Data, c = FormBundle, string(compact), j.Credential
-	case strings.HasPrefix(text, credential.QRPrefix):
-		q, err := credential.ParseQR(text)
-		if err != nil {
-			return nil, err
-		}
-		e.Form, c = FormSC1, q.Credential
-	case strings.Contains(text, "~"):
-		s, err := credential.ParseSDJWT(text)
-		if err != nil {
-			return nil, err
-		}
-		if s.KeyBinding != nil {
-			return nil, errors.New("this is a presentation (it ends with a key-binding JWT), made for a verifier: import the SD-JWT as the issuer gave it")
-		}
-		sc := s.Credential
-		e.Form = FormSDJWT
-		e.ID, e.Type, e.Issuer, e.ValidFrom, e.ValidUntil = sc.ID, sc.Type, credential.IssuerURI(sc.IssuerID), sc.ValidFrom, sc.ValidUntil
-		return e, nil
-	case strings.Count(text, ".") == 2:
-		j, err := credential.ParseJWT(text)
-		if err != nil {
-			return nil, err
-		}
-		e.Form, c = FormJWT, j.Credential
-	default:
-		return nil, errors.New("not a credential: want a bundle (JSON), an SD-JWT, a vc+jwt, an SC1: text or a PNG/JPEG image of a QR code")
+	case errors.Is(err, credential.ErrUnrecognized):
+		return nil, nil, errors.New("not a credential: want a bundle (JSON), an SD-JWT, a vc+jwt, an SC1: text, or a PNG/JPEG image of a QR code or a PDF certificate")
+	case err != nil:
+		return nil, nil, err
 	}
+	if s := d.Presentation(); s != nil && s.KeyBinding != nil {
+		return nil, nil, errors.New("this is a presentation (it ends with a key-binding JWT), made for a verifier: import the SD-JWT as the issuer gave it")
+	}
+	e := &Entry{Form: formOf[d.Kind], Data: d.Text}
+	if d.Bundle != nil {
+		compact, err := json.Marshal(d.Bundle)
+		if err != nil {
+			return nil, nil, err
+		}
+		e.Data = string(compact)
+	}
+	c := d.Credential()
 	e.ID, e.Type, e.Issuer, e.ValidFrom, e.ValidUntil = c.ID, c.Type, credential.IssuerURI(c.IssuerID), c.ValidFrom, c.ValidUntil
-	return e, nil
+	var sd *credential.SignedSDJWT
+	for _, f := range d.Forms {
+		if s, ok := f.(*credential.SignedSDJWT); ok {
+			sd = s
+		}
+	}
+	return e, sd, nil
 }
 
 // checkHolder refuses an SD-JWT bound to a holder key this wallet does not
 // have: it could never be presented from here.
-func (w *Wallet) checkHolder(sd string) error {
-	s, err := credential.ParseSDJWT(sd)
-	if err != nil {
-		return err
-	}
+func (w *Wallet) checkHolder(s *credential.SignedSDJWT) error {
 	if s.Credential.HolderKey == nil {
 		return nil
 	}

@@ -27,6 +27,11 @@
 // new one. Deleting a credential removes its file; overwriting it first
 // would not reach the blocks an SSD or a copy-on-write file system keeps,
 // and the file was only ever ciphertext.
+//
+// Import reads any input with credential.Decode, so it takes what a
+// verifier takes (an image or a PDF is kept as the text of its QR code).
+// The package imports credential, verifier (for the verdict of
+// VerifyFunc), internal/fsutil and internal/secret; only cli imports it.
 package wallet
 
 import (

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -60,18 +61,21 @@ func (is *issuer) issue(holder []byte) (c *credential.Credential, bundle []byte,
 	if err != nil {
 		is.t.Fatal(err)
 	}
-	jwt, err := credential.SignJWT(c, is.key)
+	signedJWT, err := credential.SignJWT(c, is.key)
 	if err != nil {
 		is.t.Fatal(err)
 	}
-	qr, err := credential.SignQR(c, is.key)
+	jwt := signedJWT.Text
+	signedQR, err := credential.SignQR(c, is.key)
 	if err != nil {
 		is.t.Fatal(err)
 	}
-	sd, err = credential.SignSDJWT(c, is.key, holder)
+	qr := signedQR.Text
+	signedSD, err := credential.SignSDJWT(c, is.key, holder)
 	if err != nil {
 		is.t.Fatal(err)
 	}
+	sd = signedSD.Text
 	b := credential.Bundle{ID: c.ID, Type: c.Type, Issuer: credential.IssuerURI(c.IssuerID), VCJWT: jwt, SDJWT: sd, QR: qr,
 		Anchor: credential.Anchor{Batch: "b1", Root: strings.Repeat("ab", 32), Proof: []string{}}}
 	data, err := json.MarshalIndent(b, "", "  ")
@@ -83,7 +87,7 @@ func (is *issuer) issue(holder []byte) (c *credential.Credential, bundle []byte,
 
 // accept stands for a verifier that finds every credential valid.
 func accept(_ context.Context, input []byte) *verifier.Result {
-	e, err := parseEntry(string(input))
+	e, _, err := parseEntry(context.Background(), input)
 	if err != nil {
 		return &verifier.Result{Verdict: verifier.Invalid, Checks: []verifier.Check{{Name: verifier.CheckFormat, Reason: err.Error()}}}
 	}
@@ -252,14 +256,41 @@ func TestImportRefusals(t *testing.T) {
 	}
 }
 
+func TestImportOfAQRImageKeepsItsText(t *testing.T) {
+	w, _ := openTestWallet(t)
+	is := newIssuer(t)
+	c, _, _ := is.issue(nil)
+	qr, err := credential.SignQR(c, is.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	image, err := qrcode.EncodePNG(qr.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verified []byte
+	verify := func(ctx context.Context, input []byte) *verifier.Result {
+		verified = input
+		return accept(ctx, input)
+	}
+	e, err := w.Import(context.Background(), image, verify)
+	if err != nil {
+		t.Fatalf("Import of the QR image: %v", err)
+	}
+	if e.Form != FormSC1 || e.Data != qr.Text || string(verified) != qr.Text || e.ID != c.ID {
+		t.Errorf("kept %s %q (verified %q), want the SC1 text of credential %s", e.Form, e.Data, verified, c.ID)
+	}
+}
+
 func TestPresentNeedsTheSDJWTForm(t *testing.T) {
 	w, _ := openTestWallet(t)
 	is := newIssuer(t)
 	c, _, _ := is.issue(nil)
-	jwt, err := credential.SignJWT(c, is.key)
+	signedJWT, err := credential.SignJWT(c, is.key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	jwt := signedJWT.Text
 	if _, err := w.Import(context.Background(), []byte(jwt), accept); err != nil {
 		t.Fatal(err)
 	}
@@ -440,22 +471,25 @@ func FuzzParseEntry(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	jwt, _ := credential.SignJWT(c, key)
-	qr, _ := credential.SignQR(c, key)
-	sd, _ := credential.SignSDJWT(c, key, nil)
+	signedJWT, _ := credential.SignJWT(c, key)
+	jwt := signedJWT.Text
+	signedQR, _ := credential.SignQR(c, key)
+	qr := signedQR.Text
+	signedSD, _ := credential.SignSDJWT(c, key, nil)
+	sd := signedSD.Text
 	f.Add(jwt)
 	f.Add(qr)
 	f.Add(sd)
 	f.Add(`{"id":"x"}`)
 	f.Fuzz(func(t *testing.T, text string) {
-		e, err := parseEntry(text)
+		e, _, err := parseEntry(context.Background(), []byte(text))
 		if err != nil {
 			return
 		}
 		if e.ID == "" || e.Type == "" || e.Issuer == "" || e.Data == "" {
 			t.Fatalf("an entry without its identity: %+v", e)
 		}
-		again, err := parseEntry(e.Data)
+		again, _, err := parseEntry(context.Background(), []byte(e.Data))
 		if err != nil || again.ID != e.ID || again.Form != e.Form {
 			t.Fatalf("an entry's data does not parse back to it: %+v, %v", again, err)
 		}

@@ -1,4 +1,4 @@
-package certificate
+package qrcode
 
 import (
 	"bytes"
@@ -6,92 +6,95 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // images extracted from PDFs: DCT
-	_ "image/png"  // images extracted from PDFs: Flate and most others
 	"io"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
-	_ "golang.org/x/image/tiff" // images extracted from PDFs: CMYK
-
-	"github.com/sceau/sceau/qrcode"
+	_ "golang.org/x/image/tiff" // the CMYK images of PDFs
 )
 
-// Default limits of ExtractOptions.
+// Reading the QR code of a PDF: a Sceau certificate (package certificate
+// prints them) or any PDF that embeds the QR code as an image. The PDF
+// comes from outside, so every stage is bounded (PDFLimits) before any
+// image is decoded.
+
+// Default limits of PDFLimits.
 const (
-	// DefaultMaxPDFBytes is the largest PDF ExtractQR reads: 20 MiB.
+	// DefaultMaxPDFBytes is the largest PDF DecodePDF reads: 20 MiB.
 	DefaultMaxPDFBytes = 20 << 20
-	// DefaultMaxPages is the most pages a PDF may have.
-	DefaultMaxPages = 10
-	// DefaultMaxImages is the most images a PDF may have, on all its pages.
-	DefaultMaxImages = 40
-	// DefaultMaxImagePixels is the most pixels one image may have: 4096 ×
-	// 4096, enough for a full A4 page scanned at 400 dpi.
-	DefaultMaxImagePixels = 4096 * 4096
+	// DefaultMaxPDFPages is the most pages a PDF may have.
+	DefaultMaxPDFPages = 10
+	// DefaultMaxPDFImages is the most images a PDF may have, on all its
+	// pages.
+	DefaultMaxPDFImages = 40
+	// DefaultMaxPDFImagePixels is the most pixels one image of a PDF may
+	// have: 4096 × 4096, enough for a full A4 page scanned at 400 dpi.
+	DefaultMaxPDFImagePixels = 4096 * 4096
 )
 
-// Errors ExtractQR wraps, for callers to tell them apart with errors.Is.
+// Errors DecodePDF wraps, for callers to tell them apart with errors.Is.
 var (
-	// ErrLimit means that a PDF exceeds one of the limits of ExtractOptions.
-	ErrLimit = errors.New("PDF exceeds a limit")
+	// ErrPDFLimit means that a PDF exceeds one of the limits of PDFLimits.
+	ErrPDFLimit = errors.New("PDF exceeds a limit")
 	// ErrMalformedPDF means that a PDF cannot be read.
 	ErrMalformedPDF = errors.New("malformed PDF")
-	// ErrNoQRCode means that no image of a PDF holds a readable QR code.
-	ErrNoQRCode = errors.New("no QR code found in the PDF")
+	// ErrNoQRCodeInPDF means that no image of a PDF holds a readable QR
+	// code.
+	ErrNoQRCodeInPDF = errors.New("no QR code found in the PDF")
 )
 
-// ExtractOptions bound the work ExtractQR does on a PDF from outside. A
-// zero field takes its default; a negative one is an error.
-type ExtractOptions struct {
+// PDFLimits bound the work DecodePDF does on a PDF from outside. A zero
+// field takes its default; a negative one is an error.
+type PDFLimits struct {
 	// MaxPDFBytes is the largest PDF, in bytes (DefaultMaxPDFBytes).
 	MaxPDFBytes int64
-	// MaxPages is the most pages the PDF may have (DefaultMaxPages).
+	// MaxPages is the most pages the PDF may have (DefaultMaxPDFPages).
 	MaxPages int
 	// MaxImages is the most images the PDF may have on all its pages
-	// (DefaultMaxImages).
+	// (DefaultMaxPDFImages).
 	MaxImages int
 	// MaxImagePixels is the most pixels, width × height, of any image of
-	// the PDF (DefaultMaxImagePixels).
+	// the PDF (DefaultMaxPDFImagePixels).
 	MaxImagePixels int64
 }
 
-// withDefaults returns o with its zero fields set to their defaults.
-func (o ExtractOptions) withDefaults() (ExtractOptions, error) {
-	if o.MaxPDFBytes < 0 || o.MaxPages < 0 || o.MaxImages < 0 || o.MaxImagePixels < 0 {
-		return o, fmt.Errorf("extract options %+v: limits must not be negative", o)
+// withDefaults returns l with its zero fields set to their defaults.
+func (l PDFLimits) withDefaults() (PDFLimits, error) {
+	if l.MaxPDFBytes < 0 || l.MaxPages < 0 || l.MaxImages < 0 || l.MaxImagePixels < 0 {
+		return l, fmt.Errorf("PDF limits %+v: limits must not be negative", l)
 	}
-	if o.MaxPDFBytes == 0 {
-		o.MaxPDFBytes = DefaultMaxPDFBytes
+	if l.MaxPDFBytes == 0 {
+		l.MaxPDFBytes = DefaultMaxPDFBytes
 	}
-	if o.MaxPages == 0 {
-		o.MaxPages = DefaultMaxPages
+	if l.MaxPages == 0 {
+		l.MaxPages = DefaultMaxPDFPages
 	}
-	if o.MaxImages == 0 {
-		o.MaxImages = DefaultMaxImages
+	if l.MaxImages == 0 {
+		l.MaxImages = DefaultMaxPDFImages
 	}
-	if o.MaxImagePixels == 0 {
-		o.MaxImagePixels = DefaultMaxImagePixels
+	if l.MaxImagePixels == 0 {
+		l.MaxImagePixels = DefaultMaxPDFImagePixels
 	}
-	return o, nil
+	return l, nil
 }
 
-// ExtractQR returns the text of the QR code of a PDF: of the first image,
+// DecodePDF returns the text of the QR code of a PDF: of the first image,
 // in page order and then object order, that holds a readable QR code. It
-// does not check what the text says (the verifier does). Before it decodes
-// any image, it checks the PDF against every limit of opts, and fails with
-// an error wrapping ErrLimit naming the limit; a PDF that cannot be read
-// gives an error wrapping ErrMalformedPDF, and one without a QR code an
-// error wrapping ErrNoQRCode. ctx is checked between pages and images:
-// reading the PDF's structure is not interruptible.
-func ExtractQR(ctx context.Context, pdf []byte, opts ExtractOptions) (text string, err error) {
-	lim, err := opts.withDefaults()
+// does not check what the text says. Before it decodes any image, it checks
+// the PDF against every limit of limits, and fails with an error wrapping
+// ErrPDFLimit naming the limit; a PDF that cannot be read gives an error
+// wrapping ErrMalformedPDF, and one without a QR code an error wrapping
+// ErrNoQRCodeInPDF. ctx is checked between pages and images: reading the
+// PDF's structure is not interruptible.
+func DecodePDF(ctx context.Context, pdf []byte, limits PDFLimits) (text string, err error) {
+	lim, err := limits.withDefaults()
 	if err != nil {
 		return "", err
 	}
 	if int64(len(pdf)) > lim.MaxPDFBytes {
-		return "", fmt.Errorf("%w: the PDF has %d bytes, more than %d", ErrLimit, len(pdf), lim.MaxPDFBytes)
+		return "", fmt.Errorf("%w: the PDF has %d bytes, more than %d", ErrPDFLimit, len(pdf), lim.MaxPDFBytes)
 	}
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -118,9 +121,9 @@ func ExtractQR(ctx context.Context, pdf []byte, opts ExtractOptions) (text strin
 		failures = append(failures, err)
 	}
 	if len(images) == 0 {
-		return "", fmt.Errorf("%w: it has no images", ErrNoQRCode)
+		return "", fmt.Errorf("%w: it has no images", ErrNoQRCodeInPDF)
 	}
-	return "", fmt.Errorf("%w: none of its %d images holds one: %w", ErrNoQRCode, len(images), errors.Join(failures...))
+	return "", fmt.Errorf("%w: none of its %d images holds one: %w", ErrNoQRCodeInPDF, len(images), errors.Join(failures...))
 }
 
 // recoverReader turns a panic of the PDF or image readers into an error
@@ -131,11 +134,11 @@ func recoverReader(err *error) {
 	}
 }
 
-// readerConfiguration returns the pdfcpu configuration ExtractQR reads
+// readerConfiguration returns the pdfcpu configuration DecodePDF reads
 // with: built here rather than by model.NewDefaultConfiguration, which
 // reads and writes a configuration directory in the user's home, and with
 // pdfcpu's resource limits tightened to lim.
-func readerConfiguration(lim ExtractOptions) *model.Configuration {
+func readerConfiguration(lim PDFLimits) *model.Configuration {
 	limits := model.DefaultResourceLimits()
 	limits.MaxStreamBytes = lim.MaxPDFBytes
 	limits.MaxImagePixels = lim.MaxImagePixels
@@ -154,7 +157,7 @@ func readerConfiguration(lim ExtractOptions) *model.Configuration {
 
 // readPDF reads, validates and indexes a PDF, refusing one with more than
 // lim.MaxPages pages.
-func readPDF(pdf []byte, lim ExtractOptions) (*model.Context, error) {
+func readPDF(pdf []byte, lim PDFLimits) (*model.Context, error) {
 	doc, err := api.ReadContext(bytes.NewReader(pdf), readerConfiguration(lim))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformedPDF, err)
@@ -181,7 +184,7 @@ func readPDF(pdf []byte, lim ExtractOptions) (*model.Context, error) {
 
 func checkPageCount(pages, maxPages int) error {
 	if pages > maxPages {
-		return fmt.Errorf("%w: the PDF has %d pages, more than %d", ErrLimit, pages, maxPages)
+		return fmt.Errorf("%w: the PDF has %d pages, more than %d", ErrPDFLimit, pages, maxPages)
 	}
 	if pages < 1 {
 		return fmt.Errorf("%w: the PDF has no pages", ErrMalformedPDF)
@@ -197,7 +200,7 @@ type pdfImage struct {
 
 // listImages returns the images of every page, in page order and then
 // object order, after checking their number and sizes against lim.
-func listImages(ctx context.Context, doc *model.Context, lim ExtractOptions) ([]pdfImage, error) {
+func listImages(ctx context.Context, doc *model.Context, lim PDFLimits) ([]pdfImage, error) {
 	var images []pdfImage
 	for page := 1; page <= doc.PageCount; page++ {
 		if err := ctx.Err(); err != nil {
@@ -205,7 +208,7 @@ func listImages(ctx context.Context, doc *model.Context, lim ExtractOptions) ([]
 		}
 		for _, objNr := range pdfcpu.ImageObjNrs(doc, page) {
 			if len(images) == lim.MaxImages {
-				return nil, fmt.Errorf("%w: the PDF has more than %d images", ErrLimit, lim.MaxImages)
+				return nil, fmt.Errorf("%w: the PDF has more than %d images", ErrPDFLimit, lim.MaxImages)
 			}
 			obj := doc.Optimize.ImageObjects[objNr]
 			if obj == nil || obj.ImageDict == nil {
@@ -221,7 +224,7 @@ func listImages(ctx context.Context, doc *model.Context, lim ExtractOptions) ([]
 			}
 			if pixels := int64(width) * int64(height); pixels > lim.MaxImagePixels {
 				return nil, fmt.Errorf("%w: page %d: image object %d has %d × %d pixels, more than %d",
-					ErrLimit, page, objNr, width, height, lim.MaxImagePixels)
+					ErrPDFLimit, page, objNr, width, height, lim.MaxImagePixels)
 			}
 			images = append(images, pdfImage{page: page, objNr: objNr, resource: obj.ResourceNames[page-1]})
 		}
@@ -264,7 +267,7 @@ func decodeImageQR(doc *model.Context, img pdfImage) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: decoding its %s image: %w", where, extracted.FileType, err)
 	}
-	text, err := qrcode.Decode(decoded)
+	text, err := Decode(decoded)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", where, err)
 	}
