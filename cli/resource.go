@@ -192,8 +192,8 @@ func resourceHistoryCommand() *cli.Command {
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, struct {
-					Resource *network.Resource `json:"resource"`
-					Lineage  *network.Lineage  `json:"lineage"`
+					Resource *record.Resource `json:"resource"`
+					Lineage  *record.Lineage  `json:"lineage"`
 				}{res, lineage})
 			}
 			printRecord(e.stdout, res, lineage, nil)
@@ -210,7 +210,7 @@ func resourceEndorseCommand() *cli.Command {
 		Description: "The reviewer's key signs the endorsement; the ledger keeps the key's thumbprint, the role and the\n" +
 			"statement's digest. --issuer may be left out when exactly one platform of this home is accredited.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "role", Usage: "the reviewer's role: " + strings.Join(network.ResourceRoles(), ", "), Required: true},
+			&cli.StringFlag{Name: "role", Usage: "the reviewer's role: " + strings.Join(record.ResourceRoles(), ", "), Required: true},
 			&cli.StringFlag{Name: "key", Usage: "the reviewer's private key file", Required: true},
 			&cli.StringFlag{Name: "issuer", Usage: "the submitting platform (default: the one accredited platform of this home)"},
 		},
@@ -333,7 +333,7 @@ func printVerification(w io.Writer, v *provenance.Verification) {
 }
 
 // printRecord writes a resource's record and lineage for people.
-func printRecord(w io.Writer, r *network.Resource, l *network.Lineage, a *provenance.Attribution) {
+func printRecord(w io.Writer, r *record.Resource, l *record.Lineage, a *provenance.Attribution) {
 	fmt.Fprintf(w, "  digest        %s\n", r.Digest)
 	fmt.Fprintf(w, "  title         %s\n", r.Title)
 	fmt.Fprintf(w, "  licence       %s\n", r.License)
@@ -367,9 +367,9 @@ func printRecord(w io.Writer, r *network.Resource, l *network.Lineage, a *proven
 		return
 	}
 	fmt.Fprintf(w, "ancestors (%d):\n", len(l.Ancestors))
-	printLinks(w, l.Ancestors, map[string]string{network.RelationDerivedFrom: "source", network.RelationPreviousVersion: "previous version"})
+	printLinks(w, l.Ancestors, map[string]string{record.RelationDerivedFrom: "source", record.RelationPreviousVersion: "previous version"})
 	fmt.Fprintf(w, "descendants (%d):\n", len(l.Descendants))
-	printLinks(w, l.Descendants, map[string]string{network.RelationDerivedFrom: "derivative", network.RelationPreviousVersion: "next version"})
+	printLinks(w, l.Descendants, map[string]string{record.RelationDerivedFrom: "derivative", record.RelationPreviousVersion: "next version"})
 	if l.Truncated {
 		fmt.Fprintln(w, "  … (lineage truncated)")
 	}
@@ -377,7 +377,7 @@ func printRecord(w io.Writer, r *network.Resource, l *network.Lineage, a *proven
 
 // printLinks writes one line per link, starting with its digest; role
 // names each relation from the linked resource's side.
-func printLinks(w io.Writer, links []network.LineageLink, role map[string]string) {
+func printLinks(w io.Writer, links []record.LineageLink, role map[string]string) {
 	for _, k := range links {
 		fmt.Fprintf(w, "  %s  generation %d, %s of %s: %q (%s)\n", k.Digest, k.Generation, role[k.Relation], k.Of, k.Title, k.License)
 	}

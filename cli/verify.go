@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
@@ -216,14 +217,14 @@ type unavailableLedger struct{ cause error }
 
 func (u unavailableLedger) err() error { return fmt.Errorf("%w: %v", network.ErrUnavailable, u.cause) }
 
-func (u unavailableLedger) GetIssuer(context.Context, string) (*network.Issuer, error) {
+func (u unavailableLedger) GetIssuer(context.Context, string) (*record.Issuer, error) {
 	return nil, u.err()
 }
 
-func (u unavailableLedger) GetStatus(context.Context, string) (*network.DigestStatus, error) {
+func (u unavailableLedger) GetStatus(context.Context, string) (*record.DigestStatus, error) {
 	return nil, u.err()
 }
 
-func (u unavailableLedger) GetBatch(context.Context, string) (*network.Batch, error) {
+func (u unavailableLedger) GetBatch(context.Context, string) (*record.Batch, error) {
 	return nil, u.err()
 }

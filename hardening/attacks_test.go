@@ -434,7 +434,7 @@ func signAndAnchor(t *testing.T, l network.Ledger, key *credential.Key, batch st
 		raw[i], _ = hex.DecodeString(d)
 	}
 	root := hex.EncodeToString(merkle.Root([][]byte{merkle.LeafHash(merkle.LeafData(raw))}))
-	req := network.AnchorRequest{BatchID: "forged-" + batch, IssuerID: examOffice, Type: record.CredentialType(c.Type), Credentials: [][]string{group}, Root: root}
+	req := record.AnchorRequest{BatchID: "forged-" + batch, IssuerID: examOffice, Type: record.CredentialType(c.Type), Credentials: [][]string{group}, Root: root}
 	if _, err := network.NewContract(l).AnchorBatch(context.Background(), examOffice, req); err != nil {
 		t.Fatalf("anchoring the credential signed with the %s key: %v", batch, err)
 	}

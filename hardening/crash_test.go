@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/verifier"
 )
@@ -225,7 +225,7 @@ func anchoredGroups(t *testing.T, l *embedded.Ledger) map[string]string {
 		if !strings.HasSuffix(string(b.Function), "AnchorBatch") {
 			continue
 		}
-		var req network.AnchorRequest
+		var req record.AnchorRequest
 		if len(b.Args) != 1 || json.Unmarshal(b.Args[0], &req) != nil {
 			t.Fatalf("block %d: AnchorBatch with unexpected arguments", b.Number)
 		}

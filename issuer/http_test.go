@@ -23,7 +23,6 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
@@ -276,7 +275,7 @@ func TestAPIRefusals(t *testing.T) {
 		t.Errorf("B issuing a Pix certification: %d %s, want 403 not accredited", code, body)
 	}
 	info, err := e.svc.Contract.GetIssuer(context.Background(), "examoffice")
-	if err != nil || info.Status != network.IssuerActive {
+	if err != nil || info.Status != record.IssuerActive {
 		t.Fatalf("issuer A: %+v %v", info, err)
 	}
 }
@@ -298,13 +297,13 @@ func TestAPIStatusChangesActOnlyOnTheIssuersCredentials(t *testing.T) {
 		want              int
 		status            record.CredentialStatus
 	}{
-		{"B cannot suspend A's credential", "/v1/credentials/" + digest + "/suspend", e.tokenB, map[string]string{"reason": "error"}, http.StatusForbidden, network.StatusActive},
-		{"no reason", "/v1/credentials/" + b.ID + "/suspend", e.tokenA, map[string]string{}, http.StatusBadRequest, network.StatusActive},
-		{"unknown reason", "/v1/credentials/" + b.ID + "/suspend", e.tokenA, map[string]string{"reason": "because"}, http.StatusBadRequest, network.StatusActive},
-		{"A suspends by id", "/v1/credentials/" + b.ID + "/suspend", e.tokenA, map[string]string{"reason": "error"}, http.StatusOK, network.StatusSuspended},
-		{"A reinstates by digest", "/v1/credentials/" + digest + "/reinstate", e.tokenA, nil, http.StatusOK, network.StatusActive},
-		{"A revokes by UUID", "/v1/credentials/" + strings.TrimPrefix(b.ID, "urn:uuid:") + "/revoke", e.tokenA, map[string]string{"reason": "fraud"}, http.StatusOK, network.StatusRevoked},
-		{"unknown credential", "/v1/credentials/" + strings.Repeat("ab", 32) + "/revoke", e.tokenA, map[string]string{"reason": "fraud"}, http.StatusNotFound, network.StatusRevoked},
+		{"B cannot suspend A's credential", "/v1/credentials/" + digest + "/suspend", e.tokenB, map[string]string{"reason": "error"}, http.StatusForbidden, record.StatusActive},
+		{"no reason", "/v1/credentials/" + b.ID + "/suspend", e.tokenA, map[string]string{}, http.StatusBadRequest, record.StatusActive},
+		{"unknown reason", "/v1/credentials/" + b.ID + "/suspend", e.tokenA, map[string]string{"reason": "because"}, http.StatusBadRequest, record.StatusActive},
+		{"A suspends by id", "/v1/credentials/" + b.ID + "/suspend", e.tokenA, map[string]string{"reason": "error"}, http.StatusOK, record.StatusSuspended},
+		{"A reinstates by digest", "/v1/credentials/" + digest + "/reinstate", e.tokenA, nil, http.StatusOK, record.StatusActive},
+		{"A revokes by UUID", "/v1/credentials/" + strings.TrimPrefix(b.ID, "urn:uuid:") + "/revoke", e.tokenA, map[string]string{"reason": "fraud"}, http.StatusOK, record.StatusRevoked},
+		{"unknown credential", "/v1/credentials/" + strings.Repeat("ab", 32) + "/revoke", e.tokenA, map[string]string{"reason": "fraud"}, http.StatusNotFound, record.StatusRevoked},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var code int

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
 )
@@ -112,7 +112,7 @@ func TestIssueWritesAnchoredBundlesAndImages(t *testing.T) {
 			if err != nil {
 				t.Fatalf("digest %s not anchored: %v", d, err)
 			}
-			if st.Status != network.StatusActive || st.BatchID != b.Anchor.Batch || st.Index != b.Anchor.Index {
+			if st.Status != record.StatusActive || st.BatchID != b.Anchor.Batch || st.Index != b.Anchor.Index {
 				t.Errorf("status %+v does not match the bundle's anchor %+v", st, b.Anchor)
 			}
 		}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
@@ -70,13 +69,13 @@ func (c *chunk) leaves() [][]string {
 	return leaves
 }
 
-func (c *chunk) anchorRequest(issuerID string) (network.AnchorRequest, error) {
+func (c *chunk) anchorRequest(issuerID string) (record.AnchorRequest, error) {
 	leaves := c.leaves()
 	root, err := merkleRoot(leaves)
 	if err != nil {
-		return network.AnchorRequest{}, err
+		return record.AnchorRequest{}, err
 	}
-	return network.AnchorRequest{
+	return record.AnchorRequest{
 		BatchID:     c.BatchID,
 		IssuerID:    issuerID,
 		Type:        record.CredentialType(c.Type),

@@ -13,30 +13,6 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 )
 
-// The ledger's records, as the chaincode returns them.
-type (
-	Issuer        = record.Issuer
-	Accreditation = record.Accreditation
-	IssuerKey     = record.IssuerKey
-	AnchorRequest = record.AnchorRequest
-	Batch         = record.Batch
-	DigestStatus  = record.DigestStatus
-	StatusChange  = record.StatusChange
-	IssuerPage    = record.IssuerPage
-	Event         = record.Event
-)
-
-// Status vocabulary of the ledger.
-const (
-	IssuerPending   = record.IssuerPending
-	IssuerActive    = record.IssuerActive
-	IssuerSuspended = record.IssuerSuspended
-	IssuerWithdrawn = record.IssuerWithdrawn
-	StatusActive    = record.StatusActive
-	StatusSuspended = record.StatusSuspended
-	StatusRevoked   = record.StatusRevoked
-)
-
 // Contract is a typed client of the Sceau chaincode.
 type Contract struct {
 	Ledger Ledger
@@ -115,8 +91,8 @@ func (c *Contract) CompromiseIssuerKey(ctx context.Context, org, id, kid, since 
 }
 
 // GetIssuer returns issuer id (wrapping ErrNotFound when absent).
-func (c *Contract) GetIssuer(ctx context.Context, id string) (*Issuer, error) {
-	var is Issuer
+func (c *Contract) GetIssuer(ctx context.Context, id string) (*record.Issuer, error) {
+	var is record.Issuer
 	if err := c.evaluate(ctx, "GetIssuer", &is, id); err != nil {
 		return nil, err
 	}
@@ -124,8 +100,8 @@ func (c *Contract) GetIssuer(ctx context.Context, id string) (*Issuer, error) {
 }
 
 // ListIssuers returns one page of issuers, sorted by id.
-func (c *Contract) ListIssuers(ctx context.Context, pageSize int, bookmark string) (*IssuerPage, error) {
-	var page IssuerPage
+func (c *Contract) ListIssuers(ctx context.Context, pageSize int, bookmark string) (*record.IssuerPage, error) {
+	var page record.IssuerPage
 	if err := c.evaluate(ctx, "ListIssuers", &page, strconv.Itoa(pageSize), bookmark); err != nil {
 		return nil, err
 	}
@@ -133,12 +109,12 @@ func (c *Contract) ListIssuers(ctx context.Context, pageSize int, bookmark strin
 }
 
 // AnchorBatch anchors a batch of credential digests, submitted by org.
-func (c *Contract) AnchorBatch(ctx context.Context, org string, req AnchorRequest) (*Batch, error) {
+func (c *Contract) AnchorBatch(ctx context.Context, org string, req record.AnchorRequest) (*record.Batch, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
-	var b Batch
+	var b record.Batch
 	if err := c.submit(ctx, org, "AnchorBatch", &b, string(body)); err != nil {
 		return nil, err
 	}
@@ -146,8 +122,8 @@ func (c *Contract) AnchorBatch(ctx context.Context, org string, req AnchorReques
 }
 
 // GetBatch returns batch id.
-func (c *Contract) GetBatch(ctx context.Context, id string) (*Batch, error) {
-	var b Batch
+func (c *Contract) GetBatch(ctx context.Context, id string) (*record.Batch, error) {
+	var b record.Batch
 	if err := c.evaluate(ctx, "GetBatch", &b, id); err != nil {
 		return nil, err
 	}
@@ -155,8 +131,8 @@ func (c *Contract) GetBatch(ctx context.Context, id string) (*Batch, error) {
 }
 
 // GetStatus returns the status of an anchored digest (hex SHA-256).
-func (c *Contract) GetStatus(ctx context.Context, digest string) (*DigestStatus, error) {
-	var s DigestStatus
+func (c *Contract) GetStatus(ctx context.Context, digest string) (*record.DigestStatus, error) {
+	var s record.DigestStatus
 	if err := c.evaluate(ctx, "GetStatus", &s, digest); err != nil {
 		return nil, err
 	}
@@ -164,8 +140,8 @@ func (c *Contract) GetStatus(ctx context.Context, digest string) (*DigestStatus,
 }
 
 // GetStatusHistory returns every status change of a digest, oldest first.
-func (c *Contract) GetStatusHistory(ctx context.Context, digest string) ([]StatusChange, error) {
-	var h []StatusChange
+func (c *Contract) GetStatusHistory(ctx context.Context, digest string) ([]record.StatusChange, error) {
+	var h []record.StatusChange
 	if err := c.evaluate(ctx, "GetStatusHistory", &h, digest); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,16 @@
 // that every backend implements (embedded over bbolt, or a real Hyperledger
 // Fabric network through fabric-gateway), and Contract, a typed client of the
 // Sceau chaincode on top of it.
+//
+// Contract speaks the ledger's vocabulary, package chaincode/record: it
+// sends and returns record.Issuer, record.DigestStatus and the others as the
+// chaincode writes them, and the same package holds the rules a client
+// applies to them (which accreditation holds when, which key may sign what).
+// It never links the contract itself: clients such as the verifier and the
+// wallet stay free of Fabric's chaincode libraries.
+//
+// Imports: chaincode/record only, of Sceau's packages. The backends
+// (network/embedded, network/fabric) import network, not the reverse.
 package network
 
 import (

@@ -8,58 +8,27 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 )
 
-// The resources contract's records, as the chaincode returns them.
-type (
-	ResourceRequest     = record.ResourceRequest
-	Resource            = record.Resource
-	EndorseRequest      = record.EndorseRequest
-	ResourceEndorsement = record.ResourceEndorsement
-	Lineage             = record.Lineage
-	LineageLink         = record.LineageLink
-)
-
-// Limits and names of the resources contract.
-const (
-	// ResourceType is the accreditation a platform needs to register resources.
-	ResourceType = record.TypeOpenResource
-	// MaxResourceAuthors is the most authors one resource has.
-	MaxResourceAuthors = record.MaxResourceAuthors
-	// MaxResourceParents is the most resources one resource derives from.
-	MaxResourceParents = record.MaxResourceParents
-	// MaxFindResources is the most digests FindResources looks up at once.
-	MaxFindResources = record.MaxFindResources
-)
-
-// Relations in a resource's lineage.
-const (
-	RelationDerivedFrom     = record.RelationDerivedFrom
-	RelationPreviousVersion = record.RelationPreviousVersion
-)
-
-// ResourceRoles are the roles in which a reviewer can endorse a resource.
-func ResourceRoles() []string { return record.ResourceRoles() }
-
 // resourceFn names a function of the resources contract.
 func resourceFn(name string) string { return record.ResourceContractName + ":" + name }
 
 // RegisterResource registers a new resource, submitted by org (the
 // platform's organisation).
-func (c *Contract) RegisterResource(ctx context.Context, org string, req ResourceRequest) (*Resource, error) {
+func (c *Contract) RegisterResource(ctx context.Context, org string, req record.ResourceRequest) (*record.Resource, error) {
 	return c.registerResource(ctx, org, "RegisterResource", req)
 }
 
 // RegisterResourceVersion registers a new version of a resource (req.Previous
 // names the version it replaces), submitted by org.
-func (c *Contract) RegisterResourceVersion(ctx context.Context, org string, req ResourceRequest) (*Resource, error) {
+func (c *Contract) RegisterResourceVersion(ctx context.Context, org string, req record.ResourceRequest) (*record.Resource, error) {
 	return c.registerResource(ctx, org, "RegisterResourceVersion", req)
 }
 
-func (c *Contract) registerResource(ctx context.Context, org, fn string, req ResourceRequest) (*Resource, error) {
+func (c *Contract) registerResource(ctx context.Context, org, fn string, req record.ResourceRequest) (*record.Resource, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: encoding the request: %w", fn, err)
 	}
-	var res Resource
+	var res record.Resource
 	if err := c.submit(ctx, org, resourceFn(fn), &res, string(body)); err != nil {
 		return nil, err
 	}
@@ -67,12 +36,12 @@ func (c *Contract) registerResource(ctx context.Context, org, fn string, req Res
 }
 
 // EndorseResource records a reviewer's endorsement, submitted by org.
-func (c *Contract) EndorseResource(ctx context.Context, org string, req EndorseRequest) (*ResourceEndorsement, error) {
+func (c *Contract) EndorseResource(ctx context.Context, org string, req record.EndorseRequest) (*record.ResourceEndorsement, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("EndorseResource: encoding the request: %w", err)
 	}
-	var e ResourceEndorsement
+	var e record.ResourceEndorsement
 	if err := c.submit(ctx, org, resourceFn("EndorseResource"), &e, string(body)); err != nil {
 		return nil, err
 	}
@@ -81,8 +50,8 @@ func (c *Contract) EndorseResource(ctx context.Context, org string, req EndorseR
 
 // GetResource returns the provenance record of a resource with its
 // endorsements (wrapping ErrNotFound when it is not registered).
-func (c *Contract) GetResource(ctx context.Context, digest string) (*Resource, error) {
-	var res Resource
+func (c *Contract) GetResource(ctx context.Context, digest string) (*record.Resource, error) {
+	var res record.Resource
 	if err := c.evaluate(ctx, resourceFn("GetResource"), &res, digest); err != nil {
 		return nil, err
 	}
@@ -91,8 +60,8 @@ func (c *Contract) GetResource(ctx context.Context, digest string) (*Resource, e
 
 // GetResourceLineage returns the ancestors and descendants of a resource
 // (wrapping ErrNotFound when it is not registered).
-func (c *Contract) GetResourceLineage(ctx context.Context, digest string) (*Lineage, error) {
-	var l Lineage
+func (c *Contract) GetResourceLineage(ctx context.Context, digest string) (*record.Lineage, error) {
+	var l record.Lineage
 	if err := c.evaluate(ctx, resourceFn("GetResourceLineage"), &l, digest); err != nil {
 		return nil, err
 	}
@@ -102,12 +71,12 @@ func (c *Contract) GetResourceLineage(ctx context.Context, digest string) (*Line
 // FindResources returns the registered resources among digests (1 to
 // record.MaxFindResources of them), in the order asked, without their
 // endorsements.
-func (c *Contract) FindResources(ctx context.Context, digests []string) ([]Resource, error) {
+func (c *Contract) FindResources(ctx context.Context, digests []string) ([]record.Resource, error) {
 	body, err := json.Marshal(digests)
 	if err != nil {
 		return nil, fmt.Errorf("FindResources: encoding the digests: %w", err)
 	}
-	var found []Resource
+	var found []record.Resource
 	if err := c.evaluate(ctx, resourceFn("FindResources"), &found, string(body)); err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func Handler(s *Service, auth Authenticator) http.Handler {
 // Routes adds the resources API to r:
 //
 //	GET  /v1/resources/{digest}          the record, endorsements and attribution (View)
-//	GET  /v1/resources/{digest}/lineage  ancestors and descendants (network.Lineage)
+//	GET  /v1/resources/{digest}/lineage  ancestors and descendants (record.Lineage)
 //	POST /v1/resources                   register a Submission, as the platform of the bearer token
 //
 // Answers are JSON; errors are {"error": "…"} with 400 (malformed or

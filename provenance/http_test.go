@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/issuer"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 )
 
@@ -102,7 +102,7 @@ func TestAPIRegisterGetLineage(t *testing.T) {
 	api := newAPI(t, p)
 	alice, bob := newKey(t), newKey(t)
 
-	var parent network.Resource
+	var parent record.Resource
 	if code := api.do("POST", "/v1/resources", api.token, mustJSON(t, submission(t, alice, "Cours", "CC-BY-SA-4.0", nil, &AttributionInput{Names: []string{"Alice Durand"}, Email: "alice.durand@ac-paris.fr"})), &parent); code != http.StatusCreated {
 		t.Fatalf("POST: status %d", code)
 	}
@@ -124,11 +124,11 @@ func TestAPIRegisterGetLineage(t *testing.T) {
 		t.Errorf("served attribution %+v, %s, %v", a, signer, err)
 	}
 
-	var child network.Resource
+	var child record.Resource
 	if code := api.do("POST", "/v1/resources", api.token, mustJSON(t, submission(t, bob, "Adaptation", "CC-BY-SA-4.0", []string{parent.Digest}, nil)), &child); code != http.StatusCreated {
 		t.Fatalf("POST derivative: status %d", code)
 	}
-	var lineage network.Lineage
+	var lineage record.Lineage
 	if code := api.do("GET", "/v1/resources/"+child.Digest+"/lineage", "", nil, &lineage); code != http.StatusOK {
 		t.Fatalf("GET lineage: status %d", code)
 	}
@@ -150,7 +150,7 @@ func TestAPIErrors(t *testing.T) {
 	p := newPlatform(t)
 	api := newAPI(t, p)
 	alice := newKey(t)
-	var sa network.Resource
+	var sa record.Resource
 	api.do("POST", "/v1/resources", api.token, mustJSON(t, submission(t, alice, "SA", "CC-BY-SA-4.0", nil, nil)), &sa)
 	good := mustJSON(t, submission(t, alice, "Bon", "CC0-1.0", nil, nil))
 

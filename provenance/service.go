@@ -87,7 +87,7 @@ type Submission struct {
 // store and registers it on the ledger as platform platformID (an issuer of
 // this home accredited for OpenResource). On failure nothing new stays in
 // the store.
-func (s *Service) Submit(ctx context.Context, platformID string, sub Submission) (*network.Resource, error) {
+func (s *Service) Submit(ctx context.Context, platformID string, sub Submission) (*record.Resource, error) {
 	profile, err := s.Home.LoadProfile(platformID)
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func (s *Service) Submit(ctx context.Context, platformID string, sub Submission)
 			created = append(created, s.Store.attributionPath(sub.Digest))
 		}
 	}
-	req := network.ResourceRequest{
+	req := record.ResourceRequest{
 		PlatformID:        platformID,
 		Digest:            sub.Digest,
 		Title:             sub.Title,
@@ -174,7 +174,7 @@ func (s *Service) Submit(ctx context.Context, platformID string, sub Submission)
 		AttributionDigest: attributionDigest,
 		AuthorStatements:  sub.AuthorStatements,
 	}
-	var res *network.Resource
+	var res *record.Resource
 	if sub.Previous == "" {
 		res, err = s.Contract.RegisterResource(ctx, profile.Org, req)
 	} else {
@@ -191,8 +191,8 @@ func (s *Service) Submit(ctx context.Context, platformID string, sub Submission)
 // checkStatements verifies every author statement against the submission
 // and returns the authors' ids, as the chaincode will.
 func checkStatements(sub *Submission, attributionDigest string, now time.Time) ([]string, error) {
-	if n := len(sub.AuthorStatements); n == 0 || n > network.MaxResourceAuthors {
-		return nil, invalid("%d author statements: want 1 to %d, one per author", n, network.MaxResourceAuthors)
+	if n := len(sub.AuthorStatements); n == 0 || n > record.MaxResourceAuthors {
+		return nil, invalid("%d author statements: want 1 to %d, one per author", n, record.MaxResourceAuthors)
 	}
 	want := attest.Registration{Resource: sub.Digest, Title: sub.Title, License: sub.License, DerivedFrom: sub.DerivedFrom, Previous: sub.Previous, Attribution: attributionDigest}
 	var authors []string
@@ -236,8 +236,8 @@ func (s *Service) checkPlatform(ctx context.Context, id string) error {
 // resources sub derives from are registered and allow it, and that the
 // version it replaces can be replaced.
 func (s *Service) checkLineage(ctx context.Context, sub *Submission, authors []string) error {
-	if len(sub.DerivedFrom) > network.MaxResourceParents {
-		return invalid("resource %s derives from %d resources, the limit is %d", sub.Digest, len(sub.DerivedFrom), network.MaxResourceParents)
+	if len(sub.DerivedFrom) > record.MaxResourceParents {
+		return invalid("resource %s derives from %d resources, the limit is %d", sub.Digest, len(sub.DerivedFrom), record.MaxResourceParents)
 	}
 	if len(sub.DerivedFrom) > 0 {
 		for _, d := range sub.DerivedFrom {
@@ -254,7 +254,7 @@ func (s *Service) checkLineage(ctx context.Context, sub *Submission, authors []s
 			return &InvalidError{Err: err}
 		}
 		for _, d := range sub.DerivedFrom {
-			i := slices.IndexFunc(found, func(r network.Resource) bool { return r.Digest == d })
+			i := slices.IndexFunc(found, func(r record.Resource) bool { return r.Digest == d })
 			if i < 0 {
 				return invalid("resource %s derives from %s, which is not registered: register it first", sub.Digest, d)
 			}
@@ -317,7 +317,7 @@ type RegisterOptions struct {
 
 // Register hashes the resource at opts.Path, has its authors sign the
 // registration and submits it (see Submit).
-func (s *Service) Register(ctx context.Context, opts RegisterOptions) (*network.Resource, error) {
+func (s *Service) Register(ctx context.Context, opts RegisterOptions) (*record.Resource, error) {
 	if len(opts.Authors) == 0 {
 		return nil, invalid("a resource needs at least one author key")
 	}
@@ -390,9 +390,9 @@ type Verification struct {
 	Registered bool   `json:"registered"`
 	// Resource and Lineage are set when it is registered; Attribution when
 	// this platform holds its attribution.
-	Resource    *network.Resource `json:"resource,omitempty"`
-	Lineage     *network.Lineage  `json:"lineage,omitempty"`
-	Attribution *Attribution      `json:"attribution,omitempty"`
+	Resource    *record.Resource `json:"resource,omitempty"`
+	Lineage     *record.Lineage  `json:"lineage,omitempty"`
+	Attribution *Attribution     `json:"attribution,omitempty"`
 	// Closest is set when it is not registered but a registered folder
 	// whose manifest this platform keeps shares files with it.
 	Closest *Closest `json:"closest,omitempty"`
@@ -401,8 +401,8 @@ type Verification struct {
 // Closest is the registered version closest to an unregistered folder,
 // and what differs from it.
 type Closest struct {
-	Resource *network.Resource `json:"resource"`
-	Changes  Changes           `json:"changes"`
+	Resource *record.Resource `json:"resource"`
+	Changes  Changes          `json:"changes"`
 }
 
 // Verify tells whether the exact content at path is registered. When it
@@ -442,7 +442,7 @@ func (s *Service) VerifyContent(ctx context.Context, content *Content) (*Verific
 
 // storedAttribution returns the attribution of res this platform holds,
 // if it is the one the ledger names.
-func (s *Service) storedAttribution(res *network.Resource) *Attribution {
+func (s *Service) storedAttribution(res *record.Resource) *Attribution {
 	if res.AttributionDigest == "" {
 		return nil
 	}
@@ -486,8 +486,8 @@ func (s *Service) closest(ctx context.Context, m *Manifest) (*Closest, error) {
 		}
 	}
 	slices.SortStableFunc(candidates, func(a, b candidate) int { return b.score - a.score })
-	for start := 0; start < len(candidates); start += network.MaxFindResources {
-		chunk := candidates[start:min(start+network.MaxFindResources, len(candidates))]
+	for start := 0; start < len(candidates); start += record.MaxFindResources {
+		chunk := candidates[start:min(start+record.MaxFindResources, len(candidates))]
 		ask := make([]string, len(chunk))
 		for i, c := range chunk {
 			ask[i] = c.digest
@@ -497,7 +497,7 @@ func (s *Service) closest(ctx context.Context, m *Manifest) (*Closest, error) {
 			return nil, fmt.Errorf("looking up registered versions: %w", err)
 		}
 		for _, c := range chunk {
-			i := slices.IndexFunc(found, func(r network.Resource) bool { return r.Digest == c.digest })
+			i := slices.IndexFunc(found, func(r record.Resource) bool { return r.Digest == c.digest })
 			if i >= 0 {
 				return &Closest{Resource: &found[i], Changes: Diff(c.manifest, m)}, nil
 			}
@@ -507,7 +507,7 @@ func (s *Service) closest(ctx context.Context, m *Manifest) (*Closest, error) {
 }
 
 // History returns the record of resource digest and its lineage.
-func (s *Service) History(ctx context.Context, digest string) (*network.Resource, *network.Lineage, error) {
+func (s *Service) History(ctx context.Context, digest string) (*record.Resource, *record.Lineage, error) {
 	if err := record.ValidateDigest(digest); err != nil {
 		return nil, nil, invalid("resource %w", err)
 	}
@@ -527,18 +527,18 @@ type EndorseOptions struct {
 	// PlatformID is the submitting platform, an issuer of this home.
 	PlatformID string
 	Digest     string
-	// Role is one of network.ResourceRoles().
+	// Role is one of record.ResourceRoles().
 	Role     string
 	Reviewer *Key
 }
 
 // Endorse has the reviewer sign an endorsement of a resource and records
 // it on the ledger through the platform.
-func (s *Service) Endorse(ctx context.Context, opts EndorseOptions) (*network.ResourceEndorsement, error) {
+func (s *Service) Endorse(ctx context.Context, opts EndorseOptions) (*record.ResourceEndorsement, error) {
 	if err := record.ValidateDigest(opts.Digest); err != nil {
 		return nil, invalid("resource %w", err)
 	}
-	if roles := network.ResourceRoles(); !slices.Contains(roles, opts.Role) {
+	if roles := record.ResourceRoles(); !slices.Contains(roles, opts.Role) {
 		return nil, invalid("role %q is unknown: want one of %s", opts.Role, strings.Join(roles, ", "))
 	}
 	profile, err := s.Home.LoadProfile(opts.PlatformID)
@@ -549,7 +549,7 @@ func (s *Service) Endorse(ctx context.Context, opts EndorseOptions) (*network.Re
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.Contract.EndorseResource(ctx, profile.Org, network.EndorseRequest{PlatformID: opts.PlatformID, Digest: opts.Digest, Statement: st})
+	e, err := s.Contract.EndorseResource(ctx, profile.Org, record.EndorseRequest{PlatformID: opts.PlatformID, Digest: opts.Digest, Statement: st})
 	if err != nil {
 		return nil, fmt.Errorf("endorsing resource %s: %w", opts.Digest, err)
 	}
@@ -583,9 +583,9 @@ func (s *Service) DefaultPlatform(ctx context.Context) (string, error) {
 	case 1:
 		return platforms[0], nil
 	case 0:
-		return "", invalid("no platform accredited for %s in %s: create one with `sceau issuer init` and have governance accredit it", network.ResourceType, s.Home)
+		return "", invalid("no platform accredited for %s in %s: create one with `sceau issuer init` and have governance accredit it", record.TypeOpenResource, s.Home)
 	default:
-		return "", invalid("several platforms are accredited for %s in %s (%s): choose one with --issuer", network.ResourceType, s.Home, strings.Join(platforms, ", "))
+		return "", invalid("several platforms are accredited for %s in %s (%s): choose one with --issuer", record.TypeOpenResource, s.Home, strings.Join(platforms, ", "))
 	}
 }
 
@@ -606,7 +606,7 @@ func (s *Service) EraseAttribution(digest string) error {
 // View is a resource as the platform's API serves it: the ledger's record
 // and, while the platform holds it, the author's attribution.
 type View struct {
-	Resource *network.Resource `json:"resource"`
+	Resource *record.Resource `json:"resource"`
 	// Attribution is the signed attribution statement (compact JWS).
 	Attribution string `json:"attribution,omitempty"`
 	// AttributionStatus is "none" (the ledger names no attribution),

@@ -67,7 +67,7 @@ func newKey(t testing.TB) *Key {
 }
 
 // register registers the file or folder at path under lic, by authors.
-func (p *platform) register(t *testing.T, path, lic string, derivedFrom []string, authors ...*Key) *network.Resource {
+func (p *platform) register(t *testing.T, path, lic string, derivedFrom []string, authors ...*Key) *record.Resource {
 	t.Helper()
 	res, err := p.svc.Register(context.Background(), RegisterOptions{
 		PlatformID: platformID, Path: path, Title: "Ressource " + filepath.Base(path), License: lic, Authors: authors, DerivedFrom: derivedFrom,
@@ -156,7 +156,7 @@ func TestDerivativeOfShareAlikeIsRefusedNamingTheParent(t *testing.T) {
 
 	// A platform that skips the client-side check is refused by the chaincode.
 	digest, _ := FileDigest(derived)
-	req := network.ResourceRequest{PlatformID: platformID, Digest: digest, Title: "Adaptation", License: "CC-BY-4.0", DerivedFrom: []string{parent.Digest}}
+	req := record.ResourceRequest{PlatformID: platformID, Digest: digest, Title: "Adaptation", License: "CC-BY-4.0", DerivedFrom: []string{parent.Digest}}
 	st, err := attest.Sign(bob.Signer(), attest.TypeRegistration, attest.Registration{Resource: digest, Title: req.Title, License: req.License, DerivedFrom: req.DerivedFrom, IssuedAt: time.Now().Unix()})
 	if err != nil {
 		t.Fatal(err)

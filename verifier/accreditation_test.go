@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sceau/sceau/chaincode/record"
-	"github.com/sceau/sceau/network"
 )
 
 // movedWindows is a Ledger whose issuer record has the end of its first
@@ -19,7 +18,7 @@ type movedWindows struct {
 	firstUntil string
 }
 
-func (m movedWindows) GetIssuer(ctx context.Context, id string) (*network.Issuer, error) {
+func (m movedWindows) GetIssuer(ctx context.Context, id string) (*record.Issuer, error) {
 	is, err := m.Ledger.GetIssuer(ctx, id)
 	if err != nil {
 		return nil, err

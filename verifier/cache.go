@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
 )
@@ -54,14 +55,14 @@ func (c *Cache) Dir() string { return c.dir }
 
 // cachedStatus is a credential status as read at FetchedAt.
 type cachedStatus struct {
-	FetchedAt time.Time            `json:"fetchedAt"`
-	Status    network.DigestStatus `json:"status"`
+	FetchedAt time.Time           `json:"fetchedAt"`
+	Status    record.DigestStatus `json:"status"`
 }
 
 // cachedBatch is a batch as read at FetchedAt.
 type cachedBatch struct {
-	FetchedAt time.Time     `json:"fetchedAt"`
-	Batch     network.Batch `json:"batch"`
+	FetchedAt time.Time    `json:"fetchedAt"`
+	Batch     record.Batch `json:"batch"`
 }
 
 // cachedRecords is the content of records.json.
@@ -111,7 +112,7 @@ func (c *Cache) records() (*cachedRecords, error) {
 
 // SaveRecords adds statuses and batches read at fetchedAt to the cache,
 // replacing older reads of the same records.
-func (c *Cache) SaveRecords(fetchedAt time.Time, statuses []network.DigestStatus, batches []network.Batch) error {
+func (c *Cache) SaveRecords(fetchedAt time.Time, statuses []record.DigestStatus, batches []record.Batch) error {
 	if len(statuses) == 0 && len(batches) == 0 {
 		return nil
 	}
@@ -197,18 +198,18 @@ type Recorder struct {
 	now    func() time.Time
 
 	mu       sync.Mutex
-	statuses []network.DigestStatus
-	batches  []network.Batch
+	statuses []record.DigestStatus
+	batches  []record.Batch
 }
 
 // GetIssuer reads issuer id through the recorder's ledger; the registry
 // caches issuers (RegistryOptions.Cache).
-func (r *Recorder) GetIssuer(ctx context.Context, id string) (*network.Issuer, error) {
+func (r *Recorder) GetIssuer(ctx context.Context, id string) (*record.Issuer, error) {
 	return r.ledger.GetIssuer(ctx, id)
 }
 
 // GetStatus reads the status of digest and remembers it.
-func (r *Recorder) GetStatus(ctx context.Context, digest string) (*network.DigestStatus, error) {
+func (r *Recorder) GetStatus(ctx context.Context, digest string) (*record.DigestStatus, error) {
 	s, err := r.ledger.GetStatus(ctx, digest)
 	if err != nil {
 		return nil, err
@@ -220,7 +221,7 @@ func (r *Recorder) GetStatus(ctx context.Context, digest string) (*network.Diges
 }
 
 // GetBatch reads batch id and remembers it.
-func (r *Recorder) GetBatch(ctx context.Context, id string) (*network.Batch, error) {
+func (r *Recorder) GetBatch(ctx context.Context, id string) (*record.Batch, error) {
 	b, err := r.ledger.GetBatch(ctx, id)
 	if err != nil {
 		return nil, err
@@ -291,7 +292,7 @@ type OfflineLedger struct {
 }
 
 // GetIssuer answers from the cached issuer registry.
-func (o *OfflineLedger) GetIssuer(_ context.Context, id string) (*network.Issuer, error) {
+func (o *OfflineLedger) GetIssuer(_ context.Context, id string) (*record.Issuer, error) {
 	if o.registry == nil {
 		return nil, o.unavailable("no issuer registry is cached in %s (verify once online to fill the cache)", o.dir)
 	}
@@ -307,7 +308,7 @@ func (o *OfflineLedger) GetIssuer(_ context.Context, id string) (*network.Issuer
 }
 
 // GetStatus answers from the cached statuses.
-func (o *OfflineLedger) GetStatus(_ context.Context, digest string) (*network.DigestStatus, error) {
+func (o *OfflineLedger) GetStatus(_ context.Context, digest string) (*record.DigestStatus, error) {
 	s, ok := o.records.Statuses[digest]
 	if !ok {
 		return nil, o.unavailable("the status of digest %s was never read online (verify once online to cache it)", digest)
@@ -320,7 +321,7 @@ func (o *OfflineLedger) GetStatus(_ context.Context, digest string) (*network.Di
 }
 
 // GetBatch answers from the cached batches.
-func (o *OfflineLedger) GetBatch(_ context.Context, id string) (*network.Batch, error) {
+func (o *OfflineLedger) GetBatch(_ context.Context, id string) (*record.Batch, error) {
 	b, ok := o.records.Batches[id]
 	if !ok {
 		return nil, o.unavailable("batch %s was never read online (verify once online to cache it)", id)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network"
 )
 
@@ -220,9 +221,9 @@ func TestCacheDamagedAndBounded(t *testing.T) {
 	os.Remove(filepath.Join(dir, registryFile))
 
 	start := time.Now()
-	statuses := make([]network.DigestStatus, MaxCachedRecords+5)
+	statuses := make([]record.DigestStatus, MaxCachedRecords+5)
 	for i := range statuses {
-		statuses[i] = network.DigestStatus{Digest: strings.Repeat("0", 8) + string(rune('a'+i%26)) + time.Duration(i).String()}
+		statuses[i] = record.DigestStatus{Digest: strings.Repeat("0", 8) + string(rune('a'+i%26)) + time.Duration(i).String()}
 	}
 	if err := cache.SaveRecords(start, statuses[:5], nil); err != nil {
 		t.Fatal(err)

@@ -25,14 +25,14 @@ type run struct {
 	// What the ledger said, looked up once.
 	issuer    *issuerRecord
 	issuerErr error
-	statuses  []*network.DigestStatus // one per form
+	statuses  []*record.DigestStatus // one per form
 	statusErr []error
-	batch     *network.Batch // the bundle's batch
+	batch     *record.Batch // the bundle's batch
 	batchErr  error
 
 	// signingKeys holds, once the signature check passed, the issuer key
 	// each form verified with.
-	signingKeys []*network.IssuerKey
+	signingKeys []*record.IssuerKey
 
 	result Result
 }
@@ -112,13 +112,13 @@ func (r *run) checkIssuer() {
 	}
 	is := r.issuer
 	switch is.Status {
-	case network.IssuerActive:
+	case record.IssuerActive:
 		r.pass(CheckIssuer, fmt.Sprintf("issuer %s (%s) is registered and active", id, is.Name))
-	case network.IssuerSuspended:
+	case record.IssuerSuspended:
 		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) is suspended (reason %s)", id, is.Name, is.StatusReason))
-	case network.IssuerWithdrawn:
+	case record.IssuerWithdrawn:
 		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) was withdrawn (reason %s)", id, is.Name, is.StatusReason))
-	case network.IssuerPending:
+	case record.IssuerPending:
 		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) is still pending accreditation", id, is.Name))
 	default:
 		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) has the unknown status %q", id, is.Name, is.Status))
@@ -129,7 +129,7 @@ func (r *run) checkSignature() {
 	if !r.issuerKnown(CheckSignature) {
 		return
 	}
-	var keys []*network.IssuerKey
+	var keys []*record.IssuerKey
 	var names, kids []string
 	for _, f := range r.in.Forms {
 		key, err := r.verifyForm(f)
@@ -156,7 +156,7 @@ func (r *run) checkSignature() {
 
 // verifyForm verifies f with the issuer's key its kid names and returns
 // that key.
-func (r *run) verifyForm(f credential.Form) (*network.IssuerKey, error) {
+func (r *run) verifyForm(f credential.Form) (*record.IssuerKey, error) {
 	id := r.issuer.ID
 	var lastErr error
 	found := false
@@ -280,7 +280,7 @@ func (r *run) checkAnchor() {
 // inclusionProblem checks the bundle's anchor against the ledger's batch
 // and the credential's record s: same batch, index and root, and a Merkle
 // inclusion proof of the credential's leaf. It returns what is wrong, or "".
-func (r *run) inclusionProblem(s *network.DigestStatus) string {
+func (r *run) inclusionProblem(s *record.DigestStatus) string {
 	a := r.in.Bundle.Anchor
 	switch {
 	case s.BatchID != a.Batch:
@@ -331,8 +331,8 @@ func (r *run) checkStatus() {
 			return
 		}
 		switch s.Status {
-		case network.StatusActive:
-		case network.StatusRevoked, network.StatusSuspended:
+		case record.StatusActive:
+		case record.StatusRevoked, record.StatusSuspended:
 			r.fail(CheckStatus, fmt.Sprintf("%s (reason %s, %s)", s.Status, s.Reason, dateOf(s.UpdatedAt)))
 			return
 		default:

@@ -138,7 +138,7 @@ func (e *env) issue(records ...schemas.Record) []*issued {
 	e.batches++
 	batchID := fmt.Sprintf("test-batch-%d", e.batches)
 	root := hex.EncodeToString(merkle.Root(leaves))
-	req := network.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(records[0].CredentialType()), Credentials: groups, Root: root}
+	req := record.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(records[0].CredentialType()), Credentials: groups, Root: root}
 	if _, err := e.contract.AnchorBatch(e.ctx, issuerOrg, req); err != nil {
 		e.t.Fatalf("AnchorBatch: %v", err)
 	}

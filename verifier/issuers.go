@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/network"
 )
 
 // issuerRecord is an issuer as the ledger holds it, with its public keys
 // parsed on first use. It is never changed once built, so verifications
 // may share it.
 type issuerRecord struct {
-	*network.Issuer
+	*record.Issuer
 	keys []parsedKey // one per Issuer.Keys
 }
 
@@ -23,7 +23,7 @@ type parsedKey struct {
 	err  error
 }
 
-func newIssuerRecord(is *network.Issuer) *issuerRecord {
+func newIssuerRecord(is *record.Issuer) *issuerRecord {
 	return &issuerRecord{Issuer: is, keys: make([]parsedKey, len(is.Keys))}
 }
 
@@ -56,7 +56,7 @@ type parsedIssuers struct {
 }
 
 // record returns is with its keys parsed on first use.
-func (p *parsedIssuers) record(is *network.Issuer) *issuerRecord {
+func (p *parsedIssuers) record(is *record.Issuer) *issuerRecord {
 	if kept, ok := p.byID.Load(is.ID); ok {
 		if r := kept.(*issuerRecord); r.Issuer == is {
 			return r

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network"
 )
 
@@ -21,9 +22,9 @@ import (
 // use; Cache.Offline answers from that cache alone. A Ledger may hand the
 // same record to several callers: none may change it.
 type Ledger interface {
-	GetIssuer(ctx context.Context, id string) (*network.Issuer, error)
-	GetStatus(ctx context.Context, digest string) (*network.DigestStatus, error)
-	GetBatch(ctx context.Context, id string) (*network.Batch, error)
+	GetIssuer(ctx context.Context, id string) (*record.Issuer, error)
+	GetStatus(ctx context.Context, digest string) (*record.DigestStatus, error)
+	GetBatch(ctx context.Context, id string) (*record.Batch, error)
 }
 
 var _ Ledger = (*network.Contract)(nil)
@@ -64,7 +65,7 @@ type currentIssuers struct {
 // versionedIssuer is an issuer record and the state version it was read at.
 type versionedIssuer struct {
 	version uint64
-	record  *network.Issuer
+	record  *record.Issuer
 }
 
 // newCurrentIssuers returns ledger, keeping its issuer records while
@@ -74,7 +75,7 @@ func newCurrentIssuers(ledger Ledger, versions network.StateVersioner) *currentI
 }
 
 // GetIssuer returns issuer id as the ledger holds it now.
-func (c *currentIssuers) GetIssuer(ctx context.Context, id string) (*network.Issuer, error) {
+func (c *currentIssuers) GetIssuer(ctx context.Context, id string) (*record.Issuer, error) {
 	// The version is read before the record: the record is then at least
 	// as new as the version it is filed under.
 	version, err := c.versions.StateVersion(ctx)

@@ -16,7 +16,6 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
-	"github.com/sceau/sceau/network"
 )
 
 // issueSDJWT signs a diploma as an SD-JWT VC bound to holder and anchors
@@ -39,7 +38,7 @@ func (e *env) issueSDJWT(holder *credential.Key) string {
 	raw, _ := hex.DecodeString(digest)
 	leaf := merkle.LeafHash(merkle.LeafData([][]byte{raw}))
 	e.batches++
-	req := network.AnchorRequest{BatchID: "sd-batch-" + digest[:8], IssuerID: issuerID, Type: record.CredentialType(c.Type),
+	req := record.AnchorRequest{BatchID: "sd-batch-" + digest[:8], IssuerID: issuerID, Type: record.CredentialType(c.Type),
 		Credentials: [][]string{{digest}}, Root: hex.EncodeToString(merkle.Root([][]byte{leaf}))}
 	if _, err := e.contract.AnchorBatch(e.ctx, issuerOrg, req); err != nil {
 		e.t.Fatalf("AnchorBatch: %v", err)

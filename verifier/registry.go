@@ -32,12 +32,12 @@ type RegistrySnapshot struct {
 	// FetchedAt is when the registry was read from the ledger.
 	FetchedAt time.Time `json:"fetchedAt"`
 	// Issuers are sorted by id.
-	Issuers []network.Issuer `json:"issuers"`
+	Issuers []record.Issuer `json:"issuers"`
 }
 
 // Issuer returns the issuer id of the snapshot, or nil.
-func (s *RegistrySnapshot) Issuer(id string) *network.Issuer {
-	i, found := slices.BinarySearchFunc(s.Issuers, id, func(is network.Issuer, id string) int { return strings.Compare(is.ID, id) })
+func (s *RegistrySnapshot) Issuer(id string) *record.Issuer {
+	i, found := slices.BinarySearchFunc(s.Issuers, id, func(is record.Issuer, id string) int { return strings.Compare(is.ID, id) })
 	if !found {
 		return nil
 	}
@@ -130,7 +130,7 @@ func (r *Registry) Snapshot(ctx context.Context) (*RegistrySnapshot, error) {
 
 // ReadRegistry lists every issuer of the ledger.
 func ReadRegistry(ctx context.Context, contract *network.Contract, now func() time.Time) (*RegistrySnapshot, error) {
-	s := &RegistrySnapshot{FetchedAt: now().UTC(), Issuers: []network.Issuer{}}
+	s := &RegistrySnapshot{FetchedAt: now().UTC(), Issuers: []record.Issuer{}}
 	bookmark := ""
 	for range maxRegistryPages {
 		page, err := contract.ListIssuers(ctx, registryPageSize, bookmark)
@@ -139,7 +139,7 @@ func ReadRegistry(ctx context.Context, contract *network.Contract, now func() ti
 		}
 		s.Issuers = append(s.Issuers, page.Issuers...)
 		if page.Bookmark == "" || page.Bookmark == bookmark || len(page.Issuers) == 0 {
-			slices.SortFunc(s.Issuers, func(a, b network.Issuer) int { return strings.Compare(a.ID, b.ID) })
+			slices.SortFunc(s.Issuers, func(a, b record.Issuer) int { return strings.Compare(a.ID, b.ID) })
 			return s, nil
 		}
 		bookmark = page.Bookmark
@@ -164,7 +164,7 @@ type registryLedger struct {
 
 // GetIssuer keeps the registry's snapshot fresh, then returns issuer id as
 // the ledger holds it now.
-func (l registryLedger) GetIssuer(ctx context.Context, id string) (*network.Issuer, error) {
+func (l registryLedger) GetIssuer(ctx context.Context, id string) (*record.Issuer, error) {
 	if _, err := l.r.Snapshot(ctx); err != nil {
 		return nil, err
 	}
@@ -188,11 +188,11 @@ type TrustedIssuer struct {
 	Name   string              `json:"name"`
 	Status record.IssuerStatus `json:"status"`
 	// StatusReason is the reason code of a suspension or withdrawal.
-	StatusReason   record.ReasonCode       `json:"statusReason,omitempty"`
-	Accreditations []network.Accreditation `json:"accreditations"`
-	Keys           []TrustedKey            `json:"keys"`
-	RegisteredAt   string                  `json:"registeredAt"`
-	UpdatedAt      string                  `json:"updatedAt"`
+	StatusReason   record.ReasonCode      `json:"statusReason,omitempty"`
+	Accreditations []record.Accreditation `json:"accreditations"`
+	Keys           []TrustedKey           `json:"keys"`
+	RegisteredAt   string                 `json:"registeredAt"`
+	UpdatedAt      string                 `json:"updatedAt"`
 }
 
 // TrustedKey is one public key of an issuer, with its validity: credentials
@@ -213,7 +213,7 @@ func (s *RegistrySnapshot) TrustList() *TrustList {
 	for _, is := range s.Issuers {
 		ti := TrustedIssuer{
 			ID: is.ID, URI: credential.IssuerURI(is.ID), Name: is.Name, Status: is.Status, StatusReason: is.StatusReason,
-			Accreditations: append([]network.Accreditation{}, is.Accreditations...),
+			Accreditations: append([]record.Accreditation{}, is.Accreditations...),
 			Keys:           make([]TrustedKey, 0, len(is.Keys)),
 			RegisteredAt:   is.RegisteredAt, UpdatedAt: is.UpdatedAt,
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -68,7 +67,7 @@ func (e *env) issueSD(subject schemas.Record, holderJWK []byte) *sdIssued {
 	root := hex.EncodeToString(merkle.Root([][]byte{leaf}))
 	e.batches++
 	batchID := fmt.Sprintf("sd-batch-%d", e.batches)
-	req := network.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(subject.CredentialType()), Credentials: [][]string{group}, Root: root}
+	req := record.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(subject.CredentialType()), Credentials: [][]string{group}, Root: root}
 	if _, err := e.contract.AnchorBatch(e.ctx, issuerOrg, req); err != nil {
 		e.t.Fatalf("AnchorBatch: %v", err)
 	}

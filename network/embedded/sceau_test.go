@@ -82,7 +82,7 @@ func TestSceauChaincodeLifecycle(t *testing.T) {
 	accreditedIssuer(t, l, c)
 
 	issuer, err := c.GetIssuer(ctx, "bac-lyon")
-	if err != nil || issuer.Status != network.IssuerActive || issuer.MSPID != "ExamofficeMSP" {
+	if err != nil || issuer.Status != record.IssuerActive || issuer.MSPID != "ExamofficeMSP" {
 		t.Fatalf("GetIssuer = %+v, %v; want an active issuer bound to ExamofficeMSP", issuer, err)
 	}
 	// Governance is decided by the MSP the ledger verified, not by a label.
@@ -104,7 +104,7 @@ func TestSceauChaincodeLifecycle(t *testing.T) {
 	}
 	digest := req.Credentials[42][0]
 	st, err := c.GetStatus(ctx, digest)
-	if err != nil || st.Status != network.StatusActive || st.BatchID != req.BatchID || st.Index != 42 || st.TxID != batch.TxID {
+	if err != nil || st.Status != record.StatusActive || st.BatchID != req.BatchID || st.Index != 42 || st.TxID != batch.TxID {
 		t.Fatalf("GetStatus = %+v, %v", st, err)
 	}
 	if _, err := c.AnchorBatch(ctx, "examoffice", req); !errors.As(err, &ce) {
@@ -131,7 +131,7 @@ func TestSceauChaincodeLifecycle(t *testing.T) {
 	if err := c.RevokeBatch(ctx, "examoffice", req.BatchID, "annulled"); err != nil {
 		t.Fatalf("RevokeBatch: %v", err)
 	}
-	if st, err := c.GetStatus(ctx, req.Credentials[0][0]); err != nil || st.Status != network.StatusRevoked {
+	if st, err := c.GetStatus(ctx, req.Credentials[0][0]); err != nil || st.Status != record.StatusRevoked {
 		t.Errorf("after RevokeBatch: %+v, %v", st, err)
 	}
 
@@ -173,7 +173,7 @@ func TestSceauChaincodeLifecycle(t *testing.T) {
 	}
 	defer l.Close()
 	c = network.NewContract(l)
-	if st, err := c.GetStatus(ctx, digest); err != nil || st.Status != network.StatusRevoked {
+	if st, err := c.GetStatus(ctx, digest); err != nil || st.Status != record.StatusRevoked {
 		t.Errorf("after a restart: %+v, %v", st, err)
 	}
 }
@@ -252,7 +252,7 @@ func TestSceauVerifiersReadWhileIssuersAnchor(t *testing.T) {
 		default:
 		}
 		st, err := c.GetStatus(ctx, first.Credentials[reads%50][0])
-		if err != nil || st.Status != network.StatusActive {
+		if err != nil || st.Status != record.StatusActive {
 			t.Fatalf("GetStatus during anchoring: %+v, %v", st, err)
 		}
 	}
