@@ -117,7 +117,11 @@ func ParseKey(privateJWK []byte) (*Key, error) {
 		}
 		// go-jose does not check that "d" matches "x" and "y": derive the
 		// public key from "d" and compare.
-		derived, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), k.D.FillBytes(make([]byte, 32)))
+		d, err := k.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("JWK: \"d\": %w", err)
+		}
+		derived, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d)
 		if err != nil {
 			return nil, fmt.Errorf("JWK: \"d\": %w", err)
 		}

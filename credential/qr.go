@@ -119,7 +119,7 @@ func cborDecMode(tags bool) (cbor.DecMode, error) {
 		MaxArrayElements: 32,
 		MaxMapPairs:      16,
 		TagsMd:           cbor.TagsForbidden,
-		IntDec:           cbor.IntDecConvertSigned,
+		IntDec:           cbor.IntDecConvertSignedOrFail,
 	}
 	if tags {
 		opts.TagsMd = cbor.TagsAllowed
