@@ -139,4 +139,3 @@ func closure(pkgs map[string][]string, rel string) []string {
 	slices.Sort(deps)
 	return deps
 }
-
