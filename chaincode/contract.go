@@ -7,6 +7,14 @@
 // The governance organisation is fixed when the chaincode starts (Config),
 // never by a transaction. Every function is deterministic: times come from
 // the transaction timestamp, and no write depends on map iteration order.
+//
+// Imports: chaincode/record (the records it writes and the rules it
+// enforces), internal/attest, internal/license and internal/merkle, besides
+// Fabric's chaincode libraries. It knows nothing of how it is hosted: the
+// embedded ledger runs it in-process (network/embedded), peers run it as
+// chaincode-as-a-service (cli's `sceau chaincode serve`). Only
+// network/embedded and cli import it; clients read its records through
+// network and chaincode/record.
 package chaincode
 
 import (

@@ -1,5 +1,8 @@
 // Package cli is the sceau command tree (urfave/cli v2). Flags always come
 // before positional arguments, and global flags before the command.
+//
+// Imports: cli is the edge of the module and may import any of its packages;
+// nothing imports cli but main.
 package cli
 
 import (

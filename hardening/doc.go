@@ -80,4 +80,7 @@
 // ways, kills 30 times over 2 000 rows and verifies every bundle;
 // SCEAU_CRASH_SEED replays the kills of a logged seed. -short skips the
 // process-killing test.
+//
+// Imports: nothing of Sceau outside its tests, which drive the built `sceau`
+// command and the packages under test as a user or an attacker would.
 package hardening

@@ -1,6 +1,9 @@
 // Package schemas defines Sceau's credential types: their JSON Schemas
 // (embedded), their Go types, validation whose errors name the field and the
 // rule, and the reading of issuers' CSV exports.
+//
+// Imports: chaincode/record (the names of the credential types), of Sceau's
+// packages.
 package schemas
 
 import "github.com/sceau/sceau/chaincode/record"

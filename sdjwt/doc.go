@@ -19,4 +19,7 @@
 // json.Number (numbers keep their exact text), bool and nil. Claims are
 // addressed by a Path. Only ES256 (ECDSA P-256) and EdDSA (Ed25519)
 // signatures and the sha-256 digest algorithm are accepted.
+//
+// Imports: internal/jsonstr and internal/jws, of Sceau's packages: it knows
+// nothing of Sceau's credentials.
 package sdjwt

@@ -8,6 +8,8 @@
 // no personal data and may be read by the chaincode.
 //
 // The chaincode and the platforms both verify with this package.
+//
+// Imports: nothing of Sceau.
 package attest
 
 import (

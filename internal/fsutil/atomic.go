@@ -1,5 +1,7 @@
 // Package fsutil holds the file-system primitives Sceau relies on to never
 // leave a half-written file behind.
+//
+// Imports: nothing of Sceau.
 package fsutil
 
 import (

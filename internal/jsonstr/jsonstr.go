@@ -2,6 +2,8 @@
 // them, without reflection: the hand-built documents of batch issuance
 // (bundles, SD-JWT payloads and disclosures) must come out byte for byte as
 // encoding/json would have made them.
+//
+// Imports: nothing of Sceau.
 package jsonstr
 
 import (

@@ -7,6 +7,8 @@
 // itself; a verifier checks thousands a second, and go-jose parsed again
 // the header the vc+jwt parser had already read and checked strictly. The
 // tests check both directions against go-jose.
+//
+// Imports: nothing of Sceau.
 package jws
 
 import (

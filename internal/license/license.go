@@ -7,6 +7,8 @@
 // The chaincode enforces these rules, so no platform can bypass them, and
 // clients check them first for a good error: both use this package, so the
 // rules and their messages are the same on either side.
+//
+// Imports: nothing of Sceau.
 package license
 
 import (

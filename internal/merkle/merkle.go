@@ -5,6 +5,8 @@
 // It is a thin layer over github.com/transparency-dev/merkle: the RFC 6962
 // SHA-256 hasher, compact ranges to build a tree in one pass, and the proof
 // package to build and check inclusion proofs.
+//
+// Imports: nothing of Sceau.
 package merkle
 
 import (

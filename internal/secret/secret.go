@@ -1,5 +1,7 @@
 // Package secret obtains passphrases without ever hanging, and seals small
 // secrets (private keys, wallet keys) with age's scrypt passphrase encryption.
+//
+// Imports: nothing of Sceau.
 package secret
 
 import (

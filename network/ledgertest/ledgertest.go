@@ -8,6 +8,9 @@
 //
 // Every id the suite creates (issuers, batches, digests) is new to the
 // run, so it can run again and again on a long-lived network.
+//
+// Imports: network, chaincode/record and internal/merkle: it asserts what
+// any client observes.
 package ledgertest
 
 import (

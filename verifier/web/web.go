@@ -1,6 +1,8 @@
 // Package web holds the verifier's web page: its html/template and its
 // static assets (stylesheet and script), embedded in the binary. The page
 // loads nothing from anywhere else.
+//
+// Imports: nothing of Sceau: it only embeds the page's files.
 package web
 
 import "embed"

@@ -3,6 +3,8 @@
 // package's connection.json, and the chaincode answers on that connection.
 // It is what `sceau chaincode serve` runs, configured by the environment
 // variables the Fabric convention uses.
+//
+// Imports: nothing of Sceau: cli hands it the chaincode to serve.
 package ccaas
 
 import (
