@@ -4,8 +4,8 @@
 // config lists. The scripts beside it (up, down) run a development network
 // natively and write such a config.
 //
-// Imports: network (and may import chaincode/record), of Sceau's packages, and fabric-
-// gateway; never the contract.
+// Imports: network (and may import chaincode/record), of Sceau's
+// packages, and fabric-gateway; never the contract.
 package fabric
 
 import (
