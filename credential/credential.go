@@ -140,26 +140,34 @@ func (c *Credential) SubjectJSON() ([]byte, error) {
 	return marshalJSON(c.Subject)
 }
 
+// envelopeDifferences names the members of the envelope — id, type,
+// issuer, validFrom, validUntil — in which a credential given by them
+// differs from other.
+func envelopeDifferences(id, typ, issuerID string, validFrom, validUntil time.Time, other *Credential) []string {
+	var diff []string
+	if id != other.ID {
+		diff = append(diff, "id")
+	}
+	if typ != other.Type {
+		diff = append(diff, "type")
+	}
+	if issuerID != other.IssuerID {
+		diff = append(diff, "issuer")
+	}
+	if !validFrom.Equal(other.ValidFrom) {
+		diff = append(diff, "validFrom")
+	}
+	if !validUntil.Equal(other.ValidUntil) {
+		diff = append(diff, "validUntil")
+	}
+	return diff
+}
+
 // Differences names the members in which the credential differs from
 // other, the same credential in another form: id, type, issuer, validFrom,
 // validUntil, credentialSubject.
 func (c *Credential) Differences(other *Credential) []string {
-	var diff []string
-	if c.ID != other.ID {
-		diff = append(diff, "id")
-	}
-	if c.Type != other.Type {
-		diff = append(diff, "type")
-	}
-	if c.IssuerID != other.IssuerID {
-		diff = append(diff, "issuer")
-	}
-	if !c.ValidFrom.Equal(other.ValidFrom) {
-		diff = append(diff, "validFrom")
-	}
-	if !c.ValidUntil.Equal(other.ValidUntil) {
-		diff = append(diff, "validUntil")
-	}
+	diff := envelopeDifferences(c.ID, c.Type, c.IssuerID, c.ValidFrom, c.ValidUntil, other)
 	sa, errA := c.SubjectJSON()
 	sb, errB := other.SubjectJSON()
 	if errA != nil || errB != nil || !bytes.Equal(sa, sb) {

@@ -381,22 +381,7 @@ func (c *SDJWTCredential) SubjectJSON() ([]byte, error) {
 // validity, and each subject claim shown (claims not shown are not
 // compared).
 func (c *SDJWTCredential) Differences(full *Credential) []string {
-	var diff []string
-	if c.ID != full.ID {
-		diff = append(diff, "id")
-	}
-	if c.Type != full.Type {
-		diff = append(diff, "type")
-	}
-	if c.IssuerID != full.IssuerID {
-		diff = append(diff, "issuer")
-	}
-	if !c.ValidFrom.Equal(full.ValidFrom) {
-		diff = append(diff, "validFrom")
-	}
-	if !c.ValidUntil.Equal(full.ValidUntil) {
-		diff = append(diff, "validUntil")
-	}
+	diff := envelopeDifferences(c.ID, c.Type, c.IssuerID, c.ValidFrom, c.ValidUntil, full)
 	flat, err := flatSubject(full)
 	if err != nil {
 		return append(diff, "credentialSubject")

@@ -1,13 +1,5 @@
 package record
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
-
 // Open educational resources on the ledger: provenance records,
 // endorsements and lineage. Nothing personal is part of them: a resource is
 // a SHA-256 digest, authors and reviewers are the RFC 7638 thumbprints of
@@ -50,21 +42,7 @@ const (
 // no leading or trailing space, at most MaxTitleLength printable
 // characters.
 func ValidateResourceTitle(title string) error {
-	if !utf8.ValidString(title) {
-		return errors.New("resource title is not valid UTF-8")
-	}
-	if title == "" || strings.TrimSpace(title) != title {
-		return fmt.Errorf("resource title %q is empty or has leading or trailing spaces", title)
-	}
-	if n := utf8.RuneCountInString(title); n > MaxTitleLength {
-		return fmt.Errorf("resource title is %d characters long, the limit is %d", n, MaxTitleLength)
-	}
-	for _, c := range title {
-		if !unicode.IsPrint(c) {
-			return fmt.Errorf("resource title %q contains the non-printable character %U", title, c)
-		}
-	}
-	return nil
+	return validateLabel("resource title", title, MaxTitleLength)
 }
 
 // ResourceRequest is the argument of RegisterResource and

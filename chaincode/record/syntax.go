@@ -92,18 +92,26 @@ func IsDigest(s string) bool { return ValidateDigest(s) == nil }
 // empty, no leading or trailing space, at most MaxNameLength printable
 // characters.
 func ValidateIssuerName(name string) error {
-	if !utf8.ValidString(name) {
-		return fmt.Errorf("issuer name is not valid UTF-8")
+	return validateLabel("issuer name", name, MaxNameLength)
+}
+
+// validateLabel checks a short text the ledger shows people, named what:
+// valid UTF-8, not empty, no leading or trailing space, at most max
+// printable characters (no control or format character that could hide
+// or reorder text).
+func validateLabel(what, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8", what)
 	}
-	if strings.TrimSpace(name) != name || name == "" {
-		return fmt.Errorf("issuer name %q is empty or has leading or trailing spaces", name)
+	if strings.TrimSpace(s) != s || s == "" {
+		return fmt.Errorf("%s %q is empty or has leading or trailing spaces", what, s)
 	}
-	if n := utf8.RuneCountInString(name); n > MaxNameLength {
-		return fmt.Errorf("issuer name is %d characters long, the limit is %d", n, MaxNameLength)
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Errorf("%s is %d characters long, the limit is %d", what, n, max)
 	}
-	for _, r := range name {
+	for _, r := range s {
 		if !unicode.IsPrint(r) {
-			return fmt.Errorf("issuer name %q contains the non-printable character %U", name, r)
+			return fmt.Errorf("%s %q contains the non-printable character %U", what, s, r)
 		}
 	}
 	return nil
