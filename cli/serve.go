@@ -23,7 +23,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/internal/fsutil"
-	"github.com/sceau/sceau/issuer"
+	"github.com/sceau/sceau/issuer/issuerapi"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
@@ -191,7 +191,7 @@ func newServeRouter(logger *slog.Logger, metrics *verifier.Metrics, reg *prometh
 func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer) ([]func(chi.Router), func(), error) {
 	svc := e.issuerService(ledger)
 	tokens := &org.Tokens{Home: org.Home(e.home)}
-	api, err := issuer.NewAPI(issuer.APIConfig{Service: svc, Tokens: tokens, Logger: e.logger, Metrics: reg})
+	api, err := issuerapi.New(issuerapi.Config{Service: svc, Tokens: tokens, Logger: e.logger, Metrics: reg})
 	if err != nil {
 		return nil, nil, err
 	}

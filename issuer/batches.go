@@ -6,30 +6,28 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
-	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/network"
-	"github.com/sceau/sceau/schemas"
 )
 
-// Uploaded batches (POST /v1/batches) are issued in the background, each in
-// its folder under the issuer's: <issuer>/api/batches/<id>/ holds the
-// uploaded input.csv, status.json (what GET /v1/batches/{id} answers) and
-// out/ (bundles, manifest.csv, rejects.csv), as `sceau issue` would write
-// them. Issuance is resumable by input, as on the command line: a batch
-// interrupted by a server stop is marked "interrupted", and uploading the
-// same file again resumes it without issuing anything twice.
+// Uploaded batches are issued by a Desk in the background, each in its
+// folder under the issuer's: <issuer>/api/batches/<id>/ holds the uploaded
+// input.csv, status.json (its BatchStatus) and out/ (bundles, manifest.csv,
+// rejects.csv), as `sceau issue` would write them. Issuance is resumable by
+// input, as on the command line: a batch interrupted by Close (a server
+// stop) is marked "interrupted", and starting the same file again resumes
+// it without issuing anything twice.
+//
+// A batch goes: ReceiveBatch (its folder, where the caller writes the CSV),
+// then StartBatch (checked, saved as queued, issued once a slot is free) or
+// IncomingBatch.Discard; Batch finds it again, by issuer and id.
 
 // Batch states.
 const (
@@ -40,10 +38,13 @@ const (
 	BatchInterrupted = "interrupted"
 )
 
-// maxFormField bounds the form fields of an upload (all but the file).
-const maxFormField = 1 << 10
+// interruptedMessage is the Error of an interrupted batch. It and the
+// other messages a BatchStatus carries are what the issuer API answers:
+// they speak to the program that uploaded the file.
+const interruptedMessage = "the server stopped before the batch was done: upload the same file again to resume it (nothing is issued twice)"
 
-// BatchStatus is the state of an uploaded batch, GET /v1/batches/{id}.
+// BatchStatus is the state of an uploaded batch, saved as status.json in
+// its folder.
 type BatchStatus struct {
 	ID     string `json:"id"`
 	Issuer string `json:"issuer"`
@@ -67,10 +68,12 @@ type BatchStatus struct {
 	Errors []BatchRowError `json:"errors,omitempty"`
 	// Error says why the batch failed or was interrupted.
 	Error string `json:"error,omitempty"`
-	// Where the results are, once succeeded.
-	Manifest    string `json:"manifest,omitempty"`
-	Rejects     string `json:"rejects,omitempty"`
-	Credentials string `json:"credentials,omitempty"`
+}
+
+// Finished reports whether the batch is over: succeeded, failed or
+// interrupted.
+func (s *BatchStatus) Finished() bool {
+	return s.State != BatchQueued && s.State != BatchRunning
 }
 
 // BatchRowError is one problem of a bad row: its line, column and rule.
@@ -81,9 +84,116 @@ type BatchRowError struct {
 	Message string `json:"message"`
 }
 
-// batchJobs runs uploaded batches, MaxConcurrentBatches at a time.
-type batchJobs struct {
-	api    *API
+// BatchOptions say how an uploaded batch is issued (see IssueOptions).
+type BatchOptions struct {
+	// Type is the credential type of every row.
+	Type string
+	// Encoding forces the CSV encoding; auto-detected when empty.
+	Encoding string
+	// SkipInvalid issues the valid rows and lists the others in
+	// rejects.csv; otherwise one bad row fails the batch.
+	SkipInvalid bool
+	// Chunk is the number of credentials per anchored batch (DefaultChunk when 0).
+	Chunk int
+}
+
+// IncomingBatch is a batch being received: its folder exists; the caller writes
+// the CSV file at InputPath, then starts it with Desk.StartBatch, or drops
+// it with Discard.
+type IncomingBatch struct {
+	// ID is the batch's id, a random lower-case UUID.
+	ID string
+	// Issuer is the issuer it is uploaded for.
+	Issuer string
+	dir    string
+}
+
+// InputPath is where the caller writes the uploaded CSV file (once, 0600).
+func (in *IncomingBatch) InputPath() string { return filepath.Join(in.dir, "input.csv") }
+
+// Discard removes the batch's folder and what was written in it.
+func (in *IncomingBatch) Discard() { os.RemoveAll(in.dir) }
+
+// ReceiveBatch makes the folder of a new batch of issuerID. It fails with
+// ErrClosed once the desk is closed.
+func (d *Desk) ReceiveBatch(issuerID string) (*IncomingBatch, error) {
+	if err := d.batches.ctx.Err(); err != nil {
+		return nil, ErrClosed
+	}
+	id := uuid.NewString()
+	dir, err := d.batches.dir(issuerID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the batch folder: %w", err)
+	}
+	return &IncomingBatch{ID: id, Issuer: issuerID, dir: dir}, nil
+}
+
+// StartBatch queues in, whose CSV file is written, and returns its status
+// (queued); it is issued in the background once one of the
+// MaxConcurrentBatches slots is free. It refuses with a *NotAccreditedError
+// an issuer the ledger does not allow to issue opts.Type, and with
+// ErrClosed once the desk is closed; a refused batch's folder is removed.
+func (d *Desk) StartBatch(ctx context.Context, in *IncomingBatch, opts BatchOptions) (BatchStatus, error) {
+	st, err := d.batches.start(ctx, in, opts)
+	if err != nil {
+		in.Discard()
+	}
+	return st, err
+}
+
+// Batch returns uploaded batch id of issuerID, as it is now: live in this
+// process, or as a past process left it (a batch it left queued or running
+// is interrupted). id is a lower-case UUID. It refuses with an
+// *OtherIssuerError a batch of another issuer; an unknown batch is
+// network.ErrNotFound.
+func (d *Desk) Batch(issuerID, id string) (*Batch, error) {
+	return d.batches.lookup(issuerID, id)
+}
+
+// Batch is an uploaded batch, as Desk.Batch found it.
+type Batch struct {
+	// Status is its status when it was found.
+	Status BatchStatus
+	dir    string
+}
+
+// BatchFile is one of the CSV files of a succeeded batch.
+type BatchFile string
+
+// A succeeded batch's files.
+const (
+	// BatchManifest lists every credential issued, in row order.
+	BatchManifest BatchFile = manifestName
+	// BatchRejects lists the bad rows skipped (only when there were some).
+	BatchRejects BatchFile = rejectsName
+)
+
+// Open opens one of the batch's CSV files; a file the batch does not have
+// (yet) is an error wrapping fs.ErrNotExist.
+func (b *Batch) Open(f BatchFile) (io.ReadCloser, error) {
+	if f != BatchManifest && f != BatchRejects {
+		return nil, fmt.Errorf("batch %s: no file %q", b.Status.ID, f)
+	}
+	return os.Open(filepath.Join(b.dir, "out", string(f)))
+}
+
+// OpenBundle opens the bundle of credential urn:uuid:<u> of the batch, u
+// a lower-case UUID (CredentialUUID); one the batch does not have (yet) is
+// an error wrapping fs.ErrNotExist.
+func (b *Batch) OpenBundle(u string) (io.ReadCloser, error) {
+	if CredentialUUID(u) != u {
+		return nil, fmt.Errorf("credential %q: want a lower-case UUID", u)
+	}
+	return os.Open(filepath.Join(b.dir, "out", u+".json"))
+}
+
+// batches runs a desk's uploaded batches, MaxConcurrentBatches at a time.
+type batches struct {
+	desk   *Desk
+	ended  func(BatchStatus)
 	slots  chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -97,18 +207,19 @@ type batchJobs struct {
 // batchJob is one live batch.
 type batchJob struct {
 	dir    string
+	opts   BatchOptions
 	mu     sync.Mutex
 	status BatchStatus
 }
 
-func newBatchJobs(a *API, slots int) *batchJobs {
+func newBatches(d *Desk, slots int, ended func(BatchStatus)) *batches {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &batchJobs{api: a, slots: make(chan struct{}, slots), ctx: ctx, cancel: cancel, live: map[string]*batchJob{}}
+	return &batches{desk: d, ended: ended, slots: make(chan struct{}, slots), ctx: ctx, cancel: cancel, live: map[string]*batchJob{}}
 }
 
 // close interrupts the live batches and waits for them to stop. No batch
 // starts after it.
-func (b *batchJobs) close() {
+func (b *batches) close() {
 	b.mu.Lock()
 	b.cancel()
 	b.mu.Unlock()
@@ -116,8 +227,8 @@ func (b *batchJobs) close() {
 }
 
 // dir is the folder of batch id of issuer issuerID.
-func (b *batchJobs) dir(issuerID, id string) (string, error) {
-	dir, err := b.api.svc.Home.Org(issuerID)
+func (b *batches) dir(issuerID, id string) (string, error) {
+	dir, err := b.desk.svc.Home.Org(issuerID)
 	if err != nil {
 		return "", err
 	}
@@ -126,8 +237,8 @@ func (b *batchJobs) dir(issuerID, id string) (string, error) {
 
 // elsewhere reports whether batch id is in the folder of an issuer other
 // than issuerID.
-func (b *batchJobs) elsewhere(issuerID, id string) bool {
-	ids, _ := b.api.svc.Home.OrgIDs()
+func (b *batches) elsewhere(issuerID, id string) bool {
+	ids, _ := b.desk.svc.Home.OrgIDs()
 	for _, other := range ids {
 		if other == issuerID {
 			continue
@@ -141,191 +252,34 @@ func (b *batchJobs) elsewhere(issuerID, id string) bool {
 	return false
 }
 
-// upload is what POST /v1/batches received.
-type upload struct {
-	issuer, typ, encoding string
-	skipInvalid           bool
-	chunk                 int
-	file                  bool
-}
-
-func (b *batchJobs) post(w http.ResponseWriter, r *http.Request, issuerID string) {
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/form-data" {
-		writeError(w, http.StatusUnsupportedMediaType, "upload the CSV as multipart/form-data: a file field \"file\" and a field \"type\"")
-		return
+// start checks, saves and launches a received batch.
+func (b *batches) start(ctx context.Context, in *IncomingBatch, opts BatchOptions) (BatchStatus, error) {
+	if err := b.desk.svc.checkAccredited(ctx, in.Issuer, opts.Type); err != nil {
+		return BatchStatus{}, err
 	}
-	if err := b.ctx.Err(); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
-		return
-	}
-	id := newJobID()
-	dir, err := b.dir(issuerID, id)
-	if err != nil {
-		b.api.fail(w, r, err)
-		return
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		b.api.fail(w, r, fmt.Errorf("creating the batch folder: %w", err))
-		return
-	}
-	up, err := b.receive(w, r, filepath.Join(dir, "input.csv"))
-	if err == nil {
-		err = b.check(r.Context(), issuerID, up)
-	}
-	if err != nil {
-		os.RemoveAll(dir)
-		b.api.fail(w, r, err)
-		return
-	}
-	job := &batchJob{dir: dir, status: BatchStatus{
-		ID: id, Issuer: issuerID, Type: up.typ, State: BatchQueued, CreatedAt: time.Now().UTC().Format(time.RFC3339),
+	job := &batchJob{dir: in.dir, opts: opts, status: BatchStatus{
+		ID: in.ID, Issuer: in.Issuer, Type: opts.Type, State: BatchQueued, CreatedAt: time.Now().UTC().Format(time.RFC3339),
 	}}
 	if err := job.save(); err != nil {
-		os.RemoveAll(dir)
-		b.api.fail(w, r, err)
-		return
+		return BatchStatus{}, err
 	}
 	b.mu.Lock()
 	if b.ctx.Err() != nil {
 		b.mu.Unlock()
-		os.RemoveAll(dir)
-		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
-		return
+		return BatchStatus{}, ErrClosed
 	}
-	b.live[id] = job
+	b.live[in.ID] = job
 	b.wg.Add(1)
 	b.mu.Unlock()
 	go func() {
 		defer b.wg.Done()
-		b.run(job, up)
+		b.run(job)
 	}()
-	b.api.logger.Info("batch uploaded", "issuer", issuerID, "batch", id, "type", up.typ)
-	w.Header().Set("Location", "/v1/batches/"+id)
-	writeJSON(w, http.StatusAccepted, job.snapshot())
-}
-
-// receive reads the multipart form, streaming the file to path.
-func (b *batchJobs) receive(w http.ResponseWriter, r *http.Request, path string) (*upload, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, b.api.maxUpload+1<<20)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, &badRequest{msg: "reading the upload: " + err.Error()}
-	}
-	up := &upload{}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, uploadError(err)
-		}
-		name := part.FormName()
-		if name == "file" {
-			if up.file {
-				return nil, &badRequest{msg: "the upload has two files: send one CSV per batch"}
-			}
-			up.file = true
-			if err := saveUpload(part, path, b.api.maxUpload); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		value, err := io.ReadAll(io.LimitReader(part, maxFormField+1))
-		if err != nil {
-			return nil, uploadError(err)
-		}
-		if len(value) > maxFormField {
-			return nil, &badRequest{msg: fmt.Sprintf("form field %q is longer than %d bytes", name, maxFormField)}
-		}
-		v := strings.TrimSpace(string(value))
-		switch name {
-		case "type":
-			up.typ = v
-		case "issuer":
-			up.issuer = v
-		case "encoding":
-			up.encoding = v
-		case "skip_invalid":
-			if up.skipInvalid, err = strconv.ParseBool(v); err != nil {
-				return nil, &badRequest{msg: fmt.Sprintf("skip_invalid %q: want true or false", v)}
-			}
-		case "chunk":
-			if up.chunk, err = strconv.Atoi(v); err != nil || up.chunk < 1 {
-				return nil, &badRequest{msg: fmt.Sprintf("chunk %q: want a positive number of credentials per anchored batch", v)}
-			}
-		default:
-			return nil, &badRequest{msg: fmt.Sprintf("unknown form field %q (want file, type, and optionally issuer, skip_invalid, encoding, chunk)", name)}
-		}
-	}
-	if !up.file {
-		return nil, &badRequest{msg: "the upload has no file: send the CSV as form field \"file\""}
-	}
-	return up, nil
-}
-
-// saveUpload streams an uploaded file to path, at most max bytes.
-func saveUpload(part io.Reader, path string, max int64) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("storing the upload: %w", err)
-	}
-	n, err := io.Copy(f, io.LimitReader(part, max+1))
-	if err == nil && n > max {
-		err = &tooLargeUpload{limit: max}
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return uploadError(err)
-	}
-	return nil
-}
-
-type tooLargeUpload struct{ limit int64 }
-
-func (e *tooLargeUpload) Error() string {
-	return fmt.Sprintf("the file is larger than %d bytes: split it", e.limit)
-}
-
-// uploadError classifies an error met while reading an upload.
-func uploadError(err error) error {
-	var tooLarge *http.MaxBytesError
-	var tooLargeFile *tooLargeUpload
-	switch {
-	case errors.As(err, &tooLarge):
-		return err
-	case errors.As(err, &tooLargeFile):
-		return &http.MaxBytesError{Limit: tooLargeFile.limit}
-	case errors.Is(err, context.Canceled):
-		return err
-	}
-	return &badRequest{msg: "reading the upload: " + err.Error()}
-}
-
-// check refuses an upload that cannot be issued, before it is queued.
-func (b *batchJobs) check(ctx context.Context, issuerID string, up *upload) error {
-	if up.issuer != "" && up.issuer != issuerID {
-		return &forbidden{msg: fmt.Sprintf("this API token acts for issuer %s, not for %s", issuerID, up.issuer)}
-	}
-	if !record.IsCredentialType(up.typ) {
-		return &badRequest{msg: fmt.Sprintf("type %q: want %s", up.typ, record.Join(record.CredentialTypes(), " or "))}
-	}
-	switch strings.ToLower(up.encoding) {
-	case "", schemas.EncodingAuto, schemas.EncodingUTF8, schemas.EncodingWindows1252:
-	default:
-		return &badRequest{msg: fmt.Sprintf("encoding %q: want %s, %s or %s", up.encoding, schemas.EncodingAuto, schemas.EncodingUTF8, schemas.EncodingWindows1252)}
-	}
-	return b.api.svc.checkAccredited(ctx, issuerID, up.typ)
+	return job.snapshot(), nil
 }
 
 // run issues a batch once a slot is free.
-func (b *batchJobs) run(job *batchJob, up *upload) {
+func (b *batches) run(job *batchJob) {
 	defer func() {
 		b.mu.Lock()
 		delete(b.live, job.status.ID)
@@ -335,33 +289,68 @@ func (b *batchJobs) run(job *batchJob, up *upload) {
 	case b.slots <- struct{}{}:
 		defer func() { <-b.slots }()
 	case <-b.ctx.Done():
-		job.finish(nil, b.ctx.Err(), b.api)
+		b.finish(job, nil, b.ctx.Err())
 		return
 	}
 	job.update(func(s *BatchStatus) {
 		s.State = BatchRunning
 		s.StartedAt = time.Now().UTC().Format(time.RFC3339)
 	})
-	sum, err := b.issue(job, up, job.snapshot().Issuer)
-	job.finish(sum, err, b.api)
+	sum, err := b.issue(job, job.snapshot().Issuer)
+	b.finish(job, sum, err)
 }
 
-func (b *batchJobs) issue(job *batchJob, up *upload, issuerID string) (*IssueSummary, error) {
-	if err := b.api.svc.checkAccredited(b.ctx, issuerID, up.typ); err != nil {
+func (b *batches) issue(job *batchJob, issuerID string) (*IssueSummary, error) {
+	svc := b.desk.svc
+	if err := svc.checkAccredited(b.ctx, issuerID, job.opts.Type); err != nil {
 		return nil, err
 	}
-	profile, key, err := b.api.keys.current(issuerID)
+	profile, key, err := b.desk.keys.current(issuerID)
 	if err != nil {
 		return nil, err
 	}
 	opts := IssueOptions{
-		IssuerID: issuerID, Type: up.typ, Input: filepath.Join(job.dir, "input.csv"), OutDir: filepath.Join(job.dir, "out"),
-		Chunk: up.chunk, SkipInvalid: up.skipInvalid, Encoding: up.encoding,
+		IssuerID: issuerID, Type: job.opts.Type, Input: filepath.Join(job.dir, "input.csv"), OutDir: filepath.Join(job.dir, "out"),
+		Chunk: job.opts.Chunk, SkipInvalid: job.opts.SkipInvalid, Encoding: job.opts.Encoding,
 		Progress: func(done, total int) {
 			job.update(func(s *BatchStatus) { s.Done, s.Total = done, total })
 		},
 	}
-	return b.api.svc.issue(b.ctx, opts, profile, key)
+	return svc.issue(b.ctx, opts, profile, key)
+}
+
+// finish records how the batch ended. The ended hook hears of it first,
+// then the status says so: whoever polls the status and sees the batch
+// finished also sees what the hook did (a counter incremented).
+func (b *batches) finish(job *batchJob, sum *IssueSummary, err error) {
+	st := job.snapshot()
+	st.FinishedAt = time.Now().UTC().Format(time.RFC3339)
+	var rowErrs *RowErrors
+	switch {
+	case err == nil:
+		st.State = BatchSucceeded
+		st.Rows, st.Issued, st.Reused, st.Rejected, st.Batches = sum.Rows, sum.Issued, sum.Reused, sum.Rejected, len(sum.Batches)
+		st.Done, st.Total = sum.Issued+sum.Reused, sum.Issued+sum.Reused
+	case errors.Is(err, context.Canceled):
+		st.State = BatchInterrupted
+		st.Error = interruptedMessage
+	case errors.As(err, &rowErrs):
+		st.State = BatchFailed
+		st.Error = fmt.Sprintf("%d invalid row(s), nothing was issued (fix them, or upload with skip_invalid=true)", rowErrs.Total)
+		for _, re := range rowErrs.Rows {
+			for _, p := range re.Problems {
+				st.Errors = append(st.Errors, BatchRowError{Line: re.Line, Column: p.Column, Rule: p.Rule, Message: p.Message})
+			}
+		}
+	default:
+		st.State = BatchFailed
+		st.Error = err.Error()
+	}
+	if b.ended != nil {
+		b.ended(st)
+	}
+	job.update(func(s *BatchStatus) { *s = st })
+	b.desk.logger.Info("batch "+st.State, "issuer", st.Issuer, "batch", st.ID, "issued", st.Issued, "reused", st.Reused, "rejected", st.Rejected, "err", st.Error)
 }
 
 // snapshot returns a copy of the job's status.
@@ -380,45 +369,6 @@ func (j *batchJob) update(change func(*BatchStatus)) {
 	_ = j.save()
 }
 
-// finish records how the batch ended.
-func (j *batchJob) finish(sum *IssueSummary, err error, a *API) {
-	var rowErrs *RowErrors
-	j.update(func(s *BatchStatus) {
-		s.FinishedAt = time.Now().UTC().Format(time.RFC3339)
-		switch {
-		case err == nil:
-			s.State = BatchSucceeded
-			s.Rows, s.Issued, s.Reused, s.Rejected, s.Batches = sum.Rows, sum.Issued, sum.Reused, sum.Rejected, len(sum.Batches)
-			s.Done, s.Total = sum.Issued+sum.Reused, sum.Issued+sum.Reused
-			s.Manifest = "/v1/batches/" + s.ID + "/manifest"
-			s.Credentials = "/v1/batches/" + s.ID + "/credentials/{credential}"
-			if sum.Rejected > 0 {
-				s.Rejects = "/v1/batches/" + s.ID + "/rejects"
-			}
-		case errors.Is(err, context.Canceled):
-			s.State = BatchInterrupted
-			s.Error = "the server stopped before the batch was done: upload the same file again to resume it (nothing is issued twice)"
-		case errors.As(err, &rowErrs):
-			s.State = BatchFailed
-			s.Error = fmt.Sprintf("%d invalid row(s), nothing was issued (fix them, or upload with skip_invalid=true)", rowErrs.Total)
-			for _, re := range rowErrs.Rows {
-				for _, p := range re.Problems {
-					s.Errors = append(s.Errors, BatchRowError{Line: re.Line, Column: p.Column, Rule: p.Rule, Message: p.Message})
-				}
-			}
-		default:
-			s.State = BatchFailed
-			s.Error = err.Error()
-		}
-	})
-	st := j.snapshot()
-	a.metrics.batchEnded(st.State)
-	if st.State == BatchSucceeded {
-		a.metrics.issued("/v1/batches", st.Type, st.Issued)
-	}
-	a.logger.Info("batch "+st.State, "issuer", st.Issuer, "batch", st.ID, "issued", st.Issued, "reused", st.Reused, "rejected", st.Rejected, "err", st.Error)
-}
-
 // save writes status.json.
 func (j *batchJob) save() error {
 	st := j.snapshot()
@@ -429,11 +379,10 @@ func (j *batchJob) save() error {
 	return fsutil.WriteFileAtomic(filepath.Join(j.dir, "status.json"), append(data, '\n'), 0o600)
 }
 
-// lookup returns the folder and status of batch id, refusing (403) a
-// batch of another issuer.
-func (b *batchJobs) lookup(issuerID, id string) (string, BatchStatus, error) {
-	if credentialUUID(id) != id {
-		return "", BatchStatus{}, &badRequest{msg: "a batch id is a lower-case UUID"}
+// lookup finds batch id of issuerID (see Desk.Batch).
+func (b *batches) lookup(issuerID, id string) (*Batch, error) {
+	if CredentialUUID(id) != id {
+		return nil, fmt.Errorf("batch %q: a batch id is a lower-case UUID", id)
 	}
 	b.mu.Lock()
 	job, ok := b.live[id]
@@ -441,90 +390,32 @@ func (b *batchJobs) lookup(issuerID, id string) (string, BatchStatus, error) {
 	if ok {
 		st := job.snapshot()
 		if st.Issuer != issuerID {
-			return "", BatchStatus{}, &forbidden{msg: fmt.Sprintf("batch %s belongs to another issuer", id)}
+			return nil, &OtherIssuerError{IssuerID: issuerID, Batch: id}
 		}
-		return job.dir, st, nil
+		return &Batch{Status: st, dir: job.dir}, nil
 	}
 	dir, err := b.dir(issuerID, id)
 	if err != nil {
-		return "", BatchStatus{}, err
+		return nil, err
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "status.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		if b.elsewhere(issuerID, id) {
-			return "", BatchStatus{}, &forbidden{msg: fmt.Sprintf("batch %s belongs to another issuer", id)}
+			return nil, &OtherIssuerError{IssuerID: issuerID, Batch: id}
 		}
-		return "", BatchStatus{}, fmt.Errorf("batch %s: %w", id, network.ErrNotFound)
+		return nil, fmt.Errorf("batch %s: %w", id, network.ErrNotFound)
 	}
 	if err != nil {
-		return "", BatchStatus{}, fmt.Errorf("reading batch %s: %w", id, err)
+		return nil, fmt.Errorf("reading batch %s: %w", id, err)
 	}
 	var st BatchStatus
 	if err := json.Unmarshal(data, &st); err != nil {
-		return "", BatchStatus{}, fmt.Errorf("batch %s: status.json is damaged: %w", id, err)
+		return nil, fmt.Errorf("batch %s: status.json is damaged: %w", id, err)
 	}
-	if st.State == BatchQueued || st.State == BatchRunning {
-		// Saved as live by a server that is gone.
+	if !st.Finished() {
+		// Saved as live by a process that is gone.
 		st.State = BatchInterrupted
-		st.Error = "the server stopped before the batch was done: upload the same file again to resume it (nothing is issued twice)"
+		st.Error = interruptedMessage
 	}
-	return dir, st, nil
-}
-
-func (b *batchJobs) get(w http.ResponseWriter, r *http.Request, issuerID string) {
-	_, st, err := b.lookup(issuerID, chi.URLParam(r, "id"))
-	if err != nil {
-		b.api.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
-}
-
-// file serves one of a finished batch's CSV files.
-func (b *batchJobs) file(name string) issuerHandler {
-	return func(w http.ResponseWriter, r *http.Request, issuerID string) {
-		dir, st, err := b.lookup(issuerID, chi.URLParam(r, "id"))
-		if err != nil {
-			b.api.fail(w, r, err)
-			return
-		}
-		if st.State != BatchSucceeded {
-			writeError(w, http.StatusConflict, fmt.Sprintf("batch %s is %s: its files are ready once it has succeeded", st.ID, st.State))
-			return
-		}
-		serveFile(w, r, b.api, filepath.Join(dir, "out", name), "text/csv; charset=utf-8", fmt.Sprintf("batch %s has no %s", st.ID, name))
-	}
-}
-
-// credential serves one bundle of a batch.
-func (b *batchJobs) credential(w http.ResponseWriter, r *http.Request, issuerID string) {
-	dir, st, err := b.lookup(issuerID, chi.URLParam(r, "id"))
-	if err != nil {
-		b.api.fail(w, r, err)
-		return
-	}
-	u := credentialUUID(chi.URLParam(r, "credential"))
-	if u == "" {
-		writeError(w, http.StatusBadRequest, "want a credential id: urn:uuid:… or the bare UUID")
-		return
-	}
-	serveFile(w, r, b.api, filepath.Join(dir, "out", u+".json"), "application/json", fmt.Sprintf("batch %s has no credential urn:uuid:%s (yet)", st.ID, u))
-}
-
-// serveFile copies a file to the response, or answers 404 with notFound.
-func serveFile(w http.ResponseWriter, r *http.Request, a *API, path, contentType, notFound string) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		writeError(w, http.StatusNotFound, notFound)
-		return
-	}
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Cache-Control", "no-store")
-	// A copy error means the client went away.
-	_, _ = io.Copy(w, f)
+	return &Batch{Status: st, dir: dir}, nil
 }

@@ -1,7 +1,15 @@
 // Package issuer is what an exam office runs: its creation and key
-// rotation on the ledger, and batch issuance from CSV exports: validate,
-// sign, anchor, write bundles — streaming, chunked and resumable; status
-// changes; and the issuer HTTP API.
+// rotation on the ledger (Service.Init, RotateKey, RevokeKey), batch
+// issuance from CSV exports — validate, sign, anchor, write bundles;
+// streaming, chunked and resumable (Service.Issue) — and status changes
+// (Service.ChangeStatus).
+//
+// A long-running process issues through a Desk: single credentials
+// (Desk.IssueOne), anchored in micro-batches so that many share one ledger
+// transaction; uploaded CSV files issued in the background, their status on
+// disk; and what it issued found again and revoked. The desk is the domain
+// of the issuer HTTP API, which lives apart, in issuer/issuerapi, and only
+// translates requests into desk calls.
 //
 // The office's local profile, signing keys (encrypted at rest) and API
 // tokens, and the layout of the Sceau home, are package org's: an exam
@@ -9,5 +17,7 @@
 // resource platform is.
 //
 // issuer may import org, credential, sdjwt, schemas, certificate, qrcode,
-// network and internal packages; never cli, verifier, wallet or provenance.
+// network, chaincode/record and internal packages; never net/http, chi or
+// any HTTP code (issuerapi imports issuer, not the reverse), nor cli,
+// verifier, wallet or provenance.
 package issuer

@@ -120,7 +120,7 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 }
 
 // issue is Issue once the issuer's accreditation is checked and its
-// current key at hand (the HTTP API keeps keys unlocked).
+// current key at hand (a Desk keeps keys unlocked).
 func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Profile, key *credential.Key) (*IssueSummary, error) {
 	start := time.Now()
 	if opts.Chunk <= 0 {

@@ -12,7 +12,7 @@ import (
 	"github.com/sceau/sceau/network"
 )
 
-// Credentials issued one at a time (over HTTP) are anchored in
+// Credentials issued one at a time (Desk.IssueOne) are anchored in
 // micro-batches: a credential waits at most Window for others of the same
 // issuer and type, and while one batch is being anchored the next requests
 // queue up and go together in the following batch. Under light load each
@@ -72,7 +72,7 @@ func (m *microBatcher) anchor(ctx context.Context, issuerID, org, typ string, cr
 		return credential.Anchor{}, errShuttingDown
 	}
 	// Once queued, the credential may be anchored: wait for the outcome
-	// even if the client goes away, so the server's copy is written.
+	// even if the caller goes away, so the desk's copy is written.
 	select {
 	case r := <-p.reply:
 		return r.anchor, r.err
@@ -87,7 +87,9 @@ func (m *microBatcher) anchor(ctx context.Context, issuerID, org, typ string, cr
 	}
 }
 
-var errShuttingDown = fmt.Errorf("the server is shutting down: %w", network.ErrUnavailable)
+// errShuttingDown answers the credentials the batcher will not anchor:
+// the desk is closed, and for the caller the ledger is out of reach.
+var errShuttingDown = fmt.Errorf("%w: %w", ErrClosed, network.ErrUnavailable)
 
 // lane returns the queue of issuer's credentials of type typ, starting its
 // goroutine on first use.
@@ -177,7 +179,7 @@ func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor)
 		fail(err)
 		return
 	}
-	// The anchoring goes on even if the server is closing: the requests
+	// The anchoring goes on even if the desk is closing: the callers
 	// waiting on it are told how it ended.
 	if _, err := m.contract.AnchorBatch(context.WithoutCancel(m.ctx), org, req); err != nil {
 		fail(fmt.Errorf("anchoring batch %s: %w", c.BatchID, err))
@@ -197,7 +199,7 @@ func microBatchID(issuerID string, t time.Time) string {
 }
 
 // close stops the lanes once their current batch is answered; requests
-// still queued are told the server is shutting down.
+// still queued are told the desk is closed (errShuttingDown).
 func (m *microBatcher) close() { m.closeOnce.Do(m.shutdown) }
 
 func (m *microBatcher) shutdown() {

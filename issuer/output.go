@@ -36,6 +36,12 @@ type output struct {
 	fsMu sync.Mutex
 }
 
+// The CSV files of a run, in --out.
+const (
+	manifestName = "manifest.csv"
+	rejectsName  = "rejects.csv"
+)
+
 func newOutput(dir string, png, pdf bool, issuerName string) *output {
 	return &output{dir: dir, png: png, pdf: pdf, issuerName: issuerName}
 }
@@ -47,12 +53,12 @@ func (o *output) begin(withRejects bool) error {
 		return err
 	}
 	var err error
-	o.manifest, err = newPendingCSV(o.dir, "manifest.csv", []string{"credential_id", "student_id", "type", "chunk", "batch", "status"})
+	o.manifest, err = newPendingCSV(o.dir, manifestName, []string{"credential_id", "student_id", "type", "chunk", "batch", "status"})
 	if err != nil {
 		return err
 	}
 	if withRejects {
-		o.rejects, err = newPendingCSV(o.dir, "rejects.csv", []string{"line", "column", "reason"})
+		o.rejects, err = newPendingCSV(o.dir, rejectsName, []string{"line", "column", "reason"})
 	}
 	return err
 }

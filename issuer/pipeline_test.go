@@ -16,9 +16,20 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
+
+// ledgerHeight returns the height of the service's embedded ledger.
+func ledgerHeight(t *testing.T, svc *Service) uint64 {
+	t.Helper()
+	info, err := svc.Ledger.(*embedded.Ledger).Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Height
+}
 
 // syntheticInput writes n synthetic rows of credType to a file.
 func syntheticInput(t testing.TB, credType string, n int, d CSVDialect) string {

@@ -3,20 +3,14 @@ package issuer
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network/embedded"
-	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -42,9 +36,9 @@ func (c *testClock) set(t time.Time) {
 // TestIssuingAfterReaccreditation: an exam office accredited until the end
 // of June issues in June, is refused over the summer (its accreditation
 // ended), and once governance accredits it again in September issues again,
-// from a CSV file as `sceau issue` does and through the issuer API. The
-// ledger keeps both windows; the issuer must judge by every window, as the
-// chaincode does, not stop at the first one of the type.
+// from a CSV file as `sceau issue` does (issuerapi tests the same over
+// HTTP). The ledger keeps both windows; the issuer must judge by every
+// window, as the chaincode does, not stop at the first one of the type.
 func TestIssuingAfterReaccreditation(t *testing.T) {
 	ctx := context.Background()
 	june := time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC)
@@ -93,30 +87,5 @@ func TestIssuingAfterReaccreditation(t *testing.T) {
 	}
 	if sum.Issued != 1 {
 		t.Errorf("issued %d credentials in September, want 1", sum.Issued)
-	}
-
-	// The issuer API applies the same rule.
-	tokens := &org.Tokens{Home: svc.Home}
-	token, _, err := tokens.Create("examoffice", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := NewAPI(APIConfig{Service: svc, Tokens: tokens, Metrics: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := chi.NewRouter()
-	api.Routes(r)
-	srv := httptest.NewServer(r)
-	t.Cleanup(func() {
-		srv.Close()
-		api.Close()
-	})
-	env := &apiEnv{svc: svc, api: api, srv: srv}
-	code, body := env.postJSON(t, "/v1/credentials", token, map[string]any{"type": "Diploma", "record": map[string]any{
-		"student_id": "092345678EF", "given_name": "Zoé", "family_name": "Martin", "birth_date": "2007-01-30",
-		"diploma": "Baccalauréat technologique", "eqf_level": 4, "awarded_on": "2026-07-04"}})
-	if code != http.StatusCreated && code != http.StatusOK {
-		t.Fatalf("POST /v1/credentials after re-accreditation: %d %s", code, body)
 	}
 }

@@ -1,4 +1,4 @@
-package issuer
+package issuerapi
 
 import (
 	"bytes"
@@ -23,16 +23,40 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
 
+// newAccreditedService returns a service over a new embedded ledger with
+// issuer "examoffice" accredited for types.
+func newAccreditedService(t *testing.T, types ...record.CredentialType) *issuer.Service {
+	t.Helper()
+	ctx := context.Background()
+	home := t.TempDir()
+	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	svc := issuer.NewService(home, l, nil)
+	if _, err := svc.Init(ctx, issuer.InitOptions{ID: "examoffice", Name: "Office des examens", NoPassphrase: true}); err != nil {
+		t.Fatal(err)
+	}
+	if len(types) > 0 {
+		if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", types, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return svc
+}
+
 // apiEnv is an issuer API over an embedded ledger with two accredited
 // issuers, examoffice (A) and lycee-b (B), each with a token.
 type apiEnv struct {
-	svc      *Service
+	svc      *issuer.Service
 	api      *API
 	srv      *httptest.Server
 	tokenA   string
@@ -43,8 +67,8 @@ type apiEnv struct {
 func newAPIEnv(t *testing.T, window time.Duration) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
-	svc := newAccreditedService(t, schemas.TypeDiploma, schemas.TypePixCertification)
-	if _, err := svc.Init(ctx, InitOptions{ID: "lycee-b", Name: "Lycée B", NoPassphrase: true}); err != nil {
+	svc := newAccreditedService(t, record.TypeDiploma, record.TypePixCertification)
+	if _, err := svc.Init(ctx, issuer.InitOptions{ID: "lycee-b", Name: "Lycée B", NoPassphrase: true}); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Contract.AccreditIssuer(ctx, "ministry", "lycee-b", []record.CredentialType{record.TypeDiploma}, ""); err != nil {
@@ -60,7 +84,7 @@ func newAPIEnv(t *testing.T, window time.Duration) *apiEnv {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	api, err := NewAPI(APIConfig{Service: svc, Tokens: tokens, Metrics: reg, MicroBatchWindow: window})
+	api, err := New(Config{Service: svc, Tokens: tokens, Metrics: reg, MicroBatchWindow: window})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +341,7 @@ func TestAPIStatusChangesActOnlyOnTheIssuersCredentials(t *testing.T) {
 				t.Fatalf("got %d %s, want %d", code, resp, tt.want)
 			}
 			for _, form := range []string{b.VCJWT, b.QR} {
-				d, err := Digests(context.Background(), []byte(form))
+				d, err := issuer.Digests(context.Background(), []byte(form))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -384,7 +408,7 @@ func TestAPIMicroBatchesConcurrentCredentials(t *testing.T) {
 }
 
 // ledgerHeight returns the height of the service's embedded ledger.
-func ledgerHeight(t *testing.T, svc *Service) uint64 {
+func ledgerHeight(t *testing.T, svc *issuer.Service) uint64 {
 	t.Helper()
 	info, err := svc.Ledger.(*embedded.Ledger).Info(context.Background())
 	if err != nil {
@@ -415,7 +439,7 @@ func multipartCSV(t testing.TB, csv []byte, fields map[string]string) (string, [
 }
 
 // waitBatch polls a batch until it is finished.
-func (e *apiEnv) waitBatch(t *testing.T, id, token string) BatchStatus {
+func (e *apiEnv) waitBatch(t *testing.T, id, token string) batchResponse {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -423,11 +447,11 @@ func (e *apiEnv) waitBatch(t *testing.T, id, token string) BatchStatus {
 		if code != http.StatusOK {
 			t.Fatalf("GET /v1/batches/%s: %d %s", id, code, body)
 		}
-		var st BatchStatus
+		var st batchResponse
 		if err := json.Unmarshal(body, &st); err != nil {
 			t.Fatal(err)
 		}
-		if st.State != BatchQueued && st.State != BatchRunning {
+		if st.State != issuer.BatchQueued && st.State != issuer.BatchRunning {
 			return st
 		}
 		if time.Now().After(deadline) {
@@ -440,7 +464,7 @@ func (e *apiEnv) waitBatch(t *testing.T, id, token string) BatchStatus {
 func TestAPIBatchUploadIssuesInTheBackground(t *testing.T) {
 	e := newAPIEnv(t, 0)
 	var input bytes.Buffer
-	if err := WriteSyntheticCSV(&input, schemas.TypePixCertification, 120, CSVDialect{Delimiter: ';', Windows1252: true, CRLF: true}, 7); err != nil {
+	if err := issuer.WriteSyntheticCSV(&input, schemas.TypePixCertification, 120, issuer.CSVDialect{Delimiter: ';', Windows1252: true, CRLF: true}, 7); err != nil {
 		t.Fatal(err)
 	}
 	ct, body := multipartCSV(t, input.Bytes(), map[string]string{"type": "PixCertification", "chunk": "50"})
@@ -448,7 +472,7 @@ func TestAPIBatchUploadIssuesInTheBackground(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("POST /v1/batches: %d %s", code, resp)
 	}
-	var queued BatchStatus
+	var queued issuer.BatchStatus
 	if err := json.Unmarshal(resp, &queued); err != nil || queued.ID == "" {
 		t.Fatalf("answer %s: %v", resp, err)
 	}
@@ -456,7 +480,7 @@ func TestAPIBatchUploadIssuesInTheBackground(t *testing.T) {
 		t.Errorf("B reading A's batch: %d, want 403", code)
 	}
 	st := e.waitBatch(t, queued.ID, e.tokenA)
-	if st.State != BatchSucceeded || st.Issued != 120 || st.Batches != 3 || st.Done != 120 {
+	if st.State != issuer.BatchSucceeded || st.Issued != 120 || st.Batches != 3 || st.Done != 120 {
 		t.Fatalf("batch ended %+v", st)
 	}
 	code, manifest := e.call(t, http.MethodGet, st.Manifest, e.tokenA, "", nil)
@@ -482,7 +506,7 @@ func TestAPIBatchUploadIssuesInTheBackground(t *testing.T) {
 	if code, resp := e.postJSON(t, "/v1/credentials/"+id+"/revoke", e.tokenA, map[string]string{"reason": "annulled"}); code != http.StatusOK {
 		t.Errorf("revoking a batch credential by id: %d %s", code, resp)
 	}
-	if got := testutil.ToFloat64(e.api.metrics.batches.WithLabelValues(BatchSucceeded)); got != 1 {
+	if got := testutil.ToFloat64(e.api.metrics.batches.WithLabelValues(issuer.BatchSucceeded)); got != 1 {
 		t.Errorf("succeeded batches counter = %v", got)
 	}
 }
@@ -490,7 +514,7 @@ func TestAPIBatchUploadIssuesInTheBackground(t *testing.T) {
 func TestAPIBatchWithABadRowFailsNamingIt(t *testing.T) {
 	e := newAPIEnv(t, 0)
 	var input bytes.Buffer
-	if err := WriteSyntheticCSV(&input, schemas.TypeDiploma, 30, CSVDialect{}, 3); err != nil {
+	if err := issuer.WriteSyntheticCSV(&input, schemas.TypeDiploma, 30, issuer.CSVDialect{}, 3); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(input.String(), "\n")
@@ -503,10 +527,10 @@ func TestAPIBatchWithABadRowFailsNamingIt(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("POST /v1/batches: %d %s", code, resp)
 	}
-	var queued BatchStatus
+	var queued issuer.BatchStatus
 	json.Unmarshal(resp, &queued)
 	st := e.waitBatch(t, queued.ID, e.tokenA)
-	if st.State != BatchFailed || len(st.Errors) != 1 || st.Errors[0].Line != 10 || st.Errors[0].Column != "eqf_level" || st.Errors[0].Rule != "maximum" {
+	if st.State != issuer.BatchFailed || len(st.Errors) != 1 || st.Errors[0].Line != 10 || st.Errors[0].Column != "eqf_level" || st.Errors[0].Rule != "maximum" {
 		t.Fatalf("batch ended %+v, want failed naming line 10, eqf_level, maximum", st)
 	}
 	if code, _ := e.call(t, http.MethodGet, "/v1/batches/"+queued.ID+"/manifest", e.tokenA, "", nil); code != http.StatusConflict {
@@ -524,7 +548,7 @@ func TestAPIBatchWithABadRowFailsNamingIt(t *testing.T) {
 	}
 	json.Unmarshal(resp, &queued)
 	st = e.waitBatch(t, queued.ID, e.tokenA)
-	if st.State != BatchSucceeded || st.Issued != 29 || st.Rejected != 1 || st.Rejects == "" {
+	if st.State != issuer.BatchSucceeded || st.Issued != 29 || st.Rejected != 1 || st.Rejects == "" {
 		t.Fatalf("batch ended %+v", st)
 	}
 	code, rejects := e.call(t, http.MethodGet, st.Rejects, e.tokenA, "", nil)
@@ -578,10 +602,10 @@ func TestAPIUnlocksEncryptedKeysFromTheEnvironmentOnce(t *testing.T) {
 	defer devNull.Close()
 	svc.Keys.Passphrase.Terminal = devNull
 	svc.Keys.ScryptWorkFactor = 10
-	if _, err := svc.Init(ctx, InitOptions{ID: "sealed", Name: "Sealed office"}); err != nil {
+	if _, err := svc.Init(ctx, issuer.InitOptions{ID: "sealed", Name: "Sealed office"}); err != nil {
 		t.Fatal(err)
 	}
-	api, err := NewAPI(APIConfig{Service: svc, Tokens: &org.Tokens{Home: svc.Home}})
+	api, err := New(Config{Service: svc, Tokens: &org.Tokens{Home: svc.Home}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,10 +614,10 @@ func TestAPIUnlocksEncryptedKeysFromTheEnvironmentOnce(t *testing.T) {
 		t.Fatalf("UnlockKeys with %s set: %v", org.PassphraseEnv, err)
 	}
 	delete(env, org.PassphraseEnv)
-	if _, _, err := api.keys.current("sealed"); err != nil {
+	if err := api.UnlockKeys(); err != nil {
 		t.Errorf("an unlocked key needed the passphrase again: %v", err)
 	}
-	fresh, err := NewAPI(APIConfig{Service: svc, Tokens: &org.Tokens{Home: svc.Home}})
+	fresh, err := New(Config{Service: svc, Tokens: &org.Tokens{Home: svc.Home}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,7 +665,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 func TestAPICloseInterruptsABatchThatResumesOnReupload(t *testing.T) {
 	e := newAPIEnv(t, 0)
 	var input bytes.Buffer
-	if err := WriteSyntheticCSV(&input, schemas.TypeDiploma, 400, CSVDialect{}, 8); err != nil {
+	if err := issuer.WriteSyntheticCSV(&input, schemas.TypeDiploma, 400, issuer.CSVDialect{}, 8); err != nil {
 		t.Fatal(err)
 	}
 	ct, body := multipartCSV(t, input.Bytes(), map[string]string{"type": "Diploma", "chunk": "20"})
@@ -649,18 +673,19 @@ func TestAPICloseInterruptsABatchThatResumesOnReupload(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("POST /v1/batches: %d %s", code, resp)
 	}
-	var queued BatchStatus
+	var queued issuer.BatchStatus
 	json.Unmarshal(resp, &queued)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		_, st, err := e.api.jobs.lookup("examoffice", queued.ID)
+		b, err := e.api.desk.Batch("examoffice", queued.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
+		st := b.Status
 		if st.Done >= 40 {
 			break
 		}
-		if st.State != BatchQueued && st.State != BatchRunning || time.Now().After(deadline) {
+		if st.State != issuer.BatchQueued && st.State != issuer.BatchRunning || time.Now().After(deadline) {
 			t.Fatalf("batch %+v never got two chunks done", st)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -669,14 +694,17 @@ func TestAPICloseInterruptsABatchThatResumesOnReupload(t *testing.T) {
 
 	// A new server reads the batch as interrupted; uploading the same
 	// file again resumes it.
-	api, err := NewAPI(APIConfig{Service: e.svc, Tokens: &org.Tokens{Home: e.svc.Home}})
+	api, err := New(Config{Service: e.svc, Tokens: &org.Tokens{Home: e.svc.Home}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer api.Close()
-	_, st, err := api.jobs.lookup("examoffice", queued.ID)
-	if err != nil || st.State != BatchInterrupted || !strings.Contains(st.Error, "upload the same file again") {
-		t.Fatalf("after Close: %+v %v, want interrupted", st, err)
+	b, err := api.desk.Batch("examoffice", queued.ID)
+	if err != nil {
+		t.Fatalf("after Close: %v, want interrupted", err)
+	}
+	if st := b.Status; st.State != issuer.BatchInterrupted || !strings.Contains(st.Error, "upload the same file again") {
+		t.Fatalf("after Close: %+v, want interrupted", st)
 	}
 	r := chi.NewRouter()
 	api.Routes(r)
@@ -688,8 +716,8 @@ func TestAPICloseInterruptsABatchThatResumesOnReupload(t *testing.T) {
 		t.Fatalf("POST /v1/batches again: %d %s", code, resp)
 	}
 	json.Unmarshal(resp, &queued)
-	st = e.waitBatch(t, queued.ID, e.tokenA)
-	if st.State != BatchSucceeded || st.Reused < 40 || st.Issued+st.Reused != 400 {
+	st := e.waitBatch(t, queued.ID, e.tokenA)
+	if st.State != issuer.BatchSucceeded || st.Reused < 40 || st.Issued+st.Reused != 400 {
 		t.Fatalf("resumed batch ended %+v, want 400 credentials, at least 40 reused", st)
 	}
 }

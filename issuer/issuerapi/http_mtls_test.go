@@ -1,4 +1,4 @@
-package issuer
+package issuerapi
 
 import (
 	"crypto/ecdsa"
@@ -75,7 +75,7 @@ func (ca *testCA) clientCert(t *testing.T, uri string) tls.Certificate {
 
 func TestAPIAcceptsClientCertificatesNamingTheIssuer(t *testing.T) {
 	e := newAPIEnv(t, 0)
-	api, err := NewAPI(APIConfig{Service: e.svc, Tokens: &org.Tokens{Home: e.svc.Home}, ClientCertificates: true, Metrics: prometheus.NewRegistry()})
+	api, err := New(Config{Service: e.svc, Tokens: &org.Tokens{Home: e.svc.Home}, ClientCertificates: true, Metrics: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}

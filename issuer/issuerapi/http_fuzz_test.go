@@ -1,4 +1,4 @@
-package issuer
+package issuerapi
 
 import (
 	"bytes"
@@ -65,12 +65,11 @@ func FuzzBatchUpload(f *testing.F) {
 	f.Add(boundary, body)
 	f.Add(boundary, []byte("--"+boundary+"\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nx\r\n--"+boundary+"\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\ny\r\n--"+boundary+"--\r\n"))
 	f.Add("b", []byte("--b\r\nContent-Disposition: form-data; name=\"chunk\"\r\n\r\n-1\r\n--b--\r\n"))
-	jobs := &batchJobs{api: &API{maxUpload: 1 << 16}}
 	f.Fuzz(func(t *testing.T, boundary string, body []byte) {
 		r := httptest.NewRequest(http.MethodPost, "/v1/batches", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
 		path := filepath.Join(t.TempDir(), "input.csv")
-		up, err := jobs.receive(httptest.NewRecorder(), r, path)
+		up, err := receiveUpload(httptest.NewRecorder(), r, path, 1<<16)
 		if err != nil {
 			var bad *badRequest
 			var tooLarge *http.MaxBytesError

@@ -1,4 +1,4 @@
-package issuer
+package issuerapi
 
 import (
 	"encoding/json"
@@ -63,7 +63,8 @@ func (a *API) vcIssue(w http.ResponseWriter, r *http.Request, issuerID string) {
 			writeError(w, http.StatusBadRequest, "credential.issuer: "+err.Error())
 			return
 		}
-		if forbidOther(w, issuerID, id) {
+		if err := otherIssuer(issuerID, id); err != nil {
+			a.fail(w, r, err)
 			return
 		}
 	}
@@ -72,7 +73,7 @@ func (a *API) vcIssue(w http.ResponseWriter, r *http.Request, issuerID string) {
 		a.fail(w, r, err)
 		return
 	}
-	b, err := a.issueOne(r.Context(), issuerID, rec, "", "/credentials/issue")
+	b, err := a.issueOne(r, issuerID, rec, "", "/credentials/issue")
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -1,10 +1,12 @@
-package issuer
+package issuerapi
 
 import (
 	"fmt"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sceau/sceau/issuer"
 )
 
 // apiMetrics are the issuer API's Prometheus metrics; a nil *apiMetrics
@@ -48,9 +50,14 @@ func (m *apiMetrics) issued(route, typ string, n int) {
 	}
 }
 
-func (m *apiMetrics) batchEnded(state string) {
+// batchEnded counts an uploaded batch by its final state and, when it
+// succeeded, the credentials it issued (issuer.DeskConfig.BatchEnded).
+func (m *apiMetrics) batchEnded(st issuer.BatchStatus) {
 	if m != nil {
-		m.batches.WithLabelValues(state).Inc()
+		m.batches.WithLabelValues(st.State).Inc()
+		if st.State == issuer.BatchSucceeded {
+			m.issued("/v1/batches", st.Type, st.Issued)
+		}
 	}
 }
 

@@ -1,0 +1,344 @@
+package issuer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sceau/sceau/chaincode/record"
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
+	"github.com/sceau/sceau/schemas"
+)
+
+// A Desk is where a long-running process (sceau serve) issues for the
+// exam offices of its home, one request at a time:
+//
+//   - IssueOne issues a single credential. Credentials issued one by one
+//     are anchored in micro-batches (see microbatch.go): many concurrent
+//     issuances share one ledger transaction, which is what makes issuing
+//     one at a time affordable. The batcher is the desk's, not the HTTP
+//     layer's: it decides what goes on the ledger and when.
+//   - ReceiveBatch and StartBatch issue an uploaded CSV file in the
+//     background, as `sceau issue` would, with its status on disk
+//     (Batch finds it again, even after a restart).
+//   - KeptBundle and ChangeCredentialStatus find again, and revoke,
+//     suspend or reinstate, what the desk issued.
+//
+// The desk keeps each issuer's signing key unlocked once loaded (UnlockKeys
+// does it at start). It is safe for concurrent use; Close stops its
+// background work.
+type Desk struct {
+	svc     *Service
+	logger  *slog.Logger
+	keys    keyRing
+	batcher *microBatcher
+	batches *batches
+}
+
+// DeskConfig configures a Desk.
+type DeskConfig struct {
+	// Service issues and anchors; its Home holds the issuers, their keys
+	// and what the desk issues. Required.
+	Service *Service
+	// Logger reports what is issued (never personal data). Nil: the
+	// service's logger.
+	Logger *slog.Logger
+	// MicroBatchWindow is how long a credential issued alone waits for
+	// others to share its ledger transaction. Zero: no wait (credentials
+	// queued while a batch is anchored still go together in the next).
+	MicroBatchWindow time.Duration
+	// MaxConcurrentBatches is how many uploaded batches are issued at
+	// once; others wait, queued. Zero: one (each uses every core).
+	MaxConcurrentBatches int
+	// BatchEnded, when set, is told how each uploaded batch ended, before
+	// its status says so: whoever sees a batch finished sees what
+	// BatchEnded did about it (e.g. a metric counted).
+	BatchEnded func(BatchStatus)
+}
+
+// ErrClosed is returned by a Desk once Close has been called.
+var ErrClosed = errors.New("the issuing desk is closed")
+
+// NewDesk returns the desk cfg describes.
+func NewDesk(cfg DeskConfig) (*Desk, error) {
+	if cfg.Service == nil {
+		return nil, errors.New("issuing desk: a Service is required")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = cfg.Service.Logger
+	}
+	if cfg.MaxConcurrentBatches <= 0 {
+		cfg.MaxConcurrentBatches = 1
+	}
+	d := &Desk{
+		svc:     cfg.Service,
+		logger:  logger,
+		keys:    keyRing{svc: cfg.Service, keys: map[string]*credential.Key{}},
+		batcher: newMicroBatcher(cfg.Service.Contract, cfg.MicroBatchWindow),
+	}
+	d.batches = newBatches(d, cfg.MaxConcurrentBatches, cfg.BatchEnded)
+	return d, nil
+}
+
+// Close stops the desk's background work: uploaded batches being issued
+// are interrupted (starting the same file again resumes them, nothing is
+// issued twice) and single credentials waiting for their micro-batch are
+// answered. Call it once nothing calls the desk any more.
+func (d *Desk) Close() {
+	d.batches.close()
+	d.batcher.close()
+}
+
+// UnlockKeys unlocks the current signing key of every issuer in the home
+// (from SCEAU_KEY_PASSPHRASE, or a prompt when standard input is a
+// terminal), so that no issuance waits for it. It returns an error naming
+// the issuers whose key stays locked (a *KeyLockedError each); their
+// issuances will fail until the passphrase is available.
+func (d *Desk) UnlockKeys() error {
+	ids, err := d.svc.Home.OrgIDs()
+	if err != nil {
+		return fmt.Errorf("listing issuers: %w", err)
+	}
+	var errs []error
+	for _, id := range ids {
+		if _, _, err := d.keys.current(id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// IssueOne signs rec in every form as issuerID — its SD-JWT form bound to
+// holderJWK, the holder's public JWK as compact JSON, unless it is empty —
+// anchors it in a micro-batch, keeps its bundle under the issuer's folder
+// (KeptBundle finds it again) and returns it.
+//
+// It refuses with a *NotAccreditedError an issuer the ledger does not allow
+// to issue the record's type, with a *KeyLockedError when the issuer's key
+// cannot be unlocked, and with a *BadRecordError a record that cannot make
+// a credential; once the desk is closed it fails with an error wrapping
+// both ErrClosed and network.ErrUnavailable.
+func (d *Desk) IssueOne(ctx context.Context, issuerID string, rec schemas.Record, holderJWK string) (*credential.Bundle, error) {
+	if err := d.svc.checkAccredited(ctx, issuerID, rec.CredentialType()); err != nil {
+		return nil, err
+	}
+	profile, key, err := d.keys.current(issuerID)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := credential.New(rec, issuerID, d.svc.now(), rand.Reader)
+	if err != nil {
+		return nil, &BadRecordError{Err: err}
+	}
+	forms, err := secure(cred, key, holderJWK)
+	if err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	}
+	one := &issued{ID: cred.ID, StudentID: rec.Holder().StudentID, Forms: *forms}
+	anchor, err := d.batcher.anchor(ctx, issuerID, profile.Org, cred.Type, one)
+	if err != nil {
+		return nil, err
+	}
+	b := &credential.Bundle{
+		ID: cred.ID, Type: cred.Type, Issuer: forms.Issuer,
+		VCJWT: forms.VCJWT, SDJWT: forms.SDJWT, QR: forms.QR, Anchor: anchor,
+	}
+	if err := d.keepBundle(issuerID, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// keptBundlePath is where the desk keeps the bundle of a credential it
+// issued alone, in the issuer's folder dir.
+func keptBundlePath(dir org.Dir, credentialUUID string) string {
+	return filepath.Join(dir.APICredentialsDir(), credentialUUID+".json")
+}
+
+// keepBundle keeps the bundle of a credential issued alone, so that it can
+// be fetched again and its status changed by its id.
+func (d *Desk) keepBundle(issuerID string, b *credential.Bundle) error {
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir, err := d.svc.Home.Org(issuerID)
+	if err != nil {
+		return err
+	}
+	path := keptBundlePath(dir, strings.TrimPrefix(b.ID, "urn:uuid:"))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("keeping the bundle: %w", err)
+	}
+	return fsutil.WriteFileAtomic(path, append(data, '\n'), 0o600)
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// CredentialUUID returns the UUID, in lower case, of a credential id given
+// as "urn:uuid:…" or bare, or "" when ref is not one. The desk names the
+// files of what it issued by it.
+func CredentialUUID(ref string) string {
+	ref = strings.ToLower(strings.TrimPrefix(ref, "urn:uuid:"))
+	if !uuidPattern.MatchString(ref) {
+		return ""
+	}
+	return ref
+}
+
+// KeptBundle returns the bundle (JSON) of credential urn:uuid:<u> that the
+// desk issued for issuerID, alone or in an uploaded batch; u is a
+// lower-case UUID (CredentialUUID). A credential the desk did not keep for
+// this issuer is network.ErrNotFound.
+func (d *Desk) KeptBundle(issuerID, u string) ([]byte, error) {
+	if CredentialUUID(u) != u {
+		return nil, fmt.Errorf("credential %q: want a lower-case UUID", u)
+	}
+	dir, err := d.svc.Home.Org(issuerID)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(keptBundlePath(dir, u))
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		return data, err
+	}
+	outs, err := filepath.Glob(filepath.Join(dir.APIBatchesDir(), "*", "out", u+".json"))
+	if err != nil || len(outs) == 0 {
+		// The issuer API answers this message as it is.
+		return nil, fmt.Errorf("credential urn:uuid:%s: %w (among those issuer %s issued over HTTP)", u, network.ErrNotFound, issuerID)
+	}
+	return os.ReadFile(outs[0])
+}
+
+// ChangeCredentialStatus applies op to the credential ref names, as
+// issuerID, and returns the digests of every form whose status changed
+// (see Service.ChangeStatus). ref is the hex digest of one of its forms,
+// or its id (urn:uuid:… or the bare UUID) when the desk kept its bundle.
+//
+// It refuses with a *RefError a ref that is neither, and with an
+// *OtherIssuerError a credential another issuer anchored. The reason is
+// not checked here: the ledger refuses a bad one.
+func (d *Desk) ChangeCredentialStatus(ctx context.Context, issuerID string, op StatusOp, ref string, reason record.ReasonCode) ([]string, error) {
+	digests, err := d.digestsOf(ctx, issuerID, ref)
+	if err != nil {
+		return nil, err
+	}
+	return d.svc.ChangeStatus(ctx, issuerID, op, digests, reason)
+}
+
+// digestsOf returns the digests ref stands for, refusing those another
+// issuer anchored.
+func (d *Desk) digestsOf(ctx context.Context, issuerID, ref string) ([]string, error) {
+	var digests []string
+	if record.IsDigest(ref) {
+		digests = []string{ref}
+	} else {
+		u := CredentialUUID(ref)
+		if u == "" {
+			return nil, &RefError{Ref: ref}
+		}
+		data, err := d.KeptBundle(issuerID, u)
+		if err != nil {
+			return nil, err
+		}
+		if digests, err = Digests(ctx, data); err != nil {
+			return nil, fmt.Errorf("the kept bundle of urn:uuid:%s: %w", u, err)
+		}
+	}
+	st, err := d.svc.Contract.GetStatus(ctx, digests[0])
+	if err != nil {
+		return nil, err
+	}
+	if st.IssuerID != issuerID {
+		return nil, &OtherIssuerError{IssuerID: issuerID, Owner: st.IssuerID}
+	}
+	return digests, nil
+}
+
+// keyRing keeps issuers' signing keys unlocked, by issuer and key id, so a
+// passphrase is needed once per key and process.
+type keyRing struct {
+	svc  *Service
+	mu   sync.Mutex
+	keys map[string]*credential.Key
+}
+
+// current returns issuer id's profile and current signing key (which
+// changes when the key is rotated).
+func (k *keyRing) current(id string) (*org.Profile, *credential.Key, error) {
+	p, err := k.svc.Home.LoadProfile(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	name := id + "/" + p.CurrentKID
+	if key, ok := k.keys[name]; ok {
+		return p, key, nil
+	}
+	key, err := k.svc.Keys.Open(p, p.CurrentKID)
+	if err != nil {
+		return nil, nil, &KeyLockedError{IssuerID: id, Err: err}
+	}
+	k.keys[name] = key
+	return p, key, nil
+}
+
+// KeyLockedError is returned when an issuer's signing key cannot be
+// unlocked (no passphrase, or a wrong one).
+type KeyLockedError struct {
+	IssuerID string
+	Err      error
+}
+
+func (e *KeyLockedError) Error() string {
+	return fmt.Sprintf("the server cannot unlock issuer %s's signing key: %v", e.IssuerID, e.Err)
+}
+
+func (e *KeyLockedError) Unwrap() error { return e.Err }
+
+// BadRecordError is returned when a record, valid for its schema, still
+// cannot make a credential (e.g. a date the credential cannot carry).
+type BadRecordError struct{ Err error }
+
+func (e *BadRecordError) Error() string { return e.Err.Error() }
+func (e *BadRecordError) Unwrap() error { return e.Err }
+
+// RefError is returned for a credential reference that is neither a
+// credential id nor the digest of one of its forms.
+type RefError struct{ Ref string }
+
+func (e *RefError) Error() string {
+	return "want a credential id (urn:uuid:… or the bare UUID) or the hex SHA-256 digest of one of its forms"
+}
+
+// OtherIssuerError refuses an issuer acting on what belongs to another: a
+// credential another issuer anchored, or a batch uploaded for another.
+type OtherIssuerError struct {
+	// IssuerID is the issuer acting.
+	IssuerID string
+	// Owner is the issuer the credential belongs to ("" for a batch).
+	Owner string
+	// Batch is the batch's id, for a batch.
+	Batch string
+}
+
+func (e *OtherIssuerError) Error() string {
+	if e.Batch != "" {
+		return fmt.Sprintf("batch %s belongs to another issuer", e.Batch)
+	}
+	return fmt.Sprintf("this credential was anchored by issuer %s, not by %s", e.Owner, e.IssuerID)
+}
