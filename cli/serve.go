@@ -27,6 +27,7 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
+	"github.com/sceau/sceau/provenance/provenanceapi"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
@@ -201,7 +202,7 @@ func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer)
 	resources := provenance.NewService(e.home, ledger, e.logger)
 	mounters := []func(chi.Router){
 		api.Routes,
-		func(r chi.Router) { provenance.Routes(r, resources, tokens) },
+		func(r chi.Router) { provenanceapi.Routes(r, resources, tokens) },
 	}
 	return mounters, api.Close, nil
 }
