@@ -27,7 +27,7 @@
 //
 // It imports verifier (the verdicts), credential (Decode), network
 // (ErrUnavailable), schemas (the competence framework's names, the
-// subject validator) and chi; never issuer, wallet, provenance or cli.
-// Request logging, request metrics, /healthz and /metrics are the
-// server's, which mounts Routes (package server).
+// subject validator), chi and the Prometheus client; never issuer, wallet,
+// provenance, server or cli. Request logging, request metrics, /healthz
+// and /metrics belong to package server, on which cli mounts Routes.
 package verifierapi
