@@ -16,10 +16,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/internal/fsutil"
@@ -27,19 +24,11 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
+	"github.com/sceau/sceau/provenance/provenanceapi"
 	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/server"
 	"github.com/sceau/sceau/verifier"
-)
-
-// Server timeouts. Reading a request may take a while (a phone photo over
-// a slow link); headers may not.
-const (
-	serveReadHeaderTimeout = 10 * time.Second
-	serveReadTimeout       = 2 * time.Minute
-	serveWriteTimeout      = 2 * time.Minute
-	serveIdleTimeout       = 2 * time.Minute
-	serveShutdownTimeout   = 20 * time.Second
-	serveMaxHeaderBytes    = 64 << 10
+	"github.com/sceau/sceau/verifier/verifierapi"
 )
 
 // serveInfo is the content of serve.json (org.Home.ServeInfoFile).
@@ -99,11 +88,6 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics, err := verifier.NewMetrics(reg)
-	if err != nil {
-		return err
-	}
 	validator, err := schemas.NewValidator()
 	if err != nil {
 		return err
@@ -112,8 +96,8 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
 		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
 	})
-	svc, err := verifier.NewService(verifier.ServiceConfig{
-		Registry: registry, Validator: validator, Audience: o.audience, Metrics: metrics, Logger: e.logger,
+	svc, err := verifierapi.New(verifierapi.Config{
+		Registry: registry, Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
 	})
 	if err != nil {
 		return err
@@ -124,7 +108,10 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 	defer closeAPIs()
 	mounters := append([]func(chi.Router){svc.Routes}, apiMounters...)
-	handler := newServeRouter(e.logger, metrics, reg, mounters)
+	handler, err := server.Handler(e.logger, reg, mounters...)
+	if err != nil {
+		return err
+	}
 
 	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
 		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339)}
@@ -134,52 +121,12 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		defer removeServeInfo(e.home, info.PID)
 	}
 
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: serveReadHeaderTimeout,
-		ReadTimeout:       serveReadTimeout,
-		WriteTimeout:      serveWriteTimeout,
-		IdleTimeout:       serveIdleTimeout,
-		MaxHeaderBytes:    serveMaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(e.logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
 	fmt.Fprintf(e.stdout, "sceau serve: verifier listening on %s (audience %s)\n", url, o.audience)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(listener) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	e.logger.Info("shutting down", "grace", serveShutdownTimeout)
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("serve: shutting down: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	if err := server.Serve(ctx, listener, handler, e.logger); err != nil {
+		return err
 	}
 	fmt.Fprintln(e.stdout, "sceau serve: stopped")
 	return nil
-}
-
-// newServeRouter builds the server's router: panics recovered, requests
-// logged and counted, /healthz and /metrics, then every mounter's routes.
-func newServeRouter(logger *slog.Logger, metrics *verifier.Metrics, reg *prometheus.Registry, mounters []func(chi.Router)) http.Handler {
-	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, verifier.RequestLog(logger), metrics.Middleware)
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		io.WriteString(w, "ok\n")
-	})
-	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	for _, mount := range mounters {
-		r.Group(mount)
-	}
-	return r
 }
 
 // issuerAPIMounters returns the routes that need an issuer's API token:
@@ -201,7 +148,7 @@ func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer)
 	resources := provenance.NewService(e.home, ledger, e.logger)
 	mounters := []func(chi.Router){
 		api.Routes,
-		func(r chi.Router) { provenance.Routes(r, resources, tokens) },
+		func(r chi.Router) { provenanceapi.Routes(r, resources, tokens) },
 	}
 	return mounters, api.Close, nil
 }
@@ -286,7 +233,7 @@ func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte) (*v
 		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, verifier.MaxJSONBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, verifierapi.MaxJSONBody))
 	if err != nil {
 		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
 	}

@@ -61,7 +61,7 @@
 //
 // # Load and privacy
 //
-// The verifier HTTP service's load test is verifier.TestLoadVerifyV1 (64
+// The verifier HTTP service's load test is verifierapi.TestLoadVerifyV1 (64
 // and 256 concurrent clients on loopback, zero errors and bounded heap
 // asserted, latency logged); it is not repeated here.
 //

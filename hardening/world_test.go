@@ -23,6 +23,7 @@ import (
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
+	"github.com/sceau/sceau/verifier/verifierapi"
 )
 
 // longEnv turns on the long versions of the tests: every byte mutated,
@@ -205,7 +206,7 @@ func verifyService(t *testing.T, l network.Ledger) func(t *testing.T, input []by
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := verifier.NewService(verifier.ServiceConfig{
+	svc, err := verifierapi.New(verifierapi.Config{
 		Registry:  verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{}),
 		Validator: validator,
 		Audience:  "https://recrutement.example",

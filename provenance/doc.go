@@ -78,7 +78,7 @@
 //
 // # HTTP API
 //
-// Routes serves:
+// Package provenance/provenanceapi serves, over this package's Service:
 //
 //	GET  /v1/resources/{digest}          View: {"resource": {…record, endorsements}, "attribution": "<JWS>",
 //	                                     "attributionStatus": "none|available|erased|elsewhere"}
@@ -112,6 +112,7 @@
 //
 // A platform is an organisation of the home, as an exam office is: its
 // profile and API tokens are package org's. provenance may import org,
-// network, credential and internal packages; not issuer, which is what an
-// exam office runs.
+// network, chaincode/record, credential and internal packages; not issuer,
+// which is what an exam office runs, and nothing of HTTP: its API is
+// provenance/provenanceapi, which imports this package.
 package provenance

@@ -164,25 +164,3 @@ func TestReadAttributionFile(t *testing.T) {
 		}
 	}
 }
-
-// FuzzDecodeSubmission feeds arbitrary POST bodies to the decoder: it must
-// never panic, and what it accepts must encode and decode to itself.
-func FuzzDecodeSubmission(f *testing.F) {
-	f.Add([]byte(`{"digest":"` + sha("x") + `","title":"Cours","license":"CC0-1.0","authorStatements":["a.b.c"]}`))
-	f.Add([]byte(`{"manifest":"sceau-resource-manifest-v1\n","derivedFrom":[],"attribution":""}`))
-	f.Add([]byte(`{"title":1}`))
-	f.Add([]byte(`[]`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		sub, err := decodeSubmission(body)
-		if err != nil {
-			return
-		}
-		again, err := decodeSubmission(mustJSON(t, sub))
-		if err != nil {
-			t.Fatalf("re-decoding an accepted submission: %v", err)
-		}
-		if a, b := mustJSON(t, sub), mustJSON(t, again); string(a) != string(b) {
-			t.Fatalf("submission changed through a round trip:\n%s\n%s", a, b)
-		}
-	})
-}

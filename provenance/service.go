@@ -522,6 +522,15 @@ func (s *Service) History(ctx context.Context, digest string) (*record.Resource,
 	return res, lineage, nil
 }
 
+// Lineage returns the ancestors and descendants of resource digest, as
+// the ledger links them.
+func (s *Service) Lineage(ctx context.Context, digest string) (*record.Lineage, error) {
+	if err := record.ValidateDigest(digest); err != nil {
+		return nil, invalid("resource %w", err)
+	}
+	return s.Contract.GetResourceLineage(ctx, digest)
+}
+
 // EndorseOptions describe an endorsement.
 type EndorseOptions struct {
 	// PlatformID is the submitting platform, an issuer of this home.

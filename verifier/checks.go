@@ -21,6 +21,8 @@ type run struct {
 	ctx context.Context
 	now time.Time
 	in  *credential.Decoded
+	// req is what holder_binding asks of a presentation.
+	req PresentationRequest
 
 	// What the ledger said, looked up once.
 	issuer    *issuerRecord

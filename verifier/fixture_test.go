@@ -199,6 +199,18 @@ func pix(certifiedOn time.Time) *schemas.PixCertification {
 	}
 }
 
+// tamper changes one character in the middle of a text form.
+func tamper(s string) string {
+	b := []byte(s)
+	i := len(b) / 2
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
+}
+
 // failing returns the first check that failed, or nil.
 func failing(r *Result) *Check {
 	for i := range r.Checks {

@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +36,8 @@ type PresentationRequest struct {
 	Audience string
 	// ConsumeNonce, if set, is called with the presentation's nonce once
 	// its key-binding JWT verified: it uses the nonce up (single-use
-	// challenges, e.g. NonceStore.Consume) or returns why it cannot.
+	// challenges, such as those GET /v1/challenge issues) or returns why it
+	// cannot.
 	ConsumeNonce func(nonce string) error
 }
 
@@ -45,15 +45,6 @@ type PresentationRequest struct {
 // presentation.
 func (p PresentationRequest) requested() bool {
 	return p.Nonce != "" || p.Audience != "" || p.ConsumeNonce != nil
-}
-
-// VerifyPresentation verifies input like Verify, with req instead of the
-// nonce, audience and nonce hook of the verifier's Options: for a verifier
-// whose challenges differ per request.
-func (v *Verifier) VerifyPresentation(ctx context.Context, input []byte, req PresentationRequest) *Result {
-	per := *v
-	per.presentation = req
-	return per.Verify(ctx, input)
 }
 
 // describeSDJWT says what an SD-JWT given on its own shows.
@@ -188,7 +179,7 @@ func (r *run) checkHolderBinding() {
 	if s == nil {
 		return
 	}
-	req := r.v.presentation
+	req := r.req
 	if len(r.signingKeys) == 0 {
 		r.skip(CheckHolderBinding, "not checked: the issuer's signature was not verified")
 		return

@@ -91,7 +91,8 @@ func (e *env) present(issued string, holder *credential.Key, nonce, audience str
 // audience.
 func (e *env) verifyExpecting(input string, req PresentationRequest) *Result {
 	e.t.Helper()
-	return e.verifier.VerifyPresentation(e.ctx, []byte(input), req)
+	decoded, err := credential.Decode(e.ctx, []byte(input))
+	return e.verifier.VerifyDecoded(e.ctx, decoded, err, req)
 }
 
 // claimKeys returns the member names of a result's claims.

@@ -3,12 +3,13 @@
 // QR code or a PDF certificate — against the ledger, and explains its
 // verdict check by check. What the input is, and which digest the ledger
 // anchors for each of its forms, credential.Decode says; this package
-// judges. It also serves the verification over HTTP (Service).
+// judges (Verify, or VerifyDecoded for an input its caller decoded).
 //
 // It imports chaincode/record (the ledger's rules), credential (decoding
 // and signature checks), network (the ledger), schemas (subject
 // validation), sdjwt (key-binding errors) and internal packages; never
-// issuer, wallet or cli.
+// issuer, wallet or cli, and nothing of HTTP: the verifier's HTTP API and
+// web page are package verifier/verifierapi, which imports this one.
 //
 // It reads the ledger only through Ledger, the three typed reads a
 // verification needs, which network.Contract implements; the issuer
@@ -146,11 +147,12 @@ type Options struct {
 type Verifier struct {
 	ledger Ledger
 	// issuers holds the issuer records ledger handed the verifier, with
-	// their keys parsed (shared by the copies VerifyPresentation makes).
+	// their keys parsed.
 	issuers   *parsedIssuers
 	validator *schemas.Validator
 	now       func() time.Time
-	// presentation and maxPresentationAge say what holder_binding expects.
+	// presentation is what Verify asks of a presentation (VerifyDecoded is
+	// given its own); maxPresentationAge bounds a key-binding JWT's age.
 	presentation       PresentationRequest
 	maxPresentationAge time.Duration
 }
@@ -181,15 +183,26 @@ func (v *Verifier) issuer(ctx context.Context, id string) (*issuerRecord, error)
 // vc+jwt, SD-JWT VC, SC1 text, or a PNG/JPEG image of a QR code or a PDF
 // certificate holding one of the last three), then runs every check in
 // order: format, issuer, signature, accreditation, anchor, status,
-// validity, schema, and for an SD-JWT on its own holder_binding. A bundle's
-// forms (vc+jwt, SC1 and SD-JWT) are all checked, and must describe the
-// same credential.
+// validity, schema, and for an SD-JWT on its own holder_binding, held to
+// the nonce and audience of the verifier's Options. A bundle's forms
+// (vc+jwt, SC1 and SD-JWT) are all checked, and must describe the same
+// credential.
 func (v *Verifier) Verify(ctx context.Context, input []byte) *Result {
-	r := &run{v: v, ctx: ctx, now: v.now().UTC(), result: Result{Checks: make([]Check, 0, maxChecks)}}
 	decoded, err := credential.Decode(ctx, input)
+	return v.VerifyDecoded(ctx, decoded, err, v.presentation)
+}
+
+// VerifyDecoded judges what credential.Decode read — decoded, and
+// decodeErr when it failed — as Verify does, with req instead of the
+// nonce, audience and nonce hook of the verifier's Options. It is for a
+// caller that decodes the input itself, to see what it is before it is
+// judged: a service asks an SD-JWT presentation carrying a key-binding JWT
+// to answer one of its challenges, and nothing else.
+func (v *Verifier) VerifyDecoded(ctx context.Context, decoded *credential.Decoded, decodeErr error, req PresentationRequest) *Result {
+	r := &run{v: v, ctx: ctx, now: v.now().UTC(), req: req, result: Result{Checks: make([]Check, 0, maxChecks)}}
 	r.result.Input = decoded.Label()
-	if err != nil {
-		r.fail(CheckFormat, err.Error())
+	if decodeErr != nil {
+		r.fail(CheckFormat, decodeErr.Error())
 		for _, name := range []string{CheckIssuer, CheckSignature, CheckAccreditation, CheckAnchor, CheckStatus, CheckValidity, CheckSchema} {
 			r.skip(name, "not checked: the input could not be decoded")
 		}

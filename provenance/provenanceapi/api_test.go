@@ -1,4 +1,4 @@
-package provenance
+package provenanceapi
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/sceau/sceau/internal/attest"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/org"
+	"github.com/sceau/sceau/provenance"
 )
 
 // apiClient calls the resources API of a test platform.
@@ -66,16 +67,16 @@ func (c *apiClient) do(method, path, token string, body []byte, out any) int {
 }
 
 // submission is a folder registration signed by author, as a client app makes it.
-func submission(t *testing.T, author *Key, title, lic string, derivedFrom []string, attribution *AttributionInput) Submission {
+func submission(t *testing.T, author *provenance.Key, title, lic string, derivedFrom []string, attribution *provenance.AttributionInput) provenance.Submission {
 	t.Helper()
-	manifest, err := NewManifest([]Entry{{"cours.md", sha(title)}, {"images/schema.png", sha("png " + title)}})
+	manifest, err := provenance.NewManifest([]provenance.Entry{{Path: "cours.md", Digest: sha(title)}, {Path: "images/schema.png", Digest: sha("png " + title)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := Submission{Manifest: string(manifest.Bytes()), Title: title, License: lic, DerivedFrom: derivedFrom}
+	sub := provenance.Submission{Manifest: string(manifest.Bytes()), Title: title, License: lic, DerivedFrom: derivedFrom}
 	claims := attest.Registration{Resource: manifest.Digest(), Title: title, License: lic, DerivedFrom: derivedFrom, IssuedAt: time.Now().Unix()}
 	if attribution != nil {
-		if sub.Attribution, err = SignAttribution(author, manifest.Digest(), *attribution, time.Now()); err != nil {
+		if sub.Attribution, err = provenance.SignAttribution(author, manifest.Digest(), *attribution, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		claims.Attribution = attest.Digest(sub.Attribution)
@@ -103,7 +104,7 @@ func TestAPIRegisterGetLineage(t *testing.T) {
 	alice, bob := newKey(t), newKey(t)
 
 	var parent record.Resource
-	if code := api.do("POST", "/v1/resources", api.token, mustJSON(t, submission(t, alice, "Cours", "CC-BY-SA-4.0", nil, &AttributionInput{Names: []string{"Alice Durand"}, Email: "alice.durand@ac-paris.fr"})), &parent); code != http.StatusCreated {
+	if code := api.do("POST", "/v1/resources", api.token, mustJSON(t, submission(t, alice, "Cours", "CC-BY-SA-4.0", nil, &provenance.AttributionInput{Names: []string{"Alice Durand"}, Email: "alice.durand@ac-paris.fr"})), &parent); code != http.StatusCreated {
 		t.Fatalf("POST: status %d", code)
 	}
 	if parent.PlatformID != platformID || parent.AttributionDigest == "" {
@@ -113,14 +114,14 @@ func TestAPIRegisterGetLineage(t *testing.T) {
 		t.Errorf("the platform did not keep the manifest: %v", err)
 	}
 
-	var view View
+	var view provenance.View
 	if code := api.do("GET", "/v1/resources/"+parent.Digest, "", nil, &view); code != http.StatusOK {
 		t.Fatalf("GET: status %d", code)
 	}
 	if view.Resource.Digest != parent.Digest || view.AttributionStatus != "available" {
 		t.Fatalf("GET: %+v", view)
 	}
-	if a, signer, err := VerifyAttribution(view.Attribution); err != nil || signer != alice.ID() || a.Names[0] != "Alice Durand" {
+	if a, signer, err := provenance.VerifyAttribution(view.Attribution); err != nil || signer != alice.ID() || a.Names[0] != "Alice Durand" {
 		t.Errorf("served attribution %+v, %s, %v", a, signer, err)
 	}
 
@@ -139,7 +140,7 @@ func TestAPIRegisterGetLineage(t *testing.T) {
 	if err := p.svc.EraseAttribution(parent.Digest); err != nil {
 		t.Fatal(err)
 	}
-	view = View{}
+	view = provenance.View{}
 	api.do("GET", "/v1/resources/"+parent.Digest, "", nil, &view)
 	if view.AttributionStatus != "erased" || view.Attribution != "" {
 		t.Errorf("after erasure: %+v", view)
@@ -191,4 +192,26 @@ func TestAPIErrors(t *testing.T) {
 	if code := api.do("POST", "/v1/resources", officeToken, good, &e); code != http.StatusForbidden || !strings.Contains(e.Error, "exam-office") {
 		t.Errorf("unaccredited platform: status %d %q", code, e.Error)
 	}
+}
+
+// FuzzDecodeSubmission feeds arbitrary POST bodies to the decoder: it must
+// never panic, and what it accepts must encode and decode to itself.
+func FuzzDecodeSubmission(f *testing.F) {
+	f.Add([]byte(`{"digest":"` + sha("x") + `","title":"Cours","license":"CC0-1.0","authorStatements":["a.b.c"]}`))
+	f.Add([]byte(`{"manifest":"sceau-resource-manifest-v1\n","derivedFrom":[],"attribution":""}`))
+	f.Add([]byte(`{"title":1}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		sub, err := decodeSubmission(body)
+		if err != nil {
+			return
+		}
+		again, err := decodeSubmission(mustJSON(t, sub))
+		if err != nil {
+			t.Fatalf("re-decoding an accepted submission: %v", err)
+		}
+		if a, b := mustJSON(t, sub), mustJSON(t, again); string(a) != string(b) {
+			t.Fatalf("submission changed through a round trip:\n%s\n%s", a, b)
+		}
+	})
 }

@@ -1,4 +1,4 @@
-package provenance
+package provenanceapi
 
 import (
 	"bytes"
@@ -10,14 +10,14 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/license"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/provenance"
 )
 
 // maxSubmissionSize bounds the body of POST /v1/resources: a full
 // manifest, escaped, and the statements.
-const maxSubmissionSize = 2*MaxManifestSize + 1<<20
+const maxSubmissionSize = 2*provenance.MaxManifestSize + 1<<20
 
 // Authenticator maps an API token to the issuer id it acts for;
 // *org.Tokens is one.
@@ -27,24 +27,25 @@ type Authenticator interface {
 
 // Handler returns an http.Handler serving the resources API alone (see
 // Routes).
-func Handler(s *Service, auth Authenticator) http.Handler {
+func Handler(s *provenance.Service, auth Authenticator) http.Handler {
 	r := chi.NewRouter()
 	Routes(r, s, auth)
 	return r
 }
 
-// Routes adds the resources API to r:
+// Routes adds the resources API to r (see the package documentation of
+// provenance for the bodies):
 //
-//	GET  /v1/resources/{digest}          the record, endorsements and attribution (View)
+//	GET  /v1/resources/{digest}          the record, endorsements and attribution (provenance.View)
 //	GET  /v1/resources/{digest}/lineage  ancestors and descendants (record.Lineage)
-//	POST /v1/resources                   register a Submission, as the platform of the bearer token
+//	POST /v1/resources                   register a provenance.Submission, as the platform of the bearer token
 //
 // Answers are JSON; errors are {"error": "…"} with 400 (malformed or
 // inconsistent), 401 (missing or bad token), 403 (the token's platform is
 // not accredited for OpenResource), 404 (not registered), 413 (body too
 // large), 422 (refused: licence rule, ledger refusal…) or 503 (ledger
 // unavailable).
-func Routes(r chi.Router, s *Service, auth Authenticator) {
+func Routes(r chi.Router, s *provenance.Service, auth Authenticator) {
 	h := &api{s: s, auth: auth}
 	r.Get("/v1/resources/{digest}", h.get)
 	r.Get("/v1/resources/{digest}/lineage", h.lineage)
@@ -52,7 +53,7 @@ func Routes(r chi.Router, s *Service, auth Authenticator) {
 }
 
 type api struct {
-	s    *Service
+	s    *provenance.Service
 	auth Authenticator
 }
 
@@ -66,12 +67,7 @@ func (h *api) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *api) lineage(w http.ResponseWriter, r *http.Request) {
-	digest := chi.URLParam(r, "digest")
-	if err := record.ValidateDigest(digest); err != nil {
-		h.fail(w, r, invalid("resource %w", err))
-		return
-	}
-	l, err := h.s.Contract.GetResourceLineage(r.Context(), digest)
+	l, err := h.s.Lineage(r.Context(), chi.URLParam(r, "digest"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -104,7 +100,7 @@ func (h *api) post(w http.ResponseWriter, r *http.Request) {
 	}
 	sub, err := decodeSubmission(body)
 	if err != nil {
-		h.fail(w, r, &InvalidError{Err: err})
+		h.fail(w, r, &provenance.InvalidError{Err: err})
 		return
 	}
 	res, err := h.s.Submit(r.Context(), platformID, *sub)
@@ -117,8 +113,8 @@ func (h *api) post(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeSubmission decodes a POST body strictly.
-func decodeSubmission(body []byte) (*Submission, error) {
-	var sub Submission
+func decodeSubmission(body []byte) (*provenance.Submission, error) {
+	var sub provenance.Submission
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sub); err != nil {
@@ -137,14 +133,14 @@ type apiError struct {
 // fail answers err with the status it calls for.
 func (h *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var (
-		bad       *InvalidError
+		bad       *provenance.InvalidError
 		violation *license.Violation
 		refused   *network.ContractError
 	)
 	switch {
 	case errors.As(err, &violation):
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{err.Error()})
-	case errors.Is(err, ErrNotAccredited):
+	case errors.Is(err, provenance.ErrNotAccredited):
 		writeJSON(w, http.StatusForbidden, apiError{err.Error()})
 	case errors.As(err, &bad):
 		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})

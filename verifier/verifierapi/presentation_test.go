@@ -1,4 +1,4 @@
-package verifier
+package verifierapi
 
 import (
 	"crypto/ecdsa"
@@ -16,6 +16,8 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
+	"github.com/sceau/sceau/qrcode"
+	"github.com/sceau/sceau/verifier"
 )
 
 // issueSDJWT signs a diploma as an SD-JWT VC bound to holder and anchors
@@ -71,10 +73,10 @@ func TestPresentationsOverHTTP(t *testing.T) {
 		}
 		return p
 	}
-	holderBinding := func(resp *response) *Check {
+	holderBinding := func(resp *response) *verifier.Check {
 		t.Helper()
 		res := resp.result(t)
-		c := res.Check(CheckHolderBinding)
+		c := res.Check(verifier.CheckHolderBinding)
 		if c == nil {
 			t.Fatalf("no holder_binding check:\n%s", resp.body)
 		}
@@ -84,7 +86,7 @@ func TestPresentationsOverHTTP(t *testing.T) {
 	t.Run("fresh challenge, then reused", func(t *testing.T) {
 		p := present(s.challengeNonce(t), audience)
 		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": p})
-		if res := resp.result(t); resp.status != 200 || res.Verdict != Valid {
+		if res := resp.result(t); resp.status != 200 || res.Verdict != verifier.Valid {
 			t.Fatalf("status %d verdict %s, want valid:\n%s", resp.status, res.Verdict, resp.body)
 		}
 		var claims map[string]any
@@ -93,19 +95,19 @@ func TestPresentationsOverHTTP(t *testing.T) {
 			t.Errorf("claims %v: want the mention disclosed and the birth date not", claims)
 		}
 		resp = s.postJSON(t, "/v1/verify", map[string]string{"credential": p})
-		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+		if res := resp.result(t); res.Verdict != verifier.Invalid || holderBinding(resp).OK {
 			t.Fatalf("reused nonce: verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
 		}
 	})
 	t.Run("nonce never issued", func(t *testing.T) {
 		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": present("made-up-nonce", audience)})
-		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+		if res := resp.result(t); res.Verdict != verifier.Invalid || holderBinding(resp).OK {
 			t.Fatalf("verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
 		}
 	})
 	t.Run("another audience", func(t *testing.T) {
 		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": present(s.challengeNonce(t), "https://elsewhere.example")})
-		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+		if res := resp.result(t); res.Verdict != verifier.Invalid || holderBinding(resp).OK {
 			t.Fatalf("verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
 		}
 	})
@@ -128,13 +130,13 @@ func TestPresentationsOverHTTP(t *testing.T) {
 		raw := append(r.FillBytes(make([]byte, 32)), sig.FillBytes(make([]byte, 32))...)
 		p = p[:cut] + signingInput + "." + base64.RawURLEncoding.EncodeToString(raw)
 		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": p})
-		if res := resp.result(t); res.Verdict != Invalid || holderBinding(resp).OK {
+		if res := resp.result(t); res.Verdict != verifier.Invalid || holderBinding(resp).OK {
 			t.Fatalf("verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
 		}
 	})
 	t.Run("SD-JWT without key binding on /v1/verify", func(t *testing.T) {
 		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": issued})
-		if res := resp.result(t); res.Verdict != Valid {
+		if res := resp.result(t); res.Verdict != verifier.Valid {
 			t.Fatalf("verdict %s, want valid (not a presentation):\n%s", res.Verdict, resp.body)
 		}
 	})
@@ -166,4 +168,60 @@ func TestPresentationsOverHTTP(t *testing.T) {
 			t.Fatalf("status %d, want 422 at holder_binding:\n%s", resp.status, resp.body)
 		}
 	})
+}
+
+// TestPresentationInAQRImage sends a presentation as a photo of its QR
+// code: what the image holds, once decoded, makes it a presentation that
+// must answer one of the service's challenges, once.
+func TestPresentationInAQRImage(t *testing.T) {
+	e := newEnv(t)
+	e.now = time.Now() // key-binding JWTs are signed now
+	holder := e.generateKey()
+	issued := e.issueSDJWT(holder)
+	s := newServer(t, e)
+	p, err := credential.PresentSDJWT(issued, holder, credential.Presentation{Disclose: []string{"mention"}, Nonce: s.challengeNonce(t), Audience: "https://verifier.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := qrcode.EncodePNG(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := s.postFile(t, "/v1/verify", "image", "presentation.png", png)
+	if res := resp.result(t); resp.status != 200 || res.Verdict != verifier.Valid || res.Input != "dc+sd-jwt (QR image)" {
+		t.Fatalf("status %d verdict %s input %q, want a valid presentation from a QR image:\n%s", resp.status, res.Verdict, res.Input, resp.body)
+	}
+	resp = s.postFile(t, "/v1/verify", "image", "presentation.png", png)
+	res := resp.result(t)
+	if c := res.Check(verifier.CheckHolderBinding); res.Verdict != verifier.Invalid || c == nil || c.OK || !strings.Contains(c.Reason, "nonce") {
+		t.Fatalf("the same image again: verdict %s, want invalid at holder_binding, its nonce used up:\n%s", res.Verdict, resp.body)
+	}
+}
+
+func TestHolderBound(t *testing.T) {
+	e := newEnv(t)
+	e.now = time.Now()
+	holder := e.generateKey()
+	issued := e.issueSDJWT(holder)
+	presented, err := credential.PresentSDJWT(issued, holder, credential.Presentation{Disclose: []string{"mention"}, Nonce: "n", Audience: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dip := e.issue(diploma())[0]
+	for _, c := range []struct {
+		name, input string
+		want        bool
+	}{
+		{"presentation with a key-binding JWT", presented, true},
+		{"SD-JWT as issued", issued, false},
+		{"vc+jwt", dip.jwt, false},
+		{"SC1", dip.qr, false},
+		{"bundle", string(dip.bundleJSON(t)), false},
+		{"not a credential, with a tilde inside", "a~b", false},
+	} {
+		decoded, _ := credential.Decode(e.ctx, []byte(c.input))
+		if got := holderBound(decoded); got != c.want {
+			t.Errorf("%s: holderBound = %v, want %v", c.name, got, c.want)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package verifier
+package verifierapi
 
 import (
 	"encoding/json"

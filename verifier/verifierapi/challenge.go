@@ -1,10 +1,11 @@
-package verifier
+package verifierapi
 
 import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -111,4 +112,29 @@ func (s *NonceStore) Outstanding() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.expiry)
+}
+
+// challengeResponse is the body of GET /v1/challenge.
+type challengeResponse struct {
+	// Nonce is what the holder's key-binding JWT must carry as nonce.
+	Nonce string `json:"nonce"`
+	// Audience is what it must carry as aud, unless the presentation is
+	// sent with options.domain.
+	Audience  string `json:"audience,omitempty"`
+	ExpiresAt string `json:"expiresAt"`
+}
+
+// challenge is GET /v1/challenge.
+func (a *API) challenge(w http.ResponseWriter, r *http.Request) {
+	nonce, expires, err := a.nonces.Issue()
+	if errors.Is(err, ErrTooManyNonces) {
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		return
+	}
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, challengeResponse{Nonce: nonce, Audience: a.audience, ExpiresAt: expires.UTC().Format(time.RFC3339)})
 }

@@ -1,4 +1,4 @@
-package verifier
+package verifierapi
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sceau/sceau/verifier"
 )
 
 // TestLoadVerifyV1 runs POST /v1/verify on loopback with 64 and then 256
@@ -100,8 +102,8 @@ func postVerify(client *http.Client, url string, body []byte) error {
 	if err != nil {
 		return err
 	}
-	var res Result
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &res) != nil || res.Verdict != Valid {
+	var res verifier.Result
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(data, &res) != nil || res.Verdict != verifier.Valid {
 		return fmt.Errorf("status %d: %.200s", resp.StatusCode, data)
 	}
 	return nil

@@ -1,8 +1,9 @@
-package verifier
+package verifierapi
 
 import (
 	"bytes"
 	"context"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +19,15 @@ import (
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/schemas"
-	"github.com/sceau/sceau/verifier/web"
+	"github.com/sceau/sceau/verifier"
 )
+
+// webFiles are the page's files, embedded in the binary:
+// web/templates/page.html and web/static/ (style.css, app.js). The page
+// loads nothing from anywhere else.
+//
+//go:embed web/templates web/static
+var webFiles embed.FS
 
 // page is the verifier's web page: one html/template, rendered with the
 // verdict after a submission, and its static assets.
@@ -29,11 +37,11 @@ type page struct {
 }
 
 func newPage() (*page, error) {
-	tmpl, err := template.ParseFS(web.Files, "templates/page.html")
+	tmpl, err := template.ParseFS(webFiles, "web/templates/page.html")
 	if err != nil {
 		return nil, fmt.Errorf("verifier page: %w", err)
 	}
-	assets, err := fs.Sub(web.Files, "static")
+	assets, err := fs.Sub(webFiles, "web/static")
 	if err != nil {
 		return nil, fmt.Errorf("verifier page: %w", err)
 	}
@@ -76,14 +84,14 @@ func pageLang(choice, acceptLanguage string) string {
 }
 
 // servePage is GET /.
-func (s *Service) servePage(w http.ResponseWriter, r *http.Request) {
+func (a *API) servePage(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
-	s.renderPage(w, http.StatusOK, newPageView(lang, nil, ""))
+	a.renderPage(w, http.StatusOK, newPageView(lang, nil, ""))
 }
 
 // submitPage is POST /: the page's form, answered with the page showing
 // the verdict, or the error.
-func (s *Service) submitPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) submitPage(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
 	form, err := readForm(w, r)
 	if err == nil {
@@ -93,28 +101,28 @@ func (s *Service) submitPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		s.renderPageError(w, r, lang, err)
+		a.renderPageError(w, r, lang, err)
 		return
 	}
-	res, err := s.verify(r.Context(), "/", form.input)
+	res, err := a.verify(r.Context(), "/", form.input, nil)
 	if err != nil {
-		s.renderPageError(w, r, lang, err)
+		a.renderPageError(w, r, lang, err)
 		return
 	}
 	v := newPageView(lang, res, "")
-	if name := s.issuerName(r.Context(), res); name != "" {
+	if name := a.issuerName(r.Context(), res); name != "" {
 		v.Result.Subtitle = fmt.Sprintf(v.T.IssuedBy, name)
 	}
-	s.renderPage(w, http.StatusOK, v)
+	a.renderPage(w, http.StatusOK, v)
 }
 
 // issuerName returns the registered name of the credential's issuer, as
 // "Name (id)", once the issuer check passed; "" otherwise.
-func (s *Service) issuerName(ctx context.Context, res *Result) string {
-	if c := res.Check(CheckIssuer); c == nil || !c.OK {
+func (a *API) issuerName(ctx context.Context, res *verifier.Result) string {
+	if c := res.Check(verifier.CheckIssuer); c == nil || !c.OK {
 		return ""
 	}
-	snap, err := s.registry.Snapshot(ctx)
+	snap, err := a.registry.Snapshot(ctx)
 	if err != nil {
 		return ""
 	}
@@ -129,7 +137,7 @@ func (s *Service) issuerName(ctx context.Context, res *Result) string {
 // errNothingSubmitted is a form sent with neither a file nor a text.
 var errNothingSubmitted = errors.New("nothing submitted")
 
-func (s *Service) renderPageError(w http.ResponseWriter, r *http.Request, lang string, err error) {
+func (a *API) renderPageError(w http.ResponseWriter, r *http.Request, lang string, err error) {
 	t := pageTexts(lang)
 	status, msg := http.StatusBadRequest, t.ErrorUnreadable
 	var tooLarge *http.MaxBytesError
@@ -150,16 +158,16 @@ func (s *Service) renderPageError(w http.ResponseWriter, r *http.Request, lang s
 			}
 		} else {
 			status, msg = http.StatusServiceUnavailable, t.ErrorBusy
-			s.logger.Warn("page submission failed", "err", err)
+			a.logger.Warn("page submission failed", "err", err)
 		}
 	}
-	s.renderPage(w, status, newPageView(lang, nil, msg))
+	a.renderPage(w, status, newPageView(lang, nil, msg))
 }
 
-func (s *Service) renderPage(w http.ResponseWriter, status int, v *pageView) {
+func (a *API) renderPage(w http.ResponseWriter, status int, v *pageView) {
 	var buf bytes.Buffer
-	if err := s.page.tmpl.Execute(&buf, v); err != nil {
-		s.logger.Error("rendering the verifier page", "err", err)
+	if err := a.page.tmpl.Execute(&buf, v); err != nil {
+		a.logger.Error("rendering the verifier page", "err", err)
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}
@@ -210,7 +218,7 @@ type claimView struct{ Label, Value string }
 
 type competenceView struct{ ID, Name, Level string }
 
-func newPageView(lang string, res *Result, errMsg string) *pageView {
+func newPageView(lang string, res *verifier.Result, errMsg string) *pageView {
 	v := &pageView{Lang: lang, T: pageTexts(lang), Error: errMsg, Other: "en", OtherName: "English"}
 	if lang == "en" {
 		v.Other, v.OtherName = "fr", "Français"
@@ -221,15 +229,15 @@ func newPageView(lang string, res *Result, errMsg string) *pageView {
 	return v
 }
 
-func newResultView(t *pageText, res *Result) *resultView {
+func newResultView(t *pageText, res *verifier.Result) *resultView {
 	rv := &resultView{Verdict: string(res.Verdict)}
 	switch res.Verdict {
-	case Valid:
+	case verifier.Valid:
 		rv.Headline, rv.Explanation = t.Valid, t.ValidExplanation
-	case Indeterminate:
+	case verifier.Indeterminate:
 		rv.Headline, rv.Explanation = t.Indeterminate, t.IndeterminateExplanation
 	default:
-		rv.Verdict = string(Invalid)
+		rv.Verdict = string(verifier.Invalid)
 		rv.Headline, rv.Explanation = t.Invalid, t.InvalidExplanation
 	}
 	if res.Type != "" {
@@ -517,9 +525,9 @@ func frenchText() *pageText {
 		Level:            "niveau %d",
 		NotPassed:        "non validée",
 		checkNames: map[string]string{
-			CheckFormat: "Lecture", CheckIssuer: "Émetteur enregistré", CheckSignature: "Signature",
-			CheckAccreditation: "Habilitation de l'émetteur", CheckAnchor: "Inscription au registre",
-			CheckStatus: "Statut (révocation, suspension)", CheckValidity: "Dates de validité", CheckSchema: "Contenu conforme",
+			verifier.CheckFormat: "Lecture", verifier.CheckIssuer: "Émetteur enregistré", verifier.CheckSignature: "Signature",
+			verifier.CheckAccreditation: "Habilitation de l'émetteur", verifier.CheckAnchor: "Inscription au registre",
+			verifier.CheckStatus: "Statut (révocation, suspension)", verifier.CheckValidity: "Dates de validité", verifier.CheckSchema: "Contenu conforme",
 		},
 		typeNames: map[string]string{schemas.TypeDiploma: "Diplôme", schemas.TypePixCertification: "Certification Pix"},
 		mentions: map[string]string{
@@ -606,9 +614,9 @@ func englishText() *pageText {
 		Level:            "level %d",
 		NotPassed:        "not passed",
 		checkNames: map[string]string{
-			CheckFormat: "Reading", CheckIssuer: "Registered issuer", CheckSignature: "Signature",
-			CheckAccreditation: "Issuer accreditation", CheckAnchor: "Recorded in the registry",
-			CheckStatus: "Status (revocation, suspension)", CheckValidity: "Validity dates", CheckSchema: "Well-formed content",
+			verifier.CheckFormat: "Reading", verifier.CheckIssuer: "Registered issuer", verifier.CheckSignature: "Signature",
+			verifier.CheckAccreditation: "Issuer accreditation", verifier.CheckAnchor: "Recorded in the registry",
+			verifier.CheckStatus: "Status (revocation, suspension)", verifier.CheckValidity: "Validity dates", verifier.CheckSchema: "Well-formed content",
 		},
 		typeNames: map[string]string{schemas.TypeDiploma: "Diploma", schemas.TypePixCertification: "Pix certification"},
 		mentions: map[string]string{

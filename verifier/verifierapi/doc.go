@@ -1,0 +1,33 @@
+// Package verifierapi serves the public verifier over HTTP: the web page
+// an employer drops a QR photo or a PDF certificate on, POST /v1/verify,
+// the single-use challenges of GET /v1/challenge, the trust list of GET
+// /v1/issuers, and the W3C VC API's POST /credentials/verify and POST
+// /presentations/verify. No route needs a token. verifier/README.md
+// documents them for clients.
+//
+// Every route reads its request, decodes the submitted input once with
+// credential.Decode and hands what it decoded to verifier.VerifyDecoded:
+// the verdict, check by check, is the verifier's; this package only says
+// it in JSON or in a page. Decoding images and PDFs is CPU heavy, so it is
+// rationed (Config.DecodeSlots); a request that waits too long for a slot
+// is answered 503 with Retry-After.
+//
+// A presentation (an SD-JWT carrying a key-binding JWT) must answer one of
+// the challenges the API issued, and a challenge is used up by the first
+// presentation that answers it (NonceStore). The challenges live here, not
+// in package verifier: issuing them is the service's business, and the
+// verifier only needs to be told, for a presentation, which nonce and
+// audience to expect and how to use the nonce up
+// (verifier.PresentationRequest).
+//
+// Files: api.go (configuration, routes, the verification and its errors),
+// forms.go (JSON and multipart bodies), vcapi.go (the VC API), challenge.go,
+// page.go and web/ (the page, in French and English, with its embedded
+// template, stylesheet and script), metrics.go (verdict counters).
+//
+// It imports verifier (the verdicts), credential (Decode), network
+// (ErrUnavailable), schemas (the competence framework's names, the
+// subject validator), chi and the Prometheus client; never issuer, wallet,
+// provenance, server or cli. Request logging, request metrics, /healthz
+// and /metrics belong to package server, on which cli mounts Routes.
+package verifierapi
