@@ -174,6 +174,9 @@ type AnchorError struct {
 func (e *AnchorError) Error() string {
 	switch e.Problem {
 	case NotActive:
+		if e.Status == IssuerPending {
+			return fmt.Sprintf("issuer %q is pending, not accredited yet: only an active issuer can anchor", e.IssuerID)
+		}
 		return fmt.Sprintf("issuer %q is %s: only an active issuer can anchor", e.IssuerID, e.Status)
 	case NotAccredited:
 		if e.LastUntil != "" {
