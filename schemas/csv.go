@@ -16,9 +16,10 @@ import (
 
 // CSVOptions tunes a CSVReader.
 type CSVOptions struct {
-	// Encoding of the file: "" or EncodingAuto to detect it (UTF-8 with or
-	// without byte order mark, else Windows-1252, as csvencoding.go says),
-	// EncodingUTF8 or EncodingWindows1252 to force it.
+	// Encoding of the file: EncodingUTF8 or EncodingWindows1252 to force
+	// it; "" or EncodingAuto to detect it: UTF-8 when the file starts with
+	// a byte order mark or is all UTF-8, Windows-1252 when none of its
+	// characters is UTF-8, and an *EncodingError when it mixes both.
 	Encoding string
 	// Validator checks the rows; nil means a new one from NewValidator.
 	Validator *Validator
