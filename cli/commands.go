@@ -7,6 +7,7 @@ func commands() []*cli.Command {
 		ledgerCommand(),
 		issuerCommand(),
 		issueCommand(),
+		templateCommand(),
 		verifyCommand(),
 		serveCommand(),
 		revokeCommand(),

@@ -22,16 +22,25 @@ func issueCommand() *cli.Command {
 		Usage: "issue one credential per CSV row, anchor them, write bundles and QR images",
 		Description: "Every row is validated before anything is signed: by default one bad row stops the run and\n" +
 			"nothing is anchored or written. Re-running the same command on the same input resumes an\n" +
-			"interrupted run: nothing is issued twice, nothing is lost.",
+			"interrupted run: nothing is issued twice, nothing is lost. --dry-run only validates, and says\n" +
+			"what would be issued. Headers are English or French (see sceau template), dates YYYY-MM-DD or\n" +
+			"DD/MM/YYYY.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
 			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
-			&cli.StringFlag{Name: "input", Usage: "CSV file (`,` or `;`, UTF-8 or Windows-1252, detected)", Required: true},
-			&cli.StringFlag{Name: "out", Usage: "folder for bundles, QR images, manifest.csv and rejects.csv", Required: true},
+			&cli.StringFlag{Name: "input", Usage: "CSV file (',' or ';', UTF-8 or Windows-1252, detected)", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "folder for bundles, QR images, manifest.csv and rejects.csv (not with --dry-run)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "validate every row and say what would be issued; sign, anchor and write nothing"},
 			&cli.IntFlag{Name: "chunk", Usage: "credentials per anchored batch", Value: issuer.DefaultChunk},
 			&cli.BoolFlag{Name: "skip-invalid", Usage: "issue the valid rows; write the invalid ones to <out>/rejects.csv"},
 			&cli.StringFlag{Name: "encoding", Usage: "force the input encoding: utf-8 or windows-1252"},
 			&cli.BoolFlag{Name: "pdf", Usage: "also write a printable PDF certificate per credential"},
+		},
+		Before: func(c *cli.Context) error {
+			if c.Bool("dry-run") && c.IsSet("out") {
+				return usageErr("--dry-run writes nothing: drop --out")
+			}
+			return nil
 		},
 		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
 			if c.NArg() != 0 {
@@ -50,14 +59,16 @@ func issueCommand() *cli.Command {
 				Chunk: c.Int("chunk"), SkipInvalid: c.Bool("skip-invalid"), Encoding: c.String("encoding"),
 				PDF: c.Bool("pdf"), PNG: true,
 			}
+			if c.Bool("dry-run") {
+				return dryRun(c, e, l, opts)
+			}
+			if opts.OutDir == "" {
+				return errors.New(`required flag "out" not set (only --dry-run goes without it)`)
+			}
 			opts.Progress = progress(e.stderr)
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
-				var rowErrs *issuer.RowErrors
-				if errors.As(err, &rowErrs) {
-					return &exitError{code: ExitInvalid, err: err}
-				}
-				return err
+				return issueError(err)
 			}
 			fmt.Fprintf(e.stdout, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
 				sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
@@ -68,6 +79,50 @@ func issueCommand() *cli.Command {
 			return nil
 		}),
 	}
+}
+
+// issueError gives invalid rows their exit code.
+func issueError(err error) error {
+	var rowErrs *issuer.RowErrors
+	if errors.As(err, &rowErrs) {
+		return &exitError{code: ExitInvalid, err: err}
+	}
+	return err
+}
+
+// dryRun prints what `sceau issue` would do with opts.
+func dryRun(c *cli.Context, e *env, l network.Ledger, opts issuer.IssueOptions) error {
+	sum, err := e.issuerService(l).DryRun(c.Context, opts)
+	if sum != nil {
+		w := e.stdout
+		fmt.Fprintln(w, "dry run: nothing was signed, anchored or written")
+		fmt.Fprintf(w, "%s: %d row(s), read as %s, %q-separated, %s header\n",
+			sum.Input, sum.Rows, sum.Encoding, sum.Delimiter, map[string]string{"fr": "French", "en": "English"}[sum.Language])
+		if err == nil {
+			fmt.Fprintf(w, "would issue %d %s credential(s) as %s, in %d batch(es)\n", sum.Valid, sum.Type, sum.IssuerID, sum.Batches)
+		} else {
+			fmt.Fprintf(w, "%d valid row(s), %d invalid: would issue nothing\n", sum.Valid, sum.Invalid)
+		}
+		if len(sum.First) > 0 {
+			fmt.Fprintln(w, "first valid rows:")
+			for _, p := range sum.First {
+				fmt.Fprintf(w, "  line %d: %s %s %s\n", p.Line, p.StudentID, p.GivenName, p.FamilyName)
+			}
+		}
+		if err == nil && sum.Invalid > 0 {
+			fmt.Fprintf(w, "%d invalid row(s) would be rejected (written to <out>/rejects.csv):\n", sum.Invalid)
+			for _, r := range sum.Problems {
+				fmt.Fprintf(w, "  %s\n", r)
+			}
+			if sum.Invalid > len(sum.Problems) {
+				fmt.Fprintf(w, "  … and %d more\n", sum.Invalid-len(sum.Problems))
+			}
+		}
+	}
+	if err != nil {
+		return issueError(err)
+	}
+	return nil
 }
 
 // progress reports issuance progress: a bar on a terminal, plain lines otherwise.

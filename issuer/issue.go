@@ -139,16 +139,14 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	}
 
 	// Pass 1: validate every row before anything is signed or written.
-	total, bad, listed, err := s.validateInput(ctx, opts, validator)
+	p1, err := s.validateInput(ctx, opts, validator)
 	if err != nil {
 		return nil, err
 	}
-	if bad > 0 && !opts.SkipInvalid {
-		return nil, &RowErrors{Input: opts.Input, Rows: listed, Total: bad}
+	if err := p1.refusal(opts); err != nil {
+		return nil, err
 	}
-	if total-bad == 0 {
-		return nil, fmt.Errorf("%s: no valid row to issue", opts.Input)
-	}
+	total, bad := p1.total, p1.bad
 
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
@@ -211,47 +209,79 @@ func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 	return &NotAccreditedError{IssuerID: id, Type: typ, Reason: reason}
 }
 
+// passOne is what pass 1 finds in the input.
+type passOne struct {
+	// total and bad count the rows and the invalid ones.
+	total, bad int
+	// listed holds the first maxListedRowErrors invalid rows.
+	listed []*schemas.RowError
+	// first holds the first maxPlanned valid rows.
+	first []PlannedCredential
+	// input is the reader the input was read with.
+	input *schemas.CSVReader
+}
+
+// refusal returns the error Issue stops with after pass 1, or nil: a
+// *RowErrors when rows are invalid (unless opts.SkipInvalid), an error
+// when no row is valid.
+func (p *passOne) refusal(opts IssueOptions) error {
+	if p.bad > 0 && !opts.SkipInvalid {
+		return &RowErrors{Input: opts.Input, Rows: p.listed, Total: p.bad}
+	}
+	if p.total-p.bad == 0 {
+		return fmt.Errorf("%s: no valid row to issue", opts.Input)
+	}
+	return nil
+}
+
 // validateInput is pass 1: it counts the rows and the bad ones, and keeps
-// the first maxListedRowErrors of those.
-func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator) (total, bad int, listed []*schemas.RowError, err error) {
-	err = scanInput(ctx, opts, validator, func(row *schemas.Row) error {
-		total++
-		if row.Err != nil {
-			bad++
-			if len(listed) < maxListedRowErrors {
-				listed = append(listed, row.Err)
+// the first of either.
+func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator) (*passOne, error) {
+	p := new(passOne)
+	input, err := scanInput(ctx, opts, validator, func(row *schemas.Row) error {
+		p.total++
+		switch {
+		case row.Err != nil:
+			p.bad++
+			if len(p.listed) < maxListedRowErrors {
+				p.listed = append(p.listed, row.Err)
 			}
+		case len(p.first) < maxPlanned:
+			h := row.Record.Holder()
+			p.first = append(p.first, PlannedCredential{Line: row.Line, StudentID: h.StudentID, GivenName: h.GivenName, FamilyName: h.FamilyName})
 		}
 		return nil
 	})
-	return total, bad, listed, err
+	p.input = input
+	return p, err
 }
 
-// scanInput reads the input once, calling fn for each row, valid or not, in order.
-func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, fn func(*schemas.Row) error) error {
+// scanInput reads the input once, calling fn for each row, valid or not,
+// in order. It returns the reader it read the input with.
+func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, fn func(*schemas.Row) error) (*schemas.CSVReader, error) {
 	f, err := os.Open(opts.Input)
 	if err != nil {
-		return fmt.Errorf("opening the input: %w", err)
+		return nil, fmt.Errorf("opening the input: %w", err)
 	}
 	defer f.Close()
 	r, err := schemas.NewCSVReader(f, opts.Type, schemas.CSVOptions{Encoding: opts.Encoding, Validator: validator})
 	if err != nil {
-		return fmt.Errorf("%s: %w", opts.Input, err)
+		return nil, fmt.Errorf("%s: %w", opts.Input, err)
 	}
 	for n := 0; ; n++ {
 		if n%1024 == 0 && ctx.Err() != nil {
-			return context.Cause(ctx)
+			return r, context.Cause(ctx)
 		}
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return r, nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", opts.Input, err)
+			return r, fmt.Errorf("%s: %w", opts.Input, err)
 		}
 		checkHolderKey(row)
 		if err := fn(row); err != nil {
-			return err
+			return r, err
 		}
 	}
 }
@@ -386,7 +416,7 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- []*schemas.Row)
 			return context.Cause(ctx)
 		}
 	}
-	err := scanInput(ctx, r.opts, r.validator, func(row *schemas.Row) error {
+	_, err := scanInput(ctx, r.opts, r.validator, func(row *schemas.Row) error {
 		if row.Err != nil {
 			return r.out.writeReject(row.Err)
 		}
