@@ -121,11 +121,16 @@ func encode(text string, level Level, version, mask int) (*Symbol, error) {
 func modules(rows []line, side int) [][]bool {
 	cells := make([]bool, side*side)
 	out := make([][]bool, side)
-	for y := range side {
-		out[y] = cells[y*side : (y+1)*side : (y+1)*side]
-		for x := range side {
-			out[y][x] = rows[y].has(x)
+	for y, r := range rows {
+		row := cells[y*side : (y+1)*side : (y+1)*side]
+		for x := 0; x < side; x += 64 {
+			w := *r.word(x >> 6)
+			for i := x; i < min(x+64, side); i++ {
+				row[i] = w&1 != 0
+				w >>= 1
+			}
 		}
+		out[y] = row
 	}
 	return out
 }

@@ -5,43 +5,101 @@ import "math/bits"
 // line is a row or a column of a symbol, one bit per module (1 is dark):
 // module i is bit i%64 of word i/64. Three words hold the 177 modules of a
 // version 40 side; the bits past the side are kept zero. Working on 64
-// modules per instruction is what makes scoring the eight masks cheap.
-type line [3]uint64
+// modules per instruction is what makes scoring the eight masks cheap. (A
+// struct, not an array: the compiler keeps a struct's words in registers.)
+type line struct{ w0, w1, w2 uint64 }
 
-// Shifts across the three words, by 0 < k < 64.
-
-// shr moves every module k places towards the start: bit i of the result
-// is module i+k.
-func shr(a line, k uint) line {
-	return line{a[0]>>k | a[1]<<(64-k), a[1]>>k | a[2]<<(64-k), a[2] >> k}
+// shr moves every module k places towards the start (0 < k < 64): bit i
+// of the result is module i+k.
+func (a line) shr(k uint) line {
+	return line{a.w0>>k | a.w1<<(64-k), a.w1>>k | a.w2<<(64-k), a.w2 >> k}
 }
 
-// shl moves every module k places towards the end: bit i of the result is
-// module i−k, zero for i < k.
-func shl(a line, k uint) line {
-	return line{a[0] << k, a[1]<<k | a[0]>>(64-k), a[2]<<k | a[1]>>(64-k)}
+// shl moves every module k places towards the end (0 < k < 64): bit i of
+// the result is module i−k, zero for i < k.
+func (a line) shl(k uint) line {
+	return line{a.w0 << k, a.w1<<k | a.w0>>(64-k), a.w2<<k | a.w1>>(64-k)}
 }
 
-func (a line) has(i int) bool { return a[i>>6]>>(i&63)&1 != 0 }
-
-func (a *line) set(i int) { a[i>>6] |= 1 << (i & 63) }
+func (a line) and(b line) line    { return line{a.w0 & b.w0, a.w1 & b.w1, a.w2 & b.w2} }
+func (a line) andNot(b line) line { return line{a.w0 &^ b.w0, a.w1 &^ b.w1, a.w2 &^ b.w2} }
+func (a line) or(b line) line     { return line{a.w0 | b.w0, a.w1 | b.w1, a.w2 | b.w2} }
+func (a line) xor(b line) line    { return line{a.w0 ^ b.w0, a.w1 ^ b.w1, a.w2 ^ b.w2} }
 
 func (a line) count() int {
-	return bits.OnesCount64(a[0]) + bits.OnesCount64(a[1]) + bits.OnesCount64(a[2])
+	return bits.OnesCount64(a.w0) + bits.OnesCount64(a.w1) + bits.OnesCount64(a.w2)
 }
+
+// word returns a pointer to word w (0 to 2).
+func (a *line) word(w int) *uint64 {
+	switch w {
+	case 0:
+		return &a.w0
+	case 1:
+		return &a.w1
+	}
+	return &a.w2
+}
+
+func (a *line) set(i int) { *a.word(i >> 6) |= 1 << (i & 63) }
 
 // firstModules is the line whose first n modules are set.
 func firstModules(n int) line {
 	var l line
-	for w := range l {
+	for w := range 3 {
 		switch {
 		case n >= 64*(w+1):
-			l[w] = ^uint64(0)
+			*l.word(w) = ^uint64(0)
 		case n > 64*w:
-			l[w] = 1<<(n-64*w) - 1
+			*l.word(w) = 1<<(n-64*w) - 1
 		}
 	}
 	return l
+}
+
+// bits3 is a line as the matrix stores it, where its words are indexed.
+type bits3 [3]uint64
+
+func (b *bits3) line() line { return line{b[0], b[1], b[2]} }
+
+func (b *bits3) set(i int) { b[i>>6] |= 1 << (i & 63) }
+
+// transpose writes into cols the columns of the side×side matrix rows,
+// 64×64 blocks at a time.
+func transpose(rows, cols []bits3, side int) {
+	var block [64]uint64
+	words := (side + 63) / 64
+	for by := range words {
+		for bx := range words {
+			for i := range 64 {
+				block[i] = 0
+				if y := 64*by + i; y < side {
+					block[i] = rows[y][bx]
+				}
+			}
+			transpose64(&block)
+			for i := range 64 {
+				if x := 64*bx + i; x < side {
+					cols[x][by] = block[i]
+				}
+			}
+		}
+	}
+}
+
+// transpose64 transposes a 64×64 bit matrix, bit c of b[r] being (r, c):
+// it swaps the off-diagonal 32×32 blocks, then within each half the
+// off-diagonal 16×16 blocks, and so on down to single bits.
+func transpose64(b *[64]uint64) {
+	mask := uint64(0x00000000FFFFFFFF)
+	for j := uint(32); j != 0; j >>= 1 {
+		for k := 0; k < 64; k = (k + int(j) + 1) &^ int(j) {
+			t := (b[k]>>j ^ b[k+int(j)]) & mask
+			b[k] ^= t << j
+			b[k+int(j)] ^= t
+		}
+		mask ^= mask << (j / 2)
+	}
 }
 
 // matrix is a symbol being built, held both as rows and as columns so that
@@ -51,16 +109,16 @@ type matrix struct {
 	// dark holds the dark modules before masking: function patterns
 	// and data. free holds the modules that carry data, the ones a mask
 	// inverts. Each has rows (index y, bit x) and columns (index x, bit y).
-	darkRows, darkCols []line
-	freeRows, freeCols []line
+	darkRows, darkCols []bits3
+	freeRows, freeCols []bits3
 }
 
 // newMatrix returns the matrix of version v with its function patterns
 // drawn (format information left light, to be written with the mask) and
-// every other module free for data.
+// every other module free for data. Its dark columns are left to place.
 func newMatrix(v int) *matrix {
 	side := symbolSide(v)
-	lines := make([]line, 4*side)
+	lines := make([]bits3, 4*side)
 	m := &matrix{
 		side:     side,
 		darkRows: lines[0*side : 1*side],
@@ -70,7 +128,7 @@ func newMatrix(v int) *matrix {
 	}
 	all := firstModules(side)
 	for i := range side {
-		m.freeRows[i], m.freeCols[i] = all, all
+		m.freeRows[i] = bits3{all.w0, all.w1, all.w2}
 	}
 	// Finder patterns in three corners, 7×7 rings around a 3×3 square,
 	// each with a light separator on its inner sides.
@@ -122,6 +180,7 @@ func newMatrix(v int) *matrix {
 			m.fix(b, a, dark)
 		}
 	}
+	transpose(m.freeRows, m.freeCols, side)
 	return m
 }
 
@@ -132,13 +191,12 @@ func abs(x int) int {
 	return x
 }
 
-// fix makes (x, y) a function module, dark or light.
+// fix makes (x, y) a function module, dark or light. (Rows only: the
+// columns are the rows transposed, once all is drawn.)
 func (m *matrix) fix(x, y int, dark bool) {
 	m.freeRows[y][x>>6] &^= 1 << (x & 63)
-	m.freeCols[x][y>>6] &^= 1 << (y & 63)
 	if dark {
 		m.darkRows[y].set(x)
-		m.darkCols[x].set(y)
 	}
 }
 
@@ -148,8 +206,12 @@ func (m *matrix) fix(x, y int, dark bool) {
 // timing pattern) is skipped. The free modules left over (the remainder
 // bits, 0 to 7) stay light.
 func (m *matrix) place(codewords []byte) {
-	i, total := 0, 8*len(codewords)
 	side := m.side
+	// Without branches on the bits, which are random: a module takes the
+	// next bit if it is free, and the bit index moves on by as much. The
+	// codewords get a zero byte for the remainder bits.
+	data := append(codewords[:len(codewords):len(codewords)], 0)
+	bit := uint(0)
 	for right := side - 1; right >= 1; right -= 2 {
 		if right == 6 {
 			right = 5
@@ -160,40 +222,25 @@ func (m *matrix) place(codewords []byte) {
 			if upward {
 				y = side - 1 - vert
 			}
+			free, dark := &m.freeRows[y], &m.darkRows[y]
 			for x := right; x >= right-1; x-- {
-				if !m.freeRows[y].has(x) {
-					continue
-				}
-				if i < total && codewords[i>>3]>>(7-i&7)&1 != 0 {
-					m.darkRows[y].set(x)
-					m.darkCols[x].set(y)
-				}
-				i++
+				w, b := x>>6, uint(x&63)
+				isFree := free[w] >> b & 1
+				value := uint64(data[bit>>3]>>(7-bit&7)) & 1
+				dark[w] |= isFree & value << b
+				bit += uint(isFree)
 			}
 		}
 	}
+	transpose(m.darkRows, m.darkCols, side)
 }
 
 // masked writes into rows and cols the symbol with the given mask: free
 // modules inverted where the mask pattern is dark, and the format
 // information of level and mask.
 func (m *matrix) masked(level Level, mask int, rows, cols []line) {
-	for _, t := range [2]struct {
-		dark, free, out []line
-		pattern         *[maskPeriod]line
-	}{
-		{m.darkRows, m.freeRows, rows, &maskRows[mask]},
-		{m.darkCols, m.freeCols, cols, &maskCols[mask]},
-	} {
-		for i, phase := 0, 0; i < m.side; i++ {
-			p := &t.pattern[phase]
-			d, f := &t.dark[i], &t.free[i]
-			t.out[i] = line{d[0] ^ p[0]&f[0], d[1] ^ p[1]&f[1], d[2] ^ p[2]&f[2]}
-			if phase++; phase == maskPeriod {
-				phase = 0
-			}
-		}
-	}
+	applyMask(m.darkRows, m.freeRows, &maskRows[mask], rows)
+	applyMask(m.darkCols, m.freeCols, &maskCols[mask], cols)
 	info := formatInfo(level, mask)
 	formatModules(m.side, func(bit, x, y int) {
 		if info>>bit&1 != 0 {
@@ -201,6 +248,18 @@ func (m *matrix) masked(level Level, mask int, rows, cols []line) {
 			cols[x].set(y)
 		}
 	})
+}
+
+// applyMask writes into out the lines dark with the free modules inverted
+// where the pattern (which repeats every maskPeriod lines) is dark.
+func applyMask(dark, free []bits3, pattern *[maskPeriod]line, out []line) {
+	phase := 0
+	for i := range out {
+		out[i] = dark[i].line().xor(pattern[phase].and(free[i].line()))
+		if phase++; phase == maskPeriod {
+			phase = 0
+		}
+	}
 }
 
 // formatModules calls f for each of the 30 modules of the format
@@ -305,61 +364,48 @@ const (
 // outside the symbol count as light.
 func penalty(side int, rows, cols []line) int {
 	all := firstModules(side)
-	pairs := firstModules(side - 1) // positions that have a next module
-	score, dark := 0, 0
-	for i := range side {
-		score += linePenalty(rows[i], pairs) + linePenalty(cols[i], pairs)
-		dark += rows[i].count()
+	pairs := firstModules(side - 1) // the modules that have a next one
+	score, blocks, dark := 0, 0, 0
+	for y, a := range rows {
+		score += linePenalty(a, pairs)
+		dark += a.count()
+		if y+1 < side {
+			// N2: the 2×2 blocks of one colour, counted from their
+			// top left module: same colour as the module below, and
+			// so is the next module, of the same colour as this one.
+			below := all.andNot(a.xor(rows[y+1]))
+			blocks += below.and(below.shr(1)).andNot(a.xor(a.shr(1))).count()
+		}
 	}
-	// N2: 2×2 blocks, counted from their top left module.
-	blocks := 0
-	for y := range side - 1 {
-		a, b := rows[y], rows[y+1]
-		same := line{^(a[0] ^ b[0]) & all[0], ^(a[1] ^ b[1]) & all[1], ^(a[2] ^ b[2]) & all[2]}
-		nextSame, na := shr(same, 1), shr(a, 1)
-		blocks += line{
-			same[0] & nextSame[0] &^ (a[0] ^ na[0]),
-			same[1] & nextSame[1] &^ (a[1] ^ na[1]),
-			same[2] & nextSame[2] &^ (a[2] ^ na[2]),
-		}.count()
+	for _, a := range cols {
+		score += linePenalty(a, pairs)
 	}
 	score += penaltyBlock * blocks
 	// N4: k whole 5 % steps between the share of dark modules and half.
 	total := side * side
-	score += penaltyBalance * (abs(2*dark-total) * 10 / total)
-	return score
+	return score + penaltyBalance*(abs(2*dark-total)*10/total)
 }
 
 // linePenalty scores one row or column by rules N1 and N3.
-func linePenalty(a line, pairs line) int {
-	a1 := shr(a, 1)
-	// N1: same[i] when modules i and i+1 have one colour; run5[i] when
-	// modules i to i+4 do. A run of n ≥ 5 scores 3 + (n−5): its n−4 bits
-	// of run5, and 2 more at its start.
-	same := line{^(a[0] ^ a1[0]) & pairs[0], ^(a[1] ^ a1[1]) & pairs[1], ^(a[2] ^ a1[2]) & pairs[2]}
-	s1, s2, s3 := shr(same, 1), shr(same, 2), shr(same, 3)
-	run5 := line{
-		same[0] & s1[0] & s2[0] & s3[0],
-		same[1] & s1[1] & s2[1] & s3[1],
-		same[2] & s1[2] & s2[2] & s3[2],
-	}
-	r1 := shl(run5, 1)
-	starts := line{run5[0] &^ r1[0], run5[1] &^ r1[1], run5[2] &^ r1[2]}
+func linePenalty(a, pairs line) int {
+	a1, a2 := a.shr(1), a.shr(2)
+
+	// N1: same[i] when modules i and i+1 have one colour, run5[i] when
+	// modules i to i+4 do. A run of n ≥ 5 scores 3 + (n−5): the n−4 bits
+	// of run5 it sets, and 2 more at its start.
+	same := pairs.andNot(a.xor(a1))
+	same2 := same.and(same.shr(1))
+	run5 := same2.and(same2.shr(2))
+	starts := run5.andNot(run5.shl(1))
 	score := run5.count() + (penaltyRun-1)*starts.count()
 
-	// N3: dark-light-dark-dark-dark-light-dark from module i, with four
-	// light modules before it or after it.
-	a2, a3, a4, a5, a6 := shr(a, 2), shr(a, 3), shr(a, 4), shr(a, 5), shr(a, 6)
-	a7, a8, a9, a10 := shr(a, 7), shr(a, 8), shr(a, 9), shr(a, 10)
-	b1, b2, b3, b4 := shl(a, 1), shl(a, 2), shl(a, 3), shl(a, 4)
-	var finders int
-	for w := range 3 {
-		core := a[w] &^ a1[w] & a2[w] & a3[w] & a4[w] &^ a5[w] & a6[w]
-		darkBefore := b1[w] | b2[w] | b3[w] | b4[w]
-		darkAfter := a7[w] | a8[w] | a9[w] | a10[w]
-		finders += bits.OnesCount64(core &^ (darkBefore & darkAfter))
-	}
-	return score + penaltyFinder*finders
+	// N3: dark-light-dark-dark-dark-light-dark from module i, "10" at i,
+	// "111" at i+2, "01" at i+5, with four light modules before it or
+	// after it. back4[i] when one of modules i−3 to i is dark.
+	core := a.andNot(a1).and(a1.andNot(a).shr(5)).and(a.and(a1).and(a2).shr(2))
+	back4 := a.or(a.shl(1)).or(a.shl(2)).or(a.shl(3))
+	darkAround := back4.shl(1).and(back4.shr(10))
+	return score + penaltyFinder*core.andNot(darkAround).count()
 }
 
 // bestMask returns the mask of lowest penalty (the lowest-numbered one
