@@ -10,7 +10,7 @@
 //  1. Segments (segment.go). The text is cut into runs of digits
 //     (numeric mode, 3 in 10 bits), of the 45 alphanumeric characters
 //     0–9 A–Z space $%*+-./: (2 in 11 bits) and of other bytes (8 bits
-//     each). A run swallows the following runs of narrower modes while
+//     each). A run swallows the following runs of its mode or narrower while
 //     that saves the 4-bit mode and character count headers of a new
 //     segment; if one segment of the widest mode is no longer, that is
 //     it. An SC1 text, "SC1:" and base45, is all alphanumeric: 5.5 bits
@@ -37,8 +37,8 @@
 //     patterns, balance of dark and light) and the lowest score wins.
 //
 // The symbol is held as rows and columns of bits, 64 modules to a machine
-// word, so the penalty rules run on whole words: scoring the eight masks
-// is most of the work, and bit-parallel it costs tens of microseconds.
+// word, so the penalty rules run on whole words: scoring the eight masks,
+// the largest part of the work, costs tens of microseconds.
 //
 // # Why this encoder
 //
@@ -56,15 +56,16 @@
 // kept as a test dependency for that only. The mask is the one of the
 // standard's penalty rules read as ZXing reads them (the tests score with
 // gozxing's encoder); go-qrcode's own scoring departs from the standard
-// (it ignores runs of exactly five, and finder-like patterns at a row's
-// start), so the two may pick different masks for the same text.
+// (it misses runs of exactly five and finder-like patterns whose light
+// side runs off the edge), so the two may pick different masks for the
+// same text.
 //
 // # Writing the PNG
 //
 // Symbol.PNG writes the image file directly (png.go): one bit per pixel,
 // a module of 8 pixels one byte, equal rows written as copies of the row
-// before; about as small as image/png's default compression, many times
-// faster. Image gives the same pixels as an image.Paletted.
+// before; a few per cent larger than image/png's default compression,
+// a hundred times faster. Image gives the same pixels as an image.Paletted.
 //
 // # Reading
 //

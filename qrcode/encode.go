@@ -7,7 +7,7 @@ import (
 	"image/color"
 )
 
-// Rendering parameters of EncodePNG.
+// Rendering parameters of EncodePNG and Symbol.PNG.
 const (
 	// ModulePixels is the side, in pixels, of one QR module.
 	ModulePixels = 8
@@ -16,11 +16,11 @@ const (
 	QuietZoneModules = 4
 )
 
-// CredentialLevel is the error correction of Sceau's credential codes:
+// credentialLevel is the error correction of Sceau's credential codes:
 // level Q (25 % of the symbol can be damaged), as the EU Digital COVID
 // Certificate recommends for codes printed on paper and photographed by
 // phones.
-const CredentialLevel = LevelQ
+const credentialLevel = LevelQ
 
 // Symbol is a QR code ready to draw.
 type Symbol struct {
@@ -39,10 +39,12 @@ type Symbol struct {
 // version 40 symbol holds at level L. Longer texts are refused at once.
 const maxTextBytes = 7089
 
-// Encode returns the QR symbol of text at level Q (CredentialLevel): the
-// smallest version that holds it.
+// Encode returns the QR symbol of text at level Q (credentialLevel): the
+// smallest version that holds it. Version 40 holds 2420 characters of an
+// SC1 text (alphanumeric mode), and any text of 1663 bytes; a longer text
+// is an error.
 func Encode(text string) (*Symbol, error) {
-	return EncodeLevel(text, CredentialLevel)
+	return EncodeLevel(text, credentialLevel)
 }
 
 // EncodeLevel returns the QR symbol of text at the given error correction
@@ -69,38 +71,17 @@ func encode(text string, level Level, version, mask int) (*Symbol, error) {
 	var (
 		seg segmentation
 		r   versionRange
+		ok  bool
 	)
 	if version == 0 {
-		// Try the ranges of versions in turn: each counts characters
-		// on its own widths, so the segments may differ.
-		for r = range 3 {
-			// Fewer bits than 10 per 3 characters is impossible.
-			if 10*len(text)/3 > 8*dataCodewords(rangeLast[r], level) {
-				continue
-			}
-			s, ok := segmentText(text, runs, widest, r)
-			if !ok {
-				continue
-			}
-			for v := rangeFirst[r]; v <= rangeLast[r]; v++ {
-				if s.bits <= 8*dataCodewords(v, level) {
-					seg, version = s, v
-					break
-				}
-			}
-			if version != 0 {
-				break
-			}
-		}
-		if version == 0 {
+		if version, r, seg, ok = smallestVersion(text, runs, widest, level); !ok {
 			return nil, fmt.Errorf("QR code of %d bytes: %w at level %s", len(text), errTooLong, level)
 		}
 	} else {
-		if version < MinVersion || version > MaxVersion {
+		if version < minVersion || version > maxVersion {
 			return nil, fmt.Errorf("QR code: no version %d", version)
 		}
 		r = rangeOf(version)
-		var ok bool
 		if seg, ok = segmentText(text, runs, widest, r); !ok || seg.bits > 8*dataCodewords(version, level) {
 			return nil, fmt.Errorf("QR code of %d bytes: %w in version %d at level %s", len(text), errTooLong, version, level)
 		}
@@ -115,6 +96,29 @@ func encode(text string, level Level, version, mask int) (*Symbol, error) {
 	}
 	m.masked(level, mask, rows, cols)
 	return &Symbol{Version: version, Level: level, Mask: mask, Modules: modules(rows, m.side)}, nil
+}
+
+// smallestVersion returns the smallest version that holds text at level,
+// its range and the segments; ok is false when none does. The ranges are
+// tried in turn: each counts characters on its own widths, so the segments
+// may differ.
+func smallestVersion(text string, runs []segment, widest mode, level Level) (version int, r versionRange, seg segmentation, ok bool) {
+	for r = range 3 {
+		// Fewer bits than 10 per 3 characters is impossible.
+		if 10*len(text)/3 > 8*dataCodewords(rangeLast[r], level) {
+			continue
+		}
+		s, fits := segmentText(text, runs, widest, r)
+		if !fits {
+			continue
+		}
+		for v := rangeFirst[r]; v <= rangeLast[r]; v++ {
+			if s.bits <= 8*dataCodewords(v, level) {
+				return v, r, s, true
+			}
+		}
+	}
+	return 0, 0, segmentation{}, false
 }
 
 // modules unpacks rows of bits into rows of booleans.

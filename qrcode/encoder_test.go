@@ -172,7 +172,7 @@ func TestMatchesGoQRCode(t *testing.T) {
 func TestEveryVersionMatchesGoQRCode(t *testing.T) {
 	sc1 := "SC1:" + randomText(rand.New(rand.NewPCG(3, 3)), base45Alphabet, 4300)
 	for _, level := range []Level{LevelL, LevelM, LevelQ, LevelH} {
-		for v := MinVersion; v <= MaxVersion; v++ {
+		for v := minVersion; v <= maxVersion; v++ {
 			text := maxFitting(t, level, v, func(n int) string { return sc1[:n] })
 			wantVersion, mask, want := goQRSymbol(t, text, level, 0)
 			got, err := encode(text, level, 0, mask)
@@ -221,7 +221,7 @@ func linesOf(modules [][]bool) (rows, cols []line) {
 // matrices with long runs and finder-like patterns, both ways.
 func TestPenaltyMatchesZXing(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
-	for v := MinVersion; v <= MaxVersion; v++ {
+	for v := minVersion; v <= maxVersion; v++ {
 		n := symbolSide(v)
 		for trial := range 5 {
 			density := []float64{0.5, 0.1, 0.9, 0.3, 0.7}[trial]
@@ -335,7 +335,7 @@ func readCases(t *testing.T) []readCase {
 		}
 		cases = append(cases, readCase{name, text, s})
 	}
-	for v := MinVersion; v <= MaxVersion; v++ {
+	for v := minVersion; v <= maxVersion; v++ {
 		texts := versionTexts(t, v)
 		for _, mode := range []string{"numeric", "alphanumeric", "byte", "mixed"} {
 			add(fmt.Sprintf("v%d-%s", v, mode), texts[mode], v)
@@ -412,7 +412,7 @@ func TestEncodeLimits(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%d %s: %v, want a version 40 symbol", tt.capacity, tt.name, err)
 			}
-			if s.Version != MaxVersion {
+			if s.Version != maxVersion {
 				t.Fatalf("%d %s: version %d, want 40", tt.capacity, tt.name, s.Version)
 			}
 			if _, err := Encode(text); !errors.Is(err, errTooLong) {
@@ -428,7 +428,7 @@ func TestEncodeLimits(t *testing.T) {
 	}
 	// Level L holds more: what a presentation shown on a screen uses.
 	text := randomText(r, "abcdefghijklmnopqrstuvwxyz", 2953)
-	if s, err := EncodeLevel(text, LevelL); err != nil || s.Version != MaxVersion {
+	if s, err := EncodeLevel(text, LevelL); err != nil || s.Version != maxVersion {
 		t.Errorf("2953 bytes at level L: %v, want a version 40 symbol", err)
 	}
 }

@@ -38,15 +38,15 @@ func (l Level) formatBits() uint32 {
 	return [...]uint32{LevelL: 1, LevelM: 0, LevelQ: 3, LevelH: 2}[l]
 }
 
-// MinVersion and MaxVersion bound a symbol's version.
+// minVersion and maxVersion bound a symbol's version.
 const (
-	MinVersion = 1
-	MaxVersion = 40
+	minVersion = 1
+	maxVersion = 40
 )
 
 // eccPerBlock is the number of error correction codewords of each block,
 // by level and version (ISO/IEC 18004 table 9).
-var eccPerBlock = [4][MaxVersion + 1]uint8{
+var eccPerBlock = [4][maxVersion + 1]uint8{
 	LevelL: {0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28, 30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30},
 	LevelM: {0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28},
 	LevelQ: {0, 13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30, 28, 30, 30, 30, 30, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30},
@@ -55,7 +55,7 @@ var eccPerBlock = [4][MaxVersion + 1]uint8{
 
 // eccBlocks is the number of blocks the codewords are split into, by
 // level and version (ISO/IEC 18004 table 9).
-var eccBlocks = [4][MaxVersion + 1]uint8{
+var eccBlocks = [4][maxVersion + 1]uint8{
 	LevelL: {0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25},
 	LevelM: {0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49},
 	LevelQ: {0, 1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20, 23, 23, 25, 27, 29, 34, 34, 35, 38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68},
