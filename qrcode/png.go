@@ -18,8 +18,8 @@ import (
 // copies of the row before, which deflate says as (length, distance =
 // one row) pairs. The literals are 0x00 and 0xFF only, so one dynamic
 // Huffman code, the same for every symbol, spends 1 bit on 0x00 and 2 on
-// 0xFF; the file is about as small as image/png's default compression
-// makes it, in a fraction of the time.
+// 0xFF; the file is a few per cent larger than image/png's default
+// compression makes it, in a hundredth of the time.
 
 // bytesPerModule is the bytes a module takes in a row of pixels.
 const bytesPerModule = ModulePixels / 8
@@ -111,7 +111,8 @@ func appendChunk(out []byte, kind string, data []byte) []byte {
 
 // adler32 is the checksum that ends a zlib stream, computed a row at a
 // time: a row of n bytes b₀…bₙ₋₁ adds Σbᵢ to s1 and n·s1 + Σ(n−i)·bᵢ to
-// s2, so the rows of a run cost a few operations each.
+// s2, so the rows of a run cost a few operations each. The zero value is
+// the checksum of nothing: s1 holds the sum less its initial 1.
 type adler32 struct{ s1, s2 uint64 }
 
 const adlerModulus = 65521
