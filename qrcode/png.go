@@ -66,24 +66,9 @@ func (s *Symbol) PNG() []byte {
 		for next < modulesWide && slices.Equal(moduleRow(next), moduleRow(y)) {
 			next++
 		}
-		// Its first row of pixels, in literals; the byte sum and the
-		// weighted sum of the row for the Adler-32 checksum.
-		var sum, weighted uint64
-		w.literal(0) // filter: none
-		w.lightModules(QuietZoneModules)
-		for x, dark := range moduleRow(y) {
-			if !dark {
-				w.lightModules(1)
-				continue
-			}
-			for i := range bytesPerModule {
-				w.literal(0xFF)
-				pos := 1 + (QuietZoneModules+x)*bytesPerModule + i
-				sum += 0xFF
-				weighted += uint64(rowLen-pos) * 0xFF
-			}
-		}
-		w.lightModules(modulesWide - QuietZoneModules - len(moduleRow(y)))
+		// Its first row of pixels, in literals, with the byte sum and
+		// the weighted sum of the row for the Adler-32 checksum.
+		sum, weighted := w.pixelRow(moduleRow(y), n)
 		// Then every other row of pixels of the run, as copies of the
 		// row before.
 		rows := (next - y) * ModulePixels
@@ -251,19 +236,59 @@ func (w *deflateWriter) codeLength(s int) {
 	w.bits(uint32(codeLengthCodes[s]), uint(codeLengthLengths[s]))
 }
 
-// literal writes one literal byte, 0x00 or 0xFF.
-func (w *deflateWriter) literal(b byte) { w.symbol(int(b)) }
-
 // symbol writes a literal/length symbol.
 func (w *deflateWriter) symbol(s int) {
 	w.bits(uint32(literalCodes[s]), uint(literalLengths[s]))
 }
 
-// lightModules writes the 0x00 bytes of n light modules.
-func (w *deflateWriter) lightModules(n int) {
-	for range n * bytesPerModule {
-		w.literal(0)
+// pixelRow writes, in literals, the row of pixels of a row of n modules
+// (nil for the quiet zone): its filter byte 0, the quiet zone, a byte per
+// module (0xFF dark, 0x00 light), the quiet zone. It returns the sums of
+// the row's bytes, plain and weighted, that adler32.addRow takes.
+//
+// The modules are random, so the loop does not branch on them: a branch
+// the processor mispredicts half the time would cost more than the rest.
+// The codes, a bit or two each, gather in a local word.
+func (w *deflateWriter) pixelRow(modules []bool, n int) (sum, weighted uint64) {
+	rowLen := 1 + (2*QuietZoneModules+n)*bytesPerModule
+	lightCode, lightLen := uint64(literalCodes[0x00]), uint(literalLengths[0x00])
+	darkCode, darkLen := uint64(literalCodes[0xFF]), uint(literalLengths[0xFF])
+	var acc uint64
+	var pending uint
+	light := func(count int) {
+		for range count {
+			acc |= lightCode << pending
+			if pending += lightLen; pending >= 32 {
+				w.bits(uint32(acc), 32)
+				acc >>= 32
+				pending -= 32
+			}
+		}
 	}
+	light(1 + QuietZoneModules*bytesPerModule)
+	pos := uint64(1 + QuietZoneModules*bytesPerModule) // of the next byte
+	for _, dark := range modules {
+		var d uint64 // 1 if dark
+		if dark {
+			d = 1
+		}
+		code := lightCode ^ d*(lightCode^darkCode)
+		length := lightLen ^ uint(d)*(lightLen^darkLen)
+		for range bytesPerModule {
+			acc |= code << pending
+			if pending += length; pending >= 32 {
+				w.bits(uint32(acc), 32)
+				acc >>= 32
+				pending -= 32
+			}
+			sum += d * 0xFF
+			weighted += d * 0xFF * (uint64(rowLen) - pos)
+			pos++
+		}
+	}
+	light((QuietZoneModules + n - len(modules)) * bytesPerModule)
+	w.bits(uint32(acc), pending)
+	return sum, weighted
 }
 
 // copies writes n bytes, each a copy of the one d.distance before, in
