@@ -4,14 +4,11 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"hash/adler32"
 	"math"
 	"strconv"
 	"time"
 	"unicode/utf16"
-
-	"github.com/sceau/sceau/qrcode"
 )
 
 // Writing the PDF file. Every certificate is the same file with different
@@ -287,80 +284,30 @@ func (u *glyphUse) appendToUnicode(b []byte) []byte {
 	return append(b, "endcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend"...)
 }
 
-// appendQRImage writes the QR image: the symbol with its quiet zone,
-// qrcode.ModulePixels pixels a module, one bit a pixel (DeviceGray, 0 is
-// black), Flate-compressed with PNG predictors: the first pixel row of a
-// row of modules is written as it is, the next ones as "same as the row
-// above" (PNG filter Up), which compresses to almost nothing.
-func (p *pdfFile) appendQRImage(symbol *qrcode.Symbol, s *scratch) error {
-	n := len(symbol.Modules) + 2*qrcode.QuietZoneModules
-	side := n * qrcode.ModulePixels
-	rowBytes := (side + 7) / 8
-	raw := resize(s.qrRaw, side*(1+rowBytes))
-	s.qrRaw = raw
-	// Pixel rows, each after its PNG filter type byte; white is 1.
-	for y := range n {
-		first := y * qrcode.ModulePixels * (1 + rowBytes)
-		raw[first] = pngFilterNone
-		row := raw[first+1 : first+1+rowBytes]
-		for x := range n {
-			mx, my := x-qrcode.QuietZoneModules, y-qrcode.QuietZoneModules
-			if mx >= 0 && my >= 0 && mx < len(symbol.Modules) && my < len(symbol.Modules) && symbol.Modules[my][mx] {
-				continue // dark: 0
-			}
-			setBits(row, x*qrcode.ModulePixels, (x+1)*qrcode.ModulePixels)
-		}
-		for i := 1; i < qrcode.ModulePixels; i++ {
-			raw[first+i*(1+rowBytes)] = pngFilterUp // and zeros: no change
-		}
-	}
-	z, err := s.zlib(s.qrImage[:0], raw)
-	if err != nil {
-		return fmt.Errorf("QR image: %w", err)
-	}
-	s.qrImage = z
-	p.stream(objQRImage, fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1"+
-		" /Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 1 /Columns %d >>", side, side, side), z)
-	return nil
-}
-
-// setBits sets bits [from, to) of row, the most significant bit of each
-// byte first.
-func setBits(row []byte, from, to int) {
-	for i := from; i < to; {
-		if i%8 == 0 && i+8 <= to {
-			row[i/8] = 0xFF
-			i += 8
-			continue
-		}
-		row[i/8] |= 0x80 >> (i % 8)
-		i++
-	}
-}
-
-// PNG filter types (the first byte of each row under PNG predictors).
-const (
-	pngFilterNone = 0
-	pngFilterUp   = 2
-)
-
 // zlibStream assembles a zlib stream (RFC 1950) from pieces of DEFLATE
 // data (RFC 1951) that each start and end on a byte boundary: stored
 // blocks, blocks compressed once per run, and blocks compressed here. The
-// last piece holds the final block; end appends the checksum.
+// last piece holds the final block. Writing a piece and adding its data
+// to the stream's checksum (sum, sumOf) are separate steps: the checksum
+// of data that is the same in every certificate is computed once.
 type zlibStream struct {
 	dst   []byte
-	adler hash.Hash32
+	adler uint32
 }
 
 func (z *zlibStream) start() {
 	z.dst = append(z.dst, 0x78, 0x01) // DEFLATE, 32 KiB window, fastest
-	z.adler = adler32.New()
+	z.adler = 1                       // the Adler-32 checksum of nothing
 }
+
+// sum adds data to the checksum.
+func (z *zlibStream) sum(data []byte) { z.sumOf(adler32.Checksum(data), len(data)) }
+
+// sumOf adds to the checksum n bytes of data whose own checksum is adler.
+func (z *zlibStream) sumOf(adler uint32, n int) { z.adler = adler32Combine(z.adler, adler, n) }
 
 // stored appends b in stored blocks, the last of them final if final.
 func (z *zlibStream) stored(b []byte, final bool) {
-	z.adler.Write(b)
 	for {
 		n := min(len(b), math.MaxUint16)
 		var header byte
@@ -376,15 +323,9 @@ func (z *zlibStream) stored(b []byte, final bool) {
 	}
 }
 
-// precompressed appends deflated, the non-final DEFLATE blocks of raw.
-func (z *zlibStream) precompressed(raw, deflated []byte) {
-	z.adler.Write(raw)
-	z.dst = append(z.dst, deflated...)
-}
-
-// compressed appends raw compressed by w, ending in the final block.
+// compressed appends raw compressed by w, ending in the final block. It
+// does not add raw to the checksum.
 func (z *zlibStream) compressed(raw []byte, w *flate.Writer) error {
-	z.adler.Write(raw)
 	out := appendWriter{z.dst}
 	w.Reset(&out)
 	if _, err := w.Write(raw); err != nil {
@@ -397,9 +338,34 @@ func (z *zlibStream) compressed(raw []byte, w *flate.Writer) error {
 	return nil
 }
 
-// end appends the checksum of the stream's data.
+// end appends the checksum.
 func (z *zlibStream) end() {
-	z.dst = binary.BigEndian.AppendUint32(z.dst, z.adler.Sum32())
+	z.dst = binary.BigEndian.AppendUint32(z.dst, z.adler)
+}
+
+// adler32Combine returns the Adler-32 checksum of the concatenation of
+// data of checksum adler1 and n bytes of checksum adler2 (as zlib's
+// adler32_combine).
+func adler32Combine(adler1, adler2 uint32, n int) uint32 {
+	const mod = 65521
+	rem := uint32(n % mod)
+	sum1 := adler1 & 0xFFFF
+	sum2 := rem * sum1 % mod
+	sum1 += adler2&0xFFFF + mod - 1
+	sum2 += adler1>>16 + adler2>>16 + mod - rem
+	if sum1 >= mod {
+		sum1 -= mod
+	}
+	if sum1 >= mod {
+		sum1 -= mod
+	}
+	if sum2 >= 2*mod {
+		sum2 -= 2 * mod
+	}
+	if sum2 >= mod {
+		sum2 -= mod
+	}
+	return sum2<<16 | sum1
 }
 
 // appendWriter is an io.Writer that appends to a byte slice.

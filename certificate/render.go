@@ -213,6 +213,7 @@ func (s *scratch) zlib(dst, raw []byte) ([]byte, error) {
 	if err := z.compressed(raw, s.flate); err != nil {
 		return nil, err
 	}
+	z.sum(raw)
 	z.end()
 	return z.dst, nil
 }

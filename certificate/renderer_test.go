@@ -5,7 +5,10 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"hash/adler32"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -245,4 +248,58 @@ func BenchmarkRender(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestEveryStreamOfACertificateInflates inflates every Flate stream of
+// certificates, checking each zlib stream's checksum: the font subsets and
+// the QR image are spliced from pieces, and their checksums combined.
+func TestEveryStreamOfACertificateInflates(t *testing.T) {
+	streamRE := regexp.MustCompile(`(?s)<< /Length (\d+)([^>]*(?:<<[^>]*>>[^>]*)*)>>\nstream\n`)
+	for _, tc := range renderCases {
+		c, qr := issue(t, tc.record())
+		pdf, err := Render(c, qr, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flate := 0
+		for _, m := range streamRE.FindAllSubmatchIndex(pdf, -1) {
+			length, err := strconv.Atoi(string(pdf[m[2]:m[3]]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := pdf[m[1] : m[1]+length]
+			if !bytes.HasPrefix(pdf[m[1]+length:], []byte("\nendstream")) {
+				t.Errorf("%s: a stream of /Length %d is not followed by endstream", tc.name, length)
+			}
+			if !bytes.Contains(pdf[m[4]:m[5]], []byte("/FlateDecode")) {
+				continue
+			}
+			flate++
+			z, err := zlib.NewReader(bytes.NewReader(data))
+			if err == nil {
+				_, err = io.Copy(io.Discard, z)
+			}
+			if err != nil {
+				t.Errorf("%s: stream %s: %v", tc.name, pdf[m[0]:m[1]], err)
+			}
+		}
+		// The page, the QR image and three font programs.
+		if flate != 5 {
+			t.Errorf("%s: %d Flate streams, want 5", tc.name, flate)
+		}
+	}
+}
+
+func TestAdler32Combine(t *testing.T) {
+	data := make([]byte, 200_000)
+	for i := range data {
+		data[i] = byte(i*7 + i/251)
+	}
+	for _, split := range []int{0, 1, 100, 65521, 65522, 131_042, 199_999, 200_000} {
+		a, b := data[:split], data[split:]
+		got := adler32Combine(adler32.Checksum(a), adler32.Checksum(b), len(b))
+		if want := adler32.Checksum(data); got != want {
+			t.Errorf("split at %d: %#x, want %#x", split, got, want)
+		}
+	}
 }

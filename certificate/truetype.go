@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/adler32"
 	"math"
 	"slices"
 	"strings"
@@ -467,8 +468,17 @@ func (e *embeddedFont) subsetProgram(dst []byte, used []bool, s *scratch) ([]byt
 	z := zlibStream{dst: dst}
 	z.start()
 	z.stored(dir, false)
-	z.precompressed(e.constantRaw, e.constantDeflated)
+	z.sum(dir)
+	z.dst = append(z.dst, e.constantDeflated...)
+	z.sumOf(e.constantAdler, len(e.constantRaw))
 	z.stored(tail, true)
+	z.sum(tail[:glyfStart])
+	for g, k := range keep {
+		if k && f.glyphs[g] != nil {
+			z.sumOf(e.glyphAdler[g], len(f.glyphs[g])+pad4(len(f.glyphs[g])))
+		}
+	}
+	z.sum(tail[glyfEnd:])
 	z.end()
 	return z.dst, len(dir) + len(e.constantRaw) + len(tail)
 }
@@ -545,6 +555,11 @@ type embeddedFont struct {
 	constantRaw, constantDeflated []byte
 	// constantChecksum is the sum of the constant tables' checksums.
 	constantChecksum uint32
+	// constantAdler and glyphAdler are the Adler-32 checksums of
+	// constantRaw and of each glyph padded to 4 bytes, for the subsets'
+	// zlib streams.
+	constantAdler uint32
+	glyphAdler    []uint32
 }
 
 func newEmbeddedFont(f *ttfont) (*embeddedFont, error) {
@@ -553,6 +568,11 @@ func newEmbeddedFont(f *ttfont) (*embeddedFont, error) {
 		e.constantRaw = append(e.constantRaw, t.data...)
 		e.constantRaw = append(e.constantRaw, make([]byte, pad4(len(t.data)))...)
 		e.constantChecksum += t.checksum
+	}
+	e.constantAdler = adler32.Checksum(e.constantRaw)
+	e.glyphAdler = make([]uint32, len(f.glyphs))
+	for g, data := range f.glyphs {
+		e.glyphAdler[g] = adler32.Checksum(append(slices.Clip(data), make([]byte, pad4(len(data)))...))
 	}
 	var err error
 	if e.constantDeflated, err = deflatePrefix(e.constantRaw); err != nil {
