@@ -185,7 +185,10 @@ func (c *composer) lines(field, text string, s style, size, width float64) ([]st
 // wrap splits text into lines no wider than width millimetres at size
 // points: each line ends before the last space that lets it fit (the space
 // itself is dropped), or, in a word longer than the line, before the first
-// character that does not fit.
+// character that does not fit. These are the line breaks of the library
+// certificates were first printed with (gopdf's SplitTextWithWordWrap), so
+// that pages keep their look; but a character wider than the whole line
+// goes on a line of its own, where that library looped forever.
 func wrap(f *ttfont, size float64, text string, width float64) []string {
 	runes := []rune(text)
 	var lines []string

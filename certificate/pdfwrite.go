@@ -50,9 +50,9 @@ func fontObj(f fontID, which int) int {
 	return objFirstFont + int(f)*objectsPerFont + which
 }
 
-// Page size in points: A4 as the certificates have always declared it,
-// 595 × 842 (A4 is 595.28 × 841.89 points): content is placed from the
-// top of this box.
+// Page size in points: A4 as Sceau's certificates have always declared it
+// (A4 is 595.28 × 841.89 points), so that they keep their look: content is
+// placed from the top of this box.
 const (
 	pageWidthPt  = 595.0
 	pageHeightPt = 842.0
@@ -180,8 +180,9 @@ func appendHex16(b []byte, v uint16) []byte {
 	return append(b, hexDigits[v>>12], hexDigits[v>>8&0xF], hexDigits[v>>4&0xF], hexDigits[v&0xF])
 }
 
-// appendFont writes the objects of font f that depend on the certificate:
-// the widths of the glyphs it prints, its subset and its ToUnicode map.
+// appendFont writes the objects of font id (embedded as e) that depend on
+// the certificate: the widths of the glyphs it prints (used), its subset
+// and its ToUnicode map.
 func (p *pdfFile) appendFont(id fontID, e *embeddedFont, used *glyphUse, s *scratch) {
 	p.begin(fontObj(id, fontObjCIDFont))
 	p.b = fmt.Appendf(p.b, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s "+
@@ -252,7 +253,8 @@ func (u *glyphUse) appendToUnicode(b []byte) []byte {
 		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"...)
 	// At most 100 mappings per bfchar section.
 	const perSection = 100
-	var section []int
+	var sectionBuf [perSection]int
+	section := sectionBuf[:0]
 	flush := func() {
 		if len(section) == 0 {
 			return
