@@ -159,7 +159,10 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
-	out := newOutput(opts.OutDir, opts.PNG, opts.PDF, profile.Name)
+	out, err := newOutput(opts.OutDir, opts.PNG, opts.PDF, profile.Name)
+	if err != nil {
+		return nil, err
+	}
 	if err := out.begin(bad > 0); err != nil {
 		return nil, err
 	}

@@ -24,10 +24,10 @@ import (
 // with renames, so no half-written file is ever seen; manifest.csv and
 // rejects.csv are assembled aside and moved in last, after a sync.
 type output struct {
-	dir      string
-	png, pdf bool
-	// issuerName is printed on PDF certificates.
-	issuerName string
+	dir string
+	png bool
+	// certificates prints the PDF certificates; nil without --pdf.
+	certificates *certificate.Renderer
 
 	manifest *pendingCSV
 	// rejects is nil when the input has no bad row.
@@ -42,8 +42,18 @@ const (
 	rejectsName  = "rejects.csv"
 )
 
-func newOutput(dir string, png, pdf bool, issuerName string) *output {
-	return &output{dir: dir, png: png, pdf: pdf, issuerName: issuerName}
+// newOutput returns the output of a run into dir; with pdf, it prepares
+// the printing of certificates naming the issuer issuerName, once for the
+// whole run.
+func newOutput(dir string, png, pdf bool, issuerName string) (*output, error) {
+	o := &output{dir: dir, png: png}
+	if pdf {
+		var err error
+		if o.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: issuerName}); err != nil {
+			return nil, fmt.Errorf("preparing the PDF certificates: %w", err)
+		}
+	}
+	return o, nil
 }
 
 // begin starts manifest.csv and, when the input has bad rows, rejects.csv,
@@ -241,13 +251,13 @@ func (o *output) writeCredential(c *chunk, i int, proof []string) error {
 		}
 		files = append(files, pendingFile{base + ".png", img})
 	}
-	if o.pdf {
+	if o.certificates != nil {
 		// The credential is read back from its own QR form, which this run signed.
 		qr, err := credential.ParseQR(cr.Forms.QR)
 		if err != nil {
 			return err
 		}
-		doc, err := certificate.Render(qr.Credential, cr.Forms.QR, certificate.Options{IssuerName: o.issuerName})
+		doc, err := o.certificates.Render(qr.Credential, cr.Forms.QR)
 		if err != nil {
 			return fmt.Errorf("printing the PDF certificate: %w", err)
 		}
