@@ -88,8 +88,8 @@ func NewDesk(cfg DeskConfig) (*Desk, error) {
 		cfg.MaxConcurrentBatches = 1
 	}
 	d := &Desk{
-		svc:     cfg.Service,
-		logger:  logger,
+		svc:       cfg.Service,
+		logger:    logger,
 		keys:      keyRing{svc: cfg.Service, keys: map[string]*credential.Key{}},
 		registers: deskRegisters{svc: cfg.Service, open: map[string]*register.Register{}},
 		batcher:   newMicroBatcher(cfg.Service.Contract, cfg.MicroBatchWindow, logger),

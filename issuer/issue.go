@@ -142,8 +142,11 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 	if err != nil {
 		return nil, err
 	}
-	defer reg.Close()
-	return s.issue(ctx, opts, profile, key, reg)
+	sum, err := s.issue(ctx, opts, profile, key, reg)
+	if cerr := reg.Close(); err == nil && cerr != nil {
+		return nil, fmt.Errorf("closing the register: %w", cerr)
+	}
+	return sum, err
 }
 
 // issue is Issue once the issuer's accreditation is checked, its current
@@ -265,7 +268,11 @@ func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validato
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	if dups := plan.finish(); len(dups) > 0 {
+	dups, err := plan.finish()
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if len(dups) > 0 {
 		bad += len(dups)
 		listed = append(listed, dups[:min(len(dups), maxListedRowErrors)]...)
 		slices.SortFunc(listed, func(a, b *schemas.RowError) int { return a.Line - b.Line })

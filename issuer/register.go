@@ -135,8 +135,10 @@ type issuePlan struct {
 	jobBatches string
 	reissue    bool
 
-	// keys holds every valid row's award, until finish.
-	keys []lineAward
+	// keys holds every valid row's award, until finish; the register is
+	// asked about them lookupEvery at a time, from looked on.
+	keys   []lineAward
+	looked int
 	// already marks the lines already issued (skipped).
 	already bitset
 	// alreadyCount is the number of lines marked in already.
@@ -155,24 +157,47 @@ func newIssuePlan(reg *register.Register, jobBatches string, reissue bool) *issu
 	return &issuePlan{reg: reg, jobBatches: jobBatches, reissue: reissue}
 }
 
-// add looks a valid row's award up in the register.
+// lookupEvery is how many rows' awards pass 1 looks up in the register at
+// once (one read transaction).
+const lookupEvery = 1024
+
+// add notes a valid row's award, to look it up in the register.
 func (p *issuePlan) add(row *schemas.Row) error {
-	k := p.reg.Key(register.AwardOf(row.Record))
-	p.keys = append(p.keys, lineAward{key: k, line: int32(row.Line)})
-	cur, err := p.reg.Current(k)
-	if err != nil {
-		return fmt.Errorf("line %d: %w", row.Line, err)
-	}
-	if cur != nil && !p.reissue && !strings.HasPrefix(cur.Batch, p.jobBatches) {
-		p.already.set(row.Line)
-		p.alreadyCount++
+	p.keys = append(p.keys, lineAward{key: p.reg.Key(register.AwardOf(row.Record)), line: int32(row.Line)})
+	if len(p.keys)-p.looked >= lookupEvery {
+		return p.lookup()
 	}
 	return nil
 }
 
-// finish finds the rows that repeat an earlier row's award and returns
-// their errors, in line order; they are rejected, not already issued.
-func (p *issuePlan) finish() []*schemas.RowError {
+// lookup marks as already issued the rows noted since the last lookup
+// whose award the register holds, issued by another input's run.
+func (p *issuePlan) lookup() error {
+	rows := p.keys[p.looked:]
+	keys := make([]register.AwardKey, len(rows))
+	for i, r := range rows {
+		keys[i] = r.key
+	}
+	p.looked = len(p.keys)
+	if p.reissue {
+		return nil
+	}
+	return p.reg.Currents(keys, func(i int, cur *register.Entry) error {
+		if !strings.HasPrefix(cur.Batch, p.jobBatches) {
+			p.already.set(int(rows[i].line))
+			p.alreadyCount++
+		}
+		return nil
+	})
+}
+
+// finish looks up the last rows, then finds the rows that repeat an
+// earlier row's award and returns their errors, in line order; they are
+// rejected, not already issued.
+func (p *issuePlan) finish() ([]*schemas.RowError, error) {
+	if err := p.lookup(); err != nil {
+		return nil, err
+	}
 	slices.SortFunc(p.keys, func(a, b lineAward) int {
 		if c := bytes.Compare(a.key[:], b.key[:]); c != 0 {
 			return c
@@ -198,7 +223,7 @@ func (p *issuePlan) finish() []*schemas.RowError {
 	}
 	p.keys = nil
 	slices.SortFunc(errs, func(a, b *schemas.RowError) int { return a.Line - b.Line })
-	return errs
+	return errs, nil
 }
 
 // duplicateError is the error of a row whose award an earlier row of the

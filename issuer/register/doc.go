@@ -60,13 +60,17 @@
 // # Anchoring in two steps
 //
 // A batch is recorded in two steps around its anchoring: Pending, before it
-// is submitted, keeps its entries aside (one sealed value) and claims its
-// awards in memory, refusing an award another credential holds; Anchored,
-// once the ledger committed it, files the entries under their indexes.
-// After a crash between the two, the caller asks the ledger about each of
-// PendingBatches and calls Anchored or Abandon: nothing anchored is ever
-// missing from the register, and nothing is in it that was not anchored.
-// Each step is one bbolt transaction, synced to disk.
+// is submitted, keeps its entries aside (one sealed value, synced to disk)
+// and claims its awards in memory, refusing an award another credential
+// holds; Anchored, once the ledger committed it, files the entries under
+// their indexes and ends the claims. Filing writes a B-tree page per index
+// and credential, so anchored batches are filed a few thousand credentials
+// at a time, in the transaction of a later write (or at Close), and found
+// in memory meanwhile; their Pending records stand for them until then.
+// After a crash, the caller asks the ledger about each of PendingBatches
+// and calls Anchored or Abandon: nothing anchored is ever missing from the
+// register, and nothing is in it that was not anchored. Each write is one
+// bbolt transaction, synced to disk.
 //
 // A replacement (an entry whose Replaces names the award's current
 // credential) is filed by Anchored as superseding the old one; the caller

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -137,9 +138,117 @@ func (r *Register) byID(tx *bolt.Tx, id string) ([]byte, *Entry, error) {
 	return bytes.Clone(seq), e, nil
 }
 
+// update runs fn, unless nil, in a write transaction, which first files
+// the anchored batches waiting to be when there are fileEvery credentials
+// of them, or always with all. r.mu must be held.
+func (r *Register) update(fn func(tx *bolt.Tx) error, all bool) error {
+	file := r.unfiled.count > 0 && (all || r.unfiled.count >= fileEvery)
+	if fn == nil && !file {
+		return nil
+	}
+	err := r.db.Update(func(tx *bolt.Tx) error {
+		if file {
+			if err := r.fileUnfiled(tx); err != nil {
+				return err
+			}
+		}
+		if fn != nil {
+			return fn(tx)
+		}
+		return nil
+	})
+	if err != nil || !file {
+		return err
+	}
+	for k, e := range r.unfiled.byAward {
+		if r.claims[k] == e.ID {
+			delete(r.claims, k)
+		}
+	}
+	r.unfiled = unfiled{}
+	return nil
+}
+
+// fileUnfiled files the anchored batches waiting to be: their entries
+// appended in order, then their index keys put in key order, which visits
+// each B-tree page once.
+func (r *Register) fileUnfiled(tx *bolt.Tx) error {
+	type indexed struct {
+		key []byte
+		seq []byte
+		e   *Entry
+	}
+	var ids, awards []indexed
+	entries := tx.Bucket(bucketEntries)
+	for _, b := range r.unfiled.batches {
+		for i := range b.entries {
+			n, err := entries.NextSequence()
+			if err != nil {
+				return err
+			}
+			seq := seqKey(n)
+			if err := r.store(tx, seq, &b.entries[i]); err != nil {
+				return err
+			}
+			ids = append(ids, indexed{key: b.ids[i], seq: seq})
+			awards = append(awards, indexed{key: b.awards[i][:], seq: seq, e: &b.entries[i]})
+		}
+		if err := tx.Bucket(bucketPending).Delete([]byte(b.batch)); err != nil {
+			return err
+		}
+	}
+	byKey := func(a, b indexed) int { return bytes.Compare(a.key, b.key) }
+	slices.SortFunc(ids, byKey)
+	idBucket := tx.Bucket(bucketIDs)
+	for _, x := range ids {
+		if err := idBucket.Put(x.key, x.seq); err != nil {
+			return err
+		}
+	}
+	// Stable: a later credential of the same award is its current one.
+	slices.SortStableFunc(awards, byKey)
+	awardBucket := tx.Bucket(bucketAwards)
+	for _, x := range awards {
+		prevSeq := bytes.Clone(awardBucket.Get(x.key))
+		if err := awardBucket.Put(x.key, x.seq); err != nil {
+			return err
+		}
+		if prevSeq == nil || x.e.Replaces == "" {
+			continue
+		}
+		prev, err := r.load(tx, prevSeq)
+		if err != nil {
+			return err
+		}
+		if prev.ID == x.e.Replaces {
+			if err := tx.Bucket(bucketSuperseding).Put(prevSeq, x.seq); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fileAll files every anchored batch waiting to be.
+func (r *Register) fileAll() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.update(nil, true); err != nil {
+		return fmt.Errorf("filing anchored batches: %w", err)
+	}
+	return nil
+}
+
 // Current returns the current credential of award k — the last one issued
 // for it, whatever its status — or nil when the register holds none.
 func (r *Register) Current(k AwardKey) (*Entry, error) {
+	r.mu.Lock()
+	if e, ok := r.unfiled.byAward[k]; ok {
+		c := *e
+		r.mu.Unlock()
+		return &c, nil
+	}
+	r.mu.Unlock()
 	var e *Entry
 	err := r.db.View(func(tx *bolt.Tx) (err error) {
 		_, e, err = r.current(tx, k)
@@ -148,9 +257,49 @@ func (r *Register) Current(k AwardKey) (*Entry, error) {
 	return e, err
 }
 
+// Currents calls found with the index and the current credential of each
+// of keys whose award the register holds, in order, reading the file once:
+// Current for many awards.
+func (r *Register) Currents(keys []AwardKey, found func(i int, e *Entry) error) error {
+	r.mu.Lock()
+	unfiled := make(map[int]Entry)
+	for i, k := range keys {
+		if e, ok := r.unfiled.byAward[k]; ok {
+			unfiled[i] = *e
+		}
+	}
+	r.mu.Unlock()
+	return r.db.View(func(tx *bolt.Tx) error {
+		for i, k := range keys {
+			e, ok := unfiled[i]
+			if !ok {
+				_, cur, err := r.current(tx, k)
+				if err != nil || cur == nil {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				e = *cur
+			}
+			if err := found(i, &e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // ByID returns the entry of credential id (urn:uuid:…); one the register
 // does not hold is an error wrapping ErrNotFound.
 func (r *Register) ByID(id string) (*Entry, error) {
+	r.mu.Lock()
+	if e, ok := r.unfiled.byID[id]; ok {
+		c := *e
+		r.mu.Unlock()
+		return &c, nil
+	}
+	r.mu.Unlock()
 	var e *Entry
 	err := r.db.View(func(tx *bolt.Tx) (err error) {
 		_, e, err = r.byID(tx, id)
@@ -166,6 +315,9 @@ func (r *Register) ByID(id string) (*Entry, error) {
 // awards, whatever its status (replaced ones are not listed: they are
 // superseded).
 func (r *Register) ByStudent(studentID string) ([]Entry, error) {
+	if err := r.fileAll(); err != nil {
+		return nil, err
+	}
 	prefix := r.studentKey(studentID)
 	var entries []Entry
 	err := r.db.View(func(tx *bolt.Tx) error {
@@ -195,15 +347,27 @@ func (r *Register) Claim(e Entry) error {
 	return r.claim(e)
 }
 
+// claim is Claim with r.mu held. The awards of the anchored batches not
+// filed yet are still claimed: reading the file is enough for the others.
 func (r *Register) claim(e Entry) error {
 	k := r.Key(e.Award)
 	if holder, ok := r.claims[k]; ok {
 		if holder == e.ID {
 			return nil
 		}
-		return &ConflictError{Entry: e, Holder: holder, InFlight: true}
+		_, anchored := r.unfiled.byID[holder]
+		if !anchored || holder != e.Replaces {
+			return &ConflictError{Entry: e, Holder: holder, InFlight: !anchored}
+		}
+		// e replaces an anchored credential waiting to be filed.
+		r.claims[k] = e.ID
+		return nil
 	}
-	cur, err := r.Current(k)
+	var cur *Entry
+	err := r.db.View(func(tx *bolt.Tx) (err error) {
+		_, cur, err = r.current(tx, k)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -238,7 +402,8 @@ type pendingBatch struct {
 
 // Pending records batch, about to be anchored with Merkle root root, and
 // claims the awards of its entries (see Claim; on a conflict nothing is
-// recorded and nothing claimed). Call it before submitting the batch.
+// recorded and nothing claimed). Call it before submitting the batch: once
+// it returns, the record is on disk.
 func (r *Register) Pending(batch, root string, entries []Entry) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -250,9 +415,9 @@ func (r *Register) Pending(batch, root string, entries []Entry) error {
 	}
 	plain, err := marshal(pendingBatch{Root: root, Entries: entries})
 	if err == nil {
-		err = r.db.Update(func(tx *bolt.Tx) error {
+		err = r.update(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketPending).Put([]byte(batch), r.seal(bucketPending, []byte(batch), plain))
-		})
+		}, false)
 	}
 	if err != nil {
 		r.release(entries)
@@ -273,6 +438,9 @@ type PendingBatch struct {
 // PendingBatches lists the batches recorded as pending, for the caller to
 // ask the ledger whether each was anchored (Anchored) or not (Abandon).
 func (r *Register) PendingBatches() ([]PendingBatch, error) {
+	if err := r.fileAll(); err != nil {
+		return nil, err
+	}
 	var batches []PendingBatch
 	err := r.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPending).ForEach(func(k, v []byte) error {
@@ -302,19 +470,26 @@ func (r *Register) pending(batch, sealed []byte) (*pendingBatch, error) {
 	return &p, nil
 }
 
-// Anchored files the entries of batch, now anchored on the ledger, under
-// their indexes, and ends their claims. entries nil means those Pending
-// recorded. Entries already filed are left as they are (their status may
-// have changed since): Anchored may be called again for the same batch. An
-// entry that replaces its award's current credential is filed as
-// superseding it (see Replacements).
+// Anchored records that batch is anchored on the ledger: its entries are
+// filed under their indexes, and their claims end. entries nil means those
+// Pending recorded. Entries already filed are left as they are (their
+// status may have changed since): Anchored may be called again for the
+// same batch. An entry that replaces its award's current credential is
+// filed as superseding it (see Replacements).
+//
+// Batches are filed a few thousand credentials at a time (fileEvery), in
+// the transaction of a later write, or at Close: filing costs a B-tree
+// page per index and credential, and many batches share the pages. Until
+// then, the register finds their entries in memory, and their Pending
+// records stand for them should the process stop. A batch that replaces
+// credentials is filed at once, so that Replacements lists them.
 func (r *Register) Anchored(batch string, entries []Entry) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	err := r.db.Update(func(tx *bolt.Tx) error {
-		pending := tx.Bucket(bucketPending)
+	b := anchoredBatch{batch: batch}
+	err := r.db.View(func(tx *bolt.Tx) error {
 		if entries == nil {
-			sealed := pending.Get([]byte(batch))
+			sealed := tx.Bucket(bucketPending).Get([]byte(batch))
 			if sealed == nil {
 				return nil
 			}
@@ -324,50 +499,32 @@ func (r *Register) Anchored(batch string, entries []Entry) error {
 			}
 			entries = p.Entries
 		}
+		// Those filed already (a batch anchored again by a resumed run)
+		// stay as they are; so do those of a batch waiting to be filed.
+		ids := tx.Bucket(bucketIDs)
 		for _, e := range entries {
-			if err := r.file(tx, e); err != nil {
-				return err
+			if _, waiting := r.unfiled.byID[e.ID]; waiting {
+				continue
 			}
+			id := r.idKey(e.ID)
+			if ids.Get(id) != nil {
+				r.release([]Entry{e})
+				continue
+			}
+			b.entries = append(b.entries, e)
+			b.awards = append(b.awards, r.Key(e.Award))
+			b.ids = append(b.ids, id)
 		}
-		return pending.Delete([]byte(batch))
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("recording batch %s as anchored: %w", batch, err)
 	}
-	r.release(entries)
-	return nil
-}
-
-// file adds e, anchored, to the register unless it is there already.
-func (r *Register) file(tx *bolt.Tx, e Entry) error {
-	idKey := r.idKey(e.ID)
-	ids := tx.Bucket(bucketIDs)
-	if ids.Get(idKey) != nil {
-		return nil
-	}
-	entries := tx.Bucket(bucketEntries)
-	n, err := entries.NextSequence()
-	if err != nil {
-		return err
-	}
-	seq := seqKey(n)
-	e.Status = Anchored
-	if err := r.store(tx, seq, &e); err != nil {
-		return err
-	}
-	if err := ids.Put(idKey, seq); err != nil {
-		return err
-	}
-	k := r.Key(e.Award)
-	prevSeq, prev, err := r.current(tx, k)
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketAwards).Put(k[:], seq); err != nil {
-		return err
-	}
-	if prev != nil && e.Replaces != "" && prev.ID == e.Replaces {
-		return tx.Bucket(bucketSuperseding).Put(prevSeq, seq)
+	r.unfiled.add(b)
+	entries = b.entries
+	replaces := slices.ContainsFunc(entries, func(e Entry) bool { return e.Replaces != "" })
+	if err := r.update(nil, replaces); err != nil {
+		return fmt.Errorf("recording batch %s as anchored: %w", batch, err)
 	}
 	return nil
 }
@@ -378,7 +535,7 @@ func (r *Register) Abandon(batch string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var entries []Entry
-	err := r.db.Update(func(tx *bolt.Tx) error {
+	err := r.update(func(tx *bolt.Tx) error {
 		pending := tx.Bucket(bucketPending)
 		if sealed := pending.Get([]byte(batch)); sealed != nil {
 			p, err := r.pending([]byte(batch), sealed)
@@ -388,7 +545,7 @@ func (r *Register) Abandon(batch string) error {
 			entries = p.Entries
 		}
 		return pending.Delete([]byte(batch))
-	})
+	}, true)
 	if err != nil {
 		return fmt.Errorf("abandoning pending batch %s: %w", batch, err)
 	}
@@ -405,6 +562,9 @@ type Replacement struct {
 // Replacements lists the replacements Anchored filed and Replaced has not
 // completed.
 func (r *Register) Replacements() ([]Replacement, error) {
+	if err := r.fileAll(); err != nil {
+		return nil, err
+	}
 	var reps []Replacement
 	err := r.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSuperseding).ForEach(func(oldSeq, newSeq []byte) error {
@@ -426,7 +586,9 @@ func (r *Register) Replacements() ([]Replacement, error) {
 // Replaced completes a replacement once the old credential is revoked on
 // the ledger: it is marked superseded by the new one.
 func (r *Register) Replaced(rep Replacement) error {
-	return r.db.Update(func(tx *bolt.Tx) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.update(func(tx *bolt.Tx) error {
 		seq, old, err := r.byID(tx, rep.Old.ID)
 		if err != nil {
 			return err
@@ -439,12 +601,14 @@ func (r *Register) Replaced(rep Replacement) error {
 			return err
 		}
 		return tx.Bucket(bucketSuperseding).Delete(seq)
-	})
+	}, true)
 }
 
 // SetStatus records a status change of credential id made on the ledger.
 func (r *Register) SetStatus(id string, st Status, reason string) error {
-	return r.db.Update(func(tx *bolt.Tx) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.update(func(tx *bolt.Tx) error {
 		seq, e, err := r.byID(tx, id)
 		if err != nil {
 			return err
@@ -454,5 +618,5 @@ func (r *Register) SetStatus(id string, st Status, reason string) error {
 		}
 		e.Status, e.Reason = st, reason
 		return r.store(tx, seq, e)
-	})
+	}, true)
 }

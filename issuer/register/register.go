@@ -40,11 +40,54 @@ type Register struct {
 	aead     cipher.AEAD
 	indexKey []byte
 
-	// mu orders Pending, Anchored and Abandon, and guards claims.
+	// macs holds HMAC-SHA256 states under the index key, ready to reuse.
+	macs sync.Pool
+
+	// mu orders the writes, and guards claims and unfiled.
 	mu sync.Mutex
 	// claims maps the awards of credentials being issued in this process
 	// to their credential id (see Claim).
 	claims map[AwardKey]string
+	// unfiled is what Anchored was told of and has not filed yet.
+	unfiled unfiled
+}
+
+// unfiled holds anchored batches until they are filed, a few thousand
+// credentials at a time (see Anchored): their entries are found here
+// meanwhile, and stay claimed.
+type unfiled struct {
+	batches []anchoredBatch
+	byAward map[AwardKey]*Entry
+	byID    map[string]*Entry
+	count   int
+}
+
+// anchoredBatch is a batch anchored on the ledger, to be filed, with the
+// keys of its entries.
+type anchoredBatch struct {
+	batch   string
+	entries []Entry
+	awards  []AwardKey
+	ids     [][]byte
+}
+
+// fileEvery is how many credentials of anchored batches wait, at most, to
+// be filed together.
+const fileEvery = 4096
+
+// add keeps b until it is filed.
+func (u *unfiled) add(b anchoredBatch) {
+	if u.byAward == nil {
+		u.byAward, u.byID = map[AwardKey]*Entry{}, map[string]*Entry{}
+	}
+	u.batches = append(u.batches, b)
+	for i := range b.entries {
+		e := &b.entries[i]
+		e.Status = Anchored
+		u.byAward[b.awards[i]] = e
+		u.byID[e.ID] = e
+	}
+	u.count += len(b.entries)
 }
 
 // Errors of the register.
@@ -102,8 +145,16 @@ func Open(path string, keys Keys) (*Register, error) {
 	return r, nil
 }
 
-// Close closes the file.
-func (r *Register) Close() error { return r.db.Close() }
+// Close files what is left to file (see Anchored) and closes the file.
+func (r *Register) Close() error {
+	r.mu.Lock()
+	err := r.update(nil, true)
+	r.mu.Unlock()
+	if cerr := r.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
 
 // unlock reads the data key, or makes one, and derives the register's keys.
 func (r *Register) unlock(keys Keys) error {
@@ -147,6 +198,7 @@ func (r *Register) unlock(keys Keys) error {
 	if r.indexKey, err = hkdf.Key(sha256.New, dataKey, nil, "sceau issuer register v1: index", 32); err != nil {
 		return err
 	}
+	r.macs.New = func() any { return hmac.New(sha256.New, r.indexKey) }
 	r.aead, err = chacha20poly1305.NewX(entryKey)
 	return err
 }
@@ -233,36 +285,34 @@ type AwardKey [20]byte
 func (r *Register) Key(a Award) AwardKey {
 	var k AwardKey
 	copy(k[:12], r.studentKey(a.StudentID))
-	h := r.mac("award", a.Type, a.StudentID)
-	for _, f := range a.Fields {
-		h.Write([]byte{0})
-		h.Write([]byte(f))
-	}
-	copy(k[12:], h.Sum(nil))
+	parts := append([]string{"award", a.Type, a.StudentID}, a.Fields...)
+	copy(k[12:], r.mac(parts...))
 	return k
 }
 
 // studentKey is the 12-byte prefix of the keys of a student's awards.
 func (r *Register) studentKey(studentID string) []byte {
-	return r.mac("student", studentID).Sum(nil)[:12]
+	return r.mac("student", studentID)[:12]
 }
 
 // idKey is the key of credential id in the ids bucket.
 func (r *Register) idKey(id string) []byte {
-	return r.mac("id", id).Sum(nil)[:16]
+	return r.mac("id", id)[:16]
 }
 
-// mac returns an HMAC under the index key, fed with the parts separated by
-// zero bytes (which none of them holds).
-func (r *Register) mac(parts ...string) hash.Hash {
-	h := hmac.New(sha256.New, r.indexKey)
+// mac returns the HMAC under the index key of the parts, separated by zero
+// bytes (which none of them holds).
+func (r *Register) mac(parts ...string) []byte {
+	h := r.macs.Get().(hash.Hash)
+	defer r.macs.Put(h)
+	h.Reset()
 	for i, p := range parts {
 		if i > 0 {
 			h.Write([]byte{0})
 		}
 		h.Write([]byte(p))
 	}
-	return h
+	return h.Sum(nil)
 }
 
 // marshal and unmarshal encode what the register seals.

@@ -275,3 +275,39 @@ func TestASecondOpeningSaysTheRegisterIsInUse(t *testing.T) {
 		t.Errorf("second Open: %v, want ErrInUse", err)
 	}
 }
+
+func TestAReplacementOfACredentialNotFiledYet(t *testing.T) {
+	r := openTest(t, filepath.Join(t.TempDir(), "register.db"), keyA.as("kidA"))
+	pix := &schemas.PixCertification{Student: schemas.Student{StudentID: "070123456AB"}, CertifiedOn: "2025-05-20"}
+	first := entry("urn:uuid:1", pix, "b1")
+	if err := r.Pending("b1", "r1", []Entry{first}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Anchored("b1", nil); err != nil { // kept in memory, not filed yet
+		t.Fatal(err)
+	}
+	if cur, err := r.Current(r.Key(AwardOf(pix))); err != nil || cur == nil || cur.ID != "urn:uuid:1" || cur.Status != Anchored {
+		t.Fatalf("current before filing: %+v %v", cur, err)
+	}
+	second := entry("urn:uuid:2", pix, "b2")
+	second.Replaces = "urn:uuid:1"
+	if err := r.Claim(second); err != nil {
+		t.Fatalf("claiming a replacement: %v", err)
+	}
+	if err := r.Pending("b2", "r2", []Entry{second}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Anchored("b2", nil); err != nil {
+		t.Fatal(err)
+	}
+	reps, err := r.Replacements()
+	if err != nil || len(reps) != 1 || reps[0].Old.ID != "urn:uuid:1" || reps[0].New.ID != "urn:uuid:2" {
+		t.Errorf("replacements %+v %v", reps, err)
+	}
+	var keys []AwardKey
+	keys = append(keys, r.Key(AwardOf(pix)), r.Key(AwardOf(diploma("070123456AB", "Licence", "", "2025-07-04"))))
+	var found []string
+	if err := r.Currents(keys, func(i int, e *Entry) error { found = append(found, fmt.Sprint(i, e.ID)); return nil }); err != nil || len(found) != 1 || found[0] != "0urn:uuid:2" {
+		t.Errorf("Currents: %v %v", found, err)
+	}
+}
