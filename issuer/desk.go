@@ -276,8 +276,13 @@ func (d *Desk) KeptBundle(issuerID, u string) ([]byte, error) {
 // *OtherIssuerError a credential another issuer anchored. The reason is
 // not checked here: the ledger refuses a bad one.
 func (d *Desk) ChangeCredentialStatus(ctx context.Context, issuerID string, op StatusOp, ref string, reason record.ReasonCode) ([]string, error) {
+	var locked *KeyLockedError
 	if u := CredentialUUID(ref); u != "" {
 		profile, key, err := d.keys.current(issuerID)
+		if errors.As(err, &locked) {
+			// The register cannot be read; a kept bundle still can.
+			return d.changeKept(ctx, issuerID, op, ref, reason)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -293,6 +298,12 @@ func (d *Desk) ChangeCredentialStatus(ctx context.Context, issuerID string, op S
 			return changed[0].Digests, nil
 		}
 	}
+	return d.changeKept(ctx, issuerID, op, ref, reason)
+}
+
+// changeKept is ChangeCredentialStatus for a digest, or the id of a
+// credential the desk kept the bundle of.
+func (d *Desk) changeKept(ctx context.Context, issuerID string, op StatusOp, ref string, reason record.ReasonCode) ([]string, error) {
 	digests, err := d.digestsOf(ctx, issuerID, ref)
 	if err != nil {
 		return nil, err
