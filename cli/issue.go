@@ -21,10 +21,13 @@ func issueCommand() *cli.Command {
 		Name:  "issue",
 		Usage: "issue one credential per CSV row, anchor them, write bundles and QR images",
 		Description: "Every row is validated before anything is signed: by default one bad row stops the run and\n" +
-			"nothing is anchored or written. Re-running the same command on the same input resumes an\n" +
-			"interrupted run: nothing is issued twice, nothing is lost. --dry-run only validates, and says\n" +
-			"what would be issued. Headers are English or French (see sceau template), dates YYYY-MM-DD or\n" +
-			"DD/MM/YYYY.",
+			"nothing is anchored or written; so does a row repeating an earlier row's student and award.\n" +
+			"Re-running the same command on the same input resumes an interrupted run: nothing is issued\n" +
+			"twice, nothing is lost. The issuer's register (encrypted, in the home) keeps what it issued:\n" +
+			"rows of an extended export already issued by an earlier run are left out and reported as such,\n" +
+			"unless --reissue. --dry-run only validates, and says what would be issued. Headers are English\n" +
+			"or French (see sceau template), dates YYYY-MM-DD or DD/MM/YYYY. Progress goes to standard\n" +
+			"error: a bar on a terminal, a line per batch otherwise.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
 			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
@@ -35,6 +38,8 @@ func issueCommand() *cli.Command {
 			&cli.BoolFlag{Name: "skip-invalid", Usage: "issue the valid rows; write the invalid ones to <out>/rejects.csv"},
 			&cli.StringFlag{Name: "encoding", Usage: "force the input encoding: utf-8 or windows-1252"},
 			&cli.BoolFlag{Name: "pdf", Usage: "also write a printable PDF certificate per credential"},
+			&cli.BoolFlag{Name: "reissue", Usage: "issue again the rows already issued (same student and award): each new credential replaces the old one, which is revoked with reason superseded"},
+			&cli.BoolFlag{Name: "json", Usage: "print the run's summary as one JSON object (issued, reused, alreadyIssued, superseded, rejected, batches…)"},
 		},
 		Before: func(c *cli.Context) error {
 			if c.Bool("dry-run") && c.IsSet("out") {
@@ -57,7 +62,7 @@ func issueCommand() *cli.Command {
 			opts := issuer.IssueOptions{
 				IssuerID: c.String("issuer"), Type: typ, Input: input, OutDir: c.String("out"),
 				Chunk: c.Int("chunk"), SkipInvalid: c.Bool("skip-invalid"), Encoding: c.String("encoding"),
-				PDF: c.Bool("pdf"), PNG: true,
+				PDF: c.Bool("pdf"), PNG: true, Reissue: c.Bool("reissue"),
 			}
 			if c.Bool("dry-run") {
 				return dryRun(c, e, l, opts)
@@ -70,12 +75,10 @@ func issueCommand() *cli.Command {
 			if err != nil {
 				return issueError(err)
 			}
-			fmt.Fprintf(e.stdout, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
-				sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
-			fmt.Fprintf(e.stdout, "bundles, QR images and manifest.csv in %s\n", sum.OutDir)
-			if sum.Rejected > 0 {
-				fmt.Fprintf(e.stdout, "rejected rows and their reasons in %s/rejects.csv\n", sum.OutDir)
+			if c.Bool("json") {
+				return writeJSON(e.stdout, issueReport{IssueSummary: sum, Seconds: sum.Duration.Seconds()})
 			}
+			printIssueSummary(e.stdout, sum)
 			return nil
 		}),
 	}
@@ -125,7 +128,34 @@ func dryRun(c *cli.Context, e *env, l network.Ledger, opts issuer.IssueOptions) 
 	return nil
 }
 
-// progress reports issuance progress: a bar on a terminal, plain lines otherwise.
+// issueReport is the summary `sceau issue --json` prints.
+type issueReport struct {
+	*issuer.IssueSummary
+	// Seconds is the run's wall time.
+	Seconds float64 `json:"seconds"`
+}
+
+// printIssueSummary says what a run did, for a person.
+func printIssueSummary(w io.Writer, sum *issuer.IssueSummary) {
+	fmt.Fprintf(w, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
+		sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
+	if sum.AlreadyIssued > 0 {
+		fmt.Fprintf(w, "%d row(s) already issued by an earlier run, left out (--reissue issues them again)\n", sum.AlreadyIssued)
+	}
+	if sum.Superseded > 0 {
+		fmt.Fprintf(w, "%d earlier credential(s) replaced, revoked with reason superseded\n", sum.Superseded)
+	}
+	if sum.Issued+sum.Reused > 0 || sum.Rejected > 0 {
+		fmt.Fprintf(w, "bundles, QR images and manifest.csv in %s\n", sum.OutDir)
+	}
+	if sum.Rejected > 0 {
+		fmt.Fprintf(w, "rejected rows and their reasons in %s/rejects.csv\n", sum.OutDir)
+	}
+}
+
+// progress reports issuance progress on w (standard error): a bar with
+// the rate and the time left when w is a terminal, otherwise a line when
+// issuing starts and one per anchored batch.
 func progress(w io.Writer) func(done, total int) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		var bar *progressbar.ProgressBar
@@ -137,16 +167,50 @@ func progress(w io.Writer) func(done, total int) {
 					progressbar.OptionShowCount(),
 					progressbar.OptionShowIts(),
 					progressbar.OptionSetItsString("credentials"),
+					progressbar.OptionSetElapsedTime(true),
 					progressbar.OptionSetPredictTime(true),
+					progressbar.OptionThrottle(100*time.Millisecond),
 					progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 				)
 			}
 			bar.Set(done)
 		}
 	}
-	start := time.Now()
+	var start time.Time
 	return func(done, total int) {
-		rate := float64(done) / time.Since(start).Seconds()
-		fmt.Fprintf(w, "issued %d/%d credentials (%.0f/s)\n", done, total, rate)
+		if start.IsZero() {
+			start = time.Now()
+		}
+		if done == 0 {
+			fmt.Fprintf(w, "issuing %d credential(s)\n", total)
+			return
+		}
+		fmt.Fprintln(w, progressLine(done, total, time.Since(start)))
+	}
+}
+
+// progressLine is a line of progress: done of total credentials issued in
+// elapsed, the rate and, until the end, the time left at that rate.
+func progressLine(done, total int, elapsed time.Duration) string {
+	rate := float64(done) / max(elapsed.Seconds(), 1e-3)
+	line := fmt.Sprintf("issued %d/%d credentials (%.0f/s", done, total, rate)
+	if done < total {
+		left := time.Duration(float64(total-done) / rate * float64(time.Second))
+		line += ", about " + roundDuration(left) + " left"
+	}
+	return line + ")"
+}
+
+// roundDuration writes d for a person: 45s, 3m10s, 1h05m.
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Round(time.Second).Seconds()))
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		d = d.Round(time.Minute)
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 }

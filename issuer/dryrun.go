@@ -65,7 +65,9 @@ func (s *Service) DryRun(ctx context.Context, opts IssueOptions) (*DryRunSummary
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.validateInput(ctx, opts, validator)
+	// No register is opened: a dry run finds the same award twice in the
+	// file, not the rows an earlier run issued.
+	p, err := s.validateInput(ctx, opts, validator, newIssuePlan(nil, "", false))
 	if err != nil {
 		return nil, err
 	}

@@ -10,12 +10,14 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
@@ -35,7 +37,10 @@ type IssueOptions struct {
 	IssuerID string
 	Type     string
 	// Input is the CSV file. Issuance is resumable per input: re-running
-	// with the same file reuses what was already signed and anchored.
+	// with the same file reuses what was already signed and anchored. A
+	// row whose award the issuer's register holds (issued by an earlier
+	// run of another file, e.g. the same export before it was extended) is
+	// already issued: it is left out and counted as such.
 	Input  string
 	OutDir string
 	// Chunk is the number of credentials per anchored batch (DefaultChunk when 0).
@@ -49,18 +54,35 @@ type IssueOptions struct {
 	PDF bool
 	// PNG writes the QR image of each credential (the default for the CLI).
 	PNG bool
+	// Reissue issues again the rows already issued: each new credential
+	// replaces its award's current one, which is revoked (reason
+	// superseded) once the new one is anchored.
+	Reissue bool
 	// Workers is the number of signing goroutines (GOMAXPROCS when 0).
 	Workers int
-	// Progress, when set, is called after each chunk with rows done and total.
+	// Progress, when set, is called with the credentials anchored and
+	// written so far and the number to issue: once with 0 when issuing
+	// starts (every row validated), then after each chunk.
 	Progress func(done, total int)
 }
 
 // IssueSummary reports an issuance run.
 type IssueSummary struct {
-	Type     string   `json:"type"`
-	Rows     int      `json:"rows"`
-	Issued   int      `json:"issued"`
-	Reused   int      `json:"reused"`
+	Type string `json:"type"`
+	Rows int    `json:"rows"`
+	// Issued is the number of credentials signed by this run.
+	Issued int `json:"issued"`
+	// Reused is the number of credentials an interrupted run of the same
+	// input signed, anchored or written by this one.
+	Reused int `json:"reused"`
+	// AlreadyIssued is the number of rows left out because the register
+	// holds their award (see IssueOptions.Input).
+	AlreadyIssued int `json:"alreadyIssued"`
+	// Superseded is the number of credentials revoked as replaced by
+	// reissued ones (IssueOptions.Reissue).
+	Superseded int `json:"superseded"`
+	// Rejected is the number of invalid rows, including rows repeating an
+	// earlier row's student and award.
 	Rejected int      `json:"rejected"`
 	Batches  []string `json:"batches"`
 	OutDir   string   `json:"out"`
@@ -68,7 +90,7 @@ type IssueSummary struct {
 	// each, of every credential.
 	FormsPerCredential int `json:"formsPerCredential"`
 	// Duration is the wall time of the run.
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"-"`
 }
 
 // RowErrors is returned when rows of the input are invalid: every bad row is
@@ -116,12 +138,20 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, opts, profile, key)
+	reg, err := s.openRegister(ctx, profile, key)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := s.issue(ctx, opts, profile, key, reg)
+	if cerr := reg.Close(); err == nil && cerr != nil {
+		return nil, fmt.Errorf("closing the register: %w", cerr)
+	}
+	return sum, err
 }
 
-// issue is Issue once the issuer's accreditation is checked and its
-// current key at hand (a Desk keeps keys unlocked).
-func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Profile, key *credential.Key) (*IssueSummary, error) {
+// issue is Issue once the issuer's accreditation is checked, its current
+// key at hand and its register open (a Desk keeps both).
+func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Profile, key *credential.Key, reg *register.Register) (*IssueSummary, error) {
 	start := time.Now()
 	if opts.Chunk <= 0 {
 		opts.Chunk = DefaultChunk
@@ -138,8 +168,10 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 		return nil, err
 	}
 
-	// Pass 1: validate every row before anything is signed or written.
-	p1, err := s.validateInput(ctx, opts, validator)
+	// Pass 1: validate every row before anything is signed or written,
+	// and find those already issued.
+	plan := newIssuePlan(reg, jobBatches(opts.IssuerID, jobID(inputDigest, opts)), opts.Reissue)
+	p1, err := s.validateInput(ctx, opts, validator, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +179,12 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 		return nil, err
 	}
 	total, bad := p1.total, p1.bad
+	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, AlreadyIssued: plan.alreadyCount, OutDir: opts.OutDir, Batches: []string{}}
+	if total-bad-plan.alreadyCount == 0 && bad == 0 {
+		// Every row is already issued: nothing to sign, anchor or write.
+		sum.Duration = time.Since(start)
+		return sum, nil
+	}
 
 	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
@@ -168,13 +206,13 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	}
 	defer out.abort()
 
-	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, OutDir: opts.OutDir}
-	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, sum: sum, validator: validator, valid: total - bad}
+	out.keepManifestRows(reg)
+	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, sum: sum, validator: validator, valid: total - bad - plan.alreadyCount, reg: reg, plan: plan}
 	// Pass 2: read, sign, anchor and write, chunk by chunk, in a pipeline.
 	if err := run.pipeline(ctx); err != nil {
 		return nil, err
 	}
-	if err := out.commit(); err != nil {
+	if err := out.commit(sum.Batches); err != nil {
 		return nil, err
 	}
 	sum.Duration = time.Since(start)
@@ -237,26 +275,42 @@ func (p *passOne) refusal(opts IssueOptions) error {
 	return nil
 }
 
-// validateInput is pass 1: it counts the rows and the bad ones, and keeps
-// the first of either.
-func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator) (*passOne, error) {
+// validateInput is pass 1: it counts the rows and the bad ones — invalid,
+// or repeating an earlier row's student and award — keeps the first of
+// either, in line order, and lets plan learn which rows are already
+// issued.
+func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, plan *issuePlan) (*passOne, error) {
 	p := new(passOne)
 	input, err := scanInput(ctx, opts, validator, func(row *schemas.Row) error {
 		p.total++
-		switch {
-		case row.Err != nil:
+		if row.Err != nil {
 			p.bad++
 			if len(p.listed) < maxListedRowErrors {
 				p.listed = append(p.listed, row.Err)
 			}
-		case len(p.first) < maxPlanned:
+			return nil
+		}
+		if len(p.first) < maxPlanned {
 			h := row.Record.Holder()
 			p.first = append(p.first, PlannedCredential{Line: row.Line, StudentID: h.StudentID, GivenName: h.GivenName, FamilyName: h.FamilyName})
 		}
-		return nil
+		return plan.add(row)
 	})
 	p.input = input
-	return p, err
+	if err != nil {
+		return p, err
+	}
+	dups, err := plan.finish()
+	if err != nil {
+		return nil, err
+	}
+	if len(dups) > 0 {
+		p.bad += len(dups)
+		p.listed = append(p.listed, dups[:min(len(dups), maxListedRowErrors)]...)
+		slices.SortFunc(p.listed, func(a, b *schemas.RowError) int { return a.Line - b.Line })
+		p.listed = p.listed[:min(len(p.listed), maxListedRowErrors)]
+	}
+	return p, nil
 }
 
 // scanInput reads the input once, calling fn for each row, valid or not,
@@ -327,8 +381,10 @@ type issueRun struct {
 	out       *output
 	sum       *IssueSummary
 	validator *schemas.Validator
-	// valid is the number of valid rows, found by pass 1.
+	// valid is the number of valid rows not already issued, found by pass 1.
 	valid int
+	reg   *register.Register
+	plan  *issuePlan
 }
 
 // pipeline is pass 2. Its four stages (read, sign, anchor, write) hand
@@ -347,6 +403,9 @@ func (r *issueRun) pipeline(parent context.Context) error {
 				cancel(err)
 			}
 		}()
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(0, r.valid)
 	}
 	rowChunks := make(chan []*schemas.Row)
 	signed := make(chan *chunk)
@@ -420,6 +479,9 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- []*schemas.Row)
 		}
 	}
 	_, err := scanInput(ctx, r.opts, r.validator, func(row *schemas.Row) error {
+		if r.plan.skip(row) {
+			return nil
+		}
 		if row.Err != nil {
 			return r.out.writeReject(row.Err)
 		}
@@ -451,13 +513,17 @@ func (r *issueRun) signedChunk(ctx context.Context, no int, rows []*schemas.Row)
 			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): remove it to start over", no, r.job.dir)
 		}
 		r.sum.Reused += len(c.Credentials)
-		return c, nil
+		c.entries, err = r.entriesOf(c, rows)
+		return c, err
 	}
 	start := time.Now()
 	if c, err = r.sign(ctx, no, rows); err != nil {
 		return nil, err
 	}
 	signed := time.Now()
+	if c.entries, err = r.entriesOf(c, rows); err != nil {
+		return nil, err
+	}
 	if err := r.job.saveChunk(c); err != nil {
 		return nil, err
 	}
@@ -560,6 +626,9 @@ func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 			return fmt.Errorf("batch %s is already on the ledger with other credentials: an earlier run of this same input anchored it and its resume state (in %s) was lost; nothing more was anchored (to issue this input anew, change the file, e.g. add an empty line at its end)", c.BatchID, r.job.dir)
 		}
 	case errors.Is(err, network.ErrNotFound):
+		if err := r.reg.Pending(c.BatchID, req.Root, c.entries); err != nil {
+			return fmt.Errorf("chunk %d (batch %s): %w; nothing more was anchored", c.No, c.BatchID, err)
+		}
 		if _, err := r.s.Contract.AnchorBatch(ctx, r.job.org, req); err != nil {
 			return fmt.Errorf("anchoring chunk %d (batch %s): %w", c.No, c.BatchID, err)
 		}
@@ -568,5 +637,5 @@ func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 		return fmt.Errorf("reading batch %s: %w", c.BatchID, err)
 	}
 	c.Root = req.Root
-	return nil
+	return r.recordAnchored(ctx, c)
 }

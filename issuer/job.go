@@ -16,6 +16,7 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
@@ -38,6 +39,9 @@ type chunk struct {
 	// Root is the batch's Merkle root, set once anchored (not persisted:
 	// recomputed from the credentials).
 	Root string `json:"-"`
+	// entries are the chunk's register entries (not persisted: made again
+	// from the rows).
+	entries []register.Entry
 }
 
 // issued is one signed credential of a chunk.
@@ -102,8 +106,7 @@ type jobInfo struct {
 // openJob opens (or starts) the resume state of inputDigest for issuer p,
 // in jobsDir (the issuer's org.Dir.JobsDir).
 func openJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) (*job, error) {
-	sum := sha256.Sum256([]byte(inputDigest + "\x00" + opts.Type))
-	id := hex.EncodeToString(sum[:])
+	id := jobID(inputDigest, opts)
 	j := &job{id: id, dir: filepath.Join(jobsDir, id[:32]), org: p.Org}
 	infoPath := filepath.Join(j.dir, "job.json")
 	data, err := os.ReadFile(infoPath)
@@ -131,8 +134,22 @@ func openJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) (*j
 	}
 }
 
+// jobID is the id of the job of an input: its digest, the type and
+// whether it reissues (a --reissue run of a file is a job of its own).
+func jobID(inputDigest string, opts IssueOptions) string {
+	key := inputDigest + "\x00" + opts.Type
+	if opts.Reissue {
+		key += "\x00reissue"
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// jobBatches is the prefix of the ids of the batches job id anchors.
+func jobBatches(issuerID, id string) string { return issuerID + "-" + id[:16] + "-" }
+
 func (j *job) batchID(issuerID string, no int) string {
-	return fmt.Sprintf("%s-%s-%04d", issuerID, j.id[:16], no)
+	return fmt.Sprintf("%s%04d", jobBatches(issuerID, j.id), no)
 }
 
 func (j *job) chunkPath(no int) string {

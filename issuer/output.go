@@ -15,6 +15,7 @@ import (
 	"github.com/sceau/sceau/certificate"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 )
@@ -34,6 +35,8 @@ type output struct {
 	rejects *pendingCSV
 	// fsMu makes the workers of writeChunk create their files one at a time.
 	fsMu sync.Mutex
+	// register, when set, makes manifest.csv cumulative (manifest.go).
+	register *register.Register
 }
 
 // The CSV files of a run, in --out.
@@ -63,7 +66,7 @@ func (o *output) begin(withRejects bool) error {
 		return err
 	}
 	var err error
-	o.manifest, err = newPendingCSV(o.dir, manifestName, []string{"credential_id", "student_id", "type", "chunk", "batch", "status"})
+	o.manifest, err = newPendingCSV(o.dir, manifestName, manifestHeader)
 	if err != nil {
 		return err
 	}
@@ -98,14 +101,17 @@ func (o *output) abort() {
 
 // commit flushes every bundle and image to disk, then moves rejects.csv
 // and manifest.csv into place: a manifest in --out means every file it
-// lists is there. One file-system sync for the whole run: an fsync per file
+// lists is there. batches are those the run wrote. One file-system sync for the whole run: an fsync per file
 // would cost more than signing, and a crash before it loses nothing, as
 // re-running rewrites every chunk's files from the resume state.
-func (o *output) commit() error {
+func (o *output) commit(batches []string) error {
 	if err := fsutil.SyncFS(o.dir); err != nil {
 		return err
 	}
 	if err := o.rejects.commit(); err != nil {
+		return err
+	}
+	if err := o.carryManifest(batches); err != nil {
 		return err
 	}
 	if err := o.manifest.commit(); err != nil {
