@@ -91,13 +91,24 @@ type Check struct {
 	// Skipped is set when the check could not run: the ledger was
 	// unavailable, or an earlier check failed. OK is then false.
 	Skipped bool `json:"skipped,omitempty"`
-	// Reason explains the outcome to a person.
+	// Reason explains the outcome to a person, in the result's language
+	// (English unless Result.In said otherwise).
 	Reason string `json:"reason"`
+	// detail is Reason as a message of the catalogue, for Result.In; nil
+	// for a check read back from JSON, whose Reason is all there is.
+	detail *message
 }
 
 // Result is the outcome of a verification.
 type Result struct {
 	Verdict Verdict `json:"verdict"`
+	// Reason says why the verdict is not valid, as a code of the
+	// documented list (Reasons): decided by the first check that failed,
+	// ReasonLedgerUnavailable when indeterminate; empty when valid.
+	Reason Reason `json:"reason,omitempty"`
+	// Summary says the same in a few words, in the result's language:
+	// "Revoked on 5 July 2025 (fraud)"; empty when valid.
+	Summary string `json:"summary,omitempty"`
 	// Input names what was verified (credential.Decoded.Label):
 	// "bundle", "vc+jwt", "sc1", "dc+sd-jwt", or one of the last three and
 	// " (QR image)" or " (PDF certificate)"; "QR image" or "PDF
@@ -112,10 +123,31 @@ type Result struct {
 	// Claims is the credential subject as signed; it is set only when the
 	// signature verified, so unsigned claims are never shown.
 	Claims json.RawMessage `json:"claims,omitempty"`
+
+	// summary is Summary as a message of the catalogue, for In.
+	summary *message
 }
 
 // ExitCode returns the process exit code of the result's verdict.
 func (r *Result) ExitCode() int { return ExitCode(r.Verdict) }
+
+// In returns the result with its summary and its checks' reasons in lang;
+// r is left as it is. Texts that came as text (a result read back from
+// JSON) stay as they are.
+func (r *Result) In(lang Language) *Result {
+	out := *r
+	out.Checks = make([]Check, len(r.Checks))
+	for i, c := range r.Checks {
+		if c.detail != nil {
+			c.Reason = c.detail.in(lang)
+		}
+		out.Checks[i] = c
+	}
+	if r.summary != nil {
+		out.Summary = r.summary.in(lang)
+	}
+	return &out
+}
 
 // Check returns the check named name, or nil.
 func (r *Result) Check(name string) *Check {
@@ -202,12 +234,12 @@ func (v *Verifier) VerifyDecoded(ctx context.Context, decoded *credential.Decode
 	r := &run{v: v, ctx: ctx, now: v.now().UTC(), req: req, result: Result{Checks: make([]Check, 0, maxChecks)}}
 	r.result.Input = decoded.Label()
 	if decodeErr != nil {
-		r.fail(CheckFormat, decodeErr.Error())
+		r.failDecoding(decoded, decodeErr)
 		for _, name := range []string{CheckIssuer, CheckSignature, CheckAccreditation, CheckAnchor, CheckStatus, CheckValidity, CheckSchema} {
-			r.skip(name, "not checked: the input could not be decoded")
+			r.skip(name, say(msgNotDecoded))
 		}
 		if decoded.Kind == credential.KindSDJWT {
-			r.skip(CheckHolderBinding, "not checked: the input could not be decoded")
+			r.skip(CheckHolderBinding, say(msgNotDecoded))
 		}
 		return r.finish()
 	}

@@ -5,10 +5,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/sceau/sceau/verifier"
 )
 
 func TestPageLang(t *testing.T) {
-	cases := []struct{ choice, accept, want string }{
+	cases := []struct {
+		choice, accept string
+		want           verifier.Language
+	}{
 		{"", "", "fr"},
 		{"", "en-GB,en;q=0.9", "en"},
 		{"", "de-DE,de;q=0.9", "fr"},
@@ -26,7 +31,7 @@ func TestPageLang(t *testing.T) {
 }
 
 func TestDescribeClaims(t *testing.T) {
-	fr := pageTexts("fr")
+	fr := pageTexts(verifier.French)
 	diplomaClaims := json.RawMessage(`{"student_id":"070123456AB","given_name":"Léa","family_name":"Martin","birth_date":"2007-02-28",
 		"diploma":"Baccalauréat général","eqf_level":4,"awarded_on":"2025-07-04","mention":"tres_bien_felicitations",
 		"specialities":["Mathématiques","Physique-chimie"],"session":"juin 2025","extra":{"a":1}}`)
@@ -53,7 +58,7 @@ func TestDescribeClaims(t *testing.T) {
 		t.Errorf("a diploma has competences: %v", competences)
 	}
 
-	en := pageTexts("en")
+	en := pageTexts(verifier.English)
 	// A selective disclosure: two competences by column, one not passed.
 	_, competences = describeClaims(en, json.RawMessage(`{"pix_score":612,"c2_1":6,"c5_1":-1}`))
 	if len(competences) != 2 || competences[0] != (competenceView{"2.1", "Interagir", "level 6"}) ||
@@ -101,8 +106,8 @@ func TestPageOverHTTP(t *testing.T) {
 		!strings.Contains(body, "Académie de Versailles (ac-versailles)") || !strings.Contains(body, "Mention") {
 		t.Fatalf("POST / with an SC1 text: status %d\n%s", resp.status, body)
 	}
-	if !strings.Contains(body, `<span class="reason" lang="en">`) {
-		t.Error("the English reasons are not marked lang=en on the French page")
+	if !strings.Contains(body, "est enregistré et en activité") || strings.Contains(body, "is registered and active") {
+		t.Error("the French page does not give the checks' details in French")
 	}
 
 	e.ledger.Close()
