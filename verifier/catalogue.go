@@ -12,23 +12,24 @@ type texts struct{ en, fr string }
 // then the verdicts' summaries (summaries.go).
 const (
 	// format
-	msgFormatBundle      msgID = "format.bundle"
-	msgFormsJWTSC1       msgID = "format.forms.jwt_sc1"
-	msgFormsJWTSC1SDJWT  msgID = "format.forms.jwt_sc1_sdjwt"
-	msgFormatForm        msgID = "format.form"
-	msgFormatSDJWT       msgID = "format.sdjwt"
-	msgSDJWTIssued       msgID = "format.sdjwt.issued"
-	msgSDJWTPresented    msgID = "format.sdjwt.presented"
-	msgDisclosingNothing msgID = "format.sdjwt.disclosing_nothing"
-	msgDisclosing        msgID = "format.sdjwt.disclosing"
-	msgNoQRInImage       msgID = "format.no_qr_in_image"
-	msgNoQRInPDF         msgID = "format.no_qr_in_pdf"
-	msgUnrecognized      msgID = "format.unrecognized"
-	msgImageUnreadable   msgID = "format.image_unreadable"
-	msgPDFUnreadable     msgID = "format.pdf_unreadable"
-	msgFormsDisagree     msgID = "format.forms_disagree"
-	msgTextUnreadable    msgID = "format.text_unreadable"
-	msgNotDecoded        msgID = "skipped.not_decoded"
+	msgFormatBundle       msgID = "format.bundle"
+	msgFormsJWTSC1        msgID = "format.forms.jwt_sc1"
+	msgFormsJWTSC1SDJWT   msgID = "format.forms.jwt_sc1_sdjwt"
+	msgFormatForm         msgID = "format.form"
+	msgFormatSDJWT        msgID = "format.sdjwt"
+	msgSDJWTIssued        msgID = "format.sdjwt.issued"
+	msgSDJWTPresented     msgID = "format.sdjwt.presented"
+	msgDisclosingNothing  msgID = "format.sdjwt.disclosing_nothing"
+	msgDisclosing         msgID = "format.sdjwt.disclosing"
+	msgNoQRInImage        msgID = "format.no_qr_in_image"
+	msgNoQRInPDF          msgID = "format.no_qr_in_pdf"
+	msgUnrecognized       msgID = "format.unrecognized"
+	msgImageUnreadable    msgID = "format.image_unreadable"
+	msgPDFUnreadable      msgID = "format.pdf_unreadable"
+	msgFormsDisagree      msgID = "format.forms_disagree"
+	msgDisclosuresAltered msgID = "format.disclosures_altered"
+	msgTextUnreadable     msgID = "format.text_unreadable"
+	msgNotDecoded         msgID = "skipped.not_decoded"
 
 	// the ledger
 	msgLedgerUnavailable msgID = "ledger.unavailable"
@@ -197,7 +198,10 @@ var catalogue = map[msgID]texts{
 		"ce n'est ni un paquet (JSON), ni un vc+jwt, ni un texte SC1, ni une image PNG ou JPEG d'un code QR, ni un certificat PDF"},
 	msgImageUnreadable: {"%v", "l'image n'a pas pu être lue (%v)"},
 	msgPDFUnreadable:   {"%v", "le PDF n'a pas pu être lu (%v)"},
-	msgFormsDisagree:   {"%v", "les formes du paquet ne décrivent pas la même attestation (%v)"},
+	msgFormsDisagree:   {"%v", "les formes du paquet ne décrivent pas la même attestation (détail technique : %v)"},
+	msgDisclosuresAltered: {
+		"%v",
+		"une donnée montrée n'est pas de celles que l'émetteur a signées (détail technique : %v)"},
 	msgTextUnreadable: {
 		"%v",
 		"le texte n'est pas une attestation Sceau bien formée : il est abîmé, incomplet ou refusé (détail technique : %v)"},
@@ -377,15 +381,21 @@ var catalogue = map[msgID]texts{
 		"non demandée : le SD-JWT n'a pas de JWT de liaison et n'est lié à aucune clé de titulaire"},
 	msgKBNotHolder: {
 		"the key-binding JWT does not prove the holder: %v",
-		"le JWT de liaison ne prouve pas que c'est le titulaire qui présente l'attestation : %v"},
+		"le JWT de liaison ne prouve pas que c'est le titulaire qui présente l'attestation (détail technique : %v)"},
 	msgKBOtherDisclosures: {
 		"the disclosures are not those the holder signed: %v",
-		"les données montrées ne sont pas celles que le titulaire a signées : %v"},
-	msgKBWrongNonce:    {"wrong nonce: %v", "mauvais nonce : %v"},
-	msgKBWrongAudience: {"wrong audience: %v", "mauvaise audience : %v"},
-	msgKBStale:         {"stale presentation: %v", "présentation trop ancienne : %v"},
-	msgKBRefused:       {"%v", "liaison au titulaire refusée : %v"},
-	msgNonceRefused:    {"nonce %q: %v", "nonce %q : %v"},
+		"les données montrées ne sont pas celles que le titulaire a signées (détail technique : %v)"},
+	msgKBWrongNonce: {
+		"wrong nonce: %[1]v",
+		"mauvais nonce : la présentation porte le nonce %[2]q, ce vérificateur attend %[3]q"},
+	msgKBWrongAudience: {
+		"wrong audience: %[1]v",
+		"mauvaise audience : la présentation a été faite pour %[2]q, ce vérificateur est %[3]q"},
+	msgKBStale: {
+		"stale presentation: %[1]v",
+		"présentation trop ancienne, ou datée du futur : le titulaire l'a signée le %[2]s (détail technique : %[1]v)"},
+	msgKBRefused:    {"%v", "liaison au titulaire refusée (détail technique : %v)"},
+	msgNonceRefused: {"nonce %q: %v", "nonce %q : %v"},
 	msgNonceUnknown: {
 		"the nonce was not issued by this verifier, was already used, or expired",
 		"ce nonce n'a pas été émis par ce vérificateur, a déjà servi ou a expiré"},

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/qrcode"
+	"github.com/sceau/sceau/sdjwt"
 )
 
 // MaxInputSize bounds what Verify reads: what credential.Decode reads, the
@@ -31,10 +32,15 @@ func describeInput(in *credential.Decoded) message {
 // failDecoding fails the format check for what credential.Decode could not
 // read: unreadable — no QR code in the image or the PDF, a text that is
 // none of the forms, or a form that breaks its rules — unless the input is
-// a bundle whose forms, each readable, disagree: altered.
+// a bundle whose forms, each readable, disagree, or an SD-JWT with a
+// disclosure its issuer did not sign: altered.
 func (r *run) failDecoding(in *credential.Decoded, err error) {
-	if errors.Is(err, credential.ErrMismatch) {
+	switch {
+	case errors.Is(err, credential.ErrMismatch):
 		r.failSaying(CheckFormat, ReasonAltered, say(msgSumAlteredContent), say(msgFormsDisagree, err))
+		return
+	case sdjwt.CheckOf(err) == sdjwt.CheckDisclosure:
+		r.failSaying(CheckFormat, ReasonAltered, say(msgSumAlteredContent), say(msgDisclosuresAltered, err))
 		return
 	}
 	summary, m := say(msgSumUnreadableText), say(msgTextUnreadable, err)

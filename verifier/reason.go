@@ -15,9 +15,11 @@ const (
 	// confirmed; it says nothing of forgery. (format)
 	ReasonUnreadable Reason = "unreadable"
 	// ReasonAltered: the credential is not what its issuer signed and
-	// recorded: its signature does not verify with the issuer's key named
-	// (signature), or a bundle's forms, batch or Merkle proof do not match
-	// each other or the ledger (format, anchor).
+	// recorded: its signature does not verify with the issuer's key it
+	// names, or names no key of the issuer's (signature); a bundle's forms
+	// disagree, or an SD-JWT shows a disclosure its issuer did not sign
+	// (format); a bundle's batch or Merkle proof, or the issuer or type a
+	// form was anchored with, do not match the ledger (anchor).
 	ReasonAltered Reason = "altered"
 	// ReasonUnknownIssuer: the issuer it names is not registered on the
 	// ledger. (issuer)

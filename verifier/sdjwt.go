@@ -212,7 +212,7 @@ func (r *run) checkHolderBinding() {
 	}
 	err = s.VerifyKeyBinding(pub, credential.KeyBindingRequest{Nonce: nonce, Audience: audience, Now: r.now, MaxAge: r.v.maxPresentationAge})
 	if err != nil {
-		r.fail(CheckHolderBinding, ReasonHolderBinding, keyBindingReason(err))
+		r.fail(CheckHolderBinding, ReasonHolderBinding, keyBindingReason(err, presented, nonce, audience))
 		return
 	}
 	if req.ConsumeNonce != nil {
@@ -248,8 +248,9 @@ func describeRequest(req PresentationRequest) joined {
 	return joined{sep: ", ", items: parts}
 }
 
-// keyBindingReason explains why a key-binding JWT was rejected.
-func keyBindingReason(err error) message {
+// keyBindingReason explains why the key-binding JWT presented was
+// rejected when nonce and audience were expected.
+func keyBindingReason(err error, presented *credential.PresentedKeyBinding, nonce, audience string) message {
 	var e *sdjwt.Error
 	if !errors.As(err, &e) {
 		return say(msgKBRefused, err)
@@ -260,11 +261,11 @@ func keyBindingReason(err error) message {
 	case sdjwt.CheckSDHash:
 		return say(msgKBOtherDisclosures, e.Err)
 	case sdjwt.CheckNonce:
-		return say(msgKBWrongNonce, e.Err)
+		return say(msgKBWrongNonce, e.Err, presented.Nonce, nonce)
 	case sdjwt.CheckAudience:
-		return say(msgKBWrongAudience, e.Err)
+		return say(msgKBWrongAudience, e.Err, presented.Audience, audience)
 	case sdjwt.CheckFreshness:
-		return say(msgKBStale, e.Err)
+		return say(msgKBStale, e.Err, timeArg(presented.IssuedAt))
 	}
 	return say(msgKBRefused, e)
 }
