@@ -373,6 +373,9 @@ func (o *OfflineLedger) Summary(lang Language) string {
 	if len(parts) == 0 {
 		return say(msgOfflineServedNone).in(lang)
 	}
+	if lang == French {
+		return strings.Join(parts, " ; ")
+	}
 	return strings.Join(parts, "; ")
 }
 
