@@ -5,9 +5,18 @@
 // anchors for each of its forms, credential.Decode says; this package
 // judges (Verify, or VerifyDecoded for an input its caller decoded).
 //
+// A verdict that is not valid names what happened with a reason code
+// (reason.go: revoked, altered, unreadable…), decided by the first check
+// that failed, and a summary in words. Every text of a verdict — each
+// check's reason, the summary — is a message of one catalogue
+// (catalogue.go), built while the checks run and rendered in English or
+// French when shown (Result.In, language.go); message.go renders them.
+//
 // It imports chaincode/record (the ledger's rules), credential (decoding
-// and signature checks), network (the ledger), schemas (subject
-// validation), sdjwt (key-binding errors) and internal packages; never
+// and signature checks), network (the ledger), qrcode (its errors, for
+// what an unreadable photo lacks), schemas (subject validation), sdjwt
+// (key-binding and disclosure errors), internal packages and
+// golang.org/x/text (language matching); never
 // issuer, wallet or cli, and nothing of HTTP: the verifier's HTTP API and
 // web page are package verifier/verifierapi, which imports this one.
 //
