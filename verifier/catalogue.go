@@ -71,6 +71,7 @@ const (
 	msgAnchorTimeUnreadable msgID = "anchor.time_unreadable"
 	msgKeyCompromised       msgID = "anchor.key_compromised"
 	msgKeyRetired           msgID = "anchor.key_retired"
+	msgKeyNotCovering       msgID = "anchor.key_not_covering"
 	msgAnchored             msgID = "anchor.anchored"
 	msgAnchoredWithProof    msgID = "anchor.anchored_with_proof"
 	msgBatchNotOnLedger     msgID = "anchor.batch_not_on_ledger"
@@ -192,12 +193,12 @@ var catalogue = map[msgID]texts{
 	msgNoQRInImage: {
 		"%v",
 		"aucun code QR lisible dans l'image : reprenez la photo, nette, bien éclairée, avec tout le code"},
-	msgNoQRInPDF: {"%v", "aucun code QR lisible dans le PDF (%v)"},
+	msgNoQRInPDF: {"%v", "aucun code QR lisible dans le PDF (détail technique : %v)"},
 	msgUnrecognized: {
 		"%v",
 		"ce n'est ni un paquet (JSON), ni un vc+jwt, ni un texte SC1, ni une image PNG ou JPEG d'un code QR, ni un certificat PDF"},
-	msgImageUnreadable: {"%v", "l'image n'a pas pu être lue (%v)"},
-	msgPDFUnreadable:   {"%v", "le PDF n'a pas pu être lu (%v)"},
+	msgImageUnreadable: {"%v", "l'image n'a pas pu être lue (détail technique : %v)"},
+	msgPDFUnreadable:   {"%v", "le PDF n'a pas pu être lu (détail technique : %v)"},
 	msgFormsDisagree:   {"%v", "les formes du paquet ne décrivent pas la même attestation (détail technique : %v)"},
 	msgDisclosuresAltered: {
 		"%v",
@@ -253,13 +254,13 @@ var catalogue = map[msgID]texts{
 	msgSignatureMismatch: {
 		"%[1]v",
 		"%[2]s : la signature ne se vérifie pas avec la clé %[3]s : le contenu a été modifié, ou ce n'est pas cette clé qui l'a signé"},
-	msgSignatureRefused: {"%v", "la signature est refusée (%v)"},
+	msgSignatureRefused: {"%v", "la signature est refusée (détail technique : %v)"},
 	msgIssuerKeyUnusable: {
 		"issuer key %s on the ledger is unusable: %v",
-		"la clé %s de l'émetteur au registre est inutilisable : %v"},
+		"la clé %s de l'émetteur au registre est inutilisable (détail technique : %v)"},
 	msgIssuerRecordBroken: {
 		"the ledger's record of issuer %s is unreadable: %v",
-		"la fiche de l'émetteur %s au registre est illisible : %v"},
+		"la fiche de l'émetteur %s au registre est illisible (détail technique : %v)"},
 
 	msgAccreditedSince: {
 		"issuer %s is accredited for %s since %s (credential %s %s)",
@@ -294,6 +295,7 @@ var catalogue = map[msgID]texts{
 	msgKeyRetired: {
 		"%[1]v",
 		"inscrite le %[2]s, après le retrait de la clé de signature %[3]s (le %[4]s)"},
+	msgKeyNotCovering: {"%v", "la clé de signature ne vaut pas pour cette inscription (détail technique : %v)"},
 	msgAnchored: {
 		"anchored by issuer %s at %s in batch %s",
 		"inscrite par l'émetteur %s le %s dans le lot %s"},
@@ -329,7 +331,7 @@ var catalogue = map[msgID]texts{
 		"l'empreinte %d %q de la preuve n'est pas hexadécimale"},
 	msgProofFails: {
 		"the bundle's Merkle inclusion proof does not lead to the root of batch %s: %v",
-		"la preuve d'inclusion de Merkle du paquet ne mène pas à la racine du lot %s : %v"},
+		"la preuve d'inclusion de Merkle du paquet ne mène pas à la racine du lot %s (détail technique : %v)"},
 
 	msgNoStatus: {
 		"not checked: the credential is not anchored, so it has no status",
@@ -349,17 +351,17 @@ var catalogue = map[msgID]texts{
 		"le contenu de l'attestation est conforme au modèle %s"},
 	msgSubjectInvalid: {
 		"%[1]v",
-		"le contenu de l'attestation n'est pas conforme au modèle %[2]s (%[1]v)"},
+		"le contenu de l'attestation n'est pas conforme au modèle %[2]s (détail technique : %[1]v)"},
 	msgDisclosedValid: {
 		"the %d claim(s) shown are valid for a %s (claims not disclosed are not checked)",
 		"les %d donnée(s) montrée(s) sont conformes au modèle %s (les données non montrées ne sont pas vérifiées)"},
 	msgDisclosedInvalid: {
 		"%[1]s",
-		"des données montrées ne sont pas conformes au modèle %[2]s (%[1]s)"},
+		"des données montrées ne sont pas conformes au modèle %[2]s (détail technique : %[1]s)"},
 	msgNoSchemaForType: {
 		"credential type %q has no schema",
 		"le type d'attestation %q n'a pas de modèle"},
-	msgStandInUnavailable: {"%v", "les données montrées n'ont pas pu être vérifiées (%v)"},
+	msgStandInUnavailable: {"%v", "les données montrées n'ont pas pu être vérifiées (détail technique : %v)"},
 
 	msgNotSigned: {
 		"not checked: the issuer's signature was not verified",

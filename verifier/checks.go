@@ -312,8 +312,8 @@ func (r *run) checkAnchor() {
 		case errors.As(err, &kc):
 			r.fail(CheckAnchor, ReasonKeyRetired, say(msgKeyRetired, err, timeArg(kc.AnchoredAt), kc.KID, storedTime(kc.Since)))
 			return
-		case err != nil:
-			r.fail(CheckAnchor, ReasonLedgerError, say(msgSignatureRefused, err))
+		case err != nil: // CoversAnchoringAt says why with a KeyCoverageError
+			r.fail(CheckAnchor, ReasonLedgerError, say(msgKeyNotCovering, err))
 			return
 		}
 	}
