@@ -38,9 +38,10 @@ func localeTag(locale string) string {
 // around a verdict, in one language; the verdict's own words come from the
 // verifier (Result.In).
 type verifyText struct {
-	// Headlines: valid; invalid, unreadable and indeterminate before the
-	// verdict's summary.
-	valid, invalid, unreadable, indeterminate string
+	// Headlines: valid; invalid and indeterminate before the verdict's
+	// summary (which says when nothing could be read: the verdict is still
+	// invalid, and scripts read the word).
+	valid, invalid, indeterminate string
 	// issuedBy formats type, id and issuer.
 	issuedBy string
 	// Check marks, all of one width.
@@ -55,8 +56,7 @@ type verifyText struct {
 func verifyTexts(lang verifier.Language) *verifyText {
 	if lang == verifier.French {
 		return &verifyText{
-			valid: "VALIDE", invalid: "NON VALIDE : ", unreadable: "NON VÉRIFIÉE : ",
-			indeterminate: "INDÉTERMINÉ : ",
+			valid: "VALIDE", invalid: "NON VALIDE : ", indeterminate: "INDÉTERMINÉ : ",
 			issuedBy:      "  %s %s, délivrée par %s\n",
 			markOK:        "ok   ", markFailed: "ÉCHEC", markSkipped: "-----",
 			claimsShown: "  données montrées (chacune signée par l'émetteur) :",
@@ -71,7 +71,7 @@ func verifyTexts(lang verifier.Language) *verifyText {
 		}
 	}
 	return &verifyText{
-		valid: "VALID", invalid: "INVALID: ", unreadable: "NOT VERIFIED: ", indeterminate: "INDETERMINATE: ",
+		valid: "VALID", invalid: "INVALID: ", indeterminate: "INDETERMINATE: ",
 		issuedBy: "  %s %s, issued by %s\n",
 		markOK:   "ok  ", markFailed: "FAIL", markSkipped: "----",
 		claimsShown: "  claims shown (each signed by the issuer):",

@@ -157,8 +157,6 @@ func printResult(w io.Writer, r *verifier.Result, t *verifyText) {
 		fmt.Fprintln(w, t.valid)
 	case r.Verdict == verifier.Indeterminate:
 		fmt.Fprintln(w, t.indeterminate+r.Summary)
-	case r.Reason == verifier.ReasonUnreadable:
-		fmt.Fprintln(w, t.unreadable+r.Summary)
 	default:
 		fmt.Fprintln(w, t.invalid+r.Summary)
 	}
