@@ -57,8 +57,8 @@ func verifyTexts(lang verifier.Language) *verifyText {
 	if lang == verifier.French {
 		return &verifyText{
 			valid: "VALIDE", invalid: "NON VALIDE : ", indeterminate: "INDÉTERMINÉ : ",
-			issuedBy:      "  %s %s, délivrée par %s\n",
-			markOK:        "ok   ", markFailed: "ÉCHEC", markSkipped: "-----",
+			issuedBy: "  %s %s, délivrée par %s\n",
+			markOK:   "ok   ", markFailed: "ÉCHEC", markSkipped: "-----",
 			claimsShown: "  données montrées (chacune signée par l'émetteur) :",
 			competence:  "    compétence %v %v : %s\n", notPassed: "non validée",
 			offline:           "hors ligne : %s",
