@@ -189,8 +189,8 @@ type resultView struct {
 	Verdict string
 	Reason  string
 	// Tone is how the banner looks (its CSS class): valid, invalid,
-	// indeterminate, or unreadable — nothing could be read, which is no
-	// sign of forgery.
+	// indeterminate, or unreadable — nothing could be read: neither red nor
+	// worded as a forgery.
 	Tone string
 	// Headline names the case, as the banner says it: "Valide", "Révoqué
 	// le 5 juillet 2025 (fraude)", "Code illisible — reprenez la photo";
