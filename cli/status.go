@@ -88,7 +88,7 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 			if record.IsDigest(arg) {
 				digests = []string{arg}
 			} else {
-				data, err := readInput(arg, e.stdin)
+				data, err := readInput(arg, e.stdin, verifyTexts(e.language()))
 				if err != nil {
 					return &exitError{code: ExitUsage, err: err}
 				}

@@ -82,7 +82,7 @@ func walletCommand() *cli.Command {
 					if err := needArgs(c, 1, "one PATH or -"); err != nil {
 						return err
 					}
-					data, err := readInput(c.Args().First(), e.stdin)
+					data, err := readInput(c.Args().First(), e.stdin, verifyTexts(e.language()))
 					if err != nil {
 						return &exitError{code: ExitUsage, err: err}
 					}
@@ -158,7 +158,8 @@ func walletCommand() *cli.Command {
 					defer closeLedger()
 					res := verify(c.Context, []byte(entry.Data))
 					fmt.Fprintf(e.stdout, "%s, kept as %s, imported %s\n", entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339))
-					printResult(e.stdout, res)
+					lang := e.language()
+					printResult(e.stdout, res.In(lang), verifyTexts(lang))
 					return nil
 				}),
 			},
@@ -261,7 +262,7 @@ func walletCommand() *cli.Command {
 					if err := needArgs(c, 1, "one backup FILE"); err != nil {
 						return err
 					}
-					data, err := readInput(c.Args().First(), e.stdin)
+					data, err := readInput(c.Args().First(), e.stdin, verifyTexts(e.language()))
 					if err != nil {
 						return &exitError{code: ExitUsage, err: err}
 					}
