@@ -242,17 +242,10 @@ func (r *Register) fileAll() error {
 // Current returns the current credential of award k — the last one issued
 // for it, whatever its status — or nil when the register holds none.
 func (r *Register) Current(k AwardKey) (*Entry, error) {
-	r.mu.Lock()
-	if e, ok := r.unfiled.byAward[k]; ok {
-		c := *e
-		r.mu.Unlock()
-		return &c, nil
-	}
-	r.mu.Unlock()
 	var e *Entry
-	err := r.db.View(func(tx *bolt.Tx) (err error) {
-		_, e, err = r.current(tx, k)
-		return err
+	err := r.Currents([]AwardKey{k}, func(_ int, found *Entry) error {
+		e = found
+		return nil
 	})
 	return e, err
 }
