@@ -145,7 +145,9 @@ func TestVerifyNamesWhatHappened(t *testing.T) {
 	}
 	unknownIssuer := writeFile(t, filepath.Join(dir, "unknown.jwt"), signedDiploma(t, "ac-inconnue", stranger))
 
-	// The key that signs from D on is reported compromised since D.
+	// The key that signs from D on is reported compromised since D; it
+	// signs a student's diploma not issued before (the register leaves out
+	// an award already issued).
 	mustRun(t, home, "issuer", "rotate-key", "--no-passphrase", "--id", "examoffice")
 	p, err := org.Home(home).LoadProfile("examoffice")
 	if err != nil {
@@ -155,7 +157,8 @@ func TestVerifyNamesWhatHappened(t *testing.T) {
 	time.Sleep(time.Until(since) + 50*time.Millisecond)
 	outK := filepath.Join(dir, "out-compromised")
 	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input",
-		writeFile(t, filepath.Join(dir, "k.csv"), strings.Join(strings.SplitN(spineDiplomas, "\n", 3)[:2], "\n")+"\n"), "--out", outK)
+		writeFile(t, filepath.Join(dir, "k.csv"), strings.SplitN(spineDiplomas, "\n", 2)[0]+"\n"+
+			"103456789GH,Inès,Benali,2007-05-21,Baccalauréat général,4,2025-07-04,bien\n"), "--out", outK)
 	compromisedPath, _ := bundleOf(outK, 0)
 	mustRun(t, home, "issuer", "revoke-key", "--id", "examoffice", "--kid", p.CurrentKID, "--since", since.Format(time.RFC3339))
 
