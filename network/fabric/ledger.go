@@ -321,12 +321,12 @@ var readinessProbe = []string{"ListIssuers", "1", ""}
 // WaitEndorsable returns once the gateway of every org in the config can
 // have a transaction of the chaincode endorsed as its endorsement policy
 // requires, which needs the peers' discovery to know endorsers enough (it
-// learns them through gossip, seconds after the chaincode is committed).
-// It endorses a read-only transaction as each org, all at once, and submits
-// nothing. While an org's gateway cannot find endorsers enough, it tries
-// again until ctx ends; the error then names the orgs not ready and why.
-// Any other failure (a peer unreachable, the chaincode refusing) is
-// returned as soon as every org has answered.
+// learns them through gossip, seconds after the chaincode is committed or
+// a peer comes back). It endorses a read-only transaction as each org, all
+// at once, and submits nothing. While an org's gateway cannot find
+// endorsers enough, it tries again until ctx ends; any other failure (a
+// peer unreachable, the chaincode refusing) ends that org's tries at once.
+// The error names every org not ready, and why.
 func (l *Ledger) WaitEndorsable(ctx context.Context) error {
 	ids := l.Orgs()
 	errs := make([]error, len(ids))
@@ -337,24 +337,14 @@ func (l *Ledger) WaitEndorsable(ctx context.Context) error {
 			return err
 		}
 		wg.Go(func() {
-			_, errs[i] = l.endorse(ctx, gw.contract, readinessProbe[0], readinessProbe[1:])
+			if _, err := l.endorse(ctx, gw.contract, readinessProbe[0], readinessProbe[1:]); err != nil {
+				errs[i] = classify(ctx, readinessProbe[0], "endorsing as org "+id, err)
+			}
 		})
 	}
 	wg.Wait()
-	var notReady []error
-	for i, err := range errs {
-		if err == nil {
-			continue
-		}
-		pending := endorsersPending(err)
-		err = classify(ctx, readinessProbe[0], "endorsing as org "+ids[i], err)
-		if !pending {
-			return err
-		}
-		notReady = append(notReady, err)
-	}
-	if len(notReady) > 0 {
-		return fmt.Errorf("the peers cannot endorse transactions of the chaincode yet:\n%w", errors.Join(notReady...))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("the peers cannot endorse transactions of the chaincode:\n%w", err)
 	}
 	return nil
 }

@@ -682,7 +682,7 @@ func TestWaitEndorsable(t *testing.T) {
 		if !errors.Is(err, network.ErrUnavailable) {
 			t.Fatalf("WaitEndorsable: %v does not wrap network.ErrUnavailable", err)
 		}
-		for _, want := range []string{"org ministry", "no combination of peers"} {
+		for _, want := range []string{"org ministry", "org pix", "no combination of peers"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not say %q", err, want)
 			}
