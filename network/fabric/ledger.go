@@ -47,8 +47,9 @@ const maxMessageSize = 100 << 20
 
 // submitsInFlight is how many transactions a client gains by keeping in
 // flight at once (see ConcurrentSubmits): while one waits for its block,
-// the next ones are endorsed and ordered, and the orderer cuts one block of
-// several of them. Measured on the development network (README.md).
+// the next ones are endorsed and ordered. On the development network,
+// anchoring 40 chunks of 500 credentials, 4 did a fifth better than 1, and
+// 8 no better than 4.
 const submitsInFlight = 4
 
 // Ledger is a network.Ledger over a Fabric network's gateways. It is safe
