@@ -39,7 +39,7 @@ func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, e
 		if cfg == "" {
 			return nil, usageErr("--ledger fabric needs --ledger-config FILE (or SCEAU_LEDGER_CONFIG); network/fabric/up prints it")
 		}
-		l, err := fabric.Open(ctx, cfg)
+		l, err := fabric.Open(ctx, cfg, fabric.Options{Logger: e.logger})
 		if err != nil {
 			return nil, err
 		}

@@ -4,10 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -15,16 +17,18 @@ import (
 
 	"github.com/sceau/sceau/chaincode"
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/network/fabric"
 	"github.com/sceau/sceau/network/fabric/ccaas"
 )
 
-// chaincodeCommand serves the Sceau contract to Fabric peers as a service
-// and packages it for the peers' ccaas builder. It is the only place the cli
-// imports the chaincode.
+// chaincodeCommand serves the Sceau contract to Fabric peers as a service,
+// packages it for the peers' ccaas builder, and waits until the peers can
+// endorse its transactions. It is the only place the cli imports the
+// chaincode.
 func chaincodeCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "chaincode",
-		Usage: "run the Sceau chaincode as a service for Fabric peers, and package it",
+		Usage: "run the Sceau chaincode as a service for Fabric peers, package it, wait until they can endorse",
 		Subcommands: []*cli.Command{
 			{
 				Name:  "serve",
@@ -47,6 +51,37 @@ func chaincodeCommand() *cli.Command {
 					fmt.Fprintf(c.App.ErrWriter, "serving chaincode %s on %s (governance %s)\n", srv.ChaincodeID, srv.Address, cfg.GovernanceMSP)
 					return ccaas.ListenAndServe(ctx, srv, cc)
 				},
+			},
+			{
+				Name: "ready",
+				Usage: "wait until every organisation of the Fabric ledger config (--ledger-config) can have the chaincode's " +
+					"transactions endorsed (nothing is submitted); exit 1 naming those that cannot",
+				Flags: []cli.Flag{
+					&cli.DurationFlag{Name: "timeout", Usage: "how long to wait", Value: time.Minute},
+				},
+				Action: action(func(c *cli.Context, e *env) error {
+					if c.NArg() != 0 {
+						return usageErr("chaincode ready takes no positional argument")
+					}
+					path := c.String("ledger-config")
+					if path == "" {
+						return usageErr("chaincode ready needs --ledger-config FILE (or SCEAU_LEDGER_CONFIG); network/fabric/up prints it")
+					}
+					ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+					defer cancel()
+					l, err := fabric.Open(ctx, path, fabric.Options{Logger: e.logger})
+					if err != nil {
+						return err
+					}
+					defer l.Close()
+					start := time.Now()
+					if err := l.WaitEndorsable(ctx); err != nil {
+						return fmt.Errorf("after %v: %w", time.Since(start).Round(time.Millisecond), err)
+					}
+					fmt.Fprintf(e.stdout, "the peers of %s endorse the chaincode's transactions (ready in %v)\n",
+						strings.Join(l.Orgs(), ", "), time.Since(start).Round(time.Millisecond))
+					return nil
+				}),
 			},
 			{
 				Name:  "package",

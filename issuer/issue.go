@@ -390,7 +390,9 @@ type issueRun struct {
 // pipeline is pass 2. Its four stages (read, sign, anchor, write) hand
 // chunks over through unbuffered channels: chunk k+2 is read and signed
 // while chunk k+1 is anchored and chunk k written, and no more than one
-// chunk waits between two stages, which bounds memory to a few chunks.
+// chunk waits between two stages, which bounds memory to a few chunks. On a
+// ledger where transactions overlap (Fabric), the anchor stage anchors a
+// few chunks at once, still handing them on in order (anchorChunks).
 func (r *issueRun) pipeline(parent context.Context) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -433,17 +435,7 @@ func (r *issueRun) pipeline(parent context.Context) error {
 	anchored := make(chan *chunk)
 	stage(func() error {
 		defer close(anchored)
-		for c := range signed {
-			if err := r.anchor(ctx, c); err != nil {
-				return err
-			}
-			select {
-			case anchored <- c:
-			case <-ctx.Done():
-				return context.Cause(ctx)
-			}
-		}
-		return nil
+		return r.anchorChunks(ctx, signed, anchored)
 	})
 	stage(func() error {
 		done := 0

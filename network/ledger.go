@@ -42,6 +42,18 @@ type OrgProvisioner interface {
 	ProvisionOrg(ctx context.Context, org string) (mspID string, err error)
 }
 
+// ConcurrentSubmitter is implemented by ledgers on which transactions
+// submitted at once overlap, as on Fabric, where a transaction spends most
+// of its time waiting for its block while the next ones can be endorsed,
+// ordered and cut into the same block. A client with many transactions to
+// submit gains by keeping several in flight there. Ledgers that commit one
+// transaction at a time (the embedded ledger) do not implement it.
+type ConcurrentSubmitter interface {
+	// ConcurrentSubmits returns how many transactions are worth keeping
+	// in flight at once (at least 1).
+	ConcurrentSubmits() int
+}
+
 // StateVersioner is implemented by ledgers that number the versions of their
 // committed state, as the embedded ledger can: it holds its store alone, so
 // it sees every commit. A record read after StateVersion returned v was read

@@ -40,7 +40,7 @@ func TestConformance(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadConfig(%s): %v", configPath, err)
 	}
-	l, err := New(cfg)
+	l, err := New(cfg, Options{Logger: testLogger(t)})
 	if err != nil {
 		t.Fatalf("New(%s): %v", configPath, err)
 	}
@@ -100,7 +100,7 @@ func unreachable(t *testing.T, cfg *Config) network.Ledger {
 		dead.Orgs[id] = o
 	}
 	dead.Timeouts = Timeouts{Evaluate: 5 * time.Second, Endorse: 5 * time.Second, Submit: 5 * time.Second, CommitStatus: 5 * time.Second}
-	l, err := New(&dead)
+	l, err := New(&dead, Options{})
 	if err != nil {
 		t.Fatalf("New with dead endpoints: %v", err)
 	}

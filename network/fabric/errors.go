@@ -113,3 +113,30 @@ func parseChaincodeResponse(s string) (string, bool) {
 	}
 	return msg, true
 }
+
+// endorsersPending tells whether err is the gateway saying it cannot find,
+// now, peers enough to run a transaction: its discovery service learns
+// through gossip which peers have joined the channel and run the chaincode,
+// seconds after the channel or the chaincode definition changes (right
+// after network/fabric/up, for one). Fabric v3.1's gateway says so with:
+//
+//	FailedPrecondition "no combination of peers can be derived which satisfy the endorsement policy: …"
+//	FailedPrecondition "failed to select a set of endorsers that satisfy the endorsement policy due to unavailability of peers: …"
+//	Unavailable        "no peers available to evaluate chaincode … in channel …"
+//
+// Such a transaction was not run by any peer, so trying it again is safe.
+func endorsersPending(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok {
+		return false
+	}
+	msg := st.Message()
+	switch st.Code() {
+	case codes.FailedPrecondition:
+		return strings.Contains(msg, "no combination of peers can be derived which satisfy the endorsement policy") ||
+			strings.Contains(msg, "failed to select a set of endorsers that satisfy the endorsement policy")
+	case codes.Unavailable:
+		return strings.Contains(msg, "no peers available to evaluate chaincode")
+	}
+	return false
+}

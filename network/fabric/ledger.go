@@ -13,9 +13,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,14 +45,31 @@ const maxCommitAttempts = 3
 // peers' own default (peer.maxRecvMsgSize and maxSendMsgSize).
 const maxMessageSize = 100 << 20
 
-// Ledger is a network.Ledger over a Fabric network's gateways.
+// submitsInFlight is how many transactions a client gains by keeping in
+// flight at once (see ConcurrentSubmits): while one waits for its block,
+// the next ones are endorsed and ordered. On the development network,
+// anchoring 40 chunks of 500 credentials, 4 did a fifth better than 1, and
+// 8 no better than 4.
+const submitsInFlight = 4
+
+// Ledger is a network.Ledger over a Fabric network's gateways. It is safe
+// for concurrent use, and transactions submitted at once overlap.
 type Ledger struct {
 	channel       string
 	defaultReader string
 	timeouts      Timeouts
+	logger        *slog.Logger
 	orgs          map[string]*orgGateway
 	conns         []*grpc.ClientConn
 	closed        atomic.Bool
+}
+
+// Options are a Ledger's settings that do not come from the ledger config.
+type Options struct {
+	// Logger receives what the client does on its own, such as retrying a
+	// transaction while the peers cannot endorse it yet. Nothing is logged
+	// when it is nil.
+	Logger *slog.Logger
 }
 
 type orgGateway struct {
@@ -58,12 +77,15 @@ type orgGateway struct {
 	contract *client.Contract
 }
 
-var _ network.Ledger = (*Ledger)(nil)
+var (
+	_ network.Ledger              = (*Ledger)(nil)
+	_ network.ConcurrentSubmitter = (*Ledger)(nil)
+)
 
 // Open reads the ledger config at configPath and prepares one gateway per
 // org identity, sharing one gRPC connection per peer. Connections are made
 // lazily: a peer that is down shows as network.ErrUnavailable on use.
-func Open(ctx context.Context, configPath string) (*Ledger, error) {
+func Open(ctx context.Context, configPath string, opts Options) (*Ledger, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -71,15 +93,20 @@ func Open(ctx context.Context, configPath string) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(cfg)
+	return New(cfg, opts)
 }
 
 // New prepares a Ledger from a checked config (see ParseConfig).
-func New(cfg *Config) (*Ledger, error) {
+func New(cfg *Config, opts Options) (*Ledger, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	l := &Ledger{
 		channel:       cfg.Channel,
 		defaultReader: cfg.DefaultReader,
 		timeouts:      cfg.Timeouts,
+		logger:        logger,
 		orgs:          make(map[string]*orgGateway, len(cfg.Orgs)),
 	}
 	type peerKey struct{ endpoint, caFile, serverName string }
@@ -165,8 +192,13 @@ func connect(org OrgConfig, conn *grpc.ClientConn) (*client.Gateway, error) {
 
 // Submit runs function as a transaction signed by org's identity, endorsed
 // by the peers the chaincode's endorsement policy requires, and waits until
-// it is committed. A transaction invalidated by a concurrent one (MVCC or
-// phantom read conflict) is run again, up to three times in all.
+// it is committed. While the gateway cannot yet find peers enough to satisfy
+// the policy (see endorsersPending), the endorsement is tried again, within
+// the endorse timeout. A transaction invalidated by a concurrent one (MVCC
+// or phantom read conflict) is run again, up to three times in all.
+//
+// Several Submits may run at once: each waits for its own commit status, so
+// a caller with many transactions keeps up to ConcurrentSubmits in flight.
 func (l *Ledger) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
 	gw, err := l.org(org)
 	if err != nil {
@@ -189,20 +221,22 @@ func (l *Ledger) Submit(ctx context.Context, org, function string, args ...strin
 	}
 }
 
+// ConcurrentSubmits returns how many transactions are worth keeping in
+// flight at once on a Fabric network: more overlap the endorsement and
+// ordering of some with the commit of others.
+func (l *Ledger) ConcurrentSubmits() int { return submitsInFlight }
+
 func retriable(code peer.TxValidationCode) bool {
 	return code == peer.TxValidationCode_MVCC_READ_CONFLICT || code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
 }
 
-// submitOnce endorses, orders and awaits one transaction, and returns its
-// result and validation code.
+// submitOnce endorses one transaction, submits it to the orderer without
+// waiting for its commit (the gateway's SubmitAsync, a step at a time so
+// that each has its timeout), then awaits its commit status, and returns its
+// result, validation code and block number.
 func (l *Ledger) submitOnce(ctx context.Context, contract *client.Contract, function string, args []string) ([]byte, peer.TxValidationCode, uint64, error) {
-	proposal, err := contract.NewProposal(function, client.WithArguments(args...))
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: building the proposal: %w", function, err)
-	}
-
 	endorseCtx, cancel := context.WithTimeout(ctx, l.timeouts.Endorse)
-	tx, err := proposal.EndorseWithContext(endorseCtx)
+	tx, err := l.endorse(endorseCtx, contract, function, args)
 	cancel()
 	if err != nil {
 		return nil, 0, 0, classify(ctx, function, "endorsing", err)
@@ -222,6 +256,98 @@ func (l *Ledger) submitOnce(ctx context.Context, contract *client.Contract, func
 		return nil, 0, 0, classify(ctx, function, "awaiting the commit of transaction "+commit.TransactionID(), err)
 	}
 	return tx.Result(), status.Code, status.BlockNumber, nil
+}
+
+// endorse has a proposal of function endorsed as the endorsement policy
+// requires, trying again while the gateway cannot find endorsers enough yet
+// (endorsersPending), until ctx ends. Nothing is submitted.
+func (l *Ledger) endorse(ctx context.Context, contract *client.Contract, function string, args []string) (*client.Transaction, error) {
+	proposal, err := contract.NewProposal(function, client.WithArguments(args...))
+	if err != nil {
+		return nil, fmt.Errorf("building the proposal: %w", err)
+	}
+	var tx *client.Transaction
+	err = l.whileEndorsersPending(ctx, function, "endorsing", func(ctx context.Context) error {
+		var err error
+		tx, err = proposal.EndorseWithContext(ctx)
+		return err
+	})
+	return tx, err
+}
+
+// Retry delays while the peers cannot endorse yet: the first, doubled on
+// every attempt up to the last.
+const (
+	firstEndorsersRetry = 100 * time.Millisecond
+	maxEndorsersRetry   = 2 * time.Second
+)
+
+// whileEndorsersPending calls call until it returns anything but an error
+// for which endorsersPending holds, or until ctx ends: then it returns the
+// last error. It waits between calls (from firstEndorsersRetry, doubling up
+// to maxEndorsersRetry) and logs the retries: a warning for the first, the
+// others at debug level.
+func (l *Ledger) whileEndorsersPending(ctx context.Context, function, step string, call func(context.Context) error) error {
+	start := time.Now()
+	delay := firstEndorsersRetry
+	for attempt := 1; ; attempt++ {
+		err := call(ctx)
+		if err == nil || !endorsersPending(err) {
+			return err
+		}
+		deadline, bounded := ctx.Deadline()
+		if ctx.Err() != nil || (bounded && time.Until(deadline) < delay) {
+			return fmt.Errorf("%w (still so after %d attempt(s) in %v)", err, attempt, time.Since(start).Round(time.Millisecond))
+		}
+		level := slog.LevelDebug
+		if attempt == 1 {
+			level = slog.LevelWarn
+		}
+		l.logger.Log(ctx, level, "fabric: the peers cannot endorse yet; retrying",
+			"function", function, "step", step, "attempt", attempt, "retry_in", delay, "error", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (still so after %d attempt(s) in %v)", err, attempt, time.Since(start).Round(time.Millisecond))
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, maxEndorsersRetry)
+	}
+}
+
+// readinessProbe is the transaction WaitEndorsable has endorsed: a
+// read-only one (the first page of one issuer), so that endorsing it
+// changes nothing even if it were submitted, which it is not.
+var readinessProbe = []string{"ListIssuers", "1", ""}
+
+// WaitEndorsable returns once the gateway of every org in the config can
+// have a transaction of the chaincode endorsed as its endorsement policy
+// requires, which needs the peers' discovery to know endorsers enough (it
+// learns them through gossip, seconds after the chaincode is committed or
+// a peer comes back). It endorses a read-only transaction as each org, all
+// at once, and submits nothing. While an org's gateway cannot find
+// endorsers enough, it tries again until ctx ends; any other failure (a
+// peer unreachable, the chaincode refusing) ends that org's tries at once.
+// The error names every org not ready, and why.
+func (l *Ledger) WaitEndorsable(ctx context.Context) error {
+	ids := l.Orgs()
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		gw, err := l.org(id)
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			if _, err := l.endorse(ctx, gw.contract, readinessProbe[0], readinessProbe[1:]); err != nil {
+				errs[i] = classify(ctx, readinessProbe[0], "endorsing as org "+id, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("the peers cannot endorse transactions of the chaincode:\n%w", err)
+	}
+	return nil
 }
 
 // awaitPeers waits, at most the commit-status timeout, until the peer of
@@ -268,7 +394,9 @@ func (l *Ledger) chainHeight(ctx context.Context, org string) (uint64, error) {
 }
 
 // Evaluate runs function as a query on org's peer (the config's default
-// reader when org is empty); nothing is written.
+// reader when org is empty); nothing is written. While the gateway knows no
+// peer that can run it yet (endorsersPending), it is tried again, within
+// the evaluate timeout.
 func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...string) ([]byte, error) {
 	if org == "" {
 		org = l.defaultReader
@@ -279,7 +407,12 @@ func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...str
 	}
 	evalCtx, cancel := context.WithTimeout(ctx, l.timeouts.Evaluate)
 	defer cancel()
-	result, err := gw.contract.EvaluateWithContext(evalCtx, function, client.WithArguments(args...))
+	var result []byte
+	err = l.whileEndorsersPending(evalCtx, function, "evaluating", func(ctx context.Context) error {
+		var err error
+		result, err = gw.contract.EvaluateWithContext(ctx, function, client.WithArguments(args...))
+		return err
+	})
 	if err != nil {
 		return nil, classify(ctx, function, "evaluating", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -47,11 +48,27 @@ import (
 //	Record    is endorsed with the caller's MSP ID as result, and commits
 //	          after the number of MVCC read conflicts set in conflicts
 //	Invalid   is endorsed, then invalidated by the endorsement policy
+//	ListIssuers is endorsed (the probe of WaitEndorsable)
+//
+// While undiscovered is above zero, each endorsement of Record, Invalid or
+// ListIssuers and each evaluation of Whoami uses one up and fails as the
+// gateway does while its discovery knows too few peers. A commit status
+// request waits until at least holdCommits transactions were endorsed.
 type fakeGateway struct {
 	gateway.UnimplementedGatewayServer
 	conflicts    atomic.Int32 // commit statuses still to answer MVCC_READ_CONFLICT
+	undiscovered atomic.Int32 // calls still to answer "no combination of peers"
+	attempts     atomic.Int32 // endorsements and evaluations asked for, failed or not
 	endorsements atomic.Int32 // successful endorsements so far
 	functions    sync.Map     // transaction id → function name
+	holdCommits  atomic.Int32 // endorsements to wait for before answering a commit status
+}
+
+// notDiscoveredYet uses up one of g.undiscovered and tells whether the call
+// must fail as if the gateway's discovery knew too few peers.
+func (g *fakeGateway) notDiscoveredYet() bool {
+	g.attempts.Add(1)
+	return g.undiscovered.Add(-1) >= 0
 }
 
 func (g *fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
@@ -61,6 +78,9 @@ func (g *fakeGateway) Evaluate(ctx context.Context, req *gateway.EvaluateRequest
 	}
 	switch fn {
 	case "Whoami":
+		if g.notDiscoveredYet() {
+			return nil, status.Error(codes.Unavailable, "no peers available to evaluate chaincode sceau in channel sceau")
+		}
 		return &gateway.EvaluateResponse{Result: &peer.Response{Status: 200, Payload: []byte(mspID)}}, nil
 	case "Missing", "GetIssuer":
 		return nil, chaincodeFailure(codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, not found: issuer x", "chaincode response 500, not found: issuer x")
@@ -87,7 +107,11 @@ func (g *fakeGateway) Endorse(ctx context.Context, req *gateway.EndorseRequest) 
 	case "Offline":
 		return nil, chaincodeFailure(codes.Aborted, "failed to endorse transaction, see attached details for more info",
 			"error in simulation: failed to execute transaction: could not launch chaincode sceau_1: connection refused")
-	case "Record", "Invalid":
+	case "Record", "Invalid", "ListIssuers":
+		if g.notDiscoveredYet() {
+			return nil, status.Error(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy: "+
+				"no peer combination can satisfy the endorsement policy")
+		}
 		g.endorsements.Add(1)
 		g.functions.Store(req.GetTransactionId(), fn)
 		envelope, err := preparedTransaction(req.GetChannelId(), []byte(mspID))
@@ -103,7 +127,14 @@ func (g *fakeGateway) Submit(context.Context, *gateway.SubmitRequest) (*gateway.
 	return &gateway.SubmitResponse{}, nil
 }
 
-func (g *fakeGateway) CommitStatus(_ context.Context, req *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
+func (g *fakeGateway) CommitStatus(ctx context.Context, req *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
+	for g.endorsements.Load() < g.holdCommits.Load() {
+		select {
+		case <-ctx.Done():
+			return nil, status.FromContextError(ctx.Err()).Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 	var r gateway.CommitStatusRequest
 	if err := proto.Unmarshal(req.GetRequest(), &r); err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
@@ -272,6 +303,11 @@ func startFakeGateway(t *testing.T, pki testPKI, gw *fakeGateway) string {
 	return lis.Addr().String()
 }
 
+// testLogger logs to the test's output.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
 // closedPort returns a loopback address nothing listens on.
 func closedPort(t *testing.T) string {
 	t.Helper()
@@ -311,7 +347,7 @@ func openFake(t *testing.T, serve bool, extra string) (*Ledger, *fakeGateway) {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Open(context.Background(), path)
+	l, err := Open(context.Background(), path, Options{Logger: testLogger(t)})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -388,7 +424,7 @@ func TestUnavailableNetwork(t *testing.T) {
 		}
 	})
 	t.Run("no endorser reachable", func(t *testing.T) {
-		l, _ := openFake(t, true, "")
+		l, _ := openFake(t, true, `, "timeouts": {"evaluate": "500ms"}`)
 		_, err := l.Evaluate(ctx, "", "Offline")
 		if !errors.Is(err, network.ErrUnavailable) {
 			t.Errorf("Evaluate: %v does not wrap network.ErrUnavailable", err)
@@ -473,7 +509,7 @@ func TestOpenNamesBadMaterial(t *testing.T) {
 			if err := os.WriteFile(path, []byte(org(tt.field, tt.value)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			l, err := Open(context.Background(), path)
+			l, err := Open(context.Background(), path, Options{})
 			if err == nil {
 				l.Close()
 				t.Fatal("Open accepted unusable material")
@@ -525,4 +561,143 @@ func TestSubmitWaitsForTheCommit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSubmitsOverlap: transactions submitted at once are in flight together,
+// each waiting for its own commit, as many as ConcurrentSubmits says.
+func TestSubmitsOverlap(t *testing.T) {
+	l, gw := openFake(t, true, `, "timeouts": {"commitStatus": "3s"}`)
+	n := l.ConcurrentSubmits()
+	if n < 2 {
+		t.Fatalf("ConcurrentSubmits() = %d: a Fabric client gains by overlapping transactions", n)
+	}
+	// No commit status is answered before n transactions are endorsed:
+	// Submits run one after the other would wait for the timeout.
+	gw.holdCommits.Store(int32(n))
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := l.Submit(context.Background(), "pix", "Record", "arg")
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("Submit: %v", err)
+		}
+	}
+}
+
+// TestRetriesWhileThePeersCannotEndorse: right after a network comes up,
+// the gateway's discovery knows too few peers for a while; transactions
+// then succeed once it does, and fail as unavailable, naming why, when it
+// never does within the step's timeout.
+func TestRetriesWhileThePeersCannotEndorse(t *testing.T) {
+	ctx := context.Background()
+	t.Run("submit succeeds once the peers are known", func(t *testing.T) {
+		l, gw := openFake(t, true, "")
+		gw.undiscovered.Store(3)
+		got, err := l.Submit(ctx, "pix", "Record", "arg")
+		if err != nil {
+			t.Fatalf("Submit: %v", err)
+		}
+		if string(got) != "PixMSP" {
+			t.Errorf("Submit returned %q, want PixMSP", got)
+		}
+		if a := gw.attempts.Load(); a != 4 {
+			t.Errorf("endorsement asked %d times, want 4 (3 refused, 1 endorsed)", a)
+		}
+	})
+	t.Run("evaluate succeeds once the peers are known", func(t *testing.T) {
+		l, gw := openFake(t, true, "")
+		gw.undiscovered.Store(2)
+		got, err := l.Evaluate(ctx, "pix", "Whoami")
+		if err != nil || string(got) != "PixMSP" {
+			t.Fatalf("Evaluate = %q, %v; want PixMSP", got, err)
+		}
+	})
+	t.Run("bounded by the step's timeout", func(t *testing.T) {
+		l, gw := openFake(t, true, `, "timeouts": {"endorse": "600ms", "evaluate": "600ms"}`)
+		gw.undiscovered.Store(1 << 20)
+		for _, call := range []struct {
+			name string
+			do   func() error
+		}{
+			{"Submit", func() error { _, err := l.Submit(ctx, "pix", "Record", "arg"); return err }},
+			{"Evaluate", func() error { _, err := l.Evaluate(ctx, "pix", "Whoami"); return err }},
+		} {
+			gw.attempts.Store(0)
+			start := time.Now()
+			err := call.do()
+			elapsed := time.Since(start)
+			if !errors.Is(err, network.ErrUnavailable) {
+				t.Errorf("%s: %v does not wrap network.ErrUnavailable", call.name, err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "no ") {
+				t.Errorf("%s: error %q does not carry the gateway's reason", call.name, err)
+			}
+			if a := gw.attempts.Load(); a < 2 {
+				t.Errorf("%s: asked %d time(s), want retries", call.name, a)
+			}
+			if elapsed > 3*time.Second {
+				t.Errorf("%s: gave up after %v despite a 600ms timeout", call.name, elapsed)
+			}
+		}
+	})
+	t.Run("the caller's cancellation stops the retries", func(t *testing.T) {
+		l, gw := openFake(t, true, "")
+		gw.undiscovered.Store(1 << 20)
+		ctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(300*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := l.Submit(ctx, "pix", "Record", "arg")
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Submit: %v does not wrap context.Canceled", err)
+		}
+		if elapsed := time.Since(start); elapsed > 3*time.Second {
+			t.Errorf("Submit returned %v after the cancellation", elapsed)
+		}
+	})
+}
+
+func TestWaitEndorsable(t *testing.T) {
+	t.Run("ready once every org can endorse", func(t *testing.T) {
+		l, gw := openFake(t, true, "")
+		gw.undiscovered.Store(3)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := l.WaitEndorsable(ctx); err != nil {
+			t.Fatalf("WaitEndorsable: %v", err)
+		}
+		if got := gw.endorsements.Load(); got != 2 {
+			t.Errorf("%d probe(s) endorsed, want one per org (2)", got)
+		}
+	})
+	t.Run("names the orgs not ready when time is up", func(t *testing.T) {
+		l, gw := openFake(t, true, "")
+		gw.undiscovered.Store(1 << 20)
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		err := l.WaitEndorsable(ctx)
+		if !errors.Is(err, network.ErrUnavailable) {
+			t.Fatalf("WaitEndorsable: %v does not wrap network.ErrUnavailable", err)
+		}
+		for _, want := range []string{"org ministry", "org pix", "no combination of peers"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+	})
+	t.Run("an unreachable peer is reported at once", func(t *testing.T) {
+		l, _ := openFake(t, false, `, "timeouts": {"endorse": "2s"}`)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		start := time.Now()
+		if err := l.WaitEndorsable(ctx); !errors.Is(err, network.ErrUnavailable) {
+			t.Errorf("WaitEndorsable: %v does not wrap network.ErrUnavailable", err)
+		}
+		if elapsed := time.Since(start); elapsed > 10*time.Second {
+			t.Errorf("WaitEndorsable took %v to report an unreachable peer", elapsed)
+		}
+	})
 }
