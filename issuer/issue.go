@@ -385,6 +385,10 @@ type issueRun struct {
 	valid int
 	reg   *register.Register
 	plan  *issuePlan
+	// recording serialises what anchoring a chunk records (the register's
+	// filing, replacements, the summary's counts): the anchor stage may
+	// anchor several chunks at once (anchorChunks).
+	recording sync.Mutex
 }
 
 // pipeline is pass 2. Its four stages (read, sign, anchor, write) hand

@@ -303,6 +303,8 @@ func (r *issueRun) entriesOf(c *chunk, rows []*schemas.Row) ([]register.Entry, e
 // recordAnchored files an anchored chunk in the register and revokes what
 // it replaces.
 func (r *issueRun) recordAnchored(ctx context.Context, c *chunk) error {
+	r.recording.Lock()
+	defer r.recording.Unlock()
 	if err := r.reg.Anchored(c.BatchID, c.entries); err != nil {
 		return err
 	}
