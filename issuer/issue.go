@@ -45,10 +45,14 @@ type IssueOptions struct {
 	SkipInvalid bool
 	// Encoding forces the CSV encoding ("utf-8", "windows-1252"); auto-detected when empty.
 	Encoding string
-	// PDF also writes a printable certificate per credential.
-	PDF bool
-	// PNG writes the QR image of each credential (the default for the CLI).
+	// Bundles also writes each credential's bundle, <uuid>.json, besides
+	// the batch file of each chunk (<batch id>.jsonl, always written).
+	Bundles bool
+	// PNG also writes each credential's QR image, <uuid>.png; it implies Bundles.
 	PNG bool
+	// PDF also writes each credential's printable certificate, <uuid>.pdf;
+	// it implies Bundles.
+	PDF bool
 	// Workers is the number of signing goroutines (GOMAXPROCS when 0).
 	Workers int
 	// Progress, when set, is called after each chunk with rows done and total.
@@ -101,9 +105,13 @@ const maxListedRowErrors = 50
 // row: unless opts.SkipInvalid, one bad row stops the run before anything
 // is signed, anchored or written. The second pass is a pipeline of four
 // stages running at once: reading rows into chunks; signing a chunk on
-// opts.Workers goroutines and saving it as resume state; anchoring a chunk
-// as one batch; writing its bundles. Memory holds a few chunks at most,
-// whatever the size of the input.
+// opts.Workers goroutines and saving its batch file as resume state;
+// anchoring a chunk as one batch; putting its files into opts.OutDir.
+// Memory holds a few chunks at most, whatever the size of the input.
+//
+// A run that stopped (killed, cancelled) resumes where it stopped when run
+// again on the same input: neither pass reads again the rows of the chunks
+// done, nor is anything done rewritten (job.go).
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
 	profile, err := s.Home.LoadProfile(opts.IssuerID)
 	if err != nil {
@@ -129,6 +137,9 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if opts.PNG || opts.PDF {
+		opts.Bundles = true
+	}
 	validator, err := schemas.NewValidator()
 	if err != nil {
 		return nil, err
@@ -137,47 +148,49 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
-
-	// Pass 1: validate every row before anything is signed or written.
-	total, bad, listed, err := s.validateInput(ctx, opts, validator)
-	if err != nil {
-		return nil, err
-	}
-	if bad > 0 && !opts.SkipInvalid {
-		return nil, &RowErrors{Input: opts.Input, Rows: listed, Total: bad}
-	}
-	if total-bad == 0 {
-		return nil, fmt.Errorf("%s: no valid row to issue", opts.Input)
-	}
-
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
-	}
 	dir, err := s.Home.Org(opts.IssuerID)
 	if err != nil {
 		return nil, err
 	}
-	j, err := openJob(profile, dir.JobsDir(), inputDigest, opts)
+	j := newJob(profile, dir.JobsDir(), inputDigest, opts)
+	resumed, err := j.load()
 	if err != nil {
 		return nil, err
 	}
-	out := newOutput(opts.OutDir, opts.PNG, opts.PDF, profile.Name)
-	if err := out.begin(bad > 0); err != nil {
+	if !resumed {
+		// Pass 1: validate every row before anything is signed or written.
+		if err := s.validateInput(ctx, opts, validator, j); err != nil {
+			return nil, err
+		}
+	}
+
+	out := newOutput(opts.OutDir, opts, profile.Name)
+	if err := out.begin(); err != nil {
 		return nil, err
 	}
-	defer out.abort()
-
-	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, OutDir: opts.OutDir}
-	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, sum: sum, validator: validator, valid: total - bad}
+	last, err := j.lastDone()
+	if err != nil {
+		return nil, err
+	}
+	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, validator: validator, valid: j.info.Rows - j.info.Rejected}
+	if last != nil {
+		run.from = *last
+		s.Logger.Info("resuming an interrupted run", "chunks_done", last.No, "credentials_done", last.Done, "from_line", last.End.Line)
+	}
 	// Pass 2: read, sign, anchor and write, chunk by chunk, in a pipeline.
 	if err := run.pipeline(ctx); err != nil {
 		return nil, err
 	}
-	if err := out.commit(); err != nil {
+	batches, forms, err := out.commit(ctx, j, run.lastNo, opts.Workers)
+	if err != nil {
 		return nil, err
 	}
-	sum.Duration = time.Since(start)
-	return sum, nil
+	return &IssueSummary{
+		Type: opts.Type, Rows: j.info.Rows, Rejected: j.info.Rejected,
+		Issued: run.signed, Reused: run.valid - run.signed,
+		Batches: batches, OutDir: opts.OutDir, FormsPerCredential: forms,
+		Duration: time.Since(start),
+	}, nil
 }
 
 // NotAccreditedError is returned when the ledger does not allow an issuer
@@ -211,30 +224,63 @@ func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 	return &NotAccreditedError{IssuerID: id, Type: typ, Reason: reason}
 }
 
-// validateInput is pass 1: it counts the rows and the bad ones, and keeps
-// the first maxListedRowErrors of those.
-func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator) (total, bad int, listed []*schemas.RowError, err error) {
-	err = scanInput(ctx, opts, validator, func(row *schemas.Row) error {
+// validateInput is pass 1: it reads every row, refuses the input if a row
+// is invalid (unless opts.SkipInvalid) or none is valid, and otherwise
+// starts the job with what it counted and the invalid rows.
+func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, j *job) error {
+	var (
+		total, bad int
+		listed     []*schemas.RowError
+		rejects    = &rejectsWriter{dir: j.dir}
+	)
+	fail := func(err error) error {
+		rejects.abort()
+		os.Remove(j.dir) // when empty: a refused run leaves nothing
+		return err
+	}
+	err := scanInput(ctx, opts, validator, schemas.CSVPosition{}, func(row *schemas.Row, _ schemas.CSVPosition) error {
 		total++
-		if row.Err != nil {
-			bad++
-			if len(listed) < maxListedRowErrors {
-				listed = append(listed, row.Err)
-			}
+		if row.Err == nil {
+			return nil
+		}
+		bad++
+		if len(listed) < maxListedRowErrors {
+			listed = append(listed, row.Err)
+		}
+		if opts.SkipInvalid {
+			return rejects.write(row.Err)
 		}
 		return nil
 	})
-	return total, bad, listed, err
+	switch {
+	case err != nil:
+		return fail(err)
+	case bad > 0 && !opts.SkipInvalid:
+		return fail(&RowErrors{Input: opts.Input, Rows: listed, Total: bad})
+	case total-bad == 0:
+		return fail(fmt.Errorf("%s: no valid row to issue", opts.Input))
+	}
+	path, err := rejects.finish()
+	if err != nil {
+		return fail(err)
+	}
+	if err := j.create(total, bad, path); err != nil {
+		return fail(err)
+	}
+	s.Logger.Debug("input validated", "rows", total, "rejected", bad)
+	return nil
 }
 
-// scanInput reads the input once, calling fn for each row, valid or not, in order.
-func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, fn func(*schemas.Row) error) error {
+// scanInput reads the input once from position from (its first row when
+// zero), calling fn for each row, valid or not, in order, with the
+// position after it.
+func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, from schemas.CSVPosition, fn func(*schemas.Row, schemas.CSVPosition) error) error {
 	f, err := os.Open(opts.Input)
 	if err != nil {
 		return fmt.Errorf("opening the input: %w", err)
 	}
 	defer f.Close()
-	r, err := schemas.NewCSVReader(f, opts.Type, schemas.CSVOptions{Encoding: opts.Encoding, Validator: validator})
+	r, err := schemas.NewCSVReader(f, opts.Type, schemas.CSVOptions{Encoding: opts.Encoding, Validator: validator, Start: from})
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.Input, err)
 	}
@@ -250,7 +296,7 @@ func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Valida
 			return fmt.Errorf("%s: %w", opts.Input, err)
 		}
 		checkHolderKey(row)
-		if err := fn(row); err != nil {
+		if err := fn(row, r.Position()); err != nil {
 			return err
 		}
 	}
@@ -292,10 +338,53 @@ type issueRun struct {
 	key       *credential.Key
 	job       *job
 	out       *output
-	sum       *IssueSummary
 	validator *schemas.Validator
 	// valid is the number of valid rows, found by pass 1.
 	valid int
+	// from is the last chunk an earlier run finished (zero when none).
+	from doneRecord
+	// signed counts the credentials this run signed (the others were
+	// signed by an earlier run); lastNo is the last chunk written.
+	signed int
+	lastNo int
+}
+
+// rowChunk is the rows of one chunk, as read.
+type rowChunk struct {
+	no   int
+	rows []*schemas.Row
+	// end is where its last row ends in the input.
+	end schemas.CSVPosition
+}
+
+// chunk is one batch: its credentials signed, on their way to the ledger
+// and to --out.
+type chunk struct {
+	No      int
+	BatchID string
+	// Root is the batch's Merkle root, the tree of Leaves.
+	Root string
+	// IDs and Students are its credentials, in row (and leaf) order.
+	IDs, Students []string
+	// Leaves holds each credential's form digests, in leaf order.
+	Leaves [][]string
+	// Forms is the number of forms of each credential.
+	Forms int
+	// Bundles are the credentials' bundles, kept only when files are
+	// written per credential (the batch file has them all).
+	Bundles []*credential.Bundle
+	// End is where the chunk's last row ends in the input.
+	End schemas.CSVPosition
+}
+
+func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
+	return record.AnchorRequest{
+		BatchID:     c.BatchID,
+		IssuerID:    issuerID,
+		Type:        record.CredentialType(credType),
+		Credentials: c.Leaves,
+		Root:        c.Root,
+	}
 }
 
 // pipeline is pass 2. Its four stages (read, sign, anchor, write) hand
@@ -315,7 +404,7 @@ func (r *issueRun) pipeline(parent context.Context) error {
 			}
 		}()
 	}
-	rowChunks := make(chan []*schemas.Row)
+	rowChunks := make(chan rowChunk)
 	signed := make(chan *chunk)
 	stage(func() error {
 		defer close(rowChunks)
@@ -323,10 +412,8 @@ func (r *issueRun) pipeline(parent context.Context) error {
 	})
 	stage(func() error {
 		defer close(signed)
-		no := 0
 		for rows := range rowChunks {
-			no++
-			c, err := r.signedChunk(ctx, no, rows)
+			c, err := r.signedChunk(ctx, rows)
 			if err != nil {
 				return err
 			}
@@ -354,12 +441,14 @@ func (r *issueRun) pipeline(parent context.Context) error {
 		return nil
 	})
 	stage(func() error {
-		done := 0
+		done := r.from.Done
+		r.lastNo = r.from.No
 		for c := range anchored {
-			if err := r.write(ctx, c); err != nil {
+			if err := r.write(ctx, c, done+len(c.IDs)); err != nil {
 				return err
 			}
-			done += len(c.Credentials)
+			done += len(c.IDs)
+			r.lastNo = c.No
 			if r.opts.Progress != nil {
 				r.opts.Progress(done, r.valid)
 			}
@@ -373,25 +462,29 @@ func (r *issueRun) pipeline(parent context.Context) error {
 	return nil
 }
 
-// readChunks reads the valid rows into chunks of opts.Chunk rows and
-// writes the invalid ones to rejects.csv.
-func (r *issueRun) readChunks(ctx context.Context, chunks chan<- []*schemas.Row) error {
-	rows := make([]*schemas.Row, 0, r.opts.Chunk)
+// readChunks reads the valid rows after the chunks done into chunks of
+// opts.Chunk rows; pass 1 saved the invalid ones.
+func (r *issueRun) readChunks(ctx context.Context, chunks chan<- rowChunk) error {
+	next := rowChunk{no: r.from.No + 1, rows: make([]*schemas.Row, 0, r.opts.Chunk)}
 	send := func() error {
 		select {
-		case chunks <- rows:
-			rows = make([]*schemas.Row, 0, r.opts.Chunk)
+		case chunks <- next:
+			next = rowChunk{no: next.no + 1, rows: make([]*schemas.Row, 0, r.opts.Chunk)}
 			return nil
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
 	}
-	err := scanInput(ctx, r.opts, r.validator, func(row *schemas.Row) error {
+	err := scanInput(ctx, r.opts, r.validator, r.from.End, func(row *schemas.Row, at schemas.CSVPosition) error {
 		if row.Err != nil {
-			return r.out.writeReject(row.Err)
+			if r.job.info.Rejected == 0 {
+				return fmt.Errorf("line %d is invalid but pass 1 found no invalid row: was the input changed during the run?", row.Line)
+			}
+			return nil
 		}
-		rows = append(rows, row)
-		if len(rows) == r.opts.Chunk {
+		next.rows = append(next.rows, row)
+		next.end = at
+		if len(next.rows) == r.opts.Chunk {
 			return send()
 		}
 		return nil
@@ -399,75 +492,164 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- []*schemas.Row)
 	if err != nil {
 		return err
 	}
-	if len(rows) > 0 {
+	if len(next.rows) > 0 {
 		return send()
 	}
 	return nil
 }
 
-// signedChunk returns chunk no of rows: reloaded from the resume state, or
-// signed and saved there (before it is anchored, so that anchored digests
-// never lose their credentials).
-func (r *issueRun) signedChunk(ctx context.Context, no int, rows []*schemas.Row) (*chunk, error) {
-	c, err := r.job.loadChunk(no)
+// signedChunk returns the chunk of rows: taken from its batch file when an
+// earlier run signed it, or signed and saved there (before it is anchored,
+// so that anchored digests never lose their credentials).
+func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error) {
+	bundles, err := r.job.loadBatch(rc.no)
 	if err != nil {
-		return nil, err
+		// Cut short by a crash while it was written: never anchored.
+		r.s.Logger.Warn("signing a chunk again: its batch file was not written whole", "chunk", rc.no, "error", err)
 	}
-	if c != nil {
-		if !c.matches(rows) {
-			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): remove it to start over", no, r.job.dir)
+	if bundles != nil && err == nil {
+		c, err := r.reloaded(rc, bundles)
+		if err != nil {
+			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): %w", rc.no, r.job.dir, err)
 		}
-		r.sum.Reused += len(c.Credentials)
+		r.s.Logger.Debug("chunk reloaded", "chunk", rc.no, "credentials", len(c.IDs))
 		return c, nil
 	}
 	start := time.Now()
-	if c, err = r.sign(ctx, no, rows); err != nil {
+	c, data, err := r.sign(ctx, rc)
+	if err != nil {
 		return nil, err
 	}
 	signed := time.Now()
-	if err := r.job.saveChunk(c); err != nil {
+	if err := r.job.saveBatch(rc.no, data); err != nil {
 		return nil, err
 	}
-	r.sum.Issued += len(c.Credentials)
-	r.s.Logger.Debug("chunk signed", "chunk", no, "credentials", len(c.Credentials),
+	r.signed += len(c.IDs)
+	r.s.Logger.Debug("chunk signed", "chunk", rc.no, "credentials", len(c.IDs),
 		"sign", signed.Sub(start), "save", time.Since(signed))
 	return c, nil
 }
 
-// write writes the files of an anchored chunk.
-func (r *issueRun) write(ctx context.Context, c *chunk) error {
-	start := time.Now()
-	if err := r.out.writeChunk(ctx, c, r.opts.Workers); err != nil {
-		return err
+// reloaded is the chunk of rows an earlier run signed, from its bundles.
+func (r *issueRun) reloaded(rc rowChunk, bundles []*credential.Bundle) (*chunk, error) {
+	if len(bundles) != len(rc.rows) {
+		return nil, fmt.Errorf("%d credentials for %d rows", len(bundles), len(rc.rows))
 	}
-	r.s.Logger.Debug("chunk written", "chunk", c.No, "batch", c.BatchID, "took", time.Since(start))
-	r.sum.Batches = append(r.sum.Batches, c.BatchID)
-	if len(c.Credentials) > 0 {
-		r.sum.FormsPerCredential = len(c.Credentials[0].Forms.Digests())
+	c := &chunk{No: rc.no, BatchID: r.job.batchID(rc.no), End: rc.end,
+		IDs: make([]string, len(bundles)), Students: make([]string, len(bundles)), Leaves: make([][]string, len(bundles))}
+	for i, b := range bundles {
+		digests, student, err := bundleDigests(b)
+		if err != nil {
+			return nil, fmt.Errorf("credential %d: %w", i+1, err)
+		}
+		if want := rc.rows[i].Record.Holder().StudentID; student != want || b.Anchor.Batch != c.BatchID || b.Anchor.Index != i {
+			return nil, fmt.Errorf("credential %d is of student %s in batch %s at %d, the row on line %d of %s", i+1, student, b.Anchor.Batch, b.Anchor.Index, rc.rows[i].Line, want)
+		}
+		c.IDs[i], c.Students[i], c.Leaves[i] = b.ID, student, digests
 	}
-	return nil
-}
-
-// sign builds and signs every credential of a chunk on all cores.
-func (r *issueRun) sign(ctx context.Context, no int, rows []*schemas.Row) (*chunk, error) {
-	c := &chunk{
-		No:          no,
-		BatchID:     r.job.batchID(r.opts.IssuerID, no),
-		Type:        r.opts.Type,
-		Credentials: make([]issued, len(rows)),
-	}
-	now := r.s.now()
-	errs := make([]error, len(rows))
-	err := forEach(ctx, len(rows), r.opts.Workers, func(i int) {
-		c.Credentials[i], errs[i] = signRow(r.key, r.opts.IssuerID, rows[i], now)
-	})
+	root, err := merkleRoot(c.Leaves)
 	if err != nil {
 		return nil, err
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if root != bundles[0].Anchor.Root {
+		return nil, errors.New("its bundles' Merkle root is not the tree of their digests")
+	}
+	c.Root, c.Forms = root, len(c.Leaves[0])
+	if r.out.files != nil {
+		c.Bundles = bundles
 	}
 	return c, nil
+}
+
+// bundleDigests returns the digests of a bundle's forms, in leaf order,
+// and the student id it names.
+func bundleDigests(b *credential.Bundle) ([]string, string, error) {
+	jwt, err := credential.ParseJWT(b.VCJWT)
+	if err != nil {
+		return nil, "", err
+	}
+	qr, err := credential.ParseQR(b.QR)
+	if err != nil {
+		return nil, "", err
+	}
+	digests := []string{jwt.Digest(), qr.Digest()}
+	if b.SDJWT != "" {
+		sd, err := credential.ParseSDJWT(b.SDJWT)
+		if err != nil {
+			return nil, "", err
+		}
+		digests = append(digests, sd.Digest())
+	}
+	return digests, jwt.Credential.Subject.Holder().StudentID, nil
+}
+
+// write puts the files of an anchored chunk into --out, then records it
+// done (done credentials with it).
+func (r *issueRun) write(ctx context.Context, c *chunk, done int) error {
+	start := time.Now()
+	if err := r.out.writeChunk(ctx, r.job, c, r.opts.Workers); err != nil {
+		return err
+	}
+	if err := r.job.markDone(&doneRecord{No: c.No, Batch: c.BatchID, End: c.End, Done: done, Forms: c.Forms, IDs: c.IDs, Students: c.Students}); err != nil {
+		return err
+	}
+	r.s.Logger.Debug("chunk written", "chunk", c.No, "batch", c.BatchID, "took", time.Since(start))
+	return nil
+}
+
+// sign builds and signs every credential of a chunk on all cores, and
+// returns the chunk and its batch file.
+func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, []byte, error) {
+	n := len(rc.rows)
+	creds := make([]issued, n)
+	now := r.s.now()
+	errs := make([]error, n)
+	err := forEach(ctx, n, r.opts.Workers, func(i int) {
+		creds[i], errs[i] = signRow(r.key, r.opts.IssuerID, rc.rows[i], now)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	c := &chunk{No: rc.no, BatchID: r.job.batchID(rc.no), End: rc.end,
+		IDs: make([]string, n), Students: make([]string, n), Leaves: make([][]string, n)}
+	for i, cr := range creds {
+		c.IDs[i], c.Students[i], c.Leaves[i] = cr.ID, cr.StudentID, cr.Forms.Digests()
+	}
+	c.Forms = len(c.Leaves[0])
+	if c.Root, err = merkleRoot(c.Leaves); err != nil {
+		return nil, nil, err
+	}
+	proofs, err := merkleProofs(c.Leaves)
+	if err != nil {
+		return nil, nil, err
+	}
+	bundles := make([]*credential.Bundle, n)
+	for i, cr := range creds {
+		bundles[i] = &credential.Bundle{
+			ID:     cr.ID,
+			Type:   r.opts.Type,
+			Issuer: cr.Forms.Issuer,
+			VCJWT:  cr.Forms.VCJWT,
+			SDJWT:  cr.Forms.SDJWT,
+			QR:     cr.Forms.QR,
+			Anchor: credential.Anchor{Batch: c.BatchID, Root: c.Root, Index: i, Proof: proofs[i]},
+		}
+	}
+	if r.out.files != nil {
+		c.Bundles = bundles
+	}
+	return c, encodeBatch(bundles), nil
+}
+
+// issued is one credential of a chunk, signed.
+type issued struct {
+	Line      int
+	ID        string
+	StudentID string
+	Forms     Forms
 }
 
 // forEach calls fn(0) … fn(n-1) on workers goroutines, and stops handing
@@ -516,24 +698,21 @@ func signRow(key *credential.Key, issuerID string, row *schemas.Row, now time.Ti
 // anchor submits the chunk's digests as one batch, unless an earlier run
 // already did (it was killed after the commit, before writing the files).
 func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
-	req, err := c.anchorRequest(r.opts.IssuerID)
-	if err != nil {
-		return err
-	}
+	req := c.anchorRequest(r.opts.IssuerID, r.opts.Type)
 	existing, err := r.s.Contract.GetBatch(ctx, c.BatchID)
 	switch {
 	case err == nil:
 		if existing.Root != req.Root || existing.IssuerID != r.opts.IssuerID {
 			return fmt.Errorf("batch %s is already on the ledger with other credentials: an earlier run of this same input anchored it and its resume state (in %s) was lost; nothing more was anchored (to issue this input anew, change the file, e.g. add an empty line at its end)", c.BatchID, r.job.dir)
 		}
+		r.s.Logger.Debug("batch already anchored by an earlier run", "chunk", c.No, "batch", c.BatchID)
 	case errors.Is(err, network.ErrNotFound):
 		if _, err := r.s.Contract.AnchorBatch(ctx, r.job.org, req); err != nil {
 			return fmt.Errorf("anchoring chunk %d (batch %s): %w", c.No, c.BatchID, err)
 		}
-		r.s.Logger.Info("batch anchored", "batch", c.BatchID, "credentials", len(c.Credentials))
+		r.s.Logger.Info("batch anchored", "chunk", c.No, "batch", c.BatchID, "credentials", len(c.IDs))
 	default:
 		return fmt.Errorf("reading batch %s: %w", c.BatchID, err)
 	}
-	c.Root = req.Root
 	return nil
 }

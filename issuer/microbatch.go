@@ -160,21 +160,22 @@ func (m *microBatcher) gather(lane chan *pendingAnchor, batch []*pendingAnchor) 
 
 // commit anchors batch as one ledger transaction and answers each credential.
 func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor) {
-	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Type: typ, Credentials: make([]issued, len(batch))}
+	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Leaves: make([][]string, len(batch))}
 	for i, p := range batch {
-		c.Credentials[i] = *p.cred
+		c.Leaves[i] = p.cred.Forms.Digests()
 	}
 	fail := func(err error) {
 		for _, p := range batch {
 			p.reply <- anchorReply{err: err}
 		}
 	}
-	req, err := c.anchorRequest(issuerID)
-	if err != nil {
+	var err error
+	if c.Root, err = merkleRoot(c.Leaves); err != nil {
 		fail(err)
 		return
 	}
-	proofs, err := merkleProofs(req.Credentials)
+	req := c.anchorRequest(issuerID, typ)
+	proofs, err := merkleProofs(c.Leaves)
 	if err != nil {
 		fail(err)
 		return
