@@ -278,8 +278,9 @@ func (p *pendingCSV) commit() error {
 type credentialFiles struct {
 	dir      string
 	png, pdf bool
-	// issuerName is printed on PDF certificates.
-	issuerName string
+	// issuerName is printed on PDF certificates; issuerURI says whose it is
+	// when it changes from credential to credential (Export).
+	issuerName, issuerURI string
 	// fsMu makes the workers of writeAll create their files one at a time.
 	fsMu sync.Mutex
 }
