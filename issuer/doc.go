@@ -1,7 +1,9 @@
 // Package issuer is what an exam office runs: its creation and key
 // rotation on the ledger (Service.Init, RotateKey, RevokeKey), batch
-// issuance from CSV exports — validate, sign, anchor, write bundles;
-// streaming, chunked and resumable (Service.Issue) — and status changes
+// issuance from CSV exports — validate, sign, anchor, write a batch file
+// per anchored chunk; streaming, chunked, and resumable where it stopped
+// (Service.Issue) — single credentials taken out of batch files as
+// bundles, QR images or certificates (Export), and status changes
 // (Service.ChangeStatus).
 //
 // A long-running process issues through a Desk: single credentials

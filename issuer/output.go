@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,25 +53,41 @@ func newOutput(dir string, opts IssueOptions, issuerName string) *output {
 	return o
 }
 
-// begin creates --out and removes the temporary files a killed run may
-// have left there: the hidden ".<name>.tmp-*" files this package writes
-// before renaming them.
+// begin creates --out.
 func (o *output) begin() error {
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", o.dir, err)
 	}
-	for _, pattern := range []string{".*" + BatchFileExt + ".tmp-*", ".*.json.tmp-*", ".*.png.tmp-*", ".*.pdf.tmp-*", ".manifest.csv.tmp-*", ".rejects.csv.tmp-*"} {
-		matches, err := filepath.Glob(filepath.Join(o.dir, pattern))
-		if err != nil {
-			return err
-		}
-		for _, m := range matches {
-			if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("removing %s, left by an interrupted run: %w", m, err)
+	return nil
+}
+
+// removeLeftovers removes the temporary files killed runs left in --out:
+// the hidden ".<name>.tmp-*" files this package writes before renaming
+// them. They are harmless (never read), and --out may hold millions of
+// files: the folder is read once, at the end of a run, in slices.
+func (o *output) removeLeftovers() error {
+	d, err := os.Open(o.dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(4096)
+		for _, name := range names {
+			if !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") {
+				continue
+			}
+			if err := os.Remove(filepath.Join(o.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("removing %s, left by an interrupted run: %w", name, err)
 			}
 		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", o.dir, err)
+		}
 	}
-	return nil
 }
 
 // writeChunk puts the files of an anchored chunk into --out: its batch
@@ -92,6 +109,9 @@ func (o *output) writeChunk(ctx context.Context, j *job, c *chunk, workers int) 
 // disk) has its files written again from the job's batch file. It returns
 // the batch ids and the number of forms per credential.
 func (o *output) commit(ctx context.Context, j *job, chunks, workers int) (batches []string, forms int, err error) {
+	if err := o.removeLeftovers(); err != nil {
+		return nil, 0, err
+	}
 	manifest, err := newPendingCSV(o.dir, manifestName, manifestHeader)
 	if err != nil {
 		return nil, 0, err
