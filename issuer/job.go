@@ -247,7 +247,9 @@ func (j *job) loadDone(no int) (*doneRecord, error) {
 
 // lastDone returns the record of the last chunk done, or nil when none is.
 // Chunks are done in order, so it lists the folder and reads that record
-// only, whatever the number of chunks done.
+// only, whatever the number of chunks done. Done records are not synced: a
+// last one that a power cut left unreadable is taken for not written, and
+// its chunk is written again from its batch file.
 func (j *job) lastDone() (*doneRecord, error) {
 	entries, err := os.ReadDir(j.dir)
 	if err != nil {
@@ -271,5 +273,14 @@ func (j *job) lastDone() (*doneRecord, error) {
 	if last := done[len(done)-1]; last != len(done) {
 		return nil, fmt.Errorf("resume state %s is damaged: %d chunks done, the last numbered %d", j.dir, len(done), last)
 	}
-	return j.loadDone(len(done))
+	for no := len(done); no > 0; no-- {
+		rec, err := j.loadDone(no)
+		if err == nil {
+			return rec, nil
+		}
+		if err := os.Remove(j.donePath(no)); err != nil {
+			return nil, fmt.Errorf("resume state: %w", err)
+		}
+	}
+	return nil, nil
 }

@@ -249,10 +249,12 @@ func TestIssueResumeStartsAtTheFirstChunkNotDone(t *testing.T) {
 	if err != nil || last == nil || last.No < 5 {
 		t.Fatalf("last chunk done: %+v %v", last, err)
 	}
-	// Chunk last.No was anchored but its files were not written (the
-	// crash came before): its done record and its files in --out are gone.
-	// The chunks after it may be signed, or anchored too.
-	os.Remove(j.donePath(last.No))
+	// Chunk last.No was anchored but its files were not written (a power
+	// cut): its done record is empty and its files in --out are gone. The
+	// chunks after it may be signed, or anchored too.
+	if err := os.WriteFile(j.donePath(last.No), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	os.Remove(filepath.Join(out, BatchFileName(last.Batch)))
 	for _, id := range last.IDs {
 		os.Remove(filepath.Join(out, BundleFileName(id)))
