@@ -370,11 +370,14 @@ type chunk struct {
 	Leaves [][]string
 	// Forms is the number of forms of each credential.
 	Forms int
-	// Bundles are the credentials' bundles, kept only when files are
-	// written per credential (the batch file has them all).
+	// Bundles are the credentials' bundles, kept once the batch file is
+	// saved only when files are written per credential.
 	Bundles []*credential.Bundle
 	// End is where the chunk's last row ends in the input.
 	End schemas.CSVPosition
+	// unsaved is set on a chunk just signed, until its batch file is saved
+	// (Bundles are kept until then).
+	unsaved bool
 }
 
 func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
@@ -387,10 +390,12 @@ func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
 	}
 }
 
-// pipeline is pass 2. Its four stages (read, sign, anchor, write) hand
-// chunks over through unbuffered channels: chunk k+2 is read and signed
-// while chunk k+1 is anchored and chunk k written, and no more than one
-// chunk waits between two stages, which bounds memory to a few chunks.
+// pipeline is pass 2. Its five stages (read, sign, save, anchor, write)
+// hand chunks over through unbuffered channels: chunk k+3 is read and
+// signed while chunk k+2 is saved (its batch file synced to disk), chunk
+// k+1 anchored and chunk k written, and no more than one chunk waits
+// between two stages, which bounds memory to a few chunks. Signing, the
+// work of the cores, never waits for the disk.
 func (r *issueRun) pipeline(parent context.Context) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -425,10 +430,25 @@ func (r *issueRun) pipeline(parent context.Context) error {
 		}
 		return nil
 	})
+	saved := make(chan *chunk)
+	stage(func() error {
+		defer close(saved)
+		for c := range signed {
+			if err := r.save(c); err != nil {
+				return err
+			}
+			select {
+			case saved <- c:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	})
 	anchored := make(chan *chunk)
 	stage(func() error {
 		defer close(anchored)
-		for c := range signed {
+		for c := range saved {
 			if err := r.anchor(ctx, c); err != nil {
 				return err
 			}
@@ -499,8 +519,7 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- rowChunk) error
 }
 
 // signedChunk returns the chunk of rows: taken from its batch file when an
-// earlier run signed it, or signed and saved there (before it is anchored,
-// so that anchored digests never lose their credentials).
+// earlier run signed it, or signed, its batch file to be saved.
 func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error) {
 	bundles, err := r.job.loadBatch(rc.no)
 	if err != nil {
@@ -516,18 +535,32 @@ func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error)
 		return c, nil
 	}
 	start := time.Now()
-	c, data, err := r.sign(ctx, rc)
+	c, err := r.sign(ctx, rc)
 	if err != nil {
 		return nil, err
 	}
-	signed := time.Now()
-	if err := r.job.saveBatch(rc.no, data); err != nil {
-		return nil, err
-	}
 	r.signed += len(c.IDs)
-	r.s.Logger.Debug("chunk signed", "chunk", rc.no, "credentials", len(c.IDs),
-		"sign", signed.Sub(start), "save", time.Since(signed))
+	r.s.Logger.Debug("chunk signed", "chunk", rc.no, "credentials", len(c.IDs), "took", time.Since(start))
 	return c, nil
+}
+
+// save writes the batch file of a chunk just signed into the resume state,
+// durably, before it is anchored: anchored digests never lose their
+// credentials.
+func (r *issueRun) save(c *chunk) error {
+	if !c.unsaved {
+		return nil // reloaded from it
+	}
+	start := time.Now()
+	if err := r.job.saveBatch(c.No, encodeBatch(c.Bundles)); err != nil {
+		return err
+	}
+	c.unsaved = false
+	if r.out.files == nil {
+		c.Bundles = nil // the batch file has them
+	}
+	r.s.Logger.Debug("chunk saved", "chunk", c.No, "took", time.Since(start))
+	return nil
 }
 
 // reloaded is the chunk of rows an earlier run signed, from its bundles.
@@ -598,8 +631,8 @@ func (r *issueRun) write(ctx context.Context, c *chunk, done int) error {
 }
 
 // sign builds and signs every credential of a chunk on all cores, and
-// returns the chunk and its batch file.
-func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, []byte, error) {
+// their bundles with their inclusion proofs.
+func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, error) {
 	n := len(rc.rows)
 	creds := make([]issued, n)
 	now := r.s.now()
@@ -608,10 +641,10 @@ func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, []byte, error
 		creds[i], errs[i] = signRow(r.key, r.opts.IssuerID, rc.rows[i], now)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	c := &chunk{No: rc.no, BatchID: r.job.batchID(rc.no), End: rc.end,
 		IDs: make([]string, n), Students: make([]string, n), Leaves: make([][]string, n)}
@@ -620,11 +653,11 @@ func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, []byte, error
 	}
 	c.Forms = len(c.Leaves[0])
 	if c.Root, err = merkleRoot(c.Leaves); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	proofs, err := merkleProofs(c.Leaves)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	bundles := make([]*credential.Bundle, n)
 	for i, cr := range creds {
@@ -638,10 +671,8 @@ func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, []byte, error
 			Anchor: credential.Anchor{Batch: c.BatchID, Root: c.Root, Index: i, Proof: proofs[i]},
 		}
 	}
-	if r.out.files != nil {
-		c.Bundles = bundles
-	}
-	return c, encodeBatch(bundles), nil
+	c.Bundles, c.unsaved = bundles, true
+	return c, nil
 }
 
 // issued is one credential of a chunk, signed.

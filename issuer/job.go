@@ -64,6 +64,8 @@ type jobInfo struct {
 	Type        string `json:"type"`
 	Chunk       int    `json:"chunk"`
 	SkipInvalid bool   `json:"skipInvalid"`
+	// Encoding is the encoding asked for ("" when detected).
+	Encoding string `json:"encoding,omitempty"`
 	// The files written per credential besides the batch files.
 	Bundles bool `json:"bundles"`
 	PNG     bool `json:"png"`
@@ -95,7 +97,7 @@ func newJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) *job
 	sum := sha256.Sum256([]byte(inputDigest + "\x00" + opts.Type))
 	id := hex.EncodeToString(sum[:])
 	return &job{id: id, dir: filepath.Join(jobsDir, id[:32]), org: p.Org, issuerID: opts.IssuerID, info: jobInfo{
-		Format: jobFormat, InputDigest: inputDigest, Type: opts.Type, Chunk: opts.Chunk, SkipInvalid: opts.SkipInvalid,
+		Format: jobFormat, InputDigest: inputDigest, Type: opts.Type, Chunk: opts.Chunk, SkipInvalid: opts.SkipInvalid, Encoding: opts.Encoding,
 		Bundles: opts.Bundles, PNG: opts.PNG, PDF: opts.PDF,
 	}}
 }
@@ -120,8 +122,8 @@ func (j *job) load() (bool, error) {
 		return false, fmt.Errorf("the resume state of this input (%s) was written by another version of sceau: finish the run with it, or remove the folder to issue the input anew", j.dir)
 	}
 	want := j.info
-	if info.Chunk != want.Chunk || info.SkipInvalid != want.SkipInvalid {
-		return false, fmt.Errorf("this input was started with --chunk %d and --skip-invalid=%v: re-run with the same options to resume (state in %s)", info.Chunk, info.SkipInvalid, j.dir)
+	if info.Chunk != want.Chunk || info.SkipInvalid != want.SkipInvalid || info.Encoding != want.Encoding {
+		return false, fmt.Errorf("this input was started with --chunk %d, --skip-invalid=%v and --encoding %q: re-run with the same options to resume (state in %s)", info.Chunk, info.SkipInvalid, info.Encoding, j.dir)
 	}
 	if info.Bundles != want.Bundles || info.PNG != want.PNG || info.PDF != want.PDF {
 		return false, fmt.Errorf("this input was started with %s: re-run with the same options to resume (state in %s); to get other files of what is issued, use sceau export on the batch files", outputFlags(info), j.dir)
