@@ -103,11 +103,11 @@ const maxListedRowErrors = 50
 //
 // It reads the input twice, as a stream. The first pass validates every
 // row: unless opts.SkipInvalid, one bad row stops the run before anything
-// is signed, anchored or written. The second pass is a pipeline of four
+// is signed, anchored or written. The second pass is a pipeline of five
 // stages running at once: reading rows into chunks; signing a chunk on
-// opts.Workers goroutines and saving its batch file as resume state;
-// anchoring a chunk as one batch; putting its files into opts.OutDir.
-// Memory holds a few chunks at most, whatever the size of the input.
+// opts.Workers goroutines; saving its batch file as resume state; anchoring
+// it as one batch; putting its files into opts.OutDir. Memory holds a few
+// chunks at most, whatever the size of the input.
 //
 // A run that stopped (killed, cancelled) resumes where it stopped when run
 // again on the same input: neither pass reads again the rows of the chunks
@@ -175,9 +175,9 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, validator: validator, valid: j.info.Rows - j.info.Rejected}
 	if last != nil {
 		run.from = *last
-		s.Logger.Info("resuming an interrupted run", "chunks_done", last.No, "credentials_done", last.Done, "from_line", last.End.Line)
+		s.Logger.Info("going on after the chunks an earlier run of this input finished", "chunks_done", last.No, "credentials_done", last.Done, "from_line", last.End.Line)
 	}
-	// Pass 2: read, sign, anchor and write, chunk by chunk, in a pipeline.
+	// Pass 2: read, sign, save, anchor and write, chunk by chunk, in a pipeline.
 	if err := run.pipeline(ctx); err != nil {
 		return nil, err
 	}
