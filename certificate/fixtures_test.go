@@ -2,6 +2,8 @@ package certificate
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -62,13 +64,25 @@ func issue(t testing.TB, record schemas.Record) (*credential.Credential, string)
 	if err != nil {
 		t.Fatalf("credential.New: %v", err)
 	}
-	key, err := credential.GenerateKey(credential.ES256)
-	if err != nil {
-		t.Fatalf("GenerateKey: %v", err)
-	}
-	qr, err := credential.SignQR(c, key)
+	qr, err := credential.SignQR(c, fixedKey(t))
 	if err != nil {
 		t.Fatalf("SignQR: %v", err)
 	}
 	return c, qr.Text
+}
+
+// fixedKey is an Ed25519 issuer key from a fixed seed: Ed25519 signatures
+// are deterministic, so a test's credential, its SC1 text and its QR
+// symbol are the same at every run, and a page that scans once scans
+// always.
+func fixedKey(t testing.TB) *credential.Key {
+	t.Helper()
+	seed := bytes.Repeat([]byte{0x5c}, ed25519.SeedSize)
+	public := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+	b64 := base64.RawURLEncoding.EncodeToString
+	key, err := credential.ParseKey([]byte(`{"kty":"OKP","crv":"Ed25519","x":"` + b64(public) + `","d":"` + b64(seed) + `"}`))
+	if err != nil {
+		t.Fatalf("ParseKey: %v", err)
+	}
+	return key
 }

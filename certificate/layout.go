@@ -3,12 +3,10 @@ package certificate
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"unicode"
 
-	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/gomono"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -26,14 +24,6 @@ const mmPerPoint = 25.4 / 72
 // lineSpacing is the height of a line of text as a multiple of its size.
 const lineSpacing = 1.3
 
-// Font families embedded in every certificate, from the Go fonts (which
-// cover Latin-1, Latin Extended-A and more: é, è, ê, à, ç, œ, É…).
-const (
-	sans     = "GoRegular"
-	sansBold = "GoBold"
-	mono     = "GoMono"
-)
-
 // rgb is a colour.
 type rgb struct{ r, g, b uint8 }
 
@@ -48,139 +38,231 @@ var (
 
 // style is how a text is set: its font, size (points) and colour.
 type style struct {
-	font  string
+	font  fontID
 	size  float64
 	color rgb
 }
 
-// newDocument returns an empty A4 document, in millimetres, with the
-// certificate's fonts loaded.
-func newDocument() (*gopdf.GoPdf, error) {
-	pdf := &gopdf.GoPdf{}
-	pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitMM})
-	fonts := []struct {
-		family string
-		data   []byte
-	}{
-		{sans, goregular.TTF},
-		{sansBold, gobold.TTF},
-		{mono, gomono.TTF},
-	}
-	for _, f := range fonts {
-		if err := pdf.AddTTFFontData(f.family, f.data); err != nil {
-			return nil, fmt.Errorf("loading font %s: %w", f.family, err)
-		}
-	}
-	pdf.AddPage()
-	return pdf, nil
-}
+// align is where a line of text sits in its column.
+type align int
 
-// composer sets text on a page from top to bottom. Every text size is
+const (
+	alignLeft align = iota
+	alignCenter
+	alignRight
+)
+
+// Text styles of the page, at full scale.
+var (
+	kickerStyle   = style{sansBold, 8.5, accentColor}
+	issuerStyle   = style{sansBold, 14, inkColor}
+	titleStyle    = style{sansBold, 26, accentColor}
+	leadStyle     = style{sans, 11, mutedColor}
+	holderStyle   = style{sansBold, 22, inkColor}
+	birthStyle    = style{sans, 11, inkColor}
+	labelStyle    = style{sans, 10.5, mutedColor}
+	valueStyle    = style{sansBold, 10.5, inkColor}
+	sectionStyle  = style{sansBold, 10.5, accentColor}
+	compIDStyle   = style{sans, 9.5, mutedColor}
+	compNameStyle = style{sans, 9.5, inkColor}
+	compLvlStyle  = style{sansBold, 9.5, inkColor}
+	compNoneStyle = style{sans, 9.5, mutedColor}
+	footLblStyle  = style{sans, 8.5, mutedColor}
+	footValStyle  = style{sans, 8.5, inkColor}
+	captionStyle  = style{sansBold, 9, accentColor}
+	noticeStyle   = style{sans, 8, mutedColor}
+)
+
+// Column widths, in millimetres.
+const (
+	detailLabelWidth = 58.0
+	compIDWidth      = 11.0
+	compLevelWidth   = 30.0
+	footLabelWidth   = 26.0
+)
+
+// Shares of the spare vertical room that compose puts above the title and
+// above the details; the rest stays above the footer.
+const (
+	spareAboveTitle   = 0.35
+	spareAboveDetails = 0.2
+)
+
+// footerClearance is the least room, in millimetres at full scale, between
+// the body and the footer.
+const footerClearance = 12.0
+
+// QR code geometry, in millimetres.
+const (
+	// qrImageWidth is the printed side of the QR image, quiet zone
+	// included: the symbol itself is at least 33 mm wide (version 1) and
+	// about 42 mm for an SC1 credential (version 15, 77 modules of 0.54
+	// mm, printed at about 375 pixels per inch).
+	qrImageWidth = 46.0
+	// qrColumnGap separates the footer's text from the QR code.
+	qrColumnGap = 8.0
+)
+
+// composer sets text on the page from top to bottom. Every text size is
 // multiplied by scale, which Render lowers until the content fits the
-// page. y is the top of the next line, in millimetres.
+// page. y is the top of the next line, in millimetres. A composer without
+// out only measures: it places everything and draws nothing.
 type composer struct {
-	pdf   *gopdf.GoPdf
+	fonts *[fontCount]*ttfont
+	out   *pageContent
 	scale float64
 	y     float64
+	// line and names are lines' and competenceTable's buffers.
+	line  [1]string
+	names []string
+}
+
+// pageContent is what a composer draws: the page's content stream and the
+// glyphs it prints of each font.
+type pageContent struct {
+	ops  []byte
+	used [fontCount]glyphUse
+}
+
+func (p *pageContent) reset(fonts *[fontCount]*ttfont) {
+	p.ops = p.ops[:0]
+	for i, f := range fonts {
+		p.used[i].reset(len(f.glyphs))
+	}
 }
 
 // lineHeight returns the height, in millimetres, of a line of text of
 // size points.
 func lineHeight(size float64) float64 { return size * lineSpacing * mmPerPoint }
 
-// setStyle makes s, at size points, the style of the next texts.
-func (c *composer) setStyle(s style, size float64) error {
-	if err := c.pdf.SetFont(s.font, "", size); err != nil {
-		return fmt.Errorf("font %s: %w", s.font, err)
-	}
-	c.pdf.SetTextColor(s.color.r, s.color.g, s.color.b)
-	return nil
-}
-
 // printable returns text in Unicode normalization form C, so that a letter
 // followed by a combining accent is printed with the font's accented glyph,
-// or an error naming field when the current font has no glyph for one of
-// its characters: a certificate never silently drops a letter of a name.
-func (c *composer) printable(field, text string) (string, error) {
+// or an error naming field when font has no glyph for one of its
+// characters: a certificate never silently drops a letter of a name.
+func (c *composer) printable(field, text string, font fontID) (string, error) {
 	text = norm.NFC.String(text)
+	f := c.fonts[font]
 	for _, r := range text {
-		ok, err := c.pdf.IsCurrFontContainGlyph(r)
-		if err != nil {
-			return "", fmt.Errorf("%s: looking up %U in the font: %w", field, r, err)
-		}
-		if !ok || unicode.IsControl(r) {
+		if f.glyph(r) == 0 || unicode.IsControl(r) {
 			return "", fmt.Errorf("%s: character %U %q cannot be printed: the certificate font has no glyph for it", field, r, r)
 		}
 	}
 	return text, nil
 }
 
-// lines sets s at size points and splits text, in words where it can, into
-// lines no wider than width millimetres.
-func (c *composer) lines(field, text string, s style, size, width float64) ([]string, error) {
-	if err := c.setStyle(s, size); err != nil {
-		return nil, err
+// advance returns the width of text in thousandths of an em: the sum of
+// its glyphs' widths, without kerning.
+func (f *ttfont) advance(text string) int {
+	sum := 0
+	for _, r := range text {
+		sum += f.widths[f.glyph(r)]
 	}
-	text, err := c.printable(field, text)
-	if err != nil {
-		return nil, err
-	}
-	w, err := c.pdf.MeasureTextWidth(text)
-	if err != nil {
-		return nil, fmt.Errorf("%s: measuring text: %w", field, err)
-	}
-	if w <= width {
-		return []string{text}, nil
-	}
-	lines, err := c.pdf.SplitTextWithWordWrap(text, width)
-	if err != nil {
-		return nil, fmt.Errorf("%s: splitting text into lines: %w", field, err)
-	}
-	return lines, nil
+	return sum
 }
 
-// drawLines writes lines, already split and set, from the current y in the
-// column [x, x+width], aligned (gopdf.Left, Center or Right), and moves y
-// below them.
-func (c *composer) drawLines(field string, lines []string, size, x, width float64, align int) error {
+// millimetres returns the width, in millimetres, of advance thousandths of
+// an em at size points.
+func millimetres(advance int, size float64) float64 {
+	return float64(advance) * (size / 1000) / pointsPerMM
+}
+
+// lines splits text, set in s at size points, in words where it can, into
+// lines no wider than width millimetres. The lines are valid until the
+// next call.
+func (c *composer) lines(field, text string, s style, size, width float64) ([]string, error) {
+	text, err := c.printable(field, text, s.font)
+	if err != nil {
+		return nil, err
+	}
+	f := c.fonts[s.font]
+	if millimetres(f.advance(text), size) <= width {
+		c.line[0] = text
+		return c.line[:], nil
+	}
+	return wrap(f, size, text, width), nil
+}
+
+// wrap splits text into lines no wider than width millimetres at size
+// points: each line ends before the last space that lets it fit (the space
+// itself is dropped), or, in a word longer than the line, before the first
+// character that does not fit. These are the line breaks of the library
+// certificates were first printed with (gopdf's SplitTextWithWordWrap), so
+// that pages keep their look; but a character wider than the whole line
+// goes on a line of its own, where that library looped forever.
+func wrap(f *ttfont, size float64, text string, width float64) []string {
+	runes := []rune(text)
+	var lines []string
+	line := make([]rune, 0, len(runes))
+	lineAdvance := 0
+	for i := 0; i < len(runes); i++ {
+		r := runes[i]
+		advance := f.widths[f.glyph(r)]
+		if millimetres(lineAdvance, size)+millimetres(advance, size) > width && len(line) > 0 {
+			if space := lastSpace(line); space > 0 {
+				lines = append(lines, string(line[:space]))
+				// Go on from the character after the space.
+				i -= len(line) - space
+			} else {
+				lines = append(lines, string(line))
+				i--
+			}
+			line, lineAdvance = line[:0], 0
+			continue
+		}
+		line = append(line, r)
+		lineAdvance += advance
+	}
+	if len(line) > 0 {
+		lines = append(lines, string(line))
+	}
+	return lines
+}
+
+// lastSpace returns the index of the last space of line after its first
+// character, or -1.
+func lastSpace(line []rune) int {
+	for i := len(line) - 1; i > 0; i-- {
+		if line[i] == ' ' {
+			return i
+		}
+	}
+	return -1
+}
+
+// drawLines writes lines, already split, in style s at size points, from
+// the current y in the column [x, x+width], aligned a, and moves y below
+// them.
+func (c *composer) drawLines(lines []string, s style, size, x, width float64, a align) {
 	h := lineHeight(size)
 	for _, line := range lines {
-		c.pdf.SetXY(x, c.y)
-		if err := c.pdf.CellWithOption(&gopdf.Rect{W: width, H: h}, line, gopdf.CellOption{Align: align | gopdf.Middle}); err != nil {
-			return fmt.Errorf("%s: writing text: %w", field, err)
+		if c.out != nil {
+			c.out.text(c.fonts[s.font], s, size, x, c.y, width, h, a, line)
 		}
 		c.y += h
 	}
-	return nil
 }
 
 // text writes text in style s (scaled), wrapped in the column [x, x+width].
-func (c *composer) text(field, text string, s style, x, width float64, align int) error {
+func (c *composer) text(field, text string, s style, x, width float64, a align) error {
 	size := s.size * c.scale
 	lines, err := c.lines(field, text, s, size, width)
 	if err != nil {
 		return err
 	}
-	return c.drawLines(field, lines, size, x, width, align)
+	c.drawLines(lines, s, size, x, width, a)
+	return nil
 }
 
 // headline writes text on one line at the largest size, from s.size down to
 // minSize points (both scaled), at which it fits width; a text that does not
 // fit even at minSize is wrapped at minSize.
-func (c *composer) headline(field, text string, s style, minSize, x, width float64, align int) error {
+func (c *composer) headline(field, text string, s style, minSize, x, width float64, a align) error {
 	size, minSize := s.size*c.scale, minSize*c.scale
-	if err := c.setStyle(s, size); err != nil {
-		return err
-	}
-	text, err := c.printable(field, text)
+	text, err := c.printable(field, text, s.font)
 	if err != nil {
 		return err
 	}
-	w, err := c.pdf.MeasureTextWidth(text)
-	if err != nil {
-		return fmt.Errorf("%s: measuring text: %w", field, err)
-	}
-	if w > width {
+	if w := millimetres(c.fonts[s.font].advance(text), size); w > width {
 		// Text width is proportional to the size: shrink to fit, in
 		// steps of a quarter point, but not below minSize.
 		size = max(minSize, math.Floor(4*size*width/w)/4)
@@ -189,7 +271,8 @@ func (c *composer) headline(field, text string, s style, minSize, x, width float
 	if err != nil {
 		return err
 	}
-	return c.drawLines(field, lines, size, x, width, align)
+	c.drawLines(lines, s, size, x, width, a)
+	return nil
 }
 
 // gap moves y down by mm millimetres, scaled.
@@ -197,13 +280,308 @@ func (c *composer) gap(mm float64) { c.y += mm * c.scale }
 
 // rule draws a horizontal line across the content width at y.
 func (c *composer) rule(y float64, color rgb, width float64) {
-	c.pdf.SetStrokeColor(color.r, color.g, color.b)
-	c.pdf.SetLineWidth(width)
-	c.pdf.Line(margin, y, pageWidth-margin, y)
+	if c.out != nil {
+		c.out.line(margin, y, pageWidth-margin, y, color, width)
+	}
 }
 
 // fill paints the rectangle of top left corner (x, y) in color.
 func (c *composer) fill(x, y, w, h float64, color rgb) {
-	c.pdf.SetFillColor(color.r, color.g, color.b)
-	c.pdf.RectFromUpperLeftWithStyle(x, y, w, h, "F")
+	if c.out != nil {
+		c.out.rect(x, y, w, h, color)
+	}
+}
+
+// row writes a label and its value side by side, the label in the first
+// labelWidth millimetres of the column [x, x+width].
+func (c *composer) row(d detail, ls, vs style, x, width, labelWidth float64) error {
+	top := c.y
+	if d.label != "" {
+		if err := c.text("label", d.label, ls, x, labelWidth-2, alignLeft); err != nil {
+			return fmt.Errorf("%s %w", d.field, err)
+		}
+	}
+	labelBottom := c.y
+	c.y = top
+	if err := c.text(d.field, d.value, vs, x+labelWidth, width-labelWidth, alignLeft); err != nil {
+		return err
+	}
+	c.y = max(c.y, labelBottom)
+	return nil
+}
+
+// compose lays the page out with text at scale of its normal size and
+// spare millimetres of extra room spread around the body, drawing into
+// out unless out is nil. It returns the room left between the body and
+// the footer beyond footerClearance: when it is negative the content does
+// not fit, and the footer is not drawn.
+func (p *page) compose(fonts *[fontCount]*ttfont, out *pageContent, scale, spare float64) (left float64, err error) {
+	c := &composer{fonts: fonts, out: out, scale: scale}
+
+	c.fill(0, 0, pageWidth, 5, accentColor)
+	c.y = 13
+	if err := c.text("kicker", p.wording.kicker, kickerStyle, margin, contentWidth, alignLeft); err != nil {
+		return 0, err
+	}
+	if err := c.headline("issuer name", p.issuerName, issuerStyle, 10, margin, contentWidth, alignLeft); err != nil {
+		return 0, err
+	}
+	c.gap(4)
+	c.rule(c.y, ruleColor, 0.3)
+	c.gap(12)
+	c.y += spare * spareAboveTitle
+
+	if err := c.headline("title", p.title, titleStyle, 15, margin, contentWidth, alignCenter); err != nil {
+		return 0, err
+	}
+	c.gap(5)
+	if err := c.text("awarded to", p.awardedTo, leadStyle, margin, contentWidth, alignCenter); err != nil {
+		return 0, err
+	}
+	c.gap(3)
+	if err := c.headline("given_name and family_name", p.holder, holderStyle, 13, margin, contentWidth, alignCenter); err != nil {
+		return 0, err
+	}
+	c.gap(2)
+	if err := c.text("birth_date", p.birthDate, birthStyle, margin, contentWidth, alignCenter); err != nil {
+		return 0, err
+	}
+	c.gap(10)
+	c.y += spare * spareAboveDetails
+
+	for _, d := range p.details {
+		vs := valueStyle
+		if d.mono {
+			vs.font = mono
+		}
+		if err := c.row(d, labelStyle, vs, margin, contentWidth, detailLabelWidth); err != nil {
+			return 0, err
+		}
+		c.gap(2.2)
+	}
+	if len(p.competences) > 0 {
+		c.gap(6)
+		if err := c.text("competences", p.wording.competences, sectionStyle, margin, contentWidth, alignLeft); err != nil {
+			return 0, err
+		}
+		c.gap(2)
+		if err := c.competenceTable(p.competences); err != nil {
+			return 0, err
+		}
+	}
+
+	footerTop, err := p.footerTop(fonts, scale)
+	if err != nil {
+		return 0, err
+	}
+	left = footerTop - footerClearance*scale - c.y
+	if left < 0 {
+		return left, nil
+	}
+	if err := p.footer(c, footerTop); err != nil {
+		return 0, err
+	}
+	return left, nil
+}
+
+// competenceTable writes the competences, one row each, on alternating
+// tinted bands, with a rule between the framework's domains.
+func (c *composer) competenceTable(rows []competenceRow) error {
+	nameX := margin + compIDWidth
+	nameWidth := contentWidth - compIDWidth - compLevelWidth
+	pad := 1.1 * c.scale
+	for i, r := range rows {
+		newDomain := i > 0 && domain(rows[i-1].id) != domain(r.id)
+		if err := c.competence(i, r, nameX, nameWidth, pad, newDomain); err != nil {
+			return fmt.Errorf("competences[%d] (%s) %w", i, r.id, err)
+		}
+	}
+	return nil
+}
+
+// competence writes row i of the competence table, after a rule if
+// newDomain.
+func (c *composer) competence(i int, r competenceRow, nameX, nameWidth, pad float64, newDomain bool) error {
+	nameSize := compNameStyle.size * c.scale
+	names, err := c.lines("name", r.name, compNameStyle, nameSize, nameWidth-2)
+	if err != nil {
+		return err
+	}
+	c.names = append(c.names[:0], names...)
+	h := float64(len(c.names))*lineHeight(nameSize) + 2*pad
+	top := c.y
+	if i%2 == 0 {
+		c.fill(margin, top, contentWidth, h, bandColor)
+	}
+	if newDomain {
+		c.rule(top, ruleColor, 0.3)
+	}
+	c.y = top + pad
+	if err := c.text("id", r.id, compIDStyle, margin+1.5, compIDWidth-1.5, alignLeft); err != nil {
+		return err
+	}
+	c.y = top + pad
+	c.drawLines(c.names, compNameStyle, nameSize, nameX, nameWidth, alignLeft)
+	c.y = top + pad
+	ls := compLvlStyle
+	if !r.passed {
+		ls = compNoneStyle
+	}
+	if err := c.text("level", r.level, ls, pageWidth-margin-compLevelWidth, compLevelWidth-1.5, alignRight); err != nil {
+		return err
+	}
+	c.y = top + h
+	return nil
+}
+
+// domain returns the CRCN domain of a competence id: "2" for "2.3".
+func domain(id string) string {
+	d, _, _ := strings.Cut(id, ".")
+	return d
+}
+
+// footerTop returns where the footer starts so that it ends at the bottom
+// margin: the taller of the QR column and the text column.
+func (p *page) footerTop(fonts *[fontCount]*ttfont, scale float64) (float64, error) {
+	m := &composer{fonts: fonts, scale: scale}
+	if err := p.footerText(m, contentWidth-qrImageWidth-qrColumnGap); err != nil {
+		return 0, err
+	}
+	return pageHeight - margin - max(m.y, qrColumnHeight(scale)), nil
+}
+
+// qrColumnHeight is the height of the QR image and its caption.
+func qrColumnHeight(scale float64) float64 {
+	return qrImageWidth + 1 + lineHeight(captionStyle.size*scale)
+}
+
+// footer writes, from top, the credential's id, issuer and dates, the
+// notice, and the QR code with its caption on the right.
+func (p *page) footer(c *composer, top float64) error {
+	c.rule(top-6*c.scale, ruleColor, 0.3)
+	c.y = top
+	if err := p.footerText(c, contentWidth-qrImageWidth-qrColumnGap); err != nil {
+		return err
+	}
+	qrX := pageWidth - margin - qrImageWidth
+	if c.out != nil {
+		c.out.image(qrResourceName, qrX, top, qrImageWidth, qrImageWidth)
+	}
+	c.y = top + qrImageWidth + 1
+	return c.text("caption", p.wording.scanToVerify, captionStyle, qrX, qrImageWidth, alignCenter)
+}
+
+// footerText writes the footer's text column, width millimetres wide, from
+// c.y at the left margin.
+func (p *page) footerText(c *composer, width float64) error {
+	for _, d := range p.footnotes {
+		vs := footValStyle
+		if d.mono {
+			vs.font = mono
+		}
+		if err := c.row(d, footLblStyle, vs, margin, width, footLabelWidth); err != nil {
+			return err
+		}
+		c.gap(1)
+	}
+	c.gap(3)
+	return c.text("notice", p.wording.notice, noticeStyle, margin, width, alignLeft)
+}
+
+// Drawing operators of the content stream. Positions are given in
+// millimetres from the top left corner of the page and written in points
+// from its bottom left corner, to a hundredth of a point.
+
+// text draws line in font f, style s at size points, in the cell of top
+// left corner (x, y), width w and height h, vertically centred on the
+// font's typographic ascender and descender, aligned a.
+func (p *pageContent) text(f *ttfont, s style, size, x, y, w, h float64, a align, line string) {
+	if line == "" {
+		return
+	}
+	xPt, yPt, wPt, hPt := x*pointsPerMM, y*pointsPerMM, w*pointsPerMM, h*pointsPerMM
+	textWidth := float64(f.advance(line)) * (size / 1000)
+	switch a {
+	case alignRight:
+		xPt += wPt - textWidth
+	case alignCenter:
+		xPt += wPt*0.5 - textWidth*0.5
+	}
+	ascender, descender := f.typographic(f.typoAscender, size), f.typographic(f.typoDescender, size)
+	baseline := pageHeightPt - yPt - hPt*0.5 - (descender+ascender)*0.5
+
+	p.ops = appendColor(p.ops, s.color, "rg")
+	p.ops = append(p.ops, "BT\n/"...)
+	p.ops = append(p.ops, s.font.resourceName()...)
+	p.ops = append(p.ops, ' ')
+	// Sizes to a thousandth of a point: scaled sizes such as 9.975 (95 %
+	// of 10.5) are printed as they were measured.
+	p.ops = strconv.AppendFloat(p.ops, math.Round(size*1000)/1000, 'f', -1, 64)
+	p.ops = append(p.ops, " Tf\n"...)
+	p.ops = appendNumber(p.ops, xPt)
+	p.ops = append(p.ops, ' ')
+	p.ops = appendNumber(p.ops, baseline)
+	p.ops = append(p.ops, " Td\n<"...)
+	used := &p.used[s.font]
+	for _, r := range line {
+		g := f.glyph(r)
+		used.add(g, r)
+		p.ops = appendHex16(p.ops, g)
+	}
+	p.ops = append(p.ops, "> Tj\nET\n"...)
+}
+
+// typographic returns a vertical metric of the font, in font units, in
+// points at size points.
+func (f *ttfont) typographic(v int, size float64) float64 {
+	return float64(v) * 1000 / float64(f.unitsPerEm) * size / 1000
+}
+
+// line strokes the segment from (x1, y1) to (x2, y2), width millimetres wide.
+func (p *pageContent) line(x1, y1, x2, y2 float64, color rgb, width float64) {
+	p.ops = appendColor(p.ops, color, "RG")
+	p.ops = appendNumber(p.ops, width*pointsPerMM)
+	p.ops = append(p.ops, " w\n"...)
+	p.ops = appendNumbers(p.ops, x1*pointsPerMM, pageHeightPt-y1*pointsPerMM)
+	p.ops = append(p.ops, " m "...)
+	p.ops = appendNumbers(p.ops, x2*pointsPerMM, pageHeightPt-y2*pointsPerMM)
+	p.ops = append(p.ops, " l S\n"...)
+}
+
+// rect fills the rectangle of top left corner (x, y).
+func (p *pageContent) rect(x, y, w, h float64, color rgb) {
+	p.ops = appendColor(p.ops, color, "rg")
+	p.ops = appendNumbers(p.ops, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM, w*pointsPerMM, h*pointsPerMM)
+	p.ops = append(p.ops, " re f\n"...)
+}
+
+// image draws the image XObject name in the rectangle of top left corner
+// (x, y).
+func (p *pageContent) image(name string, x, y, w, h float64) {
+	p.ops = append(p.ops, "q\n"...)
+	p.ops = appendNumbers(p.ops, w*pointsPerMM, 0, 0, h*pointsPerMM, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM)
+	p.ops = append(p.ops, " cm\n/"...)
+	p.ops = append(p.ops, name...)
+	p.ops = append(p.ops, " Do\nQ\n"...)
+}
+
+// appendColor writes the operator op (rg: fill, RG: stroke) setting color.
+func appendColor(b []byte, c rgb, op string) []byte {
+	for _, v := range [3]uint8{c.r, c.g, c.b} {
+		b = strconv.AppendFloat(b, float64(v)/255, 'f', 3, 64)
+		b = append(b, ' ')
+	}
+	b = append(b, op...)
+	return append(b, '\n')
+}
+
+// appendNumbers writes vs separated by spaces.
+func appendNumbers(b []byte, vs ...float64) []byte {
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = appendNumber(b, v)
+	}
+	return b
 }

@@ -1,12 +1,19 @@
 package certificate
 
 import (
+	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
-	"github.com/signintech/gopdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 
@@ -15,7 +22,7 @@ import (
 	"github.com/sceau/sceau/schemas"
 )
 
-// Options are how Render prints a certificate.
+// Options are how a Renderer prints certificates.
 type Options struct {
 	// IssuerName is the issuer's name as the header and the footer print
 	// it, e.g. "Académie de Lyon — Division des examens". When empty, the
@@ -26,16 +33,101 @@ type Options struct {
 	Language Language
 }
 
-// QR code geometry, in millimetres.
+// fontID names one of the certificate's fonts.
+type fontID int
+
+// The certificate's fonts.
 const (
-	// qrImageWidth is the printed side of the QR image, quiet zone
-	// included: the symbol itself is at least 33 mm wide (version 1) and
-	// about 42 mm for an SC1 credential (version 15, 77 modules of 0.54
-	// mm, printed at about 375 pixels per inch).
-	qrImageWidth = 46.0
-	// qrColumnGap separates the footer's text from the QR code.
-	qrColumnGap = 8.0
+	sans fontID = iota
+	sansBold
+	mono
+	fontCount
 )
+
+// fontFiles are the certificate's fonts: the Go fonts, which cover
+// Latin-1, Latin Extended-A and more (é, è, ê, à, ç, œ, É…), Greek and
+// Cyrillic; the names are those the PDF gives them.
+var fontFiles = [fontCount]struct {
+	name string
+	data []byte
+}{
+	sans:     {"GoRegular", goregular.TTF},
+	sansBold: {"GoBold", gobold.TTF},
+	mono:     {"GoMono", gomono.TTF},
+}
+
+// Renderer prints credentials as PDF certificates. It holds everything
+// that does not change from one certificate to the next (the parsed fonts,
+// the parts of their subsets that every certificate shares, compressed,
+// the PDF objects every certificate shares, the wording of its language),
+// so a run builds one and prints every certificate with it. It is safe for
+// concurrent use.
+type Renderer struct {
+	wording    *wording
+	issuerName string
+	fonts      [fontCount]*ttfont
+	embedded   [fontCount]*embeddedFont
+	template   *pdfFile
+	// scratch holds *scratch: the buffers of renderings under way.
+	scratch sync.Pool
+}
+
+// NewRenderer prepares the printing of certificates with opts: it reads
+// and prepares the fonts (a few milliseconds) and writes the parts of the
+// PDF that every certificate shares.
+func NewRenderer(opts Options) (*Renderer, error) {
+	w, err := wordingFor(opts.Language)
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{wording: w, issuerName: opts.IssuerName}
+	for id, file := range fontFiles {
+		if r.fonts[id], err = parseTrueType(file.name, file.data); err != nil {
+			return nil, err
+		}
+		if r.embedded[id], err = newEmbeddedFont(r.fonts[id]); err != nil {
+			return nil, err
+		}
+	}
+	r.template = newTemplate(&r.embedded)
+	r.scratch.New = func() any { return newScratch() }
+	return r, nil
+}
+
+// Render prints credential c as a one-page A4 PDF certificate carrying the
+// QR code of qrText, the SC1 text of c (see credential.SignQR), with the
+// options of NewRenderer. It refuses a qrText that does not decode to a
+// credential of the same id. Render reads no clock: every date it prints
+// comes from the credential, and the same arguments give the same bytes.
+//
+// Long texts are set smaller, then wrapped; when the whole content does
+// not fit on the page even at 60% of its size, Render fails.
+func (r *Renderer) Render(c *credential.Credential, qrText string) ([]byte, error) {
+	p, err := newPage(c, r.wording, r.issuerName)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkQRText(qrText, c.ID); err != nil {
+		return nil, err
+	}
+	symbol, err := qrcode.Encode(qrText)
+	if err != nil {
+		return nil, fmt.Errorf("QR code: %w", err)
+	}
+	s := r.scratch.Get().(*scratch)
+	defer r.scratch.Put(s)
+	return r.render(p, symbol, s)
+}
+
+// Render prints one certificate: NewRenderer(opts), then its Render. A run
+// that prints several builds the Renderer once.
+func Render(c *credential.Credential, qrText string, opts Options) ([]byte, error) {
+	r, err := NewRenderer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return r.Render(c, qrText)
+}
 
 // Render sets the text at 100% of its size, then 95%, 90%… down to
 // minScalePercent, until the content fits on the page.
@@ -44,57 +136,86 @@ const (
 	scaleStepPercent = 5
 )
 
-// Render prints credential c as a one-page A4 PDF certificate carrying the
-// QR code of qrText, the SC1 text of c (see credential.SignQR). It refuses
-// a qrText that does not decode to a credential of the same id. Render
-// reads no clock: every date it prints comes from the credential, and the
-// same arguments give the same bytes.
-//
-// Long texts are set smaller, then wrapped; when the whole content does
-// not fit on the page even at 60% of its size, Render fails.
-func Render(c *credential.Credential, qrText string, opts Options) ([]byte, error) {
-	w, err := wordingFor(opts.Language)
-	if err != nil {
-		return nil, err
-	}
-	p, err := newPage(c, w, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkQRText(qrText, c.ID); err != nil {
-		return nil, err
-	}
-	qrPNG, err := qrcode.EncodePNG(qrText)
-	if err != nil {
-		return nil, fmt.Errorf("QR code: %w", err)
-	}
-	scratch, err := newDocument()
-	if err != nil {
-		return nil, err
-	}
+// render lays page p out and writes its PDF, with the QR code symbol.
+func (r *Renderer) render(p *page, symbol *qrcode.Symbol, s *scratch) ([]byte, error) {
 	for percent := 100; percent >= minScalePercent; percent -= scaleStepPercent {
 		scale := float64(percent) / 100
-		pdf, spare, err := p.compose(qrPNG, scale, 0, scratch)
+		left, err := p.compose(&r.fonts, nil, scale, 0)
 		if err != nil {
 			return nil, err
 		}
-		if spare < 0 {
+		if left < 0 {
 			continue
 		}
-		if spare >= 1 {
-			// Lay the page out again with the spare room spread around
-			// the body, rather than left in one block above the footer.
-			if pdf, _, err = p.compose(qrPNG, scale, spare, scratch); err != nil {
-				return nil, err
-			}
+		// Lay the page out again, drawing, with the spare room spread
+		// around the body rather than left in one block above the footer.
+		spare := 0.0
+		if left >= 1 {
+			spare = left
 		}
-		out, err := pdf.GetBytesPdfReturnErr()
-		if err != nil {
-			return nil, fmt.Errorf("writing the PDF: %w", err)
+		s.content.reset(&r.fonts)
+		if _, err := p.compose(&r.fonts, &s.content, scale, spare); err != nil {
+			return nil, err
 		}
-		return out, nil
+		return r.write(p, symbol, s)
 	}
-	return nil, fmt.Errorf("certificate of %s: the content does not fit on one A4 page, even with text at %d%% of its size", c.ID, minScalePercent)
+	return nil, fmt.Errorf("certificate of %s: the content does not fit on one A4 page, even with text at %d%% of its size", p.subject, minScalePercent)
+}
+
+// write writes the PDF of the page drawn in s.content.
+func (r *Renderer) write(p *page, symbol *qrcode.Symbol, s *scratch) ([]byte, error) {
+	f := &s.file
+	f.b = append(f.b[:0], r.template.b...)
+	f.offsets = r.template.offsets
+	f.appendInfo(p.title, p.issuerName, p.subject, p.created)
+	content, err := s.zlib(s.contentZ[:0], s.content.ops)
+	if err != nil {
+		return nil, fmt.Errorf("compressing the page: %w", err)
+	}
+	s.contentZ = content
+	f.stream(objContents, " /Filter /FlateDecode", content)
+	if err := f.appendQRImage(symbol, s); err != nil {
+		return nil, err
+	}
+	for id, e := range r.embedded {
+		f.appendFont(fontID(id), e, &s.content.used[id], s)
+	}
+	f.finish()
+	return bytes.Clone(f.b), nil
+}
+
+// scratch is the working memory of one rendering, reused by the next.
+type scratch struct {
+	// flate compresses what changes from one certificate to the next, as
+	// fast as DEFLATE goes.
+	flate   *flate.Writer
+	content pageContent
+	file    pdfFile
+	// Buffers of the fonts' subsets, ToUnicode maps, the QR image and the
+	// page's compressed content.
+	keep                                 []bool
+	fontTail, fontDir, fontProgram, cmap []byte
+	qrRaw, qrImage, contentZ             []byte
+}
+
+func newScratch() *scratch {
+	w, err := flate.NewWriter(io.Discard, flate.BestSpeed)
+	if err != nil {
+		panic(err) // only for a bad level
+	}
+	return &scratch{flate: w}
+}
+
+// zlib appends raw compressed as a zlib stream (FlateDecode) to dst.
+func (s *scratch) zlib(dst, raw []byte) ([]byte, error) {
+	z := zlibStream{dst: dst}
+	z.start()
+	if err := z.compressed(raw, s.flate); err != nil {
+		return nil, err
+	}
+	z.sum(raw)
+	z.end()
+	return z.dst, nil
 }
 
 // checkQRText reports whether qrText is an SC1 text of credential id.
@@ -114,7 +235,7 @@ type detail struct {
 	field string // the credential field, for errors
 	label string
 	value string
-	font  string // of the value
+	mono  bool // whether the value is set in the monospaced font
 }
 
 // competenceRow is one line of a Pix certification's competence table.
@@ -134,11 +255,15 @@ type page struct {
 	competences []competenceRow
 	issuerName  string
 	footnotes   []detail
-	pdfInfo     gopdf.PdfInfo
+	// subject and created are the PDF's subject (the credential id) and
+	// creation date (its issuance).
+	subject string
+	created time.Time
 }
 
-// newPage writes credential c in words.
-func newPage(c *credential.Credential, w *wording, opts Options) (*page, error) {
+// newPage writes credential c in words; issuerName is the issuer's name,
+// empty for its id.
+func newPage(c *credential.Credential, w *wording, issuerName string) (*page, error) {
 	if c == nil {
 		return nil, errors.New("credential is nil")
 	}
@@ -151,7 +276,7 @@ func newPage(c *credential.Credential, w *wording, opts Options) (*page, error) 
 	if c.ValidFrom.IsZero() {
 		return nil, fmt.Errorf("credential %s: validFrom is not set", c.ID)
 	}
-	p := &page{wording: w, issuerName: opts.IssuerName}
+	p := &page{wording: w, issuerName: issuerName, subject: c.ID, created: c.ValidFrom.UTC()}
 	if p.issuerName == "" {
 		p.issuerName = c.IssuerID
 	}
@@ -171,20 +296,13 @@ func newPage(c *credential.Credential, w *wording, opts Options) (*page, error) 
 		return nil, fmt.Errorf("credential %s: %w", c.ID, err)
 	}
 	p.footnotes = []detail{
-		{field: "id", label: w.credentialID, value: c.ID, font: mono},
-		{field: "issuer name", label: w.issuer, value: p.issuerName, font: sans},
-		{field: "issuer", value: credential.IssuerURI(c.IssuerID), font: mono},
-		{field: "validFrom", label: w.issuedOn, value: w.day(c.ValidFrom.UTC()), font: sans},
+		{field: "id", label: w.credentialID, value: c.ID, mono: true},
+		{field: "issuer name", label: w.issuer, value: p.issuerName},
+		{field: "issuer", value: credential.IssuerURI(c.IssuerID), mono: true},
+		{field: "validFrom", label: w.issuedOn, value: w.day(c.ValidFrom.UTC())},
 	}
 	if !c.ValidUntil.IsZero() {
-		p.footnotes = append(p.footnotes, detail{field: "validUntil", label: w.expiresOn, value: w.day(c.ValidUntil.UTC()), font: sans})
-	}
-	p.pdfInfo = gopdf.PdfInfo{
-		Title:        p.title,
-		Author:       p.issuerName,
-		Subject:      c.ID,
-		Creator:      "Sceau",
-		CreationDate: c.ValidFrom.UTC(),
+		p.footnotes = append(p.footnotes, detail{field: "validUntil", label: w.expiresOn, value: w.day(c.ValidUntil.UTC())})
 	}
 	return p, nil
 }
@@ -254,7 +372,7 @@ func (p *page) setPix(c *schemas.PixCertification) error {
 		detail{field: "pix_score", label: w.score, value: strconv.Itoa(c.PixScore) + " " + w.scoreUnit},
 	)
 	if c.VerificationCode != "" {
-		p.details = append(p.details, detail{field: "verification_code", label: w.verificationCode, value: c.VerificationCode, font: mono})
+		p.details = append(p.details, detail{field: "verification_code", label: w.verificationCode, value: c.VerificationCode, mono: true})
 	}
 	if len(c.Competences) != len(schemas.CompetenceFramework) {
 		return fmt.Errorf("competences: want the %d CRCN competences, got %d", len(schemas.CompetenceFramework), len(c.Competences))
@@ -271,243 +389,4 @@ func (p *page) setPix(c *schemas.PixCertification) error {
 		})
 	}
 	return nil
-}
-
-// Text styles of the page, at full scale.
-var (
-	kickerStyle   = style{sansBold, 8.5, accentColor}
-	issuerStyle   = style{sansBold, 14, inkColor}
-	titleStyle    = style{sansBold, 26, accentColor}
-	leadStyle     = style{sans, 11, mutedColor}
-	holderStyle   = style{sansBold, 22, inkColor}
-	birthStyle    = style{sans, 11, inkColor}
-	labelStyle    = style{sans, 10.5, mutedColor}
-	valueStyle    = style{sansBold, 10.5, inkColor}
-	sectionStyle  = style{sansBold, 10.5, accentColor}
-	compIDStyle   = style{sans, 9.5, mutedColor}
-	compNameStyle = style{sans, 9.5, inkColor}
-	compLvlStyle  = style{sansBold, 9.5, inkColor}
-	compNoneStyle = style{sans, 9.5, mutedColor}
-	footLblStyle  = style{sans, 8.5, mutedColor}
-	footValStyle  = style{sans, 8.5, inkColor}
-	captionStyle  = style{sansBold, 9, accentColor}
-	noticeStyle   = style{sans, 8, mutedColor}
-)
-
-// Column widths, in millimetres.
-const (
-	detailLabelWidth = 58.0
-	compIDWidth      = 11.0
-	compLevelWidth   = 30.0
-	footLabelWidth   = 26.0
-)
-
-// Shares of the spare vertical room that compose puts above the title and
-// above the details; the rest stays above the footer.
-const (
-	spareAboveTitle   = 0.35
-	spareAboveDetails = 0.2
-)
-
-// footerClearance is the least room, in millimetres at full scale, between
-// the body and the footer.
-const footerClearance = 12.0
-
-// compose lays the page out, in a new document, with text at scale of its
-// normal size and spare millimetres of extra room spread around the body.
-// It returns the room left between the body and the footer beyond
-// footerClearance: when it is negative the content does not fit and the
-// document must not be used. scratch is a document to measure the footer in.
-func (p *page) compose(qrPNG []byte, scale, spare float64, scratch *gopdf.GoPdf) (pdf *gopdf.GoPdf, left float64, err error) {
-	pdf, err = newDocument()
-	if err != nil {
-		return nil, 0, err
-	}
-	pdf.SetInfo(p.pdfInfo)
-	c := &composer{pdf: pdf, scale: scale}
-
-	c.fill(0, 0, pageWidth, 5, accentColor)
-	c.y = 13
-	if err := c.text("kicker", p.wording.kicker, kickerStyle, margin, contentWidth, gopdf.Left); err != nil {
-		return nil, 0, err
-	}
-	if err := c.headline("issuer name", p.issuerName, issuerStyle, 10, margin, contentWidth, gopdf.Left); err != nil {
-		return nil, 0, err
-	}
-	c.gap(4)
-	c.rule(c.y, ruleColor, 0.3)
-	c.gap(12)
-	c.y += spare * spareAboveTitle
-
-	if err := c.headline("title", p.title, titleStyle, 15, margin, contentWidth, gopdf.Center); err != nil {
-		return nil, 0, err
-	}
-	c.gap(5)
-	if err := c.text("awarded to", p.awardedTo, leadStyle, margin, contentWidth, gopdf.Center); err != nil {
-		return nil, 0, err
-	}
-	c.gap(3)
-	if err := c.headline("given_name and family_name", p.holder, holderStyle, 13, margin, contentWidth, gopdf.Center); err != nil {
-		return nil, 0, err
-	}
-	c.gap(2)
-	if err := c.text("birth_date", p.birthDate, birthStyle, margin, contentWidth, gopdf.Center); err != nil {
-		return nil, 0, err
-	}
-	c.gap(10)
-	c.y += spare * spareAboveDetails
-
-	for _, d := range p.details {
-		vs := valueStyle
-		if d.font != "" {
-			vs.font = d.font
-		}
-		if err := c.row(d, labelStyle, vs, margin, contentWidth, detailLabelWidth); err != nil {
-			return nil, 0, err
-		}
-		c.gap(2.2)
-	}
-	if len(p.competences) > 0 {
-		c.gap(6)
-		if err := c.text("competences", p.wording.competences, sectionStyle, margin, contentWidth, gopdf.Left); err != nil {
-			return nil, 0, err
-		}
-		c.gap(2)
-		if err := c.competenceTable(p.competences); err != nil {
-			return nil, 0, err
-		}
-	}
-
-	footerTop, err := p.footerTop(scale, scratch)
-	if err != nil {
-		return nil, 0, err
-	}
-	left = footerTop - footerClearance*scale - c.y
-	if left < 0 {
-		return nil, left, nil
-	}
-	if err := p.footer(c, qrPNG, footerTop); err != nil {
-		return nil, 0, err
-	}
-	return pdf, left, nil
-}
-
-// row writes a label and its value side by side, the label in the first
-// labelWidth millimetres of the column [x, x+width].
-func (c *composer) row(d detail, ls, vs style, x, width, labelWidth float64) error {
-	top := c.y
-	if d.label != "" {
-		if err := c.text(d.field+" label", d.label, ls, x, labelWidth-2, gopdf.Left); err != nil {
-			return err
-		}
-	}
-	labelBottom := c.y
-	c.y = top
-	if err := c.text(d.field, d.value, vs, x+labelWidth, width-labelWidth, gopdf.Left); err != nil {
-		return err
-	}
-	c.y = max(c.y, labelBottom)
-	return nil
-}
-
-// competenceTable writes the competences, one row each, on alternating
-// tinted bands, with a rule between the framework's domains.
-func (c *composer) competenceTable(rows []competenceRow) error {
-	nameX := margin + compIDWidth
-	nameWidth := contentWidth - compIDWidth - compLevelWidth
-	pad := 1.1 * c.scale
-	for i, r := range rows {
-		field := fmt.Sprintf("competences[%d] (%s)", i, r.id)
-		nameSize := compNameStyle.size * c.scale
-		names, err := c.lines(field+" name", r.name, compNameStyle, nameSize, nameWidth-2)
-		if err != nil {
-			return err
-		}
-		h := float64(len(names))*lineHeight(nameSize) + 2*pad
-		top := c.y
-		if i%2 == 0 {
-			c.fill(margin, top, contentWidth, h, bandColor)
-		}
-		if i > 0 && domain(rows[i-1].id) != domain(r.id) {
-			c.rule(top, ruleColor, 0.3)
-		}
-		c.y = top + pad
-		if err := c.text(field+" id", r.id, compIDStyle, margin+1.5, compIDWidth-1.5, gopdf.Left); err != nil {
-			return err
-		}
-		c.y = top + pad
-		if err := c.setStyle(compNameStyle, nameSize); err != nil {
-			return err
-		}
-		if err := c.drawLines(field+" name", names, nameSize, nameX, nameWidth, gopdf.Left); err != nil {
-			return err
-		}
-		c.y = top + pad
-		ls := compLvlStyle
-		if !r.passed {
-			ls = compNoneStyle
-		}
-		if err := c.text(field+" level", r.level, ls, pageWidth-margin-compLevelWidth, compLevelWidth-1.5, gopdf.Right); err != nil {
-			return err
-		}
-		c.y = top + h
-	}
-	return nil
-}
-
-// domain returns the CRCN domain of a competence id: "2" for "2.3".
-func domain(id string) string {
-	d, _, _ := strings.Cut(id, ".")
-	return d
-}
-
-// footerTop returns where the footer starts so that it ends at the bottom
-// margin: the taller of the QR column and the text column, measured in
-// scratch.
-func (p *page) footerTop(scale float64, scratch *gopdf.GoPdf) (float64, error) {
-	m := &composer{pdf: scratch, scale: scale}
-	if err := p.footerText(m, contentWidth-qrImageWidth-qrColumnGap); err != nil {
-		return 0, err
-	}
-	return pageHeight - margin - max(m.y, qrColumnHeight(scale)), nil
-}
-
-// qrColumnHeight is the height of the QR image and its caption.
-func qrColumnHeight(scale float64) float64 {
-	return qrImageWidth + 1 + lineHeight(captionStyle.size*scale)
-}
-
-// footer writes, from top, the credential's id, issuer and dates, the
-// notice, and the QR code with its caption on the right.
-func (p *page) footer(c *composer, qrPNG []byte, top float64) error {
-	c.rule(top-6*c.scale, ruleColor, 0.3)
-	c.y = top
-	if err := p.footerText(c, contentWidth-qrImageWidth-qrColumnGap); err != nil {
-		return err
-	}
-	qrX := pageWidth - margin - qrImageWidth
-	holder, err := gopdf.ImageHolderByBytes(qrPNG)
-	if err != nil {
-		return fmt.Errorf("QR image: %w", err)
-	}
-	if err := c.pdf.ImageByHolder(holder, qrX, top, &gopdf.Rect{W: qrImageWidth, H: qrImageWidth}); err != nil {
-		return fmt.Errorf("QR image: %w", err)
-	}
-	c.y = top + qrImageWidth + 1
-	return c.text("caption", p.wording.scanToVerify, captionStyle, qrX, qrImageWidth, gopdf.Center)
-}
-
-// footerText writes the footer's text column, width millimetres wide, from
-// c.y at the left margin.
-func (p *page) footerText(c *composer, width float64) error {
-	for _, d := range p.footnotes {
-		vs := footValStyle
-		vs.font = d.font
-		if err := c.row(d, footLblStyle, vs, margin, width, footLabelWidth); err != nil {
-			return err
-		}
-		c.gap(1)
-	}
-	c.gap(3)
-	return c.text("notice", p.wording.notice, noticeStyle, margin, width, gopdf.Left)
 }

@@ -102,9 +102,9 @@ func TestRenderPrintsOneA4PageWithEmbeddedFontsAndTheQRCode(t *testing.T) {
 				t.Errorf("page is %.1f × %.1f pt, want A4 portrait (595.3 × 841.9)", w, h)
 			}
 			embedded := embeddedFonts(t, doc)
-			for _, name := range []string{sans, sansBold, mono} {
-				if !embedded[name] {
-					t.Errorf("font %s is not embedded; fonts: %v", name, embedded)
+			for _, f := range fontFiles {
+				if !embedded[f.name] {
+					t.Errorf("font %s is not embedded; fonts: %v", f.name, embedded)
 				}
 			}
 

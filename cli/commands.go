@@ -8,6 +8,7 @@ func commands() []*cli.Command {
 		issuerCommand(),
 		issueCommand(),
 		exportCommand(),
+		templateCommand(),
 		verifyCommand(),
 		serveCommand(),
 		revokeCommand(),

@@ -21,22 +21,36 @@ func issueCommand() *cli.Command {
 		Name:  "issue",
 		Usage: "issue one credential per CSV row, anchor them, write a batch file per anchored batch",
 		Description: "Every row is validated before anything is signed: by default one bad row stops the run and\n" +
-			"nothing is anchored or written. --out receives one batch file per anchored batch, <batch>.jsonl\n" +
-			"(a bundle a line), and manifest.csv; `sceau export` takes credentials out of them, each as its\n" +
-			"bundle, QR image or PDF. --bundles, --png and --pdf write those per credential during the run.\n" +
+			"nothing is anchored or written; so does a row repeating an earlier row's student and award.\n" +
+			"--out receives one batch file per anchored batch, <batch>.jsonl (a bundle a line), and\n" +
+			"manifest.csv; `sceau export` takes credentials out of them, each as its bundle, QR image or PDF.\n" +
+			"--bundles, --png and --pdf write those per credential during the run.\n" +
 			"Re-running the same command on the same input resumes an interrupted run where it stopped:\n" +
-			"nothing is issued twice, nothing is lost, nothing done is read again.",
+			"nothing is issued twice, nothing is lost, nothing done is written again. The issuer's register\n" +
+			"(encrypted, in the home) keeps what it issued: rows of an extended export already issued by an\n" +
+			"earlier run are left out and reported as such, unless --reissue. --dry-run only validates, and\n" +
+			"says what would be issued. Headers are English or French (see sceau template), dates YYYY-MM-DD\n" +
+			"or DD/MM/YYYY. Progress goes to standard error: a bar on a terminal, a line per batch otherwise.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
 			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
 			&cli.StringFlag{Name: "input", Usage: "CSV file (`,` or `;`, UTF-8 or Windows-1252, detected)", Required: true},
-			&cli.StringFlag{Name: "out", Usage: "folder for the batch files, manifest.csv and rejects.csv", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "folder for the batch files, manifest.csv and rejects.csv (not with --dry-run)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "validate every row and say what would be issued; sign, anchor and write nothing"},
 			&cli.IntFlag{Name: "chunk", Usage: "credentials per anchored batch", Value: issuer.DefaultChunk},
 			&cli.BoolFlag{Name: "skip-invalid", Usage: "issue the valid rows; write the invalid ones to <out>/rejects.csv"},
 			&cli.StringFlag{Name: "encoding", Usage: "force the input encoding: utf-8 or windows-1252"},
 			&cli.BoolFlag{Name: "bundles", Usage: "also write each credential's bundle, <uuid>.json"},
 			&cli.BoolFlag{Name: "png", Usage: "also write each credential's bundle and QR image, <uuid>.png"},
 			&cli.BoolFlag{Name: "pdf", Usage: "also write each credential's bundle and printable PDF certificate, <uuid>.pdf"},
+			&cli.BoolFlag{Name: "reissue", Usage: "issue again the rows already issued (same student and award): each new credential replaces the old one, which is revoked with reason superseded"},
+			&cli.BoolFlag{Name: "json", Usage: "print the run's summary as one JSON object (issued, reused, alreadyIssued, superseded, rejected, batches…)"},
+		},
+		Before: func(c *cli.Context) error {
+			if c.Bool("dry-run") && c.IsSet("out") {
+				return usageErr("--dry-run writes nothing: drop --out")
+			}
+			return nil
 		},
 		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
 			if c.NArg() != 0 {
@@ -53,23 +67,23 @@ func issueCommand() *cli.Command {
 			opts := issuer.IssueOptions{
 				IssuerID: c.String("issuer"), Type: typ, Input: input, OutDir: c.String("out"),
 				Chunk: c.Int("chunk"), SkipInvalid: c.Bool("skip-invalid"), Encoding: c.String("encoding"),
-				Bundles: c.Bool("bundles"), PNG: c.Bool("png"), PDF: c.Bool("pdf"),
+				Bundles: c.Bool("bundles"), PNG: c.Bool("png"), PDF: c.Bool("pdf"), Reissue: c.Bool("reissue"),
+			}
+			if c.Bool("dry-run") {
+				return dryRun(c, e, l, opts)
+			}
+			if opts.OutDir == "" {
+				return errors.New(`required flag "out" not set (only --dry-run goes without it)`)
 			}
 			opts.Progress = progress(e.stderr)
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
-				var rowErrs *issuer.RowErrors
-				if errors.As(err, &rowErrs) {
-					return &exitError{code: ExitInvalid, err: err}
-				}
-				return err
+				return issueError(err)
 			}
-			fmt.Fprintf(e.stdout, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
-				sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
-			fmt.Fprintf(e.stdout, "%s and manifest.csv in %s\n", outputWritten(opts), sum.OutDir)
-			if sum.Rejected > 0 {
-				fmt.Fprintf(e.stdout, "rejected rows and their reasons in %s/rejects.csv\n", sum.OutDir)
+			if c.Bool("json") {
+				return writeJSON(e.stdout, issueReport{IssueSummary: sum, Seconds: sum.Duration.Seconds()})
 			}
+			printIssueSummary(e.stdout, sum, opts)
 			return nil
 		}),
 	}
@@ -91,7 +105,78 @@ func outputWritten(opts issuer.IssueOptions) string {
 	return what
 }
 
-// progress reports issuance progress: a bar on a terminal, plain lines otherwise.
+// issueError gives invalid rows their exit code.
+func issueError(err error) error {
+	var rowErrs *issuer.RowErrors
+	if errors.As(err, &rowErrs) {
+		return &exitError{code: ExitInvalid, err: err}
+	}
+	return err
+}
+
+// dryRun prints what `sceau issue` would do with opts.
+func dryRun(c *cli.Context, e *env, l network.Ledger, opts issuer.IssueOptions) error {
+	sum, err := e.issuerService(l).DryRun(c.Context, opts)
+	if sum != nil {
+		w := e.stdout
+		fmt.Fprintln(w, "dry run: nothing was signed, anchored or written")
+		fmt.Fprintf(w, "%s: %d row(s), read as %s, %q-separated, %s header\n",
+			sum.Input, sum.Rows, sum.Encoding, sum.Delimiter, map[string]string{"fr": "French", "en": "English"}[sum.Language])
+		if err == nil {
+			fmt.Fprintf(w, "would issue %d %s credential(s) as %s, in %d batch(es)\n", sum.Valid, sum.Type, sum.IssuerID, sum.Batches)
+		} else {
+			fmt.Fprintf(w, "%d valid row(s), %d invalid: would issue nothing\n", sum.Valid, sum.Invalid)
+		}
+		if len(sum.First) > 0 {
+			fmt.Fprintln(w, "first valid rows:")
+			for _, p := range sum.First {
+				fmt.Fprintf(w, "  line %d: %s %s %s\n", p.Line, p.StudentID, p.GivenName, p.FamilyName)
+			}
+		}
+		if err == nil && sum.Invalid > 0 {
+			fmt.Fprintf(w, "%d invalid row(s) would be rejected (written to <out>/rejects.csv):\n", sum.Invalid)
+			for _, r := range sum.Problems {
+				fmt.Fprintf(w, "  %s\n", r)
+			}
+			if sum.Invalid > len(sum.Problems) {
+				fmt.Fprintf(w, "  … and %d more\n", sum.Invalid-len(sum.Problems))
+			}
+		}
+	}
+	if err != nil {
+		return issueError(err)
+	}
+	return nil
+}
+
+// issueReport is the summary `sceau issue --json` prints.
+type issueReport struct {
+	*issuer.IssueSummary
+	// Seconds is the run's wall time.
+	Seconds float64 `json:"seconds"`
+}
+
+// printIssueSummary says what a run did, for a person.
+func printIssueSummary(w io.Writer, sum *issuer.IssueSummary, opts issuer.IssueOptions) {
+	fmt.Fprintf(w, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
+		sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
+	if sum.AlreadyIssued > 0 {
+		fmt.Fprintf(w, "%d row(s) already issued by an earlier run, left out (--reissue issues them again)\n", sum.AlreadyIssued)
+	}
+	if sum.Superseded > 0 {
+		fmt.Fprintf(w, "%d earlier credential(s) replaced, revoked with reason superseded\n", sum.Superseded)
+	}
+	if sum.Issued+sum.Reused > 0 || sum.Rejected > 0 {
+		fmt.Fprintf(w, "%s and manifest.csv in %s\n", outputWritten(opts), sum.OutDir)
+	}
+	if sum.Rejected > 0 {
+		fmt.Fprintf(w, "rejected rows and their reasons in %s/rejects.csv\n", sum.OutDir)
+	}
+}
+
+// progress reports issuance progress on w (standard error): a bar with
+// the rate and the time left when w is a terminal, otherwise a line when
+// issuing starts and one per anchored batch.
 func progress(w io.Writer) func(done, total int) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		var bar *progressbar.ProgressBar
@@ -103,16 +188,50 @@ func progress(w io.Writer) func(done, total int) {
 					progressbar.OptionShowCount(),
 					progressbar.OptionShowIts(),
 					progressbar.OptionSetItsString("credentials"),
+					progressbar.OptionSetElapsedTime(true),
 					progressbar.OptionSetPredictTime(true),
+					progressbar.OptionThrottle(100*time.Millisecond),
 					progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 				)
 			}
 			bar.Set(done)
 		}
 	}
-	start := time.Now()
+	var start time.Time
 	return func(done, total int) {
-		rate := float64(done) / time.Since(start).Seconds()
-		fmt.Fprintf(w, "issued %d/%d credentials (%.0f/s)\n", done, total, rate)
+		if start.IsZero() {
+			start = time.Now()
+		}
+		if done == 0 {
+			fmt.Fprintf(w, "issuing %d credential(s)\n", total)
+			return
+		}
+		fmt.Fprintln(w, progressLine(done, total, time.Since(start)))
+	}
+}
+
+// progressLine is a line of progress: done of total credentials issued in
+// elapsed, the rate and, until the end, the time left at that rate.
+func progressLine(done, total int, elapsed time.Duration) string {
+	rate := float64(done) / max(elapsed.Seconds(), 1e-3)
+	line := fmt.Sprintf("issued %d/%d credentials (%.0f/s", done, total, rate)
+	if done < total {
+		left := time.Duration(float64(total-done) / rate * float64(time.Second))
+		line += ", about " + roundDuration(left) + " left"
+	}
+	return line + ")"
+}
+
+// roundDuration writes d for a person: 45s, 3m10s, 1h05m.
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Round(time.Second).Seconds()))
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		d = d.Round(time.Minute)
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 }

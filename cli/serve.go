@@ -209,8 +209,8 @@ func heldByServer(home string, err error) error {
 const serverTimeout = 2 * time.Minute
 
 // verifyThroughServer sends input to the `sceau serve` described by info
-// and returns its verdict.
-func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte) (*verifier.Result, error) {
+// and returns its verdict, which the server words in lang.
+func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lang verifier.Language) (*verifier.Result, error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", "input")
@@ -228,6 +228,7 @@ func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte) (*v
 		return nil, err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept-Language", string(lang))
 	resp, err := (&http.Client{Timeout: serverTimeout}).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -25,6 +26,8 @@ func reinstateCommand() *cli.Command {
 func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cli.Command {
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "issuer", Usage: "issuer id (the one that anchored the credential)", Required: true},
+		&cli.StringFlag{Name: "credential", Usage: "act on this credential id (urn:uuid:… or the bare UUID), found in the issuer's register, instead of PATH|DIGEST"},
+		&cli.StringFlag{Name: "student", Usage: "act on every credential of this student (INE) in the issuer's register that it can change, instead of PATH|DIGEST"},
 	}
 	if needsReason {
 		flags = append(flags,
@@ -36,17 +39,41 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 		Name:      name,
 		Usage:     usage,
 		ArgsUsage: "PATH|DIGEST",
-		Flags:     flags,
+		Description: "The credential is given as a file (bundle, vc+jwt, SD-JWT, SC1 text, QR image, PDF) or the hex digest\n" +
+			"of one of its forms; or, with --credential or --student, found in the issuer's register (which\n" +
+			"needs the issuer's signing key: SCEAU_KEY_PASSPHRASE or the terminal), where the change is recorded.",
+		Flags: flags,
 		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
 			svc := e.issuerService(l)
 			id, reason := c.String("issuer"), record.ReasonCode(c.String("reason"))
 			if needsReason && record.ValidateReason(reason) != nil {
 				return usageErr("--reason %q: use one of %s", reason, record.Join(record.ReasonCodes(), ", "))
 			}
-			if batch := c.String("batch"); batch != "" {
-				if c.NArg() != 0 {
-					return usageErr("%s --batch takes no positional argument", name)
+			credentialID, studentID := c.String("credential"), c.String("student")
+			given := 0
+			for _, set := range []bool{c.String("batch") != "", credentialID != "", studentID != "", c.NArg() != 0} {
+				if set {
+					given++
 				}
+			}
+			if given > 1 {
+				return usageErr("%s: give one of PATH|DIGEST, --credential, --student or --batch", name)
+			}
+			if credentialID != "" || studentID != "" {
+				changed, err := svc.ChangeRegisteredStatus(c.Context, id, op, issuer.Registered{CredentialID: credentialID, StudentID: studentID}, reason)
+				var badRef *issuer.RefError
+				if errors.As(err, &badRef) {
+					return usageErr("--credential %q: %v", credentialID, err)
+				}
+				for _, ch := range changed {
+					fmt.Fprintf(e.stdout, "%s %s (%s)\n", op.Past(), ch.ID, ch.Type)
+				}
+				if err == nil && len(changed) == 0 {
+					fmt.Fprintf(e.stdout, "student %s: no credential to %s in issuer %s's register (none in a status it applies to)\n", studentID, op, id)
+				}
+				return err
+			}
+			if batch := c.String("batch"); batch != "" {
 				if err := svc.ChangeBatchStatus(c.Context, id, op, batch, reason); err != nil {
 					return err
 				}
@@ -61,7 +88,7 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 			if record.IsDigest(arg) {
 				digests = []string{arg}
 			} else {
-				data, err := readInput(arg, e.stdin)
+				data, err := readInput(arg, e.stdin, verifyTexts(e.language()))
 				if err != nil {
 					return &exitError{code: ExitUsage, err: err}
 				}

@@ -39,7 +39,10 @@ func TestIssuerTokenCreateListRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret := token[strings.LastIndex(token, "_")+1:]
+	// "sceau_<issuer id>_<token id>_<secret>": the secret is base64url and
+	// may itself hold "_", so it is what follows the third "_" after the
+	// prefix, not the last.
+	secret := strings.SplitN(strings.TrimPrefix(token, "sceau_"), "_", 3)[2]
 	if strings.Contains(string(stored), secret) {
 		t.Error("the token's secret is stored")
 	}

@@ -40,10 +40,12 @@ func verifyCommand() *cli.Command {
 			&cli.DurationFlag{Name: "max-age", Usage: "with --offline: cached data older than this is not relied on (indeterminate)", Value: verifier.DefaultOfflineMaxAge},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
-			if err := needArgs(c, 1, "one PATH or -"); err != nil {
-				return err
+			lang := e.language()
+			t := verifyTexts(lang)
+			if c.NArg() != 1 {
+				return usageErr(t.needPath, c.Command.FullName(), c.NArg())
 			}
-			data, err := readInput(c.Args().First(), e.stdin)
+			data, err := readInput(c.Args().First(), e.stdin, t)
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
@@ -51,19 +53,20 @@ func verifyCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			res, note, err := verifyWhereItCan(c, e, validator, data)
+			res, note, err := verifyWhereItCan(c, e, validator, data, lang)
 			if err != nil {
 				return err
 			}
 			if note != "" {
 				fmt.Fprintln(e.stderr, "sceau verify:", note)
 			}
+			res = res.In(lang)
 			if c.Bool("json") {
 				if err := writeJSON(e.stdout, res); err != nil {
 					return err
 				}
 			} else {
-				printResult(e.stdout, res)
+				printResult(e.stdout, res, t)
 			}
 			if code := verifier.ExitCode(res.Verdict); code != 0 {
 				return &exitError{code: code, err: fmt.Errorf("")}
@@ -75,9 +78,11 @@ func verifyCommand() *cli.Command {
 
 // verifyWhereItCan verifies data against the ledger, recording what it
 // reads in the home's cache; with --offline, against that cache only; and
-// when a `sceau serve` holds the home's embedded ledger, through it. note
-// says where the verdict comes from when it is not the ledger itself.
-func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data []byte) (res *verifier.Result, note string, err error) {
+// when a `sceau serve` holds the home's embedded ledger, through it (which
+// answers in lang). note says, in lang, where the verdict comes from when
+// it is not the ledger itself.
+func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data []byte, lang verifier.Language) (res *verifier.Result, note string, err error) {
+	t := verifyTexts(lang)
 	cache := verifier.NewCache(org.Home(e.home).CacheDir())
 	if c.Bool("offline") {
 		offline, err := cache.Offline(verifier.OfflineOptions{MaxAge: c.Duration("max-age")})
@@ -86,22 +91,22 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		}
 		res := verifier.New(offline, validator, verifyOptions(c)).Verify(c.Context, data)
 		offline.Annotate(res)
-		return res, "offline: " + offline.Summary(), nil
+		return res, fmt.Sprintf(t.offline, offline.Summary(lang)), nil
 	}
 	l, lerr := e.openLedger(c.Context, c)
 	if lerr != nil {
 		// The server checks presentations against its own challenges, not
 		// against --nonce and --audience.
 		if info := readServeInfo(e.home); info != nil && errors.Is(lerr, embedded.ErrInUse) && c.String("nonce") == "" && c.String("audience") == "" {
-			res, err := verifyThroughServer(c.Context, info, data)
+			res, err := verifyThroughServer(c.Context, info, data, lang)
 			if err == nil {
-				return res, fmt.Sprintf("verified by `sceau serve` (pid %d) at %s, which holds the ledger", info.PID, info.URL), nil
+				return res, fmt.Sprintf(t.throughServer, info.PID, info.URL), nil
 			}
 			e.logger.Warn("the server holding the ledger did not answer", "url", info.URL, "err", err)
 		}
 		e.logger.Warn("ledger unavailable", "err", lerr)
 		res := verifier.New(unavailableLedger{lerr}, validator, verifyOptions(c)).Verify(c.Context, data)
-		return res, fmt.Sprintf("the ledger is unavailable (%v); `sceau verify --offline` uses what earlier verifications cached", lerr), nil
+		return res, fmt.Sprintf(t.ledgerUnavailable, lerr), nil
 	}
 	defer l.Close()
 	registry := verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{Cache: cache, Logger: e.logger})
@@ -119,59 +124,63 @@ func verifyOptions(c *cli.Context) verifier.Options {
 	return verifier.Options{Nonce: c.String("nonce"), Audience: c.String("audience")}
 }
 
-// readInput reads PATH, or standard input for "-", up to maxInput bytes.
-func readInput(path string, stdin io.Reader) ([]byte, error) {
+// readInput reads PATH, or standard input for "-", up to maxInput bytes;
+// its errors are worded by t.
+func readInput(path string, stdin io.Reader, t *verifyText) ([]byte, error) {
 	var r io.Reader = stdin
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read %s: %w", path, err)
+			return nil, fmt.Errorf(t.cannotRead, path, err)
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, fmt.Errorf("%s is a folder, not a credential file", path)
+			return nil, fmt.Errorf(t.isFolder, path)
 		}
 		r = f
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, fmt.Errorf(t.cannotRead, path, err)
 	}
 	if len(data) > maxInput {
-		return nil, fmt.Errorf("%s is larger than %d MiB: not a credential", path, maxInput>>20)
+		return nil, fmt.Errorf(t.tooLarge, path, maxInput>>20)
 	}
 	return data, nil
 }
 
-// printResult writes a verdict for people.
-func printResult(w io.Writer, r *verifier.Result) {
-	headline := map[verifier.Verdict]string{
-		verifier.Valid:         "VALID",
-		verifier.Invalid:       "INVALID",
-		verifier.Indeterminate: "INDETERMINATE: some checks could not run, so this credential is NOT confirmed",
-	}[r.Verdict]
-	fmt.Fprintln(w, headline)
+// printResult writes a verdict for people, in t's words (r is in the same
+// language): the verdict and, unless valid, its summary; then each check.
+func printResult(w io.Writer, r *verifier.Result, t *verifyText) {
+	switch {
+	case r.Verdict == verifier.Valid:
+		fmt.Fprintln(w, t.valid)
+	case r.Verdict == verifier.Indeterminate:
+		fmt.Fprintln(w, t.indeterminate+r.Summary)
+	default:
+		fmt.Fprintln(w, t.invalid+r.Summary)
+	}
 	if r.Type != "" {
-		fmt.Fprintf(w, "  %s %s, issued by %s\n", r.Type, r.ID, r.Issuer)
+		fmt.Fprintf(w, t.issuedBy, r.Type, r.ID, r.Issuer)
 	}
 	for _, ch := range r.Checks {
-		mark := "ok  "
+		mark := t.markOK
 		switch {
 		case ch.Skipped:
-			mark = "----"
+			mark = t.markSkipped
 		case !ch.OK:
-			mark = "FAIL"
+			mark = t.markFailed
 		}
 		fmt.Fprintf(w, "  [%s] %-14s %s\n", mark, ch.Name, ch.Reason)
 	}
 	if len(r.Claims) > 0 {
-		fmt.Fprintln(w, "  claims shown (each signed by the issuer):")
-		printClaims(w, r.Claims)
+		fmt.Fprintln(w, t.claimsShown)
+		printClaims(w, r.Claims, t)
 	}
 }
 
 // printClaims lists the signed claims in their order, competences by name.
-func printClaims(w io.Writer, raw json.RawMessage) {
+func printClaims(w io.Writer, raw json.RawMessage, t *verifyText) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -193,9 +202,9 @@ func printClaims(w io.Writer, raw json.RawMessage) {
 					c, _ := item.(map[string]any)
 					level := fmt.Sprint(c["level"])
 					if level == "-1" {
-						level = "not passed"
+						level = t.notPassed
 					}
-					fmt.Fprintf(w, "    competence %v %v: %s\n", c["id"], c["name"], level)
+					fmt.Fprintf(w, t.competence, c["id"], c["name"], level)
 				}
 				continue
 			}

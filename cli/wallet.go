@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image/png"
 	"path/filepath"
 	"strings"
 	"time"
 
-	goqrcode "github.com/skip2/go-qrcode"
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/credential"
@@ -85,7 +82,7 @@ func walletCommand() *cli.Command {
 					if err := needArgs(c, 1, "one PATH or -"); err != nil {
 						return err
 					}
-					data, err := readInput(c.Args().First(), e.stdin)
+					data, err := readInput(c.Args().First(), e.stdin, verifyTexts(e.language()))
 					if err != nil {
 						return &exitError{code: ExitUsage, err: err}
 					}
@@ -161,7 +158,8 @@ func walletCommand() *cli.Command {
 					defer closeLedger()
 					res := verify(c.Context, []byte(entry.Data))
 					fmt.Fprintf(e.stdout, "%s, kept as %s, imported %s\n", entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339))
-					printResult(e.stdout, res)
+					lang := e.language()
+					printResult(e.stdout, res.In(lang), verifyTexts(lang))
 					return nil
 				}),
 			},
@@ -264,7 +262,7 @@ func walletCommand() *cli.Command {
 					if err := needArgs(c, 1, "one backup FILE"); err != nil {
 						return err
 					}
-					data, err := readInput(c.Args().First(), e.stdin)
+					data, err := readInput(c.Args().First(), e.stdin, verifyTexts(e.language()))
 					if err != nil {
 						return &exitError{code: ExitUsage, err: err}
 					}
@@ -387,19 +385,12 @@ func walletVerifier(c *cli.Context, e *env) (wallet.VerifyFunc, func(), error) {
 // a code shown on a screen can afford. A presentation too long for either
 // is an error that says so.
 func presentationPNG(text string) ([]byte, error) {
-	if img, err := qrcode.EncodePNG(text); err == nil {
-		return img, nil
-	}
-	q, err := goqrcode.New(text, goqrcode.Low)
+	symbol, err := qrcode.Encode(text)
 	if err != nil {
-		return nil, fmt.Errorf("--qr: the presentation is %d bytes, more than a QR code holds (%d at version 40, error correction L): disclose fewer claims, or send the --out file",
-			len(text), maxQRPresentation)
+		if symbol, err = qrcode.EncodeLevel(text, qrcode.LevelL); err != nil {
+			return nil, fmt.Errorf("--qr: the presentation is %d bytes, more than a QR code holds (%d at version 40, error correction L): disclose fewer claims, or send the --out file",
+				len(text), maxQRPresentation)
+		}
 	}
-	q.DisableBorder = true
-	symbol := &qrcode.Symbol{Version: q.VersionNumber, Modules: q.Bitmap()}
-	var buf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, symbol.Image(qrcode.ModulePixels)); err != nil {
-		return nil, fmt.Errorf("--qr: encoding the PNG: %w", err)
-	}
-	return buf.Bytes(), nil
+	return symbol.PNG(), nil
 }

@@ -88,12 +88,19 @@ func (w *walletWorld) initWallet(dir string) string {
 // and returns the path of its bundle.
 func (w *walletWorld) issue(typ, name, holderJWK string) string {
 	w.t.Helper()
+	return w.issueDiploma(typ, name, holderJWK, "Baccalauréat général")
+}
+
+// issueDiploma is issue with the title of a Diploma: the register refuses
+// the same student's same diploma twice.
+func (w *walletWorld) issueDiploma(typ, name, holderJWK, title string) string {
+	w.t.Helper()
 	header := []string{"student_id", "given_name", "family_name", "birth_date"}
 	row := []string{walletStudentID, walletGivenName, walletFamilyName, walletBirthDate}
 	switch typ {
 	case "Diploma":
 		header = append(header, "diploma", "eqf_level", "awarded_on", "mention", "speciality")
-		row = append(row, "Baccalauréat général", "4", "2025-07-04", "tres_bien", "Mathématiques|Physique-chimie")
+		row = append(row, title, "4", "2025-07-04", "tres_bien", "Mathématiques|Physique-chimie")
 	default:
 		header = append(header, "certification_center", "certified_on", "pix_score",
 			"c1_1", "c1_2", "c1_3", "c2_1", "c2_2", "c2_3", "c2_4", "c3_1", "c3_2", "c3_3", "c3_4", "c4_1", "c4_2", "c4_3", "c5_1", "c5_2")
@@ -271,7 +278,7 @@ func TestWalletAcceptance(t *testing.T) {
 	t.Run("a presentation signed with another holder key", func(t *testing.T) {
 		thief := filepath.Join(w.tmp, "other-wallet")
 		otherHolder := w.initWallet(thief)
-		otherID := w.importBundle(thief, w.issue("Diploma", "other-diplomas", otherHolder))
+		otherID := w.importBundle(thief, w.issueDiploma("Diploma", "other-diplomas", otherHolder, "Baccalauréat technologique"))
 		code, theirs, errOut := w.runIn(thief, "wallet", "present", "--disclose", "mention", "--nonce", "n-9", "--audience", "https://rh.example", otherID)
 		if code != 0 {
 			t.Fatalf("present: %s", errOut)

@@ -74,6 +74,18 @@ const (
 // kinds it reads.
 var ErrUnrecognized = errors.New("the input is neither a bundle (JSON), a vc+jwt, an SC1 text, a PNG or JPEG image of a QR code nor a PDF certificate")
 
+// ErrMismatch is wrapped by Decode's error for a bundle whose forms, each
+// well formed, do not describe the same credential as each other or as the
+// bundle names it: one of them was altered or swapped.
+var ErrMismatch = errors.New("the bundle's forms do not match")
+
+// mismatch is a bundle error that wraps ErrMismatch, saying how the forms
+// differ.
+type mismatch string
+
+func (m mismatch) Error() string        { return string(m) }
+func (m mismatch) Is(target error) bool { return target == ErrMismatch }
+
 // Decoded is an input Decode read. Even when Decode fails, it says as much
 // as was recognised (Kind and Carrier), so that a verdict can name what it
 // rejects.
@@ -229,15 +241,15 @@ func decodeBundle(data []byte) (*Decoded, error) {
 	}
 	c := jwt.Credential
 	if diff := c.Differences(sc1.Credential); len(diff) > 0 {
-		return d, fmt.Errorf("bundle: its vc_jwt and qr forms describe different credentials (they differ in %s)", strings.Join(diff, ", "))
+		return d, mismatch(fmt.Sprintf("bundle: its vc_jwt and qr forms describe different credentials (they differ in %s)", strings.Join(diff, ", ")))
 	}
 	switch {
 	case b.ID != c.ID:
-		return d, fmt.Errorf("bundle: id %s is not the credential's id %s", b.ID, c.ID)
+		return d, mismatch(fmt.Sprintf("bundle: id %s is not the credential's id %s", b.ID, c.ID))
 	case b.Type != c.Type:
-		return d, fmt.Errorf("bundle: type %s is not the credential's type %s", b.Type, c.Type)
+		return d, mismatch(fmt.Sprintf("bundle: type %s is not the credential's type %s", b.Type, c.Type))
 	case b.Issuer != IssuerURI(c.IssuerID):
-		return d, fmt.Errorf("bundle: issuer %s is not the credential's issuer %s", b.Issuer, IssuerURI(c.IssuerID))
+		return d, mismatch(fmt.Sprintf("bundle: issuer %s is not the credential's issuer %s", b.Issuer, IssuerURI(c.IssuerID)))
 	}
 	forms := []Form{jwt, sc1}
 	if b.SDJWT != "" {
@@ -246,10 +258,10 @@ func decodeBundle(data []byte) (*Decoded, error) {
 			return d, fmt.Errorf("bundle sd_jwt: %w", err)
 		}
 		if sd.KeyBinding != nil {
-			return d, errors.New("bundle sd_jwt: it is a presentation (it has a key-binding JWT), not the SD-JWT as issued")
+			return d, mismatch("bundle sd_jwt: it is a presentation (it has a key-binding JWT), not the SD-JWT as issued")
 		}
 		if diff := sd.Credential.Differences(c); len(diff) > 0 {
-			return d, fmt.Errorf("bundle: its vc_jwt and sd_jwt forms describe different credentials (they differ in %s)", strings.Join(diff, ", "))
+			return d, mismatch(fmt.Sprintf("bundle: its vc_jwt and sd_jwt forms describe different credentials (they differ in %s)", strings.Join(diff, ", ")))
 		}
 		forms = append(forms, sd)
 	}

@@ -1,5 +1,7 @@
 package credential
 
+import "errors"
+
 // Form is one secured form of a credential, read back: a *SignedJWT (vc+jwt),
 // a *SignedQR (SC1) or a *SignedSDJWT (SD-JWT VC). Decode returns the forms
 // of any input behind it, so that a verifier checks each the same way:
@@ -26,9 +28,15 @@ type Form interface {
 	// the credential without its subject.
 	Envelope() *Credential
 	// Verify checks the form's signature with pub, which must be the key
-	// its key id names and be of its algorithm.
+	// its key id names and be of its algorithm. When the signature itself
+	// does not verify, the error wraps ErrBadSignature.
 	Verify(pub *PublicKey) error
 }
+
+// ErrBadSignature is wrapped by Form.Verify's error when the form's
+// signature does not verify with the key it names: what it signs was
+// changed, or another key signed it.
+var ErrBadSignature = errors.New("signature does not verify")
 
 // Every parsed form is a Form.
 var (

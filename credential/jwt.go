@@ -113,7 +113,7 @@ func (j *SignedJWT) Verify(pub *PublicKey) error {
 	}
 	signingInput := j.Compact[:strings.LastIndexByte(j.Compact, '.')]
 	if err := jws.Verify(pub.key, string(j.Algorithm), []byte(signingInput), j.signature); err != nil {
-		return fmt.Errorf("vc+jwt: signature does not verify with key %s", pub.KID())
+		return fmt.Errorf("vc+jwt: %w with key %s", ErrBadSignature, pub.KID())
 	}
 	return nil
 }

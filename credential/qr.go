@@ -418,7 +418,7 @@ func (q *SignedQR) Verify(pub *PublicKey) error {
 		return fmt.Errorf("COSE verifier: %w", err)
 	}
 	if err := q.msg.Verify(nil, verifier); err != nil {
-		return fmt.Errorf("COSE: signature does not verify with key %s", pub.KID())
+		return fmt.Errorf("COSE: %w with key %s", ErrBadSignature, pub.KID())
 	}
 	return nil
 }

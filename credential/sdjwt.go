@@ -764,7 +764,7 @@ func (s *SignedSDJWT) Verify(pub *PublicKey) error {
 		Now: func() time.Time { return s.Credential.ValidFrom },
 	})
 	if sdjwt.CheckOf(err) == sdjwt.CheckSignature {
-		return fmt.Errorf("dc+sd-jwt: signature does not verify with key %s", pub.KID())
+		return fmt.Errorf("dc+sd-jwt: %w with key %s", ErrBadSignature, pub.KID())
 	}
 	if err != nil {
 		return fmt.Errorf("dc+sd-jwt: %w", err)

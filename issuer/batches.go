@@ -58,12 +58,14 @@ type BatchStatus struct {
 	// Total (the valid rows, known once every row is validated).
 	Done  int `json:"done"`
 	Total int `json:"total"`
-	// Counts, once succeeded.
-	Rows     int `json:"rows"`
-	Issued   int `json:"issued"`
-	Reused   int `json:"reused"`
-	Rejected int `json:"rejected"`
-	Batches  int `json:"batches"`
+	// Counts, once succeeded (see IssueSummary).
+	Rows          int `json:"rows"`
+	Issued        int `json:"issued"`
+	Reused        int `json:"reused"`
+	AlreadyIssued int `json:"alreadyIssued"`
+	Superseded    int `json:"superseded"`
+	Rejected      int `json:"rejected"`
+	Batches       int `json:"batches"`
 	// Errors lists the bad rows that stopped a failed batch (the first ones).
 	Errors []BatchRowError `json:"errors,omitempty"`
 	// Error says why the batch failed or was interrupted.
@@ -95,6 +97,8 @@ type BatchOptions struct {
 	SkipInvalid bool
 	// Chunk is the number of credentials per anchored batch (DefaultChunk when 0).
 	Chunk int
+	// Reissue issues again the rows already issued (see IssueOptions.Reissue).
+	Reissue bool
 }
 
 // IncomingBatch is a batch being received: its folder exists; the caller writes
@@ -309,14 +313,18 @@ func (b *batches) issue(job *batchJob, issuerID string) (*IssueSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	reg, err := b.desk.registers.get(b.ctx, profile, key)
+	if err != nil {
+		return nil, err
+	}
 	opts := IssueOptions{
 		IssuerID: issuerID, Type: job.opts.Type, Input: filepath.Join(job.dir, "input.csv"), OutDir: filepath.Join(job.dir, "out"),
-		Chunk: job.opts.Chunk, SkipInvalid: job.opts.SkipInvalid, Encoding: job.opts.Encoding, Bundles: true,
+		Chunk: job.opts.Chunk, SkipInvalid: job.opts.SkipInvalid, Encoding: job.opts.Encoding, Reissue: job.opts.Reissue, Bundles: true,
 		Progress: func(done, total int) {
 			job.update(func(s *BatchStatus) { s.Done, s.Total = done, total })
 		},
 	}
-	return svc.issue(b.ctx, opts, profile, key)
+	return svc.issue(b.ctx, opts, profile, key, reg)
 }
 
 // finish records how the batch ended. The ended hook hears of it first,
@@ -330,6 +338,7 @@ func (b *batches) finish(job *batchJob, sum *IssueSummary, err error) {
 	case err == nil:
 		st.State = BatchSucceeded
 		st.Rows, st.Issued, st.Reused, st.Rejected, st.Batches = sum.Rows, sum.Issued, sum.Reused, sum.Rejected, len(sum.Batches)
+		st.AlreadyIssued, st.Superseded = sum.AlreadyIssued, sum.Superseded
 		st.Done, st.Total = sum.Issued+sum.Reused, sum.Issued+sum.Reused
 	case errors.Is(err, context.Canceled):
 		st.State = BatchInterrupted

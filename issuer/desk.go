@@ -17,6 +17,7 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
@@ -34,17 +35,20 @@ import (
 //     background, as `sceau issue` would, with its status on disk
 //     (Batch finds it again, even after a restart).
 //   - KeptBundle and ChangeCredentialStatus find again, and revoke,
-//     suspend or reinstate, what the desk issued.
+//     suspend or reinstate, what the desk issued; ChangeCredentialStatus
+//     and ChangeStudentStatus also act on what the issuer's register holds
+//     (every credential it issued, from the command line too).
 //
-// The desk keeps each issuer's signing key unlocked once loaded (UnlockKeys
-// does it at start). It is safe for concurrent use; Close stops its
-// background work.
+// The desk keeps each issuer's signing key unlocked, and its register open,
+// once loaded (UnlockKeys does the keys at start). It is safe for
+// concurrent use; Close stops its background work.
 type Desk struct {
-	svc     *Service
-	logger  *slog.Logger
-	keys    keyRing
-	batcher *microBatcher
-	batches *batches
+	svc       *Service
+	logger    *slog.Logger
+	keys      keyRing
+	registers deskRegisters
+	batcher   *microBatcher
+	batches   *batches
 }
 
 // DeskConfig configures a Desk.
@@ -84,10 +88,11 @@ func NewDesk(cfg DeskConfig) (*Desk, error) {
 		cfg.MaxConcurrentBatches = 1
 	}
 	d := &Desk{
-		svc:     cfg.Service,
-		logger:  logger,
-		keys:    keyRing{svc: cfg.Service, keys: map[string]*credential.Key{}},
-		batcher: newMicroBatcher(cfg.Service.Contract, cfg.MicroBatchWindow),
+		svc:       cfg.Service,
+		logger:    logger,
+		keys:      keyRing{svc: cfg.Service, keys: map[string]*credential.Key{}},
+		registers: deskRegisters{svc: cfg.Service, open: map[string]*register.Register{}},
+		batcher:   newMicroBatcher(cfg.Service.Contract, cfg.MicroBatchWindow, logger),
 	}
 	d.batches = newBatches(d, cfg.MaxConcurrentBatches, cfg.BatchEnded)
 	return d, nil
@@ -100,6 +105,7 @@ func NewDesk(cfg DeskConfig) (*Desk, error) {
 func (d *Desk) Close() {
 	d.batches.close()
 	d.batcher.close()
+	d.registers.close()
 }
 
 // UnlockKeys unlocks the current signing key of every issuer in the home
@@ -123,15 +129,21 @@ func (d *Desk) UnlockKeys() error {
 
 // IssueOne signs rec in every form as issuerID — its SD-JWT form bound to
 // holderJWK, the holder's public JWK as compact JSON, unless it is empty —
-// anchors it in a micro-batch, keeps its bundle under the issuer's folder
-// (KeptBundle finds it again) and returns it.
+// anchors it in a micro-batch, records it in the issuer's register, keeps
+// its bundle under the issuer's folder (KeptBundle finds it again) and
+// returns it.
+//
+// An award the register already holds (the same student and award, see
+// package issuer/register) is refused with an *AlreadyIssuedError, unless
+// reissue: then the new credential replaces the current one, which is
+// revoked as superseded once the new one is anchored.
 //
 // It refuses with a *NotAccreditedError an issuer the ledger does not allow
 // to issue the record's type, with a *KeyLockedError when the issuer's key
 // cannot be unlocked, and with a *BadRecordError a record that cannot make
 // a credential; once the desk is closed it fails with an error wrapping
 // both ErrClosed and network.ErrUnavailable.
-func (d *Desk) IssueOne(ctx context.Context, issuerID string, rec schemas.Record, holderJWK string) (*credential.Bundle, error) {
+func (d *Desk) IssueOne(ctx context.Context, issuerID string, rec schemas.Record, holderJWK string, reissue bool) (*credential.Bundle, error) {
 	if err := d.svc.checkAccredited(ctx, issuerID, rec.CredentialType()); err != nil {
 		return nil, err
 	}
@@ -139,18 +151,48 @@ func (d *Desk) IssueOne(ctx context.Context, issuerID string, rec schemas.Record
 	if err != nil {
 		return nil, err
 	}
+	reg, err := d.registers.get(ctx, profile, key)
+	if err != nil {
+		return nil, err
+	}
+	entry := register.Entry{Award: register.AwardOf(rec)}
+	cur, err := reg.Current(reg.Key(entry.Award))
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil {
+		if !reissue {
+			return nil, &AlreadyIssuedError{IssuerID: issuerID, ID: cur.ID}
+		}
+		entry.Replaces = cur.ID
+	}
 	cred, err := credential.New(rec, issuerID, d.svc.now(), rand.Reader)
 	if err != nil {
 		return nil, &BadRecordError{Err: err}
 	}
+	entry.ID = cred.ID
+	var conflict *register.ConflictError
+	if err := reg.Claim(entry); errors.As(err, &conflict) {
+		return nil, &AlreadyIssuedError{IssuerID: issuerID, ID: conflict.Holder, InFlight: conflict.InFlight}
+	} else if err != nil {
+		return nil, err
+	}
 	forms, err := secure(cred, key, holderJWK)
 	if err != nil {
+		reg.Release([]register.Entry{entry})
 		return nil, fmt.Errorf("signing: %w", err)
 	}
+	entry.Digest = forms.JWTDigest
 	one := &issued{ID: cred.ID, StudentID: rec.Holder().StudentID, Forms: *forms}
-	anchor, err := d.batcher.anchor(ctx, issuerID, profile.Org, cred.Type, one)
+	anchor, err := d.batcher.anchor(ctx, issuerID, profile.Org, cred.Type, one, reg, entry)
 	if err != nil {
+		reg.Release([]register.Entry{entry})
 		return nil, err
+	}
+	if entry.Replaces != "" {
+		if _, err := d.svc.completeReplacements(ctx, reg, profile.Org); err != nil {
+			return nil, err
+		}
 	}
 	b := &credential.Bundle{
 		ID: cred.ID, Type: cred.Type, Issuer: forms.Issuer,
@@ -226,17 +268,63 @@ func (d *Desk) KeptBundle(issuerID, u string) ([]byte, error) {
 // ChangeCredentialStatus applies op to the credential ref names, as
 // issuerID, and returns the digests of every form whose status changed
 // (see Service.ChangeStatus). ref is the hex digest of one of its forms,
-// or its id (urn:uuid:… or the bare UUID) when the desk kept its bundle.
+// or its id (urn:uuid:… or the bare UUID) when the issuer's register holds
+// it (or the desk kept its bundle); a change by id is recorded in the
+// register.
 //
 // It refuses with a *RefError a ref that is neither, and with an
 // *OtherIssuerError a credential another issuer anchored. The reason is
 // not checked here: the ledger refuses a bad one.
 func (d *Desk) ChangeCredentialStatus(ctx context.Context, issuerID string, op StatusOp, ref string, reason record.ReasonCode) ([]string, error) {
+	var locked *KeyLockedError
+	if u := CredentialUUID(ref); u != "" {
+		profile, key, err := d.keys.current(issuerID)
+		if errors.As(err, &locked) {
+			// The register cannot be read; a kept bundle still can.
+			return d.changeKept(ctx, issuerID, op, ref, reason)
+		}
+		if err != nil {
+			return nil, err
+		}
+		reg, err := d.registers.get(ctx, profile, key)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := reg.ByID("urn:uuid:" + u); err == nil {
+			changed, err := d.svc.changeRegistered(ctx, profile, reg, op, Registered{CredentialID: u}, reason)
+			if err != nil {
+				return nil, err
+			}
+			return changed[0].Digests, nil
+		}
+	}
+	return d.changeKept(ctx, issuerID, op, ref, reason)
+}
+
+// changeKept is ChangeCredentialStatus for a digest, or the id of a
+// credential the desk kept the bundle of.
+func (d *Desk) changeKept(ctx context.Context, issuerID string, op StatusOp, ref string, reason record.ReasonCode) ([]string, error) {
 	digests, err := d.digestsOf(ctx, issuerID, ref)
 	if err != nil {
 		return nil, err
 	}
 	return d.svc.ChangeStatus(ctx, issuerID, op, digests, reason)
+}
+
+// ChangeStudentStatus applies op, as issuerID, to each credential of
+// student studentID in the issuer's register that it can change (see
+// Registered), and returns them. A student the register does not know is
+// an error wrapping network.ErrNotFound.
+func (d *Desk) ChangeStudentStatus(ctx context.Context, issuerID string, op StatusOp, studentID string, reason record.ReasonCode) ([]Changed, error) {
+	profile, key, err := d.keys.current(issuerID)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := d.registers.get(ctx, profile, key)
+	if err != nil {
+		return nil, err
+	}
+	return d.svc.changeRegistered(ctx, profile, reg, op, Registered{StudentID: studentID}, reason)
 }
 
 // digestsOf returns the digests ref stands for, refusing those another
@@ -309,6 +397,56 @@ func (e *KeyLockedError) Error() string {
 }
 
 func (e *KeyLockedError) Unwrap() error { return e.Err }
+
+// AlreadyIssuedError refuses a credential for an award the issuer's
+// register holds: the same student and award (see package issuer/register).
+type AlreadyIssuedError struct {
+	IssuerID string
+	// ID is the credential that holds the award.
+	ID string
+	// InFlight says it is being issued, not anchored yet.
+	InFlight bool
+}
+
+func (e *AlreadyIssuedError) Error() string {
+	if e.InFlight {
+		return fmt.Sprintf("the same student and award is being issued meanwhile as %s", e.ID)
+	}
+	return fmt.Sprintf("the same student and award is already issued as %s (reissue to replace it: the old one is then revoked as superseded)", e.ID)
+}
+
+// deskRegisters keeps the issuers' registers open for the desk's life.
+type deskRegisters struct {
+	svc  *Service
+	mu   sync.Mutex
+	open map[string]*register.Register
+}
+
+// get returns the register of the issuer of profile p, opening it with its
+// current key.
+func (r *deskRegisters) get(ctx context.Context, p *org.Profile, key *credential.Key) (*register.Register, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if reg, ok := r.open[p.ID]; ok {
+		return reg, nil
+	}
+	reg, err := r.svc.openRegister(ctx, p, key)
+	if err != nil {
+		return nil, err
+	}
+	r.open[p.ID] = reg
+	return reg, nil
+}
+
+// close closes every register.
+func (r *deskRegisters) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, reg := range r.open {
+		reg.Close()
+		delete(r.open, id)
+	}
+}
 
 // BadRecordError is returned when a record, valid for its schema, still
 // cannot make a credential (e.g. a date the credential cannot carry).

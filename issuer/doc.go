@@ -6,6 +6,13 @@
 // bundles, QR images or certificates (Export), and status changes
 // (Service.ChangeStatus).
 //
+// What an office issued is kept in its register (package issuer/register,
+// encrypted under its signing key; register.go here opens it and settles
+// what a stopped run left): issuance leaves out the rows it already holds
+// (IssueOptions.Reissue replaces them instead) and refuses a student and
+// award twice in one file; status changes go by credential id or student
+// through the register too (Service.ChangeRegisteredStatus).
+//
 // A long-running process issues through a Desk: single credentials
 // (Desk.IssueOne), anchored in micro-batches so that many share one ledger
 // transaction; uploaded CSV files issued in the background, their status on
@@ -18,8 +25,8 @@
 // office is an organisation known to the ledger as an issuer, as a
 // resource platform is.
 //
-// issuer may import org, credential, sdjwt, schemas, certificate, qrcode,
-// network, chaincode/record and internal packages; never net/http, chi or
+// issuer may import org, issuer/register, credential, sdjwt, schemas,
+// certificate, qrcode, network, chaincode/record and internal packages; never net/http, chi or
 // any HTTP code (issuerapi imports issuer, not the reverse), nor cli,
 // verifier, wallet or provenance.
 package issuer

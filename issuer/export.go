@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sceau/sceau/certificate"
 	"github.com/sceau/sceau/credential"
 )
 
@@ -85,7 +86,7 @@ func Export(ctx context.Context, opts ExportOptions) (*ExportSummary, error) {
 		if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
 		}
-		w = &credentialFiles{dir: opts.OutDir, png: opts.PNG, pdf: opts.PDF}
+		w = &credentialFiles{dir: opts.OutDir, png: opts.PNG}
 	}
 	names := issuerNames{name: opts.IssuerName, known: map[string]string{}}
 	sum := &ExportSummary{}
@@ -124,8 +125,12 @@ func Export(ctx context.Context, opts ExportOptions) (*ExportSummary, error) {
 				if err := flush(); err != nil {
 					return err
 				}
-				if w.issuerName, err = names.of(b.Issuer); err != nil {
+				name, err := names.of(b.Issuer)
+				if err != nil {
 					return err
+				}
+				if w.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: name}); err != nil {
+					return fmt.Errorf("preparing the PDF certificates: %w", err)
 				}
 				w.issuerURI = b.Issuer
 			}

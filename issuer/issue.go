@@ -10,12 +10,14 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
@@ -35,7 +37,10 @@ type IssueOptions struct {
 	IssuerID string
 	Type     string
 	// Input is the CSV file. Issuance is resumable per input: re-running
-	// with the same file reuses what was already signed and anchored.
+	// with the same file reuses what was already signed and anchored. A
+	// row whose award the issuer's register holds (issued by an earlier
+	// run of another file, e.g. the same export before it was extended) is
+	// already issued: it is left out and counted as such.
 	Input  string
 	OutDir string
 	// Chunk is the number of credentials per anchored batch (DefaultChunk when 0).
@@ -53,18 +58,35 @@ type IssueOptions struct {
 	// PDF also writes each credential's printable certificate, <uuid>.pdf;
 	// it implies Bundles.
 	PDF bool
+	// Reissue issues again the rows already issued: each new credential
+	// replaces its award's current one, which is revoked (reason
+	// superseded) once the new one is anchored.
+	Reissue bool
 	// Workers is the number of signing goroutines (GOMAXPROCS when 0).
 	Workers int
-	// Progress, when set, is called after each chunk with rows done and total.
+	// Progress, when set, is called with the credentials anchored and
+	// written so far and the number to issue: once with 0 when issuing
+	// starts (every row validated), then after each chunk.
 	Progress func(done, total int)
 }
 
 // IssueSummary reports an issuance run.
 type IssueSummary struct {
-	Type     string   `json:"type"`
-	Rows     int      `json:"rows"`
-	Issued   int      `json:"issued"`
-	Reused   int      `json:"reused"`
+	Type string `json:"type"`
+	Rows int    `json:"rows"`
+	// Issued is the number of credentials signed by this run.
+	Issued int `json:"issued"`
+	// Reused is the number of credentials an interrupted run of the same
+	// input signed, anchored or written by this one.
+	Reused int `json:"reused"`
+	// AlreadyIssued is the number of rows left out because the register
+	// holds their award (see IssueOptions.Input).
+	AlreadyIssued int `json:"alreadyIssued"`
+	// Superseded is the number of credentials revoked as replaced by
+	// reissued ones (IssueOptions.Reissue).
+	Superseded int `json:"superseded"`
+	// Rejected is the number of invalid rows, including rows repeating an
+	// earlier row's student and award.
 	Rejected int      `json:"rejected"`
 	Batches  []string `json:"batches"`
 	OutDir   string   `json:"out"`
@@ -72,7 +94,7 @@ type IssueSummary struct {
 	// each, of every credential.
 	FormsPerCredential int `json:"formsPerCredential"`
 	// Duration is the wall time of the run.
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"-"`
 }
 
 // RowErrors is returned when rows of the input are invalid: every bad row is
@@ -110,8 +132,9 @@ const maxListedRowErrors = 50
 // chunks at most, whatever the size of the input.
 //
 // A run that stopped (killed, cancelled) resumes where it stopped when run
-// again on the same input: neither pass reads again the rows of the chunks
-// done, nor is anything done rewritten (job.go).
+// again on the same input: pass 1 runs again (its plan of rows already
+// issued and repeated is not saved), but pass 2 does not read again the
+// rows of the chunks done, nor is anything done rewritten (job.go).
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
 	profile, err := s.Home.LoadProfile(opts.IssuerID)
 	if err != nil {
@@ -124,12 +147,20 @@ func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, 
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, opts, profile, key)
+	reg, err := s.openRegister(ctx, profile, key)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := s.issue(ctx, opts, profile, key, reg)
+	if cerr := reg.Close(); err == nil && cerr != nil {
+		return nil, fmt.Errorf("closing the register: %w", cerr)
+	}
+	return sum, err
 }
 
-// issue is Issue once the issuer's accreditation is checked and its
-// current key at hand (a Desk keeps keys unlocked).
-func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Profile, key *credential.Key) (*IssueSummary, error) {
+// issue is Issue once the issuer's accreditation is checked, its current
+// key at hand and its register open (a Desk keeps both).
+func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Profile, key *credential.Key, reg *register.Register) (*IssueSummary, error) {
 	start := time.Now()
 	if opts.Chunk <= 0 {
 		opts.Chunk = DefaultChunk
@@ -148,6 +179,12 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
+	// Pass 1: validate every row before anything is signed or written,
+	// and find those already issued. A resumed run goes through pass 1
+	// again: the plan (rows already issued, rows repeated in the file) is
+	// kept in memory only, and comes out the same, the register's entries
+	// of this input's own batches not counting as already issued.
+	plan := newIssuePlan(reg, jobBatches(opts.IssuerID, jobID(inputDigest, opts)), opts.Reissue)
 	dir, err := s.Home.Org(opts.IssuerID)
 	if err != nil {
 		return nil, err
@@ -157,22 +194,61 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
+	var rejects *rejectsWriter
 	if !resumed {
-		// Pass 1: validate every row before anything is signed or written.
-		if err := s.validateInput(ctx, opts, validator, j); err != nil {
-			return nil, err
+		rejects = &rejectsWriter{dir: j.dir}
+	}
+	fail := func(err error) error {
+		if rejects != nil {
+			rejects.abort()
+			os.Remove(j.dir) // when empty: a refused run leaves nothing
 		}
+		return err
+	}
+	p1, err := s.validateInput(ctx, opts, validator, plan, rejects)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if err := p1.refusal(opts); err != nil {
+		return nil, fail(err)
+	}
+	total, bad := p1.total, p1.bad
+	if resumed && (total != j.info.Rows || bad != j.info.Rejected) {
+		return nil, fmt.Errorf("this input was started with %d rows, %d rejected, and now has %d, %d rejected: remove the resume state in %s to start over", j.info.Rows, j.info.Rejected, total, bad, j.dir)
+	}
+	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, AlreadyIssued: plan.alreadyCount, OutDir: opts.OutDir, Batches: []string{}}
+	if total-bad-plan.alreadyCount == 0 && bad == 0 {
+		// Every row is already issued: nothing to sign, anchor or write.
+		fail(nil)
+		sum.Duration = time.Since(start)
+		return sum, nil
+	}
+	if !resumed {
+		path, err := rejects.finish()
+		if err != nil {
+			return nil, fail(err)
+		}
+		if err := j.create(total, bad, path); err != nil {
+			return nil, fail(err)
+		}
+		// Logged when the job starts only: a resumed run validates again
+		// but keeps the job's counts and rejects.
+		s.Logger.Debug("input validated", "rows", total, "rejected", bad, "already_issued", plan.alreadyCount)
 	}
 
-	out := newOutput(opts.OutDir, opts, profile.Name)
+	out, err := newOutput(opts.OutDir, opts, profile.Name)
+	if err != nil {
+		return nil, err
+	}
 	if err := out.begin(); err != nil {
 		return nil, err
 	}
+	out.keepManifestRows(reg)
 	last, err := j.lastDone()
 	if err != nil {
 		return nil, err
 	}
-	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, validator: validator, valid: j.info.Rows - j.info.Rejected}
+	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, sum: sum, validator: validator, valid: total - bad - plan.alreadyCount, reg: reg, plan: plan}
 	if last != nil {
 		run.from = *last
 		s.Logger.Info("going on after the chunks an earlier run of this input finished", "chunks_done", last.No, "credentials_done", last.Done, "from_line", last.End.Line)
@@ -185,12 +261,10 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
-	return &IssueSummary{
-		Type: opts.Type, Rows: j.info.Rows, Rejected: j.info.Rejected,
-		Issued: run.signed, Reused: run.valid - run.signed,
-		Batches: batches, OutDir: opts.OutDir, FormsPerCredential: forms,
-		Duration: time.Since(start),
-	}, nil
+	sum.Issued, sum.Reused = run.signed, run.valid-run.signed
+	sum.Batches, sum.FormsPerCredential = batches, forms
+	sum.Duration = time.Since(start)
+	return sum, nil
 }
 
 // NotAccreditedError is returned when the ledger does not allow an issuer
@@ -224,80 +298,109 @@ func (s *Service) checkAccredited(ctx context.Context, id, typ string) error {
 	return &NotAccreditedError{IssuerID: id, Type: typ, Reason: reason}
 }
 
-// validateInput is pass 1: it reads every row, refuses the input if a row
-// is invalid (unless opts.SkipInvalid) or none is valid, and otherwise
-// starts the job with what it counted and the invalid rows.
-func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, j *job) error {
-	var (
-		total, bad int
-		listed     []*schemas.RowError
-		rejects    = &rejectsWriter{dir: j.dir}
-	)
-	fail := func(err error) error {
-		rejects.abort()
-		os.Remove(j.dir) // when empty: a refused run leaves nothing
-		return err
+// passOne is what pass 1 finds in the input.
+type passOne struct {
+	// total and bad count the rows and the invalid ones.
+	total, bad int
+	// listed holds the first maxListedRowErrors invalid rows.
+	listed []*schemas.RowError
+	// first holds the first maxPlanned valid rows.
+	first []PlannedCredential
+	// input is the reader the input was read with.
+	input *schemas.CSVReader
+}
+
+// refusal returns the error Issue stops with after pass 1, or nil: a
+// *RowErrors when rows are invalid (unless opts.SkipInvalid), an error
+// when no row is valid.
+func (p *passOne) refusal(opts IssueOptions) error {
+	if p.bad > 0 && !opts.SkipInvalid {
+		return &RowErrors{Input: opts.Input, Rows: p.listed, Total: p.bad}
 	}
-	err := scanInput(ctx, opts, validator, schemas.CSVPosition{}, func(row *schemas.Row, _ schemas.CSVPosition) error {
-		total++
-		if row.Err == nil {
+	if p.total-p.bad == 0 {
+		return fmt.Errorf("%s: no valid row to issue", opts.Input)
+	}
+	return nil
+}
+
+// validateInput is pass 1: it counts the rows and the bad ones — invalid,
+// or repeating an earlier row's student and award — keeps the first of
+// either, in line order, and lets plan learn which rows are already
+// issued. With rejects (nil on a dry run and on a resumed run, whose
+// rejects are saved already) and opts.SkipInvalid, the bad rows are
+// written there: the invalid ones as read, the repeated ones once the
+// whole file is read.
+func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, plan *issuePlan, rejects *rejectsWriter) (*passOne, error) {
+	p := new(passOne)
+	input, err := scanInput(ctx, opts, validator, schemas.CSVPosition{}, func(row *schemas.Row, _ schemas.CSVPosition) error {
+		p.total++
+		if row.Err != nil {
+			p.bad++
+			if len(p.listed) < maxListedRowErrors {
+				p.listed = append(p.listed, row.Err)
+			}
+			if rejects != nil && opts.SkipInvalid {
+				return rejects.write(row.Err)
+			}
 			return nil
 		}
-		bad++
-		if len(listed) < maxListedRowErrors {
-			listed = append(listed, row.Err)
+		if len(p.first) < maxPlanned {
+			h := row.Record.Holder()
+			p.first = append(p.first, PlannedCredential{Line: row.Line, StudentID: h.StudentID, GivenName: h.GivenName, FamilyName: h.FamilyName})
 		}
-		if opts.SkipInvalid {
-			return rejects.write(row.Err)
-		}
-		return nil
+		return plan.add(row)
 	})
-	switch {
-	case err != nil:
-		return fail(err)
-	case bad > 0 && !opts.SkipInvalid:
-		return fail(&RowErrors{Input: opts.Input, Rows: listed, Total: bad})
-	case total-bad == 0:
-		return fail(fmt.Errorf("%s: no valid row to issue", opts.Input))
-	}
-	path, err := rejects.finish()
+	p.input = input
 	if err != nil {
-		return fail(err)
+		return p, err
 	}
-	if err := j.create(total, bad, path); err != nil {
-		return fail(err)
+	dups, err := plan.finish()
+	if err != nil {
+		return nil, err
 	}
-	s.Logger.Debug("input validated", "rows", total, "rejected", bad)
-	return nil
+	if len(dups) > 0 {
+		p.bad += len(dups)
+		p.listed = append(p.listed, dups[:min(len(dups), maxListedRowErrors)]...)
+		slices.SortFunc(p.listed, func(a, b *schemas.RowError) int { return a.Line - b.Line })
+		p.listed = p.listed[:min(len(p.listed), maxListedRowErrors)]
+		if rejects != nil && opts.SkipInvalid {
+			for _, d := range dups {
+				if err := rejects.write(d); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return p, nil
 }
 
 // scanInput reads the input once from position from (its first row when
 // zero), calling fn for each row, valid or not, in order, with the
-// position after it.
-func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, from schemas.CSVPosition, fn func(*schemas.Row, schemas.CSVPosition) error) error {
+// position after it. It returns the reader it read the input with.
+func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, from schemas.CSVPosition, fn func(*schemas.Row, schemas.CSVPosition) error) (*schemas.CSVReader, error) {
 	f, err := os.Open(opts.Input)
 	if err != nil {
-		return fmt.Errorf("opening the input: %w", err)
+		return nil, fmt.Errorf("opening the input: %w", err)
 	}
 	defer f.Close()
 	r, err := schemas.NewCSVReader(f, opts.Type, schemas.CSVOptions{Encoding: opts.Encoding, Validator: validator, Start: from})
 	if err != nil {
-		return fmt.Errorf("%s: %w", opts.Input, err)
+		return nil, fmt.Errorf("%s: %w", opts.Input, err)
 	}
 	for n := 0; ; n++ {
 		if n%1024 == 0 && ctx.Err() != nil {
-			return context.Cause(ctx)
+			return r, context.Cause(ctx)
 		}
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return r, nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", opts.Input, err)
+			return r, fmt.Errorf("%s: %w", opts.Input, err)
 		}
 		checkHolderKey(row)
 		if err := fn(row, r.Position()); err != nil {
-			return err
+			return r, err
 		}
 	}
 }
@@ -339,7 +442,7 @@ type issueRun struct {
 	job       *job
 	out       *output
 	validator *schemas.Validator
-	// valid is the number of valid rows, found by pass 1.
+	// valid is the number of valid rows not already issued, found by pass 1.
 	valid int
 	// from is the last chunk an earlier run finished (zero when none).
 	from doneRecord
@@ -347,6 +450,9 @@ type issueRun struct {
 	// signed by an earlier run); lastNo is the last chunk written.
 	signed int
 	lastNo int
+	sum    *IssueSummary
+	reg    *register.Register
+	plan   *issuePlan
 }
 
 // rowChunk is the rows of one chunk, as read.
@@ -378,6 +484,9 @@ type chunk struct {
 	// unsaved is set on a chunk just signed, until its batch file is saved
 	// (Bundles are kept until then).
 	unsaved bool
+	// entries are the chunk's register entries (not persisted: made again
+	// from the rows).
+	entries []register.Entry
 }
 
 func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
@@ -408,6 +517,9 @@ func (r *issueRun) pipeline(parent context.Context) error {
 				cancel(err)
 			}
 		}()
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(0, r.valid)
 	}
 	rowChunks := make(chan rowChunk)
 	signed := make(chan *chunk)
@@ -495,7 +607,10 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- rowChunk) error
 			return context.Cause(ctx)
 		}
 	}
-	err := scanInput(ctx, r.opts, r.validator, r.from.End, func(row *schemas.Row, at schemas.CSVPosition) error {
+	_, err := scanInput(ctx, r.opts, r.validator, r.from.End, func(row *schemas.Row, at schemas.CSVPosition) error {
+		if r.plan.skip(row) {
+			return nil
+		}
 		if row.Err != nil {
 			if r.job.info.Rejected == 0 {
 				return fmt.Errorf("line %d is invalid but pass 1 found no invalid row: was the input changed during the run?", row.Line)
@@ -531,12 +646,18 @@ func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error)
 		if err != nil {
 			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): %w", rc.no, r.job.dir, err)
 		}
+		if c.entries, err = r.entriesOf(c, rc.rows); err != nil {
+			return nil, err
+		}
 		r.s.Logger.Debug("chunk reloaded", "chunk", rc.no, "credentials", len(c.IDs))
 		return c, nil
 	}
 	start := time.Now()
 	c, err := r.sign(ctx, rc)
 	if err != nil {
+		return nil, err
+	}
+	if c.entries, err = r.entriesOf(c, rc.rows); err != nil {
 		return nil, err
 	}
 	r.signed += len(c.IDs)
@@ -738,6 +859,9 @@ func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 		}
 		r.s.Logger.Debug("batch already anchored by an earlier run", "chunk", c.No, "batch", c.BatchID)
 	case errors.Is(err, network.ErrNotFound):
+		if err := r.reg.Pending(c.BatchID, req.Root, c.entries); err != nil {
+			return fmt.Errorf("chunk %d (batch %s): %w; nothing more was anchored", c.No, c.BatchID, err)
+		}
 		if _, err := r.s.Contract.AnchorBatch(ctx, r.job.org, req); err != nil {
 			return fmt.Errorf("anchoring chunk %d (batch %s): %w", c.No, c.BatchID, err)
 		}
@@ -745,5 +869,5 @@ func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 	default:
 		return fmt.Errorf("reading batch %s: %w", c.BatchID, err)
 	}
-	return nil
+	return r.recordAnchored(ctx, c)
 }

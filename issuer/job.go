@@ -24,8 +24,9 @@ import (
 // jobs/<id>/, where id is derived from the input's SHA-256 and the type:
 //
 //   - job.json: what pass 1 found (rows, rejected rows) and the options the
-//     run started with. It is written once every row is validated, and a
-//     re-run that finds it does not validate the input again.
+//     run started with. It is written once every row is validated; a re-run
+//     validates the input again (for the register's plan) and checks that
+//     it counts the same.
 //   - rejects.csv: the invalid rows pass 1 found, when there are some.
 //   - chunk-NNNNNN.jsonl: the batch file of chunk N, one bundle a line, each
 //     with its inclusion proof (known before anchoring: the Merkle tree is
@@ -38,7 +39,7 @@ import (
 //
 // A re-run of the same input reads the last done record, moves the CSV
 // reader to where that chunk ended and goes on from the next chunk: what
-// is done is neither read nor rewritten, however much there is. A chunk
+// is done is neither read by pass 2 nor rewritten, however much there is. A chunk
 // signed but not done is taken from its batch file, and anchored unless
 // the ledger already has its batch (a run killed after the commit): nothing
 // is issued twice, and no anchored digest loses its credential.
@@ -94,8 +95,7 @@ type doneRecord struct {
 // newJob returns the resume state of inputDigest and opts.Type for issuer
 // p, in jobsDir (the issuer's org.Dir.JobsDir); job.load reads it.
 func newJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) *job {
-	sum := sha256.Sum256([]byte(inputDigest + "\x00" + opts.Type))
-	id := hex.EncodeToString(sum[:])
+	id := jobID(inputDigest, opts)
 	return &job{id: id, dir: filepath.Join(jobsDir, id[:32]), org: p.Org, issuerID: opts.IssuerID, info: jobInfo{
 		Format: jobFormat, InputDigest: inputDigest, Type: opts.Type, Chunk: opts.Chunk, SkipInvalid: opts.SkipInvalid, Encoding: opts.Encoding,
 		Bundles: opts.Bundles, PNG: opts.PNG, PDF: opts.PDF,
@@ -103,6 +103,20 @@ func newJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) *job
 }
 
 func (j *job) infoPath() string { return filepath.Join(j.dir, "job.json") }
+
+// jobID is the id of the job of an input: its digest, the type and
+// whether it reissues (a --reissue run of a file is a job of its own).
+func jobID(inputDigest string, opts IssueOptions) string {
+	key := inputDigest + "\x00" + opts.Type
+	if opts.Reissue {
+		key += "\x00reissue"
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// jobBatches is the prefix of the ids of the batches job id anchors.
+func jobBatches(issuerID, id string) string { return issuerID + "-" + id[:16] + "-" }
 
 // load reads job.json, if an earlier run wrote it, and reports whether it
 // did. It refuses options other than those the job started with.
@@ -174,7 +188,7 @@ func (j *job) create(rows, rejected int, rejects string) error {
 func (j *job) rejectsPath() string { return filepath.Join(j.dir, rejectsName) }
 
 func (j *job) batchID(no int) string {
-	return fmt.Sprintf("%s-%s-%04d", j.issuerID, j.id[:16], no)
+	return fmt.Sprintf("%s%04d", jobBatches(j.issuerID, j.id), no)
 }
 
 // batchPath is the batch file of chunk no in the job folder.

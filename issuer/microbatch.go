@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/network"
 )
 
@@ -28,6 +30,7 @@ const maxMicroBatch = 1000
 type microBatcher struct {
 	contract *network.Contract
 	window   time.Duration
+	logger   *slog.Logger
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -39,9 +42,12 @@ type microBatcher struct {
 	lanes map[string]chan *pendingAnchor
 }
 
-// pendingAnchor is one credential waiting for its batch.
+// pendingAnchor is one credential waiting for its batch, with its entry
+// in its issuer's register (its Batch set once its batch is made).
 type pendingAnchor struct {
 	cred  *issued
+	entry register.Entry
+	reg   *register.Register
 	reply chan anchorReply
 }
 
@@ -51,15 +57,16 @@ type anchorReply struct {
 	err    error
 }
 
-func newMicroBatcher(contract *network.Contract, window time.Duration) *microBatcher {
+func newMicroBatcher(contract *network.Contract, window time.Duration, logger *slog.Logger) *microBatcher {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &microBatcher{contract: contract, window: window, ctx: ctx, cancel: cancel, drained: make(chan struct{}), lanes: map[string]chan *pendingAnchor{}}
+	return &microBatcher{contract: contract, window: window, logger: logger, ctx: ctx, cancel: cancel, drained: make(chan struct{}), lanes: map[string]chan *pendingAnchor{}}
 }
 
 // anchor anchors cred as issuer (acting as ledger identity org) and
-// returns its anchor, once its batch is committed.
-func (m *microBatcher) anchor(ctx context.Context, issuerID, org, typ string, cred *issued) (credential.Anchor, error) {
-	p := &pendingAnchor{cred: cred, reply: make(chan anchorReply, 1)}
+// returns its anchor, once its batch is committed; its batch is recorded
+// in the issuer's register reg, with entry, around the anchoring.
+func (m *microBatcher) anchor(ctx context.Context, issuerID, org, typ string, cred *issued, reg *register.Register, entry register.Entry) (credential.Anchor, error) {
+	p := &pendingAnchor{cred: cred, entry: entry, reg: reg, reply: make(chan anchorReply, 1)}
 	lane, err := m.lane(issuerID, org, typ)
 	if err != nil {
 		return credential.Anchor{}, err
@@ -160,10 +167,13 @@ func (m *microBatcher) gather(lane chan *pendingAnchor, batch []*pendingAnchor) 
 
 // commit anchors batch as one ledger transaction and answers each credential.
 func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor) {
-	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Leaves: make([][]string, len(batch))}
+	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Leaves: make([][]string, len(batch)), entries: make([]register.Entry, len(batch))}
 	for i, p := range batch {
 		c.Leaves[i] = p.cred.Forms.Digests()
+		c.entries[i] = p.entry
+		c.entries[i].Batch = c.BatchID
 	}
+	reg := batch[0].reg // one issuer's
 	fail := func(err error) {
 		for _, p := range batch {
 			p.reply <- anchorReply{err: err}
@@ -180,11 +190,22 @@ func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor)
 		fail(err)
 		return
 	}
+	if err := reg.Pending(c.BatchID, req.Root, c.entries); err != nil {
+		fail(err)
+		return
+	}
 	// The anchoring goes on even if the desk is closing: the callers
 	// waiting on it are told how it ended.
 	if _, err := m.contract.AnchorBatch(context.WithoutCancel(m.ctx), org, req); err != nil {
+		// It may still have been committed: the register keeps the batch
+		// pending, for the next opening to settle.
+		reg.Release(c.entries)
 		fail(fmt.Errorf("anchoring batch %s: %w", c.BatchID, err))
 		return
+	}
+	if err := reg.Anchored(c.BatchID, c.entries); err != nil {
+		// Anchored, hence issued: the next opening files the pending batch.
+		m.logger.Error("recording an anchored batch in the register", "batch", c.BatchID, "err", err)
 	}
 	for i, p := range batch {
 		p.reply <- anchorReply{anchor: credential.Anchor{Batch: c.BatchID, Root: req.Root, Index: i, Proof: proofs[i]}}

@@ -16,6 +16,7 @@ import (
 	"github.com/sceau/sceau/certificate"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 )
@@ -31,6 +32,8 @@ type output struct {
 	dir string
 	// files writes the files of single credentials; nil without Bundles.
 	files *credentialFiles
+	// register, when set, makes manifest.csv cumulative (manifest.go).
+	register *register.Register
 }
 
 // The CSV files of a run, in --out.
@@ -39,18 +42,24 @@ const (
 	rejectsName  = "rejects.csv"
 )
 
-// manifestHeader and rejectsHeader are the columns of those files.
-var (
-	manifestHeader = []string{"credential_id", "student_id", "type", "chunk", "batch", "status"}
-	rejectsHeader  = []string{"line", "column", "reason"}
-)
+// rejectsHeader is the columns of rejects.csv.
+var rejectsHeader = []string{"line", "column", "reason"}
 
-func newOutput(dir string, opts IssueOptions, issuerName string) *output {
+// newOutput returns the output of a run into dir; with opts.PDF, it
+// prepares the printing of certificates naming the issuer issuerName, once
+// for the whole run.
+func newOutput(dir string, opts IssueOptions, issuerName string) (*output, error) {
 	o := &output{dir: dir}
 	if opts.Bundles {
-		o.files = &credentialFiles{dir: dir, png: opts.PNG, pdf: opts.PDF, issuerName: issuerName}
+		o.files = &credentialFiles{dir: dir, png: opts.PNG}
+		if opts.PDF {
+			var err error
+			if o.files.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: issuerName}); err != nil {
+				return nil, fmt.Errorf("preparing the PDF certificates: %w", err)
+			}
+		}
 	}
-	return o
+	return o, nil
 }
 
 // begin creates --out.
@@ -116,7 +125,7 @@ func (o *output) commit(ctx context.Context, j *job, chunks, workers int) (batch
 	if err != nil {
 		return nil, 0, err
 	}
-	defer manifest.abort()
+	defer func() { manifest.abort() }()
 	for no := 1; no <= chunks; no++ {
 		rec, err := j.loadDone(no)
 		if err != nil {
@@ -144,6 +153,9 @@ func (o *output) commit(ctx context.Context, j *job, chunks, workers int) (batch
 		if err := fsutil.PlaceFile(j.rejectsPath(), filepath.Join(o.dir, rejectsName), 0o644); err != nil {
 			return nil, 0, err
 		}
+	}
+	if manifest, err = o.carryManifest(manifest, batches); err != nil {
+		return nil, 0, err
 	}
 	if err := manifest.commit(); err != nil {
 		return nil, 0, err
@@ -296,11 +308,13 @@ func (p *pendingCSV) commit() error {
 // <uuid>.pdf, its printable certificate. `sceau issue --bundles` and
 // `sceau export` write them so.
 type credentialFiles struct {
-	dir      string
-	png, pdf bool
-	// issuerName is printed on PDF certificates; issuerURI says whose it is
-	// when it changes from credential to credential (Export).
-	issuerName, issuerURI string
+	dir string
+	png bool
+	// certificates prints the PDF certificates, naming the issuer whose
+	// URI is issuerURI when it changes from credential to credential
+	// (Export); nil without PDF.
+	certificates *certificate.Renderer
+	issuerURI    string
 	// fsMu makes the workers of writeAll create their files one at a time.
 	fsMu sync.Mutex
 }
@@ -334,13 +348,13 @@ func (w *credentialFiles) write(b *credential.Bundle) error {
 		}
 		files = append(files, pendingFile{base + ".png", img})
 	}
-	if w.pdf {
+	if w.certificates != nil {
 		// The credential is read back from its own QR form, as signed.
 		qr, err := credential.ParseQR(b.QR)
 		if err != nil {
 			return err
 		}
-		doc, err := certificate.Render(qr.Credential, b.QR, certificate.Options{IssuerName: w.issuerName})
+		doc, err := w.certificates.Render(qr.Credential, b.QR)
 		if err != nil {
 			return fmt.Errorf("printing the PDF certificate: %w", err)
 		}

@@ -206,7 +206,9 @@ func TestIssueResumesAfterCancellationWithoutDuplicates(t *testing.T) {
 			t.Errorf("batch %s: %+v %v", batchID, b, err)
 		}
 	}
-	// The re-run validated nothing again and touched no chunk done.
+	// The re-run did not start the job again (pass 1 runs again for the
+	// register's plan, but the job's counts and rejects are the first
+	// run's) and touched no chunk done.
 	for _, e := range log.events() {
 		if e.msg == "input validated" || e.chunk > 0 && e.chunk <= 3 {
 			t.Errorf("the re-run logged %q for chunk %d, done by the first run", e.msg, e.chunk)
@@ -286,7 +288,7 @@ func TestIssueResumeStartsAtTheFirstChunkNotDone(t *testing.T) {
 	for _, e := range log.events() {
 		switch {
 		case e.msg == "input validated":
-			t.Error("the re-run validated the input again")
+			t.Error("the re-run started the job again")
 		case e.chunk == 0:
 		case e.chunk < last.No:
 			t.Errorf("the re-run logged %q for chunk %d, done by the first run", e.msg, e.chunk)

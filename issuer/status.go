@@ -8,6 +8,9 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer/register"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 )
 
 // StatusOp is a change of a credential's status on the ledger.
@@ -52,6 +55,11 @@ func (s *Service) ChangeStatus(ctx context.Context, id string, op StatusOp, dige
 	if err != nil {
 		return nil, err
 	}
+	return s.changeDigests(ctx, p, op, digests, reason)
+}
+
+// changeDigests is ChangeStatus for the issuer of profile p.
+func (s *Service) changeDigests(ctx context.Context, p *org.Profile, op StatusOp, digests []string, reason record.ReasonCode) ([]string, error) {
 	done := map[string]bool{}
 	var changed []string
 	for _, d := range digests {
@@ -112,4 +120,126 @@ func Digests(ctx context.Context, data []byte) ([]string, error) {
 		return nil, err
 	}
 	return d.Digests(), nil
+}
+
+// appliesTo reports whether op changes a credential in ledger status st:
+// revoke one in force (active or suspended), suspend an active one,
+// reinstate a suspended one.
+func (op StatusOp) appliesTo(st record.CredentialStatus) bool {
+	switch op {
+	case OpRevoke:
+		return st == record.StatusActive || st == record.StatusSuspended
+	case OpSuspend:
+		return st == record.StatusActive
+	default:
+		return st == record.StatusSuspended
+	}
+}
+
+// registered is the status the register records after op.
+func (op StatusOp) registered() register.Status {
+	switch op {
+	case OpRevoke:
+		return register.Revoked
+	case OpSuspend:
+		return register.Suspended
+	default:
+		return register.Anchored
+	}
+}
+
+// Registered names what a status change acts on through the issuer's
+// register: one credential by its id, or a student's credentials.
+type Registered struct {
+	// CredentialID is a credential id, urn:uuid:… or the bare UUID.
+	CredentialID string
+	// StudentID is a student's INE: the operation applies to each of the
+	// student's credentials it can change (revoke: those in force;
+	// suspend: the active ones; reinstate: the suspended ones).
+	StudentID string
+}
+
+// Changed is a credential whose status an operation changed.
+type Changed struct {
+	// ID is its id, urn:uuid:….
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	// Digests are the digests of every form of it, whose status changed.
+	Digests []string `json:"digests"`
+}
+
+// ChangeRegisteredStatus applies op, as issuer id, to what which names,
+// found in the issuer's register (which needs the issuer's signing key:
+// the passphrase of SCEAU_KEY_PASSPHRASE or the terminal), and records the
+// change there. A credential or student the register does not hold is an
+// error wrapping network.ErrNotFound; a student none of whose credentials
+// op applies to changes nothing, and is no error.
+func (s *Service) ChangeRegisteredStatus(ctx context.Context, id string, op StatusOp, which Registered, reason record.ReasonCode) ([]Changed, error) {
+	p, err := s.Home.LoadProfile(id)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.Keys.Open(p, p.CurrentKID)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := s.openRegister(ctx, p, key)
+	if err != nil {
+		return nil, err
+	}
+	defer reg.Close()
+	return s.changeRegistered(ctx, p, reg, op, which, reason)
+}
+
+// changeRegistered is ChangeRegisteredStatus with the register open.
+func (s *Service) changeRegistered(ctx context.Context, p *org.Profile, reg *register.Register, op StatusOp, which Registered, reason record.ReasonCode) ([]Changed, error) {
+	var entries []register.Entry
+	switch {
+	case which.CredentialID != "" && which.StudentID != "":
+		return nil, errors.New("name a credential or a student, not both")
+	case which.CredentialID != "":
+		u := CredentialUUID(which.CredentialID)
+		if u == "" {
+			return nil, &RefError{Ref: which.CredentialID}
+		}
+		e, err := reg.ByID("urn:uuid:" + u)
+		if errors.Is(err, register.ErrNotFound) {
+			return nil, fmt.Errorf("credential urn:uuid:%s is not in issuer %s's register: %w", u, p.ID, network.ErrNotFound)
+		}
+		if err != nil {
+			return nil, err
+		}
+		entries = []register.Entry{*e}
+	case which.StudentID != "":
+		var err error
+		if entries, err = reg.ByStudent(which.StudentID); err != nil {
+			return nil, err
+		}
+		if len(entries) == 0 {
+			return nil, fmt.Errorf("student %s has no credential in issuer %s's register: %w", which.StudentID, p.ID, network.ErrNotFound)
+		}
+	default:
+		return nil, errors.New("name a credential or a student")
+	}
+	changed := []Changed{}
+	for _, e := range entries {
+		if which.StudentID != "" {
+			st, err := s.Contract.GetStatus(ctx, e.Digest)
+			if err != nil {
+				return changed, fmt.Errorf("credential %s: %w", e.ID, err)
+			}
+			if !op.appliesTo(st.Status) {
+				continue
+			}
+		}
+		digests, err := s.changeDigests(ctx, p, op, []string{e.Digest}, reason)
+		if err != nil {
+			return changed, fmt.Errorf("credential %s: %w", e.ID, err)
+		}
+		if err := reg.SetStatus(e.ID, op.registered(), string(reason)); err != nil {
+			return changed, fmt.Errorf("credential %s, %s on the ledger: %w", e.ID, op.Past(), err)
+		}
+		changed = append(changed, Changed{ID: e.ID, Type: e.Award.Type, Digests: digests})
+	}
+	return changed, nil
 }

@@ -36,6 +36,7 @@
 //	    issuer.json                  its Profile
 //	    keys/<kid>.jwk[.age]         its private signing keys (.age: sealed with a passphrase)
 //	    tokens.json                  its API tokens (TokenInfo), hashes only
+//	    register.db                  what it issued, encrypted (issuer/register owns its inside)
 //	    jobs/<job>/                  resume state of `sceau issue` runs
 //	    api/credentials/<uuid>.json  credentials issued one by one over HTTP
 //	    api/batches/<batch>/         CSV batches uploaded over HTTP

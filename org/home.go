@@ -97,6 +97,10 @@ func (d Dir) keyFile(ref *KeyRef) string { return filepath.Join(d.path, ref.File
 // TokensFile is tokens.json, the organisation's API tokens (hashes).
 func (d Dir) TokensFile() string { return filepath.Join(d.path, "tokens.json") }
 
+// RegisterFile is register.db, the encrypted record of every credential
+// the organisation issued (package issuer/register owns its inside).
+func (d Dir) RegisterFile() string { return filepath.Join(d.path, "register.db") }
+
 // JobsDir holds the resume state of `sceau issue` runs, one folder each.
 func (d Dir) JobsDir() string { return filepath.Join(d.path, "jobs") }
 

@@ -1,23 +1,13 @@
-// Package qrcode renders credential texts (SC1) as QR code images and reads
-// QR codes back: from images (clean renderings, scans and phone photos;
-// DecodeBytes, Decode) and from PDF files such as printed certificates
-// (DecodePDF). Everything it reads comes from outside, so every decoder is
-// bounded in bytes, pixels, pages and images.
-//
-// It imports no other Sceau package: it knows QR codes, not credentials.
 package qrcode
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
-
-	goqrcode "github.com/skip2/go-qrcode"
 )
 
-// Rendering parameters of EncodePNG.
+// Rendering parameters of EncodePNG and Symbol.PNG.
 const (
 	// ModulePixels is the side, in pixels, of one QR module.
 	ModulePixels = 8
@@ -26,50 +16,149 @@ const (
 	QuietZoneModules = 4
 )
 
-// recoveryLevel is the error correction of Sceau's QR codes: level Q
-// (25 % of the symbol can be damaged), as the EU Digital COVID
+// credentialLevel is the error correction of Sceau's credential codes:
+// level Q (25 % of the symbol can be damaged), as the EU Digital COVID
 // Certificate recommends for codes printed on paper and photographed by
-// phones. go-qrcode calls it High.
-const recoveryLevel = goqrcode.High
+// phones.
+const credentialLevel = LevelQ
 
 // Symbol is a QR code ready to draw.
 type Symbol struct {
 	// Version is the QR version, 1 to 40: the symbol has 17 + 4×Version
 	// modules per side.
 	Version int
+	// Level is the error correction level.
+	Level Level
+	// Mask is the mask pattern, 0 to 7, the one of lowest penalty.
+	Mask int
 	// Modules holds the dark modules, Modules[y][x], without quiet zone.
 	Modules [][]bool
 }
 
-// Encode returns the QR symbol of text, with error correction level Q.
+// maxTextBytes is a bound on the texts worth analysing: the digits a
+// version 40 symbol holds at level L. Longer texts are refused at once.
+const maxTextBytes = 7089
+
+// Encode returns the QR symbol of text at level Q (credentialLevel): the
+// smallest version that holds it. Version 40 holds 2420 characters of an
+// SC1 text (alphanumeric mode), and any text of 1663 bytes; a longer text
+// is an error.
 func Encode(text string) (*Symbol, error) {
-	q, err := goqrcode.New(text, recoveryLevel)
-	if err != nil {
-		return nil, fmt.Errorf("QR code of %d characters: %w", len(text), err)
+	return EncodeLevel(text, credentialLevel)
+}
+
+// EncodeLevel returns the QR symbol of text at the given error correction
+// level: the smallest version that holds it. A text longer than version
+// 40 holds at that level is an error.
+func EncodeLevel(text string, level Level) (*Symbol, error) {
+	return encode(text, level, 0, -1)
+}
+
+// encode builds the symbol of text at level, of the given version (0: the
+// smallest that holds the text) and mask (−1: the one of lowest penalty).
+// Tests force both to compare with other encoders.
+func encode(text string, level Level, version, mask int) (*Symbol, error) {
+	if level > LevelH {
+		return nil, fmt.Errorf("QR code: no error correction level %d", level)
 	}
-	q.DisableBorder = true
-	return &Symbol{Version: q.VersionNumber, Modules: q.Bitmap()}, nil
+	if text == "" {
+		return nil, errors.New("QR code: empty text")
+	}
+	if len(text) > maxTextBytes {
+		return nil, fmt.Errorf("QR code of %d bytes: %w (at most %d digits at level L)", len(text), errTooLong, maxTextBytes)
+	}
+	runs, widest := classify(text)
+	var (
+		seg segmentation
+		r   versionRange
+		ok  bool
+	)
+	if version == 0 {
+		if version, r, seg, ok = smallestVersion(text, runs, widest, level); !ok {
+			return nil, fmt.Errorf("QR code of %d bytes: %w at level %s", len(text), errTooLong, level)
+		}
+	} else {
+		if version < minVersion || version > maxVersion {
+			return nil, fmt.Errorf("QR code: no version %d", version)
+		}
+		r = rangeOf(version)
+		if seg, ok = segmentText(text, runs, widest, r); !ok || seg.bits > 8*dataCodewords(version, level) {
+			return nil, fmt.Errorf("QR code of %d bytes: %w in version %d at level %s", len(text), errTooLong, version, level)
+		}
+	}
+	data := dataCodewordsOf(text, seg, r, dataCodewords(version, level))
+	m := newMatrix(version)
+	m.place(interleave(data, version, level))
+	work := make([]line, 2*m.side)
+	rows, cols := work[:m.side], work[m.side:]
+	if mask < 0 {
+		mask = m.bestMask(level, rows, cols)
+	}
+	m.masked(level, mask, rows, cols)
+	return &Symbol{Version: version, Level: level, Mask: mask, Modules: modules(rows, m.side)}, nil
+}
+
+// smallestVersion returns the smallest version that holds text at level,
+// its range and the segments; ok is false when none does. The ranges are
+// tried in turn: each counts characters on its own widths, so the segments
+// may differ.
+func smallestVersion(text string, runs []segment, widest mode, level Level) (version int, r versionRange, seg segmentation, ok bool) {
+	for r = range 3 {
+		// Fewer bits than 10 per 3 characters is impossible.
+		if 10*len(text)/3 > 8*dataCodewords(rangeLast[r], level) {
+			continue
+		}
+		s, fits := segmentText(text, runs, widest, r)
+		if !fits {
+			continue
+		}
+		for v := rangeFirst[r]; v <= rangeLast[r]; v++ {
+			if s.bits <= 8*dataCodewords(v, level) {
+				return v, r, s, true
+			}
+		}
+	}
+	return 0, 0, segmentation{}, false
+}
+
+// modules unpacks rows of bits into rows of booleans.
+func modules(rows []line, side int) [][]bool {
+	cells := make([]bool, side*side)
+	out := make([][]bool, side)
+	for y, r := range rows {
+		row := cells[y*side : (y+1)*side : (y+1)*side]
+		for x := 0; x < side; x += 64 {
+			w := *r.word(x >> 6)
+			for i := x; i < min(x+64, side); i++ {
+				row[i] = w&1 != 0
+				w >>= 1
+			}
+		}
+		out[y] = row
+	}
+	return out
 }
 
 // Image draws the symbol, black on white, each module modulePixels wide,
-// inside a quiet zone of QuietZoneModules modules.
+// inside a quiet zone of QuietZoneModules modules: a two-colour paletted
+// image, white at index 0 and black at index 1.
 func (s *Symbol) Image(modulePixels int) *image.Paletted {
 	n := len(s.Modules)
 	side := (n + 2*QuietZoneModules) * modulePixels
 	img := image.NewPaletted(image.Rect(0, 0, side, side), color.Palette{color.White, color.Black})
 	for y, row := range s.Modules {
+		top := (y + QuietZoneModules) * modulePixels
+		first := img.Pix[top*img.Stride : top*img.Stride+side]
 		for x, dark := range row {
-			if !dark {
-				continue
-			}
-			x0 := (x + QuietZoneModules) * modulePixels
-			y0 := (y + QuietZoneModules) * modulePixels
-			for py := y0; py < y0+modulePixels; py++ {
-				line := img.Pix[py*img.Stride+x0 : py*img.Stride+x0+modulePixels]
-				for i := range line {
-					line[i] = 1
+			if dark {
+				x0 := (x + QuietZoneModules) * modulePixels
+				for i := range modulePixels {
+					first[x0+i] = 1
 				}
 			}
+		}
+		for py := top + 1; py < top+modulePixels; py++ {
+			copy(img.Pix[py*img.Stride:py*img.Stride+side], first)
 		}
 	}
 	return img
@@ -77,18 +166,11 @@ func (s *Symbol) Image(modulePixels int) *image.Paletted {
 
 // EncodePNG returns a PNG image of the QR code of text: error correction
 // level Q, modules of ModulePixels pixels, a quiet zone of
-// QuietZoneModules modules, two colours.
+// QuietZoneModules modules, two colours (see Symbol.PNG).
 func EncodePNG(text string) ([]byte, error) {
 	s, err := Encode(text)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	// The default level: BestCompression is about ten times slower on these
-	// two-colour images and gives no smaller file.
-	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-	if err := enc.Encode(&buf, s.Image(ModulePixels)); err != nil {
-		return nil, fmt.Errorf("encoding the QR code as PNG: %w", err)
-	}
-	return buf.Bytes(), nil
+	return s.PNG(), nil
 }

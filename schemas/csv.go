@@ -10,16 +10,16 @@ import (
 	"math/big"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sceau/sceau/chaincode/record"
 )
 
 // CSVOptions tunes a CSVReader.
 type CSVOptions struct {
-	// Encoding of the file: "" or EncodingAuto to detect it (UTF-8 with or
-	// without byte order mark, else Windows-1252), EncodingUTF8 or
-	// EncodingWindows1252 to force it.
+	// Encoding of the file: EncodingUTF8 or EncodingWindows1252 to force
+	// it; "" or EncodingAuto to detect it: UTF-8 when the file starts with
+	// a byte order mark or is all UTF-8, Windows-1252 when none of its
+	// characters is UTF-8, and an *EncodingError when it mixes both.
 	Encoding string
 	// Validator checks the rows; nil means a new one from NewValidator.
 	Validator *Validator
@@ -41,20 +41,27 @@ type CSVPosition struct {
 
 // CSVReader reads the credential subjects of one type from an issuer's CSV
 // export, one row at a time: files of any size are read in constant memory
-// (but for the longest row). It is not safe for concurrent use.
+// (a record is at most maxRecordBytes long). It is not safe for concurrent
+// use.
 type CSVReader struct {
 	spec      typeSpec
 	validator *Validator
 	csv       *csv.Reader
+	// input is the file's bytes, held to their encoding.
+	input *checkedReader
 	// columns holds the header's names, trimmed and lower case.
 	columns []string
+	// labels names each column of the file in messages: its English name
+	// when the header gives that, else the header's own words.
+	labels []string
 	// specOf maps each column of the file to its index in spec.columns,
-	// or -1 for a column without a name.
-	specOf    []int
+	// or -1 for a column without a name; fileOf maps back, -1 for a
+	// column the file does not have.
+	specOf, fileOf []int
+	// lang is the language of the header: LangFrench or LangEnglish.
+	lang      string
 	delimiter rune
 	encoding  string
-	// detected is set when the encoding was guessed from the first bytes.
-	detected bool
 	// track turns the csv reader's offsets into positions in the file.
 	track *positionTracker
 	// lineBase is added to the csv reader's line numbers: the line it
@@ -62,6 +69,8 @@ type CSVReader struct {
 	lineBase int
 	// pos is the position after the last row read.
 	pos CSVPosition
+	// lastLine is the line of the last record read.
+	lastLine int
 	// err is the error that stopped the reading, returned ever after.
 	err error
 }
@@ -91,7 +100,9 @@ type RowError struct {
 // CellProblem is one problem of a CSV row.
 type CellProblem struct {
 	// Column is the CSV column at fault, or empty when the row as a whole
-	// is (e.g. malformed quotes, wrong number of fields).
+	// is (e.g. malformed quotes, wrong number of fields): its English name
+	// (e.g. birth_date) when the header gives that, else the header's own
+	// words (e.g. "Date de naissance").
 	Column string
 	// Violation is the broken rule. Its Field is the subject's field the
 	// column fills, or empty for a problem outside the subject. Besides the
@@ -102,7 +113,8 @@ type CellProblem struct {
 }
 
 // Error lists the problems, e.g. `line 3, column birth_date: must be a
-// date YYYY-MM-DD (rule format:date)`. It never includes cell values.
+// date DD/MM/YYYY or YYYY-MM-DD (rule format:date)`. It never includes
+// cell values.
 func (e *RowError) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
@@ -118,14 +130,23 @@ func (e *RowError) Error() string {
 // HeaderError reports a CSV header that does not fit the credential type.
 type HeaderError struct {
 	CredentialType string
-	// Missing, Unknown and Duplicated list the offending column names.
+	// Missing, Unknown and Duplicated list the offending column names:
+	// the missing ones in the language of the header, the others as the
+	// header writes them.
 	Missing, Unknown, Duplicated []string
-	// Required and Optional list the columns the type accepts.
+	// Required and Optional list the columns the type accepts, in the
+	// language of the header.
 	Required, Optional []string
+	// TooMany is set when the header has more than maxHeaderColumns
+	// columns (which are then not looked at).
+	TooMany bool
 }
 
 // Error names every offending column and the expected ones.
 func (e *HeaderError) Error() string {
+	if e.TooMany {
+		return fmt.Sprintf("CSV header for %s: more than %d columns", e.CredentialType, maxHeaderColumns)
+	}
 	var parts []string
 	if len(e.Missing) > 0 {
 		parts = append(parts, "missing required column(s) "+strings.Join(e.Missing, ", "))
@@ -140,11 +161,18 @@ func (e *HeaderError) Error() string {
 		e.CredentialType, strings.Join(parts, "; "), strings.Join(e.Required, ", "), strings.Join(e.Optional, ", "))
 }
 
+// maxHeaderColumns bounds the number of columns of a header.
+const maxHeaderColumns = 200
+
 // NewCSVReader reads the header of a CSV file of credType subjects, and
 // returns a reader of its rows. The delimiter (';' or ',') is detected
-// from the header line, the encoding as opts.Encoding says. Header names
-// are trimmed and case-insensitive, in any order. An error names missing,
-// unknown and duplicated columns (as a *HeaderError).
+// from the header line, the encoding as opts.Encoding says: when r can
+// seek (a file), the whole file is scanned to detect it, and r is brought
+// back where it was. Header names are English (student_id…) or French
+// (INE, Prénom…), in any order, and compared regardless of case, accents
+// and spaces. An error names missing, unknown and duplicated columns (as
+// a *HeaderError), or the line and byte where the file leaves its
+// encoding (as an *EncodingError).
 func NewCSVReader(r io.Reader, credType string, opts CSVOptions) (*CSVReader, error) {
 	spec, err := lookupType(credType)
 	if err != nil {
@@ -160,17 +188,24 @@ func NewCSVReader(r io.Reader, credType string, opts CSVOptions) (*CSVReader, er
 			return nil, err
 		}
 	}
-	br := bufio.NewReaderSize(r, sniffSize)
-	sn, err := sniff(br, encoding)
+	var whole *utf8Scan
+	if rs, ok := r.(io.ReadSeeker); ok && encoding == EncodingAuto {
+		if whole, err = scanAll(rs); err != nil {
+			return nil, err
+		}
+	}
+	input := &checkedReader{r: r}
+	br := bufio.NewReaderSize(input, sniffSize)
+	sn, err := sniff(br, input, encoding, whole)
 	if err != nil {
 		return nil, err
 	}
 	c := &CSVReader{
 		spec:      spec,
 		validator: validator,
+		input:     input,
 		delimiter: sn.delimiter,
 		encoding:  sn.encoding,
-		detected:  sn.detected,
 	}
 	c.readFrom(br, CSVPosition{Offset: sn.skipped, Line: 1})
 	if err := c.readHeader(); err != nil {
@@ -206,7 +241,12 @@ func (c *CSVReader) seek(r io.Reader, at CSVPosition) error {
 	if _, err := seeker.Seek(at.Offset, io.SeekStart); err != nil {
 		return fmt.Errorf("moving to byte %d of the CSV file: %w", at.Offset, err)
 	}
-	c.readFrom(bufio.NewReaderSize(r, sniffSize), at)
+	// The bytes from there on are held to the encoding as the first ones
+	// were, their lines counted from at's.
+	input := &checkedReader{r: r, encoding: c.input.encoding, why: c.input.why, detected: c.input.detected}
+	input.scan.lines = at.Line - 1
+	c.input = input
+	c.readFrom(bufio.NewReaderSize(input, sniffSize), at)
 	c.pos = at
 	return nil
 }
@@ -226,53 +266,78 @@ func (c *CSVReader) Delimiter() rune { return c.delimiter }
 // EncodingWindows1252.
 func (c *CSVReader) Encoding() string { return c.encoding }
 
+// Language returns the language of the header: LangFrench when more of
+// its names are French than English, else LangEnglish.
+func (c *CSVReader) Language() string { return c.lang }
+
 // CredentialType returns the type of the subjects read.
 func (c *CSVReader) CredentialType() string { return c.spec.name }
 
 func (c *CSVReader) readHeader() error {
-	header, err := c.csv.Read()
+	header, err := c.read()
 	if errors.Is(err, io.EOF) {
 		return errors.New("the CSV file is empty: it has no header line")
+	}
+	var eerr *EncodingError
+	if errors.As(err, &eerr) {
+		return eerr
 	}
 	if err != nil {
 		return fmt.Errorf("reading the CSV header: %w", err)
 	}
-	if err := c.checkUTF8(header); err != nil {
-		return err
+	if len(header) > maxHeaderColumns {
+		return &HeaderError{CredentialType: c.spec.name, TooMany: true}
 	}
 	c.columns = make([]string, len(header))
+	c.labels = make([]string, len(header))
 	c.specOf = make([]int, len(header))
+	c.fileOf = make([]int, len(c.spec.columns))
+	for j := range c.fileOf {
+		c.fileOf[j] = -1
+	}
 	var herr HeaderError
-	seen := make(map[string]bool, len(header))
+	english, french := 0, 0
 	for i, h := range header {
-		name := strings.ToLower(strings.TrimSpace(h))
-		c.columns[i] = name
+		h = strings.TrimSpace(h)
+		c.columns[i] = strings.ToLower(h)
 		c.specOf[i] = -1
-		if name == "" {
+		if h == "" {
 			continue // a stray column; its cells must stay empty
 		}
-		if seen[name] {
-			if !slices.Contains(herr.Duplicated, name) {
-				herr.Duplicated = append(herr.Duplicated, name)
+		j, isEnglish, isFrench := matchColumn(c.spec.columns, headerKey(h))
+		label := shorten(strings.Join(strings.Fields(h), " "), maxHeaderNameLen)
+		if isEnglish {
+			label = c.spec.columns[j].name
+		}
+		c.labels[i] = label
+		switch {
+		case j < 0:
+			herr.Unknown = append(herr.Unknown, label)
+		case c.fileOf[j] >= 0:
+			if !slices.Contains(herr.Duplicated, label) {
+				herr.Duplicated = append(herr.Duplicated, label)
 			}
-			continue
+		default:
+			c.specOf[i], c.fileOf[j] = j, i
 		}
-		seen[name] = true
-		j := slices.IndexFunc(c.spec.columns, func(col column) bool { return col.name == name })
-		if j < 0 {
-			herr.Unknown = append(herr.Unknown, name)
-			continue
+		if isEnglish && !isFrench {
+			english++
+		} else if isFrench && !isEnglish {
+			french++
 		}
-		c.specOf[i] = j
 	}
-	for _, col := range c.spec.columns {
+	c.lang = LangEnglish
+	if french > english {
+		c.lang = LangFrench
+	}
+	for j, col := range c.spec.columns {
 		if col.required {
-			herr.Required = append(herr.Required, col.name)
-			if !seen[col.name] {
-				herr.Missing = append(herr.Missing, col.name)
+			herr.Required = append(herr.Required, col.nameIn(c.lang))
+			if c.fileOf[j] < 0 {
+				herr.Missing = append(herr.Missing, col.nameIn(c.lang))
 			}
 		} else {
-			herr.Optional = append(herr.Optional, col.name)
+			herr.Optional = append(herr.Optional, col.nameIn(c.lang))
 		}
 	}
 	if len(herr.Missing)+len(herr.Unknown)+len(herr.Duplicated) > 0 {
@@ -282,31 +347,26 @@ func (c *CSVReader) readHeader() error {
 	return nil
 }
 
-// checkUTF8 fails on a field that is not valid UTF-8, which happens when
-// the encoding was wrongly detected or forced.
-func (c *CSVReader) checkUTF8(record []string) error {
-	if c.encoding != EncodingUTF8 {
-		return nil
+// read reads the next record, of at most maxRecordBytes, and notes its
+// last line.
+func (c *CSVReader) read() ([]string, error) {
+	c.input.mark()
+	record, err := c.csv.Read()
+	if errors.Is(err, errRecordTooLong) {
+		return nil, fmt.Errorf("the CSV record after line %d runs over %d KiB: is a quote left open?", c.lastLine, maxRecordBytes>>10)
 	}
-	for i, field := range record {
-		if utf8.ValidString(field) {
-			continue
-		}
-		line, _ := c.csv.FieldPos(i)
-		line += c.lineBase
-		how := "was read as UTF-8"
-		if c.detected {
-			how = fmt.Sprintf("looked like UTF-8 in its first %d KiB", sniffSize>>10)
-		}
-		return fmt.Errorf("line %d: the CSV file %s but this line is not valid UTF-8; if the file was saved as Windows-1252 (Excel's plain \"CSV\"), use --encoding %s", line, how, EncodingWindows1252)
+	if err == nil {
+		c.lastLine, _ = c.csv.FieldPos(len(record) - 1)
+		c.lastLine += c.lineBase
 	}
-	return nil
+	return record, err
 }
 
 // Next returns the next data row, skipping blank ones, or io.EOF after the
 // last. A row breaking the rules comes back with Row.Err set; the error
-// return is for what stops the reading (I/O errors, wrong encoding), and
-// is returned again by later calls.
+// return is for what stops the reading (I/O errors, a byte that leaves
+// the file's encoding, as an *EncodingError), and is returned again by
+// later calls.
 func (c *CSVReader) Next() (*Row, error) {
 	if c.err != nil {
 		return nil, c.err
@@ -320,7 +380,7 @@ func (c *CSVReader) Next() (*Row, error) {
 
 func (c *CSVReader) next() (*Row, error) {
 	for {
-		record, err := c.csv.Read()
+		record, err := c.read()
 		if errors.Is(err, io.EOF) {
 			return nil, io.EOF
 		}
@@ -328,18 +388,20 @@ func (c *CSVReader) next() (*Row, error) {
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
 			start, at := perr.StartLine+c.lineBase, perr.Line+c.lineBase
+			c.lastLine = at
 			return &Row{Line: start, Err: &RowError{Line: start, Problems: []CellProblem{{
 				Violation: Violation{Rule: "csv", Message: fmt.Sprintf("malformed CSV at line %d, byte %d: %v", at, perr.Column, perr.Err)},
 			}}}}, nil
+		}
+		var eerr *EncodingError
+		if errors.As(err, &eerr) {
+			return nil, eerr
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading the CSV file: %w", err)
 		}
 		if isBlank(record) {
 			continue
-		}
-		if err := c.checkUTF8(record); err != nil {
-			return nil, err
 		}
 		line, _ := c.csv.FieldPos(0)
 		return c.row(line+c.lineBase, record)
@@ -389,10 +451,12 @@ func (c *CSVReader) checkedRow(line int, record []string) (*Row, error) {
 		problems = append(problems, c.cellProblems(verr.Violations)...)
 	}
 	if len(problems) > 0 {
-		slices.SortStableFunc(problems, func(a, b CellProblem) int {
-			return c.columnRank(a.Column) - c.columnRank(b.Column)
-		})
-		return fail(problems)
+		slices.SortStableFunc(problems, func(a, b rankedProblem) int { return a.rank - b.rank })
+		out := make([]CellProblem, len(problems))
+		for i, p := range problems {
+			out[i] = p.CellProblem
+		}
+		return fail(out)
 	}
 	rec, err := c.validator.recordOf(c.spec.name, doc)
 	if err != nil {
@@ -401,10 +465,27 @@ func (c *CSVReader) checkedRow(line int, record []string) (*Row, error) {
 	return &Row{Line: line, Record: rec, HolderJWK: holderJWK}, nil
 }
 
+// rankedProblem is a problem of a row with the index in spec.columns of
+// its column, in which order problems are listed: -1, first, for the row
+// as a whole.
+type rankedProblem struct {
+	CellProblem
+	rank int
+}
+
+// problemAt returns a problem of the column of index j in spec.columns.
+func (c *CSVReader) problemAt(j int, v Violation) rankedProblem {
+	label := c.spec.columns[j].nameIn(c.lang)
+	if f := c.fileOf[j]; f >= 0 {
+		label = c.labels[f]
+	}
+	return rankedProblem{CellProblem: CellProblem{Column: label, Violation: v}, rank: j}
+}
+
 // subjectOf builds the JSON subject of a row, as Validator.validateDoc
 // takes it. Empty cells are left out. It returns the holder's key and the
 // problems found outside the subject.
-func (c *CSVReader) subjectOf(record []string) (doc map[string]any, holderJWK string, problems []CellProblem) {
+func (c *CSVReader) subjectOf(record []string) (doc map[string]any, holderJWK string, problems []rankedProblem) {
 	doc = make(map[string]any, len(record))
 	var competences []any
 	if c.spec.name == TypePixCertification {
@@ -419,33 +500,34 @@ func (c *CSVReader) subjectOf(record []string) (doc map[string]any, holderJWK st
 		if cell == "" {
 			continue
 		}
-		if c.specOf[i] < 0 {
-			problems = append(problems, CellProblem{Violation: Violation{
+		j := c.specOf[i]
+		if j < 0 {
+			problems = append(problems, rankedProblem{rank: -1, CellProblem: CellProblem{Violation: Violation{
 				Rule:    "unnamedColumn",
 				Message: fmt.Sprintf("field %d holds a value but its column has no name in the header", i+1),
-			}})
+			}}})
 			continue
 		}
-		col := c.spec.columns[c.specOf[i]]
+		col := c.spec.columns[j]
 		switch col.kind {
 		case cellText:
 			doc[col.field] = cell
+		case cellDate:
+			doc[col.field] = isoDate(cell)
 		case cellInteger:
 			doc[col.field] = integerCell(cell)
 		case cellList:
 			parts := strings.Split(cell, listSeparator)
 			items := make([]any, len(parts))
-			for j, p := range parts {
-				items[j] = strings.TrimSpace(p)
+			for k, p := range parts {
+				items[k] = strings.TrimSpace(p)
 			}
 			doc[col.field] = items
 		case cellCompetenceLevel:
 			competences[col.competence].(map[string]any)["level"] = integerCell(cell)
 		case cellHolderJWK:
 			if err := checkPublicJWK(cell); err != nil {
-				problems = append(problems, CellProblem{Column: col.name, Violation: Violation{
-					Rule: "jwk", Message: err.Error(),
-				}})
+				problems = append(problems, c.problemAt(j, Violation{Rule: "jwk", Message: err.Error()}))
 				continue
 			}
 			holderJWK = cell
@@ -488,26 +570,21 @@ func checkPublicJWK(s string) error {
 }
 
 // cellProblems maps the violations of a row's subject to its columns.
-func (c *CSVReader) cellProblems(violations []Violation) []CellProblem {
-	problems := make([]CellProblem, len(violations))
+func (c *CSVReader) cellProblems(violations []Violation) []rankedProblem {
+	problems := make([]rankedProblem, len(violations))
 	for i, v := range violations {
-		p := CellProblem{Violation: v}
-		if j := columnIndex(c.spec.columns, v.Field); j >= 0 {
-			p.Column = c.spec.columns[j].name
+		j := columnIndex(c.spec.columns, v.Field)
+		if j < 0 {
+			problems[i] = rankedProblem{CellProblem: CellProblem{Violation: v}, rank: -1}
+			continue
 		}
-		if v.Rule == "required" && p.Column != "" {
-			p.Message = "must not be empty"
+		switch {
+		case v.Rule == "required":
+			v.Message = "must not be empty"
+		case v.Rule == "format:date" && c.spec.columns[j].kind == cellDate:
+			v.Message = "must be a date DD/MM/YYYY or YYYY-MM-DD"
 		}
-		problems[i] = p
+		problems[i] = c.problemAt(j, v)
 	}
 	return problems
-}
-
-// columnRank orders problems as the columns of the credential type, the
-// problems of the whole row first.
-func (c *CSVReader) columnRank(name string) int {
-	if name == "" {
-		return -1
-	}
-	return slices.IndexFunc(c.spec.columns, func(col column) bool { return col.name == name })
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -194,7 +195,7 @@ func TestCSVRowErrors(t *testing.T) {
 				"0123456789B,Hélène,Lefèvre,1999-13-01,Baccalauréat général,4,2024-07-04\n",
 			line:    3,
 			want:    []problem{{"birth_date", "format:date"}},
-			message: "line 3, column birth_date: must be a date YYYY-MM-DD (rule format:date)",
+			message: "line 3, column birth_date: must be a date DD/MM/YYYY or YYYY-MM-DD (rule format:date)",
 		},
 		{
 			name:     "30 February",
@@ -377,7 +378,8 @@ func TestCSVHeaderErrors(t *testing.T) {
 		{"unknown column", diplomaHeader + ",nationalite", nil, []string{"nationalite"}, nil},
 		{"duplicated column", diplomaHeader + ",Mention,mention", nil, nil, []string{"mention"}},
 		{"column of the other type", diplomaHeader + ",pix_score", nil, []string{"pix_score"}, nil},
-		{"everything wrong", "student_id;nom;prenom;student_id", []string{"given_name", "family_name", "birth_date", "diploma", "eqf_level", "awarded_on"}, []string{"nom", "prenom"}, []string{"student_id"}},
+		{"everything wrong", "student_id;nationalite;pays;student_id", []string{"given_name", "family_name", "birth_date", "diploma", "eqf_level", "awarded_on"}, []string{"nationalite", "pays"}, []string{"student_id"}},
+		{"French and English names of one column", diplomaHeader + ",INE", nil, nil, []string{"INE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -449,47 +451,36 @@ func asciiRows(n int) string {
 	return b.String()
 }
 
+// noSeek hides the Seek method of a reader: the CSV reader then cannot
+// scan the whole file before reading it.
+type noSeek struct{ io.Reader }
+
+// readUntilError reads rows until an error, failing on a row error; it
+// returns the error and the rows read before it.
+func readUntilError(t *testing.T, c *CSVReader) ([]*Row, error) {
+	t.Helper()
+	var rows []*Row
+	for {
+		row, err := c.Next()
+		if err != nil {
+			return rows, err
+		}
+		if row.Err != nil {
+			t.Fatalf("line %d: %v", row.Line, row.Err)
+		}
+		rows = append(rows, row)
+	}
+}
+
+// TestCSVLateWindows1252: a Windows-1252 file whose first 64 KiB are
+// ASCII is Windows-1252 all the same, as no byte of it is UTF-8 text.
 func TestCSVLateWindows1252(t *testing.T) {
 	header := strings.ReplaceAll(diplomaHeader, ",", ";") + "\r\n"
 	ascii := asciiRows(sniffSize / 40) // more than the sniffed window
 	lateLine := 2 + strings.Count(ascii, "\n")
 	input := header + ascii + latin1Row(t)
-
-	t.Run("detected", func(t *testing.T) {
-		c, err := NewCSVReader(strings.NewReader(input), TypeDiploma, CSVOptions{Validator: newTestValidator(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Encoding() != EncodingUTF8 {
-			t.Fatalf("Encoding = %s, want %s from the ASCII start", c.Encoding(), EncodingUTF8)
-		}
-		for {
-			row, err := c.Next()
-			if err == nil {
-				if row.Err != nil {
-					t.Fatalf("line %d: %v", row.Line, row.Err)
-				}
-				continue
-			}
-			if errors.Is(err, io.EOF) {
-				t.Fatal("invalid UTF-8 went unnoticed")
-			}
-			for _, s := range []string{fmt.Sprintf("line %d", lateLine), "--encoding windows-1252"} {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q does not mention %q", err, s)
-				}
-			}
-			if _, again := c.Next(); again != err {
-				t.Errorf("Next after the error = %v, want the same error", again)
-			}
-			return
-		}
-	})
-	t.Run("forced", func(t *testing.T) {
-		c, rows := readAll(t, input, TypeDiploma, CSVOptions{Encoding: EncodingWindows1252})
-		if c.Encoding() != EncodingWindows1252 {
-			t.Errorf("Encoding = %s", c.Encoding())
-		}
+	checkLast := func(t *testing.T, rows []*Row) {
+		t.Helper()
 		last := rows[len(rows)-1]
 		if last.Err != nil || last.Line != lateLine {
 			t.Fatalf("last row: line %d, %v", last.Line, last.Err)
@@ -500,18 +491,153 @@ func TestCSVLateWindows1252(t *testing.T) {
 		if got := last.Record.(*Diploma).Diploma; got != "Baccalauréat général" {
 			t.Errorf("diploma = %q", got)
 		}
+	}
+
+	t.Run("detected from the whole file", func(t *testing.T) {
+		c, rows := readAll(t, input, TypeDiploma, CSVOptions{})
+		if c.Encoding() != EncodingWindows1252 {
+			t.Fatalf("Encoding = %s, want %s", c.Encoding(), EncodingWindows1252)
+		}
+		checkLast(t, rows)
+	})
+	t.Run("forced", func(t *testing.T) {
+		c, rows := readAll(t, input, TypeDiploma, CSVOptions{Encoding: EncodingWindows1252})
+		if c.Encoding() != EncodingWindows1252 {
+			t.Errorf("Encoding = %s", c.Encoding())
+		}
+		checkLast(t, rows)
+	})
+	t.Run("from a stream that cannot be rewound", func(t *testing.T) {
+		c, err := NewCSVReader(noSeek{strings.NewReader(input)}, TypeDiploma, CSVOptions{Validator: newTestValidator(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Encoding() != EncodingUTF8 {
+			t.Fatalf("Encoding = %s, want %s from the ASCII start", c.Encoding(), EncodingUTF8)
+		}
+		rows, err := readUntilError(t, c)
+		if errors.Is(err, io.EOF) {
+			t.Fatal("invalid UTF-8 went unnoticed")
+		}
+		var eerr *EncodingError
+		if !errors.As(err, &eerr) || eerr.Line != lateLine || eerr.Byte != 14 || eerr.Value != 0xE9 {
+			t.Fatalf("error %v (%#v), want an *EncodingError at line %d, byte 14", err, err, lateLine)
+		}
+		for _, s := range []string{fmt.Sprintf("line %d, byte 14", lateLine), "--encoding windows-1252"} {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("error %q does not mention %q", err, s)
+			}
+		}
+		if len(rows) > 0 && rows[len(rows)-1].Line >= lateLine {
+			t.Errorf("a row on line %d was returned", rows[len(rows)-1].Line)
+		}
+		if _, again := c.Next(); again != err {
+			t.Errorf("Next after the error = %v, want the same error", again)
+		}
+	})
+}
+
+// TestCSVStrayByteInUTF8: one byte that is not UTF-8 (a Windows-1252 é)
+// in a UTF-8 file refuses the file, naming its line and byte, instead of
+// reading every name garbled; forcing an encoding reads it.
+func TestCSVStrayByteInUTF8(t *testing.T) {
+	header := diplomaHeader + "\n"
+	utf8Row := "0123456789A,Hélène,Lefèvre,2006-01-01,Baccalauréat général,4,2024-07-04\n"
+	stray := "0123456789B,L\xE9a,Martin,2006-01-01,CAP Cuisine,3,2024-07-04\n"
+	ascii := strings.ReplaceAll(asciiRows(sniffSize/40), ";", ",")
+	asciiLines := strings.Count(ascii, "\n")
+	tests := []struct {
+		name                string
+		input               string
+		line, byteAt, utf8L int
+	}{
+		{"stray byte after UTF-8 text", header + utf8Row + stray, 3, 14, 2},
+		{"stray byte before UTF-8 text", header + stray + utf8Row, 2, 14, 3},
+		{"stray byte past the first 64 KiB", header + utf8Row + ascii + stray, 3 + asciiLines, 14, 2},
+		{"UTF-8 text past the first 64 KiB", header + stray + ascii + utf8Row, 2, 14, 3 + asciiLines},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check := func(t *testing.T, err error) {
+				t.Helper()
+				var eerr *EncodingError
+				if !errors.As(err, &eerr) {
+					t.Fatalf("error %v, want an *EncodingError", err)
+				}
+				if eerr.Line != tt.line || eerr.Byte != tt.byteAt || eerr.Value != 0xE9 || eerr.UTF8Line != tt.utf8L {
+					t.Errorf("EncodingError %+v, want line %d, byte %d, 0xE9, UTF-8 on line %d", eerr, tt.line, tt.byteAt, tt.utf8L)
+				}
+				want := fmt.Sprintf("line %d, byte %d: byte 0xE9 is not UTF-8, yet line %d holds UTF-8 text", tt.line, tt.byteAt, tt.utf8L)
+				if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "--encoding windows-1252") {
+					t.Errorf("error %q\nwant it to start %q and name --encoding", err, want)
+				}
+			}
+			// A file: refused before any row is read.
+			_, err := NewCSVReader(strings.NewReader(tt.input), TypeDiploma, CSVOptions{Validator: newTestValidator(t)})
+			check(t, err)
+			// A stream: refused before the later of the two rows, which
+			// contradicts the encoding the first one set.
+			c, err := NewCSVReader(noSeek{strings.NewReader(tt.input)}, TypeDiploma, CSVOptions{Validator: newTestValidator(t)})
+			if err == nil {
+				var rows []*Row
+				rows, err = readUntilError(t, c)
+				for _, r := range rows {
+					if r.Line >= max(tt.line, tt.utf8L) {
+						t.Errorf("row of line %d returned", r.Line)
+					}
+					if h := r.Record.Holder(); strings.Contains(h.GivenName+h.FamilyName, "Ã") {
+						t.Errorf("line %d read garbled: %s %s", r.Line, h.GivenName, h.FamilyName)
+					}
+				}
+			}
+			check(t, err)
+		})
+	}
+	t.Run("forced Windows-1252", func(t *testing.T) {
+		_, rows := readAll(t, header+utf8Row+stray, TypeDiploma, CSVOptions{Encoding: EncodingWindows1252})
+		if len(rows) != 2 || rows[1].Err != nil || rows[1].Record.Holder().GivenName != "Léa" {
+			t.Fatalf("rows %+v", rows)
+		}
 	})
 }
 
 func TestCSVForcedUTF8OnWindows1252(t *testing.T) {
 	input := strings.ReplaceAll(diplomaHeader, ",", ";") + "\r\n" + latin1Row(t)
 	c, err := NewCSVReader(strings.NewReader(input), TypeDiploma, CSVOptions{Encoding: EncodingUTF8, Validator: newTestValidator(t)})
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		_, err = c.Next()
 	}
-	_, err = c.Next()
-	if err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Errorf("Next = %v, want an invalid UTF-8 error on line 2", err)
+	if err == nil || !strings.HasPrefix(err.Error(), "line 2, byte 14: byte 0xE9 is not UTF-8, and the CSV file is read as UTF-8 as asked") {
+		t.Errorf("error = %v, want an invalid UTF-8 error on line 2, byte 14", err)
+	}
+}
+
+func TestCSVUTF8BOMWithAStrayByte(t *testing.T) {
+	input := utf8BOM + diplomaHeader + "\n0123456789B,L\xE9a,Martin,2006-01-01,CAP Cuisine,3,2024-07-04\n"
+	_, err := NewCSVReader(strings.NewReader(input), TypeDiploma, CSVOptions{Validator: newTestValidator(t)})
+	if err == nil || !strings.Contains(err.Error(), "line 2, byte 14") || !strings.Contains(err.Error(), "byte order mark") {
+		t.Errorf("error = %v, want line 2, byte 14, and the byte order mark named", err)
+	}
+}
+
+// TestCSVOpenQuote: a quote left open does not load the rest of the file
+// as one field.
+func TestCSVOpenQuote(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(diplomaHeader + "\n0123456789A,Léa,Martin,2006-01-01,CAP Cuisine,3,2024-07-04\n")
+	b.WriteString("0123456789B,\"Léa,Martin,2006-01-01,CAP Cuisine,3,2024-07-04\n")
+	for b.Len() < 3*maxRecordBytes {
+		b.WriteString(strings.Repeat("x", 99) + "\n")
+	}
+	for _, r := range []io.Reader{strings.NewReader(b.String()), noSeek{strings.NewReader(b.String())}} {
+		c, err := NewCSVReader(r, TypeDiploma, CSVOptions{Validator: newTestValidator(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := readUntilError(t, c)
+		if len(rows) != 1 || err == nil || !strings.Contains(err.Error(), "after line 2") || !strings.Contains(err.Error(), "quote left open") {
+			t.Errorf("%d rows, then %v; want 1 row, then the record after line 2 refused", len(rows), err)
+		}
 	}
 }
 
@@ -693,5 +819,79 @@ func TestCSVResumesFromAnyPosition(t *testing.T) {
 	}
 	if _, err := NewCSVReader(io.MultiReader(strings.NewReader(header+asciiRows(2))), TypeDiploma, CSVOptions{Start: CSVPosition{Offset: int64(len(header)), Line: 2}}); err == nil {
 		t.Error("a reader that cannot seek was started from a position")
+	}
+}
+
+// virtualFile is a CSV file of a header and n rows, made up as it is read:
+// row i is rowAt(i).
+type virtualFile struct {
+	header string
+	n      int
+	rowAt  func(i int) string
+	// i is the next row; pending what is left of the current one.
+	i       int
+	pending string
+	started bool
+}
+
+func (f *virtualFile) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if f.pending == "" {
+			switch {
+			case !f.started:
+				f.pending, f.started = f.header, true
+			case f.i < f.n:
+				f.pending = f.rowAt(f.i)
+				f.i++
+			default:
+				if n == 0 {
+					return 0, io.EOF
+				}
+				return n, nil
+			}
+		}
+		k := copy(p[n:], f.pending)
+		f.pending = f.pending[k:]
+		n += k
+	}
+	return n, nil
+}
+
+func (f *virtualFile) Seek(offset int64, whence int) (int64, error) {
+	if offset != 0 || whence == io.SeekEnd {
+		return 0, errors.New("virtualFile seeks to its start only")
+	}
+	if whence == io.SeekStart {
+		f.i, f.pending, f.started = 0, "", false
+	}
+	return 0, nil
+}
+
+// TestCSVEncodingOfAMillionRows: the whole of a file of a million rows is
+// scanned for its encoding in constant memory, and a stray byte on its
+// last line refuses it before any row is read.
+func TestCSVEncodingOfAMillionRows(t *testing.T) {
+	const rows = 1_000_000
+	f := &virtualFile{header: diplomaHeader + "\n", n: rows, rowAt: func(i int) string {
+		switch i {
+		case 0:
+			return "0123456789A,Hélène,Lefèvre,2006-01-01,Baccalauréat général,4,2024-07-04\n"
+		case rows - 1:
+			return "0123456789B,L\xE9a,Martin,2006-01-01,CAP Cuisine,3,2024-07-04\n"
+		}
+		return "0123456789C,Lea,Martin,2006-01-01,CAP Cuisine,3,2024-07-04\n"
+	}}
+	v := newTestValidator(t)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := NewCSVReader(f, TypeDiploma, CSVOptions{Validator: v})
+	runtime.ReadMemStats(&after)
+	var eerr *EncodingError
+	if !errors.As(err, &eerr) || eerr.Line != rows+1 || eerr.UTF8Line != 2 {
+		t.Fatalf("NewCSVReader = %v, want the stray byte of line %d refused", err, rows+1)
+	}
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 1<<20 {
+		t.Errorf("scanning %d rows allocated %d bytes", rows, allocated)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -101,6 +100,8 @@ func (c *CSVReader) fastRecord(record []string) (rec Record, holderJWK string, o
 				return nil, "", false
 			}
 			continue
+		case cellDate:
+			cell = isoDate(cell) // then set as text
 		case cellList:
 			if col.field != "specialities" || d == nil {
 				return nil, "", false
@@ -203,9 +204,9 @@ func integerValue(cell string) (int, bool) {
 }
 
 // Conforms reports whether rec, marshalled to JSON, obeys the JSON Schema
-// of its type and the birth date rule: ValidateRecord(rec) == nil. Its
-// strings must be valid UTF-8 (JSON would replace invalid bytes); any
-// other string makes it report false.
+// of its type and the rules of plausible dates and names:
+// ValidateRecord(rec) == nil. Its strings must be valid UTF-8 (JSON would
+// replace invalid bytes); any other string makes it report false.
 //
 // It decides in Go, without building JSON, fifty times faster than the
 // JSON Schema for a diploma (BenchmarkConforms): check with Conforms
@@ -214,19 +215,29 @@ func integerValue(cell string) (int, bool) {
 func (v *Validator) Conforms(rec Record) bool {
 	switch r := rec.(type) {
 	case *Diploma:
-		return r != nil && v.studentConforms(&r.Student) && diplomaConforms(r)
+		return r != nil && studentConforms(&r.Student) && diplomaConforms(r) &&
+			len(dateViolations(v.today(), r.BirthDate, "awarded_on", r.AwardedOn)) == 0
 	case *PixCertification:
-		return r != nil && v.studentConforms(&r.Student) && pixConforms(r)
+		return r != nil && studentConforms(&r.Student) && pixConforms(r) &&
+			len(dateViolations(v.today(), r.BirthDate, "certified_on", r.CertifiedOn)) == 0
 	}
 	return false
 }
 
-func (v *Validator) studentConforms(s *Student) bool {
+func studentConforms(s *Student) bool {
 	return isINE(s.StudentID) &&
-		isLabel(s.GivenName, personNameMaxLength) &&
-		isLabel(s.FamilyName, personNameMaxLength) &&
-		isDate(s.BirthDate) &&
-		s.BirthDate <= v.now().Format(dateLayout)
+		isPersonName(s.GivenName) &&
+		isPersonName(s.FamilyName) &&
+		isDate(s.BirthDate)
+}
+
+// isPersonName is the "personName" definition and nameViolation.
+func isPersonName(s string) bool {
+	if !isLabel(s, personNameMaxLength) {
+		return false
+	}
+	_, bad := nameViolation("", s)
+	return !bad
 }
 
 func diplomaConforms(d *Diploma) bool {
@@ -295,12 +306,6 @@ func isLabel(s string, max int) bool {
 		n++
 	}
 	return n <= max
-}
-
-// isDate is the "date" format as the schema library checks it.
-func isDate(s string) bool {
-	_, err := time.Parse(dateLayout, s)
-	return err == nil
 }
 
 // isRNCP matches ^RNCP[0-9]{3,6}$.

@@ -71,18 +71,18 @@ func TestFastPathAgreesWithSchema(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("é", n) }
 	values := map[string][]string{
 		"student_id":           {"0123456789A", "0123456789a", "0123456789", "0123456789AB", "0123456789É", " 0123456789A"},
-		"given_name":           {"Zoé", "Z", "Jean Noël", "Jean\tNoël", "Jean\x7fNoël", "a\u00a0", "\u00a0a", long(100), long(101), "-"},
-		"family_name":          {"N'Diaye", "\u2028x", "x\u0085", "O\x1fB"},
-		"birth_date":           {"2006-03-14", "2024-02-29", "2023-02-29", "2025-06-15", "2025-06-16", "2006-3-14", "20060314", "2006-03-14T00:00:00Z", "+2006-03-14"},
+		"given_name":           {"Zoé", "Z", "Jean Noël", "Jean\tNoël", "Jean\x7fNoël", "a\u00a0", "\u00a0a", long(100), long(101), "-", "Léa\u202e", "\u2066Léa", "L\u200dea", "Léa\u00ad"},
+		"family_name":          {"N'Diaye", "\u2028x", "x\u0085", "O\x1fB", "x\U000E0041"},
+		"birth_date":           {"2006-03-14", "2024-02-29", "2023-02-29", "2025-06-15", "2025-06-16", "2006-3-14", "20060314", "2006-03-14T00:00:00Z", "+2006-03-14", "14/03/2006", "1/1/1900", "31/12/1899", "30/02/2006", "2024-05-22", "2024-07-05"},
 		"certification_center": {long(200), long(201), "Lycée \"Jean Moulin\""},
-		"certified_on":         {"2024-13-01", "2024-12-31", "0000-01-01"},
+		"certified_on":         {"2024-13-01", "2024-12-31", "0000-01-01", "2025-06-15", "2025-06-16", "16/06/2025", "21/5/2024"},
 		"pix_score":            {"0", "1024", "1025", "-1", "+12", "007", "-0", "1e3", "12.0", "0x10", "1_000", "99999999999999999999999999999999", "999999999999999999999999999999999", " 5 ", "٣"},
 		"c1_1":                 {"-1", "8", "9", "-2", "+0", ""},
 		"verification_code":    {"P-2BCD6789", "P-2BCD678", "P-2BCD67890", "P-0BCD6789", "p-2BCD6789", ""},
 		"holder_jwk":           {`{"kty":"EC"}`, `{"kty":"EC","d":"x"}`, `{"kty":""}`, `[]`, `null`, `{`},
 		"diploma":              {"CAP", "", " "},
 		"eqf_level":            {"0", "1", "8", "9", "4.0"},
-		"awarded_on":           {"2030-01-01", "1999-12-31"},
+		"awarded_on":           {"2030-01-01", "1999-12-31", "2025-06-15", "2025-06-16", "15/06/2025", "04/07/2024", "4/7/24"},
 		"mention":              {"bien", "Bien", "tres_bien_felicitations", ""},
 		"speciality":           {"A|B", "A|A", "A| A", "A||B", "|", strings.Repeat("x|", 19) + "y", strings.Repeat("x|", 20) + "y", "a|" + long(201)},
 		"rncp":                 {"RNCP123", "RNCP12", "RNCP123456", "RNCP1234567", "rncp123", "RNCP12a"},
@@ -112,6 +112,8 @@ func FuzzFastPathAgreesWithSchema(f *testing.F) {
 	f.Add(false, uint8(8), "A|A", uint8(1), " Zoé")
 	f.Add(false, uint8(9), "RNCP1234567", uint8(11), `{"kty":"OKP"}`)
 	f.Add(false, uint8(5), "+04", uint8(7), "passable")
+	f.Add(false, uint8(3), "14/03/2006", uint8(6), "01/01/2025")
+	f.Add(true, uint8(1), "L\u202eéa", uint8(5), "16/06/2025")
 	v := newTestValidator(f)
 	pix := headerReader(f, v, TypePixCertification, pixHeader+",holder_jwk")
 	diploma := headerReader(f, v, TypeDiploma, diplomaFullHeader)
@@ -140,6 +142,9 @@ func FuzzConformsAgreesWithValidateRecord(f *testing.F) {
 	f.Add(false, uint8(5), "A", 9)
 	f.Add(false, uint8(6), "A", 0)
 	f.Add(false, uint8(3), "2025-06-16", 4)
+	f.Add(false, uint8(3), "1899-12-31", 4)
+	f.Add(false, uint8(2), "2025-06-16", 4)
+	f.Add(true, uint8(1), "Zo\u200be", 4)
 	v := newTestValidator(f)
 	f.Fuzz(func(t *testing.T, isPix bool, field uint8, s string, n int) {
 		if !utf8.ValidString(s) {

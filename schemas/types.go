@@ -1,6 +1,7 @@
 // Package schemas defines Sceau's credential types: their JSON Schemas
 // (embedded), their Go types, validation whose errors name the field and the
-// rule, and the reading of issuers' CSV exports.
+// rule, and the reading of issuers' CSV exports (English or French headers,
+// UTF-8 or Windows-1252) and their templates.
 //
 // Imports: chaincode/record (the names of the credential types), of Sceau's
 // packages.

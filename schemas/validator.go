@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,9 +14,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/sceau/sceau/chaincode/record"
 )
-
-// dateLayout is the layout of every date of a subject.
-const dateLayout = "2006-01-02"
 
 // Validator checks credential subjects against the embedded JSON Schemas.
 // It compiles the schemas once; it is safe for concurrent use.
@@ -33,7 +31,7 @@ type compiledType struct {
 // Option configures a Validator.
 type Option func(*Validator)
 
-// WithClock sets the clock used to reject birth dates in the future (the
+// WithClock sets the clock that says which dates are in the future (the
 // default, or when now is nil, is time.Now). Today is the date of now() in
 // its own location.
 func WithClock(now func() time.Time) Option {
@@ -167,7 +165,7 @@ func (v *Validator) validateDoc(credType string, doc any) error {
 			}
 			violations = violationsOf(verr, doc, nil)
 		}
-		violations = append(violations, v.checkBirthDate(doc)...)
+		violations = v.checkPlausible(credType, doc, violations)
 	}
 	if len(violations) == 0 {
 		return nil
@@ -176,29 +174,29 @@ func (v *Validator) validateDoc(credType string, doc any) error {
 	return &ValidationError{CredentialType: credType, Violations: violations}
 }
 
-// checkBirthDate rejects a birth date after today.
-func (v *Validator) checkBirthDate(doc any) []Violation {
+// checkPlausible adds to violations those of the rules the schema
+// cannot express: plausible dates (dateViolations) and names without
+// control or format characters (nameViolation, which replaces the vaguer
+// "pattern" violation of the same name).
+func (v *Validator) checkPlausible(credType string, doc any, violations []Violation) []Violation {
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return nil
+		return violations
 	}
-	s, ok := obj["birth_date"].(string)
-	if !ok {
-		return nil
+	text := func(field string) string {
+		s, _ := obj[field].(string)
+		return s
 	}
-	if _, err := time.Parse(dateLayout, s); err != nil {
-		return nil // reported by the schema
+	for _, field := range personNameFields {
+		bad, found := nameViolation(field, text(field))
+		if !found {
+			continue
+		}
+		violations = slices.DeleteFunc(violations, func(v Violation) bool { return v.Field == field && v.Rule == "pattern" })
+		violations = append(violations, bad)
 	}
-	today := v.now().Format(dateLayout)
-	if s <= today {
-		return nil
-	}
-	return []Violation{{
-		Field:   "birth_date",
-		Rule:    "notInFuture",
-		Message: "must not be in the future (today is " + today + ")",
-		Got:     strconv.Quote(s),
-	}}
+	event := eventField(credType)
+	return append(violations, dateViolations(v.today(), text("birth_date"), event, text(event))...)
 }
 
 // recordOf turns a validated document into a record of credType.

@@ -13,8 +13,9 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 )
 
-// fixedClock pins "today" for the birth date check.
-func fixedClock() time.Time { return time.Date(2025, time.June, 15, 12, 0, 0, 0, time.UTC) }
+// fixedClock pins "today" for the date checks: 2025-06-15 everywhere on
+// Earth (08:00 UTC is 22:00 at UTC+14 and 20:00 the day before at UTC-12).
+func fixedClock() time.Time { return time.Date(2025, time.June, 15, 8, 0, 0, 0, time.UTC) }
 
 func newTestValidator(t testing.TB) *Validator {
 	t.Helper()
@@ -101,8 +102,15 @@ func TestValidateRules(t *testing.T) {
 		{"empty given name", TypeDiploma, func(m map[string]any) { m["given_name"] = "" }, []want{{"given_name", "pattern"}}},
 		{"blank family name", TypePixCertification, func(m map[string]any) { m["family_name"] = "   " }, []want{{"family_name", "pattern"}}},
 		{"name with leading space", TypeDiploma, func(m map[string]any) { m["given_name"] = " Léa" }, []want{{"given_name", "pattern"}}},
-		{"name on two lines", TypeDiploma, func(m map[string]any) { m["family_name"] = "Le\nFèvre" }, []want{{"family_name", "pattern"}}},
-		{"name with a tab inside", TypeDiploma, func(m map[string]any) { m["given_name"] = "Jean\tPierre" }, []want{{"given_name", "pattern"}}},
+		{"name on two lines", TypeDiploma, func(m map[string]any) { m["family_name"] = "Le\nFèvre" }, []want{{"family_name", "controlCharacter"}}},
+		{"name with a tab inside", TypeDiploma, func(m map[string]any) { m["given_name"] = "Jean\tPierre" }, []want{{"given_name", "controlCharacter"}}},
+		{"name with a C1 control character", TypeDiploma, func(m map[string]any) { m["given_name"] = "Jean\u0085Pierre" }, []want{{"given_name", "controlCharacter"}}},
+		{"name with a right-to-left override", TypeDiploma, func(m map[string]any) { m["family_name"] = "Martin\u202Enialf" }, []want{{"family_name", "bidiControl"}}},
+		{"name with a bidirectional isolate", TypePixCertification, func(m map[string]any) { m["given_name"] = "\u2067Léa\u2069" }, []want{{"given_name", "bidiControl"}}},
+		{"name with a zero width space", TypeDiploma, func(m map[string]any) { m["family_name"] = "Mar\u200Btin" }, []want{{"family_name", "formatCharacter"}}},
+		{"name with a language tag", TypeDiploma, func(m map[string]any) { m["family_name"] = "Martin\U000E0001" }, []want{{"family_name", "formatCharacter"}}},
+		{"name with a leading space and a control character", TypeDiploma, func(m map[string]any) { m["given_name"] = " Léa\x1b" }, []want{{"given_name", "controlCharacter"}}},
+		{"diploma title with a zero width space (names only)", TypeDiploma, func(m map[string]any) { m["diploma"] = "CAP\u200B" }, nil},
 		{"compound name", TypeDiploma, func(m map[string]any) { m["given_name"] = "Jean-Pierre Marie" }, nil},
 		{"name with an apostrophe", TypeDiploma, func(m map[string]any) { m["family_name"] = "d'Alembert" }, nil},
 		{"name too long", TypeDiploma, func(m map[string]any) { m["family_name"] = strings.Repeat("é", 101) }, []want{{"family_name", "maxLength"}}},
@@ -111,8 +119,20 @@ func TestValidateRules(t *testing.T) {
 		{"birth date 30 February", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2023-02-30" }, []want{{"birth_date", "format:date"}}},
 		{"birth date in French order", TypePixCertification, func(m map[string]any) { m["birth_date"] = "14/03/2006" }, []want{{"birth_date", "format:date"}}},
 		{"birth date 29 February of a leap year", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2004-02-29" }, nil},
-		{"birth date today", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2025-06-15" }, nil},
+		{"birth date today, awarded today", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2025-06-15"; m["awarded_on"] = "2025-06-15" }, nil},
 		{"birth date tomorrow", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2025-06-16" }, []want{{"birth_date", "notInFuture"}}},
+		{"birth date on 1 January 1900", TypeDiploma, func(m map[string]any) { m["birth_date"] = "1900-01-01" }, nil},
+		{"birth date in 1899", TypeDiploma, func(m map[string]any) { m["birth_date"] = "1899-12-31" }, []want{{"birth_date", "notBefore1900"}}},
+		{"birth date in year 0", TypePixCertification, func(m map[string]any) { m["birth_date"] = "0000-01-01" }, []want{{"birth_date", "notBefore1900"}}},
+		{"born the day after the award", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2024-07-05" }, []want{{"birth_date", "notAfterAward"}}},
+		{"born on the day of the award", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2024-07-04" }, nil},
+		{"born after the certification", TypePixCertification, func(m map[string]any) { m["birth_date"] = "2024-05-22" }, []want{{"birth_date", "notAfterAward"}}},
+		{"awarded today", TypeDiploma, func(m map[string]any) { m["awarded_on"] = "2025-06-15" }, nil},
+		{"awarded tomorrow", TypeDiploma, func(m map[string]any) { m["awarded_on"] = "2025-06-16" }, []want{{"awarded_on", "notInFuture"}}},
+		{"certified next year", TypePixCertification, func(m map[string]any) { m["certified_on"] = "2026-01-10" }, []want{{"certified_on", "notInFuture"}}},
+		{"born and awarded in the future", TypeDiploma, func(m map[string]any) { m["birth_date"] = "2030-01-01"; m["awarded_on"] = "2029-01-01" }, []want{
+			{"birth_date", "notInFuture"}, {"awarded_on", "notInFuture"},
+		}},
 		{"award date not a date", TypeDiploma, func(m map[string]any) { m["awarded_on"] = "juillet 2024" }, []want{{"awarded_on", "format:date"}}},
 		{"empty diploma title", TypeDiploma, func(m map[string]any) { m["diploma"] = "" }, []want{{"diploma", "pattern"}}},
 		{"EQF level 9", TypeDiploma, func(m map[string]any) { m["eqf_level"] = json.Number("9") }, []want{{"eqf_level", "maximum"}}},
@@ -454,5 +474,19 @@ func BenchmarkValidate(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestTodayIsTheLatestDateOnEarth: a date is in the future only where it
+// is in the future everywhere, so that a diploma awarded today in Paris
+// verifies in Papeete, where it is still yesterday.
+func TestTodayIsTheLatestDateOnEarth(t *testing.T) {
+	// 12:00 UTC on the 15th is already the 16th at UTC+14.
+	v, err := NewValidator(WithClock(func() time.Time { return time.Date(2025, time.June, 15, 12, 0, 0, 0, time.UTC) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.today(); got != "2025-06-16" {
+		t.Errorf("today = %s, want 2025-06-16", got)
 	}
 }

@@ -294,14 +294,14 @@ type OfflineLedger struct {
 // GetIssuer answers from the cached issuer registry.
 func (o *OfflineLedger) GetIssuer(_ context.Context, id string) (*record.Issuer, error) {
 	if o.registry == nil {
-		return nil, o.unavailable("no issuer registry is cached in %s (verify once online to fill the cache)", o.dir)
+		return nil, o.unavailable(say(msgOfflineNoRegistry, o.dir))
 	}
-	if err := o.fresh("issuer registry", o.registry.FetchedAt); err != nil {
+	if err := o.fresh(say(msgCachedRegistry), o.registry.FetchedAt); err != nil {
 		return nil, err
 	}
 	is := o.registry.Issuer(id)
 	if is == nil {
-		return nil, o.unavailable("issuer %s is not in the issuer registry cached %s", id, Age(o.now().Sub(o.registry.FetchedAt)))
+		return nil, o.unavailable(say(msgOfflineNoIssuer, id, ageArg(o.now().Sub(o.registry.FetchedAt))))
 	}
 	o.served(&o.registryServed, o.registry.FetchedAt)
 	return is, nil
@@ -311,9 +311,9 @@ func (o *OfflineLedger) GetIssuer(_ context.Context, id string) (*record.Issuer,
 func (o *OfflineLedger) GetStatus(_ context.Context, digest string) (*record.DigestStatus, error) {
 	s, ok := o.records.Statuses[digest]
 	if !ok {
-		return nil, o.unavailable("the status of digest %s was never read online (verify once online to cache it)", digest)
+		return nil, o.unavailable(say(msgOfflineNoStatus, digest))
 	}
-	if err := o.fresh("status", s.FetchedAt); err != nil {
+	if err := o.fresh(say(msgCachedStatus), s.FetchedAt); err != nil {
 		return nil, err
 	}
 	o.served(&o.oldestRecord, s.FetchedAt)
@@ -324,23 +324,26 @@ func (o *OfflineLedger) GetStatus(_ context.Context, digest string) (*record.Dig
 func (o *OfflineLedger) GetBatch(_ context.Context, id string) (*record.Batch, error) {
 	b, ok := o.records.Batches[id]
 	if !ok {
-		return nil, o.unavailable("batch %s was never read online (verify once online to cache it)", id)
+		return nil, o.unavailable(say(msgOfflineNoBatch, id))
 	}
-	if err := o.fresh("batch", b.FetchedAt); err != nil {
+	if err := o.fresh(say(msgCachedBatch), b.FetchedAt); err != nil {
 		return nil, err
 	}
 	o.served(&o.oldestRecord, b.FetchedAt)
 	return &b.Batch, nil
 }
 
-func (o *OfflineLedger) unavailable(format string, args ...any) error {
-	return fmt.Errorf("%w: %w: %s", network.ErrUnavailable, errOffline, fmt.Sprintf(format, args...))
+// unavailable is the error of a read the cache cannot answer, saying why
+// with m: it wraps network.ErrUnavailable and errOffline.
+func (o *OfflineLedger) unavailable(m message) error {
+	wrapped := []error{network.ErrUnavailable, errOffline}
+	return &messageError{msg: m, text: fmt.Sprintf("%v: %v: %s", wrapped[0], wrapped[1], m.in(English)), wrapped: wrapped}
 }
 
 // fresh fails when data read at fetchedAt is older than the maximum age.
-func (o *OfflineLedger) fresh(what string, fetchedAt time.Time) error {
+func (o *OfflineLedger) fresh(what message, fetchedAt time.Time) error {
 	if age := o.now().Sub(fetchedAt); age > o.maxAge {
-		return o.unavailable("the cached %s is %s old, more than the %s allowed", what, Age(age), Age(o.maxAge))
+		return o.unavailable(say(msgOfflineTooOld, what, ageArg(age), ageArg(o.maxAge)))
 	}
 	return nil
 }
@@ -354,20 +357,24 @@ func (o *OfflineLedger) served(oldest *time.Time, fetchedAt time.Time) {
 	}
 }
 
-// Summary says how old the data served so far is, e.g. "issuer registry
-// cached 3 hours ago; status cached 2 days ago", or that none was served.
-func (o *OfflineLedger) Summary() string {
+// Summary says, in lang, how old the data served so far is, e.g.
+// "issuer registry cached 3 hours ago; status cached 2 days ago", or that
+// none was served.
+func (o *OfflineLedger) Summary(lang Language) string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var parts []string
 	if !o.registryServed.IsZero() {
-		parts = append(parts, "issuer registry cached "+Age(o.now().Sub(o.registryServed))+" ago")
+		parts = append(parts, say(msgOfflineServed, ageArg(o.now().Sub(o.registryServed))).in(lang))
 	}
 	if !o.oldestRecord.IsZero() {
-		parts = append(parts, "status cached "+Age(o.now().Sub(o.oldestRecord))+" ago")
+		parts = append(parts, say(msgOfflineServedState, ageArg(o.now().Sub(o.oldestRecord))).in(lang))
 	}
 	if len(parts) == 0 {
-		return "no cached ledger data was used"
+		return say(msgOfflineServedNone).in(lang)
+	}
+	if lang == French {
+		return strings.Join(parts, " ; ")
 	}
 	return strings.Join(parts, "; ")
 }
@@ -382,38 +389,46 @@ func (o *OfflineLedger) Annotate(r *Result) {
 	now := o.now()
 	for i := range r.Checks {
 		c := &r.Checks[i]
-		if c.Skipped {
+		if c.Skipped || c.detail == nil {
 			continue
 		}
-		switch c.Name {
-		case CheckIssuer, CheckSignature, CheckAccreditation:
-			if !registry.IsZero() {
-				c.Reason += " (offline: issuer registry cached " + Age(now.Sub(registry)) + " ago)"
-			}
-		case CheckAnchor, CheckStatus:
-			if !record.IsZero() {
-				c.Reason += " (offline: status cached " + Age(now.Sub(record)) + " ago)"
-			}
+		var annotated message
+		switch {
+		case (c.Name == CheckIssuer || c.Name == CheckSignature || c.Name == CheckAccreditation) && !registry.IsZero():
+			annotated = say(msgOfflineRegistryAge, *c.detail, ageArg(now.Sub(registry)))
+		case (c.Name == CheckAnchor || c.Name == CheckStatus) && !record.IsZero():
+			annotated = say(msgOfflineStatusAge, *c.detail, ageArg(now.Sub(record)))
+		default:
+			continue
 		}
+		c.detail, c.Reason = &annotated, annotated.in(English)
 	}
 }
 
-// Age writes a duration for people: "less than a minute", "5 minutes",
-// "3 hours", "2 days".
-func Age(d time.Duration) string {
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit
+// Age writes a duration for people, in lang: "less than a minute",
+// "5 minutes", "3 hours", "2 days"; "moins d'une minute", "5 minutes",
+// "3 heures", "2 jours".
+func Age(lang Language, d time.Duration) string {
+	units := [...]struct{ en, fr string }{{"minute", "minute"}, {"hour", "heure"}, {"day", "jour"}}
+	plural := func(n int, unit int) string {
+		word := units[unit].en
+		if lang == French {
+			word = units[unit].fr
 		}
-		return fmt.Sprintf("%d %ss", n, unit)
+		if n == 1 {
+			return "1 " + word
+		}
+		return fmt.Sprintf("%d %ss", n, word)
 	}
 	switch {
+	case d < time.Minute && lang == French:
+		return "moins d'une minute"
 	case d < time.Minute:
 		return "less than a minute"
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
+		return plural(int(d/time.Minute), 0)
 	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour")
+		return plural(int(d/time.Hour), 1)
 	}
-	return plural(int(d/(24*time.Hour)), "day")
+	return plural(int(d/(24*time.Hour)), 2)
 }

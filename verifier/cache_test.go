@@ -158,7 +158,7 @@ func TestOffline(t *testing.T) {
 			t.Errorf("%s reason %q does not say %q", c.check, reason, c.want)
 		}
 	}
-	if got := offline.Summary(); got != "issuer registry cached 3 hours ago; status cached 3 hours ago" {
+	if got := offline.Summary(English); got != "issuer registry cached 3 hours ago; status cached 3 hours ago" {
 		t.Errorf("summary %q", got)
 	}
 	if r, _ := verifyOffline(e, cache, 0, string(creds[1].bundleJSON(t))); r.Verdict != Valid {
@@ -250,7 +250,7 @@ func TestAge(t *testing.T) {
 		10 * time.Second: "less than a minute", time.Minute: "1 minute", 59 * time.Minute: "59 minutes",
 		time.Hour: "1 hour", 47 * time.Hour: "47 hours", 48 * time.Hour: "2 days",
 	} {
-		if got := Age(d); got != want {
+		if got := Age(English, d); got != want {
 			t.Errorf("Age(%v) = %q, want %q", d, got, want)
 		}
 	}

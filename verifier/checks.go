@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/sceau/sceau/chaincode/record"
@@ -37,40 +35,76 @@ type run struct {
 	signingKeys []*record.IssuerKey
 
 	result Result
+	// summary is the verdict's summary, given by the first failure.
+	summary *message
 }
 
-func (r *run) add(c Check) { r.result.Checks = append(r.result.Checks, c) }
+// add records check name's outcome, explained by m.
+func (r *run) add(name string, ok, skipped bool, m message) {
+	r.result.Checks = append(r.result.Checks, Check{Name: name, OK: ok, Skipped: skipped, Reason: m.in(English), detail: &m})
+}
 
-func (r *run) pass(name, reason string) { r.add(Check{Name: name, OK: true, Reason: reason}) }
+func (r *run) pass(name string, m message) { r.add(name, true, false, m) }
 
-func (r *run) fail(name, reason string) { r.add(Check{Name: name, Reason: reason}) }
+func (r *run) skip(name string, m message) { r.add(name, false, true, m) }
 
-func (r *run) skip(name, reason string) { r.add(Check{Name: name, Skipped: true, Reason: reason}) }
+// fail records that check name failed, for reason why, saying it with the
+// reason's own summary.
+func (r *run) fail(name string, why Reason, m message) { r.failSaying(name, why, summaryOf(why), m) }
+
+// failSaying records that check name failed, for reason why; the first
+// failure decides the verdict's reason and summary.
+func (r *run) failSaying(name string, why Reason, summary, m message) {
+	if r.result.Reason == "" {
+		r.result.Reason, r.summary = why, &summary
+	}
+	r.add(name, false, false, m)
+}
 
 // ledgerFailure records that check name could not get what it needs from
-// the ledger: skipped if the ledger was unavailable, failed otherwise.
-func (r *run) ledgerFailure(name, what string, err error) {
+// the ledger (about says what): skipped if the ledger was unavailable,
+// failed otherwise.
+func (r *run) ledgerFailure(name string, about message, err error) {
 	if errors.Is(err, network.ErrUnavailable) {
-		r.skip(name, fmt.Sprintf("could not be checked: the ledger is unavailable (%s: %v)", what, err))
+		r.skip(name, say(msgLedgerUnavailable, about, err))
 		return
 	}
-	r.fail(name, fmt.Sprintf("the ledger could not answer for %s: %v", what, err))
+	r.fail(name, ReasonLedgerError, say(msgLedgerFailed, about, err))
 }
 
 // finish computes the verdict: invalid if a check failed, indeterminate if
-// one could not run, valid otherwise.
+// one could not run, valid otherwise; and its reason and summary.
 func (r *run) finish() *Result {
 	r.result.Verdict = Valid
 	for _, c := range r.result.Checks {
 		switch {
 		case !c.OK && !c.Skipped:
 			r.result.Verdict = Invalid
-			return &r.result
-		case c.Skipped:
+		case c.Skipped && r.result.Verdict == Valid:
 			r.result.Verdict = Indeterminate
 		}
 	}
+	switch r.result.Verdict {
+	case Valid:
+		r.result.Reason, r.summary = "", nil
+	case Indeterminate:
+		r.fallBackOn(ReasonLedgerUnavailable)
+	case Invalid:
+		r.fallBackOn(ReasonLedgerError) // every failure gives its reason: never used
+	}
+	if r.summary != nil {
+		r.result.Summary = r.summary.in(English)
+		r.result.summary = r.summary
+	}
 	return &r.result
+}
+
+// fallBackOn gives the verdict reason why when no failure gave one.
+func (r *run) fallBackOn(why Reason) {
+	if r.result.Reason == "" {
+		m := summaryOf(why)
+		r.result.Reason, r.summary = why, &m
+	}
 }
 
 // lookUp reads from the ledger what the checks need: the issuer, the
@@ -95,9 +129,9 @@ func (r *run) issuerKnown(name string) bool {
 	case r.issuerErr == nil:
 		return true
 	case errors.Is(r.issuerErr, network.ErrUnavailable):
-		r.ledgerFailure(name, "issuer "+r.in.Credential().IssuerID, r.issuerErr)
+		r.ledgerFailure(name, say(msgAboutIssuer, r.in.Credential().IssuerID), r.issuerErr)
 	default:
-		r.skip(name, "not checked: the issuer is not known to the ledger")
+		r.skip(name, say(msgIssuerNotKnown))
 	}
 	return false
 }
@@ -106,24 +140,26 @@ func (r *run) checkIssuer() {
 	id := r.in.Credential().IssuerID
 	switch {
 	case errors.Is(r.issuerErr, network.ErrNotFound):
-		r.fail(CheckIssuer, fmt.Sprintf("issuer %s is not registered on the ledger", id))
+		r.failSaying(CheckIssuer, ReasonUnknownIssuer, say(msgSumUnknownIssuer, id), say(msgIssuerNotRegistered, id))
 		return
 	case r.issuerErr != nil:
-		r.ledgerFailure(CheckIssuer, "issuer "+id, r.issuerErr)
+		r.ledgerFailure(CheckIssuer, say(msgAboutIssuer, id), r.issuerErr)
 		return
 	}
 	is := r.issuer
 	switch is.Status {
 	case record.IssuerActive:
-		r.pass(CheckIssuer, fmt.Sprintf("issuer %s (%s) is registered and active", id, is.Name))
+		r.pass(CheckIssuer, say(msgIssuerActive, id, is.Name))
 	case record.IssuerSuspended:
-		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) is suspended (reason %s)", id, is.Name, is.StatusReason))
+		r.failSaying(CheckIssuer, ReasonIssuerSuspended, say(msgSumIssuerSuspended, statusReason(is.StatusReason)),
+			say(msgIssuerSuspended, id, is.Name, statusReason(is.StatusReason)))
 	case record.IssuerWithdrawn:
-		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) was withdrawn (reason %s)", id, is.Name, is.StatusReason))
+		r.failSaying(CheckIssuer, ReasonIssuerWithdrawn, say(msgSumIssuerWithdrawn, statusReason(is.StatusReason)),
+			say(msgIssuerWithdrawn, id, is.Name, statusReason(is.StatusReason)))
 	case record.IssuerPending:
-		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) is still pending accreditation", id, is.Name))
+		r.failSaying(CheckIssuer, ReasonNotAccredited, say(msgSumPending), say(msgIssuerPending, id, is.Name))
 	default:
-		r.fail(CheckIssuer, fmt.Sprintf("issuer %s (%s) has the unknown status %q", id, is.Name, is.Status))
+		r.fail(CheckIssuer, ReasonLedgerError, say(msgIssuerStatusUnknown, id, is.Name, is.Status))
 	}
 }
 
@@ -134,9 +170,9 @@ func (r *run) checkSignature() {
 	var keys []*record.IssuerKey
 	var names, kids []string
 	for _, f := range r.in.Forms {
-		key, err := r.verifyForm(f)
-		if err != nil {
-			r.fail(CheckSignature, err.Error())
+		key, problem := r.verifyForm(f)
+		if problem != nil {
+			r.failSaying(CheckSignature, problem.why, problem.summary, problem.msg)
 			return
 		}
 		keys = append(keys, key)
@@ -149,18 +185,26 @@ func (r *run) checkSignature() {
 	if claims, err := shownClaims(r.in); err == nil {
 		r.result.Claims = claims
 	}
-	signatures := "the " + names[0] + " signature verifies"
 	if len(names) > 1 {
-		signatures = "the " + strings.Join(names, " and ") + " signatures verify"
+		r.pass(CheckSignature, say(msgSignaturesVerify, andList(names), andList(kids), r.issuer.ID))
+		return
 	}
-	r.pass(CheckSignature, fmt.Sprintf("%s with key %s of issuer %s", signatures, strings.Join(kids, " and "), r.issuer.ID))
+	r.pass(CheckSignature, say(msgSignatureVerifies, names[0], andList(kids), r.issuer.ID))
+}
+
+// failure is why a check failed: its reason, the verdict's summary if it
+// decides the verdict, and the check's own explanation.
+type failure struct {
+	why     Reason
+	summary message
+	msg     message
 }
 
 // verifyForm verifies f with the issuer's key its kid names and returns
-// that key.
-func (r *run) verifyForm(f credential.Form) (*record.IssuerKey, error) {
+// that key, or why it does not verify.
+func (r *run) verifyForm(f credential.Form) (*record.IssuerKey, *failure) {
 	id := r.issuer.ID
-	var lastErr error
+	var last *failure
 	found := false
 	for i := range r.issuer.Keys {
 		key := &r.issuer.Keys[i]
@@ -170,33 +214,38 @@ func (r *run) verifyForm(f credential.Form) (*record.IssuerKey, error) {
 		found = true
 		pub, err := r.issuer.publicKey(i)
 		if err != nil {
-			lastErr = err
+			last = &failure{ReasonLedgerError, summaryOf(ReasonLedgerError), say(msgIssuerKeyUnusable, key.KID, err)}
 			continue
 		}
 		if err := f.Verify(pub); err != nil {
-			lastErr = err
+			m := say(msgSignatureRefused, err)
+			if errors.Is(err, credential.ErrBadSignature) {
+				m = say(msgSignatureMismatch, err, f.Name(), key.KID)
+			}
+			last = &failure{ReasonAltered, say(msgSumAlteredSig), m}
 			continue
 		}
 		return key, nil
 	}
 	if !found {
-		return nil, fmt.Errorf("%s: issuer %s has no key with kid %s on the ledger", f.Name(), id, f.KeyID())
+		return nil, &failure{ReasonAltered, say(msgSumAlteredSig), say(msgNoKeyWithKID, f.Name(), id, f.KeyID())}
 	}
-	return nil, lastErr
+	return nil, last
 }
 
 // issuedAt is the time the credential is judged at for accreditation: its
-// anchoring time (ledger time) when known, else its validFrom.
-func (r *run) issuedAt() (time.Time, string) {
+// anchoring time (ledger time) when known, else its validFrom; and which
+// of the two it is.
+func (r *run) issuedAt() (time.Time, message) {
 	for _, s := range r.statuses {
 		if s == nil {
 			continue
 		}
 		if t, err := time.Parse(time.RFC3339, s.AnchoredAt); err == nil {
-			return t, "anchored"
+			return t, say(msgWhenAnchored)
 		}
 	}
-	return r.in.Credential().ValidFrom, "issued"
+	return r.in.Credential().ValidFrom, say(msgWhenIssued)
 }
 
 func (r *run) checkAccreditation() {
@@ -208,18 +257,18 @@ func (r *run) checkAccreditation() {
 	i, inForce, err := r.issuer.AccreditationAt(record.CredentialType(cred.Type), at)
 	switch {
 	case err != nil:
-		r.fail(CheckAccreditation, fmt.Sprintf("the ledger's record of issuer %s is unreadable: %v", cred.IssuerID, err))
+		r.fail(CheckAccreditation, ReasonLedgerError, say(msgIssuerRecordBroken, cred.IssuerID, err))
 		return
 	case inForce && r.issuer.Accreditations[i].ValidUntil == "":
 		a := r.issuer.Accreditations[i]
-		r.pass(CheckAccreditation, fmt.Sprintf("issuer %s is accredited for %s since %s (credential %s %s)", cred.IssuerID, cred.Type, a.ValidFrom, what, formatTime(at)))
+		r.pass(CheckAccreditation, say(msgAccreditedSince, cred.IssuerID, cred.Type, storedTime(a.ValidFrom), what, timeArg(at)))
 		return
 	case inForce:
 		a := r.issuer.Accreditations[i]
-		r.pass(CheckAccreditation, fmt.Sprintf("issuer %s was accredited for %s from %s until %s (credential %s %s)", cred.IssuerID, cred.Type, a.ValidFrom, a.ValidUntil, what, formatTime(at)))
+		r.pass(CheckAccreditation, say(msgAccreditedFromUntil, cred.IssuerID, cred.Type, storedTime(a.ValidFrom), storedTime(a.ValidUntil), what, timeArg(at)))
 		return
 	}
-	r.fail(CheckAccreditation, fmt.Sprintf("issuer %s was not accredited for %s when the credential was %s (%s)", cred.IssuerID, cred.Type, what, formatTime(at)))
+	r.fail(CheckAccreditation, ReasonNotAccredited, say(msgNotAccredited, cred.IssuerID, cred.Type, what, timeArg(at)))
 }
 
 func (r *run) checkAnchor() {
@@ -228,21 +277,21 @@ func (r *run) checkAnchor() {
 		s, err := r.statuses[i], r.statusErr[i]
 		switch {
 		case errors.Is(err, network.ErrNotFound):
-			r.fail(CheckAnchor, fmt.Sprintf("the %s form (digest %s) is not anchored on the ledger", f.Name(), f.Digest()))
+			r.fail(CheckAnchor, ReasonNotAnchored, say(msgFormNotAnchored, f.Name(), f.Digest()))
 			return
 		case err != nil:
-			r.ledgerFailure(CheckAnchor, "the "+f.Name()+" digest "+f.Digest(), err)
+			r.ledgerFailure(CheckAnchor, say(msgAboutDigest, f.Name(), f.Digest()), err)
 			return
 		case s.IssuerID != cred.IssuerID:
-			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored by issuer %s, not by %s", f.Name(), s.IssuerID, cred.IssuerID))
+			r.fail(CheckAnchor, ReasonAltered, say(msgAnchoredByOther, f.Name(), s.IssuerID, cred.IssuerID))
 			return
 		case string(s.Type) != cred.Type:
-			r.fail(CheckAnchor, fmt.Sprintf("the %s form was anchored as a %s, not a %s", f.Name(), s.Type, cred.Type))
+			r.fail(CheckAnchor, ReasonAltered, say(msgAnchoredAsOther, f.Name(), s.Type, cred.Type))
 			return
 		}
 		for j, other := range r.in.Forms {
 			if j != i && !slices.Contains(s.Group, other.Digest()) {
-				r.fail(CheckAnchor, fmt.Sprintf("the %s and %s forms were not anchored as one credential", f.Name(), other.Name()))
+				r.fail(CheckAnchor, ReasonAltered, say(msgNotOneCredential, f.Name(), other.Name()))
 				return
 			}
 		}
@@ -250,75 +299,86 @@ func (r *run) checkAnchor() {
 	first := r.statuses[0]
 	anchoredAt, err := record.ParseStoredTime("anchoredAt", first.AnchoredAt)
 	if err != nil {
-		r.fail(CheckAnchor, fmt.Sprintf("the ledger's anchoring time %q is not an RFC 3339 time", first.AnchoredAt))
+		r.fail(CheckAnchor, ReasonLedgerError, say(msgAnchorTimeUnreadable, first.AnchoredAt))
 		return
 	}
 	for _, key := range r.signingKeys {
-		if err := key.CoversAnchoringAt(anchoredAt); err != nil {
-			r.fail(CheckAnchor, err.Error())
+		err := key.CoversAnchoringAt(anchoredAt)
+		var kc *record.KeyCoverageError
+		switch {
+		case errors.As(err, &kc) && kc.Compromised:
+			r.fail(CheckAnchor, ReasonKeyCompromised, say(msgKeyCompromised, err, timeArg(kc.AnchoredAt), kc.KID, storedTime(kc.Since)))
+			return
+		case errors.As(err, &kc):
+			r.fail(CheckAnchor, ReasonKeyRetired, say(msgKeyRetired, err, timeArg(kc.AnchoredAt), kc.KID, storedTime(kc.Since)))
+			return
+		case err != nil: // CoversAnchoringAt says why with a KeyCoverageError
+			r.fail(CheckAnchor, ReasonLedgerError, say(msgKeyNotCovering, err))
 			return
 		}
 	}
 	if r.in.Bundle == nil {
-		r.pass(CheckAnchor, fmt.Sprintf("anchored by issuer %s at %s in batch %s", cred.IssuerID, first.AnchoredAt, first.BatchID))
+		r.pass(CheckAnchor, say(msgAnchored, cred.IssuerID, storedTime(first.AnchoredAt), first.BatchID))
 		return
 	}
 	batchID := r.in.Bundle.Anchor.Batch
 	switch {
 	case errors.Is(r.batchErr, network.ErrNotFound):
-		r.fail(CheckAnchor, fmt.Sprintf("the bundle's batch %s is not on the ledger", batchID))
+		r.fail(CheckAnchor, ReasonAltered, say(msgBatchNotOnLedger, batchID))
 		return
 	case r.batchErr != nil:
-		r.ledgerFailure(CheckAnchor, "batch "+batchID, r.batchErr)
+		r.ledgerFailure(CheckAnchor, say(msgAboutBatch, batchID), r.batchErr)
 		return
 	}
-	if reason := r.inclusionProblem(first); reason != "" {
-		r.fail(CheckAnchor, reason)
+	if problem := r.inclusionProblem(first); problem != nil {
+		r.fail(CheckAnchor, problem.why, problem.msg)
 		return
 	}
-	r.pass(CheckAnchor, fmt.Sprintf("anchored by issuer %s at %s in batch %s; the bundle's Merkle proof leads to the batch root on the ledger", cred.IssuerID, first.AnchoredAt, first.BatchID))
+	r.pass(CheckAnchor, say(msgAnchoredWithProof, cred.IssuerID, storedTime(first.AnchoredAt), first.BatchID))
 }
 
 // inclusionProblem checks the bundle's anchor against the ledger's batch
 // and the credential's record s: same batch, index and root, and a Merkle
-// inclusion proof of the credential's leaf. It returns what is wrong, or "".
-func (r *run) inclusionProblem(s *record.DigestStatus) string {
+// inclusion proof of the credential's leaf. It returns what is wrong, or
+// nil.
+func (r *run) inclusionProblem(s *record.DigestStatus) *failure {
+	altered := func(m message) *failure { return &failure{why: ReasonAltered, msg: m} }
 	a := r.in.Bundle.Anchor
 	switch {
 	case s.BatchID != a.Batch:
-		return fmt.Sprintf("the bundle names batch %s, the ledger anchored the credential in batch %s", a.Batch, s.BatchID)
+		return altered(say(msgProofOtherBatch, a.Batch, s.BatchID))
 	case s.Index != a.Index:
-		return fmt.Sprintf("the bundle gives leaf index %d, the ledger %d", a.Index, s.Index)
+		return altered(say(msgProofOtherIndex, a.Index, s.Index))
 	case r.batch.Root != a.Root:
-		return fmt.Sprintf("the bundle's root %s is not the ledger's root %s of batch %s", a.Root, r.batch.Root, a.Batch)
+		return altered(say(msgProofOtherRoot, a.Root, r.batch.Root, a.Batch))
 	case r.batch.IssuerID != s.IssuerID:
-		return fmt.Sprintf("batch %s belongs to issuer %s, not %s", a.Batch, r.batch.IssuerID, s.IssuerID)
+		return altered(say(msgBatchOfOtherIssuer, a.Batch, r.batch.IssuerID, s.IssuerID))
 	case a.Index < 0 || r.batch.Size <= a.Index:
-		return fmt.Sprintf("leaf index %d is outside batch %s of %d credentials", a.Index, a.Batch, r.batch.Size)
+		return altered(say(msgProofIndexOutside, a.Index, a.Batch, r.batch.Size))
 	}
 	digests := make([][]byte, len(s.Group))
 	for i, d := range s.Group {
 		raw, err := hex.DecodeString(d)
 		if err != nil {
-			return fmt.Sprintf("the ledger's digest %q is not hex", d)
+			return &failure{why: ReasonLedgerError, msg: say(msgLedgerDigestNotHex, d)}
 		}
 		digests[i] = raw
 	}
 	root, err := hex.DecodeString(r.batch.Root)
 	if err != nil {
-		return fmt.Sprintf("the ledger's root %q of batch %s is not hex", r.batch.Root, a.Batch)
+		return &failure{why: ReasonLedgerError, msg: say(msgLedgerRootNotHex, r.batch.Root, a.Batch)}
 	}
 	proof := make([][]byte, len(a.Proof))
 	for i, h := range a.Proof {
 		if proof[i], err = hex.DecodeString(h); err != nil {
-			return fmt.Sprintf("proof hash %d %q is not hex", i, h)
+			return altered(say(msgProofHashNotHex, i, h))
 		}
 	}
 	leaf := merkle.LeafHash(merkle.LeafData(digests))
 	if err := merkle.VerifyInclusion(uint64(a.Index), uint64(r.batch.Size), leaf, root, proof); err != nil {
-		return fmt.Sprintf("the bundle's Merkle inclusion proof does not lead to the root of batch %s: %v", a.Batch, err)
+		return altered(say(msgProofFails, a.Batch, err))
 	}
-	return ""
+	return nil
 }
 
 func (r *run) checkStatus() {
@@ -326,36 +386,41 @@ func (r *run) checkStatus() {
 		s, err := r.statuses[i], r.statusErr[i]
 		switch {
 		case errors.Is(err, network.ErrNotFound):
-			r.skip(CheckStatus, "not checked: the credential is not anchored, so it has no status")
+			r.skip(CheckStatus, say(msgNoStatus))
 			return
 		case err != nil:
-			r.ledgerFailure(CheckStatus, "the "+f.Name()+" digest "+f.Digest(), err)
+			r.ledgerFailure(CheckStatus, say(msgAboutDigest, f.Name(), f.Digest()), err)
 			return
 		}
 		switch s.Status {
 		case record.StatusActive:
-		case record.StatusRevoked, record.StatusSuspended:
-			r.fail(CheckStatus, fmt.Sprintf("%s (reason %s, %s)", s.Status, s.Reason, dateOf(s.UpdatedAt)))
+		case record.StatusRevoked:
+			r.failSaying(CheckStatus, ReasonRevoked, say(msgSumRevoked, longDay(s.UpdatedAt), statusReason(s.Reason)),
+				say(msgRevoked, statusReason(s.Reason), dayOf(s.UpdatedAt)))
+			return
+		case record.StatusSuspended:
+			r.failSaying(CheckStatus, ReasonSuspended, say(msgSumSuspended, longDay(s.UpdatedAt), statusReason(s.Reason)),
+				say(msgSuspended, statusReason(s.Reason), dayOf(s.UpdatedAt)))
 			return
 		default:
-			r.fail(CheckStatus, fmt.Sprintf("the ledger gives the unknown status %q", s.Status))
+			r.fail(CheckStatus, ReasonLedgerError, say(msgStatusUnknown, s.Status))
 			return
 		}
 	}
-	r.pass(CheckStatus, "active: neither revoked nor suspended")
+	r.pass(CheckStatus, say(msgActive))
 }
 
 func (r *run) checkValidity() {
 	c := r.in.Credential()
 	switch {
 	case r.now.Before(c.ValidFrom):
-		r.fail(CheckValidity, fmt.Sprintf("not valid before %s", formatTime(c.ValidFrom)))
+		r.failSaying(CheckValidity, ReasonNotYetValid, say(msgSumNotYetValid, longTime(c.ValidFrom)), say(msgNotYetValid, timeArg(c.ValidFrom)))
 	case !c.ValidUntil.IsZero() && !r.now.Before(c.ValidUntil):
-		r.fail(CheckValidity, fmt.Sprintf("expired on %s", formatTime(c.ValidUntil)))
+		r.failSaying(CheckValidity, ReasonExpired, say(msgSumExpired, longTime(c.ValidUntil)), say(msgExpired, timeArg(c.ValidUntil)))
 	case c.ValidUntil.IsZero():
-		r.pass(CheckValidity, fmt.Sprintf("valid since %s, with no end date", formatTime(c.ValidFrom)))
+		r.pass(CheckValidity, say(msgValidSince, timeArg(c.ValidFrom)))
 	default:
-		r.pass(CheckValidity, fmt.Sprintf("valid from %s until %s", formatTime(c.ValidFrom), formatTime(c.ValidUntil)))
+		r.pass(CheckValidity, say(msgValidFromUntil, timeArg(c.ValidFrom), timeArg(c.ValidUntil)))
 	}
 }
 
@@ -366,29 +431,18 @@ func (r *run) checkSchema() {
 	}
 	c := r.in.Credential()
 	if c.Subject != nil && c.Subject.CredentialType() == c.Type && r.v.validator.Conforms(c.Subject) {
-		r.pass(CheckSchema, fmt.Sprintf("the credential subject is a valid %s", c.Type))
+		r.pass(CheckSchema, say(msgSubjectValid, c.Type))
 		return
 	}
 	// The JSON Schema decides the subjects the fast check rejects, and
 	// says why.
 	subject, err := c.SubjectJSON()
+	if err == nil {
+		err = r.v.validator.Validate(c.Type, subject)
+	}
 	if err != nil {
-		r.fail(CheckSchema, err.Error())
+		r.fail(CheckSchema, ReasonNonconforming, say(msgSubjectInvalid, err, c.Type))
 		return
 	}
-	if err := r.v.validator.Validate(c.Type, subject); err != nil {
-		r.fail(CheckSchema, err.Error())
-		return
-	}
-	r.pass(CheckSchema, fmt.Sprintf("the credential subject is a valid %s", c.Type))
-}
-
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// dateOf returns the date part of an RFC 3339 time, or the text as is.
-func dateOf(s string) string {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC().Format(time.DateOnly)
-	}
-	return s
+	r.pass(CheckSchema, say(msgSubjectValid, c.Type))
 }

@@ -3,7 +3,6 @@ package verifier
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -48,17 +47,17 @@ func (p PresentationRequest) requested() bool {
 }
 
 // describeSDJWT says what an SD-JWT given on its own shows.
-func describeSDJWT(s *credential.SignedSDJWT) string {
+func describeSDJWT(s *credential.SignedSDJWT) message {
 	c := s.Credential
-	what := "SD-JWT VC"
+	what := say(msgSDJWTIssued)
 	if s.KeyBinding != nil {
-		what = "SD-JWT VC presentation with a key-binding JWT"
+		what = say(msgSDJWTPresented)
 	}
-	disclosed := "no claim"
+	disclosed := say(msgDisclosingNothing)
 	if n := len(c.Disclosed); n > 0 {
-		disclosed = fmt.Sprintf("%d claim(s): %s", n, strings.Join(c.Disclosed, ", "))
+		disclosed = say(msgDisclosing, n, strings.Join(c.Disclosed, ", "))
 	}
-	return fmt.Sprintf("%s (%s) of %s credential %s, disclosing %s", what, s.Algorithm, c.Type, c.ID, disclosed)
+	return say(msgFormatSDJWT, what, s.Algorithm, c.Type, c.ID, disclosed)
 }
 
 // shownClaims returns the credential subject as the input shows it: for
@@ -80,24 +79,23 @@ func (r *run) checkDisclosedSchema(s *credential.SignedSDJWT) {
 	c := s.Credential
 	doc, err := standInSubject(c)
 	if err != nil {
-		r.fail(CheckSchema, err.Error())
+		r.fail(CheckSchema, ReasonNonconforming, say(msgStandInUnavailable, err))
 		return
 	}
 	err = r.v.validator.Validate(c.Type, doc)
 	var verr *schemas.ValidationError
 	switch {
 	case err == nil:
-		shown := len(c.Claims)
-		r.pass(CheckSchema, fmt.Sprintf("the %d claim(s) shown are valid for a %s (claims not disclosed are not checked)", shown, c.Type))
+		r.pass(CheckSchema, say(msgDisclosedValid, len(c.Claims), c.Type))
 	case errors.As(err, &verr):
 		parts := make([]string, len(verr.Violations))
 		for i, v := range verr.Violations {
 			v.Field = claimOfField(v.Field)
 			parts[i] = v.String()
 		}
-		r.fail(CheckSchema, strings.Join(parts, "; "))
+		r.fail(CheckSchema, ReasonNonconforming, say(msgDisclosedInvalid, strings.Join(parts, "; "), c.Type))
 	default:
-		r.fail(CheckSchema, err.Error())
+		r.fail(CheckSchema, ReasonNonconforming, say(msgStandInUnavailable, err))
 	}
 }
 
@@ -117,7 +115,7 @@ func standInSubject(c *credential.SDJWTCredential) ([]byte, error) {
 		}
 		record = &schemas.PixCertification{Student: student, CertificationCenter: "X", CertifiedOn: "2000-01-01", Competences: competences}
 	default:
-		return nil, fmt.Errorf("credential type %q has no schema", c.Type)
+		return nil, &messageError{msg: say(msgNoSchemaForType, c.Type)}
 	}
 	raw, err := json.Marshal(record)
 	if err != nil {
@@ -181,21 +179,21 @@ func (r *run) checkHolderBinding() {
 	}
 	req := r.req
 	if len(r.signingKeys) == 0 {
-		r.skip(CheckHolderBinding, "not checked: the issuer's signature was not verified")
+		r.skip(CheckHolderBinding, say(msgNotSigned))
 		return
 	}
 	if validity := r.result.Check(CheckValidity); validity == nil || !validity.OK {
-		r.skip(CheckHolderBinding, "not checked: the credential is not within its validity period")
+		r.skip(CheckHolderBinding, say(msgNotWithinValidity))
 		return
 	}
 	if s.KeyBinding == nil {
 		switch {
 		case req.requested():
-			r.fail(CheckHolderBinding, fmt.Sprintf("the SD-JWT has no key-binding JWT, but this verifier expects a presentation signed by the holder (%s)", describeRequest(req)))
+			r.fail(CheckHolderBinding, ReasonHolderBinding, say(msgKeyBindingMissing, describeRequest(req)))
 		case s.Credential.HolderKey != nil:
-			r.pass(CheckHolderBinding, fmt.Sprintf("not requested: the SD-JWT has no key-binding JWT (it is bound to holder key %s, but this is not a presentation proving that its holder shows it)", s.Credential.HolderKey.KID()))
+			r.pass(CheckHolderBinding, say(msgNotRequestedBound, s.Credential.HolderKey.KID()))
 		default:
-			r.pass(CheckHolderBinding, "not requested: the SD-JWT has no key-binding JWT and is not bound to a holder key")
+			r.pass(CheckHolderBinding, say(msgNotRequestedUnbound))
 		}
 		return
 	}
@@ -209,67 +207,73 @@ func (r *run) checkHolderBinding() {
 	}
 	pub, err := credential.ParsePublicJWK([]byte(r.signingKeys[0].JWK))
 	if err != nil {
-		r.fail(CheckHolderBinding, fmt.Sprintf("issuer key %s on the ledger is unusable: %v", r.signingKeys[0].KID, err))
+		r.fail(CheckHolderBinding, ReasonLedgerError, say(msgIssuerKeyUnusable, r.signingKeys[0].KID, err))
 		return
 	}
 	err = s.VerifyKeyBinding(pub, credential.KeyBindingRequest{Nonce: nonce, Audience: audience, Now: r.now, MaxAge: r.v.maxPresentationAge})
 	if err != nil {
-		r.fail(CheckHolderBinding, keyBindingReason(err))
+		r.fail(CheckHolderBinding, ReasonHolderBinding, keyBindingReason(err, presented, nonce, audience))
 		return
 	}
 	if req.ConsumeNonce != nil {
 		if err := req.ConsumeNonce(presented.Nonce); err != nil {
-			r.fail(CheckHolderBinding, fmt.Sprintf("nonce %q: %v", presented.Nonce, err))
+			r.fail(CheckHolderBinding, ReasonHolderBinding, say(msgNonceRefused, presented.Nonce, err))
 			return
 		}
 	}
-	expected := fmt.Sprintf("nonce %q and audience %q as expected", presented.Nonce, presented.Audience)
+	expected := say(msgExpectedBoth, presented.Nonce, presented.Audience)
 	switch {
 	case req.Nonce == "" && req.ConsumeNonce == nil && req.Audience == "":
-		expected = fmt.Sprintf("nonce and audience not requested (it was made for audience %q with nonce %q)", presented.Audience, presented.Nonce)
+		expected = say(msgExpectedNeither, presented.Audience, presented.Nonce)
 	case req.Nonce == "" && req.ConsumeNonce == nil:
-		expected = fmt.Sprintf("audience %q as expected, nonce not requested (it carries %q)", presented.Audience, presented.Nonce)
+		expected = say(msgExpectedAudienceOnly, presented.Audience, presented.Nonce)
 	case req.Audience == "":
-		expected = fmt.Sprintf("nonce %q as expected, audience not requested (it was made for %q)", presented.Nonce, presented.Audience)
+		expected = say(msgExpectedNonceOnly, presented.Nonce, presented.Audience)
 	}
-	r.pass(CheckHolderBinding, fmt.Sprintf("presented by the holder: the key-binding JWT is signed by holder key %s named in the credential, its sd_hash covers these %d disclosure(s), it was signed at %s; %s",
-		s.Credential.HolderKey.KID(), len(s.Credential.Disclosed), formatTime(presented.IssuedAt), expected))
+	r.pass(CheckHolderBinding, say(msgPresentedByHolder,
+		s.Credential.HolderKey.KID(), len(s.Credential.Disclosed), timeArg(presented.IssuedAt), expected))
 }
 
 // describeRequest says what a presentation request asks for.
-func describeRequest(req PresentationRequest) string {
-	var parts []string
+func describeRequest(req PresentationRequest) joined {
+	var parts []any
 	if req.Nonce != "" {
-		parts = append(parts, fmt.Sprintf("nonce %q", req.Nonce))
+		parts = append(parts, say(msgAskedNonce, req.Nonce))
 	} else if req.ConsumeNonce != nil {
-		parts = append(parts, "one of its single-use nonces")
+		parts = append(parts, say(msgAskedSingleUseNonce))
 	}
 	if req.Audience != "" {
-		parts = append(parts, fmt.Sprintf("audience %q", req.Audience))
+		parts = append(parts, say(msgAskedAudience, req.Audience))
 	}
-	return strings.Join(parts, ", ")
+	return joined{sep: ", ", items: parts}
 }
 
-// keyBindingReason explains why a key-binding JWT was rejected.
-func keyBindingReason(err error) string {
+// keyBindingReason explains why the key-binding JWT presented was
+// rejected when nonce and audience were expected.
+func keyBindingReason(err error, presented *credential.PresentedKeyBinding, nonce, audience string) message {
 	var e *sdjwt.Error
 	if !errors.As(err, &e) {
-		return err.Error()
+		return say(msgKBRefused, err)
 	}
 	switch e.Check {
 	case sdjwt.CheckKeyBinding:
-		return "the key-binding JWT does not prove the holder: " + e.Err.Error()
+		return say(msgKBNotHolder, e.Err)
 	case sdjwt.CheckSDHash:
-		return "the disclosures are not those the holder signed: " + e.Err.Error()
+		return say(msgKBOtherDisclosures, e.Err)
 	case sdjwt.CheckNonce:
-		return "wrong nonce: " + e.Err.Error()
+		return say(msgKBWrongNonce, e.Err, presented.Nonce, nonce)
 	case sdjwt.CheckAudience:
-		return "wrong audience: " + e.Err.Error()
+		return say(msgKBWrongAudience, e.Err, presented.Audience, audience)
 	case sdjwt.CheckFreshness:
-		return "stale presentation: " + e.Err.Error()
+		return say(msgKBStale, e.Err, timeArg(presented.IssuedAt))
 	}
-	return e.Error()
+	return say(msgKBRefused, e)
 }
+
+// ErrUnknownNonce is what a PresentationRequest's ConsumeNonce returns
+// (wrapped or not) for a nonce it did not issue, or that was already used,
+// or expired: holder_binding fails saying so.
+var ErrUnknownNonce error = &messageError{msg: say(msgNonceUnknown)}
 
 // presentationOptions returns the presentation request and key-binding age
 // of opts.

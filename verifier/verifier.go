@@ -5,9 +5,18 @@
 // anchors for each of its forms, credential.Decode says; this package
 // judges (Verify, or VerifyDecoded for an input its caller decoded).
 //
+// A verdict that is not valid names what happened with a reason code
+// (reason.go: revoked, altered, unreadable…), decided by the first check
+// that failed, and a summary in words. Every text of a verdict — each
+// check's reason, the summary — is a message of one catalogue
+// (catalogue.go), built while the checks run and rendered in English or
+// French when shown (Result.In, language.go); message.go renders them.
+//
 // It imports chaincode/record (the ledger's rules), credential (decoding
-// and signature checks), network (the ledger), schemas (subject
-// validation), sdjwt (key-binding errors) and internal packages; never
+// and signature checks), network (the ledger), qrcode (its errors, for
+// what an unreadable photo lacks), schemas (subject validation), sdjwt
+// (key-binding and disclosure errors), internal packages and
+// golang.org/x/text (language matching); never
 // issuer, wallet or cli, and nothing of HTTP: the verifier's HTTP API and
 // web page are package verifier/verifierapi, which imports this one.
 //
@@ -91,13 +100,24 @@ type Check struct {
 	// Skipped is set when the check could not run: the ledger was
 	// unavailable, or an earlier check failed. OK is then false.
 	Skipped bool `json:"skipped,omitempty"`
-	// Reason explains the outcome to a person.
+	// Reason explains the outcome to a person, in the result's language
+	// (English unless Result.In said otherwise).
 	Reason string `json:"reason"`
+	// detail is Reason as a message of the catalogue, for Result.In; nil
+	// for a check read back from JSON, whose Reason is all there is.
+	detail *message
 }
 
 // Result is the outcome of a verification.
 type Result struct {
 	Verdict Verdict `json:"verdict"`
+	// Reason says why the verdict is not valid, as a code of the
+	// documented list (Reasons): decided by the first check that failed,
+	// ReasonLedgerUnavailable when indeterminate; empty when valid.
+	Reason Reason `json:"reason,omitempty"`
+	// Summary says the same in a few words, in the result's language:
+	// "Revoked on 5 July 2025 (fraud)"; empty when valid.
+	Summary string `json:"summary,omitempty"`
 	// Input names what was verified (credential.Decoded.Label):
 	// "bundle", "vc+jwt", "sc1", "dc+sd-jwt", or one of the last three and
 	// " (QR image)" or " (PDF certificate)"; "QR image" or "PDF
@@ -112,10 +132,31 @@ type Result struct {
 	// Claims is the credential subject as signed; it is set only when the
 	// signature verified, so unsigned claims are never shown.
 	Claims json.RawMessage `json:"claims,omitempty"`
+
+	// summary is Summary as a message of the catalogue, for In.
+	summary *message
 }
 
 // ExitCode returns the process exit code of the result's verdict.
 func (r *Result) ExitCode() int { return ExitCode(r.Verdict) }
+
+// In returns the result with its summary and its checks' reasons in lang;
+// r is left as it is. Texts that came as text (a result read back from
+// JSON) stay as they are.
+func (r *Result) In(lang Language) *Result {
+	out := *r
+	out.Checks = make([]Check, len(r.Checks))
+	for i, c := range r.Checks {
+		if c.detail != nil {
+			c.Reason = c.detail.in(lang)
+		}
+		out.Checks[i] = c
+	}
+	if r.summary != nil {
+		out.Summary = r.summary.in(lang)
+	}
+	return &out
+}
 
 // Check returns the check named name, or nil.
 func (r *Result) Check(name string) *Check {
@@ -202,12 +243,12 @@ func (v *Verifier) VerifyDecoded(ctx context.Context, decoded *credential.Decode
 	r := &run{v: v, ctx: ctx, now: v.now().UTC(), req: req, result: Result{Checks: make([]Check, 0, maxChecks)}}
 	r.result.Input = decoded.Label()
 	if decodeErr != nil {
-		r.fail(CheckFormat, decodeErr.Error())
+		r.failDecoding(decoded, decodeErr)
 		for _, name := range []string{CheckIssuer, CheckSignature, CheckAccreditation, CheckAnchor, CheckStatus, CheckValidity, CheckSchema} {
-			r.skip(name, "not checked: the input could not be decoded")
+			r.skip(name, say(msgNotDecoded))
 		}
 		if decoded.Kind == credential.KindSDJWT {
-			r.skip(CheckHolderBinding, "not checked: the input could not be decoded")
+			r.skip(CheckHolderBinding, say(msgNotDecoded))
 		}
 		return r.finish()
 	}

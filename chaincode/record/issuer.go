@@ -126,23 +126,44 @@ func (k IssuerKey) InService() bool {
 
 // CoversAnchoringAt reports whether a credential signed with k and anchored
 // at ledger time at may rely on it. It may not when the key was compromised
-// at or before that time, nor when it was retired before it; the error says
-// which, for a verdict.
+// at or before that time, nor when it was retired before it: the error, a
+// *KeyCoverageError, says which, for a verdict.
 func (k IssuerKey) CoversAnchoringAt(at time.Time) error {
-	anchored := FormatTime(at)
 	if k.CompromisedSince != "" {
 		since, err := ParseStoredTime("compromisedSince", k.CompromisedSince)
 		if err != nil || !at.Before(since) {
-			return fmt.Errorf("anchored at %s, when signing key %s was compromised (since %s)", anchored, k.KID, k.CompromisedSince)
+			return &KeyCoverageError{KID: k.KID, Compromised: true, AnchoredAt: at, Since: k.CompromisedSince}
 		}
 	}
 	if k.RetiredAt != "" {
 		retired, err := ParseStoredTime("retiredAt", k.RetiredAt)
 		if err != nil || at.After(retired) {
-			return fmt.Errorf("anchored at %s, after signing key %s was retired (%s)", anchored, k.KID, k.RetiredAt)
+			return &KeyCoverageError{KID: k.KID, AnchoredAt: at, Since: k.RetiredAt}
 		}
 	}
 	return nil
+}
+
+// KeyCoverageError is why a key does not cover what was anchored at a
+// time (IssuerKey.CoversAnchoringAt).
+type KeyCoverageError struct {
+	// KID is the key's id.
+	KID string
+	// Compromised is set when the key was reported compromised at or
+	// before the anchoring; otherwise it was retired before it.
+	Compromised bool
+	// AnchoredAt is when the credential was anchored.
+	AnchoredAt time.Time
+	// Since is when the key was compromised, or retired, as the ledger
+	// stores it.
+	Since string
+}
+
+func (e *KeyCoverageError) Error() string {
+	if e.Compromised {
+		return fmt.Sprintf("anchored at %s, when signing key %s was compromised (since %s)", FormatTime(e.AnchoredAt), e.KID, e.Since)
+	}
+	return fmt.Sprintf("anchored at %s, after signing key %s was retired (%s)", FormatTime(e.AnchoredAt), e.KID, e.Since)
 }
 
 // AnchorProblem is why an issuer may not anchor.

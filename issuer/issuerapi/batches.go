@@ -53,7 +53,7 @@ func batchAnswer(st issuer.BatchStatus) batchResponse {
 // upload is what POST /v1/batches received.
 type upload struct {
 	issuer, typ, encoding string
-	skipInvalid           bool
+	skipInvalid, reissue  bool
 	chunk                 int
 	file                  bool
 }
@@ -78,7 +78,7 @@ func (a *API) postBatch(w http.ResponseWriter, r *http.Request, issuerID string)
 		a.fail(w, r, err)
 		return
 	}
-	st, err := a.desk.StartBatch(r.Context(), in, issuer.BatchOptions{Type: up.typ, Encoding: up.encoding, SkipInvalid: up.skipInvalid, Chunk: up.chunk})
+	st, err := a.desk.StartBatch(r.Context(), in, issuer.BatchOptions{Type: up.typ, Encoding: up.encoding, SkipInvalid: up.skipInvalid, Chunk: up.chunk, Reissue: up.reissue})
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -135,12 +135,16 @@ func receiveUpload(w http.ResponseWriter, r *http.Request, path string, maxUploa
 			if up.skipInvalid, err = strconv.ParseBool(v); err != nil {
 				return nil, &badRequest{msg: fmt.Sprintf("skip_invalid %q: want true or false", v)}
 			}
+		case "reissue":
+			if up.reissue, err = strconv.ParseBool(v); err != nil {
+				return nil, &badRequest{msg: fmt.Sprintf("reissue %q: want true or false", v)}
+			}
 		case "chunk":
 			if up.chunk, err = strconv.Atoi(v); err != nil || up.chunk < 1 {
 				return nil, &badRequest{msg: fmt.Sprintf("chunk %q: want a positive number of credentials per anchored batch", v)}
 			}
 		default:
-			return nil, &badRequest{msg: fmt.Sprintf("unknown form field %q (want file, type, and optionally issuer, skip_invalid, encoding, chunk)", name)}
+			return nil, &badRequest{msg: fmt.Sprintf("unknown form field %q (want file, type, and optionally issuer, skip_invalid, reissue, encoding, chunk)", name)}
 		}
 	}
 	if !up.file {

@@ -25,6 +25,9 @@ type credentialRequest struct {
 	Record json.RawMessage `json:"record"`
 	// HolderJWK is the holder's public key, to bind the SD-JWT form to.
 	HolderJWK json.RawMessage `json:"holder_jwk,omitempty"`
+	// Reissue replaces the credential the issuer's register holds for the
+	// same student and award (revoked as superseded) instead of refusing.
+	Reissue bool `json:"reissue,omitempty"`
 }
 
 func (a *API) postCredential(w http.ResponseWriter, r *http.Request, issuerID string) {
@@ -55,7 +58,7 @@ func (a *API) postCredential(w http.ResponseWriter, r *http.Request, issuerID st
 		a.fail(w, r, err)
 		return
 	}
-	b, err := a.issueOne(r, issuerID, rec, holder, "/v1/credentials")
+	b, err := a.issueOne(r, issuerID, rec, holder, req.Reissue, "/v1/credentials")
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -65,8 +68,8 @@ func (a *API) postCredential(w http.ResponseWriter, r *http.Request, issuerID st
 }
 
 // issueOne issues rec with the desk, counting and logging it under route.
-func (a *API) issueOne(r *http.Request, issuerID string, rec schemas.Record, holderJWK, route string) (*credential.Bundle, error) {
-	b, err := a.desk.IssueOne(r.Context(), issuerID, rec, holderJWK)
+func (a *API) issueOne(r *http.Request, issuerID string, rec schemas.Record, holderJWK string, reissue bool, route string) (*credential.Bundle, error) {
+	b, err := a.desk.IssueOne(r.Context(), issuerID, rec, holderJWK, reissue)
 	if err != nil {
 		return nil, err
 	}
@@ -125,27 +128,62 @@ type statusResponse struct {
 
 func (a *API) statusChange(op issuer.StatusOp) issuerHandler {
 	return func(w http.ResponseWriter, r *http.Request, issuerID string) {
-		var req statusRequest
-		if r.ContentLength != 0 {
-			if err := decodeBody(w, r, &req); err != nil {
-				a.fail(w, r, err)
-				return
-			}
-		}
-		switch {
-		case op == issuer.OpReinstate && req.Reason != "":
-			writeError(w, http.StatusBadRequest, "reinstate takes no reason")
-			return
-		case op != issuer.OpReinstate && record.ValidateReason(req.Reason) != nil:
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("reason %q: want one of %s", req.Reason, record.Join(record.ReasonCodes(), ", ")))
+		reason, ok := a.statusReason(w, r, op)
+		if !ok {
 			return
 		}
-		changed, err := a.desk.ChangeCredentialStatus(r.Context(), issuerID, op, chi.URLParam(r, "ref"), req.Reason)
+		changed, err := a.desk.ChangeCredentialStatus(r.Context(), issuerID, op, chi.URLParam(r, "ref"), reason)
 		if err != nil {
 			a.fail(w, r, err)
 			return
 		}
-		a.logger.Info("credential "+op.Past(), "issuer", issuerID, "digests", len(changed), "reason", req.Reason)
+		a.logger.Info("credential "+op.Past(), "issuer", issuerID, "digests", len(changed), "reason", reason)
 		writeJSON(w, http.StatusOK, statusResponse{Status: op.Target(), Digests: changed})
+	}
+}
+
+// statusReason reads the body of a status change and checks its reason:
+// one of the reason codes, none for reinstate. It answers a bad request
+// itself, returning false.
+func (a *API) statusReason(w http.ResponseWriter, r *http.Request, op issuer.StatusOp) (record.ReasonCode, bool) {
+	var req statusRequest
+	if r.ContentLength != 0 {
+		if err := decodeBody(w, r, &req); err != nil {
+			a.fail(w, r, err)
+			return "", false
+		}
+	}
+	switch {
+	case op == issuer.OpReinstate && req.Reason != "":
+		writeError(w, http.StatusBadRequest, "reinstate takes no reason")
+		return "", false
+	case op != issuer.OpReinstate && record.ValidateReason(req.Reason) != nil:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("reason %q: want one of %s", req.Reason, record.Join(record.ReasonCodes(), ", ")))
+		return "", false
+	}
+	return req.Reason, true
+}
+
+// studentStatusResponse answers a status change of a student's credentials.
+type studentStatusResponse struct {
+	Status record.CredentialStatus `json:"status"`
+	// Credentials lists the credentials whose status changed (none when
+	// none of the student's could change).
+	Credentials []issuer.Changed `json:"credentials"`
+}
+
+func (a *API) studentStatusChange(op issuer.StatusOp) issuerHandler {
+	return func(w http.ResponseWriter, r *http.Request, issuerID string) {
+		reason, ok := a.statusReason(w, r, op)
+		if !ok {
+			return
+		}
+		changed, err := a.desk.ChangeStudentStatus(r.Context(), issuerID, op, chi.URLParam(r, "student"), reason)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		a.logger.Info("student's credentials "+op.Past(), "issuer", issuerID, "credentials", len(changed), "reason", reason)
+		writeJSON(w, http.StatusOK, studentStatusResponse{Status: op.Target(), Credentials: changed})
 	}
 }

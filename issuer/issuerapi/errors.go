@@ -33,6 +33,13 @@ type errorBody struct {
 	Violations []violationBody `json:"violations,omitempty"`
 }
 
+// alreadyIssuedBody answers a credential the issuer already issued (409).
+type alreadyIssuedBody struct {
+	Error string `json:"error"`
+	// Credential is the id of the credential holding the award.
+	Credential string `json:"credential"`
+}
+
 type violationBody struct {
 	Field   string `json:"field,omitempty"`
 	Rule    string `json:"rule"`
@@ -45,6 +52,8 @@ type violationBody struct {
 //	403  another issuer's credential or batch (*issuer.OtherIssuerError), an issuer
 //	     not accredited for the type (*issuer.NotAccreditedError)
 //	404  what the ledger or the desk does not have (network.ErrNotFound)
+//	409  a credential for a student and award the issuer's register already holds
+//	     (*issuer.AlreadyIssuedError)
 //	413  a body over the limit
 //	422  a record its schema refuses (*schemas.ValidationError, with its violations), one
 //	     that cannot make a credential (*issuer.BadRecordError), a transaction the
@@ -65,6 +74,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		locked      *issuer.KeyLockedError
 		refused     *network.ContractError
 		tooLarge    *http.MaxBytesError
+		already     *issuer.AlreadyIssuedError
 	)
 	switch {
 	case errors.As(err, &tooLarge):
@@ -85,6 +95,8 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, network.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
+	case errors.As(err, &already):
+		writeJSON(w, http.StatusConflict, alreadyIssuedBody{Error: err.Error(), Credential: already.ID})
 	case errors.Is(err, network.ErrUnavailable):
 		a.logger.Warn("ledger unavailable", "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "the ledger is unavailable: try again later")

@@ -134,6 +134,9 @@ func (a *API) UnlockKeys() error { return a.desk.UnlockKeys() }
 //	POST /v1/credentials/{ref}/revoke               revoke it (every form), {"reason": code}
 //	POST /v1/credentials/{ref}/suspend              suspend it, {"reason": code}
 //	POST /v1/credentials/{ref}/reinstate            lift its suspension
+//	POST /v1/students/{student}/revoke              revoke every credential of a student in force, {"reason": code}
+//	POST /v1/students/{student}/suspend             suspend a student's active credentials, {"reason": code}
+//	POST /v1/students/{student}/reinstate           reinstate a student's suspended credentials
 //	POST /v1/batches                                upload a CSV export (multipart) → 202 {"id"}
 //	GET  /v1/batches/{id}                           the batch's state, counts and errors
 //	GET  /v1/batches/{id}/manifest                  its manifest.csv
@@ -144,7 +147,9 @@ func (a *API) UnlockKeys() error { return a.desk.UnlockKeys() }
 // Every route but /openapi.json needs the issuer's API token
 // (Authorization: Bearer …) or, with ClientCertificates, its client
 // certificate. {ref} is a credential id (urn:uuid:… or the bare UUID) or
-// the hex digest of one of its forms. Errors are {"error": "…"}.
+// the hex digest of one of its forms; {student} is a student's INE. Both
+// are found in the issuer's register: what it issued, over HTTP or from
+// the command line. Errors are {"error": "…"}.
 func (a *API) Routes(r chi.Router) {
 	r.Get("/openapi.json", serveOpenAPI)
 	r.Post("/v1/credentials", a.withIssuer(a.postCredential))
@@ -152,6 +157,9 @@ func (a *API) Routes(r chi.Router) {
 	r.Post("/v1/credentials/{ref}/revoke", a.withIssuer(a.statusChange(issuer.OpRevoke)))
 	r.Post("/v1/credentials/{ref}/suspend", a.withIssuer(a.statusChange(issuer.OpSuspend)))
 	r.Post("/v1/credentials/{ref}/reinstate", a.withIssuer(a.statusChange(issuer.OpReinstate)))
+	r.Post("/v1/students/{student}/revoke", a.withIssuer(a.studentStatusChange(issuer.OpRevoke)))
+	r.Post("/v1/students/{student}/suspend", a.withIssuer(a.studentStatusChange(issuer.OpSuspend)))
+	r.Post("/v1/students/{student}/reinstate", a.withIssuer(a.studentStatusChange(issuer.OpReinstate)))
 	r.Post("/v1/batches", a.withIssuer(a.postBatch))
 	r.Get("/v1/batches/{id}", a.withIssuer(a.getBatch))
 	r.Get("/v1/batches/{id}/manifest", a.withIssuer(a.batchFile(issuer.BatchManifest)))

@@ -73,7 +73,7 @@ func (a *API) vcIssue(w http.ResponseWriter, r *http.Request, issuerID string) {
 		a.fail(w, r, err)
 		return
 	}
-	b, err := a.issueOne(r, issuerID, rec, "", "/credentials/issue")
+	b, err := a.issueOne(r, issuerID, rec, "", false, "/credentials/issue")
 	if err != nil {
 		a.fail(w, r, err)
 		return

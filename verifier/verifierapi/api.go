@@ -258,7 +258,16 @@ func (a *API) verifyV1(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, res.In(apiLanguage(w, r)))
+}
+
+// apiLanguage is the language of the verdicts the JSON API answers with:
+// the request's Accept-Language, English by default. The response says it
+// in Content-Language.
+func apiLanguage(w http.ResponseWriter, r *http.Request) verifier.Language {
+	lang := verifier.MatchLanguage(verifier.English, r.Header.Get("Accept-Language"))
+	w.Header().Set("Content-Language", string(lang))
+	return lang
 }
 
 // issuers is GET /v1/issuers: the trust list.

@@ -12,7 +12,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/qrcode"
+	"github.com/sceau/sceau/verifier"
 )
 
 // chromiumPaths are where Debian and Ubuntu install Chromium.
@@ -81,8 +83,10 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 
 // pageVerdict is what a person reads of the verdict on the page.
 type pageVerdict struct {
-	verdict, word, focused, live string
-	failed                       []string
+	verdict, reason, tone, word, explanation, focused, live, lang string
+	failed                                                        []string
+	// details are the checks' details, in the page's order.
+	details []string
 }
 
 // uploadAndRead uploads file on the page and reads the verdict shown.
@@ -96,31 +100,45 @@ func uploadAndRead(t *testing.T, ctx context.Context, url, file, screenshot stri
 		chromedp.WaitVisible(chromedp.ID("verdict")),
 	)
 	v := pageVerdict{
-		verdict: read(t, ctx, chromedp.AttributeValue(chromedp.ID("result"), "data-verdict")).Value,
-		live:    read(t, ctx, chromedp.AttributeValue(chromedp.ID("result"), "aria-live")).Value,
-		word:    read(t, ctx, chromedp.Text(chromedp.CSS(".verdict-word"))),
-		focused: read(t, ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)),
+		verdict:     read(t, ctx, chromedp.AttributeValue(chromedp.ID("result"), "data-verdict")).Value,
+		reason:      read(t, ctx, chromedp.AttributeValue(chromedp.ID("result"), "data-reason")).Value,
+		tone:        read(t, ctx, chromedp.AttributeValue(chromedp.ID("result"), "class")).Value,
+		live:        read(t, ctx, chromedp.AttributeValue(chromedp.ID("result"), "aria-live")).Value,
+		word:        read(t, ctx, chromedp.Text(chromedp.CSS(".verdict-word"))),
+		explanation: read(t, ctx, chromedp.Text(chromedp.CSS(".verdict .explanation"))),
+		focused:     read(t, ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`)),
+		lang:        read(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`)),
 	}
 	failed := read(t, ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll(".check-fail .check-name")).map(e => e.textContent).join("|")`))
 	if failed != "" {
 		v.failed = strings.Split(failed, "|")
 	}
+	v.details = strings.Split(read(t, ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll(".check .reason")).map(e => e.textContent).join("|")`)), "|")
 	saveScreenshot(t, ctx, screenshot)
 	return v
 }
 
-// saveScreenshot writes a full-page screenshot to $SCEAU_SCREENSHOTS/name
-// when that variable names a folder.
+// screenshotDir is where the browser tests keep their screenshots:
+// $SCEAU_SCREENSHOTS when set (CI keeps them as artefacts), else a
+// temporary folder of the test.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("SCEAU_SCREENSHOTS"); dir != "" {
+		return dir
+	}
+	return t.TempDir()
+}
+
+// saveScreenshot writes a full-page screenshot to the test's screenshot
+// folder (screenshotDir), as name.
 func saveScreenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("SCEAU_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
 	png := read(t, ctx, chromedp.FullScreenshot(100))
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+	path := filepath.Join(screenshotDir(t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("screenshot %s", path)
 }
 
 func TestBrowserUploadsAValidAndATamperedQR(t *testing.T) {
@@ -153,8 +171,97 @@ func TestBrowserUploadsAValidAndATamperedQR(t *testing.T) {
 	}
 
 	got = uploadAndRead(t, ctx, s.url+"/?lang=en", tamperedPath, "tampered-en.png")
-	if got.verdict != "invalid" || got.word != "Not valid" || len(got.failed) == 0 || got.failed[0] != "Signature" {
-		t.Errorf("tampered QR: page shows %+v, want Not valid with the signature check failed", got)
+	if got.verdict != "invalid" || got.word != "Altered — the signature is not the issuer's" || len(got.failed) == 0 || got.failed[0] != "Signature" {
+		t.Errorf("tampered QR: page shows %+v, want Altered with the signature check failed", got)
+	}
+}
+
+// TestBrowserBannerNamesTheCase uploads, on the French and on the English
+// page, the QR code of a valid, a revoked, an altered and an expired
+// credential, and a blurred photo of one: the banner names each case in
+// the page's language, the checks' details are in that language, and the
+// unreadable photo is neither red nor worded as a forgery. The screenshots
+// stay in $SCEAU_SCREENSHOTS (banner-<case>-<lang>.png).
+func TestBrowserBannerNamesTheCase(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t)
+	creds := e.issue(diploma(), diploma())
+	valid, revoked := creds[0], creds[1]
+	if err := e.contract.Revoke(e.ctx, issuerOrg, revoked.jwtDigest, record.ReasonFraud); err != nil {
+		t.Fatal(err)
+	}
+	expiring := e.issue(pix(e.issuedAt))[0]
+	until := expiring.cred.ValidUntil
+	s := newServer(t, e)
+	dir := t.TempDir()
+	file := func(name string, png []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, png, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	qr := func(name, text string) string {
+		png, err := qrcode.EncodePNG(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return file(name, png)
+	}
+	today := func(lang verifier.Language) string { return verifier.LongDate(lang, time.Now().UTC()) }
+	type want struct{ word, detail string }
+	cases := []struct {
+		name   string
+		path   string
+		at     time.Time // the verifier's clock, when not e.now
+		reason string
+		tone   string
+		fr, en want
+	}{
+		{"valid", qr("valid.png", valid.qr), time.Time{}, "", "valid",
+			want{"Valide", "est enregistré et en activité"}, want{"Valid", "is registered and active"}},
+		{"revoked", qr("revoked.png", revoked.qr), time.Time{}, "revoked", "invalid",
+			want{"Révoqué le " + today(verifier.French) + " (fraude)", "(motif : fraude)"},
+			want{"Revoked on " + today(verifier.English) + " (fraud)", "(reason fraud, "}},
+		{"altered", qr("altered.png", tamperSignature(t, valid.qr)), time.Time{}, "altered", "invalid",
+			want{"Altéré — la signature n'est pas celle de l'émetteur", "la signature ne se vérifie pas"},
+			want{"Altered — the signature is not the issuer's", "signature does not verify"}},
+		{"expired", qr("expired.png", expiring.qr), until.Add(time.Hour), "expired", "invalid",
+			want{"Expiré le " + verifier.LongDate(verifier.French, until), "expirée le"},
+			want{"Expired on " + verifier.LongDate(verifier.English, until), "expired on"}},
+		{"unreadable", file("blurred.png", blurredPhoto(t, valid.qr)), time.Time{}, "unreadable", "unreadable",
+			want{"Code illisible — reprenez la photo", "aucun code QR lisible"},
+			want{"Unreadable code — take the photo again", "no readable QR code"}},
+	}
+	for _, tc := range cases {
+		for _, lang := range []verifier.Language{verifier.French, verifier.English} {
+			t.Run(tc.name+"-"+string(lang), func(t *testing.T) {
+				if !tc.at.IsZero() {
+					saved := e.now
+					e.now = tc.at
+					defer func() { e.now = saved }()
+				}
+				w := tc.fr
+				if lang == verifier.English {
+					w = tc.en
+				}
+				got := uploadAndRead(t, ctx, s.url+"/?lang="+string(lang), tc.path, "banner-"+tc.name+"-"+string(lang)+".png")
+				if got.word != w.word || got.reason != tc.reason || got.tone != "result verdict-"+tc.tone || got.lang != string(lang) {
+					t.Errorf("the banner reads %q (reason %q, class %q, lang %q), want %q (%q, verdict-%s, %s)",
+						got.word, got.reason, got.tone, got.lang, w.word, tc.reason, tc.tone, lang)
+				}
+				if details := strings.Join(got.details, "\n"); !strings.Contains(details, w.detail) {
+					t.Errorf("no check detail says %q:\n%s", w.detail, details)
+				}
+				if tc.tone == "unreadable" {
+					for _, forgery := range []string{"Non valide", "Not valid", "ne vous fiez pas", "do not rely", "Altéré", "Altered"} {
+						if strings.Contains(got.word+" "+got.explanation, forgery) {
+							t.Errorf("an unreadable photo is worded as a forgery: %q %q", got.word, got.explanation)
+						}
+					}
+				}
+			})
+		}
 	}
 }
 

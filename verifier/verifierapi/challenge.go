@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/sceau/sceau/verifier"
 )
 
 // Defaults of NonceOptions.
@@ -18,15 +20,9 @@ const (
 	DefaultMaxNonces = 100_000
 )
 
-// Errors of a NonceStore.
-var (
-	// ErrUnknownNonce is returned by Consume for a nonce this store did not
-	// issue, already consumed, or that expired.
-	ErrUnknownNonce = errors.New("the nonce was not issued by this verifier, was already used, or expired")
-	// ErrTooManyNonces is returned by Issue when the store is full of
-	// nonces that have not expired yet.
-	ErrTooManyNonces = errors.New("too many outstanding challenges: try again later")
-)
+// ErrTooManyNonces is returned by Issue when the store is full of nonces
+// that have not expired yet.
+var ErrTooManyNonces = errors.New("too many outstanding challenges: try again later")
 
 // NonceOptions tune a NonceStore.
 type NonceOptions struct {
@@ -91,17 +87,18 @@ func (s *NonceStore) Issue() (string, time.Time, error) {
 }
 
 // Consume uses up nonce: it succeeds once per nonce the store issued, and
-// only before the nonce expires. Otherwise it returns ErrUnknownNonce.
+// only before the nonce expires. Otherwise it returns
+// verifier.ErrUnknownNonce, which verdicts explain in their language.
 func (s *NonceStore) Consume(nonce string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	exp, ok := s.expiry[nonce]
 	if !ok {
-		return ErrUnknownNonce
+		return verifier.ErrUnknownNonce
 	}
 	delete(s.expiry, nonce)
 	if !s.now().Before(exp) {
-		return ErrUnknownNonce
+		return verifier.ErrUnknownNonce
 	}
 	return nil
 }

@@ -8,7 +8,12 @@
 // Every route reads its request, decodes the submitted input once with
 // credential.Decode and hands what it decoded to verifier.VerifyDecoded:
 // the verdict, check by check, is the verifier's; this package only says
-// it in JSON or in a page. Decoding images and PDFs is CPU heavy, so it is
+// it in JSON or in a page, in the language the request asks for
+// (verifier.Result.In): the JSON routes follow Accept-Language, English by
+// default; the page its lang switch, then Accept-Language, then French. The
+// page's banner names the verdict's reason in words (its summary); an
+// unreadable input gets a banner of its own, neither red nor worded as a
+// forgery. Decoding images and PDFs is CPU heavy, so it is
 // rationed (Config.DecodeSlots); a request that waits too long for a slot
 // is answered 503 with Retry-After.
 //

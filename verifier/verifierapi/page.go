@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
@@ -70,17 +68,11 @@ func securityHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// pageLanguages are the page's languages; the first is the default.
-var pageLanguages = language.NewMatcher([]language.Tag{language.French, language.English})
-
 // pageLang picks the page's language: an explicit choice (the lang query
-// or form field), else the browser's Accept-Language, else French.
-func pageLang(choice, acceptLanguage string) string {
-	tag, _ := language.MatchStrings(pageLanguages, choice, acceptLanguage)
-	if base, _ := tag.Base(); base.String() == "en" {
-		return "en"
-	}
-	return "fr"
+// or form field, which the page's switch sets), else the browser's
+// Accept-Language, else French.
+func pageLang(choice, acceptLanguage string) verifier.Language {
+	return verifier.MatchLanguage(verifier.French, choice, acceptLanguage)
 }
 
 // servePage is GET /.
@@ -137,7 +129,7 @@ func (a *API) issuerName(ctx context.Context, res *verifier.Result) string {
 // errNothingSubmitted is a form sent with neither a file nor a text.
 var errNothingSubmitted = errors.New("nothing submitted")
 
-func (a *API) renderPageError(w http.ResponseWriter, r *http.Request, lang string, err error) {
+func (a *API) renderPageError(w http.ResponseWriter, r *http.Request, lang verifier.Language, err error) {
 	t := pageTexts(lang)
 	status, msg := http.StatusBadRequest, t.ErrorUnreadable
 	var tooLarge *http.MaxBytesError
@@ -173,17 +165,17 @@ func (a *API) renderPage(w http.ResponseWriter, status int, v *pageView) {
 	}
 	securityHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", v.Lang)
+	w.Header().Set("Content-Language", string(v.Lang))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // the client went away: nothing to do
 }
 
 // pageView is what the template renders.
 type pageView struct {
-	Lang string
+	Lang verifier.Language
 	T    *pageText
 	// Other is the other language, for the switch.
-	Other     string
+	Other     verifier.Language
 	OtherName string
 	Result    *resultView
 	// Error explains why a submission could not be verified.
@@ -192,8 +184,17 @@ type pageView struct {
 
 // resultView is a verdict as the page shows it.
 type resultView struct {
-	// Verdict is valid, invalid or indeterminate (the CSS class).
-	Verdict     string
+	// Verdict is valid, invalid or indeterminate; Reason the verdict's
+	// reason code (verifier.Reason), empty when valid.
+	Verdict string
+	Reason  string
+	// Tone is how the banner looks (its CSS class): valid, invalid,
+	// indeterminate, or unreadable — nothing could be read: neither red nor
+	// worded as a forgery.
+	Tone string
+	// Headline names the case, as the banner says it: "Valide", "Révoqué
+	// le 5 juillet 2025 (fraude)", "Code illisible — reprenez la photo";
+	// Explanation says what to make of it.
 	Headline    string
 	Explanation string
 	// Title and Subtitle name the credential, when it decoded.
@@ -210,7 +211,7 @@ type checkView struct {
 	// State is ok, fail or skipped (the CSS class); StateText says it.
 	State     string
 	StateText string
-	// Reason is the verifier's explanation, in English.
+	// Reason is the verifier's explanation, in the page's language.
 	Reason string
 }
 
@@ -218,27 +219,37 @@ type claimView struct{ Label, Value string }
 
 type competenceView struct{ ID, Name, Level string }
 
-func newPageView(lang string, res *verifier.Result, errMsg string) *pageView {
-	v := &pageView{Lang: lang, T: pageTexts(lang), Error: errMsg, Other: "en", OtherName: "English"}
-	if lang == "en" {
-		v.Other, v.OtherName = "fr", "Français"
+func newPageView(lang verifier.Language, res *verifier.Result, errMsg string) *pageView {
+	v := &pageView{Lang: lang, T: pageTexts(lang), Error: errMsg, Other: verifier.English, OtherName: "English"}
+	if lang == verifier.English {
+		v.Other, v.OtherName = verifier.French, "Français"
 	}
 	if res != nil {
-		v.Result = newResultView(v.T, res)
+		v.Result = newResultView(v.T, res.In(lang))
 	}
 	return v
 }
 
+// newResultView shows res, whose texts are in t's language.
 func newResultView(t *pageText, res *verifier.Result) *resultView {
-	rv := &resultView{Verdict: string(res.Verdict)}
-	switch res.Verdict {
-	case verifier.Valid:
+	rv := &resultView{Verdict: string(res.Verdict), Reason: string(res.Reason)}
+	switch {
+	case res.Verdict == verifier.Valid:
 		rv.Headline, rv.Explanation = t.Valid, t.ValidExplanation
-	case verifier.Indeterminate:
+	case res.Verdict == verifier.Indeterminate:
 		rv.Headline, rv.Explanation = t.Indeterminate, t.IndeterminateExplanation
+	case res.Reason == verifier.ReasonUnreadable:
+		rv.Verdict, rv.Tone = string(verifier.Invalid), "unreadable"
+		rv.Headline, rv.Explanation = res.Summary, t.UnreadableExplanation
 	default:
 		rv.Verdict = string(verifier.Invalid)
 		rv.Headline, rv.Explanation = t.Invalid, t.InvalidExplanation
+		if res.Summary != "" {
+			rv.Headline = res.Summary
+		}
+	}
+	if rv.Tone == "" {
+		rv.Tone = rv.Verdict
 	}
 	if res.Type != "" {
 		rv.Title = t.typeName(res.Type)
@@ -389,17 +400,18 @@ type pageText struct {
 	CameraButton, CameraStop, CameraHint, CameraUnavailable, CameraFound                    string
 	ResultHeading, CredentialHeading, ChecksHeading, ClaimsHeading, CompetencesHeading      string
 	CompetenceID, CompetenceName, CompetenceLevel                                           string
-	Valid, ValidExplanation, Invalid, InvalidExplanation                                    string
+	Valid, ValidExplanation, Invalid, InvalidExplanation, UnreadableExplanation             string
 	Indeterminate, IndeterminateExplanation                                                 string
 	IssuedBy                                                                                string
-	CheckOK, CheckFailed, CheckSkipped, ReasonLang                                          string
+	CheckOK, CheckFailed, CheckSkipped                                                      string
 	ErrorHeading, ErrorNothing, ErrorUnreadable, ErrorTooLarge, ErrorBusy                   string
 	Privacy, Again                                                                          string
 	Claims, Holder, BirthDate, StudentID, Diploma, Mention, Specialities, EQFLevel          string
 	AwardedOn, Session, RNCP, Center, CertifiedOn, PixScore, VerificationCode               string
 	Level, NotPassed                                                                        string
 	checkNames, typeNames, mentions                                                         map[string]string
-	months                                                                                  [12]string
+	// lang is the texts' language.
+	lang verifier.Language
 }
 
 func (t *pageText) checkName(name string) string {
@@ -429,7 +441,7 @@ func (t *pageText) date(iso string) string {
 	if err != nil {
 		return iso
 	}
-	return fmt.Sprintf("%d %s %d", d.Day(), t.months[d.Month()-1], d.Year())
+	return verifier.LongDate(t.lang, d)
 }
 
 // level writes a competence level: "niveau 4", or "non validée" for -1.
@@ -447,8 +459,8 @@ func (t *pageText) level(v any) string {
 // Check names of holder binding, whichever the verifier reports.
 var holderBindingNames = []string{"holder", "holder_binding", "holderBinding", "binding", "key_binding", "keyBinding"}
 
-func pageTexts(lang string) *pageText {
-	if lang == "en" {
+func pageTexts(lang verifier.Language) *pageText {
+	if lang == verifier.English {
 		return englishText()
 	}
 	return frenchText()
@@ -456,6 +468,7 @@ func pageTexts(lang string) *pageText {
 
 func frenchText() *pageText {
 	t := &pageText{
+		lang:        verifier.French,
 		Title:       "Vérifier une attestation — Sceau",
 		Colon:       "\u00a0: ",
 		Heading:     "Vérifier une attestation",
@@ -489,7 +502,8 @@ func frenchText() *pageText {
 		Valid:                    "Valide",
 		ValidExplanation:         "L'attestation est authentique : signée par un émetteur habilité, enregistrée dans le registre, ni révoquée ni suspendue.",
 		Invalid:                  "Non valide",
-		InvalidExplanation:       "Ne vous fiez pas à cette attestation : au moins un contrôle a échoué (voir ci-dessous).",
+		InvalidExplanation:       "Non valide : ne vous fiez pas à cette attestation (détail des contrôles ci-dessous).",
+		UnreadableExplanation:    "Aucune attestation n'a pu être lue, donc rien n'a pu être vérifié. Reprenez la photo (nette, bien éclairée, avec tout le code QR) ou collez le texte complet.",
 		Indeterminate:            "Impossible de conclure",
 		IndeterminateExplanation: "Certains contrôles n'ont pas pu être faits (registre injoignable). L'attestation n'est PAS confirmée : réessayez plus tard.",
 		IssuedBy:                 "délivrée par %s",
@@ -497,7 +511,6 @@ func frenchText() *pageText {
 		CheckOK:      "réussi",
 		CheckFailed:  "échoué",
 		CheckSkipped: "non effectué",
-		ReasonLang:   "Détail (en anglais)",
 
 		ErrorHeading:    "La vérification n'a pas pu être faite",
 		ErrorNothing:    "Choisissez un fichier ou collez un texte, puis appuyez sur « Vérifier ».",
@@ -534,8 +547,6 @@ func frenchText() *pageText {
 			"passable": "Passable", "assez_bien": "Assez bien", "bien": "Bien", "tres_bien": "Très bien",
 			"tres_bien_felicitations": "Très bien avec les félicitations du jury",
 		},
-		months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin",
-			"juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	}
 	for _, n := range holderBindingNames {
 		t.checkNames[n] = "Présentation par le titulaire"
@@ -545,6 +556,7 @@ func frenchText() *pageText {
 
 func englishText() *pageText {
 	t := &pageText{
+		lang:        verifier.English,
 		Title:       "Verify a credential — Sceau",
 		Colon:       ": ",
 		Heading:     "Verify a credential",
@@ -578,7 +590,8 @@ func englishText() *pageText {
 		Valid:                    "Valid",
 		ValidExplanation:         "The credential is genuine: signed by an accredited issuer, recorded in the registry, neither revoked nor suspended.",
 		Invalid:                  "Not valid",
-		InvalidExplanation:       "Do not rely on this credential: at least one check failed (see below).",
+		InvalidExplanation:       "Not valid: do not rely on this credential (the checks below say more).",
+		UnreadableExplanation:    "No credential could be read, so nothing could be checked. Take the photo again (sharp, well lit, with the whole QR code) or paste the whole text.",
 		Indeterminate:            "Cannot conclude",
 		IndeterminateExplanation: "Some checks could not be made (the registry is unreachable). The credential is NOT confirmed: try again later.",
 		IssuedBy:                 "issued by %s",
@@ -586,7 +599,6 @@ func englishText() *pageText {
 		CheckOK:      "passed",
 		CheckFailed:  "failed",
 		CheckSkipped: "not made",
-		ReasonLang:   "Details",
 
 		ErrorHeading:    "The verification could not be made",
 		ErrorNothing:    "Choose a file or paste a text, then press “Verify”.",
@@ -623,8 +635,6 @@ func englishText() *pageText {
 			"passable": "Passable (pass)", "assez_bien": "Assez bien (fairly good)", "bien": "Bien (good)",
 			"tres_bien": "Très bien (very good)", "tres_bien_felicitations": "Très bien avec les félicitations du jury (very good, with the jury's congratulations)",
 		},
-		months: [12]string{"January", "February", "March", "April", "May", "June",
-			"July", "August", "September", "October", "November", "December"},
 	}
 	for _, n := range holderBindingNames {
 		t.checkNames[n] = "Presented by the holder"

@@ -2,13 +2,22 @@ package verifierapi
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sceau/sceau/chaincode/record"
+
+	"github.com/sceau/sceau/verifier"
 )
 
 func TestPageLang(t *testing.T) {
-	cases := []struct{ choice, accept, want string }{
+	cases := []struct {
+		choice, accept string
+		want           verifier.Language
+	}{
 		{"", "", "fr"},
 		{"", "en-GB,en;q=0.9", "en"},
 		{"", "de-DE,de;q=0.9", "fr"},
@@ -26,7 +35,7 @@ func TestPageLang(t *testing.T) {
 }
 
 func TestDescribeClaims(t *testing.T) {
-	fr := pageTexts("fr")
+	fr := pageTexts(verifier.French)
 	diplomaClaims := json.RawMessage(`{"student_id":"070123456AB","given_name":"Léa","family_name":"Martin","birth_date":"2007-02-28",
 		"diploma":"Baccalauréat général","eqf_level":4,"awarded_on":"2025-07-04","mention":"tres_bien_felicitations",
 		"specialities":["Mathématiques","Physique-chimie"],"session":"juin 2025","extra":{"a":1}}`)
@@ -53,7 +62,7 @@ func TestDescribeClaims(t *testing.T) {
 		t.Errorf("a diploma has competences: %v", competences)
 	}
 
-	en := pageTexts("en")
+	en := pageTexts(verifier.English)
 	// A selective disclosure: two competences by column, one not passed.
 	_, competences = describeClaims(en, json.RawMessage(`{"pix_score":612,"c2_1":6,"c5_1":-1}`))
 	if len(competences) != 2 || competences[0] != (competenceView{"2.1", "Interagir", "level 6"}) ||
@@ -101,8 +110,8 @@ func TestPageOverHTTP(t *testing.T) {
 		!strings.Contains(body, "Académie de Versailles (ac-versailles)") || !strings.Contains(body, "Mention") {
 		t.Fatalf("POST / with an SC1 text: status %d\n%s", resp.status, body)
 	}
-	if !strings.Contains(body, `<span class="reason" lang="en">`) {
-		t.Error("the English reasons are not marked lang=en on the French page")
+	if !strings.Contains(body, "est enregistré et en activité") || strings.Contains(body, "is registered and active") {
+		t.Error("the French page does not give the checks' details in French")
 	}
 
 	e.ledger.Close()
@@ -113,5 +122,75 @@ func TestPageOverHTTP(t *testing.T) {
 	resp = s.postFile(t, "/", "", "", nil, "lang", "en")
 	if resp.status != 400 || !strings.Contains(string(resp.body), "role=\"alert\"") {
 		t.Errorf("empty form: status %d, want 400 with an alert", resp.status)
+	}
+}
+
+// TestPageBannerNamesTheCase: after a submission the banner names what
+// happened, in the page's language, and the checks' details are in that
+// language too; an unreadable photo is not shown as a forgery.
+func TestPageBannerNamesTheCase(t *testing.T) {
+	e := newEnv(t)
+	creds := e.issue(diploma(), diploma())
+	if err := e.contract.Revoke(e.ctx, issuerOrg, creds[1].jwtDigest, record.ReasonFraud); err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, e)
+	today := func(lang verifier.Language) string { return verifier.LongDate(lang, time.Now().UTC()) }
+	photo := blurredPhoto(t, creds[0].qr)
+	cases := []struct {
+		name, lang string
+		submit     func(lang string) *response
+		tone       string
+		reason     string
+		headline   string
+		words      []string // in the page
+		never      []string // nowhere in the page
+	}{
+		{"revoked, French", "fr", func(lang string) *response {
+			return s.postFile(t, "/", "", "", nil, "credential", creds[1].qr, "lang", lang)
+		}, "invalid", "revoked", "Révoqué le " + today(verifier.French) + " (fraude)",
+			[]string{"Non valide : ne vous fiez pas", "révoquée le " + today(verifier.French) + " (motif : fraude)", "est enregistré et en activité"},
+			[]string{"is registered and active", "revoked (reason"}},
+		{"revoked, English", "en", func(lang string) *response {
+			return s.postFile(t, "/", "", "", nil, "credential", creds[1].qr, "lang", lang)
+		}, "invalid", "revoked", "Revoked on " + today(verifier.English) + " (fraud)",
+			[]string{"Not valid: do not rely on this credential", "revoked (reason fraud, ", "is registered and active"},
+			[]string{"révoquée"}},
+		{"unreadable photo, French", "fr", func(lang string) *response {
+			return s.postFile(t, "/", "file", "photo.png", photo, "lang", lang)
+		}, "unreadable", "unreadable", "Code illisible — reprenez la photo",
+			[]string{"Reprenez la photo", "aucun code QR lisible dans l'image"},
+			[]string{"ne vous fiez pas", "Non valide", "Altéré"}},
+		{"unreadable photo, English", "en", func(lang string) *response {
+			return s.postFile(t, "/", "file", "photo.png", photo, "lang", lang)
+		}, "unreadable", "unreadable", "Unreadable code — take the photo again",
+			[]string{"Take the photo again", "no readable QR code in the image"},
+			[]string{"do not rely", "Not valid", "Altered"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := tc.submit(tc.lang)
+			body := string(resp.body)
+			if resp.status != 200 || resp.header.Get("Content-Language") != tc.lang {
+				t.Fatalf("status %d, Content-Language %q", resp.status, resp.header.Get("Content-Language"))
+			}
+			if !strings.Contains(body, `class="result verdict-`+tc.tone+`"`) || !strings.Contains(body, `data-verdict="invalid"`) ||
+				!strings.Contains(body, `data-reason="`+tc.reason+`"`) {
+				t.Errorf("the result is not marked %s, invalid, %s:\n%s", tc.tone, tc.reason, body)
+			}
+			if want := `<span class="verdict-word">` + html.EscapeString(tc.headline) + `</span>`; !strings.Contains(body, want) {
+				t.Errorf("the banner does not say %q:\n%s", tc.headline, body)
+			}
+			for _, w := range tc.words {
+				if !strings.Contains(html.UnescapeString(body), w) {
+					t.Errorf("the page does not say %q", w)
+				}
+			}
+			for _, w := range tc.never {
+				if strings.Contains(html.UnescapeString(body), w) {
+					t.Errorf("the page says %q", w)
+				}
+			}
+		})
 	}
 }

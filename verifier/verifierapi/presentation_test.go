@@ -183,10 +183,13 @@ func TestPresentationInAQRImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	png, err := qrcode.EncodePNG(p)
+	// A presentation is shown on a screen, not printed: level L, as the
+	// wallet draws it, holds the longest ones.
+	symbol, err := qrcode.EncodeLevel(p, qrcode.LevelL)
 	if err != nil {
 		t.Fatal(err)
 	}
+	png := symbol.PNG()
 	resp := s.postFile(t, "/v1/verify", "image", "presentation.png", png)
 	if res := resp.result(t); resp.status != 200 || res.Verdict != verifier.Valid || res.Input != "dc+sd-jwt (QR image)" {
 		t.Fatalf("status %d verdict %s input %q, want a valid presentation from a QR image:\n%s", resp.status, res.Verdict, res.Input, resp.body)

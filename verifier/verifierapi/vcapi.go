@@ -90,7 +90,7 @@ func (a *API) vcAPIVerify(w http.ResponseWriter, r *http.Request, route, member 
 	if res.Verdict != verifier.Valid {
 		status = http.StatusUnprocessableEntity
 	}
-	writeJSON(w, status, newVCAPIResponse(res))
+	writeJSON(w, status, newVCAPIResponse(res.In(apiLanguage(w, r))))
 }
 
 // vcAPISubmission is what a VC API request submits.

@@ -1,0 +1,120 @@
+package qrcode
+
+// Reed–Solomon error correction over GF(256), the field of bytes QR codes
+// compute in: addition is XOR, multiplication is modulo the polynomial
+// x⁸+x⁴+x³+x²+1 (0x11D), and every non-zero byte is a power of α = 2, so a
+// product is a sum of logarithms.
+
+// gfExp[i] is αⁱ, doubled so that gfExp[log a + log b] needs no modulo.
+// gfLog[a] is the logarithm of a ≠ 0.
+var gfExp, gfLog = func() (exp [510]byte, log [256]byte) {
+	x := 1
+	for i := range 255 {
+		exp[i], exp[i+255] = byte(x), byte(x)
+		log[x] = byte(i)
+		x <<= 1
+		if x&0x100 != 0 {
+			x ^= 0x11D
+		}
+	}
+	return exp, log
+}()
+
+// maxECCPerBlock is the most error correction codewords of a block.
+const maxECCPerBlock = 30
+
+// rsGenerators[n] holds the logarithms of the coefficients of the
+// generator polynomial of n error correction codewords, (x−α⁰)(x−α¹)…
+// (x−αⁿ⁻¹), highest degree first and its leading 1 left out. None of
+// these coefficients is zero, so each has a logarithm.
+var rsGenerators = func() (gens [maxECCPerBlock + 1][]byte) {
+	for n := 1; n <= maxECCPerBlock; n++ {
+		// poly[i] is the coefficient of x^(n-1-i), starting from x⁰ = 1.
+		poly := make([]byte, n)
+		poly[n-1] = 1
+		root := byte(1) // αⁱ
+		for range n {
+			// Multiply by (x − root): shift left, add root × poly.
+			for j := range poly {
+				poly[j] = gfMul(poly[j], root)
+				if j+1 < n {
+					poly[j] ^= poly[j+1]
+				}
+			}
+			root = gfMul(root, 2)
+		}
+		logs := make([]byte, n)
+		for j, c := range poly {
+			logs[j] = gfLog[c]
+		}
+		gens[n] = logs
+	}
+	return gens
+}()
+
+func gfMul(a, b byte) byte {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return gfExp[int(gfLog[a])+int(gfLog[b])]
+}
+
+// rsECC writes into ecc the error correction codewords of data: the
+// remainder of data·x^len(ecc) divided by the generator polynomial.
+func rsECC(data, ecc []byte) {
+	gen := rsGenerators[len(ecc)]
+	clear(ecc)
+	last := len(ecc) - 1
+	for _, b := range data {
+		factor := b ^ ecc[0]
+		copy(ecc, ecc[1:])
+		ecc[last] = 0
+		if factor == 0 {
+			continue
+		}
+		lf := int(gfLog[factor])
+		for i, g := range gen {
+			ecc[i] ^= gfExp[lf+int(g)]
+		}
+	}
+}
+
+// interleave splits the data codewords of a symbol of version v at level l
+// into its blocks, computes each block's error correction, and returns all
+// codewords in the order they are placed: the first data codeword of every
+// block, then the second…, then the error correction codewords likewise.
+// Blocks come in two lengths: the last ones have one data codeword more.
+func interleave(data []byte, v int, l Level) []byte {
+	blocks := int(eccBlocks[l][v])
+	eccLen := int(eccPerBlock[l][v])
+	total := rawModules(v) / 8
+	shortBlocks := blocks - total%blocks
+	shortData := total/blocks - eccLen
+
+	out := make([]byte, total)
+	ecc := out[len(data):] // the error correction part, filled block by block
+	scratch := make([]byte, eccLen)
+	start := 0
+	for b := range blocks {
+		n := shortData
+		if b >= shortBlocks {
+			n++
+		}
+		block := data[start : start+n]
+		start += n
+		// Data codeword i of block b goes at i·blocks + b, except the
+		// long blocks' last one, which comes after all the short ones'.
+		for i, c := range block {
+			pos := i*blocks + b
+			if i == shortData {
+				pos = shortData*blocks + (b - shortBlocks)
+			}
+			out[pos] = c
+		}
+		rsECC(block, scratch)
+		for i, c := range scratch {
+			ecc[i*blocks+b] = c
+		}
+	}
+	return out
+}
