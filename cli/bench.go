@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,22 +203,15 @@ func benchIssueDiplomas(ctx context.Context, e *env, l *embedded.Ledger, home, t
 	if sum.Issued != o.count {
 		return nil, fmt.Errorf("bench: %d credentials issued out of %d rows", sum.Issued, o.count)
 	}
-	paths, err := filepath.Glob(filepath.Join(out, "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(paths)
-	bundles := make([]*credential.Bundle, 0, len(paths))
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
+	bundles := make([]*credential.Bundle, 0, o.count)
+	for _, batch := range sum.Batches {
+		err := issuer.ReadBatchFile(filepath.Join(out, issuer.BatchFileName(batch)), func(b *credential.Bundle, _ []byte) error {
+			bundles = append(bundles, b)
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
-		b, err := credential.ParseBundle(data)
-		if err != nil {
-			return nil, fmt.Errorf("bench: %s: %w", p, err)
-		}
-		bundles = append(bundles, b)
 	}
 	if len(bundles) != o.count {
 		return nil, fmt.Errorf("bench: %d bundles in %s, want %d", len(bundles), out, o.count)

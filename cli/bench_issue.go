@@ -12,6 +12,7 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +33,8 @@ type benchIssueResult struct {
 	Type  string `json:"type"`
 	Count int    `json:"count"`
 	// CredentialsPerSecond is Count over DurationSeconds: CSV rows read,
-	// validated, signed in every form, anchored and written as bundles.
+	// validated, signed in every form, anchored and written as `sceau
+	// issue` writes them (batch files; with Output's files per credential).
 	CredentialsPerSecond float64 `json:"credentials_per_second"`
 	// BareSignaturesPerSecond is the raw signing rate of the same key, on
 	// the same cores, in the same process: the mean of a measurement just
@@ -51,6 +53,9 @@ type benchIssueResult struct {
 	PeakHeapBytes   uint64  `json:"peak_heap_bytes"`
 	DurationSeconds float64 `json:"duration_seconds"`
 	// Context of the figures.
+	// Output is what was written besides the batch files: "" (the
+	// default output), or "bundles", "png", "pdf" per credential.
+	Output     string `json:"output,omitempty"`
 	Alg        string `json:"alg"`
 	Chunk      int    `json:"chunk"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
@@ -61,9 +66,10 @@ func benchIssueCommand() *cli.Command {
 		Name:  "issue",
 		Usage: "measure batch issuance end to end on a temporary embedded ledger; print one JSON object",
 		Description: "Creates a temporary home with an embedded ledger and an accredited issuer, writes a synthetic\n" +
-			"CSV of --count fictitious rows, issues it as `sceau issue` does (every form signed, anchored, bundles\n" +
-			"written; no PNG or PDF), measures the bare signature rate of the issuer's key on all cores before and\n" +
-			"after, and prints credentials/s, the bare rate, their ratio, and peak RSS and Go heap.\n" +
+			"CSV of --count fictitious rows, issues it as `sceau issue` does (every form signed, anchored, batch\n" +
+			"files written; with --bundles, --png, --pdf also those files per credential), measures the bare\n" +
+			"signature rate of the issuer's key on all cores before and after, and prints credentials/s, the bare\n" +
+			"rate, their ratio, and peak RSS and Go heap.\n" +
 			"Progress goes to stderr; the temporary folder is removed unless --keep.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
@@ -74,6 +80,9 @@ func benchIssueCommand() *cli.Command {
 			&cli.StringFlag{Name: "dir", Usage: "where to create the temporary folder (the system's when empty)"},
 			&cli.BoolFlag{Name: "keep", Usage: "keep the temporary folder and print its path on stderr"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the issuance to this file"},
+			&cli.BoolFlag{Name: "bundles", Usage: "also write each credential's bundle, as `sceau issue --bundles`"},
+			&cli.BoolFlag{Name: "png", Usage: "also write each credential's bundle and QR image, as `sceau issue --png`"},
+			&cli.BoolFlag{Name: "pdf", Usage: "also write each credential's bundle and PDF certificate, as `sceau issue --pdf`"},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			if c.NArg() != 0 {
@@ -103,6 +112,7 @@ func benchIssueCommand() *cli.Command {
 			res, err := runBenchIssue(c.Context, e, tmp, benchIssueOptions{
 				typ: typ, count: c.Int("count"), chunk: c.Int("chunk"), alg: c.String("alg"),
 				sigTime: c.Duration("signature-time"), cpuProfile: c.String("cpuprofile"),
+				bundles: c.Bool("bundles"), png: c.Bool("png"), pdf: c.Bool("pdf"),
 			})
 			if err != nil {
 				return err
@@ -119,6 +129,22 @@ type benchIssueOptions struct {
 	alg        string
 	sigTime    time.Duration
 	cpuProfile string
+	// The files written per credential, as `sceau issue` flags them.
+	bundles, png, pdf bool
+}
+
+// output names the files written per credential, as benchIssueResult.Output.
+func (o benchIssueOptions) output() string {
+	var parts []string
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{o.bundles, "bundles"}, {o.png, "png"}, {o.pdf, "pdf"}} {
+		if f.on {
+			parts = append(parts, f.name)
+		}
+	}
+	return strings.Join(parts, "+")
 }
 
 // runBenchIssue runs the benchmark in the folder tmp.
@@ -161,7 +187,7 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 	heap := startHeapSampler(20 * time.Millisecond)
 	sum, err := svc.Issue(ctx, issuer.IssueOptions{
 		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"),
-		Chunk: o.chunk, Progress: progress(e.stderr),
+		Chunk: o.chunk, Progress: progress(e.stderr), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
 	})
 	peakHeap := heap.stop()
 	if err != nil {
@@ -184,6 +210,7 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 		PeakRSSBytes:            peakRSS(),
 		PeakHeapBytes:           peakHeap,
 		DurationSeconds:         sum.Duration.Seconds(),
+		Output:                  o.output(),
 		Alg:                     profile.Keys[0].Alg,
 		Chunk:                   o.chunk,
 		GOMAXPROCS:              runtime.GOMAXPROCS(0),

@@ -7,6 +7,7 @@ func commands() []*cli.Command {
 		ledgerCommand(),
 		issuerCommand(),
 		issueCommand(),
+		exportCommand(),
 		templateCommand(),
 		verifyCommand(),
 		serveCommand(),

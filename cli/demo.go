@@ -121,20 +121,23 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 		args: []string{"issue", "--issuer", "examoffice", "--type", "Diploma", "--input", diplomas, "--out", outD}, wantCode: ExitInvalid, wantText: "not accredited"})
 	run(demoStep{title: "The ministry accredits it for diplomas and Pix certifications",
 		args: []string{"issuer", "accredit", "--id", "examoffice", "--types", "Diploma,PixCertification"}})
-	run(demoStep{title: "It issues the diplomas of a CSV export",
+	run(demoStep{title: "It issues the diplomas of a CSV export: one batch file per anchored batch, and a manifest",
 		args: []string{"issue", "--issuer", "examoffice", "--type", "Diploma", "--input", diplomas, "--out", outD}})
-	run(demoStep{title: "…and the Pix certifications",
-		args: []string{"issue", "--issuer", "examoffice", "--type", "PixCertification", "--input", pix, "--out", outP}})
+	students := filepath.Join(tmp, "students")
+	run(demoStep{title: "It takes Hélène's and Jérôme's diplomas out of the batch file, each as its bundle and QR image",
+		args: []string{"export", "--student", "070123456AB", "--student", "081234567CD", "--png", "--out", students, outD}, wantText: "2 credential(s) exported"})
+	run(demoStep{title: "…and issues the Pix certifications with a bundle and a QR image each",
+		args: []string{"issue", "--issuer", "examoffice", "--type", "PixCertification", "--input", pix, "--out", outP, "--png"}})
 
-	helene, err := credentialOf(outD, "070123456AB")
+	helene, err := credentialOf(outD, students, "070123456AB")
 	if err != nil {
 		return err
 	}
-	jerome, err := credentialOf(outD, "081234567CD")
+	jerome, err := credentialOf(outD, students, "081234567CD")
 	if err != nil {
 		return err
 	}
-	pixHelene, err := credentialOf(outP, "070123456AB")
+	pixHelene, err := credentialOf(outP, outP, "070123456AB")
 	if err != nil {
 		return err
 	}
@@ -181,9 +184,10 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 	return nil
 }
 
-// credentialOf returns the path, without extension, of the bundle and QR
-// image issued in dir for studentID, as manifest.csv lists them.
-func credentialOf(dir, studentID string) (string, error) {
+// credentialOf returns the path in files, without extension, of the
+// bundle and QR image of studentID's credential that the manifest.csv of
+// dir lists.
+func credentialOf(dir, files, studentID string) (string, error) {
 	f, err := os.Open(filepath.Join(dir, "manifest.csv"))
 	if err != nil {
 		return "", fmt.Errorf("demo: %w", err)
@@ -195,7 +199,7 @@ func credentialOf(dir, studentID string) (string, error) {
 	}
 	for _, row := range rows[1:] {
 		if len(row) > 1 && row[1] == studentID {
-			return filepath.Join(dir, strings.TrimSuffix(issuer.BundleFileName(row[0]), ".json")), nil
+			return filepath.Join(files, strings.TrimSuffix(issuer.BundleFileName(row[0]), ".json")), nil
 		}
 	}
 	return "", fmt.Errorf("demo: no credential of %s in %s", studentID, dir)

@@ -19,25 +19,30 @@ import (
 func issueCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "issue",
-		Usage: "issue one credential per CSV row, anchor them, write bundles and QR images",
+		Usage: "issue one credential per CSV row, anchor them, write a batch file per anchored batch",
 		Description: "Every row is validated before anything is signed: by default one bad row stops the run and\n" +
 			"nothing is anchored or written; so does a row repeating an earlier row's student and award.\n" +
-			"Re-running the same command on the same input resumes an interrupted run: nothing is issued\n" +
-			"twice, nothing is lost. The issuer's register (encrypted, in the home) keeps what it issued:\n" +
-			"rows of an extended export already issued by an earlier run are left out and reported as such,\n" +
-			"unless --reissue. --dry-run only validates, and says what would be issued. Headers are English\n" +
-			"or French (see sceau template), dates YYYY-MM-DD or DD/MM/YYYY. Progress goes to standard\n" +
-			"error: a bar on a terminal, a line per batch otherwise.",
+			"--out receives one batch file per anchored batch, <batch>.jsonl (a bundle a line), and\n" +
+			"manifest.csv; `sceau export` takes credentials out of them, each as its bundle, QR image or PDF.\n" +
+			"--bundles, --png and --pdf write those per credential during the run.\n" +
+			"Re-running the same command on the same input resumes an interrupted run where it stopped:\n" +
+			"nothing is issued twice, nothing is lost, nothing done is written again. The issuer's register\n" +
+			"(encrypted, in the home) keeps what it issued: rows of an extended export already issued by an\n" +
+			"earlier run are left out and reported as such, unless --reissue. --dry-run only validates, and\n" +
+			"says what would be issued. Headers are English or French (see sceau template), dates YYYY-MM-DD\n" +
+			"or DD/MM/YYYY. Progress goes to standard error: a bar on a terminal, a line per batch otherwise.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
 			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
-			&cli.StringFlag{Name: "input", Usage: "CSV file (',' or ';', UTF-8 or Windows-1252, detected)", Required: true},
-			&cli.StringFlag{Name: "out", Usage: "folder for bundles, QR images, manifest.csv and rejects.csv (not with --dry-run)"},
+			&cli.StringFlag{Name: "input", Usage: "CSV file (`,` or `;`, UTF-8 or Windows-1252, detected)", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "folder for the batch files, manifest.csv and rejects.csv (not with --dry-run)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate every row and say what would be issued; sign, anchor and write nothing"},
 			&cli.IntFlag{Name: "chunk", Usage: "credentials per anchored batch", Value: issuer.DefaultChunk},
 			&cli.BoolFlag{Name: "skip-invalid", Usage: "issue the valid rows; write the invalid ones to <out>/rejects.csv"},
 			&cli.StringFlag{Name: "encoding", Usage: "force the input encoding: utf-8 or windows-1252"},
-			&cli.BoolFlag{Name: "pdf", Usage: "also write a printable PDF certificate per credential"},
+			&cli.BoolFlag{Name: "bundles", Usage: "also write each credential's bundle, <uuid>.json"},
+			&cli.BoolFlag{Name: "png", Usage: "also write each credential's bundle and QR image, <uuid>.png"},
+			&cli.BoolFlag{Name: "pdf", Usage: "also write each credential's bundle and printable PDF certificate, <uuid>.pdf"},
 			&cli.BoolFlag{Name: "reissue", Usage: "issue again the rows already issued (same student and award): each new credential replaces the old one, which is revoked with reason superseded"},
 			&cli.BoolFlag{Name: "json", Usage: "print the run's summary as one JSON object (issued, reused, alreadyIssued, superseded, rejected, batches…)"},
 		},
@@ -62,7 +67,7 @@ func issueCommand() *cli.Command {
 			opts := issuer.IssueOptions{
 				IssuerID: c.String("issuer"), Type: typ, Input: input, OutDir: c.String("out"),
 				Chunk: c.Int("chunk"), SkipInvalid: c.Bool("skip-invalid"), Encoding: c.String("encoding"),
-				PDF: c.Bool("pdf"), PNG: true, Reissue: c.Bool("reissue"),
+				Bundles: c.Bool("bundles"), PNG: c.Bool("png"), PDF: c.Bool("pdf"), Reissue: c.Bool("reissue"),
 			}
 			if c.Bool("dry-run") {
 				return dryRun(c, e, l, opts)
@@ -78,10 +83,26 @@ func issueCommand() *cli.Command {
 			if c.Bool("json") {
 				return writeJSON(e.stdout, issueReport{IssueSummary: sum, Seconds: sum.Duration.Seconds()})
 			}
-			printIssueSummary(e.stdout, sum)
+			printIssueSummary(e.stdout, sum, opts)
 			return nil
 		}),
 	}
+}
+
+// outputWritten says what a run wrote into --out besides its manifest.
+func outputWritten(opts issuer.IssueOptions) string {
+	what := "batch files (a bundle a line: sceau export takes credentials out of them)"
+	switch {
+	case opts.PNG && opts.PDF:
+		what += ", a bundle, QR image and PDF certificate per credential,"
+	case opts.PNG:
+		what += ", a bundle and QR image per credential,"
+	case opts.PDF:
+		what += ", a bundle and PDF certificate per credential,"
+	case opts.Bundles:
+		what += ", a bundle per credential,"
+	}
+	return what
 }
 
 // issueError gives invalid rows their exit code.
@@ -136,7 +157,7 @@ type issueReport struct {
 }
 
 // printIssueSummary says what a run did, for a person.
-func printIssueSummary(w io.Writer, sum *issuer.IssueSummary) {
+func printIssueSummary(w io.Writer, sum *issuer.IssueSummary, opts issuer.IssueOptions) {
 	fmt.Fprintf(w, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
 		sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
 	if sum.AlreadyIssued > 0 {
@@ -146,7 +167,7 @@ func printIssueSummary(w io.Writer, sum *issuer.IssueSummary) {
 		fmt.Fprintf(w, "%d earlier credential(s) replaced, revoked with reason superseded\n", sum.Superseded)
 	}
 	if sum.Issued+sum.Reused > 0 || sum.Rejected > 0 {
-		fmt.Fprintf(w, "bundles, QR images and manifest.csv in %s\n", sum.OutDir)
+		fmt.Fprintf(w, "%s and manifest.csv in %s\n", outputWritten(opts), sum.OutDir)
 	}
 	if sum.Rejected > 0 {
 		fmt.Fprintf(w, "rejected rows and their reasons in %s/rejects.csv\n", sum.OutDir)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,22 +106,32 @@ func readManifest(t *testing.T, out string) []manifestRow {
 	return rows
 }
 
-// readBundle reads the bundle of credential id in out.
-func readBundle(t *testing.T, out, id string) ([]byte, *credential.Bundle) {
+// readBatchFiles reads every batch file of out and returns each
+// credential's line by id, failing on an id found twice.
+func readBatchFiles(t *testing.T, out string) map[string][]byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(out, issuer.BundleFileName(id)))
+	files, err := filepath.Glob(filepath.Join(out, "*"+issuer.BatchFileExt))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := credential.ParseBundle(data)
-	if err != nil {
-		t.Fatalf("bundle of %s: %v", id, err)
+	lines := map[string][]byte{}
+	for _, f := range files {
+		err := issuer.ReadBatchFile(f, func(b *credential.Bundle, line []byte) error {
+			if _, dup := lines[b.ID]; dup {
+				t.Errorf("credential %s is in two batch files", b.ID)
+			}
+			lines[b.ID] = bytes.Clone(line)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	return data, b
+	return lines
 }
 
 // outFiles counts the files of out by kind, failing on anything else.
-func outFiles(t *testing.T, out string) (bundles, pngs int) {
+func outFiles(t *testing.T, out string) (batchFiles, bundles, pngs int) {
 	t.Helper()
 	entries, err := os.ReadDir(out)
 	if err != nil {
@@ -131,6 +142,8 @@ func outFiles(t *testing.T, out string) (bundles, pngs int) {
 		case name == "manifest.csv", name == "rejects.csv":
 		case strings.HasPrefix(name, "."):
 			t.Errorf("temporary file %s left in --out", name)
+		case strings.HasSuffix(name, issuer.BatchFileExt):
+			batchFiles++
 		case strings.HasSuffix(name, ".json"):
 			bundles++
 		case strings.HasSuffix(name, ".png"):
@@ -139,7 +152,7 @@ func outFiles(t *testing.T, out string) (bundles, pngs int) {
 			t.Errorf("unexpected file %s in --out", name)
 		}
 	}
-	return bundles, pngs
+	return batchFiles, bundles, pngs
 }
 
 // openLedger opens the home's embedded ledger (no sceau command may run meanwhile).
@@ -152,9 +165,9 @@ func openLedger(t *testing.T, home string) *embedded.Ledger {
 	return l
 }
 
-// verifyAll runs the verifier on every bundle of out and fails on any
-// verdict other than valid.
-func verifyAll(t *testing.T, home, out string, ids []string) {
+// verifyAll runs the verifier on every bundle and fails on any verdict
+// other than valid.
+func verifyAll(t *testing.T, home string, bundles map[string][]byte) {
 	t.Helper()
 	l := openLedger(t, home)
 	defer l.Close()
@@ -172,28 +185,24 @@ func verifyAll(t *testing.T, home, out string, ids []string) {
 		go func() {
 			defer wg.Done()
 			for id := range next {
-				data, err := os.ReadFile(filepath.Join(out, issuer.BundleFileName(id)))
-				var res *verifier.Result
-				if err == nil {
-					res = v.Verify(context.Background(), data)
-				}
-				if err != nil || res.Verdict != verifier.Valid {
+				res := v.Verify(context.Background(), bundles[id])
+				if res.Verdict != verifier.Valid {
 					mu.Lock()
 					if failed++; failed <= 3 {
-						t.Errorf("credential %s: %v %+v", id, err, res)
+						t.Errorf("credential %s: %+v", id, res)
 					}
 					mu.Unlock()
 				}
 			}
 		}()
 	}
-	for _, id := range ids {
+	for id := range bundles {
 		next <- id
 	}
 	close(next)
 	wg.Wait()
 	if failed > 0 {
-		t.Fatalf("%d of %d credentials do not verify", failed, len(ids))
+		t.Fatalf("%d of %d credentials do not verify", failed, len(bundles))
 	}
 }
 
@@ -210,10 +219,10 @@ func ledgerHeight(t *testing.T, home string) uint64 {
 // TestIssueAcceptanceSpreadsheetExports: a 10 000-row PixCertification
 // export as a French spreadsheet saves it (Windows-1252, ';', CRLF), and the
 // same in UTF-8 with a byte order mark, issue completely with no flag and
-// their accents intact.
+// their accents intact: batch files and the manifest, no file per
+// credential; `sceau export` takes one out, which `sceau verify` takes.
 //
-// QR images make it slow (about 8 ms of CPU a credential), so it issues
-// 1 000 rows unless SCEAU_LONG_TESTS=1.
+// It issues 1 000 rows unless SCEAU_LONG_TESTS=1.
 func TestIssueAcceptanceSpreadsheetExports(t *testing.T) {
 	rows, seed := sized(1000, 10000), uint64(42)
 	names := expectedNames(t, schemas.TypePixCertification, rows, seed)
@@ -240,16 +249,26 @@ func TestIssueAcceptanceSpreadsheetExports(t *testing.T) {
 			if len(manifest) != rows {
 				t.Fatalf("manifest lists %d credentials, want %d", len(manifest), rows)
 			}
-			bundles, pngs := outFiles(t, out)
-			if bundles != rows || pngs != rows {
-				t.Fatalf("--out holds %d bundles and %d QR images, want %d each", bundles, pngs, rows)
+			batches, bundles, pngs := outFiles(t, out)
+			if want := (rows + issuer.DefaultChunk - 1) / issuer.DefaultChunk; batches != want || bundles != 0 || pngs != 0 {
+				t.Fatalf("--out holds %d batch files, %d bundles and %d QR images, want %d batch files only", batches, bundles, pngs, want)
+			}
+			lines := readBatchFiles(t, out)
+			if len(lines) != rows {
+				t.Fatalf("the batch files hold %d credentials, want %d", len(lines), rows)
 			}
 			accented := 0
 			for i, m := range manifest {
 				if i%97 != 0 {
 					continue
 				}
-				_, b := readBundle(t, out, m.id)
+				b, err := credential.ParseBundle(lines[m.id])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.Anchor.Batch != m.batch {
+					t.Fatalf("credential %s is in batch %s, the manifest says %s", m.id, b.Anchor.Batch, m.batch)
+				}
 				jwt, err := credential.ParseJWT(b.VCJWT)
 				if err != nil {
 					t.Fatal(err)
@@ -266,8 +285,11 @@ func TestIssueAcceptanceSpreadsheetExports(t *testing.T) {
 			if accented == 0 {
 				t.Error("no sampled credential carries an accented name: the check proves nothing")
 			}
-			// One credential through the command line verifier, claims shown.
-			code, verdict, _ := sceau(t, home, "verify", "--json", filepath.Join(out, issuer.BundleFileName(manifest[0].id)))
+			// One credential out of its batch file, through the command line
+			// verifier, claims shown.
+			exported := filepath.Join(t.TempDir(), "exported")
+			sceauOK(t, home, "export", "--id", manifest[0].id, "--out", exported, out)
+			code, verdict, _ := sceau(t, home, "verify", "--json", filepath.Join(exported, issuer.BundleFileName(manifest[0].id)))
 			if code != 0 || !strings.Contains(verdict, names[manifest[0].studentID][1]) {
 				t.Errorf("verify: exit %d\n%s", code, verdict)
 			}
@@ -328,10 +350,14 @@ func TestIssueAcceptanceOneBadRow(t *testing.T) {
 	}
 }
 
-// TestIssueAcceptanceKilledAndRerun: killing `sceau issue` mid-batch and
-// re-running it yields every credential exactly once, all verifying.
+// TestIssueAcceptanceKilledAndRerun: killing `sceau issue` (SIGKILL)
+// mid-batch and re-running it yields the output of a clean run of the same
+// input: every credential exactly once, in the same batches, all
+// verifying. The re-run does not redo what was done: it validates nothing
+// again, and neither signs, anchors nor writes any chunk the killed run
+// finished; the first chunk it touches is the first one not done.
 func TestIssueAcceptanceKilledAndRerun(t *testing.T) {
-	rows, chunk := sized(600, 5000), sized(50, 200)
+	rows, chunk := sized(2000, 20000), sized(50, 200)
 	home := issuerHome(t)
 	input := syntheticFile(t, schemas.TypeDiploma, rows, issuer.CSVDialect{Delimiter: ';', BOM: true, CRLF: true}, 9)
 	out := filepath.Join(t.TempDir(), "out")
@@ -344,7 +370,7 @@ func TestIssueAcceptanceKilledAndRerun(t *testing.T) {
 	jobs := office.JobsDir()
 
 	// First run, in a process of its own, killed (SIGKILL) once its third
-	// chunk is saved: two or three batches are anchored by then.
+	// chunk is done: three or more batches are anchored by then.
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), helperProcessEnv+"=1")
 	var output bytes.Buffer
@@ -362,9 +388,9 @@ wait:
 			t.Fatalf("the first run ended before it was killed (%v):\n%s", err, output.String())
 		case <-deadline:
 			cmd.Process.Kill()
-			t.Fatal("the first run never saved its third chunk")
-		case <-time.After(5 * time.Millisecond):
-			if m, _ := filepath.Glob(filepath.Join(jobs, "*", "chunk-000003.cbor")); len(m) > 0 {
+			t.Fatal("the first run never finished its third chunk")
+		case <-time.After(2 * time.Millisecond):
+			if m, _ := filepath.Glob(filepath.Join(jobs, "*", "done-000003.json")); len(m) > 0 {
 				break wait
 			}
 		}
@@ -378,41 +404,81 @@ wait:
 	if _, err := os.Stat(filepath.Join(out, "manifest.csv")); err == nil {
 		t.Fatal("the killed run wrote its manifest: it was not killed mid-batch")
 	}
+	done, _ := filepath.Glob(filepath.Join(jobs, "*", "done-*.json"))
 	anchoredBefore := anchorCount(t, home)
-	if anchoredBefore == 0 || anchoredBefore >= rows/chunk {
-		t.Fatalf("%d batches anchored when killed, want some but not all %d", anchoredBefore, rows/chunk)
+	if len(done) < 3 || anchoredBefore < len(done) || anchoredBefore >= rows/chunk {
+		t.Fatalf("%d chunks done and %d batches anchored when killed, want some but not all %d", len(done), anchoredBefore, rows/chunk)
 	}
 
-	// Second run, the same command: it completes.
-	stdout := sceauOK(t, home, args[2:]...)
+	// Second run, the same command: it completes, starting where the
+	// first stopped.
+	code, stdout, stderr := sceau(t, home, append([]string{"--log-level", "debug"}, args[2:]...)...)
+	if code != 0 {
+		t.Fatalf("re-run: exit %d\n%s%s", code, stdout, stderr)
+	}
 	if !strings.Contains(stdout, "reused from an earlier run") {
 		t.Errorf("summary: %s", stdout)
 	}
-	manifest := readManifest(t, out)
-	if len(manifest) != rows {
-		t.Fatalf("manifest lists %d credentials, want %d", len(manifest), rows)
-	}
-	ids := make([]string, 0, rows)
-	seenID, seenStudent := map[string]bool{}, map[string]bool{}
-	for _, m := range manifest {
-		if seenID[m.id] || seenStudent[m.studentID] {
-			t.Fatalf("credential %s of %s listed twice", m.id, m.studentID)
+	var first []string
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, `msg="input validated"`) {
+			t.Errorf("the re-run validated the input again: %s", line)
 		}
-		seenID[m.id], seenStudent[m.studentID] = true, true
-		ids = append(ids, m.id)
-	}
-	for i := range rows {
-		if !seenStudent[issuer.SyntheticStudentID(i)] {
-			t.Fatalf("row %d (%s) has no credential", i, issuer.SyntheticStudentID(i))
+		m := regexp.MustCompile(` chunk=(\d+)`).FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if no, _ := strconv.Atoi(m[1]); no <= len(done) {
+			t.Errorf("the re-run worked on chunk %d, done by the killed run: %s", no, line)
+		}
+		if len(first) < 3 {
+			first = append(first, line)
 		}
 	}
-	if bundles, _ := outFiles(t, out); bundles != rows {
-		t.Fatalf("--out holds %d bundles, want %d", bundles, rows)
+	if len(first) == 0 || !strings.Contains(first[0], fmt.Sprintf(" chunk=%d ", len(done)+1)) {
+		t.Errorf("the re-run's first chunk events are\n%s\nwant chunk %d first", strings.Join(first, "\n"), len(done)+1)
 	}
 	if got := anchorCount(t, home); got != rows/chunk {
 		t.Errorf("%d batches anchored in all, want %d: a chunk was anchored twice or not at all", got, rows/chunk)
 	}
-	verifyAll(t, home, out, ids)
+
+	// The output is a clean run's: the same students in the same batches,
+	// in the same order, each once (only the credentials' ids and
+	// signatures, random, differ).
+	cleanHome := issuerHome(t)
+	cleanOut := filepath.Join(t.TempDir(), "clean")
+	sceauOK(t, cleanHome, append(args[2:len(args)-4], "--out", cleanOut, "--chunk", strconv.Itoa(chunk))...)
+	resumed, clean := readManifest(t, out), readManifest(t, cleanOut)
+	if len(resumed) != rows || len(clean) != rows {
+		t.Fatalf("manifests list %d and %d credentials, want %d", len(resumed), len(clean), rows)
+	}
+	seenID := map[string]bool{}
+	for i, m := range resumed {
+		c := clean[i]
+		if m.studentID != c.studentID || m.chunk != c.chunk || m.batch != c.batch || m.status != c.status {
+			t.Fatalf("manifest line %d: %+v after the kill, %+v in a clean run", i+2, m, c)
+		}
+		if seenID[m.id] {
+			t.Fatalf("credential %s listed twice", m.id)
+		}
+		seenID[m.id] = true
+	}
+	lines := readBatchFiles(t, out)
+	if len(lines) != rows {
+		t.Fatalf("the batch files hold %d credentials, want %d", len(lines), rows)
+	}
+	for _, m := range resumed {
+		b, err := credential.ParseBundle(lines[m.id])
+		if err != nil || b.Anchor.Batch != m.batch {
+			t.Fatalf("credential %s: %v in batch %v, want %s", m.id, err, b, m.batch)
+		}
+	}
+	batches, bundles, _ := outFiles(t, out)
+	cleanBatches, _, _ := outFiles(t, cleanOut)
+	if batches != rows/chunk || cleanBatches != batches || bundles != 0 {
+		t.Errorf("--out holds %d batch files and %d bundles, a clean run %d batch files", batches, bundles, cleanBatches)
+	}
+	verifyAll(t, home, lines)
 	if report := sceauOK(t, home, "ledger", "verify"); !strings.Contains(report, "ledger verified") {
 		t.Errorf("ledger verify: %s", report)
 	}
@@ -456,7 +522,7 @@ func TestIssueAcceptanceKeyRotationAndCompromise(t *testing.T) {
 		t.Helper()
 		input := syntheticFile(t, schemas.TypeDiploma, 3, issuer.CSVDialect{}, seed)
 		out := filepath.Join(t.TempDir(), "out")
-		sceauOK(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out)
+		sceauOK(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out, "--bundles")
 		return filepath.Join(out, issuer.BundleFileName(readManifest(t, out)[0].id))
 	}
 	verify := func(path string) (int, string) {
@@ -500,5 +566,44 @@ func TestIssueAcceptanceKeyRotationAndCompromise(t *testing.T) {
 	code, out := verify(compromised)
 	if code != ExitInvalid || !strings.Contains(out, "compromised") || !strings.Contains(out, newKID) {
 		t.Errorf("anchored after D with the compromised key: exit %d\n%s", code, out)
+	}
+}
+
+// TestExportCommand: `sceau export --out -` prints one credential's bundle,
+// which `sceau verify -` takes; what cannot be exported says why, with
+// exit 1 for a credential not found and 2 for a usage error.
+func TestExportCommand(t *testing.T) {
+	home := issuerHome(t)
+	input := syntheticFile(t, schemas.TypeDiploma, 3, issuer.CSVDialect{}, 4)
+	out := filepath.Join(t.TempDir(), "out")
+	sceauOK(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out)
+	manifest := readManifest(t, out)
+
+	line := sceauOK(t, home, "export", "--id", manifest[1].id, "--out", "-", out)
+	if strings.Count(line, "\n") != 1 || !strings.Contains(line, manifest[1].id) {
+		t.Fatalf("export --out - printed %q, want the one bundle", line)
+	}
+	var verdict, errOut bytes.Buffer
+	code := runTestApp(context.Background(), []string{"--home", home, "verify", "-"}, strings.NewReader(line), &verdict, &errOut)
+	if code != 0 || !strings.HasPrefix(verdict.String(), "VALID") || !strings.Contains(verdict.String(), manifest[1].studentID) {
+		t.Errorf("verify - of the exported line: exit %d\n%s%s", code, verdict.String(), errOut.String())
+	}
+
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"an id not issued", []string{"export", "--id", "urn:uuid:00000000-0000-4000-8000-000000000000", "--out", t.TempDir(), out}, ExitInvalid, "00000000-0000-4000-8000-000000000000"},
+		{"a file that is not there", []string{"export", "--all", "--out", t.TempDir(), filepath.Join(out, "absent.jsonl")}, ExitUsage, "absent.jsonl"},
+		{"images to standard output", []string{"export", "--all", "--png", "--out", "-", out}, ExitUsage, "--png"},
+		{"nothing chosen", []string{"export", "--out", t.TempDir(), out}, ExitUsage, "--all"},
+		{"no batch file", []string{"export", "--all", "--out", t.TempDir()}, ExitUsage, "batch files"},
+	} {
+		code, stdout, stderr := sceau(t, home, tt.args...)
+		if code != tt.code || !strings.Contains(stdout+stderr, tt.want) {
+			t.Errorf("%s: exit %d\n%s%s\nwant exit %d naming %q", tt.name, code, stdout, stderr, tt.code, tt.want)
+		}
 	}
 }

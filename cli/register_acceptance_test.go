@@ -93,12 +93,17 @@ func anchoredCredentials(t *testing.T, home string) int {
 }
 
 // bundleOf returns the path of the bundle of the student's credential
-// listed in out's manifest with status.
+// listed in out's manifest with status: its line of out's batch files,
+// written to a file of its own, as `sceau export` would.
 func bundleOf(t *testing.T, out, studentID, status string) string {
 	t.Helper()
 	for _, m := range readManifest(t, out) {
 		if m.studentID == studentID && m.status == status {
-			return filepath.Join(out, issuer.BundleFileName(m.id))
+			line, ok := readBatchFiles(t, out)[m.id]
+			if !ok {
+				t.Fatalf("no batch file of %s holds %s, listed in its manifest", out, m.id)
+			}
+			return writeFile(t, filepath.Join(t.TempDir(), issuer.BundleFileName(m.id)), string(line))
 		}
 	}
 	t.Fatalf("manifest.csv of %s lists no %s credential of %s", out, status, studentID)
@@ -131,13 +136,13 @@ func TestIssueAnExtendedExportIssuesOnlyItsNewRows(t *testing.T) {
 		students[m.studentID] = true
 		ids = append(ids, m.id)
 	}
-	if bundles, _ := outFiles(t, out); bundles != 7 {
-		t.Errorf("--out holds %d bundles, want 7", bundles)
+	if n := len(readBatchFiles(t, out)); n != 7 {
+		t.Errorf("the batch files of --out hold %d credentials, want 7", n)
 	}
 	if n := anchoredCredentials(t, home); n != 7 {
 		t.Errorf("the ledger anchored %d credentials for 7 students", n)
 	}
-	verifyAll(t, home, out, ids)
+	verifyListed(t, home, out, ids)
 
 	// Everything issued already (by earlier runs of other files): nothing
 	// is anchored, the summary says so. (The same file again would resume
@@ -417,7 +422,7 @@ wait:
 			cmd.Process.Kill()
 			t.Fatal("the first run never saved its third chunk")
 		case <-time.After(5 * time.Millisecond):
-			if m, _ := filepath.Glob(filepath.Join(office.JobsDir(), "*", "chunk-000003.cbor")); len(m) > 0 {
+			if m, _ := filepath.Glob(filepath.Join(office.JobsDir(), "*", "chunk-000003"+issuer.BatchFileExt)); len(m) > 0 {
 				break wait
 			}
 		}
@@ -450,9 +455,25 @@ wait:
 			students[m.studentID] = m.id
 			ids = append(ids, m.id)
 		}
-		verifyAll(t, home, out, ids)
+		verifyListed(t, home, out, ids)
 	}
 	if len(students) != rows+extra {
 		t.Errorf("%d students have a bundle, want %d", len(students), rows+extra)
 	}
+}
+
+// verifyListed runs the verifier on the credentials ids, read from out's
+// batch files, and fails on any verdict other than valid.
+func verifyListed(t *testing.T, home, out string, ids []string) {
+	t.Helper()
+	lines := readBatchFiles(t, out)
+	bundles := make(map[string][]byte, len(ids))
+	for _, id := range ids {
+		line, ok := lines[id]
+		if !ok {
+			t.Fatalf("no batch file of %s holds %s", out, id)
+		}
+		bundles[id] = line
+	}
+	verifyAll(t, home, bundles)
 }

@@ -72,7 +72,7 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out)
+	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out, "--png")
 	pngs, _ := filepath.Glob(filepath.Join(out, "*.png"))
 	if len(pngs) == 0 {
 		t.Fatal("no QR image issued")

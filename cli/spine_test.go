@@ -118,7 +118,7 @@ func TestSpineAcceptance(t *testing.T) {
 		t.Run(tc.typ, func(t *testing.T) {
 			out := filepath.Join(dir, "out-"+tc.typ)
 			input := writeFile(t, filepath.Join(dir, tc.typ+".csv"), tc.csv)
-			mustRun(t, home, "issue", "--issuer", "examoffice", "--type", tc.typ, "--input", input, "--out", out)
+			mustRun(t, home, "issue", "--issuer", "examoffice", "--type", tc.typ, "--input", input, "--out", out, "--png")
 			bundles, _ := filepath.Glob(filepath.Join(out, "*.json"))
 			if len(bundles) != 3 {
 				t.Fatalf("%d bundles, want 3", len(bundles))

@@ -67,7 +67,7 @@ func TestIssueFrenchExport(t *testing.T) {
 	home := issuerHome(t)
 	input := tempCSV(t, sceauOK(t, home, "template", "--type", "Diploma", "--example"))
 	out := filepath.Join(t.TempDir(), "out")
-	if stdout := sceauOK(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out); !strings.Contains(stdout, "1 Diploma credential(s) issued") {
+	if stdout := sceauOK(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out, "--bundles"); !strings.Contains(stdout, "1 Diploma credential(s) issued") {
 		t.Errorf("issue: %s", stdout)
 	}
 	verdict := sceauOK(t, home, "verify", "--json", filepath.Join(out, issuer.BundleFileName(readManifest(t, out)[0].id)))

@@ -113,7 +113,7 @@ func TestVerifyNamesWhatHappened(t *testing.T) {
 		return path, &b
 	}
 	outD := filepath.Join(dir, "out-diplomas")
-	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", writeFile(t, filepath.Join(dir, "d.csv"), spineDiplomas), "--out", outD)
+	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", writeFile(t, filepath.Join(dir, "d.csv"), spineDiplomas), "--out", outD, "--bundles")
 	validPath, valid := bundleOf(outD, 0)
 	revokedPath, revoked := bundleOf(outD, 1)
 	suspendedPath, _ := bundleOf(outD, 2)
@@ -125,7 +125,7 @@ func TestVerifyNamesWhatHappened(t *testing.T) {
 	pixCSV[1] = strings.Replace(pixCSV[1], "2025-05-20", certified.Format(time.DateOnly), 1)
 	outP := filepath.Join(dir, "out-pix")
 	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "PixCertification", "--input",
-		writeFile(t, filepath.Join(dir, "p.csv"), pixCSV[0]+"\n"+pixCSV[1]+"\n"), "--out", outP)
+		writeFile(t, filepath.Join(dir, "p.csv"), pixCSV[0]+"\n"+pixCSV[1]+"\n"), "--out", outP, "--bundles")
 	_, expiring := bundleOf(outP, 0)
 	expiredOn := certified.AddDate(credential.PixValidityYears, 0, 0)
 
@@ -156,9 +156,11 @@ func TestVerifyNamesWhatHappened(t *testing.T) {
 	since := time.Now().UTC().Truncate(time.Second).Add(time.Second)
 	time.Sleep(time.Until(since) + 50*time.Millisecond)
 	outK := filepath.Join(dir, "out-compromised")
+	// Another award of the first student (a row already issued would be
+	// left out: the register holds it).
 	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input",
 		writeFile(t, filepath.Join(dir, "k.csv"), strings.SplitN(spineDiplomas, "\n", 2)[0]+"\n"+
-			"103456789GH,Inès,Benali,2007-05-21,Baccalauréat général,4,2025-07-04,bien\n"), "--out", outK)
+			"103456789GH,Inès,Benali,2007-05-21,Baccalauréat général,4,2025-07-04,bien\n"), "--out", outK, "--bundles")
 	compromisedPath, _ := bundleOf(outK, 0)
 	mustRun(t, home, "issuer", "revoke-key", "--id", "examoffice", "--kid", p.CurrentKID, "--since", since.Format(time.RFC3339))
 

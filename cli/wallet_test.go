@@ -119,9 +119,12 @@ func (w *walletWorld) issueDiploma(typ, name, holderJWK, title string) string {
 	}
 	out := filepath.Join(w.tmp, "out-"+name)
 	w.ok("issue", "--issuer", "examoffice", "--type", typ, "--input", input, "--out", out)
-	bundles, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	// The student's credential, out of the batch file.
+	exported := filepath.Join(w.tmp, "exported-"+name)
+	w.ok("export", "--student", walletStudentID, "--out", exported, out)
+	bundles, _ := filepath.Glob(filepath.Join(exported, "*.json"))
 	if len(bundles) != 1 {
-		w.t.Fatalf("issue wrote %v, want one bundle", bundles)
+		w.t.Fatalf("export wrote %v, want one bundle", bundles)
 	}
 	return bundles[0]
 }

@@ -116,55 +116,85 @@ func checkHash(h string) error {
 // same bytes as json.MarshalIndent(b, "", "  "), made without reflection
 // (an exam office writes hundreds of thousands of them in a session).
 func (b *Bundle) MarshalIndented() []byte {
-	out := make([]byte, 0, 256+len(b.ID)+len(b.Type)+len(b.Issuer)+len(b.VCJWT)+len(b.SDJWT)+len(b.QR)+len(b.Anchor.Batch)+len(b.Anchor.Root)+70*len(b.Anchor.Proof))
-	member := func(indent, name string) {
-		out = append(out, indent...)
+	return b.appendJSON(make([]byte, 0, b.sizeHint()), true)
+}
+
+// AppendCompact appends the bundle as one line of a batch file holds it,
+// without its line break: the same bytes as json.Marshal(b).
+func (b *Bundle) AppendCompact(dst []byte) []byte {
+	return b.appendJSON(dst, false)
+}
+
+// sizeHint is about the length of the bundle's JSON.
+func (b *Bundle) sizeHint() int {
+	return 256 + len(b.ID) + len(b.Type) + len(b.Issuer) + len(b.VCJWT) + len(b.SDJWT) + len(b.QR) + len(b.Anchor.Batch) + len(b.Anchor.Root) + 70*len(b.Anchor.Proof)
+}
+
+// appendJSON appends the bundle as encoding/json writes it: indented by
+// two spaces as MarshalIndent(b, "", "  ") does, or compact as Marshal.
+func (b *Bundle) appendJSON(out []byte, indented bool) []byte {
+	// newline starts a line at depth (indented) or does nothing (compact).
+	newline := func(depth int) {
+		if indented {
+			out = append(out, '\n')
+			for range depth {
+				out = append(out, "  "...)
+			}
+		}
+	}
+	member := func(depth int, name string) {
+		newline(depth)
 		out = append(out, '"')
 		out = append(out, name...)
-		out = append(out, `": `...)
-	}
-	str := func(indent, name, value string, last bool) {
-		member(indent, name)
-		out = jsonstr.Append(out, value, true)
-		if !last {
-			out = append(out, ',')
+		out = append(out, `":`...)
+		if indented {
+			out = append(out, ' ')
 		}
-		out = append(out, '\n')
 	}
-	out = append(out, "{\n"...)
-	str("  ", "id", b.ID, false)
-	str("  ", "type", b.Type, false)
-	str("  ", "issuer", b.Issuer, false)
-	str("  ", "vc_jwt", b.VCJWT, false)
+	str := func(depth int, name, value string) {
+		member(depth, name)
+		out = jsonstr.Append(out, value, true)
+		out = append(out, ',')
+	}
+	out = append(out, '{')
+	str(1, "id", b.ID)
+	str(1, "type", b.Type)
+	str(1, "issuer", b.Issuer)
+	str(1, "vc_jwt", b.VCJWT)
 	if b.SDJWT != "" {
-		str("  ", "sd_jwt", b.SDJWT, false)
+		str(1, "sd_jwt", b.SDJWT)
 	}
-	str("  ", "qr", b.QR, false)
-	member("  ", "anchor")
-	out = append(out, "{\n"...)
-	str("    ", "batch", b.Anchor.Batch, false)
-	str("    ", "root", b.Anchor.Root, false)
-	member("    ", "index")
+	member(1, "qr")
+	out = jsonstr.Append(out, b.QR, true)
+	out = append(out, ',')
+	member(1, "anchor")
+	out = append(out, '{')
+	str(2, "batch", b.Anchor.Batch)
+	str(2, "root", b.Anchor.Root)
+	member(2, "index")
 	out = strconv.AppendInt(out, int64(b.Anchor.Index), 10)
-	out = append(out, ",\n"...)
-	member("    ", "proof")
+	out = append(out, ',')
+	member(2, "proof")
 	switch {
 	case b.Anchor.Proof == nil:
 		out = append(out, "null"...)
 	case len(b.Anchor.Proof) == 0:
 		out = append(out, "[]"...)
 	default:
-		out = append(out, "[\n"...)
+		out = append(out, '[')
 		for i, h := range b.Anchor.Proof {
-			out = append(out, "      "...)
-			out = jsonstr.Append(out, h, true)
-			if i < len(b.Anchor.Proof)-1 {
+			if i > 0 {
 				out = append(out, ',')
 			}
-			out = append(out, '\n')
+			newline(3)
+			out = jsonstr.Append(out, h, true)
 		}
-		out = append(out, "    ]"...)
+		newline(2)
+		out = append(out, ']')
 	}
-	out = append(out, "\n  }\n}"...)
+	newline(1)
+	out = append(out, '}')
+	newline(0)
+	out = append(out, '}')
 	return out
 }

@@ -55,7 +55,7 @@ func TestParseBundleRejects(t *testing.T) {
 	}
 }
 
-func TestMarshalIndentedIsWhatEncodingJSONWrites(t *testing.T) {
+func TestMarshalIsWhatEncodingJSONWrites(t *testing.T) {
 	full := Bundle{
 		ID: "urn:uuid:3f2a910c-5e77-4012-8abc-0123456789ab", Type: "PixCertification",
 		Issuer: "https://sceau.example/issuers/pix", VCJWT: "eyJhbGciOiJFUzI1NiJ9.e30.c2ln", SDJWT: "eyJ.e30.c2ln~WyJzYWx0Il0~",
@@ -77,6 +77,13 @@ func TestMarshalIndentedIsWhatEncodingJSONWrites(t *testing.T) {
 		}
 		if got := b.MarshalIndented(); string(got) != string(want) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+		compact, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.AppendCompact([]byte("x")); string(got) != "x"+string(compact) {
+			t.Errorf("%s, compact:\n got %s\nwant x%s", name, got, compact)
 		}
 	}
 }

@@ -160,7 +160,7 @@ func TestConcurrentSubmittersNeverCorruptTheLedger(t *testing.T) {
 		}
 	}
 	for _, id := range offices {
-		bundles := readBundles(t, filepath.Join(w.dir, "out-"+id))
+		bundles := readBatchBundles(t, filepath.Join(w.dir, "out-"+id))
 		if len(bundles) != rows {
 			t.Errorf("issuer %s: %d bundles, want %d", id, len(bundles), rows)
 		}

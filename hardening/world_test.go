@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/sceau/sceau/cli"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
@@ -92,13 +94,13 @@ func (w *world) write(name string, content []byte) string {
 	return path
 }
 
-// issue issues one credential per row of csv with `sceau issue` and
+// issue issues one credential per row of csv with `sceau issue --png` and
 // returns the bundles written, in file name order, with their raw bytes.
 func (w *world) issue(typ, name, csv string) []issuedBundle {
 	w.t.Helper()
 	input := w.write(name+".csv", []byte(csv))
 	out := filepath.Join(w.dir, "out-"+name)
-	w.mustSceau("issue", "--issuer", examOffice, "--type", typ, "--input", input, "--out", out)
+	w.mustSceau("issue", "--issuer", examOffice, "--type", typ, "--input", input, "--out", out, "--png")
 	return readBundles(w.t, out)
 }
 
@@ -128,6 +130,31 @@ func readBundles(t *testing.T, out string) []issuedBundle {
 			t.Fatalf("%s: %v", p, err)
 		}
 		bundles = append(bundles, issuedBundle{path: p, raw: raw, bundle: b})
+	}
+	return bundles
+}
+
+// readBatchBundles reads every credential of the batch files of an
+// issuance output folder, in file then line order; each path names its
+// batch file and line.
+func readBatchBundles(t *testing.T, out string) []issuedBundle {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(out, "*"+issuer.BatchFileExt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(paths)
+	var bundles []issuedBundle
+	for _, p := range paths {
+		n := 0
+		err := issuer.ReadBatchFile(p, func(b *credential.Bundle, line []byte) error {
+			n++
+			bundles = append(bundles, issuedBundle{path: fmt.Sprintf("%s:%d", p, n), raw: bytes.Clone(line), bundle: *b})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	return bundles
 }

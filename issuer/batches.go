@@ -19,11 +19,11 @@ import (
 
 // Uploaded batches are issued by a Desk in the background, each in its
 // folder under the issuer's: <issuer>/api/batches/<id>/ holds the uploaded
-// input.csv, status.json (its BatchStatus) and out/ (bundles, manifest.csv,
-// rejects.csv), as `sceau issue` would write them. Issuance is resumable by
-// input, as on the command line: a batch interrupted by Close (a server
-// stop) is marked "interrupted", and starting the same file again resumes
-// it without issuing anything twice.
+// input.csv, status.json (its BatchStatus) and out/ (batch files, a bundle
+// per credential, manifest.csv, rejects.csv), as `sceau issue --bundles`
+// writes them. Issuance is resumable by input, as on the command line: a
+// batch interrupted by Close (a server stop) is marked "interrupted", and
+// starting the same file again resumes it without issuing anything twice.
 //
 // A batch goes: ReceiveBatch (its folder, where the caller writes the CSV),
 // then StartBatch (checked, saved as queued, issued once a slot is free) or
@@ -319,7 +319,7 @@ func (b *batches) issue(job *batchJob, issuerID string) (*IssueSummary, error) {
 	}
 	opts := IssueOptions{
 		IssuerID: issuerID, Type: job.opts.Type, Input: filepath.Join(job.dir, "input.csv"), OutDir: filepath.Join(job.dir, "out"),
-		Chunk: job.opts.Chunk, SkipInvalid: job.opts.SkipInvalid, Encoding: job.opts.Encoding, Reissue: job.opts.Reissue,
+		Chunk: job.opts.Chunk, SkipInvalid: job.opts.SkipInvalid, Encoding: job.opts.Encoding, Reissue: job.opts.Reissue, Bundles: true,
 		Progress: func(done, total int) {
 			job.update(func(s *BatchStatus) { s.Done, s.Total = done, total })
 		},

@@ -1,15 +1,17 @@
 // Package issuer is what an exam office runs: its creation and key
 // rotation on the ledger (Service.Init, RotateKey, RevokeKey), batch
-// issuance from CSV exports — validate, sign, anchor, write bundles;
-// streaming, chunked and resumable (Service.Issue) — and status changes
-// (Service.ChangeStatus, and by credential id or student through the
-// register, Service.ChangeRegisteredStatus).
+// issuance from CSV exports — validate, sign, anchor, write a batch file
+// per anchored chunk; streaming, chunked, and resumable where it stopped
+// (Service.Issue) — single credentials taken out of batch files as
+// bundles, QR images or certificates (Export), and status changes
+// (Service.ChangeStatus).
 //
 // What an office issued is kept in its register (package issuer/register,
 // encrypted under its signing key; register.go here opens it and settles
 // what a stopped run left): issuance leaves out the rows it already holds
 // (IssueOptions.Reissue replaces them instead) and refuses a student and
-// award twice in one file.
+// award twice in one file; status changes go by credential id or student
+// through the register too (Service.ChangeRegisteredStatus).
 //
 // A long-running process issues through a Desk: single credentials
 // (Desk.IssueOne), anchored in micro-batches so that many share one ledger

@@ -67,7 +67,7 @@ func (s *Service) DryRun(ctx context.Context, opts IssueOptions) (*DryRunSummary
 	}
 	// No register is opened: a dry run finds the same award twice in the
 	// file, not the rows an earlier run issued.
-	p, err := s.validateInput(ctx, opts, validator, newIssuePlan(nil, "", false))
+	p, err := s.validateInput(ctx, opts, validator, newIssuePlan(nil, "", false), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -50,10 +50,14 @@ type IssueOptions struct {
 	SkipInvalid bool
 	// Encoding forces the CSV encoding ("utf-8", "windows-1252"); auto-detected when empty.
 	Encoding string
-	// PDF also writes a printable certificate per credential.
-	PDF bool
-	// PNG writes the QR image of each credential (the default for the CLI).
+	// Bundles also writes each credential's bundle, <uuid>.json, besides
+	// the batch file of each chunk (<batch id>.jsonl, always written).
+	Bundles bool
+	// PNG also writes each credential's QR image, <uuid>.png; it implies Bundles.
 	PNG bool
+	// PDF also writes each credential's printable certificate, <uuid>.pdf;
+	// it implies Bundles.
+	PDF bool
 	// Reissue issues again the rows already issued: each new credential
 	// replaces its award's current one, which is revoked (reason
 	// superseded) once the new one is anchored.
@@ -121,11 +125,16 @@ const maxListedRowErrors = 50
 //
 // It reads the input twice, as a stream. The first pass validates every
 // row: unless opts.SkipInvalid, one bad row stops the run before anything
-// is signed, anchored or written. The second pass is a pipeline of four
+// is signed, anchored or written. The second pass is a pipeline of five
 // stages running at once: reading rows into chunks; signing a chunk on
-// opts.Workers goroutines and saving it as resume state; anchoring a chunk
-// as one batch; writing its bundles. Memory holds a few chunks at most,
-// whatever the size of the input.
+// opts.Workers goroutines; saving its batch file as resume state; anchoring
+// it as one batch; putting its files into opts.OutDir. Memory holds a few
+// chunks at most, whatever the size of the input.
+//
+// A run that stopped (killed, cancelled) resumes where it stopped when run
+// again on the same input: pass 1 runs again (its plan of rows already
+// issued and repeated is not saved), but pass 2 does not read again the
+// rows of the chunks done, nor is anything done rewritten (job.go).
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
 	profile, err := s.Home.LoadProfile(opts.IssuerID)
 	if err != nil {
@@ -159,6 +168,9 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if opts.PNG || opts.PDF {
+		opts.Bundles = true
+	}
 	validator, err := schemas.NewValidator()
 	if err != nil {
 		return nil, err
@@ -167,54 +179,90 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
-
 	// Pass 1: validate every row before anything is signed or written,
-	// and find those already issued.
+	// and find those already issued. A resumed run goes through pass 1
+	// again: the plan (rows already issued, rows repeated in the file) is
+	// kept in memory only, and comes out the same, the register's entries
+	// of this input's own batches not counting as already issued.
 	plan := newIssuePlan(reg, jobBatches(opts.IssuerID, jobID(inputDigest, opts)), opts.Reissue)
-	p1, err := s.validateInput(ctx, opts, validator, plan)
-	if err != nil {
-		return nil, err
-	}
-	if err := p1.refusal(opts); err != nil {
-		return nil, err
-	}
-	total, bad := p1.total, p1.bad
-	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, AlreadyIssued: plan.alreadyCount, OutDir: opts.OutDir, Batches: []string{}}
-	if total-bad-plan.alreadyCount == 0 && bad == 0 {
-		// Every row is already issued: nothing to sign, anchor or write.
-		sum.Duration = time.Since(start)
-		return sum, nil
-	}
-
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
-	}
 	dir, err := s.Home.Org(opts.IssuerID)
 	if err != nil {
 		return nil, err
 	}
-	j, err := openJob(profile, dir.JobsDir(), inputDigest, opts)
+	j := newJob(profile, dir.JobsDir(), inputDigest, opts)
+	resumed, err := j.load()
 	if err != nil {
 		return nil, err
 	}
-	out, err := newOutput(opts.OutDir, opts.PNG, opts.PDF, profile.Name)
+	var rejects *rejectsWriter
+	if !resumed {
+		rejects = &rejectsWriter{dir: j.dir}
+	}
+	fail := func(err error) error {
+		if rejects != nil {
+			rejects.abort()
+			os.Remove(j.dir) // when empty: a refused run leaves nothing
+		}
+		return err
+	}
+	p1, err := s.validateInput(ctx, opts, validator, plan, rejects)
 	if err != nil {
-		return nil, err
+		return nil, fail(err)
 	}
-	if err := out.begin(bad > 0); err != nil {
-		return nil, err
+	if err := p1.refusal(opts); err != nil {
+		return nil, fail(err)
 	}
-	defer out.abort()
+	total, bad := p1.total, p1.bad
+	if resumed && (total != j.info.Rows || bad != j.info.Rejected) {
+		return nil, fmt.Errorf("this input was started with %d rows, %d rejected, and now has %d, %d rejected: remove the resume state in %s to start over", j.info.Rows, j.info.Rejected, total, bad, j.dir)
+	}
+	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, AlreadyIssued: plan.alreadyCount, OutDir: opts.OutDir, Batches: []string{}}
+	if total-bad-plan.alreadyCount == 0 && bad == 0 {
+		// Every row is already issued: nothing to sign, anchor or write.
+		fail(nil)
+		sum.Duration = time.Since(start)
+		return sum, nil
+	}
+	if !resumed {
+		path, err := rejects.finish()
+		if err != nil {
+			return nil, fail(err)
+		}
+		if err := j.create(total, bad, path); err != nil {
+			return nil, fail(err)
+		}
+		// Logged when the job starts only: a resumed run validates again
+		// but keeps the job's counts and rejects.
+		s.Logger.Debug("input validated", "rows", total, "rejected", bad, "already_issued", plan.alreadyCount)
+	}
 
+	out, err := newOutput(opts.OutDir, opts, profile.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := out.begin(); err != nil {
+		return nil, err
+	}
 	out.keepManifestRows(reg)
+	last, err := j.lastDone()
+	if err != nil {
+		return nil, err
+	}
 	run := &issueRun{s: s, opts: opts, key: key, job: j, out: out, sum: sum, validator: validator, valid: total - bad - plan.alreadyCount, reg: reg, plan: plan}
-	// Pass 2: read, sign, anchor and write, chunk by chunk, in a pipeline.
+	if last != nil {
+		run.from = *last
+		s.Logger.Info("going on after the chunks an earlier run of this input finished", "chunks_done", last.No, "credentials_done", last.Done, "from_line", last.End.Line)
+	}
+	// Pass 2: read, sign, save, anchor and write, chunk by chunk, in a pipeline.
 	if err := run.pipeline(ctx); err != nil {
 		return nil, err
 	}
-	if err := out.commit(sum.Batches); err != nil {
+	batches, forms, err := out.commit(ctx, j, run.lastNo, opts.Workers)
+	if err != nil {
 		return nil, err
 	}
+	sum.Issued, sum.Reused = run.signed, run.valid-run.signed
+	sum.Batches, sum.FormsPerCredential = batches, forms
 	sum.Duration = time.Since(start)
 	return sum, nil
 }
@@ -278,15 +326,21 @@ func (p *passOne) refusal(opts IssueOptions) error {
 // validateInput is pass 1: it counts the rows and the bad ones — invalid,
 // or repeating an earlier row's student and award — keeps the first of
 // either, in line order, and lets plan learn which rows are already
-// issued.
-func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, plan *issuePlan) (*passOne, error) {
+// issued. With rejects (nil on a dry run and on a resumed run, whose
+// rejects are saved already) and opts.SkipInvalid, the bad rows are
+// written there: the invalid ones as read, the repeated ones once the
+// whole file is read.
+func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, plan *issuePlan, rejects *rejectsWriter) (*passOne, error) {
 	p := new(passOne)
-	input, err := scanInput(ctx, opts, validator, func(row *schemas.Row) error {
+	input, err := scanInput(ctx, opts, validator, schemas.CSVPosition{}, func(row *schemas.Row, _ schemas.CSVPosition) error {
 		p.total++
 		if row.Err != nil {
 			p.bad++
 			if len(p.listed) < maxListedRowErrors {
 				p.listed = append(p.listed, row.Err)
+			}
+			if rejects != nil && opts.SkipInvalid {
+				return rejects.write(row.Err)
 			}
 			return nil
 		}
@@ -309,19 +363,27 @@ func (s *Service) validateInput(ctx context.Context, opts IssueOptions, validato
 		p.listed = append(p.listed, dups[:min(len(dups), maxListedRowErrors)]...)
 		slices.SortFunc(p.listed, func(a, b *schemas.RowError) int { return a.Line - b.Line })
 		p.listed = p.listed[:min(len(p.listed), maxListedRowErrors)]
+		if rejects != nil && opts.SkipInvalid {
+			for _, d := range dups {
+				if err := rejects.write(d); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	return p, nil
 }
 
-// scanInput reads the input once, calling fn for each row, valid or not,
-// in order. It returns the reader it read the input with.
-func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, fn func(*schemas.Row) error) (*schemas.CSVReader, error) {
+// scanInput reads the input once from position from (its first row when
+// zero), calling fn for each row, valid or not, in order, with the
+// position after it. It returns the reader it read the input with.
+func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Validator, from schemas.CSVPosition, fn func(*schemas.Row, schemas.CSVPosition) error) (*schemas.CSVReader, error) {
 	f, err := os.Open(opts.Input)
 	if err != nil {
 		return nil, fmt.Errorf("opening the input: %w", err)
 	}
 	defer f.Close()
-	r, err := schemas.NewCSVReader(f, opts.Type, schemas.CSVOptions{Encoding: opts.Encoding, Validator: validator})
+	r, err := schemas.NewCSVReader(f, opts.Type, schemas.CSVOptions{Encoding: opts.Encoding, Validator: validator, Start: from})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opts.Input, err)
 	}
@@ -337,7 +399,7 @@ func scanInput(ctx context.Context, opts IssueOptions, validator *schemas.Valida
 			return r, fmt.Errorf("%s: %w", opts.Input, err)
 		}
 		checkHolderKey(row)
-		if err := fn(row); err != nil {
+		if err := fn(row, r.Position()); err != nil {
 			return r, err
 		}
 	}
@@ -379,24 +441,76 @@ type issueRun struct {
 	key       *credential.Key
 	job       *job
 	out       *output
-	sum       *IssueSummary
 	validator *schemas.Validator
 	// valid is the number of valid rows not already issued, found by pass 1.
 	valid int
-	reg   *register.Register
-	plan  *issuePlan
+	// from is the last chunk an earlier run finished (zero when none).
+	from doneRecord
+	// signed counts the credentials this run signed (the others were
+	// signed by an earlier run); lastNo is the last chunk written.
+	signed int
+	lastNo int
+	sum    *IssueSummary
+	reg    *register.Register
+	plan   *issuePlan
 	// recording serialises what anchoring a chunk records (the register's
 	// filing, replacements, the summary's counts): the anchor stage may
 	// anchor several chunks at once (anchorChunks).
 	recording sync.Mutex
 }
 
-// pipeline is pass 2. Its four stages (read, sign, anchor, write) hand
-// chunks over through unbuffered channels: chunk k+2 is read and signed
-// while chunk k+1 is anchored and chunk k written, and no more than one
-// chunk waits between two stages, which bounds memory to a few chunks. On a
-// ledger where transactions overlap (Fabric), the anchor stage anchors a
-// few chunks at once, still handing them on in order (anchorChunks).
+// rowChunk is the rows of one chunk, as read.
+type rowChunk struct {
+	no   int
+	rows []*schemas.Row
+	// end is where its last row ends in the input.
+	end schemas.CSVPosition
+}
+
+// chunk is one batch: its credentials signed, on their way to the ledger
+// and to --out.
+type chunk struct {
+	No      int
+	BatchID string
+	// Root is the batch's Merkle root, the tree of Leaves.
+	Root string
+	// IDs and Students are its credentials, in row (and leaf) order.
+	IDs, Students []string
+	// Leaves holds each credential's form digests, in leaf order.
+	Leaves [][]string
+	// Forms is the number of forms of each credential.
+	Forms int
+	// Bundles are the credentials' bundles, kept once the batch file is
+	// saved only when files are written per credential.
+	Bundles []*credential.Bundle
+	// End is where the chunk's last row ends in the input.
+	End schemas.CSVPosition
+	// unsaved is set on a chunk just signed, until its batch file is saved
+	// (Bundles are kept until then).
+	unsaved bool
+	// entries are the chunk's register entries (not persisted: made again
+	// from the rows).
+	entries []register.Entry
+}
+
+func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
+	return record.AnchorRequest{
+		BatchID:     c.BatchID,
+		IssuerID:    issuerID,
+		Type:        record.CredentialType(credType),
+		Credentials: c.Leaves,
+		Root:        c.Root,
+	}
+}
+
+// pipeline is pass 2. Its five stages (read, sign, save, anchor, write)
+// hand chunks over through unbuffered channels: chunk k+3 is read and
+// signed while chunk k+2 is saved (its batch file synced to disk), chunk
+// k+1 anchored and chunk k written, and no more than one chunk waits
+// between two stages, which bounds memory to a few chunks. Signing, the
+// work of the cores, never waits for the disk. On a ledger where
+// transactions overlap (Fabric), the anchor stage anchors a few chunks at
+// once, still handing them on in order (anchorChunks).
 func (r *issueRun) pipeline(parent context.Context) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -413,7 +527,7 @@ func (r *issueRun) pipeline(parent context.Context) error {
 	if r.opts.Progress != nil {
 		r.opts.Progress(0, r.valid)
 	}
-	rowChunks := make(chan []*schemas.Row)
+	rowChunks := make(chan rowChunk)
 	signed := make(chan *chunk)
 	stage(func() error {
 		defer close(rowChunks)
@@ -421,10 +535,8 @@ func (r *issueRun) pipeline(parent context.Context) error {
 	})
 	stage(func() error {
 		defer close(signed)
-		no := 0
 		for rows := range rowChunks {
-			no++
-			c, err := r.signedChunk(ctx, no, rows)
+			c, err := r.signedChunk(ctx, rows)
 			if err != nil {
 				return err
 			}
@@ -436,18 +548,35 @@ func (r *issueRun) pipeline(parent context.Context) error {
 		}
 		return nil
 	})
+	saved := make(chan *chunk)
+	stage(func() error {
+		defer close(saved)
+		for c := range signed {
+			if err := r.save(c); err != nil {
+				return err
+			}
+			select {
+			case saved <- c:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	})
 	anchored := make(chan *chunk)
 	stage(func() error {
 		defer close(anchored)
-		return r.anchorChunks(ctx, signed, anchored)
+		return r.anchorChunks(ctx, saved, anchored)
 	})
 	stage(func() error {
-		done := 0
+		done := r.from.Done
+		r.lastNo = r.from.No
 		for c := range anchored {
-			if err := r.write(ctx, c); err != nil {
+			if err := r.write(ctx, c, done+len(c.IDs)); err != nil {
 				return err
 			}
-			done += len(c.Credentials)
+			done += len(c.IDs)
+			r.lastNo = c.No
 			if r.opts.Progress != nil {
 				r.opts.Progress(done, r.valid)
 			}
@@ -461,28 +590,32 @@ func (r *issueRun) pipeline(parent context.Context) error {
 	return nil
 }
 
-// readChunks reads the valid rows into chunks of opts.Chunk rows and
-// writes the invalid ones to rejects.csv.
-func (r *issueRun) readChunks(ctx context.Context, chunks chan<- []*schemas.Row) error {
-	rows := make([]*schemas.Row, 0, r.opts.Chunk)
+// readChunks reads the valid rows after the chunks done into chunks of
+// opts.Chunk rows; pass 1 saved the invalid ones.
+func (r *issueRun) readChunks(ctx context.Context, chunks chan<- rowChunk) error {
+	next := rowChunk{no: r.from.No + 1, rows: make([]*schemas.Row, 0, r.opts.Chunk)}
 	send := func() error {
 		select {
-		case chunks <- rows:
-			rows = make([]*schemas.Row, 0, r.opts.Chunk)
+		case chunks <- next:
+			next = rowChunk{no: next.no + 1, rows: make([]*schemas.Row, 0, r.opts.Chunk)}
 			return nil
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
 	}
-	_, err := scanInput(ctx, r.opts, r.validator, func(row *schemas.Row) error {
+	_, err := scanInput(ctx, r.opts, r.validator, r.from.End, func(row *schemas.Row, at schemas.CSVPosition) error {
 		if r.plan.skip(row) {
 			return nil
 		}
 		if row.Err != nil {
-			return r.out.writeReject(row.Err)
+			if r.job.info.Rejected == 0 {
+				return fmt.Errorf("line %d is invalid but pass 1 found no invalid row: was the input changed during the run?", row.Line)
+			}
+			return nil
 		}
-		rows = append(rows, row)
-		if len(rows) == r.opts.Chunk {
+		next.rows = append(next.rows, row)
+		next.end = at
+		if len(next.rows) == r.opts.Chunk {
 			return send()
 		}
 		return nil
@@ -490,71 +623,139 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- []*schemas.Row)
 	if err != nil {
 		return err
 	}
-	if len(rows) > 0 {
+	if len(next.rows) > 0 {
 		return send()
 	}
 	return nil
 }
 
-// signedChunk returns chunk no of rows: reloaded from the resume state, or
-// signed and saved there (before it is anchored, so that anchored digests
-// never lose their credentials).
-func (r *issueRun) signedChunk(ctx context.Context, no int, rows []*schemas.Row) (*chunk, error) {
-	c, err := r.job.loadChunk(no)
+// signedChunk returns the chunk of rows: taken from its batch file when an
+// earlier run signed it, or signed, its batch file to be saved.
+func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error) {
+	bundles, err := r.job.loadBatch(rc.no)
+	if err != nil {
+		// Cut short by a crash while it was written: never anchored.
+		r.s.Logger.Warn("signing a chunk again: its batch file was not written whole", "chunk", rc.no, "error", err)
+	}
+	if bundles != nil && err == nil {
+		c, err := r.reloaded(rc, bundles)
+		if err != nil {
+			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): %w", rc.no, r.job.dir, err)
+		}
+		if c.entries, err = r.entriesOf(c, rc.rows); err != nil {
+			return nil, err
+		}
+		r.s.Logger.Debug("chunk reloaded", "chunk", rc.no, "credentials", len(c.IDs))
+		return c, nil
+	}
+	start := time.Now()
+	c, err := r.sign(ctx, rc)
 	if err != nil {
 		return nil, err
 	}
-	if c != nil {
-		if !c.matches(rows) {
-			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): remove it to start over", no, r.job.dir)
-		}
-		r.sum.Reused += len(c.Credentials)
-		c.entries, err = r.entriesOf(c, rows)
-		return c, err
-	}
-	start := time.Now()
-	if c, err = r.sign(ctx, no, rows); err != nil {
+	if c.entries, err = r.entriesOf(c, rc.rows); err != nil {
 		return nil, err
 	}
-	signed := time.Now()
-	if c.entries, err = r.entriesOf(c, rows); err != nil {
-		return nil, err
-	}
-	if err := r.job.saveChunk(c); err != nil {
-		return nil, err
-	}
-	r.sum.Issued += len(c.Credentials)
-	r.s.Logger.Debug("chunk signed", "chunk", no, "credentials", len(c.Credentials),
-		"sign", signed.Sub(start), "save", time.Since(signed))
+	r.signed += len(c.IDs)
+	r.s.Logger.Debug("chunk signed", "chunk", rc.no, "credentials", len(c.IDs), "took", time.Since(start))
 	return c, nil
 }
 
-// write writes the files of an anchored chunk.
-func (r *issueRun) write(ctx context.Context, c *chunk) error {
+// save writes the batch file of a chunk just signed into the resume state,
+// durably, before it is anchored: anchored digests never lose their
+// credentials.
+func (r *issueRun) save(c *chunk) error {
+	if !c.unsaved {
+		return nil // reloaded from it
+	}
 	start := time.Now()
-	if err := r.out.writeChunk(ctx, c, r.opts.Workers); err != nil {
+	if err := r.job.saveBatch(c.No, encodeBatch(c.Bundles)); err != nil {
 		return err
 	}
-	r.s.Logger.Debug("chunk written", "chunk", c.No, "batch", c.BatchID, "took", time.Since(start))
-	r.sum.Batches = append(r.sum.Batches, c.BatchID)
-	if len(c.Credentials) > 0 {
-		r.sum.FormsPerCredential = len(c.Credentials[0].Forms.Digests())
+	c.unsaved = false
+	if r.out.files == nil {
+		c.Bundles = nil // the batch file has them
 	}
+	r.s.Logger.Debug("chunk saved", "chunk", c.No, "took", time.Since(start))
 	return nil
 }
 
-// sign builds and signs every credential of a chunk on all cores.
-func (r *issueRun) sign(ctx context.Context, no int, rows []*schemas.Row) (*chunk, error) {
-	c := &chunk{
-		No:          no,
-		BatchID:     r.job.batchID(r.opts.IssuerID, no),
-		Type:        r.opts.Type,
-		Credentials: make([]issued, len(rows)),
+// reloaded is the chunk of rows an earlier run signed, from its bundles.
+func (r *issueRun) reloaded(rc rowChunk, bundles []*credential.Bundle) (*chunk, error) {
+	if len(bundles) != len(rc.rows) {
+		return nil, fmt.Errorf("%d credentials for %d rows", len(bundles), len(rc.rows))
 	}
+	c := &chunk{No: rc.no, BatchID: r.job.batchID(rc.no), End: rc.end,
+		IDs: make([]string, len(bundles)), Students: make([]string, len(bundles)), Leaves: make([][]string, len(bundles))}
+	for i, b := range bundles {
+		digests, student, err := bundleDigests(b)
+		if err != nil {
+			return nil, fmt.Errorf("credential %d: %w", i+1, err)
+		}
+		if want := rc.rows[i].Record.Holder().StudentID; student != want || b.Anchor.Batch != c.BatchID || b.Anchor.Index != i {
+			return nil, fmt.Errorf("credential %d is of student %s in batch %s at %d, the row on line %d of %s", i+1, student, b.Anchor.Batch, b.Anchor.Index, rc.rows[i].Line, want)
+		}
+		c.IDs[i], c.Students[i], c.Leaves[i] = b.ID, student, digests
+	}
+	root, err := merkleRoot(c.Leaves)
+	if err != nil {
+		return nil, err
+	}
+	if root != bundles[0].Anchor.Root {
+		return nil, errors.New("its bundles' Merkle root is not the tree of their digests")
+	}
+	c.Root, c.Forms = root, len(c.Leaves[0])
+	if r.out.files != nil {
+		c.Bundles = bundles
+	}
+	return c, nil
+}
+
+// bundleDigests returns the digests of a bundle's forms, in leaf order,
+// and the student id it names.
+func bundleDigests(b *credential.Bundle) ([]string, string, error) {
+	jwt, err := credential.ParseJWT(b.VCJWT)
+	if err != nil {
+		return nil, "", err
+	}
+	qr, err := credential.ParseQR(b.QR)
+	if err != nil {
+		return nil, "", err
+	}
+	digests := []string{jwt.Digest(), qr.Digest()}
+	if b.SDJWT != "" {
+		sd, err := credential.ParseSDJWT(b.SDJWT)
+		if err != nil {
+			return nil, "", err
+		}
+		digests = append(digests, sd.Digest())
+	}
+	return digests, jwt.Credential.Subject.Holder().StudentID, nil
+}
+
+// write puts the files of an anchored chunk into --out, then records it
+// done (done credentials with it).
+func (r *issueRun) write(ctx context.Context, c *chunk, done int) error {
+	start := time.Now()
+	if err := r.out.writeChunk(ctx, r.job, c, r.opts.Workers); err != nil {
+		return err
+	}
+	if err := r.job.markDone(&doneRecord{No: c.No, Batch: c.BatchID, End: c.End, Done: done, Forms: c.Forms, IDs: c.IDs, Students: c.Students}); err != nil {
+		return err
+	}
+	r.s.Logger.Debug("chunk written", "chunk", c.No, "batch", c.BatchID, "took", time.Since(start))
+	return nil
+}
+
+// sign builds and signs every credential of a chunk on all cores, and
+// their bundles with their inclusion proofs.
+func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, error) {
+	n := len(rc.rows)
+	creds := make([]issued, n)
 	now := r.s.now()
-	errs := make([]error, len(rows))
-	err := forEach(ctx, len(rows), r.opts.Workers, func(i int) {
-		c.Credentials[i], errs[i] = signRow(r.key, r.opts.IssuerID, rows[i], now)
+	errs := make([]error, n)
+	err := forEach(ctx, n, r.opts.Workers, func(i int) {
+		creds[i], errs[i] = signRow(r.key, r.opts.IssuerID, rc.rows[i], now)
 	})
 	if err != nil {
 		return nil, err
@@ -562,7 +763,41 @@ func (r *issueRun) sign(ctx context.Context, no int, rows []*schemas.Row) (*chun
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	c := &chunk{No: rc.no, BatchID: r.job.batchID(rc.no), End: rc.end,
+		IDs: make([]string, n), Students: make([]string, n), Leaves: make([][]string, n)}
+	for i, cr := range creds {
+		c.IDs[i], c.Students[i], c.Leaves[i] = cr.ID, cr.StudentID, cr.Forms.Digests()
+	}
+	c.Forms = len(c.Leaves[0])
+	if c.Root, err = merkleRoot(c.Leaves); err != nil {
+		return nil, err
+	}
+	proofs, err := merkleProofs(c.Leaves)
+	if err != nil {
+		return nil, err
+	}
+	bundles := make([]*credential.Bundle, n)
+	for i, cr := range creds {
+		bundles[i] = &credential.Bundle{
+			ID:     cr.ID,
+			Type:   r.opts.Type,
+			Issuer: cr.Forms.Issuer,
+			VCJWT:  cr.Forms.VCJWT,
+			SDJWT:  cr.Forms.SDJWT,
+			QR:     cr.Forms.QR,
+			Anchor: credential.Anchor{Batch: c.BatchID, Root: c.Root, Index: i, Proof: proofs[i]},
+		}
+	}
+	c.Bundles, c.unsaved = bundles, true
 	return c, nil
+}
+
+// issued is one credential of a chunk, signed.
+type issued struct {
+	Line      int
+	ID        string
+	StudentID string
+	Forms     Forms
 }
 
 // forEach calls fn(0) … fn(n-1) on workers goroutines, and stops handing
@@ -611,16 +846,14 @@ func signRow(key *credential.Key, issuerID string, row *schemas.Row, now time.Ti
 // anchor submits the chunk's digests as one batch, unless an earlier run
 // already did (it was killed after the commit, before writing the files).
 func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
-	req, err := c.anchorRequest(r.opts.IssuerID)
-	if err != nil {
-		return err
-	}
+	req := c.anchorRequest(r.opts.IssuerID, r.opts.Type)
 	existing, err := r.s.Contract.GetBatch(ctx, c.BatchID)
 	switch {
 	case err == nil:
 		if existing.Root != req.Root || existing.IssuerID != r.opts.IssuerID {
 			return fmt.Errorf("batch %s is already on the ledger with other credentials: an earlier run of this same input anchored it and its resume state (in %s) was lost; nothing more was anchored (to issue this input anew, change the file, e.g. add an empty line at its end)", c.BatchID, r.job.dir)
 		}
+		r.s.Logger.Debug("batch already anchored by an earlier run", "chunk", c.No, "batch", c.BatchID)
 	case errors.Is(err, network.ErrNotFound):
 		if err := r.reg.Pending(c.BatchID, req.Root, c.entries); err != nil {
 			return fmt.Errorf("chunk %d (batch %s): %w; nothing more was anchored", c.No, c.BatchID, err)
@@ -628,10 +861,9 @@ func (r *issueRun) anchor(ctx context.Context, c *chunk) error {
 		if _, err := r.s.Contract.AnchorBatch(ctx, r.job.org, req); err != nil {
 			return fmt.Errorf("anchoring chunk %d (batch %s): %w", c.No, c.BatchID, err)
 		}
-		r.s.Logger.Info("batch anchored", "batch", c.BatchID, "credentials", len(c.Credentials))
+		r.s.Logger.Info("batch anchored", "chunk", c.No, "batch", c.BatchID, "credentials", len(c.IDs))
 	default:
 		return fmt.Errorf("reading batch %s: %w", c.BatchID, err)
 	}
-	c.Root = req.Root
 	return r.recordAnchored(ctx, c)
 }

@@ -1,138 +1,108 @@
 package issuer
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/fxamacker/cbor/v2"
-
 	"github.com/sceau/sceau/chaincode/record"
+	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
-	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
 
 // The resume state of an issuance lives under the issuer's folder, in
 // jobs/<id>/, where id is derived from the input's SHA-256 and the type:
-// job.json (the options the run started with) and one chunk-NNNNNN.cbor per
-// signed chunk, written before the chunk is anchored (CBOR, whose long
-// strings are copied rather than escaped as in JSON). A re-run of the same
-// input reloads every saved chunk instead of signing it again, and asks the
-// ledger whether its batch is already anchored: nothing is issued twice,
-// and no anchored digest loses its credential.
+//
+//   - job.json: what pass 1 found (rows, rejected rows) and the options the
+//     run started with. It is written once every row is validated; a re-run
+//     validates the input again (for the register's plan) and checks that
+//     it counts the same.
+//   - rejects.csv: the invalid rows pass 1 found, when there are some.
+//   - chunk-NNNNNN.jsonl: the batch file of chunk N, one bundle a line, each
+//     with its inclusion proof (known before anchoring: the Merkle tree is
+//     the chunk's own). It is written and synced before the chunk is
+//     anchored, so that no anchored digest ever loses its credential, and
+//     linked into --out (copied across file systems) once anchored.
+//   - done-NNNNNN.json: chunk N is anchored and its files are in --out. It
+//     holds the chunk's credentials (id, student) for the manifest, and
+//     where its last row ends in the input.
+//
+// A re-run of the same input reads the last done record, moves the CSV
+// reader to where that chunk ended and goes on from the next chunk: what
+// is done is neither read by pass 2 nor rewritten, however much there is. A chunk
+// signed but not done is taken from its batch file, and anchored unless
+// the ledger already has its batch (a run killed after the commit): nothing
+// is issued twice, and no anchored digest loses its credential.
 
-// chunk is the persisted resume state of one batch.
-type chunk struct {
-	No          int      `json:"no"`
-	BatchID     string   `json:"batchId"`
-	Type        string   `json:"type"`
-	Credentials []issued `json:"credentials"`
-	// Root is the batch's Merkle root, set once anchored (not persisted:
-	// recomputed from the credentials).
-	Root string `json:"-"`
-	// entries are the chunk's register entries (not persisted: made again
-	// from the rows).
-	entries []register.Entry
-}
-
-// issued is one signed credential of a chunk.
-type issued struct {
-	Line      int    `json:"line"`
-	ID        string `json:"id"`
-	StudentID string `json:"studentId"`
-	Forms     Forms  `json:"forms"`
-}
-
-// matches reports whether the chunk was made from these rows.
-func (c *chunk) matches(rows []*schemas.Row) bool {
-	if len(c.Credentials) != len(rows) {
-		return false
-	}
-	for i, row := range rows {
-		if c.Credentials[i].Line != row.Line || c.Credentials[i].StudentID != row.Record.Holder().StudentID {
-			return false
-		}
-	}
-	return true
-}
-
-func (c *chunk) leaves() [][]string {
-	leaves := make([][]string, len(c.Credentials))
-	for i, cr := range c.Credentials {
-		leaves[i] = cr.Forms.Digests()
-	}
-	return leaves
-}
-
-func (c *chunk) anchorRequest(issuerID string) (record.AnchorRequest, error) {
-	leaves := c.leaves()
-	root, err := merkleRoot(leaves)
-	if err != nil {
-		return record.AnchorRequest{}, err
-	}
-	return record.AnchorRequest{
-		BatchID:     c.BatchID,
-		IssuerID:    issuerID,
-		Type:        record.CredentialType(c.Type),
-		Credentials: leaves,
-		Root:        root,
-	}, nil
-}
+// jobFormat is the version of the resume state this code writes; a job
+// folder of another one is refused with what to do.
+const jobFormat = 2
 
 // job is the resume state of one input, under the issuer's folder.
 type job struct {
 	id  string
 	dir string
 	org string
+	// issuerID names the batches.
+	issuerID string
+	info     jobInfo
 }
 
+// jobInfo is job.json.
 type jobInfo struct {
+	Format      int    `json:"format"`
 	InputDigest string `json:"inputDigest"`
 	Type        string `json:"type"`
 	Chunk       int    `json:"chunk"`
 	SkipInvalid bool   `json:"skipInvalid"`
-	CreatedAt   string `json:"createdAt"`
+	// Encoding is the encoding asked for ("" when detected).
+	Encoding string `json:"encoding,omitempty"`
+	// The files written per credential besides the batch files.
+	Bundles bool `json:"bundles"`
+	PNG     bool `json:"png"`
+	PDF     bool `json:"pdf"`
+	// Rows and Rejected are what pass 1 counted: data rows, invalid ones.
+	Rows      int    `json:"rows"`
+	Rejected  int    `json:"rejected"`
+	CreatedAt string `json:"createdAt"`
 }
 
-// openJob opens (or starts) the resume state of inputDigest for issuer p,
-// in jobsDir (the issuer's org.Dir.JobsDir).
-func openJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) (*job, error) {
-	id := jobID(inputDigest, opts)
-	j := &job{id: id, dir: filepath.Join(jobsDir, id[:32]), org: p.Org}
-	infoPath := filepath.Join(j.dir, "job.json")
-	data, err := os.ReadFile(infoPath)
-	switch {
-	case err == nil:
-		var info jobInfo
-		if err := json.Unmarshal(data, &info); err != nil {
-			return nil, fmt.Errorf("resume state %s: %w", infoPath, err)
-		}
-		if info.Chunk != opts.Chunk || info.SkipInvalid != opts.SkipInvalid {
-			return nil, fmt.Errorf("this input was started with --chunk %d and --skip-invalid=%v: re-run with the same options to resume (state in %s)", info.Chunk, info.SkipInvalid, j.dir)
-		}
-		return j, nil
-	case errors.Is(err, os.ErrNotExist):
-		if err := os.MkdirAll(j.dir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating resume state: %w", err)
-		}
-		info, err := json.MarshalIndent(jobInfo{InputDigest: inputDigest, Type: opts.Type, Chunk: opts.Chunk, SkipInvalid: opts.SkipInvalid, CreatedAt: time.Now().UTC().Format(time.RFC3339)}, "", "  ")
-		if err != nil {
-			return nil, err
-		}
-		return j, fsutil.WriteFileAtomic(infoPath, info, 0o600)
-	default:
-		return nil, fmt.Errorf("reading resume state: %w", err)
-	}
+// doneRecord is done-NNNNNN.json: a chunk anchored and written.
+type doneRecord struct {
+	No    int    `json:"no"`
+	Batch string `json:"batch"`
+	// End is where the chunk's last row ends in the input.
+	End schemas.CSVPosition `json:"end"`
+	// Done is the number of credentials of chunks 1 to No.
+	Done int `json:"done"`
+	// Forms is the number of secured forms of each credential.
+	Forms int `json:"forms"`
+	// IDs and Students are the chunk's credentials, in row order.
+	IDs      []string `json:"ids"`
+	Students []string `json:"students"`
 }
+
+// newJob returns the resume state of inputDigest and opts.Type for issuer
+// p, in jobsDir (the issuer's org.Dir.JobsDir); job.load reads it.
+func newJob(p *org.Profile, jobsDir, inputDigest string, opts IssueOptions) *job {
+	id := jobID(inputDigest, opts)
+	return &job{id: id, dir: filepath.Join(jobsDir, id[:32]), org: p.Org, issuerID: opts.IssuerID, info: jobInfo{
+		Format: jobFormat, InputDigest: inputDigest, Type: opts.Type, Chunk: opts.Chunk, SkipInvalid: opts.SkipInvalid, Encoding: opts.Encoding,
+		Bundles: opts.Bundles, PNG: opts.PNG, PDF: opts.PDF,
+	}}
+}
+
+func (j *job) infoPath() string { return filepath.Join(j.dir, "job.json") }
 
 // jobID is the id of the job of an input: its digest, the type and
 // whether it reissues (a --reissue run of a file is a job of its own).
@@ -148,109 +118,185 @@ func jobID(inputDigest string, opts IssueOptions) string {
 // jobBatches is the prefix of the ids of the batches job id anchors.
 func jobBatches(issuerID, id string) string { return issuerID + "-" + id[:16] + "-" }
 
-func (j *job) batchID(issuerID string, no int) string {
-	return fmt.Sprintf("%s%04d", jobBatches(issuerID, j.id), no)
-}
-
-func (j *job) chunkPath(no int) string {
-	return filepath.Join(j.dir, fmt.Sprintf("chunk-%06d.cbor", no))
-}
-
-// A chunk file is a CBOR sequence (RFC 8742): a chunkHeader, then one
-// issued per credential. It is written and read one credential at a time,
-// so encoding a chunk never needs a buffer of its whole size.
-type chunkHeader struct {
-	No          int    `json:"no"`
-	BatchID     string `json:"batchId"`
-	Type        string `json:"type"`
-	Credentials int    `json:"credentials"`
-}
-
-// maxChunkCredentials bounds the credentials a chunk file may declare.
-const maxChunkCredentials = 1 << 20
-
-// loadChunk returns the saved chunk no, or nil when there is none.
-func (j *job) loadChunk(no int) (*chunk, error) {
-	path := j.chunkPath(no)
-	f, err := os.Open(path)
+// load reads job.json, if an earlier run wrote it, and reports whether it
+// did. It refuses options other than those the job started with.
+func (j *job) load() (bool, error) {
+	data, err := os.ReadFile(j.infoPath())
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading resume state: %w", err)
+		return false, fmt.Errorf("reading resume state: %w", err)
 	}
-	defer f.Close()
-	c, err := readChunk(bufio.NewReaderSize(f, 256<<10))
-	if err != nil {
-		return nil, fmt.Errorf("resume state %s is damaged: %w", path, err)
+	var info jobInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		return false, fmt.Errorf("resume state %s: %w", j.infoPath(), err)
 	}
-	if c.No != no {
-		return nil, fmt.Errorf("resume state %s holds chunk %d, not %d", path, c.No, no)
+	if info.Format != jobFormat {
+		return false, fmt.Errorf("the resume state of this input (%s) was written by another version of sceau: finish the run with it, or remove the folder to issue the input anew", j.dir)
 	}
-	return c, nil
+	want := j.info
+	if info.Chunk != want.Chunk || info.SkipInvalid != want.SkipInvalid || info.Encoding != want.Encoding {
+		return false, fmt.Errorf("this input was started with --chunk %d, --skip-invalid=%v and --encoding %q: re-run with the same options to resume (state in %s)", info.Chunk, info.SkipInvalid, info.Encoding, j.dir)
+	}
+	if info.Bundles != want.Bundles || info.PNG != want.PNG || info.PDF != want.PDF {
+		return false, fmt.Errorf("this input was started with %s: re-run with the same options to resume (state in %s); to get other files of what is issued, use sceau export on the batch files", outputFlags(info), j.dir)
+	}
+	j.info = info
+	return true, nil
 }
 
-// readChunk decodes a chunk file.
-func readChunk(r io.Reader) (*chunk, error) {
-	dec := cbor.NewDecoder(r)
-	var h chunkHeader
-	if err := dec.Decode(&h); err != nil {
-		return nil, err
-	}
-	if h.Credentials < 0 || h.Credentials > maxChunkCredentials {
-		return nil, fmt.Errorf("it declares %d credentials", h.Credentials)
-	}
-	c := &chunk{No: h.No, BatchID: h.BatchID, Type: h.Type, Credentials: make([]issued, h.Credentials)}
-	for i := range c.Credentials {
-		if err := dec.Decode(&c.Credentials[i]); err != nil {
-			return nil, fmt.Errorf("credential %d of %d: %w", i+1, h.Credentials, err)
+// outputFlags names the per-credential output options of info.
+func outputFlags(info jobInfo) string {
+	var flags []string
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{info.Bundles, "--bundles"}, {info.PNG, "--png"}, {info.PDF, "--pdf"}} {
+		if f.on {
+			flags = append(flags, f.name)
 		}
 	}
-	var extra cbor.RawMessage
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after its last credential")
+	if len(flags) == 0 {
+		return "the default output (no --bundles, --png nor --pdf)"
 	}
-	return c, nil
+	return strings.Join(flags, " ")
 }
 
-// writeChunk encodes a chunk file.
-func writeChunk(w io.Writer, c *chunk) error {
-	enc := cbor.NewEncoder(w)
-	if err := enc.Encode(chunkHeader{No: c.No, BatchID: c.BatchID, Type: c.Type, Credentials: len(c.Credentials)}); err != nil {
+// create starts the job once pass 1 has counted rows and rejected ones,
+// moving in the rejects file pass 1 wrote (when not empty). job.json is
+// written last: it is what makes the job exist.
+func (j *job) create(rows, rejected int, rejects string) error {
+	if err := os.MkdirAll(j.dir, 0o700); err != nil {
+		return fmt.Errorf("creating resume state: %w", err)
+	}
+	if rejects != "" {
+		if err := os.Rename(rejects, j.rejectsPath()); err != nil {
+			return fmt.Errorf("saving the rejected rows: %w", err)
+		}
+	}
+	j.info.Rows, j.info.Rejected = rows, rejected
+	j.info.CreatedAt = time.Now().UTC().Format(time.RFC3339)
+	info, err := json.MarshalIndent(j.info, "", "  ")
+	if err != nil {
 		return err
 	}
-	for i := range c.Credentials {
-		if err := enc.Encode(&c.Credentials[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fsutil.WriteFileAtomic(j.infoPath(), info, 0o600)
 }
 
-// saveChunk persists c durably: written aside, synced, then renamed.
-func (j *job) saveChunk(c *chunk) error {
-	path := j.chunkPath(c.No)
-	tmp, err := os.CreateTemp(j.dir, "."+filepath.Base(path)+".tmp-*")
+// rejectsPath is the file of the rows pass 1 found invalid.
+func (j *job) rejectsPath() string { return filepath.Join(j.dir, rejectsName) }
+
+func (j *job) batchID(no int) string {
+	return fmt.Sprintf("%s%04d", jobBatches(j.issuerID, j.id), no)
+}
+
+// batchPath is the batch file of chunk no in the job folder.
+func (j *job) batchPath(no int) string {
+	return filepath.Join(j.dir, fmt.Sprintf("chunk-%06d%s", no, BatchFileExt))
+}
+
+func (j *job) donePath(no int) string {
+	return filepath.Join(j.dir, fmt.Sprintf("done-%06d.json", no))
+}
+
+// saveBatch writes the batch file of chunk no durably: written, synced,
+// and its folder synced. A crash while it is written leaves a file that
+// does not read back whole, which loadBatch reports as absent: the chunk
+// was not anchored, as anchoring waits for this.
+func (j *job) saveBatch(no int, data []byte) error {
+	path := j.batchPath(no)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("saving resume state: %w", err)
 	}
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	err = writeChunk(bw, c)
+	_, err = f.Write(data)
 	if err == nil {
-		err = bw.Flush()
+		err = f.Sync()
 	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
 	if err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("saving resume state %s: %w", path, err)
 	}
 	return fsutil.SyncDir(j.dir)
+}
+
+// loadBatch returns the bundles of chunk no's batch file: nil when there
+// is none, an error when it does not read back whole (see saveBatch).
+func (j *job) loadBatch(no int) ([]*credential.Bundle, error) {
+	var bundles []*credential.Bundle
+	err := ReadBatchFile(j.batchPath(no), func(b *credential.Bundle, _ []byte) error {
+		bundles = append(bundles, b)
+		return nil
+	})
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return bundles, err
+}
+
+// markDone records that chunk rec.No is anchored and its files written.
+// It is not synced: if a crash loses it, the next run writes the chunk's
+// files again from its batch file, which changes nothing.
+func (j *job) markDone(rec *doneRecord) error {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileRenamed(j.donePath(rec.No), data, 0o600)
+}
+
+// loadDone reads the done record of chunk no.
+func (j *job) loadDone(no int) (*doneRecord, error) {
+	data, err := os.ReadFile(j.donePath(no))
+	if err != nil {
+		return nil, fmt.Errorf("reading resume state: %w", err)
+	}
+	var rec doneRecord
+	if err := json.Unmarshal(data, &rec); err != nil || rec.No != no || len(rec.IDs) != len(rec.Students) || record.ValidateBatchID(rec.Batch) != nil {
+		return nil, fmt.Errorf("resume state %s is damaged (remove it and the files after it to redo that chunk)", j.donePath(no))
+	}
+	return &rec, nil
+}
+
+// lastDone returns the record of the last chunk done, or nil when none is.
+// Chunks are done in order, so it lists the folder and reads that record
+// only, whatever the number of chunks done. Done records are not synced: a
+// last one that a power cut left unreadable is taken for not written, and
+// its chunk is written again from its batch file.
+func (j *job) lastDone() (*doneRecord, error) {
+	entries, err := os.ReadDir(j.dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading resume state: %w", err)
+	}
+	var done []int
+	for _, e := range entries {
+		digits, isDone := strings.CutPrefix(e.Name(), "done-")
+		digits, isJSON := strings.CutSuffix(digits, ".json")
+		if !isDone || !isJSON {
+			continue
+		}
+		if no, err := strconv.Atoi(digits); err == nil && no > 0 {
+			done = append(done, no)
+		}
+	}
+	if len(done) == 0 {
+		return nil, nil
+	}
+	slices.Sort(done)
+	if last := done[len(done)-1]; last != len(done) {
+		return nil, fmt.Errorf("resume state %s is damaged: %d chunks done, the last numbered %d", j.dir, len(done), last)
+	}
+	for no := len(done); no > 0; no-- {
+		rec, err := j.loadDone(no)
+		if err == nil {
+			return rec, nil
+		}
+		if err := os.Remove(j.donePath(no)); err != nil {
+			return nil, fmt.Errorf("resume state: %w", err)
+		}
+	}
+	return nil, nil
 }

@@ -24,36 +24,36 @@ var manifestHeader = []string{"credential_id", "student_id", "type", "chunk", "b
 // statuses read from reg.
 func (o *output) keepManifestRows(reg *register.Register) { o.register = reg }
 
-// carryManifest puts the rows of the manifest already in the folder before
-// the run's own, unless the run writes none of its batches again; batches
-// are the run's. It is called at commit, before the manifest is moved in.
-func (o *output) carryManifest(batches []string) error {
+// carryManifest returns the manifest to move in: own, the run's, or, when
+// the folder already holds one, a new one with its rows first, but those
+// of the run's batches. It is called at commit, before the manifest is
+// moved in.
+func (o *output) carryManifest(own *pendingCSV, batches []string) (*pendingCSV, error) {
 	if o.register == nil {
-		return nil
+		return own, nil
 	}
-	old, err := os.Open(o.manifest.path)
+	old, err := os.Open(own.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return own, nil
 	}
 	if err != nil {
-		return fmt.Errorf("reading the earlier %s: %w", manifestName, err)
+		return nil, fmt.Errorf("reading the earlier %s: %w", manifestName, err)
 	}
 	defer old.Close()
 	merged, err := newPendingCSV(o.dir, manifestName, manifestHeader)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := o.copyEarlierRows(merged, old, batches); err != nil {
 		merged.abort()
-		return fmt.Errorf("%s, already in %s: %w (move it away to start a new one)", manifestName, o.dir, err)
+		return nil, fmt.Errorf("%s, already in %s: %w (move it away to start a new one)", manifestName, o.dir, err)
 	}
-	if err := copyOwnRows(merged, o.manifest); err != nil {
+	if err := copyOwnRows(merged, own); err != nil {
 		merged.abort()
-		return err
+		return nil, err
 	}
-	o.manifest.abort()
-	o.manifest = merged
-	return nil
+	own.abort()
+	return merged, nil
 }
 
 // copyEarlierRows copies the rows of an earlier manifest into merged,

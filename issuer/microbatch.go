@@ -167,9 +167,9 @@ func (m *microBatcher) gather(lane chan *pendingAnchor, batch []*pendingAnchor) 
 
 // commit anchors batch as one ledger transaction and answers each credential.
 func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor) {
-	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Type: typ, Credentials: make([]issued, len(batch)), entries: make([]register.Entry, len(batch))}
+	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Leaves: make([][]string, len(batch)), entries: make([]register.Entry, len(batch))}
 	for i, p := range batch {
-		c.Credentials[i] = *p.cred
+		c.Leaves[i] = p.cred.Forms.Digests()
 		c.entries[i] = p.entry
 		c.entries[i].Batch = c.BatchID
 	}
@@ -179,12 +179,13 @@ func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor)
 			p.reply <- anchorReply{err: err}
 		}
 	}
-	req, err := c.anchorRequest(issuerID)
-	if err != nil {
+	var err error
+	if c.Root, err = merkleRoot(c.Leaves); err != nil {
 		fail(err)
 		return
 	}
-	proofs, err := merkleProofs(req.Credentials)
+	req := c.anchorRequest(issuerID, typ)
+	proofs, err := merkleProofs(c.Leaves)
 	if err != nil {
 		fail(err)
 		return

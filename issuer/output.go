@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,21 +21,17 @@ import (
 	"github.com/sceau/sceau/schemas"
 )
 
-// output writes a run's files into --out: one bundle (and its PNG, PDF) per
-// credential, manifest.csv and rejects.csv. Bundles and images are written
-// with renames, so no half-written file is ever seen; manifest.csv and
-// rejects.csv are assembled aside and moved in last, after a sync.
+// output writes a run's files into --out: a batch file per anchored chunk
+// (batchfile.go), with IssueOptions.Bundles a bundle (and with PNG, PDF its
+// QR image, certificate) per credential, then manifest.csv and, when rows
+// were rejected, rejects.csv. Every file is written under a temporary name
+// and renamed, so no half-written file is ever seen; manifest.csv and
+// rejects.csv are moved in last, after a sync: a manifest in --out means
+// every file it lists is there.
 type output struct {
 	dir string
-	png bool
-	// certificates prints the PDF certificates; nil without --pdf.
-	certificates *certificate.Renderer
-
-	manifest *pendingCSV
-	// rejects is nil when the input has no bad row.
-	rejects *pendingCSV
-	// fsMu makes the workers of writeChunk create their files one at a time.
-	fsMu sync.Mutex
+	// files writes the files of single credentials; nil without Bundles.
+	files *credentialFiles
 	// register, when set, makes manifest.csv cumulative (manifest.go).
 	register *register.Register
 }
@@ -45,85 +42,164 @@ const (
 	rejectsName  = "rejects.csv"
 )
 
-// newOutput returns the output of a run into dir; with pdf, it prepares
-// the printing of certificates naming the issuer issuerName, once for the
-// whole run.
-func newOutput(dir string, png, pdf bool, issuerName string) (*output, error) {
-	o := &output{dir: dir, png: png}
-	if pdf {
-		var err error
-		if o.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: issuerName}); err != nil {
-			return nil, fmt.Errorf("preparing the PDF certificates: %w", err)
+// rejectsHeader is the columns of rejects.csv.
+var rejectsHeader = []string{"line", "column", "reason"}
+
+// newOutput returns the output of a run into dir; with opts.PDF, it
+// prepares the printing of certificates naming the issuer issuerName, once
+// for the whole run.
+func newOutput(dir string, opts IssueOptions, issuerName string) (*output, error) {
+	o := &output{dir: dir}
+	if opts.Bundles {
+		o.files = &credentialFiles{dir: dir, png: opts.PNG}
+		if opts.PDF {
+			var err error
+			if o.files.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: issuerName}); err != nil {
+				return nil, fmt.Errorf("preparing the PDF certificates: %w", err)
+			}
 		}
 	}
 	return o, nil
 }
 
-// begin starts manifest.csv and, when the input has bad rows, rejects.csv,
-// after removing the temporary files a killed run may have left.
-func (o *output) begin(withRejects bool) error {
-	if err := o.removeLeftovers(); err != nil {
-		return err
-	}
-	var err error
-	o.manifest, err = newPendingCSV(o.dir, manifestName, manifestHeader)
-	if err != nil {
-		return err
-	}
-	if withRejects {
-		o.rejects, err = newPendingCSV(o.dir, rejectsName, []string{"line", "column", "reason"})
-	}
-	return err
-}
-
-// removeLeftovers removes the temporary files of an interrupted run: the
-// hidden ".<name>.tmp-*" files this package writes before renaming them.
-func (o *output) removeLeftovers() error {
-	for _, pattern := range []string{".*.json.tmp-*", ".*.png.tmp-*", ".*.pdf.tmp-*", ".manifest.csv.tmp-*", ".rejects.csv.tmp-*"} {
-		matches, err := filepath.Glob(filepath.Join(o.dir, pattern))
-		if err != nil {
-			return err
-		}
-		for _, m := range matches {
-			if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("removing %s, left by an interrupted run: %w", m, err)
-			}
-		}
+// begin creates --out.
+func (o *output) begin() error {
+	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", o.dir, err)
 	}
 	return nil
 }
 
-// abort removes the unfinished files (a no-op after commit).
-func (o *output) abort() {
-	o.manifest.abort()
-	o.rejects.abort()
+// removeLeftovers removes the temporary files killed runs left in --out:
+// the hidden ".<name>.tmp-*" files this package writes before renaming
+// them. They are harmless (never read), and --out may hold millions of
+// files: the folder is read once, at the end of a run, in slices.
+func (o *output) removeLeftovers() error {
+	d, err := os.Open(o.dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(4096)
+		for _, name := range names {
+			if !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") {
+				continue
+			}
+			if err := os.Remove(filepath.Join(o.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("removing %s, left by an interrupted run: %w", name, err)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", o.dir, err)
+		}
+	}
 }
 
-// commit flushes every bundle and image to disk, then moves rejects.csv
-// and manifest.csv into place: a manifest in --out means every file it
-// lists is there. batches are those the run wrote. One file-system sync for the whole run: an fsync per file
-// would cost more than signing, and a crash before it loses nothing, as
-// re-running rewrites every chunk's files from the resume state.
-func (o *output) commit(batches []string) error {
+// writeChunk puts the files of an anchored chunk into --out: its batch
+// file, linked from the job's, and the files of each credential if asked.
+func (o *output) writeChunk(ctx context.Context, j *job, c *chunk, workers int) error {
+	if err := fsutil.PlaceFile(j.batchPath(c.No), filepath.Join(o.dir, BatchFileName(c.BatchID)), 0o644); err != nil {
+		return err
+	}
+	if o.files == nil {
+		return nil
+	}
+	return o.files.writeAll(ctx, c.Bundles, workers)
+}
+
+// commit makes the run's files durable and moves manifest.csv and
+// rejects.csv in. The manifest lists every chunk of the job, read from its
+// done records; a chunk whose batch file is not in --out (a run into
+// another folder, or one that a crash cut before its files reached the
+// disk) has its files written again from the job's batch file. It returns
+// the batch ids and the number of forms per credential.
+func (o *output) commit(ctx context.Context, j *job, chunks, workers int) (batches []string, forms int, err error) {
+	if err := o.removeLeftovers(); err != nil {
+		return nil, 0, err
+	}
+	manifest, err := newPendingCSV(o.dir, manifestName, manifestHeader)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { manifest.abort() }()
+	for no := 1; no <= chunks; no++ {
+		rec, err := j.loadDone(no)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := o.ensureChunk(ctx, j, rec, workers); err != nil {
+			return nil, 0, err
+		}
+		chunkNo := strconv.Itoa(rec.No)
+		for i, id := range rec.IDs {
+			if err := manifest.write([]string{id, rec.Students[i], j.info.Type, chunkNo, rec.Batch, "anchored"}); err != nil {
+				return nil, 0, err
+			}
+		}
+		batches = append(batches, rec.Batch)
+		forms = rec.Forms
+	}
+	// One file-system sync for the whole run: an fsync per file would cost
+	// more than signing, and a crash before it loses nothing, as the next
+	// run writes again the files of any chunk whose batch file is missing.
 	if err := fsutil.SyncFS(o.dir); err != nil {
-		return err
+		return nil, 0, err
 	}
-	if err := o.rejects.commit(); err != nil {
-		return err
+	if j.info.Rejected > 0 {
+		if err := fsutil.PlaceFile(j.rejectsPath(), filepath.Join(o.dir, rejectsName), 0o644); err != nil {
+			return nil, 0, err
+		}
 	}
-	if err := o.carryManifest(batches); err != nil {
-		return err
+	if manifest, err = o.carryManifest(manifest, batches); err != nil {
+		return nil, 0, err
 	}
-	if err := o.manifest.commit(); err != nil {
-		return err
+	if err := manifest.commit(); err != nil {
+		return nil, 0, err
 	}
-	return fsutil.SyncDir(o.dir)
+	return batches, forms, fsutil.SyncDir(o.dir)
 }
 
-// writeReject adds a bad row to rejects.csv: its line, columns and why.
-func (o *output) writeReject(r *schemas.RowError) error {
-	if o.rejects == nil {
-		return fmt.Errorf("line %d is invalid but pass 1 found no invalid row: was the input changed during the run?", r.Line)
+// ensureChunk writes again the files of a done chunk whose batch file is
+// not in --out.
+func (o *output) ensureChunk(ctx context.Context, j *job, rec *doneRecord, workers int) error {
+	if _, err := os.Stat(filepath.Join(o.dir, BatchFileName(rec.Batch))); err == nil {
+		return nil
+	}
+	bundles, err := j.loadBatch(rec.No)
+	if err == nil && len(bundles) != len(rec.IDs) {
+		err = fmt.Errorf("%d credentials, %d in its done record", len(bundles), len(rec.IDs))
+	}
+	if err != nil {
+		return fmt.Errorf("batch %s of an earlier run is not in %s and its copy in the resume state cannot be read: %w", rec.Batch, o.dir, err)
+	}
+	if err := o.writeChunk(ctx, j, &chunk{No: rec.No, BatchID: rec.Batch, Bundles: bundles}, workers); err != nil {
+		return err
+	}
+	return nil
+}
+
+// rejectsWriter writes the rows pass 1 finds invalid to a temporary file
+// beside the jobs, created at the first one: the job takes it over once
+// every row is validated.
+type rejectsWriter struct {
+	dir string
+	csv *pendingCSV
+}
+
+// write adds a bad row: its line, columns and why.
+func (w *rejectsWriter) write(r *schemas.RowError) error {
+	if w.csv == nil {
+		if err := os.MkdirAll(w.dir, 0o700); err != nil {
+			return fmt.Errorf("writing the rejected rows: %w", err)
+		}
+		var err error
+		if w.csv, err = newPendingCSV(w.dir, rejectsName, rejectsHeader); err != nil {
+			return err
+		}
 	}
 	var cols []string
 	for _, p := range r.Problems {
@@ -131,8 +207,27 @@ func (o *output) writeReject(r *schemas.RowError) error {
 			cols = append(cols, p.Column)
 		}
 	}
-	return o.rejects.write([]string{strconv.Itoa(r.Line), strings.Join(cols, "|"), r.Error()})
+	return w.csv.write([]string{strconv.Itoa(r.Line), strings.Join(cols, "|"), r.Error()})
 }
+
+// finish flushes and syncs the file and returns its path ("" when no row
+// was rejected), for the job to take.
+func (w *rejectsWriter) finish() (string, error) {
+	if w.csv == nil {
+		return "", nil
+	}
+	if err := w.csv.flush(); err != nil {
+		return "", err
+	}
+	// Readable as the other files of --out, where it is linked.
+	if err := os.Chmod(w.csv.tmp.Name(), 0o644); err != nil {
+		return "", fmt.Errorf("writing the rejected rows: %w", err)
+	}
+	return w.csv.tmp.Name(), nil
+}
+
+// abort removes the file.
+func (w *rejectsWriter) abort() { w.csv.abort() }
 
 // pendingCSV is a CSV file written under a temporary name and renamed to
 // its name on commit.
@@ -175,12 +270,8 @@ func (p *pendingCSV) abort() {
 	p.tmp = nil
 }
 
-// commit flushes and syncs the file, and renames it to its name. It is a
-// no-op on nil.
-func (p *pendingCSV) commit() error {
-	if p == nil {
-		return nil
-	}
+// flush writes out and syncs what was written, and closes the file.
+func (p *pendingCSV) flush() error {
 	p.w.Flush()
 	err := p.w.Error()
 	if err == nil {
@@ -192,10 +283,19 @@ func (p *pendingCSV) commit() error {
 	if err == nil {
 		err = p.tmp.Close()
 	}
-	if err == nil {
-		err = os.Rename(p.tmp.Name(), p.path)
-	}
 	if err != nil {
+		p.abort()
+		return fmt.Errorf("writing %s: %w", p.name, err)
+	}
+	return nil
+}
+
+// commit flushes and syncs the file, and renames it to its name.
+func (p *pendingCSV) commit() error {
+	if err := p.flush(); err != nil {
+		return err
+	}
+	if err := os.Rename(p.tmp.Name(), p.path); err != nil {
 		p.abort()
 		return fmt.Errorf("writing %s: %w", p.name, err)
 	}
@@ -203,67 +303,58 @@ func (p *pendingCSV) commit() error {
 	return nil
 }
 
-// BundleFileName is the file name of a credential's bundle in --out: its
-// UUID (the id without "urn:uuid:", which is not a portable file name) + ".json".
-func BundleFileName(credentialID string) string {
-	return strings.TrimPrefix(credentialID, "urn:uuid:") + ".json"
+// credentialFiles writes the files of single credentials into a folder:
+// <uuid>.json, the bundle, and when asked <uuid>.png, its QR image, and
+// <uuid>.pdf, its printable certificate. `sceau issue --bundles` and
+// `sceau export` write them so.
+type credentialFiles struct {
+	dir string
+	png bool
+	// certificates prints the PDF certificates, naming the issuer whose
+	// URI is issuerURI when it changes from credential to credential
+	// (Export); nil without PDF.
+	certificates *certificate.Renderer
+	issuerURI    string
+	// fsMu makes the workers of writeAll create their files one at a time.
+	fsMu sync.Mutex
 }
 
-// writeChunk writes the bundles and images of an anchored chunk.
-func (o *output) writeChunk(ctx context.Context, c *chunk, workers int) error {
-	leaves := c.leaves()
-	proofs, err := merkleProofs(leaves)
-	if err != nil {
-		return err
-	}
-	errs := make([]error, len(c.Credentials))
+// writeAll writes the files of bundles on workers goroutines.
+func (w *credentialFiles) writeAll(ctx context.Context, bundles []*credential.Bundle, workers int) error {
+	errs := make([]error, len(bundles))
 	// No more writers than cores: creating files in one folder contends
 	// on its lock, and more writers burn more CPU for it.
-	if err := forEach(ctx, len(c.Credentials), workers, func(i int) {
-		errs[i] = o.writeCredential(c, i, proofs[i])
+	if err := forEach(ctx, len(bundles), workers, func(i int) {
+		errs[i] = w.write(bundles[i])
 	}); err != nil {
 		return err
 	}
 	for i, err := range errs {
 		if err != nil {
-			return fmt.Errorf("writing credential of line %d: %w", c.Credentials[i].Line, err)
-		}
-	}
-	for _, cr := range c.Credentials {
-		if err := o.manifest.write([]string{cr.ID, cr.StudentID, c.Type, strconv.Itoa(c.No), c.BatchID, "anchored"}); err != nil {
-			return err
+			return fmt.Errorf("writing the files of %s: %w", bundles[i].ID, err)
 		}
 	}
 	return nil
 }
 
-func (o *output) writeCredential(c *chunk, i int, proof []string) error {
-	cr := c.Credentials[i]
-	b := credential.Bundle{
-		ID:     cr.ID,
-		Type:   c.Type,
-		Issuer: cr.Forms.Issuer,
-		VCJWT:  cr.Forms.VCJWT,
-		SDJWT:  cr.Forms.SDJWT,
-		QR:     cr.Forms.QR,
-		Anchor: credential.Anchor{Batch: c.BatchID, Root: c.Root, Index: i, Proof: proof},
-	}
-	base := filepath.Join(o.dir, strings.TrimSuffix(BundleFileName(cr.ID), ".json"))
+// write writes the files of one credential.
+func (w *credentialFiles) write(b *credential.Bundle) error {
+	base := filepath.Join(w.dir, strings.TrimSuffix(BundleFileName(b.ID), ".json"))
 	files := []pendingFile{{base + ".json", append(b.MarshalIndented(), '\n')}}
-	if o.png {
-		img, err := qrcode.EncodePNG(cr.Forms.QR)
+	if w.png {
+		img, err := qrcode.EncodePNG(b.QR)
 		if err != nil {
 			return err
 		}
 		files = append(files, pendingFile{base + ".png", img})
 	}
-	if o.certificates != nil {
-		// The credential is read back from its own QR form, which this run signed.
-		qr, err := credential.ParseQR(cr.Forms.QR)
+	if w.certificates != nil {
+		// The credential is read back from its own QR form, as signed.
+		qr, err := credential.ParseQR(b.QR)
 		if err != nil {
 			return err
 		}
-		doc, err := o.certificates.Render(qr.Credential, cr.Forms.QR)
+		doc, err := w.certificates.Render(qr.Credential, b.QR)
 		if err != nil {
 			return fmt.Errorf("printing the PDF certificate: %w", err)
 		}
@@ -271,8 +362,8 @@ func (o *output) writeCredential(c *chunk, i int, proof []string) error {
 	}
 	// Encoding runs on every worker; creating the files, one worker at a
 	// time (see fsutil.WriteFileRenamed).
-	o.fsMu.Lock()
-	defer o.fsMu.Unlock()
+	w.fsMu.Lock()
+	defer w.fsMu.Unlock()
 	for _, f := range files {
 		if err := fsutil.WriteFileRenamed(f.path, f.data, 0o644); err != nil {
 			return err

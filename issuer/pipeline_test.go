@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,6 +63,113 @@ func manifestOf(t *testing.T, out string) [][]string {
 	return records[1:]
 }
 
+// runLog captures a service's log, at debug level.
+type runLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *runLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// capture makes svc log into a new runLog.
+func capture(svc *Service) *runLog {
+	l := &runLog{}
+	svc.Logger = slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return l
+}
+
+var chunkAttr = regexp.MustCompile(` chunk=(\d+)`)
+
+// events returns the messages logged, in order, each with its chunk
+// number (0 when it has none), e.g. {"chunk signed", 4}.
+func (l *runLog) events() []logEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var events []logEvent
+	for _, line := range strings.Split(l.buf.String(), "\n") {
+		_, msg, ok := strings.Cut(line, ` msg="`)
+		if !ok {
+			continue
+		}
+		msg, _, _ = strings.Cut(msg, `"`)
+		e := logEvent{msg: msg}
+		if m := chunkAttr.FindStringSubmatch(line); m != nil {
+			e.chunk, _ = strconv.Atoi(m[1])
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
+type logEvent struct {
+	msg   string
+	chunk int
+}
+
+// batchFileBundles reads every batch file of out and returns its bundles
+// by credential id, failing on an id found twice.
+func batchFileBundles(t *testing.T, out string) map[string]*credential.Bundle {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(out, "*"+BatchFileExt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundles := map[string]*credential.Bundle{}
+	for _, f := range files {
+		err := ReadBatchFile(f, func(b *credential.Bundle, _ []byte) error {
+			if _, dup := bundles[b.ID]; dup {
+				t.Errorf("credential %s is in two batch files", b.ID)
+			}
+			if BatchFileName(b.Anchor.Batch) != filepath.Base(f) {
+				t.Errorf("credential %s of batch %s is in %s", b.ID, b.Anchor.Batch, filepath.Base(f))
+			}
+			bundles[b.ID] = b
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return bundles
+}
+
+// checkIssuedOnce checks that out holds rows credentials, each once in
+// manifest.csv and in a batch file, of distinct students, every form of
+// each anchored in the batch its bundle names.
+func checkIssuedOnce(t *testing.T, svc *Service, out string, rows int) {
+	t.Helper()
+	manifest := manifestOf(t, out)
+	bundles := batchFileBundles(t, out)
+	if len(manifest) != rows || len(bundles) != rows {
+		t.Fatalf("%d manifest lines and %d credentials in batch files, want %d", len(manifest), len(bundles), rows)
+	}
+	ctx := context.Background()
+	students := map[string]bool{}
+	for _, m := range manifest {
+		if students[m[1]] {
+			t.Fatalf("student %s listed twice", m[1])
+		}
+		students[m[1]] = true
+		b := bundles[m[0]]
+		if b == nil || b.Anchor.Batch != m[4] {
+			t.Fatalf("credential %s of batch %s: bundle %+v", m[0], m[4], b)
+		}
+		digests, err := Digests(ctx, b.MarshalIndented())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range digests {
+			if st, err := svc.Contract.GetStatus(ctx, d); err != nil || st.BatchID != b.Anchor.Batch {
+				t.Fatalf("credential %s: digest %s: %+v %v", m[0], d, st, err)
+			}
+		}
+	}
+}
+
 func TestIssueResumesAfterCancellationWithoutDuplicates(t *testing.T) {
 	svc := newAccreditedService(t, schemas.TypeDiploma)
 	const rows, chunkSize = 400, 40
@@ -81,6 +191,7 @@ func TestIssueResumesAfterCancellationWithoutDuplicates(t *testing.T) {
 		t.Fatal("a cancelled run wrote manifest.csv")
 	}
 
+	log := capture(svc)
 	sum, err := svc.Issue(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -88,38 +199,133 @@ func TestIssueResumesAfterCancellationWithoutDuplicates(t *testing.T) {
 	if sum.Issued+sum.Reused != rows || sum.Reused < 3*chunkSize || len(sum.Batches) != rows/chunkSize || sum.FormsPerCredential != 3 {
 		t.Fatalf("re-run summary %+v: want %d credentials, at least %d reused, %d batches", sum, rows, 3*chunkSize, rows/chunkSize)
 	}
-	manifest := manifestOf(t, out)
-	ids, students := map[string]bool{}, map[string]bool{}
-	for _, m := range manifest {
-		if ids[m[0]] || students[m[1]] {
-			t.Fatalf("manifest lists %s (%s) twice", m[0], m[1])
-		}
-		ids[m[0]], students[m[1]] = true, true
-	}
-	if len(manifest) != rows {
-		t.Fatalf("manifest lists %d credentials, want %d", len(manifest), rows)
-	}
-	ctx = context.Background()
+	checkIssuedOnce(t, svc, out, rows)
 	for _, batchID := range sum.Batches {
-		b, err := svc.Contract.GetBatch(ctx, batchID)
+		b, err := svc.Contract.GetBatch(context.Background(), batchID)
 		if err != nil || b.Size != chunkSize {
 			t.Errorf("batch %s: %+v %v", batchID, b, err)
 		}
 	}
-	for id := range ids {
-		data, err := os.ReadFile(filepath.Join(out, BundleFileName(id)))
-		if err != nil {
-			t.Fatal(err)
+	// The re-run did not start the job again (pass 1 runs again for the
+	// register's plan, but the job's counts and rejects are the first
+	// run's) and touched no chunk done.
+	for _, e := range log.events() {
+		if e.msg == "input validated" || e.chunk > 0 && e.chunk <= 3 {
+			t.Errorf("the re-run logged %q for chunk %d, done by the first run", e.msg, e.chunk)
 		}
-		digests, err := Digests(ctx, data)
-		if err != nil {
-			t.Fatal(err)
+	}
+}
+
+// TestIssueResumeStartsAtTheFirstChunkNotDone: after a run stopped with
+// chunks done, one anchored but not written and one signed but not
+// anchored, a re-run reads none of the rows done: the first thing it does
+// is write the anchored chunk from its batch file (not signed, not
+// anchored again), then anchor the signed one, then sign the next.
+func TestIssueResumeStartsAtTheFirstChunkNotDone(t *testing.T) {
+	svc := newAccreditedService(t, schemas.TypeDiploma)
+	const rows, chunkSize = 300, 30
+	input := syntheticInput(t, schemas.TypeDiploma, rows, CSVDialect{Delimiter: ';', Windows1252: true, CRLF: true})
+	out := filepath.Join(t.TempDir(), "out")
+	opts := IssueOptions{IssuerID: "examoffice", Type: schemas.TypeDiploma, Input: input, OutDir: out, Chunk: chunkSize, Bundles: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	first := opts
+	first.Progress = func(done, total int) {
+		if done >= 5*chunkSize {
+			cancel()
 		}
-		for _, d := range digests {
-			if _, err := svc.Contract.GetStatus(ctx, d); err != nil {
-				t.Fatalf("credential %s: digest %s not anchored: %v", id, d, err)
-			}
+	}
+	if _, err := svc.Issue(ctx, first); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v, want context.Canceled", err)
+	}
+	dir, err := svc.Home.Org("examoffice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := filepath.Glob(filepath.Join(dir.JobsDir(), "*", "job.json"))
+	if len(jobs) != 1 {
+		t.Fatalf("%d jobs", len(jobs))
+	}
+	jobDir := filepath.Dir(jobs[0])
+	j := &job{dir: jobDir}
+	last, err := j.lastDone()
+	if err != nil || last == nil || last.No < 5 {
+		t.Fatalf("last chunk done: %+v %v", last, err)
+	}
+	// Chunk last.No was anchored but its files were not written (a power
+	// cut): its done record is empty and its files in --out are gone. The
+	// chunks after it may be signed, or anchored too.
+	if err := os.WriteFile(j.donePath(last.No), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(out, BatchFileName(last.Batch)))
+	for _, id := range last.IDs {
+		os.Remove(filepath.Join(out, BundleFileName(id)))
+	}
+	anchored := last.No
+	for {
+		next := fmt.Sprintf("%s%04d", strings.TrimSuffix(last.Batch, fmt.Sprintf("%04d", last.No)), anchored+1)
+		if _, err := svc.Contract.GetBatch(context.Background(), next); err != nil {
+			break
 		}
+		anchored++
+	}
+	heightBefore := ledgerHeight(t, svc)
+
+	log := capture(svc)
+	sum, err := svc.Issue(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIssuedOnce(t, svc, out, rows)
+	if got := sum.Issued + sum.Reused; got != rows || sum.Reused < anchored*chunkSize {
+		t.Errorf("summary %+v", sum)
+	}
+	if blocks := ledgerHeight(t, svc) - heightBefore; blocks != uint64(rows/chunkSize-anchored) {
+		t.Errorf("the re-run added %d blocks, want %d: one per chunk not anchored", blocks, rows/chunkSize-anchored)
+	}
+	var chunkEvents []logEvent
+	foundAnchored := 0
+	for _, e := range log.events() {
+		switch {
+		case e.msg == "input validated":
+			t.Error("the re-run started the job again")
+		case e.chunk == 0:
+		case e.chunk < last.No:
+			t.Errorf("the re-run logged %q for chunk %d, done by the first run", e.msg, e.chunk)
+		case e.chunk <= anchored && (e.msg == "chunk signed" || e.msg == "batch anchored"):
+			t.Errorf("the re-run logged %q for chunk %d, anchored by the first run", e.msg, e.chunk)
+		case e.msg == "batch already anchored by an earlier run":
+			foundAnchored++
+		}
+		if e.chunk > 0 {
+			chunkEvents = append(chunkEvents, e)
+		}
+	}
+	if len(chunkEvents) == 0 || chunkEvents[0] != (logEvent{"chunk reloaded", last.No}) {
+		t.Errorf("the re-run's first chunk events are %v, want chunk %d reloaded", chunkEvents[:min(4, len(chunkEvents))], last.No)
+	}
+	if want := anchored - last.No + 1; foundAnchored != want {
+		t.Errorf("the re-run found %d batches anchored, want %d", foundAnchored, want)
+	}
+	if bundles, _ := filepath.Glob(filepath.Join(out, "*.json")); len(bundles) != rows {
+		t.Errorf("--out holds %d bundles, want %d", len(bundles), rows)
+	}
+
+	// Into another folder, the same command writes the whole output again
+	// from the resume state, issuing nothing.
+	other := filepath.Join(t.TempDir(), "other")
+	opts.OutDir = other
+	again, err := svc.Issue(context.Background(), opts)
+	if err != nil || again.Issued != 0 || again.Reused != rows {
+		t.Fatalf("into another folder: %+v %v", again, err)
+	}
+	checkIssuedOnce(t, svc, other, rows)
+	if bundles, _ := filepath.Glob(filepath.Join(other, "*.json")); len(bundles) != rows {
+		t.Errorf("the other folder holds %d bundles, want %d", len(bundles), rows)
+	}
+	opts.Bundles = false
+	if _, err := svc.Issue(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "--bundles") || !strings.Contains(err.Error(), "sceau export") {
+		t.Errorf("re-run without --bundles: %v, want a refusal naming --bundles and sceau export", err)
 	}
 }
 
@@ -179,52 +385,6 @@ func TestIssueRefusesAnUnusableHolderKeyInPassOne(t *testing.T) {
 	if after := ledgerHeight(t, svc); after != before {
 		t.Errorf("the ledger grew from %d to %d blocks", before, after)
 	}
-}
-
-func TestChunkFileRoundTrip(t *testing.T) {
-	c := &chunk{No: 7, BatchID: "examoffice-0123456789abcdef-0007", Type: schemas.TypeDiploma, Credentials: []issued{
-		{Line: 2, ID: "urn:uuid:1b4e28ba-2fa1-41d2-883f-0016d3cca427", StudentID: "070123456AB", Forms: Forms{Issuer: "urn:sceau:issuer:examoffice", VCJWT: "a.b.c", QR: "SC1:ABC", SDJWT: "x.y.z~", JWTDigest: strings.Repeat("a", 64), QRDigest: strings.Repeat("b", 64), SDJWTDigest: strings.Repeat("c", 64)}},
-		{Line: 4, ID: "urn:uuid:2b4e28ba-2fa1-41d2-883f-0016d3cca427", StudentID: "081234567CD", Forms: Forms{JWTDigest: strings.Repeat("d", 64), QRDigest: strings.Repeat("e", 64)}},
-	}}
-	var buf bytes.Buffer
-	if err := writeChunk(&buf, c); err != nil {
-		t.Fatal(err)
-	}
-	got, err := readChunk(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, c) {
-		t.Errorf("read back %+v, want %+v", got, c)
-	}
-	for name, damaged := range map[string][]byte{
-		"truncated":     buf.Bytes()[:buf.Len()-5],
-		"trailing data": append(bytes.Clone(buf.Bytes()), 0x01),
-		"empty":         nil,
-	} {
-		if _, err := readChunk(bytes.NewReader(damaged)); err == nil {
-			t.Errorf("%s chunk file read without error", name)
-		}
-	}
-}
-
-// FuzzReadChunk feeds the resume state decoder arbitrary files.
-func FuzzReadChunk(f *testing.F) {
-	var buf bytes.Buffer
-	writeChunk(&buf, &chunk{No: 1, BatchID: "b", Type: "Diploma", Credentials: []issued{{Line: 2, ID: "x"}}})
-	f.Add(buf.Bytes())
-	f.Add([]byte{0xa4, 0x62, 0x6e, 0x6f, 0x01})
-	f.Add([]byte{0xa1, 0x6b, 'c', 'r', 'e', 'd', 'e', 'n', 't', 'i', 'a', 'l', 's', 0x1a, 0x7f, 0xff, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := readChunk(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		var again bytes.Buffer
-		if err := writeChunk(&again, c); err != nil {
-			t.Fatalf("a chunk read back does not encode: %v", err)
-		}
-	})
 }
 
 func TestSyntheticCSVReadsBackValidInEveryDialect(t *testing.T) {

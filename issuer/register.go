@@ -283,15 +283,16 @@ func (b bitset) clear(i int) {
 // --reissue, an entry replaces its award's current credential unless this
 // input's job issued it.
 func (r *issueRun) entriesOf(c *chunk, rows []*schemas.Row) ([]register.Entry, error) {
-	entries := make([]register.Entry, len(c.Credentials))
-	for i, cr := range c.Credentials {
-		e := register.Entry{ID: cr.ID, Award: register.AwardOf(rows[i].Record), Batch: c.BatchID, Digest: cr.Forms.JWTDigest, Line: cr.Line}
+	entries := make([]register.Entry, len(c.IDs))
+	for i, id := range c.IDs {
+		// The first leaf of a credential is the digest of its vc+jwt form.
+		e := register.Entry{ID: id, Award: register.AwardOf(rows[i].Record), Batch: c.BatchID, Digest: c.Leaves[i][0], Line: rows[i].Line}
 		if r.opts.Reissue {
 			cur, err := r.reg.Current(r.reg.Key(e.Award))
 			if err != nil {
-				return nil, fmt.Errorf("line %d: %w", cr.Line, err)
+				return nil, fmt.Errorf("line %d: %w", rows[i].Line, err)
 			}
-			if cur != nil && cur.ID != cr.ID && !strings.HasPrefix(cur.Batch, r.plan.jobBatches) {
+			if cur != nil && cur.ID != id && !strings.HasPrefix(cur.Batch, r.plan.jobBatches) {
 				e.Replaces = cur.ID
 			}
 		}

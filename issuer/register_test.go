@@ -20,7 +20,7 @@ func testDiploma(student, title string) *schemas.Diploma {
 // fakeChunk is a batch of one made-up credential per record, with digests
 // that are not of any signed form: enough for the ledger and the register.
 func fakeChunk(batch string, recs ...schemas.Record) *chunk {
-	c := &chunk{BatchID: batch, Type: schemas.TypeDiploma}
+	c := &chunk{BatchID: batch}
 	for _, rec := range recs {
 		d := func(form string) string {
 			sum := sha256.Sum256([]byte(batch + form + rec.Holder().StudentID))
@@ -29,9 +29,16 @@ func fakeChunk(batch string, recs ...schemas.Record) *chunk {
 		id := d("id")
 		cr := issued{ID: "urn:uuid:" + id[:8] + "-" + id[8:12] + "-4" + id[13:16] + "-8" + id[17:20] + "-" + id[20:32], StudentID: rec.Holder().StudentID,
 			Forms: Forms{JWTDigest: d("jwt"), QRDigest: d("qr")}}
-		c.Credentials = append(c.Credentials, cr)
+		c.IDs = append(c.IDs, cr.ID)
+		c.Students = append(c.Students, cr.StudentID)
+		c.Leaves = append(c.Leaves, cr.Forms.Digests())
 		c.entries = append(c.entries, register.Entry{ID: cr.ID, Award: register.AwardOf(rec), Batch: batch, Digest: cr.Forms.JWTDigest})
 	}
+	root, err := merkleRoot(c.Leaves)
+	if err != nil {
+		panic(err)
+	}
+	c.Root = root
 	return c
 }
 
@@ -57,10 +64,7 @@ func TestARunSettlesWhatAStoppedRunLeftPending(t *testing.T) {
 	anchored := fakeChunk("examoffice-stopped-0001", testDiploma("070123456AB", "Baccalauréat général"))
 	never := fakeChunk("examoffice-stopped-0002", testDiploma("081234567CD", "Baccalauréat général"))
 	for _, c := range []*chunk{anchored, never} {
-		req, err := c.anchorRequest("examoffice")
-		if err != nil {
-			t.Fatal(err)
-		}
+		req := c.anchorRequest("examoffice", schemas.TypeDiploma)
 		if err := reg.Pending(c.BatchID, req.Root, c.entries); err != nil {
 			t.Fatal(err)
 		}
@@ -86,11 +90,11 @@ func TestARunSettlesWhatAStoppedRunLeftPending(t *testing.T) {
 	if pending, _ := reg.PendingBatches(); len(pending) != 0 {
 		t.Errorf("still pending: %+v", pending)
 	}
-	if _, err := reg.ByID(never.Credentials[0].ID); err == nil {
+	if _, err := reg.ByID(never.IDs[0]); err == nil {
 		t.Error("the credential of the batch never anchored is in the register")
 	}
 	jerome, err := reg.ByStudent("081234567CD")
-	if err != nil || len(jerome) != 1 || jerome[0].ID == never.Credentials[0].ID || jerome[0].Status != register.Anchored {
+	if err != nil || len(jerome) != 1 || jerome[0].ID == never.IDs[0] || jerome[0].Status != register.Anchored {
 		t.Errorf("the student of the batch never anchored: %+v, %v; want the credential of the run", jerome, err)
 	}
 }
@@ -116,7 +120,7 @@ func TestAReplacementInterruptedBeforeTheRevocationIsCompleted(t *testing.T) {
 	}
 	c := fakeChunk("examoffice-replacement-0001", testDiploma("070123456AB", "Baccalauréat général"))
 	c.entries[0].Replaces = old[0].ID
-	req, _ := c.anchorRequest("examoffice")
+	req := c.anchorRequest("examoffice", schemas.TypeDiploma)
 	if _, err := env.svc.Contract.AnchorBatch(ctx, p.Org, req); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,7 @@ func TestAReplacementInterruptedBeforeTheRevocationIsCompleted(t *testing.T) {
 	if err != nil || st.Status != record.StatusRevoked || st.Reason != record.ReasonSuperseded {
 		t.Errorf("the replaced credential on the ledger: %+v %v; want revoked, superseded", st, err)
 	}
-	if e, _ := reg.ByID(old[0].ID); e.Status != register.Superseded || e.ReplacedBy != c.Credentials[0].ID {
+	if e, _ := reg.ByID(old[0].ID); e.Status != register.Superseded || e.ReplacedBy != c.IDs[0] {
 		t.Errorf("the replaced credential in the register: %+v", e)
 	}
 }

@@ -23,6 +23,20 @@ type CSVOptions struct {
 	Encoding string
 	// Validator checks the rows; nil means a new one from NewValidator.
 	Validator *Validator
+	// Start, when set, is where to read on from: a Position an earlier
+	// reader of the same file returned. The header is read first, as
+	// always; the reader must then also be an io.Seeker.
+	Start CSVPosition
+}
+
+// CSVPosition is a place between two rows of a CSV file: the byte offset of
+// what follows a row, counted in the file's own bytes whatever its
+// encoding, and the line it is on. A reader started there (CSVOptions.Start)
+// reads the rest of the file as a reader from the top would have: the same
+// rows on the same lines.
+type CSVPosition struct {
+	Offset int64 `json:"offset"`
+	Line   int   `json:"line"`
 }
 
 // CSVReader reads the credential subjects of one type from an issuer's CSV
@@ -48,6 +62,13 @@ type CSVReader struct {
 	lang      string
 	delimiter rune
 	encoding  string
+	// track turns the csv reader's offsets into positions in the file.
+	track *positionTracker
+	// lineBase is added to the csv reader's line numbers: the line it
+	// started on, less one.
+	lineBase int
+	// pos is the position after the last row read.
+	pos CSVPosition
 	// lastLine is the line of the last record read.
 	lastLine int
 	// err is the error that stopped the reading, returned ever after.
@@ -179,22 +200,60 @@ func NewCSVReader(r io.Reader, credType string, opts CSVOptions) (*CSVReader, er
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(decodingReader(br, sn.encoding))
-	cr.Comma = sn.delimiter
-	cr.FieldsPerRecord = -1
 	c := &CSVReader{
 		spec:      spec,
 		validator: validator,
-		csv:       cr,
 		input:     input,
 		delimiter: sn.delimiter,
 		encoding:  sn.encoding,
 	}
+	c.readFrom(br, CSVPosition{Offset: sn.skipped, Line: 1})
 	if err := c.readHeader(); err != nil {
 		return nil, err
 	}
+	c.pos = c.track.advance(c.csv.InputOffset())
+	if opts.Start != (CSVPosition{}) {
+		if err := c.seek(r, opts.Start); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
+
+// readFrom makes the reader parse r, which starts at position at of the file.
+func (c *CSVReader) readFrom(r io.Reader, at CSVPosition) {
+	c.track = newPositionTracker(decodingReader(r, c.encoding), at, c.encoding == EncodingWindows1252)
+	c.csv = csv.NewReader(c.track)
+	c.csv.Comma = c.delimiter
+	c.csv.FieldsPerRecord = -1
+	c.lineBase = at.Line - 1
+}
+
+// seek moves the reader of r, whose header is read, to position at.
+func (c *CSVReader) seek(r io.Reader, at CSVPosition) error {
+	seeker, ok := r.(io.Seeker)
+	if !ok {
+		return errors.New("reading a CSV file from a position needs a file that can seek")
+	}
+	if at.Offset < c.pos.Offset || at.Line < c.pos.Line {
+		return fmt.Errorf("CSV position %d (line %d) is before the first row", at.Offset, at.Line)
+	}
+	if _, err := seeker.Seek(at.Offset, io.SeekStart); err != nil {
+		return fmt.Errorf("moving to byte %d of the CSV file: %w", at.Offset, err)
+	}
+	// The bytes from there on are held to the encoding as the first ones
+	// were, their lines counted from at's.
+	input := &checkedReader{r: r, encoding: c.input.encoding, why: c.input.why, detected: c.input.detected}
+	input.scan.lines = at.Line - 1
+	c.input = input
+	c.readFrom(bufio.NewReaderSize(input, sniffSize), at)
+	c.pos = at
+	return nil
+}
+
+// Position returns where the last row read ends (after the header before
+// the first row): a reader started there reads the rows after it.
+func (c *CSVReader) Position() CSVPosition { return c.pos }
 
 // Columns returns the header's column names, trimmed and lower case, in
 // file order.
@@ -298,6 +357,7 @@ func (c *CSVReader) read() ([]string, error) {
 	}
 	if err == nil {
 		c.lastLine, _ = c.csv.FieldPos(len(record) - 1)
+		c.lastLine += c.lineBase
 	}
 	return record, err
 }
@@ -324,11 +384,13 @@ func (c *CSVReader) next() (*Row, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, io.EOF
 		}
+		c.pos = c.track.advance(c.csv.InputOffset())
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
-			c.lastLine = perr.Line
-			return &Row{Line: perr.StartLine, Err: &RowError{Line: perr.StartLine, Problems: []CellProblem{{
-				Violation: Violation{Rule: "csv", Message: fmt.Sprintf("malformed CSV at line %d, byte %d: %v", perr.Line, perr.Column, perr.Err)},
+			start, at := perr.StartLine+c.lineBase, perr.Line+c.lineBase
+			c.lastLine = at
+			return &Row{Line: start, Err: &RowError{Line: start, Problems: []CellProblem{{
+				Violation: Violation{Rule: "csv", Message: fmt.Sprintf("malformed CSV at line %d, byte %d: %v", at, perr.Column, perr.Err)},
 			}}}}, nil
 		}
 		var eerr *EncodingError
@@ -342,7 +404,7 @@ func (c *CSVReader) next() (*Row, error) {
 			continue
 		}
 		line, _ := c.csv.FieldPos(0)
-		return c.row(line, record)
+		return c.row(line+c.lineBase, record)
 	}
 }
 

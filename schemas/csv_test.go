@@ -754,6 +754,74 @@ func BenchmarkCSVReaderPix(b *testing.B) {
 	}
 }
 
+// TestCSVResumesFromAnyPosition reads files in every encoding, with
+// quoted line breaks, blank lines and bad rows, from each position a first
+// reader returned: the rest comes back the same, on the same lines.
+func TestCSVResumesFromAnyPosition(t *testing.T) {
+	latin1, err := charmap.Windows1252.NewEncoder().String(
+		"0123456789A;Hélène;Lefèvre;2006-01-01;Baccalauréat général;4;2024-07-04\r\n" +
+			"\r\n;;;;;;\r\n" +
+			"1123456789A;Zoé;\"Ménard\r\nDupré\";2006-01-01;CAP;3;2024-07-04\r\n" +
+			"2123456789A;Loïc;Côté;2006-13-01;CAP;3;2024-07-04\r\n" +
+			"3123456789A;Maëlle;Boëldieu;2006-01-01;BTS;5;2024-07-04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := strings.ReplaceAll(diplomaHeader, ",", ";") + "\r\n"
+	for name, input := range map[string]string{
+		"windows-1252": header + latin1,
+		"utf-8 BOM":    utf8BOM + diplomaHeader + "\n0123456789A,Léa,\"Mar\ntin\",2006-01-01,CAP,3,2024-07-04\n\n1123456789A,Noé,\"a \"\"b\"\"\",2006-01-01,CAP,3,2024-07-04\n2123456789A,x\n3123456789A,Œ,É,2006-01-01,CAP,3,2024-07-04\n",
+		"ascii":        header + asciiRows(5),
+	} {
+		t.Run(name, func(t *testing.T) {
+			v := newTestValidator(t)
+			type read struct {
+				line  int
+				rec   Record
+				probs []CellProblem
+				after CSVPosition
+			}
+			readFrom := func(start CSVPosition) []read {
+				c, err := NewCSVReader(strings.NewReader(input), TypeDiploma, CSVOptions{Validator: v, Start: start})
+				if err != nil {
+					t.Fatalf("from %+v: %v", start, err)
+				}
+				var rows []read
+				for {
+					row, err := c.Next()
+					if errors.Is(err, io.EOF) {
+						return rows
+					}
+					if err != nil {
+						t.Fatalf("from %+v: %v", start, err)
+					}
+					r := read{line: row.Line, rec: row.Record, after: c.Position()}
+					if row.Err != nil {
+						r.probs = row.Err.Problems
+					}
+					rows = append(rows, r)
+				}
+			}
+			all := readFrom(CSVPosition{})
+			if len(all) < 4 {
+				t.Fatalf("read %d rows", len(all))
+			}
+			for i := range all {
+				rest := readFrom(all[i].after)
+				if len(rest)+len(all[i+1:]) > 0 && !reflect.DeepEqual(rest, all[i+1:]) {
+					t.Errorf("from the position after row %d (%+v): %+v, want %+v", i, all[i].after, rest, all[i+1:])
+				}
+			}
+			if last := all[len(all)-1].after; last.Offset != int64(len(input)) {
+				t.Errorf("the last position is %+v, want the end of the %d-byte file", last, len(input))
+			}
+		})
+	}
+	if _, err := NewCSVReader(io.MultiReader(strings.NewReader(header+asciiRows(2))), TypeDiploma, CSVOptions{Start: CSVPosition{Offset: int64(len(header)), Line: 2}}); err == nil {
+		t.Error("a reader that cannot seek was started from a position")
+	}
+}
+
 // virtualFile is a CSV file of a header and n rows, made up as it is read:
 // row i is rowAt(i).
 type virtualFile struct {

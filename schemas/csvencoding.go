@@ -351,6 +351,8 @@ type sniffed struct {
 	encoding string
 	// delimiter is ';' or ','.
 	delimiter rune
+	// skipped is the length of the byte order mark skipped, if any.
+	skipped int64
 }
 
 // sniff looks at the first bytes of br (without consuming them, except a
@@ -375,6 +377,7 @@ func sniff(br *bufio.Reader, g *checkedReader, encoding string, whole *utf8Scan)
 			return sniffed{}, fmt.Errorf("skipping the byte order mark of the CSV file: %w", err)
 		}
 		s.encoding = EncodingUTF8
+		s.skipped = int64(len(utf8BOM))
 		g.encoding, g.why = EncodingUTF8, utf8BOMFound
 	case bytes.HasPrefix(window, []byte{0xFF, 0xFE}), bytes.HasPrefix(window, []byte{0xFE, 0xFF}):
 		return sniffed{}, errors.New("the CSV file is in UTF-16, which is not supported: export it as CSV UTF-8 or as CSV (Windows-1252)")
@@ -434,4 +437,56 @@ func decodingReader(r io.Reader, encoding string) io.Reader {
 		return charmap.Windows1252.NewDecoder().Reader(r)
 	}
 	return r
+}
+
+// positionTracker passes the decoded text of a CSV file on to the csv
+// reader, keeping what it handed over until the csv reader's offset (in
+// decoded bytes) moves past it, so as to say where in the file, in its own
+// bytes, that offset is. A single-byte encoding (Windows-1252) decodes each
+// byte of the file to one character, UTF-8 is passed through: either way
+// the file offset follows from the decoded text alone.
+type positionTracker struct {
+	r io.Reader
+	// pending holds the decoded bytes from offset base on that were read
+	// from r; start is where in it the csv reader's offset base is.
+	pending []byte
+	start   int
+	base    int64
+	// pos is the position in the file at decoded offset base.
+	pos CSVPosition
+	// singleByte is set when each character of the text is one byte of the file.
+	singleByte bool
+}
+
+func newPositionTracker(r io.Reader, at CSVPosition, singleByte bool) *positionTracker {
+	return &positionTracker{r: r, pos: at, singleByte: singleByte}
+}
+
+func (t *positionTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if t.start > 0 && t.start >= len(t.pending)/2 {
+		t.pending = t.pending[:copy(t.pending, t.pending[t.start:])]
+		t.start = 0
+	}
+	t.pending = append(t.pending, p[:n]...)
+	return n, err
+}
+
+// advance returns the position in the file of decoded offset to, which is
+// at or after the last one asked and not past what was read.
+func (t *positionTracker) advance(to int64) CSVPosition {
+	n := int(to - t.base)
+	if n <= 0 || n > len(t.pending)-t.start {
+		return t.pos
+	}
+	consumed := t.pending[t.start : t.start+n]
+	if t.singleByte {
+		t.pos.Offset += int64(utf8.RuneCount(consumed))
+	} else {
+		t.pos.Offset += int64(n)
+	}
+	t.pos.Line += bytes.Count(consumed, []byte{'\n'})
+	t.start += n
+	t.base = to
+	return t.pos
 }

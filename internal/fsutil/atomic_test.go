@@ -73,3 +73,36 @@ func TestWriteFileRenamedThenSyncFS(t *testing.T) {
 		t.Error("want an error for a missing directory")
 	}
 }
+
+func TestPlaceFileLinksOrCopiesWhole(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.jsonl")
+	if err := os.WriteFile(src, []byte("line\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(out, "b.jsonl")
+	if err := os.WriteFile(dst, []byte("an older, other file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // placing it again changes nothing
+		if err := PlaceFile(src, dst, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if data, err := os.ReadFile(dst); err != nil || string(data) != "line\n" {
+		t.Errorf("placed file holds %q, %v", data, err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("out holds %v, want the placed file only", entries)
+	}
+	if err := PlaceFile(filepath.Join(dir, "absent"), dst, 0o644); err == nil {
+		t.Error("placing a missing file succeeded")
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("a failed placement left %v", entries)
+	}
+}

@@ -26,3 +26,39 @@ func TestAppendWritesWhatEncodingJSONWrites(t *testing.T) {
 		}
 	}
 }
+
+// plainByByte is isPlain one byte at a time: the reference.
+func plainByByte(s string, escapeHTML bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || escapeHTML && (c == '<' || c == '>' || c == '&') {
+			return false
+		}
+	}
+	return true
+}
+
+func TestIsPlainAgreesWithTheByteByByteRule(t *testing.T) {
+	// Every byte value, at every place of a word and of the tail.
+	base := "eyJhbGciOiJFUzI1NiJ9.e30.c2ln~SC1:6BF-$%*+./: 0Z"
+	for c := range 256 {
+		for at := range len(base) {
+			s := base[:at] + string([]byte{byte(c)}) + base[at+1:]
+			for _, escapeHTML := range []bool{true, false} {
+				if got, want := isPlain(s, escapeHTML), plainByByte(s, escapeHTML); got != want {
+					t.Fatalf("isPlain(%q, %v) = %v, want %v", s, escapeHTML, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzIsPlain(f *testing.F) {
+	f.Add("plain ASCII text, long enough for words", true)
+	f.Add("\x7f\x80<>&\"\\ \x1f", false)
+	f.Fuzz(func(t *testing.T, s string, escapeHTML bool) {
+		if got, want := isPlain(s, escapeHTML), plainByByte(s, escapeHTML); got != want {
+			t.Fatalf("isPlain(%q, %v) = %v, want %v", s, escapeHTML, got, want)
+		}
+	})
+}
