@@ -132,9 +132,10 @@ const maxListedRowErrors = 50
 // chunks at most, whatever the size of the input.
 //
 // A run that stopped (killed, cancelled) resumes where it stopped when run
-// again on the same input: pass 1 runs again (its plan of rows already
-// issued and repeated is not saved), but pass 2 does not read again the
-// rows of the chunks done, nor is anything done rewritten (job.go).
+// again on the same input: pass 1 does not run again (the job keeps its
+// counts and its plan of rows already issued and repeated), pass 2 does
+// not read again the rows of the chunks done, nor is anything done
+// rewritten (job.go).
 func (s *Service) Issue(ctx context.Context, opts IssueOptions) (*IssueSummary, error) {
 	profile, err := s.Home.LoadProfile(opts.IssuerID)
 	if err != nil {
@@ -180,10 +181,8 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 		return nil, err
 	}
 	// Pass 1: validate every row before anything is signed or written,
-	// and find those already issued. A resumed run goes through pass 1
-	// again: the plan (rows already issued, rows repeated in the file) is
-	// kept in memory only, and comes out the same, the register's entries
-	// of this input's own batches not counting as already issued.
+	// and find those already issued or repeated. A resumed run skips it:
+	// the job kept its counts, its rejects and the plan's outcome.
 	plan := newIssuePlan(reg, jobBatches(opts.IssuerID, jobID(inputDigest, opts)), opts.Reissue)
 	dir, err := s.Home.Org(opts.IssuerID)
 	if err != nil {
@@ -194,47 +193,39 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
-	var rejects *rejectsWriter
-	if !resumed {
-		rejects = &rejectsWriter{dir: j.dir}
-	}
-	fail := func(err error) error {
-		if rejects != nil {
+	total, bad := j.info.Rows, j.info.Rejected
+	if resumed {
+		plan.resume(j.info.Plan)
+	} else {
+		rejects := &rejectsWriter{dir: j.dir}
+		fail := func(err error) error {
 			rejects.abort()
 			os.Remove(j.dir) // when empty: a refused run leaves nothing
+			return err
 		}
-		return err
-	}
-	p1, err := s.validateInput(ctx, opts, validator, plan, rejects)
-	if err != nil {
-		return nil, fail(err)
-	}
-	if err := p1.refusal(opts); err != nil {
-		return nil, fail(err)
-	}
-	total, bad := p1.total, p1.bad
-	if resumed && (total != j.info.Rows || bad != j.info.Rejected) {
-		return nil, fmt.Errorf("this input was started with %d rows, %d rejected, and now has %d, %d rejected: remove the resume state in %s to start over", j.info.Rows, j.info.Rejected, total, bad, j.dir)
-	}
-	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, AlreadyIssued: plan.alreadyCount, OutDir: opts.OutDir, Batches: []string{}}
-	if total-bad-plan.alreadyCount == 0 && bad == 0 {
-		// Every row is already issued: nothing to sign, anchor or write.
-		fail(nil)
-		sum.Duration = time.Since(start)
-		return sum, nil
-	}
-	if !resumed {
+		p1, err := s.validateInput(ctx, opts, validator, plan, rejects)
+		if err != nil {
+			return nil, fail(err)
+		}
+		if err := p1.refusal(opts); err != nil {
+			return nil, fail(err)
+		}
+		total, bad = p1.total, p1.bad
+		if total-bad-plan.alreadyCount == 0 && bad == 0 {
+			// Every row is already issued: nothing to sign, anchor or write.
+			fail(nil)
+			return &IssueSummary{Type: opts.Type, Rows: total, AlreadyIssued: plan.alreadyCount, OutDir: opts.OutDir, Batches: []string{}, Duration: time.Since(start)}, nil
+		}
 		path, err := rejects.finish()
 		if err != nil {
 			return nil, fail(err)
 		}
-		if err := j.create(total, bad, path); err != nil {
+		if err := j.create(total, bad, plan.outcome(), path); err != nil {
 			return nil, fail(err)
 		}
-		// Logged when the job starts only: a resumed run validates again
-		// but keeps the job's counts and rejects.
 		s.Logger.Debug("input validated", "rows", total, "rejected", bad, "already_issued", plan.alreadyCount)
 	}
+	sum := &IssueSummary{Type: opts.Type, Rows: total, Rejected: bad, AlreadyIssued: plan.alreadyCount, OutDir: opts.OutDir, Batches: []string{}}
 
 	out, err := newOutput(opts.OutDir, opts, profile.Name)
 	if err != nil {
@@ -261,7 +252,10 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	if err != nil {
 		return nil, err
 	}
-	sum.Issued, sum.Reused = run.signed, run.valid-run.signed
+	// A resumed run may find, as it reads, rows another run issued since.
+	sinceStart := plan.alreadyCount - sum.AlreadyIssued
+	sum.AlreadyIssued = plan.alreadyCount
+	sum.Issued, sum.Reused = run.signed, run.valid-sinceStart-run.signed
 	sum.Batches, sum.FormsPerCredential = batches, forms
 	sum.Duration = time.Since(start)
 	return sum, nil
@@ -604,8 +598,8 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- rowChunk) error
 		}
 	}
 	_, err := scanInput(ctx, r.opts, r.validator, r.from.End, func(row *schemas.Row, at schemas.CSVPosition) error {
-		if r.plan.skip(row) {
-			return nil
+		if skip, err := r.plan.skip(row); skip || err != nil {
+			return err
 		}
 		if row.Err != nil {
 			if r.job.info.Rejected == 0 {

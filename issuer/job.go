@@ -23,10 +23,10 @@ import (
 // The resume state of an issuance lives under the issuer's folder, in
 // jobs/<id>/, where id is derived from the input's SHA-256 and the type:
 //
-//   - job.json: what pass 1 found (rows, rejected rows) and the options the
-//     run started with. It is written once every row is validated; a re-run
-//     validates the input again (for the register's plan) and checks that
-//     it counts the same.
+//   - job.json: what pass 1 found (rows, rejected rows, the rows already
+//     issued or repeated) and the options the run started with. It is
+//     written once every row is validated; a re-run reads it instead of
+//     validating the input again.
 //   - rejects.csv: the invalid rows pass 1 found, when there are some.
 //   - chunk-NNNNNN.jsonl: the batch file of chunk N, one bundle a line, each
 //     with its inclusion proof (known before anchoring: the Merkle tree is
@@ -46,7 +46,7 @@ import (
 
 // jobFormat is the version of the resume state this code writes; a job
 // folder of another one is refused with what to do.
-const jobFormat = 2
+const jobFormat = 3
 
 // job is the resume state of one input, under the issuer's folder.
 type job struct {
@@ -75,6 +75,9 @@ type jobInfo struct {
 	Rows      int    `json:"rows"`
 	Rejected  int    `json:"rejected"`
 	CreatedAt string `json:"createdAt"`
+	// Plan is what pass 1 found of the rows against the register and
+	// each other, so that a resumed run need not read the input again.
+	Plan planOutcome `json:"plan"`
 }
 
 // doneRecord is done-NNNNNN.json: a chunk anchored and written.
@@ -166,7 +169,7 @@ func outputFlags(info jobInfo) string {
 // create starts the job once pass 1 has counted rows and rejected ones,
 // moving in the rejects file pass 1 wrote (when not empty). job.json is
 // written last: it is what makes the job exist.
-func (j *job) create(rows, rejected int, rejects string) error {
+func (j *job) create(rows, rejected int, plan planOutcome, rejects string) error {
 	if err := os.MkdirAll(j.dir, 0o700); err != nil {
 		return fmt.Errorf("creating resume state: %w", err)
 	}
@@ -175,7 +178,7 @@ func (j *job) create(rows, rejected int, rejects string) error {
 			return fmt.Errorf("saving the rejected rows: %w", err)
 		}
 	}
-	j.info.Rows, j.info.Rejected = rows, rejected
+	j.info.Rows, j.info.Rejected, j.info.Plan = rows, rejected, plan
 	j.info.CreatedAt = time.Now().UTC().Format(time.RFC3339)
 	info, err := json.MarshalIndent(j.info, "", "  ")
 	if err != nil {

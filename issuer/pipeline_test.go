@@ -206,9 +206,8 @@ func TestIssueResumesAfterCancellationWithoutDuplicates(t *testing.T) {
 			t.Errorf("batch %s: %+v %v", batchID, b, err)
 		}
 	}
-	// The re-run did not start the job again (pass 1 runs again for the
-	// register's plan, but the job's counts and rejects are the first
-	// run's) and touched no chunk done.
+	// The re-run did not validate the input again (the job keeps pass 1's
+	// counts, rejects and plan) and touched no chunk done.
 	for _, e := range log.events() {
 		if e.msg == "input validated" || e.chunk > 0 && e.chunk <= 3 {
 			t.Errorf("the re-run logged %q for chunk %d, done by the first run", e.msg, e.chunk)

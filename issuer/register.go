@@ -146,6 +146,8 @@ type issuePlan struct {
 	alreadyCount int
 	// duplicates maps a row's line to the earlier line of the same award.
 	duplicates map[int]int
+	// resumed is set on the plan of a resumed run (resume).
+	resumed bool
 }
 
 // lineAward is a row's award key and line.
@@ -193,12 +195,22 @@ func (p *issuePlan) lookup() error {
 		keys[i] = r.key
 	}
 	p.looked = len(p.keys)
+	lines := make([]int, len(rows))
+	for i, r := range rows {
+		lines[i] = int(r.line)
+	}
+	return p.markIssued(keys, lines)
+}
+
+// markIssued marks as already issued the lines whose award, of keys in
+// the same order, the register holds, issued by another input's run.
+func (p *issuePlan) markIssued(keys []register.AwardKey, lines []int) error {
 	if p.reissue || p.reg == nil {
 		return nil
 	}
 	return p.reg.Currents(keys, func(i int, cur *register.Entry) error {
-		if !strings.HasPrefix(cur.Batch, p.jobBatches) {
-			p.already.set(int(rows[i].line))
+		if !strings.HasPrefix(cur.Batch, p.jobBatches) && !p.already.has(lines[i]) {
+			p.already.set(lines[i])
 			p.alreadyCount++
 		}
 		return nil
@@ -250,15 +262,43 @@ func duplicateError(line, first int) *schemas.RowError {
 
 // skip says whether pass 2 leaves the row out as already issued; a row
 // repeating an earlier row's award gets its error.
-func (p *issuePlan) skip(row *schemas.Row) bool {
+func (p *issuePlan) skip(row *schemas.Row) (bool, error) {
 	if row.Err == nil {
 		if first, dup := p.duplicates[row.Line]; dup {
 			row.Err = duplicateError(row.Line, first)
 			row.Record = nil
-			return false
+			return false, nil
+		}
+		if p.resumed && !p.already.has(row.Line) {
+			key := p.key(register.AwardOf(row.Record))
+			if err := p.markIssued([]register.AwardKey{key}, []int{row.Line}); err != nil {
+				return false, err
+			}
 		}
 	}
-	return p.already.has(row.Line)
+	return p.already.has(row.Line), nil
+}
+
+// planOutcome is what pass 1 decided about the rows: those already
+// issued and those repeating an earlier row's award. The job keeps it, so
+// that a resumed run skips the same rows without reading the input again.
+type planOutcome struct {
+	Already      bitset      `json:"already,omitempty"`
+	AlreadyCount int         `json:"alreadyCount,omitempty"`
+	Duplicates   map[int]int `json:"duplicates,omitempty"`
+}
+
+// outcome returns what the plan decided, once finished.
+func (p *issuePlan) outcome() planOutcome {
+	return planOutcome{Already: p.already, AlreadyCount: p.alreadyCount, Duplicates: p.duplicates}
+}
+
+// resume makes the plan what an earlier run's pass 1 decided. Rows are
+// still looked up in the register as pass 2 reads them (skip): another
+// input's run may have issued some of them since.
+func (p *issuePlan) resume(o planOutcome) {
+	p.already, p.alreadyCount, p.duplicates = o.Already, o.AlreadyCount, o.Duplicates
+	p.resumed = true
 }
 
 // bitset is a set of small non-negative integers.
