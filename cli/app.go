@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -93,6 +95,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
 			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config file (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
 			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
+			&cli.StringFlag{Name: "public-url", Usage: "the public base `URL` at which this deployment's server is reached (https://…): every URL a credential carries and everything serve publishes is built on it", EnvVars: []string{"SCEAU_PUBLIC_URL"}, DefaultText: "http://<addr> of serve"},
 		},
 		Commands:             cmds,
 		HideHelpCommand:      true,
@@ -138,12 +141,15 @@ func getenvOf(c *cli.Context) func(string) string {
 
 // env is what every command gets from the global flags.
 type env struct {
-	home   string
-	getenv func(string) string
-	logger *slog.Logger
-	stdout io.Writer
-	stderr io.Writer
-	stdin  io.Reader
+	home string
+	// publicURL is --public-url without its trailing slash, or "" when not
+	// given (serve then uses http://<addr>).
+	publicURL string
+	getenv    func(string) string
+	logger    *slog.Logger
+	stdout    io.Writer
+	stderr    io.Writer
+	stdin     io.Reader
 }
 
 // userDataDir is where Sceau keeps its folders by default: $XDG_DATA_HOME,
@@ -176,14 +182,43 @@ func newEnv(c *cli.Context) (*env, error) {
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, usageErr("--log-level: %v", err)
 	}
+	publicURL, err := parsePublicURL(c.String("public-url"))
+	if err != nil {
+		return nil, usageErr("--public-url: %v", err)
+	}
 	return &env{
-		home:   home,
-		getenv: getenv,
-		logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
-		stdout: c.App.Writer,
-		stderr: c.App.ErrWriter,
-		stdin:  c.App.Reader,
+		home:      home,
+		publicURL: publicURL,
+		getenv:    getenv,
+		logger:    slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+		stdout:    c.App.Writer,
+		stderr:    c.App.ErrWriter,
+		stdin:     c.App.Reader,
 	}, nil
+}
+
+// parsePublicURL checks a public base URL: absolute, http or https, a host,
+// no query, fragment or user information. It returns it without a trailing
+// slash so that paths can be appended ("" stays "").
+func parsePublicURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL: %w", raw, err)
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", fmt.Errorf("%q: the scheme must be https (or http for a test), not %q", raw, u.Scheme)
+	case u.Host == "":
+		return "", fmt.Errorf("%q has no host", raw)
+	case u.User != nil:
+		return "", fmt.Errorf("%q carries user information; a public URL must not", raw)
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || strings.HasSuffix(raw, "#"):
+		return "", fmt.Errorf("%q has a query or fragment; give the base URL only", raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
 }
 
 // needArgs checks the number of positional arguments.

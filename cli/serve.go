@@ -49,7 +49,7 @@ func serveCommand() *cli.Command {
 			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
-			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "http://<addr>"},
+			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "--public-url, else http://<addr>"},
 			&cli.DurationFlag{Name: "registry-ttl", Usage: "how long the issuer registry read from the ledger is kept", Value: verifier.DefaultRegistryTTL},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
@@ -83,8 +83,12 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 	defer listener.Close()
 	url := "http://" + listener.Addr().String()
+	publicURL := e.publicURL
+	if publicURL == "" {
+		publicURL = url
+	}
 	if o.audience == "" {
-		o.audience = url
+		o.audience = publicURL
 	}
 
 	reg := prometheus.NewRegistry()
