@@ -23,6 +23,12 @@
     verdict.focus();
   }
 
+  // submitForm submits the form. The form's button is named "submit",
+  // which hides form.submit: the prototype's method is called instead.
+  function submitForm() {
+    HTMLFormElement.prototype.submit.call(form);
+  }
+
   function announceFile() {
     var f = fileInput.files && fileInput.files[0];
     chosen.textContent = f ? form.dataset.chosen + " " + f.name : "";
@@ -60,7 +66,7 @@
     if (window.history && window.history.replaceState) {
       window.history.replaceState(null, "", window.location.pathname + window.location.search);
     }
-    form.submit();
+    submitForm();
     return;
   }
 
@@ -169,7 +175,7 @@
     status.textContent = form.dataset.cameraFound;
     stopCamera();
     fileInput.value = "";
-    form.submit();
+    submitForm();
   }
 
   start.addEventListener("click", function () {

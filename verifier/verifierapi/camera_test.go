@@ -1,0 +1,181 @@
+package verifierapi
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/image/draw"
+
+	"github.com/sceau/sceau/certificate"
+)
+
+// The fake camera's picture, in pixels (4:3, as phone cameras film).
+const (
+	cameraWidth  = 800
+	cameraHeight = 600
+)
+
+// printedCertificate returns what a phone's camera sees of the printed
+// certificate pdf: the page rasterised at 200 dpi by poppler's pdftoppm,
+// cropped to the bottom right corner, where the QR code is, and scaled to
+// the camera's picture. Without pdftoppm, it returns the QR code of
+// qrText on a sheet of paper (cameraFrame), and says so.
+func printedCertificate(t *testing.T, pdf []byte, qrText string) image.Image {
+	t.Helper()
+	pdftoppm, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		t.Logf("no pdftoppm (apt-get install poppler-utils): the camera films the QR code on a blank sheet, not the rasterised certificate")
+		return cameraFrame(t, qrText, cameraWidth, cameraHeight, 4)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "certificate.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const dpi = 200
+	if out, err := exec.Command(pdftoppm, "-r", fmt.Sprint(dpi), "-png", "-singlefile", in, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	f, err := os.Open(filepath.Join(dir, "page.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	page, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The QR code is 46 mm wide, 18 mm from the right and about 20 mm
+	// from the bottom edge of the A4 page: an 88 × 66 mm view holds it
+	// with the footer's text beside it.
+	px := func(mm float64) int { return int(mm / 25.4 * dpi) }
+	view := image.Rect(px(120), px(218), px(208), px(284))
+	frame := image.NewRGBA(image.Rect(0, 0, cameraWidth, cameraHeight))
+	draw.CatmullRom.Scale(frame, frame.Bounds(), page, view, draw.Src, nil)
+	return frame
+}
+
+// writeY4M writes img as a two-frame YUV4MPEG2 video (4:2:0), the format
+// Chromium's fake camera plays (--use-file-for-fake-video-capture).
+func writeY4M(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	ys := make([]byte, w*h)
+	cbs := make([]byte, (w/2)*(h/2))
+	crs := make([]byte, (w/2)*(h/2))
+	for y := range h {
+		for x := range w {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			yy, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(bl>>8))
+			ys[y*w+x] = yy
+			if x%2 == 0 && y%2 == 0 {
+				cbs[(y/2)*(w/2)+x/2], crs[(y/2)*(w/2)+x/2] = cb, cr
+			}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := bufio.NewWriter(f)
+	fmt.Fprintf(out, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	for range 2 {
+		out.WriteString("FRAME\n")
+		out.Write(ys)
+		out.Write(cbs)
+		out.Write(crs)
+	}
+	if err := out.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newCameraBrowser starts a headless Chromium whose camera films video (a
+// .y4m file), granted without asking.
+func newCameraBrowser(t *testing.T, video string) context.Context {
+	t.Helper()
+	return newBrowserWith(t,
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", video),
+	)
+}
+
+// TestBrowserScansAPrintedCertificate films a printed certificate with a
+// fake camera: the page, whose browser has no BarcodeDetector (it is
+// removed, as on Safari and Firefox), sends frames to the server, which
+// reads the QR code; the page then shows the verdict, Valide, in French.
+func TestBrowserScansAPrintedCertificate(t *testing.T) {
+	e := newEnv(t)
+	is := e.issue(pix(e.issuedAt.AddDate(0, -1, 0)))[0]
+	pdf, err := certificate.Render(is.cred, is.qr, certificate.Options{IssuerName: "Académie de Versailles"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := printedCertificate(t, pdf, is.qr)
+	dir := t.TempDir()
+	video := filepath.Join(dir, "certificate.y4m")
+	writeY4M(t, video, frame)
+	if err := os.WriteFile(filepath.Join(screenshotDir(t), "camera-view.png"), pngOf(t, frame), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := newCameraBrowser(t, video)
+	reg := prometheus.NewRegistry()
+	s := newServer(t, e, func(c *Config) { c.Metrics = reg })
+	do(t, ctx,
+		chromedp.Navigate(s.url+"/?lang=fr"),
+		chromedp.WaitVisible(chromedp.ID("camera-start")),
+		// As on Safari and Firefox: no BarcodeDetector.
+		chromedp.Evaluate[chromedp.Void](`delete window.BarcodeDetector; void 0`),
+		chromedp.Click(chromedp.ID("camera-start")),
+	)
+	do(t, ctx, chromedp.WaitVisible(chromedp.ID("camera-video")))
+	saveScreenshot(t, ctx, "camera-scanning-fr.png")
+	do(t, ctx, chromedp.WaitVisible(chromedp.ID("verdict")))
+	verdict := read(t, ctx, chromedp.AttributeValue(chromedp.ID("result"), "data-verdict")).Value
+	word := read(t, ctx, chromedp.Text(chromedp.CSS(".verdict-word")))
+	saveScreenshot(t, ctx, "camera-verdict-fr.png")
+	if verdict != "valid" || word != "Valide" {
+		t.Errorf("after scanning the certificate the page shows %q (%s), want Valide", word, verdict)
+	}
+	if found := frames(t, reg, "found"); found != 1 {
+		t.Errorf("%v frames read with a code on the server, want 1: the page must read through POST /v1/scan", found)
+	}
+}
+
+// frames returns the count of camera frames of result the API counted.
+func frames(t *testing.T, reg *prometheus.Registry, result string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "sceau_scan_frames_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
