@@ -10,13 +10,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/image/draw"
 
 	"github.com/sceau/sceau/certificate"
+	"github.com/sceau/sceau/chaincode/record"
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/verifier"
 )
 
 // The fake camera's picture, in pixels (4:3, as phone cameras film).
@@ -119,14 +124,21 @@ func newCameraBrowser(t *testing.T, video string) context.Context {
 // fake camera: the page, whose browser has no BarcodeDetector (it is
 // removed, as on Safari and Firefox), sends frames to the server, which
 // reads the QR code; the page then shows the verdict, Valide, in French.
+// The certificate is a Pix certification printed with the verifier's
+// address, so its QR code is the denser link (credential.Link).
 func TestBrowserScansAPrintedCertificate(t *testing.T) {
 	e := newEnv(t)
 	is := e.issue(pix(e.issuedAt.AddDate(0, -1, 0)))[0]
-	pdf, err := certificate.Render(is.cred, is.qr, certificate.Options{IssuerName: "Académie de Versailles"})
+	const publicURL = "https://verification.examens.education.gouv.fr"
+	pdf, err := certificate.Render(is.cred, is.qr, certificate.Options{IssuerName: "Académie de Versailles", PublicURL: publicURL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	frame := printedCertificate(t, pdf, is.qr)
+	link, err := credential.Link(publicURL, is.qr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := printedCertificate(t, pdf, link)
 	dir := t.TempDir()
 	video := filepath.Join(dir, "certificate.y4m")
 	writeY4M(t, video, frame)
@@ -178,4 +190,39 @@ func frames(t *testing.T, reg *prometheus.Registry, result string) float64 {
 		}
 	}
 	return 0
+}
+
+// TestBrowserOpensACertificateLink opens a certificate's link, as a
+// phone's camera app does with its QR code: the page verifies the
+// credential of the fragment at once, in the browser's language, and the
+// address bar no longer shows it.
+func TestBrowserOpensACertificateLink(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t)
+	creds := e.issue(diploma(), diploma())
+	if err := e.contract.Revoke(e.ctx, issuerOrg, creds[1].jwtDigest, record.ReasonFraud); err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, e)
+	for _, tc := range []struct {
+		name, qr, lang, word string
+	}{
+		{"valid", creds[0].qr, "fr", "Valide"},
+		{"revoked", creds[1].qr, "en", "Revoked on " + verifier.LongDate(verifier.English, time.Now().UTC()) + " (fraud)"},
+	} {
+		link, err := credential.Link(s.url, tc.qr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, chromedp.Navigate(s.url+"/v?lang="+tc.lang+"#"+strings.SplitN(link, "#", 2)[1]), chromedp.WaitVisible(chromedp.ID("verdict")))
+		word := read(t, ctx, chromedp.Text(chromedp.CSS(".verdict-word")))
+		address := read(t, ctx, chromedp.Evaluate[string](`location.href`))
+		saveScreenshot(t, ctx, "link-"+tc.name+"-"+tc.lang+".png")
+		if word != tc.word {
+			t.Errorf("%s: the banner reads %q, want %q", tc.name, word, tc.word)
+		}
+		if strings.Contains(address, "sc1=") {
+			t.Errorf("%s: the address bar still shows the credential: %s", tc.name, address)
+		}
+	}
 }
