@@ -51,8 +51,10 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz and /metrics",
-		Description: "Routes: GET / (web page), POST /v1/verify, GET /v1/challenge, GET /v1/issuers,\n" +
-			"POST /credentials/verify, POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+		Description: "Routes: GET / and GET /v (web page; /v#sc1=… is a certificate's link), POST /v1/verify,\n" +
+			"POST /v1/scan (a camera frame), GET /v1/challenge, GET /v1/issuers, POST /credentials/verify,\n" +
+			"POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+			"With --tls-cert and --tls-key it serves HTTPS, which phones need to give the page the camera.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
 			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
