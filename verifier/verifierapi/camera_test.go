@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	_ "image/png"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,12 +16,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/image/draw"
 
 	"github.com/sceau/sceau/certificate"
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
 
@@ -225,4 +228,72 @@ func TestBrowserOpensACertificateLink(t *testing.T) {
 			t.Errorf("%s: the address bar still shows the credential: %s", tc.name, address)
 		}
 	}
+}
+
+// TestBrowserCameraNeedsASecurePage opens the page as a phone would reach
+// a verifier on the network: over plain HTTP at a host name, the browser
+// gives no camera, and the page says that it needs a secure (https://)
+// address instead of offering a button that cannot work; over HTTPS at
+// the same name, the camera button is there and scanning reaches the
+// verdict.
+func TestBrowserCameraNeedsASecurePage(t *testing.T) {
+	e := newEnv(t)
+	is := e.issue(diploma())[0]
+	dir := t.TempDir()
+	video := filepath.Join(dir, "code.y4m")
+	writeY4M(t, video, cameraFrame(t, is.qr, cameraWidth, cameraHeight, 5))
+	ctx := newBrowserWith(t,
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", video),
+		// verifier.test is this machine, under a name that is not
+		// localhost: plain HTTP to it is not a secure page.
+		chromedp.Flag("host-resolver-rules", "MAP verifier.test 127.0.0.1"),
+		// The test server's certificate is its own.
+		chromedp.Flag("ignore-certificate-errors", true),
+	)
+	plain := newServer(t, e)
+	secure := newTLSServer(t, e)
+	named := func(url string) string { return strings.Replace(url, "127.0.0.1", "verifier.test", 1) }
+
+	do(t, ctx, chromedp.Navigate(named(plain.url)+"/?lang=en"), chromedp.WaitVisible(chromedp.ID("camera-status")))
+	status := read(t, ctx, chromedp.Text(chromedp.ID("camera-status")))
+	buttonShown := read(t, ctx, chromedp.Evaluate[bool](`!document.getElementById("camera-start").hidden`))
+	saveScreenshot(t, ctx, "camera-insecure-en.png")
+	if buttonShown || !strings.Contains(status, "secure page (an https:// address)") {
+		t.Errorf("over plain HTTP: camera button shown %v, status %q; want no button and the https:// hint", buttonShown, status)
+	}
+
+	do(t, ctx,
+		chromedp.Navigate(named(secure.url)+"/?lang=en"),
+		chromedp.WaitVisible(chromedp.ID("camera-start")),
+		chromedp.Evaluate[chromedp.Void](`delete window.BarcodeDetector; void 0`),
+		chromedp.Click(chromedp.ID("camera-start")),
+		chromedp.WaitVisible(chromedp.ID("verdict")),
+	)
+	if word := read(t, ctx, chromedp.Text(chromedp.CSS(".verdict-word"))); word != "Valid" {
+		t.Errorf("over HTTPS, scanning gives %q, want Valid", word)
+	}
+}
+
+// newTLSServer is newServer over HTTPS, with the test server's own
+// certificate.
+func newTLSServer(t *testing.T, e *env) *server {
+	t.Helper()
+	validator, err := schemas.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := New(Config{
+		Registry: verifier.NewRegistry(e.contract, verifier.RegistryOptions{}), Validator: validator,
+		Options: verifier.Options{Now: func() time.Time { return e.now }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	r.Group(api.Routes)
+	ts := httptest.NewTLSServer(r)
+	t.Cleanup(ts.Close)
+	return &server{env: e, api: api, url: ts.URL}
 }
