@@ -481,7 +481,7 @@ func frenchText() *pageText {
 		DropHint:    "Déposez le fichier ici",
 		ChosenFile:  "Fichier choisi :",
 		TextLabel:   "Collez le texte de l'attestation",
-		TextHint:    "Texte commençant par SC1:, jeton vc+jwt ou SD-JWT, ou fichier JSON de l'attestation.",
+		TextHint:    "Texte commençant par SC1:, lien d'un certificat (…/v#sc1=…), jeton vc+jwt ou SD-JWT, ou fichier JSON de l'attestation.",
 		Or:          "ou",
 		Submit:      "Vérifier",
 
@@ -570,7 +570,7 @@ func englishText() *pageText {
 		DropHint:    "Drop the file here",
 		ChosenFile:  "Chosen file:",
 		TextLabel:   "Paste the credential's text",
-		TextHint:    "Text starting with SC1:, a vc+jwt or SD-JWT token, or the credential's JSON file.",
+		TextHint:    "Text starting with SC1:, a certificate's link (…/v#sc1=…), a vc+jwt or SD-JWT token, or the credential's JSON file.",
 		Or:          "or",
 		Submit:      "Verify",
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
@@ -250,4 +251,33 @@ func FuzzScanFrame(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestVerifyTakesALink: a certificate's link, pasted or as the text of a
+// QR photo, verifies like the SC1 text it carries; GET /v serves the page
+// the link opens.
+func TestVerifyTakesALink(t *testing.T) {
+	e := newEnv(t)
+	is := e.issue(diploma())[0]
+	s := newServer(t, e)
+	link, err := credential.Link("https://verifier.example", is.qr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.postJSON(t, "/v1/verify", map[string]string{"credential": link})
+	if !strings.Contains(string(res.body), `"verdict": "valid"`) || !strings.Contains(string(res.body), `"input": "sc1"`) {
+		t.Errorf("POST /v1/verify of the link: %d %s", res.status, res.body)
+	}
+	photo, err := qrcode.EncodePNG(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = s.postFile(t, "/v1/verify", "image", "link.png", photo)
+	if !strings.Contains(string(res.body), `"verdict": "valid"`) || !strings.Contains(string(res.body), `"input": "sc1 (QR image)"`) {
+		t.Errorf("POST /v1/verify of the link's QR image: %d %s", res.status, res.body)
+	}
+	page := s.do(t, http.MethodGet, "/v?lang=fr", "", nil)
+	if page.status != http.StatusOK || !strings.Contains(string(page.body), "Vérifier une attestation") {
+		t.Errorf("GET /v: %d, want the page", page.status)
+	}
 }
