@@ -297,3 +297,43 @@ func newTLSServer(t *testing.T, e *env) *server {
 	t.Cleanup(ts.Close)
 	return &server{env: e, api: api, url: ts.URL}
 }
+
+// TestBrowserCameraReaders drives the page's two readers: a browser whose
+// BarcodeDetector reads the code (a stand-in, as Chrome on Android has
+// one) submits it without sending any frame to the server; a browser
+// whose BarcodeDetector fails falls back to the server's reader.
+func TestBrowserCameraReaders(t *testing.T) {
+	e := newEnv(t)
+	is := e.issue(diploma())[0]
+	video := filepath.Join(t.TempDir(), "code.y4m")
+	writeY4M(t, video, cameraFrame(t, is.qr, cameraWidth, cameraHeight, 5))
+	ctx := newCameraBrowser(t, video)
+	for _, tc := range []struct {
+		name     string
+		detector string
+		frames   float64
+	}{
+		{"the browser reads", `class { static getSupportedFormats() { return Promise.resolve(["qr_code"]); }
+			detect() { return Promise.resolve([{ rawValue: ` + "`" + is.qr + "`" + ` }]); } }`, 0},
+		{"the browser's reader fails", `class { static getSupportedFormats() { return Promise.resolve(["qr_code"]); }
+			detect() { return Promise.reject(new Error("no detector on this device")); } }`, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := prometheus.NewRegistry()
+			s := newServer(t, e, func(c *Config) { c.Metrics = reg })
+			do(t, ctx,
+				chromedp.Navigate(s.url+"/?lang=en"),
+				chromedp.WaitVisible(chromedp.ID("camera-start")),
+				chromedp.Evaluate[chromedp.Void](`window.BarcodeDetector = `+tc.detector+`; void 0`),
+				chromedp.Click(chromedp.ID("camera-start")),
+				chromedp.WaitVisible(chromedp.ID("verdict")),
+			)
+			if word := read(t, ctx, chromedp.Text(chromedp.CSS(".verdict-word"))); word != "Valid" {
+				t.Errorf("the page shows %q, want Valid", word)
+			}
+			if found := frames(t, reg, "found"); found != tc.frames {
+				t.Errorf("%v frames read on the server, want %v", found, tc.frames)
+			}
+		})
+	}
+}

@@ -212,9 +212,16 @@
             }
             timer = setTimeout(scan, frameInterval);
           }, function () {
-            if (stream) {
-              timer = setTimeout(scan, 1000);
+            if (!stream) {
+              return;
             }
+            if (camera.dataset.reader === "browser") {
+              // The browser's reader fails on this device: the server
+              // reads the frames instead.
+              read = readOnServer;
+              camera.dataset.reader = "server";
+            }
+            timer = setTimeout(scan, 1000);
           });
         };
         scan();
