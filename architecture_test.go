@@ -42,7 +42,7 @@ var allowedImports = map[string][]string{
 	"issuer/register":          {"schemas"},
 	"issuer":                   {"certificate", "chaincode/record", "credential", "internal/fsutil", "internal/merkle", "issuer/register", "network", "org", "qrcode", "schemas", "sdjwt"},
 	"verifier":                 {"chaincode/record", "credential", "internal/fsutil", "internal/merkle", "network", "qrcode", "schemas", "sdjwt"},
-	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "schemas", "verifier"},
+	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "qrcode", "schemas", "verifier"},
 	"server":                   {},
 	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "verifier"},
 	"provenance":               {"chaincode/record", "credential", "internal/attest", "internal/fsutil", "internal/license", "internal/secret", "network", "org"},

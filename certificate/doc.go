@@ -16,6 +16,13 @@
 // The page names the issuer, the diploma or certification, the holder, its
 // details (a Pix certification's 16 competences in a table), then, at the
 // bottom, the credential's id, issuer and dates, a notice, and the QR code.
+// With Options.PublicURL, the verifier's address is printed under the
+// notice, beside the QR code ("Vérifier sur" / "Verify at"), and the QR
+// code holds the credential's link to that verifier
+// (credential.Link: <address>/v#sc1=…) rather than its SC1 text, so that a
+// phone's camera app opens the verifier's page, which verifies it at once;
+// a link over the QR code's budget (credential.QRBudget, 450 characters)
+// leaves the SC1 text in the QR code. Nothing else on the page moves.
 // Texts are measured with the fonts' advance widths and wrapped between
 // words; when the page overflows, every text is set smaller, by steps of
 // 5 %, down to 60 % (layout.go). The same credential always gives the
@@ -28,7 +35,9 @@
 //
 // The QR code is embedded once, as a black and white image: 8 pixels per
 // module (qrcode.ModulePixels), a 4-module quiet zone, error correction
-// level Q, printed 46 mm wide (the symbol itself about 42 mm). Module
+// level Q, printed 46 mm wide (the symbol itself about 42 mm; a Pix
+// certification's link, version 19, has modules of 0.45 mm, its SC1 text,
+// version 15, of 0.54 mm). Module
 // edges fall on pixel edges and the image is not interpolated, so it
 // prints as sharply as vector squares; and the image the verifier extracts
 // is exactly the one that is printed: there is no hidden second copy that

@@ -47,6 +47,7 @@ type wording struct {
 	issuedOn         string
 	expiresOn        string
 	scanToVerify     string
+	verifyAt         string
 	notice           string
 	months           [12]string
 	firstOfMonth     string // how the first day of a month is written
@@ -79,6 +80,7 @@ var frenchWording = wording{
 	issuedOn:         "Délivré le",
 	expiresOn:        "Expire le",
 	scanToVerify:     "Scannez pour vérifier",
+	verifyAt:         "Vérifier sur",
 	notice: "Ce document est la version imprimable d'une attestation numérique signée. " +
 		"Seule la vérification du code QR fait foi : elle confirme la signature de l'émetteur " +
 		"et que l'attestation n'a pas été révoquée.",
@@ -120,6 +122,7 @@ var englishWording = wording{
 	issuedOn:         "Issued on",
 	expiresOn:        "Expires on",
 	scanToVerify:     "Scan to verify",
+	verifyAt:         "Verify at",
 	notice: "This document is the printable copy of a signed digital credential. " +
 		"Only verifying the QR code is authoritative: it confirms the issuer's signature " +
 		"and that the credential has not been revoked.",

@@ -472,7 +472,8 @@ func (p *page) footer(c *composer, top float64) error {
 }
 
 // footerText writes the footer's text column, width millimetres wide, from
-// c.y at the left margin.
+// c.y at the left margin: the credential's id, issuer and dates, the
+// notice, and the verifier's address when there is one.
 func (p *page) footerText(c *composer, width float64) error {
 	for _, d := range p.footnotes {
 		vs := footValStyle
@@ -485,7 +486,24 @@ func (p *page) footerText(c *composer, width float64) error {
 		c.gap(1)
 	}
 	c.gap(3)
-	return c.text("notice", p.wording.notice, noticeStyle, margin, width, alignLeft)
+	if err := c.text("notice", p.wording.notice, noticeStyle, margin, width, alignLeft); err != nil {
+		return err
+	}
+	if p.address == nil {
+		return nil
+	}
+	c.gap(addressGap)
+	return c.row(*p.address, footLblStyle, footValStyle.with(mono), margin, width, footLabelWidth)
+}
+
+// addressGap separates the notice from the verifier's address under it,
+// in millimetres at full scale.
+const addressGap = 2.0
+
+// with returns s set in font f.
+func (s style) with(f fontID) style {
+	s.font = f
+	return s
 }
 
 // Drawing operators of the content stream. Positions are given in

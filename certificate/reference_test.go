@@ -29,11 +29,11 @@ func renderReference(c *credential.Credential, qrText string, opts Options) ([]b
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPage(c, w, opts.IssuerName)
+	p, err := newPage(c, w, opts.IssuerName, opts.PublicURL)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQRText(qrText, c.ID); err != nil {
+	if qrText, err = qrContent(qrText, c.ID, opts.PublicURL); err != nil {
 		return nil, err
 	}
 	qrPNG, err := qrcode.EncodePNG(qrText)
@@ -403,7 +403,14 @@ func (p *page) refFooterText(c *refComposer, width float64) error {
 		c.gap(1)
 	}
 	c.gap(3)
-	return c.text("notice", p.wording.notice, noticeStyle, margin, width, gopdf.Left)
+	if err := c.text("notice", p.wording.notice, noticeStyle, margin, width, gopdf.Left); err != nil {
+		return err
+	}
+	if p.address == nil {
+		return nil
+	}
+	c.gap(addressGap)
+	return c.row(*p.address, footLblStyle, footValStyle.with(mono), margin, width, footLabelWidth)
 }
 
 // TestRendererLooksLikeTheReference rasterises certificates as Renderer

@@ -31,6 +31,13 @@ type Options struct {
 	// Language is the language of the labels, dates and mentions; the
 	// empty Language is French.
 	Language Language
+	// PublicURL is the verifier's public base URL (sceau --public-url),
+	// e.g. "https://verifier.example.fr", or empty. When set, the footer
+	// prints it beside the QR code ("Vérifier sur" / "Verify at"), and the
+	// QR code holds the credential's link to it (credential.QRText), which
+	// a phone's camera app opens as a web address, unless the link would
+	// not fit the QR code's budget: then it holds the SC1 text.
+	PublicURL string
 }
 
 // fontID names one of the certificate's fonts.
@@ -65,6 +72,7 @@ var fontFiles = [fontCount]struct {
 type Renderer struct {
 	wording    *wording
 	issuerName string
+	publicURL  string
 	fonts      [fontCount]*ttfont
 	embedded   [fontCount]*embeddedFont
 	template   *pdfFile
@@ -80,7 +88,12 @@ func NewRenderer(opts Options) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{wording: w, issuerName: opts.IssuerName}
+	if opts.PublicURL != "" {
+		if _, err := credential.Link(opts.PublicURL, minimalSC1); err != nil {
+			return nil, err
+		}
+	}
+	r := &Renderer{wording: w, issuerName: opts.IssuerName, publicURL: opts.PublicURL}
 	for id, file := range fontFiles {
 		if r.fonts[id], err = parseTrueType(file.name, file.data); err != nil {
 			return nil, err
@@ -95,19 +108,21 @@ func NewRenderer(opts Options) (*Renderer, error) {
 }
 
 // Render prints credential c as a one-page A4 PDF certificate carrying the
-// QR code of qrText, the SC1 text of c (see credential.SignQR), with the
-// options of NewRenderer. It refuses a qrText that does not decode to a
-// credential of the same id. Render reads no clock: every date it prints
-// comes from the credential, and the same arguments give the same bytes.
+// QR code of qrText, the SC1 text of c (see credential.SignQR) or its
+// link (credential.Link), with the options of NewRenderer: with a
+// PublicURL, the QR code holds the link to it when it fits. It refuses a
+// qrText that does not decode to a credential of the same id. Render reads
+// no clock: every date it prints comes from the credential, and the same
+// arguments give the same bytes.
 //
 // Long texts are set smaller, then wrapped; when the whole content does
 // not fit on the page even at 60% of its size, Render fails.
 func (r *Renderer) Render(c *credential.Credential, qrText string) ([]byte, error) {
-	p, err := newPage(c, r.wording, r.issuerName)
+	p, err := newPage(c, r.wording, r.issuerName, r.publicURL)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQRText(qrText, c.ID); err != nil {
+	if qrText, err = qrContent(qrText, c.ID, r.publicURL); err != nil {
 		return nil, err
 	}
 	symbol, err := qrcode.Encode(qrText)
@@ -218,8 +233,34 @@ func (s *scratch) zlib(dst, raw []byte) ([]byte, error) {
 	return z.dst, nil
 }
 
-// checkQRText reports whether qrText is an SC1 text of credential id.
+// minimalSC1 is the shortest SC1 text: NewRenderer builds a link with it
+// to check a public URL once.
+const minimalSC1 = credential.QRPrefix + "00"
+
+// qrContent returns what the QR code of credential id holds: qrText, an
+// SC1 text or a link, which must carry credential id; but an SC1 text
+// becomes its link to publicURL when publicURL is set and the link fits
+// (credential.QRText). A link is printed as given.
+func qrContent(qrText, id, publicURL string) (string, error) {
+	if err := checkQRText(qrText, id); err != nil {
+		return "", err
+	}
+	if publicURL == "" || credential.IsLink(qrText) {
+		return qrText, nil
+	}
+	return credential.QRText(publicURL, qrText)
+}
+
+// checkQRText reports whether qrText is an SC1 text, or a link carrying
+// one, of credential id.
 func checkQRText(qrText, id string) error {
+	if credential.IsLink(qrText) {
+		sc1, err := credential.SC1FromLink(qrText)
+		if err != nil {
+			return fmt.Errorf("QR text: %w", err)
+		}
+		qrText = sc1
+	}
 	q, err := credential.ParseQR(qrText)
 	if err != nil {
 		return fmt.Errorf("QR text: %w", err)
@@ -255,6 +296,9 @@ type page struct {
 	competences []competenceRow
 	issuerName  string
 	footnotes   []detail
+	// address is the verifier's public URL, printed under the notice
+	// (after it, so that nothing above moves); nil without one.
+	address *detail
 	// subject and created are the PDF's subject (the credential id) and
 	// creation date (its issuance).
 	subject string
@@ -262,8 +306,9 @@ type page struct {
 }
 
 // newPage writes credential c in words; issuerName is the issuer's name,
-// empty for its id.
-func newPage(c *credential.Credential, w *wording, issuerName string) (*page, error) {
+// empty for its id; publicURL the verifier's address the footer prints,
+// if any.
+func newPage(c *credential.Credential, w *wording, issuerName, publicURL string) (*page, error) {
 	if c == nil {
 		return nil, errors.New("credential is nil")
 	}
@@ -303,6 +348,9 @@ func newPage(c *credential.Credential, w *wording, issuerName string) (*page, er
 	}
 	if !c.ValidUntil.IsZero() {
 		p.footnotes = append(p.footnotes, detail{field: "validUntil", label: w.expiresOn, value: w.day(c.ValidUntil.UTC())})
+	}
+	if publicURL != "" {
+		p.address = &detail{field: "public URL", label: w.verifyAt, value: publicURL, mono: true}
 	}
 	return p, nil
 }

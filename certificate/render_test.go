@@ -77,7 +77,22 @@ var renderCases = []renderCase{
 			"Issuer academie-lyon", "Expires on 12 March 2028", "Scan to verify",
 		},
 	},
+	{
+		name:   "Pix certification in French, with the verifier's address",
+		record: func() schemas.Record { return samplePix() },
+		opts:   Options{IssuerName: "Pix", PublicURL: verifierURL},
+		want:   []string{"Expire le 12 mars 2028", "Vérifier sur " + verifierURL, "Scannez pour vérifier"},
+	},
+	{
+		name:   "diploma in English, with the verifier's address",
+		record: func() schemas.Record { return sampleDiploma() },
+		opts:   Options{IssuerName: "Académie de Lyon", Language: English, PublicURL: verifierURL},
+		want:   []string{"Issued on 4 July 2025", "Verify at " + verifierURL, "Scan to verify"},
+	},
 }
+
+// verifierURL is a verifier's public address, longer than most.
+const verifierURL = "https://verification.examens.education.gouv.fr"
 
 func TestRenderPrintsOneA4PageWithEmbeddedFontsAndTheQRCode(t *testing.T) {
 	for _, tc := range renderCases {
@@ -112,8 +127,14 @@ func TestRenderPrintsOneA4PageWithEmbeddedFontsAndTheQRCode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("qrcode.DecodePDF: %v", err)
 			}
-			if got != qr {
-				t.Errorf("qrcode.DecodePDF = %q, want the SC1 text %q", got, qr)
+			want := qr
+			if tc.opts.PublicURL != "" {
+				if want, err = credential.Link(tc.opts.PublicURL, qr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got != want {
+				t.Errorf("qrcode.DecodePDF = %q, want %q", got, want)
 			}
 
 			text := pageText(t, pdf)

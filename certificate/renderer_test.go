@@ -228,7 +228,7 @@ func BenchmarkRender(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := newPage(c, r.wording, r.issuerName)
+		p, err := newPage(c, r.wording, r.issuerName, r.publicURL)
 		if err != nil {
 			b.Fatal(err)
 		}

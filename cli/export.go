@@ -40,7 +40,7 @@ func exportCommand() *cli.Command {
 			}
 			opts := issuer.ExportOptions{
 				Sources: c.Args().Slice(), IDs: c.StringSlice("id"), Students: c.StringSlice("student"), All: c.Bool("all"),
-				OutDir: c.String("out"), PNG: c.Bool("png"), PDF: c.Bool("pdf"),
+				OutDir: c.String("out"), PNG: c.Bool("png"), PDF: c.Bool("pdf"), PublicURL: e.publicURL,
 			}
 			if opts.OutDir == "-" {
 				if opts.PNG || opts.PDF {

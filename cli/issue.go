@@ -68,6 +68,7 @@ func issueCommand() *cli.Command {
 				IssuerID: c.String("issuer"), Type: typ, Input: input, OutDir: c.String("out"),
 				Chunk: c.Int("chunk"), SkipInvalid: c.Bool("skip-invalid"), Encoding: c.String("encoding"),
 				Bundles: c.Bool("bundles"), PNG: c.Bool("png"), PDF: c.Bool("pdf"), Reissue: c.Bool("reissue"),
+				PublicURL: e.publicURL,
 			}
 			if c.Bool("dry-run") {
 				return dryRun(c, e, l, opts)

@@ -3,7 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -37,20 +41,28 @@ type serveInfo struct {
 	Addr      string `json:"addr"`
 	URL       string `json:"url"`
 	StartedAt string `json:"startedAt"`
+	// TLSCert is the certificate file the server presents, when it serves
+	// HTTPS: a command of the same home that goes through the server trusts
+	// that certificate, and only it (serverClient).
+	TLSCert string `json:"tlsCert,omitempty"`
 }
 
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz and /metrics",
-		Description: "Routes: GET / (web page), POST /v1/verify, GET /v1/challenge, GET /v1/issuers,\n" +
-			"POST /credentials/verify, POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+		Description: "Routes: GET / and GET /v (web page; /v#sc1=… is a certificate's link), POST /v1/verify,\n" +
+			"POST /v1/scan (a camera frame), GET /v1/challenge, GET /v1/issuers, POST /credentials/verify,\n" +
+			"POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+			"With --tls-cert and --tls-key it serves HTTPS, which phones need to give the page the camera.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
 			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "--public-url, else http://<addr>"},
 			&cli.DurationFlag{Name: "registry-ttl", Usage: "how long the issuer registry read from the ledger is kept", Value: verifier.DefaultRegistryTTL},
+			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with the certificate (chain) of this PEM `FILE`; phones give the page the camera only over HTTPS"},
+			&cli.StringFlag{Name: "tls-key", Usage: "the private key (PEM `FILE`) of --tls-cert"},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			if c.NArg() != 0 {
@@ -60,7 +72,10 @@ func serveCommand() *cli.Command {
 				// Request logs are info: shown unless asked otherwise.
 				e.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			}
-			return runServe(c.Context, c, e, serveOptions{addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl")})
+			return runServe(c.Context, c, e, serveOptions{
+				addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl"),
+				tlsCert: c.String("tls-cert"), tlsKey: c.String("tls-key"),
+			})
 		}),
 	}
 }
@@ -69,9 +84,36 @@ type serveOptions struct {
 	addr        string
 	audience    string
 	registryTTL time.Duration
+	// tlsCert and tlsKey are the PEM files of --tls-cert and --tls-key:
+	// both or neither.
+	tlsCert, tlsKey string
+}
+
+// serveTLS returns the TLS configuration of --tls-cert and --tls-key, or
+// nil when neither is given. The files are read once, at start: a file
+// that is missing, unreadable or not a matching certificate and key stops
+// serve before it listens.
+func serveTLS(o serveOptions) (*tls.Config, error) {
+	switch {
+	case o.tlsCert == "" && o.tlsKey == "":
+		return nil, nil
+	case o.tlsCert == "":
+		return nil, usageErr("--tls-key needs --tls-cert: give both, or neither to serve plain HTTP")
+	case o.tlsKey == "":
+		return nil, usageErr("--tls-cert needs --tls-key: give both, or neither to serve plain HTTP")
+	}
+	pair, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+	if err != nil {
+		return nil, usageErr("--tls-cert %s, --tls-key %s: %v", o.tlsCert, o.tlsKey, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}, nil
 }
 
 func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error {
+	tlsConfig, err := serveTLS(o)
+	if err != nil {
+		return err
+	}
 	ledger, err := e.openLedger(ctx, c)
 	if err != nil {
 		return err
@@ -83,6 +125,10 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 	defer listener.Close()
 	url := "http://" + listener.Addr().String()
+	if tlsConfig != nil {
+		url = "https://" + listener.Addr().String()
+		listener = tls.NewListener(listener, tlsConfig)
+	}
 	publicURL := e.publicURL
 	if publicURL == "" {
 		publicURL = url
@@ -119,6 +165,11 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 
 	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
 		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339)}
+		if tlsConfig != nil {
+			if info.TLSCert, err = filepath.Abs(o.tlsCert); err != nil {
+				return err
+			}
+		}
 		if err := writeServeInfo(e.home, info); err != nil {
 			return err
 		}
@@ -233,7 +284,11 @@ func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lan
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Accept-Language", string(lang))
-	resp, err := (&http.Client{Timeout: serverTimeout}).Do(req)
+	client, err := serverClient(info)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
 	}
@@ -256,4 +311,54 @@ func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lan
 		return nil, fmt.Errorf("`sceau serve` at %s: its answer is not a verdict: %w", info.URL, err)
 	}
 	return &res, nil
+}
+
+// serverClient returns the HTTP client that talks to the local `sceau
+// serve` info describes. Over HTTPS, it accepts exactly the certificate
+// the server was started with (info.TLSCert), whatever names it covers
+// (a certificate for the public host name, self-signed or not, serves
+// 127.0.0.1 as well): the file is on this machine, so pinning it is at
+// least as strong as checking a chain to a public authority.
+func serverClient(info *serveInfo) (*http.Client, error) {
+	client := &http.Client{Timeout: serverTimeout}
+	if info.TLSCert == "" {
+		return client, nil
+	}
+	pinned, err := leafCertificate(info.TLSCert)
+	if err != nil {
+		return nil, fmt.Errorf("`sceau serve` at %s serves HTTPS with %s: %w", info.URL, info.TLSCert, err)
+	}
+	client.Transport = &http.Transport{TLSClientConfig: &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// The chain and name are not checked against the system's
+		// authorities: VerifyPeerCertificate checks that the server
+		// presents the pinned certificate.
+		InsecureSkipVerify: true,
+		VerifyPeerCertificate: func(rawCerts [][]byte, _ [][]*x509.Certificate) error {
+			if len(rawCerts) == 0 || !bytes.Equal(rawCerts[0], pinned) {
+				return fmt.Errorf("the server at %s does not present the certificate of %s", info.URL, info.TLSCert)
+			}
+			return nil
+		},
+	}}
+	return client, nil
+}
+
+// leafCertificate returns the DER bytes of the first certificate of a PEM
+// file.
+func leafCertificate(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			return nil, errors.New("no PEM certificate in it")
+		}
+		if block.Type == "CERTIFICATE" {
+			return block.Bytes, nil
+		}
+	}
 }

@@ -21,8 +21,10 @@ import (
 //   - else the input itself, trimmed of white space.
 //
 // Then the text is a bundle when it starts with "{" (never from a QR code),
-// an SD-JWT (as issued or presented) when it contains "~", an SC1 text when
-// it starts with "SC1:", a vc+jwt when it has two dots.
+// a certificate's link to the verifier carrying an SC1 text when it starts
+// with "https://" or "http://" (link.go), an SD-JWT (as issued or
+// presented) when it contains "~", an SC1 text when it starts with "SC1:",
+// a vc+jwt when it has two dots.
 
 // MaxInputSize bounds what Decode reads: the largest image accepted
 // (qrcode.MaxImageBytes). A PDF is held to qrcode.DefaultMaxPDFBytes, and
@@ -200,8 +202,20 @@ func decodeCarried(carrier Carrier, text string, err error) (*Decoded, error) {
 	return d, err
 }
 
-// decodeText decodes an SD-JWT VC, an SC1 text or a compact vc+jwt.
+// decodeText decodes an SD-JWT VC, an SC1 text (or a link carrying one,
+// see Link) or a compact vc+jwt.
 func decodeText(text string) (*Decoded, error) {
+	if IsLink(text) {
+		if !CarriesCredential(text) {
+			// A web address, but not a verifier's link.
+			return &Decoded{}, ErrUnrecognized
+		}
+		sc1, err := SC1FromLink(text)
+		if err != nil {
+			return &Decoded{Kind: KindSC1, Text: text}, err
+		}
+		text = sc1
+	}
 	var kind Kind
 	var parse func(string) (Form, error)
 	switch {

@@ -33,7 +33,11 @@ type ExportOptions struct {
 	// written there as one line, as the batch file holds it.
 	OutDir   string
 	PNG, PDF bool
-	Lines    io.Writer
+	// PublicURL, when set, puts the verifier's address on the PDF
+	// certificates and the credential's link in the QR codes, as
+	// IssueOptions.PublicURL.
+	PublicURL string
+	Lines     io.Writer
 	// IssuerName returns the name printed on the PDF certificates of an
 	// issuer's credentials.
 	IssuerName func(issuerID string) (string, error)
@@ -86,7 +90,7 @@ func Export(ctx context.Context, opts ExportOptions) (*ExportSummary, error) {
 		if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", opts.OutDir, err)
 		}
-		w = &credentialFiles{dir: opts.OutDir, png: opts.PNG}
+		w = &credentialFiles{dir: opts.OutDir, png: opts.PNG, publicURL: opts.PublicURL}
 	}
 	names := issuerNames{name: opts.IssuerName, known: map[string]string{}}
 	sum := &ExportSummary{}
@@ -129,7 +133,7 @@ func Export(ctx context.Context, opts ExportOptions) (*ExportSummary, error) {
 				if err != nil {
 					return err
 				}
-				if w.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: name}); err != nil {
+				if w.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: name, PublicURL: opts.PublicURL}); err != nil {
 					return fmt.Errorf("preparing the PDF certificates: %w", err)
 				}
 				w.issuerURI = b.Issuer

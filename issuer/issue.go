@@ -58,6 +58,12 @@ type IssueOptions struct {
 	// PDF also writes each credential's printable certificate, <uuid>.pdf;
 	// it implies Bundles.
 	PDF bool
+	// PublicURL is the verifier's public base URL (sceau --public-url), or
+	// empty. When set, the PDF certificates print it beside the QR code,
+	// and the QR codes of the certificates and of the PNG images hold the
+	// credential's link to it (credential.QRText) instead of its SC1 text.
+	// The bundles' and batch files' qr form stays the SC1 text.
+	PublicURL string
 	// Reissue issues again the rows already issued: each new credential
 	// replaces its award's current one, which is revoked (reason
 	// superseded) once the new one is anchored.

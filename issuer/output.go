@@ -51,10 +51,10 @@ var rejectsHeader = []string{"line", "column", "reason"}
 func newOutput(dir string, opts IssueOptions, issuerName string) (*output, error) {
 	o := &output{dir: dir}
 	if opts.Bundles {
-		o.files = &credentialFiles{dir: dir, png: opts.PNG}
+		o.files = &credentialFiles{dir: dir, png: opts.PNG, publicURL: opts.PublicURL}
 		if opts.PDF {
 			var err error
-			if o.files.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: issuerName}); err != nil {
+			if o.files.certificates, err = certificate.NewRenderer(certificate.Options{IssuerName: issuerName, PublicURL: opts.PublicURL}); err != nil {
 				return nil, fmt.Errorf("preparing the PDF certificates: %w", err)
 			}
 		}
@@ -310,6 +310,9 @@ func (p *pendingCSV) commit() error {
 type credentialFiles struct {
 	dir string
 	png bool
+	// publicURL, when set, makes the QR codes hold the credential's link
+	// to the verifier (credential.QRText).
+	publicURL string
 	// certificates prints the PDF certificates, naming the issuer whose
 	// URI is issuerURI when it changes from credential to credential
 	// (Export); nil without PDF.
@@ -342,7 +345,11 @@ func (w *credentialFiles) write(b *credential.Bundle) error {
 	base := filepath.Join(w.dir, strings.TrimSuffix(BundleFileName(b.ID), ".json"))
 	files := []pendingFile{{base + ".json", append(b.MarshalIndented(), '\n')}}
 	if w.png {
-		img, err := qrcode.EncodePNG(b.QR)
+		qrText, err := credential.QRText(w.publicURL, b.QR)
+		if err != nil {
+			return err
+		}
+		img, err := qrcode.EncodePNG(qrText)
 		if err != nil {
 			return err
 		}

@@ -64,6 +64,11 @@ type Config struct {
 	// DecodeQueueTimeout is how long a request waits for a slot. Zero:
 	// DefaultDecodeQueueTimeout.
 	DecodeQueueTimeout time.Duration
+	// ScanRate is how many camera frames a second each client may send to
+	// POST /v1/scan, and ScanBurst how many at once (scan.go). Zero:
+	// DefaultScanRate, DefaultScanBurst.
+	ScanRate  float64
+	ScanBurst int
 }
 
 // API is the public verification service over HTTP: the JSON API, the W3C
@@ -78,6 +83,7 @@ type API struct {
 	logger    *slog.Logger
 	decodes   chan struct{}
 	queueWait time.Duration
+	scanLimit *rateLimiter
 	page      *page
 }
 
@@ -102,6 +108,12 @@ func New(cfg Config) (*API, error) {
 	if cfg.DecodeQueueTimeout <= 0 {
 		cfg.DecodeQueueTimeout = DefaultDecodeQueueTimeout
 	}
+	if cfg.ScanRate <= 0 {
+		cfg.ScanRate = DefaultScanRate
+	}
+	if cfg.ScanBurst <= 0 {
+		cfg.ScanBurst = DefaultScanBurst
+	}
 	m, err := newMetrics(cfg.Metrics)
 	if err != nil {
 		return nil, err
@@ -119,6 +131,7 @@ func New(cfg Config) (*API, error) {
 		logger:    cfg.Logger,
 		decodes:   make(chan struct{}, cfg.DecodeSlots),
 		queueWait: cfg.DecodeQueueTimeout,
+		scanLimit: newRateLimiter(cfg.ScanRate, cfg.ScanBurst, maxScanClients),
 		page:      pg,
 	}, nil
 }
@@ -128,7 +141,9 @@ func New(cfg Config) (*API, error) {
 //	GET  /                       the web page
 //	POST /                       the web page's form (the verdict as a page)
 //	GET  /static/*               the page's stylesheet and script
+//	GET  /v                      the web page, verifying the credential of a certificate's link (credential.Link)
 //	POST /v1/verify              verify: JSON {"credential": "…"} or a multipart image/file
+//	POST /v1/scan                read the QR code of one camera frame (scan.go)
 //	GET  /v1/challenge           a single-use nonce for a presentation
 //	GET  /v1/issuers             the trust list
 //	POST /credentials/verify     W3C VC API
@@ -137,7 +152,9 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/", a.servePage)
 	r.Post("/", a.submitPage)
 	r.Handle("/static/*", a.page.static())
+	r.Get("/v", a.servePage)
 	r.Post("/v1/verify", a.verifyV1)
+	r.Post("/v1/scan", a.scan)
 	r.Get("/v1/challenge", a.challenge)
 	r.Get("/v1/issuers", a.issuers)
 	r.Post("/credentials/verify", a.credentialsVerify)

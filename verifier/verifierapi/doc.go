@@ -25,13 +25,20 @@
 // audience to expect and how to use the nonce up
 // (verifier.PresentationRequest).
 //
+// The page scans with the camera wherever the browser gives it (a secure
+// page: serve it over HTTPS): with the browser's own QR reader where there
+// is one, else by posting shrunk camera frames to POST /v1/scan, which
+// reads them with qrcode, bounded in bytes and pixels, rationed by the
+// same decoding slots, and rate-limited per client (scan.go).
+//
 // Files: api.go (configuration, routes, the verification and its errors),
-// forms.go (JSON and multipart bodies), vcapi.go (the VC API), challenge.go,
+// forms.go (JSON and multipart bodies), scan.go (camera frames), vcapi.go
+// (the VC API), challenge.go,
 // page.go and web/ (the page, in French and English, with its embedded
 // template, stylesheet and script), metrics.go (verdict counters).
 //
-// It imports verifier (the verdicts), credential (Decode), network
-// (ErrUnavailable), schemas (the competence framework's names, the
+// It imports verifier (the verdicts), credential (Decode), qrcode (camera
+// frames), network (ErrUnavailable), schemas (the competence framework's names, the
 // subject validator), chi and the Prometheus client; never issuer, wallet,
 // provenance, server or cli. Request logging, request metrics, /healthz
 // and /metrics belong to package server, on which cli mounts Routes.

@@ -15,6 +15,7 @@ import (
 type metrics struct {
 	verdicts *prometheus.CounterVec
 	busies   prometheus.Counter
+	frames   *prometheus.CounterVec
 }
 
 // newMetrics registers the API's counters with reg (nil: none).
@@ -29,8 +30,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		busies: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sceau_decode_rejected_total", Help: "Image and PDF verifications refused (503) for want of a free decoding slot.",
 		}),
+		frames: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sceau_scan_frames_total", Help: "Camera frames posted to /v1/scan, by result: found, none (no QR code), busy, limited (over the client's rate), refused (not a frame).",
+		}, []string{"result"}),
 	}
-	for _, c := range []prometheus.Collector{m.verdicts, m.busies} {
+	for _, c := range []prometheus.Collector{m.verdicts, m.busies, m.frames} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering verifier API metrics: %w", err)
 		}
@@ -52,5 +56,11 @@ func (m *metrics) verdict(route string, res *verifier.Result) {
 func (m *metrics) busy() {
 	if m != nil {
 		m.busies.Inc()
+	}
+}
+
+func (m *metrics) frame(result string) {
+	if m != nil {
+		m.frames.WithLabelValues(result).Inc()
 	}
 }

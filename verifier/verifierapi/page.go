@@ -58,10 +58,11 @@ func (p *page) static() http.Handler {
 
 // securityHeaders forbid the page anything from elsewhere: no external
 // script, style, frame or form target. The camera feed is a blob/media
-// stream of the page itself.
+// stream of the page itself; the script posts camera frames to the page's
+// own server (connect-src 'self').
 func securityHeaders(h http.Header) {
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "+
-		"media-src 'self' blob: mediastream:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		"media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Permissions-Policy", "camera=(self)")
@@ -397,7 +398,7 @@ type pageText struct {
 	// space before it.
 	Colon                                                                                   string
 	FormHeading, FileLabel, FileHint, DropHint, ChosenFile, TextLabel, TextHint, Or, Submit string
-	CameraButton, CameraStop, CameraHint, CameraUnavailable, CameraFound                    string
+	CameraButton, CameraStop, CameraHint, CameraUnavailable, CameraFound, CameraInsecure    string
 	ResultHeading, CredentialHeading, ChecksHeading, ClaimsHeading, CompetencesHeading      string
 	CompetenceID, CompetenceName, CompetenceLevel                                           string
 	Valid, ValidExplanation, Invalid, InvalidExplanation, UnreadableExplanation             string
@@ -480,7 +481,7 @@ func frenchText() *pageText {
 		DropHint:    "Déposez le fichier ici",
 		ChosenFile:  "Fichier choisi :",
 		TextLabel:   "Collez le texte de l'attestation",
-		TextHint:    "Texte commençant par SC1:, jeton vc+jwt ou SD-JWT, ou fichier JSON de l'attestation.",
+		TextHint:    "Texte commençant par SC1:, lien d'un certificat (…/v#sc1=…), jeton vc+jwt ou SD-JWT, ou fichier JSON de l'attestation.",
 		Or:          "ou",
 		Submit:      "Vérifier",
 
@@ -489,6 +490,7 @@ func frenchText() *pageText {
 		CameraHint:        "Présentez le code QR devant la caméra.",
 		CameraUnavailable: "La caméra n'est pas accessible.",
 		CameraFound:       "Code QR lu, vérification en cours…",
+		CameraInsecure:    "La caméra n'est utilisable que sur une page sécurisée (adresse en https://).",
 
 		ResultHeading:      "Résultat",
 		CredentialHeading:  "Attestation",
@@ -568,7 +570,7 @@ func englishText() *pageText {
 		DropHint:    "Drop the file here",
 		ChosenFile:  "Chosen file:",
 		TextLabel:   "Paste the credential's text",
-		TextHint:    "Text starting with SC1:, a vc+jwt or SD-JWT token, or the credential's JSON file.",
+		TextHint:    "Text starting with SC1:, a certificate's link (…/v#sc1=…), a vc+jwt or SD-JWT token, or the credential's JSON file.",
 		Or:          "or",
 		Submit:      "Verify",
 
@@ -577,6 +579,7 @@ func englishText() *pageText {
 		CameraHint:        "Hold the QR code in front of the camera.",
 		CameraUnavailable: "The camera cannot be used.",
 		CameraFound:       "QR code read, verifying…",
+		CameraInsecure:    "The camera can only be used on a secure page (an https:// address).",
 
 		ResultHeading:      "Result",
 		CredentialHeading:  "Credential",
