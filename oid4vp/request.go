@@ -94,7 +94,7 @@ type CredentialQuery struct {
 	ID     string `json:"id"`
 	Format string `json:"format"`
 	// Multiple allows several presentations for this query.
-	Multiple bool `json:"multiple,omitempty"`
+	Multiple bool  `json:"multiple,omitempty"`
 	Meta     *Meta `json:"meta,omitempty"`
 	// Claims are the claims asked for; none means the credential's
 	// always-visible ones only.
