@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -17,6 +19,7 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
+	"github.com/sceau/sceau/verifier/presentation"
 )
 
 // Request body limits.
@@ -53,6 +56,14 @@ type Config struct {
 	// JWT's aud) when a request does not name a domain; GET /v1/challenge
 	// announces it.
 	Audience string
+	// PublicURL is the verifier's public base URL: presentation requests
+	// (POST /v1/presentation-requests) build every URL they publish on it
+	// (request_uri, response_uri, client_id). Empty: the Audience, if it
+	// is an http(s) URL; else presentation requests are unavailable.
+	PublicURL string
+	// Presentations tunes the presentation requests' store; its BaseURL
+	// and Verifier are filled in.
+	Presentations presentation.Config
 	// Metrics, when set, receives the API's counters: verdicts by route,
 	// verdict and input, and decodes refused for want of a slot.
 	Metrics prometheus.Registerer
@@ -79,6 +90,11 @@ type API struct {
 	decodes   chan struct{}
 	queueWait time.Duration
 	page      *page
+	// presentations holds the OpenID4VP presentation requests; nil
+	// without a public URL.
+	presentations *presentation.Store
+	// presentationTmpl is the employer's presentation page.
+	presentationTmpl *template.Template
 }
 
 // New returns the API cfg describes.
@@ -110,16 +126,34 @@ func New(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
+	ptmpl, err := template.ParseFS(webFiles, "web/templates/presentation.html")
+	if err != nil {
+		return nil, fmt.Errorf("presentation page: %w", err)
+	}
+	v := verifier.New(ledger, cfg.Validator, cfg.Options)
+	var presentations *presentation.Store
+	if base := cfg.PublicURL; base != "" || strings.HasPrefix(cfg.Audience, "http") {
+		if base == "" {
+			base = cfg.Audience
+		}
+		pc := cfg.Presentations
+		pc.BaseURL, pc.Verifier = base, v
+		if presentations, err = presentation.NewStore(pc); err != nil {
+			return nil, err
+		}
+	}
 	return &API{
-		registry:  cfg.Registry,
-		verifier:  verifier.New(ledger, cfg.Validator, cfg.Options),
-		nonces:    cfg.Nonces,
-		audience:  cfg.Audience,
-		metrics:   m,
-		logger:    cfg.Logger,
-		decodes:   make(chan struct{}, cfg.DecodeSlots),
-		queueWait: cfg.DecodeQueueTimeout,
-		page:      pg,
+		presentations:    presentations,
+		presentationTmpl: ptmpl,
+		registry:         cfg.Registry,
+		verifier:         v,
+		nonces:           cfg.Nonces,
+		audience:         cfg.Audience,
+		metrics:          m,
+		logger:           cfg.Logger,
+		decodes:          make(chan struct{}, cfg.DecodeSlots),
+		queueWait:        cfg.DecodeQueueTimeout,
+		page:             pg,
 	}, nil
 }
 
@@ -133,6 +167,10 @@ func New(cfg Config) (*API, error) {
 //	GET  /v1/issuers             the trust list
 //	POST /credentials/verify     W3C VC API
 //	POST /presentations/verify   W3C VC API
+//
+// and the OpenID4VP verifier's (presentations.go): POST
+// /v1/presentation-requests, GET /v1/presentation-requests/{id} and its
+// /request, /response and /qr.png, the page GET /presentation.
 func (a *API) Routes(r chi.Router) {
 	r.Get("/", a.servePage)
 	r.Post("/", a.submitPage)
@@ -142,6 +180,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/issuers", a.issuers)
 	r.Post("/credentials/verify", a.credentialsVerify)
 	r.Post("/presentations/verify", a.presentationsVerify)
+	a.presentationsRoutes(r)
 }
 
 // errBusy is returned when no decoding slot freed up in time.
