@@ -45,6 +45,8 @@ func serveCommand() *cli.Command {
 		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz and /metrics",
 		Description: "Routes: GET / (web page), POST /v1/verify, GET /v1/challenge, GET /v1/issuers,\n" +
 			"POST /credentials/verify, POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+			"OpenID4VP presentation requests: GET /presentation (the employer's page), POST /v1/presentation-requests,\n" +
+			"GET /v1/presentation-requests/{id}; their URLs are built on --public-url.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
 			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
@@ -101,7 +103,7 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
 	})
 	svc, err := verifierapi.New(verifierapi.Config{
-		Registry: registry, Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
+		Registry: registry, Validator: validator, Audience: o.audience, PublicURL: publicURL, Metrics: reg, Logger: e.logger,
 	})
 	if err != nil {
 		return err
