@@ -76,7 +76,7 @@ type ClientMetadata struct {
 	ClientName string `json:"client_name,omitempty"`
 	// VPFormatsSupported names the formats and algorithms the verifier
 	// accepts.
-	VPFormatsSupported map[string]map[string][]string `json:"vp_formats_supported,omitempty"`
+	VPFormatsSupported map[string]map[string]any `json:"vp_formats_supported,omitempty"`
 }
 
 // DCQLQuery is a Digital Credentials Query Language query (OpenID4VP 1.0

@@ -261,7 +261,7 @@ func (s *Store) Create(credType string, claims []string) (*Status, error) {
 		ClientID: oid4vp.PrefixRedirectURI + ":" + s.responseURI(id), ResponseURI: s.responseURI(id),
 		Nonce: nonce, State: state,
 		DCQLQuery: &oid4vp.DCQLQuery{Credentials: []oid4vp.CredentialQuery{query}},
-		ClientMetadata: &oid4vp.ClientMetadata{ClientName: s.cfg.ClientName, VPFormatsSupported: map[string]map[string][]string{
+		ClientMetadata: &oid4vp.ClientMetadata{ClientName: s.cfg.ClientName, VPFormatsSupported: map[string]map[string]any{
 			oid4vp.FormatSDJWTVC: {"sd-jwt_alg_values": algs, "kb-jwt_alg_values": algs},
 		}},
 		IssuedAt: now.Unix(), ExpiresAt: r.expires.Unix(),
