@@ -172,6 +172,13 @@ func TestWalletRespond(t *testing.T) {
 		if requestStatus(t, base, pix.ID).State != presentation.Pending {
 			t.Error("a refused request was answered")
 		}
+		t.Setenv("LC_ALL", "")
+		t.Setenv("LC_MESSAGES", "")
+		t.Setenv("LANG", "fr_FR.UTF-8")
+		code, out, errOut = w.run("wallet", "respond", pix.URI)
+		if code == 0 || !strings.Contains(out, "demande") || !strings.Contains(out, "Certification Pix") || !strings.Contains(errOut, "aucune attestation PixCertification") {
+			t.Errorf("in French: exit %d\n%s%s", code, out, errOut)
+		}
 	})
 }
 
