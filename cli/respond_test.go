@@ -84,7 +84,8 @@ func TestWalletRespond(t *testing.T) {
 	holder := w.initWallet(w.wallet)
 	w.importBundle(w.wallet, w.issue("Diploma", "bac", holder))
 	proxy := newRecordingProxy(t)
-	serveURL, _ := startServe(t, w.home, "--public-url", proxy.URL)
+	t.Setenv("SCEAU_PUBLIC_URL", proxy.URL)
+	serveURL, _ := startServe(t, w.home)
 	target, _ := url.Parse(serveURL)
 	proxy.mu.Lock()
 	proxy.target = target

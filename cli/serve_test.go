@@ -19,16 +19,15 @@ import (
 
 // startServe runs `sceau serve` in-process on a free loopback port and
 // returns its URL and a function that stops it (as SIGINT does) and
-// returns its exit code. global are more global flags.
-func startServe(t *testing.T, home string, global ...string) (url string, stop func() int) {
+// returns its exit code.
+func startServe(t *testing.T, home string) (url string, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
 	code := make(chan int, 1)
 	go func() {
-		args := append(append([]string{"sceau", "--home", home, "--log-level", "error"}, global...), "serve", "--addr", "127.0.0.1:0")
-		code <- Run(ctx, args, strings.NewReader(""), pw, &stderr)
+		code <- Run(ctx, []string{"sceau", "--home", home, "--log-level", "error", "serve", "--addr", "127.0.0.1:0"}, strings.NewReader(""), pw, &stderr)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
