@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -90,10 +89,10 @@ type API struct {
 	decodes   chan struct{}
 	queueWait time.Duration
 	page      *page
+
 	// presentations holds the OpenID4VP presentation requests; nil
-	// without a public URL.
-	presentations *presentation.Store
-	// presentationTmpl is the employer's presentation page.
+	// without a public URL. presentationTmpl is the employer's page.
+	presentations    *presentation.Store
 	presentationTmpl *template.Template
 }
 
@@ -126,35 +125,21 @@ func New(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	ptmpl, err := template.ParseFS(webFiles, "web/templates/presentation.html")
-	if err != nil {
-		return nil, fmt.Errorf("presentation page: %w", err)
+	a := &API{
+		registry:  cfg.Registry,
+		verifier:  verifier.New(ledger, cfg.Validator, cfg.Options),
+		nonces:    cfg.Nonces,
+		audience:  cfg.Audience,
+		metrics:   m,
+		logger:    cfg.Logger,
+		decodes:   make(chan struct{}, cfg.DecodeSlots),
+		queueWait: cfg.DecodeQueueTimeout,
+		page:      pg,
 	}
-	v := verifier.New(ledger, cfg.Validator, cfg.Options)
-	var presentations *presentation.Store
-	if base := cfg.PublicURL; base != "" || strings.HasPrefix(cfg.Audience, "http") {
-		if base == "" {
-			base = cfg.Audience
-		}
-		pc := cfg.Presentations
-		pc.BaseURL, pc.Verifier = base, v
-		if presentations, err = presentation.NewStore(pc); err != nil {
-			return nil, err
-		}
+	if err := a.setUpPresentations(cfg); err != nil {
+		return nil, err
 	}
-	return &API{
-		presentations:    presentations,
-		presentationTmpl: ptmpl,
-		registry:         cfg.Registry,
-		verifier:         v,
-		nonces:           cfg.Nonces,
-		audience:         cfg.Audience,
-		metrics:          m,
-		logger:           cfg.Logger,
-		decodes:          make(chan struct{}, cfg.DecodeSlots),
-		queueWait:        cfg.DecodeQueueTimeout,
-		page:             pg,
-	}, nil
+	return a, nil
 }
 
 // Routes mounts the API's routes on r:

@@ -3,6 +3,8 @@ package verifierapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"strings"
@@ -26,6 +28,28 @@ import (
 type createPresentationBody struct {
 	Type   string   `json:"type"`
 	Claims []string `json:"claims"`
+}
+
+// setUpPresentations makes the store of presentation requests, on
+// cfg.PublicURL (or the audience, when it is a URL), and parses the
+// employer's page.
+func (a *API) setUpPresentations(cfg Config) error {
+	tmpl, err := template.ParseFS(webFiles, "web/templates/presentation.html")
+	if err != nil {
+		return fmt.Errorf("presentation page: %w", err)
+	}
+	a.presentationTmpl = tmpl
+	base := cfg.PublicURL
+	if base == "" && strings.HasPrefix(cfg.Audience, "http") {
+		base = cfg.Audience
+	}
+	if base == "" {
+		return nil
+	}
+	pc := cfg.Presentations
+	pc.BaseURL, pc.Verifier = base, a.verifier
+	a.presentations, err = presentation.NewStore(pc)
+	return err
 }
 
 // presentationsRoutes mounts the presentation requests' routes.
