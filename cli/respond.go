@@ -3,6 +3,8 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,16 +28,18 @@ const respondTimeout = 30 * time.Second
 
 // respondText is every word `sceau wallet respond` prints, in one language.
 type respondText struct {
-	asks, says, credential, claims, onlyVisible string
-	chosen, consent, declined, sent, redirect   string
-	cannot                                      map[string]string
-	fetchFailed, postFailed, refused            string
+	asks, says, checked, unchecked, credential, claims, onlyVisible string
+	chosen, consent, declined, sent, redirect                       string
+	cannot                                                          map[string]string
+	fetchFailed, postFailed, refused                                string
 }
 
 func respondTexts(lang verifier.Language) *respondText {
 	if lang == verifier.French {
 		return &respondText{
-			asks: "%s demande :\n", says: " (se présente comme « %s », non vérifié)",
+			asks: "Vérificateur : %s\nIl demande :\n", says: " ; se présente comme « %s » (non vérifié)",
+			checked:    " (identité vérifiée par son certificat : %s)",
+			unchecked:  " (identité non vérifiée : préfixe %s, demande non signée)",
 			credential: "  - %s (requête %q)\n", claims: "    informations : %s\n", onlyVisible: "ce qui est toujours visible (intitulé, type, émetteur)",
 			chosen:  "Présentée : %s, délivrée le %s ; ne sont divulgués que : %s\n",
 			consent: "Envoyer cette présentation à %s ? [o/N] ", declined: "rien n'a été envoyé",
@@ -56,7 +60,9 @@ func respondTexts(lang verifier.Language) *respondText {
 		}
 	}
 	return &respondText{
-		asks: "%s asks for:\n", says: " (calls itself \"%s\", not verified)",
+		asks: "Verifier: %s\nIt asks for:\n", says: "; calls itself \"%s\" (not verified)",
+		checked:    " (identity checked by its certificate: %s)",
+		unchecked:  " (identity not checked: %s prefix, unsigned request)",
 		credential: "  - %s (query %q)\n", claims: "    claims: %s\n", onlyVisible: "what is always shown (title, type, issuer)",
 		chosen:  "Presenting %s, issued %s; disclosing only: %s\n",
 		consent: "Send this presentation to %s? [y/N] ", declined: "nothing was sent",
@@ -99,18 +105,51 @@ func walletRespondCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "send without asking"},
 			&cli.StringFlag{Name: "credential", Usage: "present this credential `ID` rather than the most recent that answers"},
+			&cli.StringFlag{Name: "ca", Usage: "also trust the certificate authorities of this PEM `FILE` (HTTPS, and requests signed under x509_san_dns)"},
 		},
 		Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
 			if err := needArgs(c, 1, "one openid4vp:// URI"); err != nil {
 				return err
 			}
-			return respond(c.Context, e, w, c.Args().First(), c.Bool("yes"), c.String("credential"))
+			roots, err := trustedRoots(c.String("ca"))
+			if err != nil {
+				return err
+			}
+			return respond(c.Context, e, w, c.Args().First(), respondOptions{yes: c.Bool("yes"), credential: c.String("credential"), roots: roots})
 		}),
 	}
 }
 
+// respondOptions are the flags of `sceau wallet respond`.
+type respondOptions struct {
+	yes        bool
+	credential string
+	// roots are the certificate authorities trusted; nil: the system's.
+	roots *x509.CertPool
+}
+
+// trustedRoots returns the system's certificate authorities and those of
+// the PEM file path, or nil (the system's alone) when path is "".
+func trustedRoots(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr("--ca: %v", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, usageErr("--ca %s: no PEM certificate in it", path)
+	}
+	return pool, nil
+}
+
 // respond is `sceau wallet respond`.
-func respond(ctx context.Context, e *env, w *wallet.Wallet, uri string, yes bool, credentialID string) error {
+func respond(ctx context.Context, e *env, w *wallet.Wallet, uri string, o respondOptions) error {
 	lang := e.language()
 	t := respondTexts(lang)
 	a, err := oid4vp.ParseAuthorizationURI(uri)
@@ -118,13 +157,17 @@ func respond(ctx context.Context, e *env, w *wallet.Wallet, uri string, yes bool
 		return usageErr("%v", err)
 	}
 	client := &http.Client{Timeout: respondTimeout}
+	if o.roots != nil {
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: o.roots, MinVersion: tls.VersionTLS12}}
+	}
 	req := a.Request
+	var signed *oid4vp.Signed
 	if req == nil {
 		jwt, err := fetchRequestObject(ctx, client, a.RequestURI, lang)
 		if err != nil {
 			return fmt.Errorf(t.fetchFailed, a.RequestURI, err)
 		}
-		if req, err = oid4vp.ParseRequestObject(jwt); err != nil {
+		if req, signed, err = oid4vp.ReadRequestObjectSigned(jwt, oid4vp.ReadOptions{Roots: o.roots}); err != nil {
 			return fmt.Errorf(t.fetchFailed, a.RequestURI, err)
 		}
 		if err := a.CheckReference(req); err != nil {
@@ -140,12 +183,15 @@ func respond(ctx context.Context, e *env, w *wallet.Wallet, uri string, yes bool
 		return err
 	}
 	who := asked.Verifier
-	fmt.Fprintf(e.stdout, t.asks, who+func() string {
-		if asked.ClientName != "" {
-			return fmt.Sprintf(t.says, asked.ClientName)
-		}
-		return ""
-	}())
+	identity := fmt.Sprintf(t.unchecked, oid4vp.PrefixRedirectURI)
+	if signed != nil {
+		identity = fmt.Sprintf(t.checked, signed.Subject)
+	}
+	says := ""
+	if asked.ClientName != "" {
+		says = fmt.Sprintf(t.says, asked.ClientName)
+	}
+	fmt.Fprintf(e.stdout, t.asks, who+identity+says)
 	for _, ac := range asked.Credentials {
 		fmt.Fprintf(e.stdout, t.credential, typeLabel(lang, ac.Type), ac.QueryID)
 		for _, set := range ac.ClaimSets {
@@ -156,7 +202,7 @@ func respond(ctx context.Context, e *env, w *wallet.Wallet, uri string, yes bool
 			fmt.Fprintf(e.stdout, t.claims, shown)
 		}
 	}
-	ans, err := w.Answer(req, asked, wallet.AnswerOptions{Credential: credentialID})
+	ans, err := w.Answer(req, asked, wallet.AnswerOptions{Credential: o.credential})
 	if errors.As(err, &cannot) {
 		return errors.New(t.cannotHonour(cannot))
 	}
@@ -170,7 +216,7 @@ func respond(ctx context.Context, e *env, w *wallet.Wallet, uri string, yes bool
 		}
 		fmt.Fprintf(e.stdout, t.chosen, ch.Entry.ID, ch.Entry.ValidFrom.Format(time.DateOnly), shown)
 	}
-	if !yes && isTerminal(e.stdin) {
+	if !o.yes && isTerminal(e.stdin) {
 		fmt.Fprintf(e.stderr, t.consent, who)
 		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
 		switch strings.ToLower(strings.TrimSpace(line)) {

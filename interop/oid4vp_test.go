@@ -215,9 +215,9 @@ func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
 	var first struct {
 		URI string `json:"uri"`
 	}
-	line, err := lines.ReadString('\n')
+	line, readErr := lines.ReadString('\n')
 	if err := json.Unmarshal([]byte(line), &first); err != nil || first.URI == "" {
-		t.Fatalf("the library's verifier printed %q (%v): %s", line, err, stderr.String())
+		t.Fatalf("the library's verifier printed %q (%v, %v): %s", line, readErr, err, stderr.String())
 	}
 
 	said, err := h.try("--wallet", walletDir, "wallet", "respond", "--yes", first.URI)
@@ -230,7 +230,7 @@ func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
 		}
 	}
 
-	line, err = lines.ReadString('\n')
+	line, readErr = lines.ReadString('\n')
 	var result struct {
 		Verified  bool           `json:"verified"`
 		Error     string         `json:"error"`
@@ -239,7 +239,7 @@ func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
 		KB        map[string]any `json:"kb"`
 	}
 	if err := json.Unmarshal([]byte(line), &result); err != nil {
-		t.Fatalf("the library's verifier printed %q: %v: %s", line, err, stderr.String())
+		t.Fatalf("the library's verifier printed %q (%v): %v: %s", line, readErr, err, stderr.String())
 	}
 	if !result.Verified {
 		t.Fatalf("the library's verifier refused Sceau's presentation: %s", result.Error)

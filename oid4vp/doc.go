@@ -13,6 +13,10 @@
 //   - the client identifier prefix redirect_uri, whose identifier must be
 //     the response_uri (OpenID4VP 1.0 §5.9.3): such a request cannot be
 //     signed, so its request object is an unsigned JWT (alg "none");
+//   - the prefix x509_san_dns, whose identifier is the response_uri's host:
+//     the request object is signed (ES256, EdDSA or RS256) by the key of a
+//     certificate naming that host, carried in x5c, which the wallet
+//     checks against the authorities it trusts (signed.go);
 //   - DCQL queries of SD-JWT VC credentials (format dc+sd-jwt) with
 //     vct_values and claims paths, optionally claim_sets and values.
 //
@@ -22,6 +26,7 @@
 // ParseRequestObject, ParseVPToken) bounds what it reads and has a fuzz
 // target.
 //
-// It imports the standard library only: no HTTP (verifier/verifierapi
-// serves requests, cli fetches them), nothing of Sceau.
+// It imports the standard library and internal/jws (ES256 and EdDSA
+// signatures); no HTTP (verifier/verifierapi serves requests, cli fetches
+// them), nothing else of Sceau.
 package oid4vp

@@ -27,6 +27,10 @@ const (
 	// PrefixRedirectURI is the client identifier prefix whose identifier
 	// is the URI the response goes to; the request is not signed.
 	PrefixRedirectURI = "redirect_uri"
+	// PrefixX509SanDNS is the client identifier prefix whose identifier is
+	// a DNS name of the certificate that signs the request object (x5c),
+	// and the host of the response URI.
+	PrefixX509SanDNS = "x509_san_dns"
 )
 
 // Size limits of what the parsers read.
@@ -147,7 +151,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 func ClientIDPrefix(clientID string) (prefix, identifier string) {
 	p, rest, ok := strings.Cut(clientID, ":")
 	switch p {
-	case PrefixRedirectURI, "x509_san_dns", "x509_hash", "decentralized_identifier", "verifier_attestation", "openid_federation", "origin":
+	case PrefixRedirectURI, PrefixX509SanDNS, "x509_hash", "decentralized_identifier", "verifier_attestation", "openid_federation", "origin":
 		if ok {
 			return p, rest
 		}
@@ -173,10 +177,16 @@ func (r *Request) Validate() error {
 	switch {
 	case r.ClientID == "":
 		return errors.New("no client_id")
-	case prefix != PrefixRedirectURI:
-		return fmt.Errorf("client_id %q: only the %q client identifier prefix is supported", r.ClientID, PrefixRedirectURI)
-	case identifier != r.ResponseURI:
-		return fmt.Errorf("client_id %q does not name the response_uri %q, as the %s prefix requires", r.ClientID, r.ResponseURI, PrefixRedirectURI)
+	case prefix == PrefixRedirectURI:
+		if identifier != r.ResponseURI {
+			return fmt.Errorf("client_id %q does not name the response_uri %q, as the %s prefix requires", r.ClientID, r.ResponseURI, PrefixRedirectURI)
+		}
+	case prefix == PrefixX509SanDNS:
+		if u, _ := url.Parse(r.ResponseURI); u.Hostname() != identifier {
+			return fmt.Errorf("client_id %q does not name the host of the response_uri %q, as the %s prefix requires", r.ClientID, r.ResponseURI, PrefixX509SanDNS)
+		}
+	default:
+		return fmt.Errorf("client_id %q: only the %q and %q client identifier prefixes are supported", r.ClientID, PrefixRedirectURI, PrefixX509SanDNS)
 	}
 	if r.Nonce == "" || len(r.Nonce) > 256 {
 		return errors.New("the nonce is missing or longer than 256 characters")
@@ -288,43 +298,10 @@ func EncodeUnsigned(r *Request) (string, error) {
 	return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString(payload) + ".", nil
 }
 
-// ErrSigned is returned (wrapped) for a signed request object: Sceau's
-// wallet supports the redirect_uri prefix only, whose requests are not
-// signed.
-var ErrSigned = errors.New("the request object is signed: Sceau's wallet supports only unsigned requests of the redirect_uri client identifier prefix")
-
-// ParseRequestObject reads a request object: an unsigned JWT of type
-// oauth-authz-req+jwt whose payload is a valid Request.
+// ParseRequestObject reads a request object with ReadRequestObject,
+// trusting the system's certificate authorities.
 func ParseRequestObject(jwt string) (*Request, error) {
-	jwt = strings.TrimSpace(jwt)
-	if len(jwt) > MaxRequestObject {
-		return nil, fmt.Errorf("request object: %d bytes, more than the %d allowed", len(jwt), MaxRequestObject)
-	}
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("request object: %d dot-separated parts, want a JWT's 3", len(parts))
-	}
-	var header struct {
-		Alg string `json:"alg"`
-		Typ string `json:"typ"`
-	}
-	if err := decodePart(parts[0], &header); err != nil {
-		return nil, fmt.Errorf("request object header: %w", err)
-	}
-	if header.Alg != "none" || parts[2] != "" {
-		return nil, fmt.Errorf("request object (alg %q): %w", header.Alg, ErrSigned)
-	}
-	if header.Typ != RequestObjectType {
-		return nil, fmt.Errorf("request object: typ %q, want %q", header.Typ, RequestObjectType)
-	}
-	var r Request
-	if err := decodePart(parts[1], &r); err != nil {
-		return nil, fmt.Errorf("request object payload: %w", err)
-	}
-	if err := r.Validate(); err != nil {
-		return nil, fmt.Errorf("request object: %w", err)
-	}
-	return &r, nil
+	return ReadRequestObject(jwt, ReadOptions{})
 }
 
 // decodePart decodes a base64url JWT part holding a JSON object.
@@ -431,6 +408,9 @@ func ParseAuthorizationURI(raw string) (*AuthorizationURI, error) {
 	}
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("authorization request: %w", err)
+	}
+	if prefix, _ := ClientIDPrefix(r.ClientID); prefix != PrefixRedirectURI {
+		return nil, fmt.Errorf("authorization request: a request of client %q must come signed, by reference (request_uri)", r.ClientID)
 	}
 	a.Request = r
 	return a, nil

@@ -69,10 +69,15 @@ func TestRequestValidateRefuses(t *testing.T) {
 	}
 }
 
-func TestParseRequestObjectRefusesSigned(t *testing.T) {
-	signed := "eyJhbGciOiJFUzI1NiIsInR5cCI6Im9hdXRoLWF1dGh6LXJlcStqd3QifQ.e30.c2ln"
+func TestParseRequestObjectRefusesSignedRedirectURI(t *testing.T) {
+	unsigned, err := EncodeUnsigned(validRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := strings.Split(unsigned, ".")[1]
+	signed := "eyJhbGciOiJFUzI1NiIsInR5cCI6Im9hdXRoLWF1dGh6LXJlcStqd3QifQ." + payload + ".c2ln"
 	if _, err := ParseRequestObject(signed); !errors.Is(err, ErrSigned) {
-		t.Errorf("a signed request object: %v, want ErrSigned", err)
+		t.Errorf("a signed request object of the redirect_uri prefix: %v, want ErrSigned", err)
 	}
 }
 

@@ -4,8 +4,10 @@
 //
 // A request (Store.Create) gets a random id, a 128-bit nonce and a state,
 // and expires after Config.TTL. Its client identifier is
-// "redirect_uri:<response URI>", built on the deployment's public URL, as
-// every URL of it: the request object at <base>/v1/presentation-requests/
+// "redirect_uri:<response URI>" and its request object unsigned, or, with
+// Config.Signer (the key and certificate of the server's TLS),
+// "x509_san_dns:<public host>" and its request object signed with x5c;
+// every URL of it is built on the deployment's public URL: the request object at <base>/v1/presentation-requests/
 // <id>/request, the response URI at …/<id>/response. Its DCQL query asks for
 // one SD-JWT VC (format dc+sd-jwt) of the type's vct and, as claims paths,
 // the claims requested.
@@ -97,6 +99,10 @@ type Config struct {
 	BaseURL string
 	// Verifier judges presentations. Required.
 	Verifier Verifier
+	// Signer, if set, signs request objects: the client identifier is then
+	// "x509_san_dns:<host of BaseURL>", which Signer's certificate must
+	// name. Nil: unsigned requests of the redirect_uri prefix.
+	Signer *oid4vp.RequestSigner
 	// ClientName is the name requests give the verifier (client_metadata;
 	// wallets show it as self-asserted).
 	ClientName string
@@ -137,6 +143,11 @@ func NewStore(cfg Config) (*Store, error) {
 		return nil, errors.New("presentation requests: BaseURL and Verifier are required")
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Signer != nil {
+		if err := cfg.Signer.CheckHost(oid4vp.HostOf(cfg.BaseURL)); err != nil {
+			return nil, fmt.Errorf("presentation requests on %s: %w", cfg.BaseURL, err)
+		}
+	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL
 	}
@@ -195,6 +206,16 @@ func (s *Store) requestURI(id string) string {
 }
 func (s *Store) responseURI(id string) string {
 	return s.cfg.BaseURL + "/v1/presentation-requests/" + id + "/response"
+}
+
+// clientID is the client identifier of request id: x509_san_dns and the
+// public host when requests are signed, else redirect_uri and the
+// response URI.
+func (s *Store) clientID(id string) string {
+	if s.cfg.Signer != nil {
+		return oid4vp.PrefixX509SanDNS + ":" + oid4vp.HostOf(s.cfg.BaseURL)
+	}
+	return oid4vp.PrefixRedirectURI + ":" + s.responseURI(id)
 }
 
 // randomToken returns 128 random bits, base64url.
@@ -258,7 +279,7 @@ func (s *Store) Create(credType string, claims []string) (*Status, error) {
 	algs := []string{string(credential.ES256), string(credential.EdDSA)}
 	r.object = &oid4vp.Request{
 		ResponseType: oid4vp.ResponseTypeVPToken, ResponseMode: oid4vp.ResponseModeDirectPost,
-		ClientID: oid4vp.PrefixRedirectURI + ":" + s.responseURI(id), ResponseURI: s.responseURI(id),
+		ClientID: s.clientID(id), ResponseURI: s.responseURI(id),
 		Nonce: nonce, State: state,
 		DCQLQuery: &oid4vp.DCQLQuery{Credentials: []oid4vp.CredentialQuery{query}},
 		ClientMetadata: &oid4vp.ClientMetadata{ClientName: s.cfg.ClientName, VPFormatsSupported: map[string]map[string]any{
@@ -358,6 +379,9 @@ func (s *Store) RequestObject(id string) (string, error) {
 		return "", refuse(codeExpired)
 	case state != Pending:
 		return "", refuse(codeAlreadyAnswered)
+	}
+	if s.cfg.Signer != nil {
+		return oid4vp.Sign(r.object, s.cfg.Signer)
 	}
 	return oid4vp.EncodeUnsigned(r.object)
 }
