@@ -23,7 +23,9 @@
 // holder-binding check is the one every presentation passes.
 //
 // Requests are kept in memory, bounded (Config.Max), and forgotten
-// Config.Keep after they are decided or expire.
+// Config.Keep after they are decided or expire, or as soon as room is
+// needed for a new one: a flood of requests blocks new ones for Config.TTL
+// at most.
 //
 // It imports verifier (verdicts), credential (Decode, the vct of a type
 // and its claim names), oid4vp (the protocol's vocabulary) and schemas;
@@ -306,15 +308,30 @@ func (s *Store) Create(credType string, claims []string) (*Status, error) {
 // "pixcertification".
 func queryID(credType string) string { return strings.ToLower(credType) }
 
-// sweep forgets requests decided or expired more than Keep ago. The
+// sweep forgets requests decided or expired more than Keep ago; if the
+// store is still full, it forgets every request that has ended, however
+// recently: a flood of requests then blocks new ones for TTL at most. The
 // caller holds s.mu.
 func (s *Store) sweep(now time.Time) {
-	for id, r := range s.requests {
-		end := r.expires
-		if r.decided != "" {
-			end = r.decidedAt
+	ended := func(r *request) (time.Time, bool) {
+		switch {
+		case r.decided != "":
+			return r.decidedAt, true
+		case r.current(now) == Expired:
+			return r.expires, true
 		}
-		if now.Sub(end) > s.cfg.Keep {
+		return time.Time{}, false
+	}
+	for id, r := range s.requests {
+		if end, ok := ended(r); ok && now.Sub(end) > s.cfg.Keep {
+			delete(s.requests, id)
+		}
+	}
+	if len(s.requests) < s.cfg.Max {
+		return
+	}
+	for id, r := range s.requests {
+		if _, ok := ended(r); ok {
 			delete(s.requests, id)
 		}
 	}

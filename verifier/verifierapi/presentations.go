@@ -183,6 +183,9 @@ func (a *API) presentationResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := a.presentations.Answer(r.Context(), chi.URLParam(r, "id"), r.PostForm.Get("vp_token"), r.PostForm.Get("state"))
+	if st != nil && st.Verdict != nil {
+		a.metrics.verdict("/v1/presentation-requests", st.Verdict)
+	}
 	if refusal, ok := presentation.IsRefusal(err); ok {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", refusal.In(lang).Message)
 		return
@@ -194,9 +197,6 @@ func (a *API) presentationResponse(w http.ResponseWriter, r *http.Request) {
 		}
 		a.writeError(w, r, err)
 		return
-	}
-	if st.Verdict != nil {
-		a.metrics.verdict("/v1/presentation-requests", st.Verdict)
 	}
 	writeJSON(w, http.StatusOK, map[string]string{})
 }
