@@ -273,7 +273,13 @@ func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*C
 		for _, set := range ac.ClaimSets {
 			missing := missingClaims(s.Credential.Claims, set, ac.values)
 			if len(missing) == 0 {
-				return &Chosen{QueryID: ac.QueryID, Entry: e, Disclose: slices.Clone(set)}, nil
+				var disclose []string
+				for _, name := range set {
+					if !slices.Contains(envelopeClaims, name) {
+						disclose = append(disclose, name)
+					}
+				}
+				return &Chosen{QueryID: ac.QueryID, Entry: e, Disclose: disclose}, nil
 			}
 			if reason.Reason != CannotClaims {
 				reason.Reason, reason.Claims = CannotClaims, missing
@@ -283,11 +289,18 @@ func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*C
 	return nil, reason
 }
 
+// envelopeClaims are the claims of the issuer-signed JWT every
+// presentation shows: a query may name them, and they need no disclosure.
+var envelopeClaims = []string{"iss", "iat", "nbf", "exp", "vct", "id", "cnf"}
+
 // missingClaims returns the claims of set that claims lacks, or whose
 // value is not one of those asked for.
 func missingClaims(claims map[string]json.RawMessage, set []string, values map[string][]any) []string {
 	var missing []string
 	for _, name := range set {
+		if slices.Contains(envelopeClaims, name) {
+			continue // always shown
+		}
 		if alias, ok := map[string]string{"speciality": "specialities"}[name]; ok {
 			name = alias
 		}
