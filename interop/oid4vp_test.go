@@ -7,10 +7,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net/http"
 	"os"
 	"os/exec"
@@ -180,8 +184,16 @@ func TestSceauRequestAnsweredByOpenID4VPLibrary(t *testing.T) {
 // TestSceauWalletAnswersOpenID4VPLibraryVerifier: `sceau wallet respond`
 // answers a request made by @openid4vc/openid4vp's verifier side, whose
 // response endpoint verifies what it receives with the library and
-// @sd-jwt/sd-jwt-vc.
+// @sd-jwt/sd-jwt-vc: a request by value of the redirect_uri prefix, then
+// a request object the library signs (JAR, x5c) under the x509_san_dns
+// prefix, served over HTTPS by reference, which Sceau's wallet checks
+// against the authority it is given (--ca).
 func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
+	t.Run("redirect_uri, by value", func(t *testing.T) { answerLibraryVerifier(t, false) })
+	t.Run("x509_san_dns, signed, by reference", func(t *testing.T) { answerLibraryVerifier(t, true) })
+}
+
+func answerLibraryVerifier(t *testing.T, withTLS bool) {
 	n := needNode(t)
 	h := newHome(t)
 	walletDir := filepath.Join(h.dir, "wallet")
@@ -195,7 +207,20 @@ func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	input, _ := json.Marshal(map[string]any{"vct": "https://sceau.example/vct/diploma", "claims": []string{"mention"}, "jwks": jwks})
+	in := map[string]any{"vct": "https://sceau.example/vct/diploma", "claims": []string{"mention"}, "jwks": jwks}
+	respond := []string{"--wallet", walletDir, "wallet", "respond", "--yes"}
+	wantSaid, wantAud := "identity not checked", "redirect_uri:http://127.0.0.1:"
+	if withTLS {
+		tlsIn, caPEM := localhostCertificate(t)
+		in["tls"] = tlsIn
+		caFile := filepath.Join(h.dir, "ca.pem")
+		if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		respond = append(respond, "--ca", caFile)
+		wantSaid, wantAud = "identity checked by its certificate: CN=localhost", "x509_san_dns:localhost"
+	}
+	input, _ := json.Marshal(in)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join("js", "oid4vp-verifier.mjs"))
@@ -220,11 +245,11 @@ func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
 		t.Fatalf("the library's verifier printed %q (%v, %v): %s", line, readErr, err, stderr.String())
 	}
 
-	said, err := h.try("--wallet", walletDir, "wallet", "respond", "--yes", first.URI)
+	said, err := h.try(append(respond, first.URI)...)
 	if err != nil {
 		t.Fatalf("sceau wallet respond: %v\n%s\nverifier: %s", err, said, stderr.String())
 	}
-	for _, want := range []string{"Interop employer", "claims: mention", "accepted"} {
+	for _, want := range []string{wantSaid, "Interop employer", "claims: mention", "accepted"} {
 		if !strings.Contains(said, want) {
 			t.Errorf("sceau wallet respond printed:\n%s\nwant %q", said, want)
 		}
@@ -247,7 +272,39 @@ func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
 	if !slices.Equal(result.Disclosed, []string{"mention"}) || result.Claims["mention"] != "tres_bien" || result.Claims["given_name"] != nil {
 		t.Errorf("the library's verifier saw disclosed %v, claims %v: want the mention alone", result.Disclosed, result.Claims)
 	}
-	if aud, _ := result.KB["aud"].(string); !strings.HasPrefix(aud, "redirect_uri:http://127.0.0.1:") {
+	if aud, _ := result.KB["aud"].(string); !strings.HasPrefix(aud, wantAud) {
 		t.Errorf("key-binding JWT aud %q: want the library's client_id", aud)
 	}
+}
+
+// localhostCertificate returns, for the library's verifier, a P-256 key
+// and a certificate for the DNS name localhost that a new authority
+// signed (PEM, and x5c), and that authority as PEM.
+func localhostCertificate(t *testing.T) (map[string]any, []byte) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Interop test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]any{
+		"key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})),
+		"cert": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		"x5c":  []string{base64.StdEncoding.EncodeToString(der)},
+	}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 }

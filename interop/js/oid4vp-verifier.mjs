@@ -5,29 +5,42 @@
 // parses and validates the response (state, DCQL vp_token), @sd-jwt verifies
 // the SD-JWT VC against the issuer's JWKS and its key-binding JWT against the
 // holder's cnf key, the nonce and the client_id.
-// stdin: {"vct": "…", "claims": ["mention"], "jwks": {...}}
+// With "tls" ({"key": PKCS#8 PEM, "cert": PEM, "x5c": [base64 DER]}), it serves
+// HTTPS as localhost and the library signs the request (JAR, x5c) under the
+// x509_san_dns client identifier prefix, passed by reference (request_uri).
+// stdin: {"vct": "…", "claims": ["mention"], "jwks": {...}, "tls": {...}?}
 // stdout, one JSON line each: {"uri": "openid4vp://…"}, then
 // {"verified": true, "claims": {...}, "disclosed": [...], "kb": {...}} or {"verified": false, "error": "…"}
 import http from 'node:http';
+import https from 'node:https';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { Openid4vpVerifier } from '@openid4vc/openid4vp';
 import { setGlobalConfig } from '@openid4vc/utils';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { digest, ES256 } from '@sd-jwt/crypto-nodejs';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importPKCS8, SignJWT } from 'jose';
 import { readStdin } from './stdin.mjs';
 
 setGlobalConfig({ allowInsecureUrls: true });
-const { vct, claims, jwks } = await readStdin();
+const { vct, claims, jwks, tls } = await readStdin();
 
-const server = http.createServer();
+const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }) : http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const responseUri = `http://127.0.0.1:${server.address().port}/response`;
-const verifier = new Openid4vpVerifier({ callbacks: { fetch } });
-const { authorizationRequest, authorizationRequestPayload } = await verifier.createOpenId4vpAuthorizationRequest({
+const base = `${tls ? 'https' : 'http'}://${tls ? 'localhost' : '127.0.0.1'}:${server.address().port}`;
+const responseUri = `${base}/response`;
+const callbacks = {
+  fetch,
+  // The JAR's signature: ES256 with the TLS key, x5c in the header.
+  signJwt: async (signer, { header, payload }) => {
+    const key = await importPKCS8(tls.key, 'ES256');
+    return { jwt: await new SignJWT(payload).setProtectedHeader(header).sign(key) };
+  },
+};
+const verifier = new Openid4vpVerifier({ callbacks });
+const { authorizationRequest, authorizationRequestPayload, authorizationRequestObject, jar } = await verifier.createOpenId4vpAuthorizationRequest({
   authorizationRequestPayload: {
     response_type: 'vp_token',
-    client_id: `redirect_uri:${responseUri}`,
+    client_id: tls ? 'x509_san_dns:localhost' : `redirect_uri:${responseUri}`,
     response_uri: responseUri,
     response_mode: 'direct_post',
     nonce: randomBytes(16).toString('base64url'),
@@ -35,6 +48,7 @@ const { authorizationRequest, authorizationRequestPayload } = await verifier.cre
     dcql_query: { credentials: [{ id: 'degree', format: 'dc+sd-jwt', meta: { vct_values: [vct] }, claims: claims.map((c) => ({ path: [c] })) }] },
     client_metadata: { client_name: 'Interop employer', vp_formats_supported: { 'dc+sd-jwt': { 'sd-jwt_alg_values': ['ES256', 'EdDSA'], 'kb-jwt_alg_values': ['ES256'] } } },
   },
+  jar: tls ? { requestUri: `${base}/request`, jwtSigner: { method: 'x5c', alg: 'ES256', x5c: tls.x5c }, expiresInSeconds: 300 } : undefined,
 });
 process.stdout.write(JSON.stringify({ uri: authorizationRequest }) + '\n');
 
@@ -66,10 +80,14 @@ async function verify(form) {
   const result = await sdjwtvc.verify(presentation, { keyBindingNonce: parsed.expectedNonce, requiredClaimKeys: claims });
   if (result.kb.payload.aud !== authorizationRequestPayload.client_id) throw new Error(`kb aud ${result.kb.payload.aud}`);
   const disclosed = presentation.split('~').slice(1, -1).map((d) => JSON.parse(Buffer.from(d, 'base64url').toString())[1]);
-  return { verified: true, claims: result.payload, disclosed, kb: result.kb.payload, vct: decodeJwt(presentation.split('~')[0]).vct };
+  return { verified: true, claims: result.payload, disclosed, kb: result.kb.payload, vct: decodeJwt(presentation.split('~')[0]).vct, byReference: Boolean(authorizationRequestObject.request_uri) };
 }
 
 server.on('request', (req, res) => {
+  if (jar && req.method === 'GET' && req.url === '/request') {
+    res.writeHead(200, { 'Content-Type': 'application/oauth-authz-req+jwt' }).end(jar.authorizationRequestJwt);
+    return;
+  }
   if (req.method !== 'POST' || req.url !== '/response') {
     res.writeHead(404).end();
     return;
