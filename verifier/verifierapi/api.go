@@ -80,6 +80,11 @@ type Config struct {
 // VC API endpoints, the trust list and the web page. It is safe for
 // concurrent use.
 type API struct {
+	// presentations holds the OpenID4VP presentation requests; nil
+	// without a public URL. presentationTmpl is the employer's page.
+	presentations    *presentation.Store
+	presentationTmpl *template.Template
+
 	registry  *verifier.Registry
 	verifier  *verifier.Verifier
 	nonces    *NonceStore
@@ -89,11 +94,6 @@ type API struct {
 	decodes   chan struct{}
 	queueWait time.Duration
 	page      *page
-
-	// presentations holds the OpenID4VP presentation requests; nil
-	// without a public URL. presentationTmpl is the employer's page.
-	presentations    *presentation.Store
-	presentationTmpl *template.Template
 }
 
 // New returns the API cfg describes.
@@ -142,7 +142,8 @@ func New(cfg Config) (*API, error) {
 	return a, nil
 }
 
-// Routes mounts the API's routes on r:
+// Routes mounts the API's routes on r — and those of the OpenID4VP
+// presentation requests, listed in presentations.go:
 //
 //	GET  /                       the web page
 //	POST /                       the web page's form (the verdict as a page)
@@ -152,11 +153,8 @@ func New(cfg Config) (*API, error) {
 //	GET  /v1/issuers             the trust list
 //	POST /credentials/verify     W3C VC API
 //	POST /presentations/verify   W3C VC API
-//
-// and the OpenID4VP verifier's (presentations.go): POST
-// /v1/presentation-requests, GET /v1/presentation-requests/{id} and its
-// /request, /response and /qr.png, the page GET /presentation.
 func (a *API) Routes(r chi.Router) {
+	a.presentationsRoutes(r) // OpenID4VP presentation requests: presentations.go
 	r.Get("/", a.servePage)
 	r.Post("/", a.submitPage)
 	r.Handle("/static/*", a.page.static())
@@ -165,7 +163,6 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/issuers", a.issuers)
 	r.Post("/credentials/verify", a.credentialsVerify)
 	r.Post("/presentations/verify", a.presentationsVerify)
-	a.presentationsRoutes(r)
 }
 
 // errBusy is returned when no decoding slot freed up in time.
