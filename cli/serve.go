@@ -45,10 +45,10 @@ func serveCommand() *cli.Command {
 		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz and /metrics",
 		Description: "Routes: GET / (web page), POST /v1/verify, GET /v1/challenge, GET /v1/issuers,\n" +
 			"POST /credentials/verify, POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
-			"OpenID4VP presentation requests: GET /presentation (the employer's page), POST /v1/presentation-requests,\n" +
-			"GET /v1/presentation-requests/{id}; their URLs are built on --public-url.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
-			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
+			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.\n" +
+			"OpenID4VP presentation requests: GET /presentation (the employer's page), POST /v1/presentation-requests,\n" +
+			"GET /v1/presentation-requests/{id}; their URLs are built on --public-url.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "--public-url, else http://<addr>"},
