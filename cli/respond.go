@@ -47,6 +47,7 @@ func respondTexts(lang verifier.Language) *respondText {
 			redirect: "Le vérificateur vous renvoie vers : %s\n",
 			cannot: map[string]string{
 				wallet.CannotFormat:       "la requête %[1]q demande le format %[3]q : le portefeuille Sceau ne présente que des SD-JWT VC (dc+sd-jwt)",
+				wallet.CannotAlgorithm:    "le vérificateur n'accepte que des JWT de liaison signés en %[3]s ; ce portefeuille signe en ES256",
 				wallet.CannotType:         "la requête %[1]q demande une attestation de type %[3]s, que Sceau ne délivre pas",
 				wallet.CannotQuery:        "la requête %[1]q n'est pas prise en charge par le portefeuille Sceau (détail, en anglais : %[3]s)",
 				wallet.CannotNoCredential: "le portefeuille ne contient aucune attestation %[2]s sous sa forme SD-JWT (importez le bundle remis par l'émetteur)",
@@ -70,6 +71,7 @@ func respondTexts(lang verifier.Language) *respondText {
 		redirect: "The verifier sends you on to: %s\n",
 		cannot: map[string]string{
 			wallet.CannotFormat:       "query %[1]q asks for format %[3]q: Sceau's wallet presents SD-JWT VCs (dc+sd-jwt) only",
+			wallet.CannotAlgorithm:    "the verifier accepts key-binding JWTs signed with %[3]s only; this wallet signs with ES256",
 			wallet.CannotType:         "query %[1]q asks for a credential of type %[3]s, which Sceau does not issue",
 			wallet.CannotQuery:        "query %[1]q: %[3]s, which Sceau's wallet does not support",
 			wallet.CannotNoCredential: "the wallet holds no %[2]s in its SD-JWT form (import the bundle the issuer gave)",

@@ -52,6 +52,9 @@ type AskedCredential struct {
 const (
 	// CannotFormat: a query asks for a format other than SD-JWT VC.
 	CannotFormat = "format"
+	// CannotAlgorithm: the verifier accepts no key-binding JWT the wallet
+	// can sign (its holder keys are P-256: ES256).
+	CannotAlgorithm = "algorithm"
 	// CannotType: a query asks for a vct that is none of Sceau's types.
 	CannotType = "type"
 	// CannotQuery: the query uses what the wallet does not support
@@ -84,6 +87,8 @@ func (e *CannotHonourError) Error() string {
 	switch e.Reason {
 	case CannotFormat:
 		return fmt.Sprintf("query %q asks for a credential in format %q: Sceau's wallet presents SD-JWT VCs (dc+sd-jwt) only", e.QueryID, e.Detail)
+	case CannotAlgorithm:
+		return fmt.Sprintf("the verifier accepts key-binding JWTs signed with %s only; this wallet signs with %s", e.Detail, holderAlgorithm)
 	case CannotType:
 		return fmt.Sprintf("query %q asks for a credential of type %s, which Sceau does not issue", e.QueryID, e.Detail)
 	case CannotQuery:
@@ -113,6 +118,11 @@ func Understand(req *oid4vp.Request) (*Asked, error) {
 	}
 	if len(req.DCQLQuery.CredentialSets) > 0 && !bytes.Equal(bytes.TrimSpace(req.DCQLQuery.CredentialSets), []byte("null")) {
 		return nil, &CannotHonourError{Reason: CannotQuery, QueryID: req.DCQLQuery.Credentials[0].ID, Detail: "it offers alternatives between credentials (credential_sets)"}
+	}
+	if req.ClientMetadata != nil {
+		if algs, ok := req.ClientMetadata.VPFormatsSupported[oid4vp.FormatSDJWTVC]["kb-jwt_alg_values"]; ok && !listHas(algs, holderAlgorithm) {
+			return nil, &CannotHonourError{Reason: CannotAlgorithm, QueryID: req.DCQLQuery.Credentials[0].ID, Detail: fmt.Sprint(algs)}
+		}
 	}
 	for _, q := range req.DCQLQuery.Credentials {
 		if q.Format != oid4vp.FormatSDJWTVC {
@@ -162,6 +172,23 @@ func Understand(req *oid4vp.Request) (*Asked, error) {
 		a.Credentials = append(a.Credentials, ac)
 	}
 	return a, nil
+}
+
+// holderAlgorithm is the algorithm of the wallet's holder keys (P-256).
+const holderAlgorithm = "ES256"
+
+// listHas reports whether a JSON list (as decoded into any) holds s.
+func listHas(list any, s string) bool {
+	items, ok := list.([]any)
+	if !ok {
+		return false
+	}
+	for _, item := range items {
+		if item == s {
+			return true
+		}
+	}
+	return false
 }
 
 // typeOfVCT returns the credential type of a vct Sceau issues.

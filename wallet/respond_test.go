@@ -37,6 +37,12 @@ func TestUnderstandRefuses(t *testing.T) {
 			return r
 		}(), CannotFormat},
 		{"a vct Sceau does not issue", requestFor("https://example.com/pid"), CannotType},
+		{"key-binding JWTs the wallet cannot sign", func() *oid4vp.Request {
+			r := requestFor(credential.VCTDiploma)
+			r.ClientMetadata = &oid4vp.ClientMetadata{VPFormatsSupported: map[string]map[string]any{
+				oid4vp.FormatSDJWTVC: {"kb-jwt_alg_values": []any{"EdDSA"}}}}
+			return r
+		}(), CannotAlgorithm},
 		{"a path inside a claim", requestFor(credential.VCTDiploma, []any{"address", "street"}), CannotQuery},
 		{"alternatives between credentials", func() *oid4vp.Request {
 			r := requestFor(credential.VCTDiploma)
