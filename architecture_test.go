@@ -32,6 +32,7 @@ var allowedImports = map[string][]string{
 	"schemas":                  {"chaincode/record"},
 	"credential":               {"chaincode/record", "internal/jsonstr", "internal/jws", "qrcode", "schemas", "sdjwt"},
 	"certificate":              {"credential", "qrcode", "schemas"},
+	"oid4vp":                   {"internal/jws"},
 	"chaincode":                {"chaincode/record", "internal/attest", "internal/license", "internal/merkle"},
 	"network":                  {"chaincode/record"},
 	"network/embedded":         {"chaincode", "chaincode/record", "internal/fsutil", "network"},
@@ -42,9 +43,10 @@ var allowedImports = map[string][]string{
 	"issuer/register":          {"schemas"},
 	"issuer":                   {"certificate", "chaincode/record", "credential", "internal/fsutil", "internal/merkle", "issuer/register", "network", "org", "qrcode", "schemas", "sdjwt"},
 	"verifier":                 {"chaincode/record", "credential", "internal/fsutil", "internal/merkle", "network", "qrcode", "schemas", "sdjwt"},
-	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "qrcode", "schemas", "verifier"},
+	"verifier/presentation":    {"credential", "oid4vp", "verifier"},
+	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "oid4vp", "qrcode", "schemas", "verifier", "verifier/presentation"},
 	"server":                   {},
-	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "verifier"},
+	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "oid4vp", "verifier"},
 	"provenance":               {"chaincode/record", "credential", "internal/attest", "internal/fsutil", "internal/license", "internal/secret", "network", "org"},
 	"issuer/issuerapi":         {"chaincode/record", "credential", "issuer", "network", "org", "schemas"},
 	"provenance/provenanceapi": {"chaincode/record", "internal/license", "network", "org", "provenance"},
@@ -60,7 +62,7 @@ var clientsOfTheLedger = []string{"network", "verifier", "wallet", "issuer", "pr
 
 // domain packages hold no HTTP code: their HTTP layers (issuer/issuerapi,
 // verifier/verifierapi, provenance/provenanceapi) call them.
-var domain = []string{"issuer", "verifier", "wallet", "provenance", "org", "credential", "network", "schemas"}
+var domain = []string{"issuer", "verifier", "verifier/presentation", "oid4vp", "wallet", "provenance", "org", "credential", "network", "schemas"}
 
 // TestImportsPointInward holds every package to its place on the map.
 func TestImportsPointInward(t *testing.T) {

@@ -26,12 +26,14 @@ import (
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/issuer/issuerapi"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/oid4vp"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
 	"github.com/sceau/sceau/provenance/provenanceapi"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/server"
 	"github.com/sceau/sceau/verifier"
+	"github.com/sceau/sceau/verifier/presentation"
 	"github.com/sceau/sceau/verifier/verifierapi"
 )
 
@@ -56,7 +58,9 @@ func serveCommand() *cli.Command {
 			"POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
 			"With --tls-cert and --tls-key it serves HTTPS, which phones need to give the page the camera.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
-			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
+			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.\n" +
+			"OpenID4VP presentation requests: GET /presentation (the employer's page), POST /v1/presentation-requests,\n" +
+			"GET /v1/presentation-requests/{id}; their URLs are built on --public-url.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "--public-url, else http://<addr>"},
@@ -146,8 +150,20 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
 		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
 	})
+	// Over HTTPS, presentation requests are signed with the server's
+	// certificate (client identifier x509_san_dns) when it names the public
+	// URL's host; otherwise they stay unsigned, of the redirect_uri prefix.
+	var presentations presentation.Config
+	if signer := requestSigner(tlsConfig); signer != nil {
+		if err := signer.CheckHost(oid4vp.HostOf(publicURL)); err != nil {
+			e.logger.Warn("presentation requests stay unsigned (redirect_uri): the TLS certificate does not name the public URL's host", "err", err)
+		} else {
+			presentations.Signer = signer
+		}
+	}
 	svc, err := verifierapi.New(verifierapi.Config{
-		Registry: registry, Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
+		Registry: registry, Validator: validator, Audience: o.audience, PublicURL: publicURL, Metrics: reg, Logger: e.logger,
+		Presentations: presentations,
 	})
 	if err != nil {
 		return err

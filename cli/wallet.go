@@ -30,7 +30,7 @@ const maxQRPresentation = 2953
 func walletCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "wallet",
-		Usage: "a student's encrypted wallet: keep credentials, show them, present the fewest claims",
+		Usage: "a student's encrypted wallet: keep credentials, show them, present the fewest claims, answer verifiers' requests",
 		Description: "The wallet lives in its own folder (--wallet DIR, or SCEAU_WALLET), apart from issuer data. Its\n" +
 			"passphrase comes from " + wallet.PassphraseEnv + ", else a prompt on a terminal. Every credential and the holder\n" +
 			"key are encrypted: no name, date or grade is ever written in clear.",
@@ -225,6 +225,7 @@ func walletCommand() *cli.Command {
 					return nil
 				}),
 			},
+			walletRespondCommand(),
 			{
 				Name:  "export",
 				Usage: "write an encrypted backup of the whole wallet (same passphrase)",

@@ -30,7 +30,13 @@
 //
 // Import reads any input with credential.Decode, so it takes what a
 // verifier takes (an image or a PDF is kept as the text of its QR code).
-// The package imports credential, verifier (for the verdict of
+// Answering a verifier's OpenID4VP request (respond.go: Understand, Answer)
+// chooses the credential and discloses only the claims asked for; the
+// request is fetched and the answer posted by cli, this package holding no
+// HTTP.
+//
+// The package imports credential, chaincode/record (the credential types),
+// oid4vp (the request's vocabulary), verifier (for the verdict of
 // VerifyFunc), internal/fsutil and internal/secret; only cli imports it.
 package wallet
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
+	"github.com/sceau/sceau/verifier/presentation"
 )
 
 // Request body limits.
@@ -53,6 +55,14 @@ type Config struct {
 	// JWT's aud) when a request does not name a domain; GET /v1/challenge
 	// announces it.
 	Audience string
+	// PublicURL is the verifier's public base URL: presentation requests
+	// (POST /v1/presentation-requests) build every URL they publish on it
+	// (request_uri, response_uri, client_id). Empty: the Audience, if it
+	// is an http(s) URL; else presentation requests are unavailable.
+	PublicURL string
+	// Presentations tunes the presentation requests' store; its BaseURL
+	// and Verifier are filled in.
+	Presentations presentation.Config
 	// Metrics, when set, receives the API's counters: verdicts by route,
 	// verdict and input, and decodes refused for want of a slot.
 	Metrics prometheus.Registerer
@@ -75,6 +85,11 @@ type Config struct {
 // VC API endpoints, the trust list and the web page. It is safe for
 // concurrent use.
 type API struct {
+	// presentations holds the OpenID4VP presentation requests; nil
+	// without a public URL. presentationTmpl is the employer's page.
+	presentations    *presentation.Store
+	presentationTmpl *template.Template
+
 	registry  *verifier.Registry
 	verifier  *verifier.Verifier
 	nonces    *NonceStore
@@ -122,7 +137,7 @@ func New(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &API{
+	a := &API{
 		registry:  cfg.Registry,
 		verifier:  verifier.New(ledger, cfg.Validator, cfg.Options),
 		nonces:    cfg.Nonces,
@@ -133,10 +148,15 @@ func New(cfg Config) (*API, error) {
 		queueWait: cfg.DecodeQueueTimeout,
 		scanLimit: newRateLimiter(cfg.ScanRate, cfg.ScanBurst, maxScanClients),
 		page:      pg,
-	}, nil
+	}
+	if err := a.setUpPresentations(cfg); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
-// Routes mounts the API's routes on r:
+// Routes mounts the API's routes on r — and those of the OpenID4VP
+// presentation requests, listed in presentations.go:
 //
 //	GET  /                       the web page
 //	POST /                       the web page's form (the verdict as a page)
@@ -149,6 +169,7 @@ func New(cfg Config) (*API, error) {
 //	POST /credentials/verify     W3C VC API
 //	POST /presentations/verify   W3C VC API
 func (a *API) Routes(r chi.Router) {
+	a.presentationsRoutes(r) // OpenID4VP presentation requests: presentations.go
 	r.Get("/", a.servePage)
 	r.Post("/", a.submitPage)
 	r.Handle("/static/*", a.page.static())

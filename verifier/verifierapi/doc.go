@@ -31,15 +31,25 @@
 // reads them with qrcode, bounded in bytes and pixels, rationed by the
 // same decoding slots, and rate-limited per client (scan.go).
 //
+// Employers ask a candidate's wallet for a presentation with OpenID4VP
+// 1.0: POST /v1/presentation-requests and the routes under it
+// (presentations.go), and the page GET /presentation
+// (presentation_page.go, web/templates/presentation.html, without
+// script). The requests themselves — their DCQL query, nonce, expiry and
+// the single answer they accept — are package verifier/presentation's;
+// every URL they publish is built on Config.PublicURL.
+//
 // Files: api.go (configuration, routes, the verification and its errors),
 // forms.go (JSON and multipart bodies), scan.go (camera frames), vcapi.go
 // (the VC API), challenge.go,
 // page.go and web/ (the page, in French and English, with its embedded
 // template, stylesheet and script), metrics.go (verdict counters).
 //
-// It imports verifier (the verdicts), credential (Decode), qrcode (camera
-// frames), network (ErrUnavailable), schemas (the competence framework's names, the
-// subject validator), chi and the Prometheus client; never issuer, wallet,
-// provenance, server or cli. Request logging, request metrics, /healthz
+// It imports verifier (the verdicts), verifier/presentation (presentation
+// requests), oid4vp (its media types and limits), qrcode (camera frames and
+// the request's QR code), credential (Decode), network (ErrUnavailable), schemas (the
+// competence framework's names, the subject validator), chi and the
+// Prometheus client; never issuer, wallet, provenance, server or cli.
+// Request logging, request metrics, /healthz
 // and /metrics belong to package server, on which cli mounts Routes.
 package verifierapi
