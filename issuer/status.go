@@ -236,10 +236,42 @@ func (s *Service) changeRegistered(ctx context.Context, p *org.Profile, reg *reg
 		if err != nil {
 			return changed, fmt.Errorf("credential %s: %w", e.ID, err)
 		}
+		later, err := s.changeLaterForms(ctx, p, op, e, reason)
+		if err != nil {
+			return changed, fmt.Errorf("credential %s: %w", e.ID, err)
+		}
+		digests = append(digests, later...)
 		if err := reg.SetStatus(e.ID, op.registered(), string(reason)); err != nil {
 			return changed, fmt.Errorf("credential %s, %s on the ledger: %w", e.ID, op.Past(), err)
 		}
 		changed = append(changed, Changed{ID: e.ID, Type: e.Award.Type, Digests: digests})
+	}
+	return changed, nil
+}
+
+// changeLaterForms applies op to the forms of credential e issued after it
+// (SD-JWT VCs bound to a wallet's key at pickup, each anchored on its own,
+// register.Entry.Forms), so that a status change of the credential covers
+// every form of it. A form recorded and never anchored (the pickup failed)
+// is passed over, and so is one op does not apply to.
+func (s *Service) changeLaterForms(ctx context.Context, p *org.Profile, op StatusOp, e register.Entry, reason record.ReasonCode) ([]string, error) {
+	var changed []string
+	for _, d := range e.Forms {
+		st, err := s.Contract.GetStatus(ctx, d)
+		if errors.Is(err, network.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return changed, fmt.Errorf("form %s: %w", d, err)
+		}
+		if !op.appliesTo(st.Status) {
+			continue
+		}
+		got, err := s.changeDigests(ctx, p, op, []string{d}, reason)
+		if err != nil {
+			return changed, err
+		}
+		changed = append(changed, got...)
 	}
 	return changed, nil
 }

@@ -201,3 +201,21 @@ func columnIndex(cols []column, field string) int {
 	}
 	return -1
 }
+
+// ClaimLabel returns how people name claim claim of credential type
+// credType in lang (LangFrench or LangEnglish): the header of its CSV
+// column ("Prénom", "given_name"; "Compétence 1.1", "c1_1"), which wallets
+// show next to the value. claim is a subject field or, for a competence,
+// its column name; ok is false for a claim the type does not have.
+func ClaimLabel(credType, claim, lang string) (label string, ok bool) {
+	s, err := lookupType(credType)
+	if err != nil {
+		return "", false
+	}
+	for _, c := range s.columns {
+		if c.name == claim || (c.field == claim && c.kind != cellCompetenceLevel) {
+			return c.nameIn(lang), true
+		}
+	}
+	return "", false
+}
