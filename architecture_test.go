@@ -45,6 +45,7 @@ var allowedImports = map[string][]string{
 	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "schemas", "verifier"},
 	"server":                   {},
 	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "verifier"},
+	"wallet/oid4vciclient":     {},
 	"provenance":               {"chaincode/record", "credential", "internal/attest", "internal/fsutil", "internal/license", "internal/secret", "network", "org"},
 	"issuer/issuerapi":         {"chaincode/record", "credential", "issuer", "issuer/oid4vci", "network", "org", "schemas"},
 	"issuer/oid4vci":           {"chaincode/record", "credential", "internal/jws", "issuer", "issuer/register", "schemas"},

@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer"
+	"github.com/sceau/sceau/issuer/oid4vci"
+	"github.com/sceau/sceau/issuer/register"
+	"github.com/sceau/sceau/network"
+)
+
+// defaultServeURL is where `sceau serve` listens by default: the
+// credential issuer of offers made without --public-url while no server
+// runs.
+const defaultServeURL = "http://127.0.0.1:8080"
+
+func offerCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "offer",
+		Usage:     "offer credentials for pickup into a wallet (OpenID4VCI): one offer URI and transaction code per credential",
+		ArgsUsage: "[CREDENTIAL…]",
+		Description: "CREDENTIAL is a credential id (urn:uuid:… or the bare UUID), found through the issuer's register in the\n" +
+			"batch files the home keeps, or its bundle file (<uuid>.json). --batch takes a whole batch: its id, or its\n" +
+			"batch file (<batch>.jsonl). Each offer is single-use, expires (--valid-for), and needs the 6-digit\n" +
+			"transaction code printed with it, which must reach the student apart from the offer (on paper, --pdf).\n" +
+			"The offers name the credential issuer --public-url (else the running `sceau serve`, else " + defaultServeURL + "):\n" +
+			"students redeem them there, with `sceau wallet receive` or any OpenID4VCI wallet.\n" +
+			"Prints per credential: id, student id, transaction code, expiry, offer URI; --json one JSON object a line\n" +
+			"(id, student_id, uri, tx_code, expiry). While `sceau serve` holds the home, make offers through its issuer\n" +
+			"API: POST /v1/offers with the issuer's token.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
+			&cli.StringFlag{Name: "batch", Usage: "offer every credential of a batch: its id, or its batch file"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object a line: id, student_id, uri, tx_code, expiry"},
+			&cli.StringFlag{Name: "out", Usage: "also write the offers as CSV for a mail merge (id,student_id,uri,tx_code,expiry)"},
+			&cli.StringFlag{Name: "pdf", Usage: "also write a printable pickup letter per offer into this folder: <student>-<uuid>.pdf"},
+			&cli.DurationFlag{Name: "valid-for", Usage: "how long the offers can be redeemed (the pickup window)", Value: oid4vci.DefaultValidFor},
+			&cli.DurationFlag{Name: "retain", Usage: "how long the issuer keeps an offer's credential for pickup; at least --valid-for", DefaultText: "--valid-for"},
+		},
+		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+			batch := c.String("batch")
+			if (batch == "") == (c.NArg() == 0) {
+				return usageErr("offer: give the credentials (ids or bundle files) or --batch, not both")
+			}
+			if c.Duration("valid-for") <= 0 {
+				return usageErr("--valid-for: want a positive duration, such as 720h")
+			}
+			if c.IsSet("retain") && c.Duration("retain") < c.Duration("valid-for") {
+				return usageErr("--retain %s is shorter than --valid-for %s: an offer's credential is kept at least until it expires", c.Duration("retain"), c.Duration("valid-for"))
+			}
+			issuerURL := e.publicURL
+			if issuerURL == "" {
+				if info := readServeInfo(e.home); info != nil {
+					issuerURL = info.URL
+				} else {
+					issuerURL = defaultServeURL
+					fmt.Fprintf(e.stderr, "note: no --public-url: the offers name %s, where `sceau serve` listens by default\n", defaultServeURL)
+				}
+			}
+			svc := e.issuerService(l)
+			id := c.String("issuer")
+			reg, err := svc.OpenRegister(c.Context, id)
+			if err != nil {
+				return err
+			}
+			defer reg.Close()
+			bundles, err := offeredBundles(c, svc, reg, id, batch)
+			if err != nil {
+				return err
+			}
+			offers, err := oid4vci.MakeOffers(reg, id, bundles, oid4vci.OfferOptions{
+				CredentialIssuer: issuerURL, ValidFor: c.Duration("valid-for"), Retain: c.Duration("retain"),
+			})
+			if err != nil {
+				return err
+			}
+			if out := c.String("out"); out != "" {
+				if err := writeOffersCSV(out, offers); err != nil {
+					return err
+				}
+			}
+			if dir := c.String("pdf"); dir != "" {
+				if err := writePickupLetters(dir, id, offers, bundles); err != nil {
+					return err
+				}
+			}
+			for _, o := range offers {
+				if c.Bool("json") {
+					data, err := json.Marshal(o)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(e.stdout, string(data))
+					continue
+				}
+				fmt.Fprintf(e.stdout, "%s  %s  tx_code %s  expires %s  %s\n", o.ID, o.StudentID, o.TxCode, o.Expiry.Format(time.RFC3339), o.URI)
+			}
+			if !c.Bool("json") {
+				fmt.Fprintf(e.stderr, "%d offer(s) for %s; give each student the offer and, apart, its transaction code\n", len(offers), issuerURL)
+			}
+			return nil
+		}),
+	}
+}
+
+// offeredBundles returns the bundles the command's arguments name: a
+// batch (id or file), or credentials (ids or bundle files), in order.
+func offeredBundles(c *cli.Context, svc *issuer.Service, reg *register.Register, id, batch string) ([]*credential.Bundle, error) {
+	if batch != "" {
+		if st, err := os.Stat(batch); err == nil && !st.IsDir() {
+			var out []*credential.Bundle
+			err := issuer.ReadBatchFile(batch, func(b *credential.Bundle, _ []byte) error {
+				out = append(out, b)
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("--batch %s: %w", batch, err)
+			}
+			return out, nil
+		}
+		out, err := svc.BatchBundles(id, batch)
+		if err != nil {
+			return nil, fmt.Errorf("--batch %s: %w", batch, err)
+		}
+		return out, nil
+	}
+	var out []*credential.Bundle
+	var ids []string
+	at := map[int]string{} // argument index → credential id looked up
+	for i, arg := range c.Args().Slice() {
+		if u := issuer.CredentialUUID(arg); u != "" {
+			if _, err := os.Stat(arg); errors.Is(err, fs.ErrNotExist) {
+				ids = append(ids, "urn:uuid:"+u)
+				at[i] = "urn:uuid:" + u
+				out = append(out, nil)
+				continue
+			}
+		}
+		data, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, &exitError{code: ExitUsage, err: fmt.Errorf("%s: neither a credential id nor a file that can be read: %w", arg, err)}
+		}
+		b, err := credential.ParseBundle(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a bundle file (<uuid>.json): %w", arg, err)
+		}
+		out = append(out, b)
+	}
+	if len(ids) > 0 {
+		found, err := svc.FindBundles(reg, id, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i, cid := range at {
+			out[i] = found[cid]
+		}
+	}
+	return out, nil
+}
+
+// writeOffersCSV writes the offers as CSV for a mail merge, atomically.
+func writeOffersCSV(path string, offers []oid4vci.Offer) error {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"id", "student_id", "uri", "tx_code", "expiry"})
+	for _, o := range offers {
+		w.Write([]string{o.ID, o.StudentID, o.URI, o.TxCode, o.Expiry.Format(time.RFC3339)})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(path, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	return nil
+}
+
+// writePickupLetters writes a printable pickup letter per offer into dir.
+func writePickupLetters(dir, issuerID string, offers []oid4vci.Offer, bundles []*credential.Bundle) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("--pdf: %w", err)
+	}
+	return errors.New("--pdf: not written yet")
+}
+
+// issuerForgetCommand is `sceau issuer forget`: erasure of a student.
+func issuerForgetCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "forget",
+		Usage: "erase a student from the issuer's register: what it records of the student's credentials and their pickup offers",
+		Description: "The credentials already issued, or picked up, stay valid: the ledger never held anything personal. The\n" +
+			"issuer no longer knows it issued them: re-running an export would issue them again, and they can no\n" +
+			"longer be revoked by id or --student (by their file or digest they still can).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "id", Usage: "issuer id", Required: true},
+			&cli.StringFlag{Name: "student", Usage: "the student's id (INE)", Required: true},
+			&cli.BoolFlag{Name: "json", Usage: "print what was erased as one JSON object"},
+		},
+		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+			if err := needArgs(c, 0, "no argument"); err != nil {
+				return err
+			}
+			student := strings.TrimSpace(c.String("student"))
+			if student == "" {
+				return usageErr("--student: give the student's id")
+			}
+			f, err := e.issuerService(l).ForgetStudent(c.Context, c.String("id"), student)
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, f)
+			}
+			if f.Credentials == 0 && f.Offers == 0 {
+				fmt.Fprintf(e.stdout, "issuer %s's register held nothing of student %s\n", c.String("id"), student)
+				return nil
+			}
+			fmt.Fprintf(e.stdout, "student %s erased from issuer %s's register: %d credential(s), %d offer(s)\n", student, c.String("id"), f.Credentials, f.Offers)
+			return nil
+		}),
+	}
+}
