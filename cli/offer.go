@@ -7,17 +7,20 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/certificate"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/issuer/oid4vci"
 	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 )
 
 // defaultServeURL is where `sceau serve` listens by default: the
@@ -91,7 +94,7 @@ func offerCommand() *cli.Command {
 				}
 			}
 			if dir := c.String("pdf"); dir != "" {
-				if err := writePickupLetters(dir, id, offers, bundles); err != nil {
+				if err := writePickupLetters(e, dir, id, issuerURL, offers, bundles); err != nil {
 					return err
 				}
 			}
@@ -187,12 +190,49 @@ func writeOffersCSV(path string, offers []oid4vci.Offer) error {
 	return nil
 }
 
-// writePickupLetters writes a printable pickup letter per offer into dir.
-func writePickupLetters(dir, issuerID string, offers []oid4vci.Offer, bundles []*credential.Bundle) error {
+// writePickupLetters writes a printable pickup letter per offer into dir,
+// <student>-<uuid>.pdf, in French, with the issuer's name from its
+// profile.
+func writePickupLetters(e *env, dir, issuerID, issuerURL string, offers []oid4vci.Offer, bundles []*credential.Bundle) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("--pdf: %w", err)
 	}
-	return errors.New("--pdf: not written yet")
+	name := issuerID
+	if p, err := org.Home(e.home).LoadProfile(issuerID); err == nil && p.Name != "" {
+		name = p.Name
+	}
+	r, err := certificate.NewRenderer(certificate.Options{IssuerName: name})
+	if err != nil {
+		return err
+	}
+	for i, o := range offers {
+		jwt, err := credential.ParseJWT(bundles[i].VCJWT)
+		if err != nil {
+			return fmt.Errorf("credential %s: %w", o.ID, err)
+		}
+		pdf, err := r.RenderPickupLetter(certificate.PickupLetter{
+			Credential: jwt.Credential, OfferURI: o.URI, TxCode: o.TxCode, Expiry: o.Expiry, CredentialIssuer: issuerURL,
+		})
+		if err != nil {
+			return fmt.Errorf("the pickup letter of %s: %w", o.ID, err)
+		}
+		file := filepath.Join(dir, safeFileName(o.StudentID)+"-"+strings.TrimPrefix(o.ID, "urn:uuid:")+".pdf")
+		if err := fsutil.WriteFileAtomic(file, pdf, 0o600); err != nil {
+			return fmt.Errorf("--pdf: %w", err)
+		}
+	}
+	return nil
+}
+
+// safeFileName keeps the letters and digits of s (a student id), for a
+// file name.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
 }
 
 // issuerForgetCommand is `sceau issuer forget`: erasure of a student.

@@ -59,7 +59,9 @@ func (r *Register) TxCodeMatches(code, tx string, o *Offer) bool {
 }
 
 // PutOffer files offer o under its pre-authorized code, with its
-// transaction code (both hashed). A code already filed is an error.
+// transaction code (both hashed), and closes (Dead) the earlier offers of
+// the same credential: a new letter replaces a lost one. A code already
+// filed is an error.
 func (r *Register) PutOffer(code, txCode string, o Offer) error {
 	o.TxCodeMAC = r.txCodeMAC(code, txCode)
 	plain, err := marshal(&o)
@@ -74,10 +76,40 @@ func (r *Register) PutOffer(code, txCode string, o Offer) error {
 		if b.Get(key) != nil {
 			return fmt.Errorf("offer code collision: make the offer again")
 		}
+		prefix := r.studentKey(o.StudentID)
+		c := tx.Bucket(bucketOfferOwners).Cursor()
+		var earlier [][]byte
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			earlier = append(earlier, bytes.Clone(k[len(prefix):]))
+		}
+		for _, k := range earlier {
+			sealed := b.Get(k)
+			if sealed == nil {
+				continue
+			}
+			plain, err := r.open(bucketOffers, k, sealed)
+			if err != nil {
+				return err
+			}
+			var old Offer
+			if err := unmarshal(plain, &old); err != nil {
+				return err
+			}
+			if old.CredentialID != o.CredentialID || old.Dead {
+				continue
+			}
+			old.Dead = true
+			if plain, err = marshal(&old); err != nil {
+				return err
+			}
+			if err := b.Put(k, r.seal(bucketOffers, k, plain)); err != nil {
+				return err
+			}
+		}
 		if err := b.Put(key, r.seal(bucketOffers, key, plain)); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketOfferOwners).Put(append(r.studentKey(o.StudentID), key...), nil)
+		return tx.Bucket(bucketOfferOwners).Put(append(prefix, key...), nil)
 	}, false)
 }
 

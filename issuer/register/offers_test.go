@@ -33,6 +33,24 @@ func TestOffersAreKeptSealedEditedPurgedAndForgotten(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A new offer of the same credential closes the earlier one.
+	if err := r.PutOffer("code-helene-2", "111111", offer); err != nil {
+		t.Fatal(err)
+	}
+	r.EditOffer("code-helene", func(o *Offer) error {
+		if !o.Dead {
+			t.Error("an earlier offer of the same credential is still open")
+		}
+		o.Dead = false // for what follows
+		return nil
+	})
+	r.EditOffer("code-helene-2", func(o *Offer) error {
+		if o.Dead {
+			t.Error("the new offer is closed")
+		}
+		return nil
+	})
+
 	// A wrong code counts a try, kept even though fn fails.
 	wrong := errors.New("wrong code")
 	err := r.EditOffer("code-helene", func(o *Offer) error {
@@ -91,7 +109,7 @@ func TestOffersAreKeptSealedEditedPurgedAndForgotten(t *testing.T) {
 
 	// Forgetting Hélène erases her entry and offer, and nobody else's.
 	f, err := r.ForgetStudent("070123456AB")
-	if err != nil || f.Credentials != 1 || f.Offers != 1 {
+	if err != nil || f.Credentials != 1 || f.Offers != 2 {
 		t.Fatalf("ForgetStudent: %+v, %v", f, err)
 	}
 	if _, err := r.ByID("urn:uuid:1"); !errors.Is(err, ErrNotFound) {
