@@ -7,7 +7,13 @@
 // It is what lets `sceau issue` issue only the new rows of an extended
 // export (a row whose award the register holds is already issued), replace
 // a credential on purpose (--reissue, which revokes the old one as
-// superseded), and revoke by credential id or by student.
+// superseded), and revoke by credential id or by student — covering the
+// forms picked up later with OpenID4VCI (Entry.Forms, AddForm).
+//
+// It is also the issuer's credential store for pickup: an Offer keeps,
+// sealed, a credential as issued until its retention ends (PutOffer,
+// EditOffer, PurgeOffers), and ForgetStudent erases a student's entries
+// and offers.
 //
 // # What identifies an award
 //
