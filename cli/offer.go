@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"github.com/sceau/sceau/issuer/oid4vci"
 	"github.com/sceau/sceau/issuer/register"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
 )
 
@@ -51,7 +53,7 @@ func offerCommand() *cli.Command {
 			&cli.DurationFlag{Name: "valid-for", Usage: "how long the offers can be redeemed (the pickup window)", Value: oid4vci.DefaultValidFor},
 			&cli.DurationFlag{Name: "retain", Usage: "how long the issuer keeps an offer's credential for pickup; at least --valid-for", DefaultText: "--valid-for"},
 		},
-		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+		Action: withRegisterLedger(func(c *cli.Context, e *env, l network.Ledger) error {
 			batch := c.String("batch")
 			if (batch == "") == (c.NArg() == 0) {
 				return usageErr("offer: give the credentials (ids or bundle files) or --batch, not both")
@@ -75,7 +77,7 @@ func offerCommand() *cli.Command {
 			id := c.String("issuer")
 			reg, err := svc.OpenRegister(c.Context, id)
 			if err != nil {
-				return err
+				return registerHeld(e, err, "make the offers through its issuer API: POST /v1/offers with the issuer's token")
 			}
 			defer reg.Close()
 			bundles, err := offeredBundles(c, svc, reg, id, batch)
@@ -248,7 +250,7 @@ func issuerForgetCommand() *cli.Command {
 			&cli.StringFlag{Name: "student", Usage: "the student's id (INE)", Required: true},
 			&cli.BoolFlag{Name: "json", Usage: "print what was erased as one JSON object"},
 		},
-		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+		Action: withRegisterLedger(func(c *cli.Context, e *env, l network.Ledger) error {
 			if err := needArgs(c, 0, "no argument"); err != nil {
 				return err
 			}
@@ -258,7 +260,7 @@ func issuerForgetCommand() *cli.Command {
 			}
 			f, err := e.issuerService(l).ForgetStudent(c.Context, c.String("id"), student)
 			if err != nil {
-				return err
+				return registerHeld(e, err, "stop it, then run this again")
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, f)
@@ -271,4 +273,46 @@ func issuerForgetCommand() *cli.Command {
 			return nil
 		}),
 	}
+}
+
+// withRegisterLedger wraps a command that works on an issuer's register:
+// it needs the ledger only to settle what a stopped run left pending in
+// the register, so a ledger that a `sceau serve` holds stands as one that
+// answers nothing (heldLedger) rather than stopping the command.
+func withRegisterLedger(fn func(c *cli.Context, e *env, l network.Ledger) error) cli.ActionFunc {
+	return action(func(c *cli.Context, e *env) error {
+		l, err := e.openLedger(c.Context, c)
+		if errors.Is(err, embedded.ErrInUse) {
+			return fn(c, e, heldLedger{err})
+		}
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		return fn(c, e, l)
+	})
+}
+
+// heldLedger is a ledger another process holds: every call is unavailable.
+type heldLedger struct{ cause error }
+
+func (h heldLedger) Submit(context.Context, string, string, ...string) ([]byte, error) {
+	return nil, fmt.Errorf("%w: %w", network.ErrUnavailable, h.cause)
+}
+
+func (h heldLedger) Evaluate(context.Context, string, string, ...string) ([]byte, error) {
+	return nil, fmt.Errorf("%w: %w", network.ErrUnavailable, h.cause)
+}
+
+func (heldLedger) Close() error { return nil }
+
+// registerHeld words the error of a register a running `sceau serve`
+// holds, saying what to do instead (todo); other errors are returned as
+// they are.
+func registerHeld(e *env, err error, todo string) error {
+	info := readServeInfo(e.home)
+	if info == nil || !errors.Is(err, register.ErrInUse) {
+		return err
+	}
+	return fmt.Errorf("%w: it is held by `sceau serve` (pid %d) at %s: %s", err, info.PID, info.URL, todo)
 }

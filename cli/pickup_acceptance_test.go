@@ -112,10 +112,10 @@ func TestPickupAcceptance(t *testing.T) {
 	if len(pdfs) != 3 {
 		t.Errorf("%d pickup letters, want 3", len(pdfs))
 	}
-	// An offer made by id, and by bundle file, as well.
-	w.ok("--public-url", public, "offer", "--issuer", "examoffice", offers[1].ID)
-
 	stopServe := startServeAt(t, w.home, addr)
+	// An offer made by id while the server holds the ledger (not yet the
+	// register): it replaces Jérôme's first one.
+	w.ok("--public-url", public, "offer", "--issuer", "examoffice", offers[1].ID)
 	hel := offers[0]
 	if code, _, errOut := w.run("wallet", "receive", "--tx-code", wrongCode(hel.TxCode), hel.URI); code == 0 || !strings.Contains(errOut, "invalid_grant") {
 		t.Errorf("a wrong code: exit %d, %s", code, errOut)
@@ -137,6 +137,11 @@ func TestPickupAcceptance(t *testing.T) {
 	// Jérôme's first offer was replaced by the one made by id.
 	if code, _, errOut := w.run("wallet", "receive", "--tx-code", offers[1].TxCode, offers[1].URI); code == 0 || !strings.Contains(errOut, "invalid_grant") {
 		t.Errorf("a replaced offer: exit %d, %s", code, errOut)
+	}
+
+	// Once the server has the register open, offers go through its API.
+	if code, _, errOut := w.run("--public-url", public, "offer", "--issuer", "examoffice", offers[2].ID); code == 0 || !strings.Contains(errOut, "POST /v1/offers") {
+		t.Errorf("an offer while the server holds the register: exit %d, %s", code, errOut)
 	}
 
 	pres := filepath.Join(w.tmp, "p.sd-jwt")
