@@ -38,7 +38,8 @@ func offerCommand() *cli.Command {
 		Description: "CREDENTIAL is a credential id (urn:uuid:… or the bare UUID), found through the issuer's register in the\n" +
 			"batch files the home keeps, or its bundle file (<uuid>.json). --batch takes a whole batch: its id, or its\n" +
 			"batch file (<batch>.jsonl). Each offer is single-use, expires (--valid-for), and needs the 6-digit\n" +
-			"transaction code printed with it, which must reach the student apart from the offer (on paper, --pdf).\n" +
+			"transaction code printed with it, which must reach the student apart from the offer (on paper, --pdf:\n" +
+			"a letter per offer into --letters DIR, else the folder of --out, else the current folder).\n" +
 			"The offers name the credential issuer --public-url (else the running `sceau serve`, else " + defaultServeURL + "):\n" +
 			"students redeem them there, with `sceau wallet receive` or any OpenID4VCI wallet.\n" +
 			"Prints per credential: id, student id, transaction code, expiry, offer URI; --json one JSON object a line\n" +
@@ -49,12 +50,16 @@ func offerCommand() *cli.Command {
 			&cli.StringFlag{Name: "batch", Usage: "offer every credential of a batch: its id, or its batch file"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object a line: id, student_id, uri, tx_code, expiry"},
 			&cli.StringFlag{Name: "out", Usage: "also write the offers as CSV for a mail merge (id,student_id,uri,tx_code,expiry)"},
-			&cli.StringFlag{Name: "pdf", Usage: "also write a printable pickup letter per offer into this folder: <student>-<uuid>.pdf"},
+			&cli.BoolFlag{Name: "pdf", Usage: "also write a printable pickup letter per offer, <student>-<uuid>.pdf: the offer's QR code, the code printed apart"},
+			&cli.StringFlag{Name: "letters", Usage: "the folder of the --pdf letters", DefaultText: "the folder of --out, else the current folder"},
 			&cli.DurationFlag{Name: "valid-for", Usage: "how long the offers can be redeemed (the pickup window)", Value: oid4vci.DefaultValidFor},
 			&cli.DurationFlag{Name: "retain", Usage: "how long the issuer keeps an offer's credential for pickup; at least --valid-for", DefaultText: "--valid-for"},
 		},
 		Action: withRegisterLedger(func(c *cli.Context, e *env, l network.Ledger) error {
 			batch := c.String("batch")
+			if c.IsSet("letters") && !c.Bool("pdf") {
+				return usageErr("--letters is the folder of the --pdf letters: add --pdf")
+			}
 			if (batch == "") == (c.NArg() == 0) {
 				return usageErr("offer: give the credentials (ids or bundle files) or --batch, not both")
 			}
@@ -95,7 +100,14 @@ func offerCommand() *cli.Command {
 					return err
 				}
 			}
-			if dir := c.String("pdf"); dir != "" {
+			if c.Bool("pdf") {
+				dir := c.String("letters")
+				if dir == "" {
+					dir = "."
+					if out := c.String("out"); out != "" {
+						dir = filepath.Dir(out)
+					}
+				}
 				if err := writePickupLetters(e, dir, id, issuerURL, offers, bundles); err != nil {
 					return err
 				}

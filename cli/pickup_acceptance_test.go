@@ -82,7 +82,7 @@ func TestPickupAcceptance(t *testing.T) {
 	public := "http://" + addr
 	mail := filepath.Join(w.tmp, "offers.csv")
 	letters := filepath.Join(w.tmp, "letters")
-	lines := w.ok("--public-url", public, "offer", "--issuer", "examoffice", "--json", "--batch", batch, "--out", mail, "--pdf", letters)
+	lines := w.ok("--public-url", public, "offer", "--issuer", "examoffice", "--json", "--batch", batch, "--out", mail, "--pdf", "--letters", letters)
 	var offers []oid4vci.Offer
 	for _, line := range strings.Split(strings.TrimSpace(lines), "\n") {
 		var o oid4vci.Offer
