@@ -89,17 +89,16 @@ func offerCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			offers, err := oid4vci.MakeOffers(reg, id, bundles, oid4vci.OfferOptions{
+			prepared, err := oid4vci.PrepareOffers(reg, id, bundles, oid4vci.OfferOptions{
 				CredentialIssuer: issuerURL, ValidFor: c.Duration("valid-for"), Retain: c.Duration("retain"),
 			})
 			if err != nil {
 				return err
 			}
-			if out := c.String("out"); out != "" {
-				if err := writeOffersCSV(out, offers); err != nil {
-					return err
-				}
-			}
+			// Everything is printed in memory first, and written once the
+			// offers are filed: a failure leaves no offer nobody received.
+			offers := prepared.Offers()
+			var letters *pendingFiles
 			if c.Bool("pdf") {
 				dir := c.String("letters")
 				if dir == "" {
@@ -108,9 +107,21 @@ func offerCommand() *cli.Command {
 						dir = filepath.Dir(out)
 					}
 				}
-				if err := writePickupLetters(e, dir, id, issuerURL, offers, bundles); err != nil {
+				if letters, err = pickupLetters(e, dir, id, issuerURL, offers, bundles); err != nil {
 					return err
 				}
+				defer letters.discard()
+			}
+			if _, err := prepared.File(reg); err != nil {
+				return err
+			}
+			if out := c.String("out"); out != "" {
+				if err := writeOffersCSV(out, offers); err != nil {
+					return err
+				}
+			}
+			if err := letters.keep(); err != nil {
+				return fmt.Errorf("--pdf: %w", err)
 			}
 			for _, o := range offers {
 				if c.Bool("json") {
@@ -204,12 +215,12 @@ func writeOffersCSV(path string, offers []oid4vci.Offer) error {
 	return nil
 }
 
-// writePickupLetters writes a printable pickup letter per offer into dir,
-// <student>-<uuid>.pdf, in French, with the issuer's name from its
-// profile.
-func writePickupLetters(e *env, dir, issuerID, issuerURL string, offers []oid4vci.Offer, bundles []*credential.Bundle) error {
+// pickupLetters prints a pickup letter per offer into dir, in French,
+// with the issuer's name from its profile, as <student>-<uuid>.pdf; the
+// letters are hidden temporary files until keep.
+func pickupLetters(e *env, dir, issuerID, issuerURL string, offers []oid4vci.Offer, bundles []*credential.Bundle) (*pendingFiles, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("--pdf: %w", err)
+		return nil, usageErr("--letters: %v", err)
 	}
 	name := issuerID
 	if p, err := org.Home(e.home).LoadProfile(issuerID); err == nil && p.Name != "" {
@@ -217,25 +228,70 @@ func writePickupLetters(e *env, dir, issuerID, issuerURL string, offers []oid4vc
 	}
 	r, err := certificate.NewRenderer(certificate.Options{IssuerName: name})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	files := &pendingFiles{}
 	for i, o := range offers {
 		jwt, err := credential.ParseJWT(bundles[i].VCJWT)
-		if err != nil {
-			return fmt.Errorf("credential %s: %w", o.ID, err)
+		if err == nil {
+			var pdf []byte
+			pdf, err = r.RenderPickupLetter(certificate.PickupLetter{
+				Credential: jwt.Credential, OfferURI: o.URI, TxCode: o.TxCode, Expiry: o.Expiry, CredentialIssuer: issuerURL,
+			})
+			if err == nil {
+				err = files.add(filepath.Join(dir, safeFileName(o.StudentID)+"-"+strings.TrimPrefix(o.ID, "urn:uuid:")+".pdf"), pdf)
+			}
 		}
-		pdf, err := r.RenderPickupLetter(certificate.PickupLetter{
-			Credential: jwt.Credential, OfferURI: o.URI, TxCode: o.TxCode, Expiry: o.Expiry, CredentialIssuer: issuerURL,
-		})
 		if err != nil {
-			return fmt.Errorf("the pickup letter of %s: %w", o.ID, err)
-		}
-		file := filepath.Join(dir, safeFileName(o.StudentID)+"-"+strings.TrimPrefix(o.ID, "urn:uuid:")+".pdf")
-		if err := fsutil.WriteFileAtomic(file, pdf, 0o600); err != nil {
-			return fmt.Errorf("--pdf: %w", err)
+			files.discard()
+			return nil, fmt.Errorf("the pickup letter of %s: %w", o.ID, err)
 		}
 	}
+	return files, nil
+}
+
+// pendingFiles are files written under temporary names, renamed to their
+// own by keep or removed by discard.
+type pendingFiles struct {
+	tmp, final []string
+}
+
+func (p *pendingFiles) add(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	p.tmp, p.final = append(p.tmp, f.Name()), append(p.final, path)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// keep gives every file its name; nil keeps nothing.
+func (p *pendingFiles) keep() error {
+	if p == nil {
+		return nil
+	}
+	for i, tmp := range p.tmp {
+		if err := os.Rename(tmp, p.final[i]); err != nil {
+			return err
+		}
+	}
+	p.tmp, p.final = nil, nil
 	return nil
+}
+
+// discard removes the files not kept; nil discards nothing.
+func (p *pendingFiles) discard() {
+	if p == nil {
+		return
+	}
+	for _, tmp := range p.tmp {
+		os.Remove(tmp)
+	}
+	p.tmp, p.final = nil, nil
 }
 
 // safeFileName keeps the letters and digits of s (a student id), for a

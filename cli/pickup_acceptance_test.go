@@ -173,3 +173,40 @@ func wrongCode(code string) string {
 	}
 	return "000000"
 }
+
+// TestOfferAndReceiveRefuseBadInput: each refusal names what is wrong,
+// exits non-zero and writes nothing.
+func TestOfferAndReceiveRefuseBadInput(t *testing.T) {
+	w := newWalletWorld(t)
+	w.initWallet(w.wallet)
+	input := writeFile(t, filepath.Join(w.tmp, "diplomas.csv"), spineDiplomas)
+	w.ok("issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", filepath.Join(w.tmp, "out"))
+	mail := filepath.Join(w.tmp, "offers.csv")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		says string
+	}{
+		{"nothing to offer", []string{"offer", "--issuer", "examoffice", "--out", mail}, ExitUsage, "--batch"},
+		{"both a batch and credentials", []string{"offer", "--issuer", "examoffice", "--batch", "b", "--out", mail, "urn:uuid:3f2a0000-0000-4000-8000-000000000000"}, ExitUsage, "not both"},
+		{"an unknown credential", []string{"offer", "--issuer", "examoffice", "--out", mail, "urn:uuid:3f2a0000-0000-4000-8000-000000000000"}, 1, "not in issuer examoffice's register"},
+		{"an unknown batch", []string{"offer", "--issuer", "examoffice", "--out", mail, "--batch", "examoffice-nope-0001"}, 1, "batch examoffice-nope-0001"},
+		{"a file that is not a bundle", []string{"offer", "--issuer", "examoffice", "--out", mail, input}, 1, "not a bundle"},
+		{"a missing file", []string{"offer", "--issuer", "examoffice", "--out", mail, filepath.Join(w.tmp, "nope.json")}, ExitUsage, "neither a credential id nor a file"},
+		{"a retention shorter than the window", []string{"offer", "--issuer", "examoffice", "--valid-for", "48h", "--retain", "24h", "--out", mail, "--batch", "b"}, ExitUsage, "--retain"},
+		{"letters without --pdf", []string{"offer", "--issuer", "examoffice", "--letters", w.tmp, "--out", mail, "--batch", "b"}, ExitUsage, "--pdf"},
+		{"an unknown issuer", []string{"offer", "--issuer", "nobody", "--out", mail, "--batch", "b"}, 1, "nobody"},
+		{"receive: not an offer", []string{"wallet", "receive", "--tx-code", "123456", "https://example.org/"}, ExitUsage, "not a credential offer"},
+		{"receive: an offer over plain http elsewhere", []string{"wallet", "receive", "--tx-code", "1", "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22http%3A%2F%2Fexamens.example%22%2C%22credential_configuration_ids%22%3A%5B%22x%22%5D%2C%22grants%22%3A%7B%22urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code%22%3A%7B%22pre-authorized_code%22%3A%22c%22%7D%7D%7D"}, ExitUsage, "https"},
+		{"receive: no tx code", []string{"wallet", "receive", "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22https%3A%2F%2Fexamens.example%22%2C%22credential_configuration_ids%22%3A%5B%22x%22%5D%2C%22grants%22%3A%7B%22urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-authorized_code%22%3A%7B%22pre-authorized_code%22%3A%22c%22%2C%22tx_code%22%3A%7B%7D%7D%7D%7D"}, ExitUsage, "--tx-code"},
+	} {
+		code, _, errOut := w.run(tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.says) {
+			t.Errorf("%s: exit %d, %q; want exit %d saying %q", tc.name, code, errOut, tc.code, tc.says)
+		}
+		if _, err := os.Stat(mail); err == nil {
+			t.Fatalf("%s: offers.csv was written", tc.name)
+		}
+	}
+}

@@ -93,9 +93,32 @@ type OfferOptions struct {
 
 // MakeOffers makes one offer per bundle — a credential issuerID issued,
 // which its register reg holds — files each in reg, and returns them in
-// order. Credentials the register does not hold (erased, or issued by
-// another issuer) are refused, and nothing is filed.
+// order: PrepareOffers, then FileOffers.
 func MakeOffers(reg *register.Register, issuerID string, bundles []*credential.Bundle, opts OfferOptions) ([]Offer, error) {
+	p, err := PrepareOffers(reg, issuerID, bundles, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.File(reg)
+}
+
+// Prepared are offers made and not filed yet: nothing redeems them until
+// File. A caller that prints them (letters, a mail merge file) prepares
+// them first, so that a failure leaves no offer nobody received.
+type Prepared struct {
+	offers []Offer
+	codes  []string
+	kept   []register.Offer
+	now    time.Time
+}
+
+// Offers returns the prepared offers, in order.
+func (p *Prepared) Offers() []Offer { return p.offers }
+
+// PrepareOffers makes one offer per bundle, as MakeOffers, without filing
+// them. Credentials the register does not hold (erased, or issued by
+// another issuer) are refused.
+func PrepareOffers(reg *register.Register, issuerID string, bundles []*credential.Bundle, opts OfferOptions) (*Prepared, error) {
 	if _, err := parseIssuerURL(opts.CredentialIssuer); err != nil {
 		return nil, err
 	}
@@ -111,12 +134,7 @@ func MakeOffers(reg *register.Register, issuerID string, bundles []*credential.B
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
-	type pending struct {
-		offer Offer
-		code  string
-		kept  register.Offer
-	}
-	todo := make([]pending, 0, len(bundles))
+	p := &Prepared{now: opts.Now}
 	for _, b := range bundles {
 		jwt, err := credential.ParseJWT(b.VCJWT)
 		if err != nil {
@@ -143,26 +161,29 @@ func MakeOffers(reg *register.Register, issuerID string, bundles []*credential.B
 		if err != nil {
 			return nil, err
 		}
-		todo = append(todo, pending{
-			offer: Offer{ID: c.ID, StudentID: student, URI: uri, TxCode: tx, Expiry: expiry},
-			code:  code,
-			kept: register.Offer{
-				CredentialID: c.ID, StudentID: student, Type: c.Type, Credential: b.VCJWT,
-				Created: opts.Now.Unix(), Expires: expiry.Unix(), RetainUntil: opts.Now.Add(opts.Retain).Unix(),
-			},
+		p.offers = append(p.offers, Offer{ID: c.ID, StudentID: student, URI: uri, TxCode: tx, Expiry: expiry})
+		p.codes = append(p.codes, code)
+		p.kept = append(p.kept, register.Offer{
+			CredentialID: c.ID, StudentID: student, Type: c.Type, Credential: b.VCJWT,
+			Created: opts.Now.Unix(), Expires: expiry.Unix(), RetainUntil: opts.Now.Add(opts.Retain).Unix(),
 		})
 	}
-	if _, err := reg.PurgeOffers(opts.Now); err != nil {
+	return p, nil
+}
+
+// File files the prepared offers in reg (each closing the earlier offers
+// of its credential), after erasing the offers whose retention ended, and
+// returns them.
+func (p *Prepared) File(reg *register.Register) ([]Offer, error) {
+	if _, err := reg.PurgeOffers(p.now); err != nil {
 		return nil, err
 	}
-	offers := make([]Offer, len(todo))
-	for i, p := range todo {
-		if err := reg.PutOffer(p.code, p.offer.TxCode, p.kept); err != nil {
-			return nil, fmt.Errorf("credential %s: %w", p.offer.ID, err)
+	for i, o := range p.offers {
+		if err := reg.PutOffer(p.codes[i], o.TxCode, p.kept[i]); err != nil {
+			return nil, fmt.Errorf("credential %s: %w", o.ID, err)
 		}
-		offers[i] = p.offer
 	}
-	return offers, nil
+	return p.offers, nil
 }
 
 // ConfigurationIDs returns the ids of the credential configurations of
