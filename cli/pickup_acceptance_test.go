@@ -164,6 +164,12 @@ func TestPickupAcceptance(t *testing.T) {
 	if strings.Contains(strings.Join(names, ","), "given_name") || !strings.Contains(strings.Join(names, ","), "mention") {
 		t.Errorf("claims shown: %v; want mention and not the name", names)
 	}
+
+	// An annulled session: revoking the batch revokes the picked-up form.
+	w.ok("revoke", "--issuer", "examoffice", "--reason", "annulled", "--batch", batch)
+	if code, res := w.verifyJSON("--nonce", "n-42", "--audience", "https://employer.example", pres); code != 1 || res.Reason != "revoked" {
+		t.Errorf("the picked-up credential of a revoked batch: exit %d, %s %s", code, res.Verdict, res.Reason)
+	}
 }
 
 // wrongCode returns a transaction code that is not code.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/sceau/sceau/chaincode/record"
@@ -95,7 +96,11 @@ func (s *Service) changeDigests(ctx context.Context, p *org.Profile, op StatusOp
 }
 
 // ChangeBatchStatus applies op to every credential of a batch (an annulled
-// exam session). Only revocation applies to whole batches.
+// exam session). Only revocation applies to whole batches. The forms of
+// its credentials that students picked up later with OpenID4VCI, anchored
+// in batches of their own, are revoked with it: the issuer's register
+// knows them, so when it has one, the signing key must unlock
+// (SCEAU_KEY_PASSPHRASE) — checked before anything changes.
 func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp, batchID string, reason record.ReasonCode) error {
 	if op != OpRevoke {
 		return fmt.Errorf("--batch works with revoke only")
@@ -104,7 +109,51 @@ func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp,
 	if err != nil {
 		return err
 	}
-	return s.Contract.RevokeBatch(ctx, p.Org, batchID, reason)
+	later, err := s.laterFormsOfBatch(ctx, p, batchID)
+	if err != nil {
+		return err
+	}
+	if err := s.Contract.RevokeBatch(ctx, p.Org, batchID, reason); err != nil {
+		return err
+	}
+	for _, e := range later {
+		if _, err := s.changeLaterForms(ctx, p, op, e, reason); err != nil {
+			return fmt.Errorf("batch %s is revoked; the form of %s picked up later: %w", batchID, e.ID, err)
+		}
+	}
+	return nil
+}
+
+// laterFormsOfBatch returns the register entries of batch batchID that
+// have forms picked up later; none when the issuer has no register.
+func (s *Service) laterFormsOfBatch(ctx context.Context, p *org.Profile, batchID string) ([]register.Entry, error) {
+	dir, err := s.Home.Org(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir.RegisterFile()); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	key, err := s.Keys.Open(p, p.CurrentKID)
+	if err != nil {
+		return nil, fmt.Errorf("revoking a batch also revokes the forms its students picked up (OpenID4VCI), which the issuer's register knows; it opens with the signing key: %w", err)
+	}
+	reg, err := s.openRegister(ctx, p, key)
+	if err != nil {
+		return nil, err
+	}
+	defer reg.Close()
+	with, err := reg.WithLaterForms()
+	if err != nil {
+		return nil, err
+	}
+	var out []register.Entry
+	for _, e := range with {
+		if e.Batch == batchID {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // Digests returns the anchored digests of a credential given in any of its

@@ -45,6 +45,7 @@
 //	superseding  old sequence number → new: replacements whose old credential is still to be revoked
 //	offers       H(pre-authorized code)[:16] → an Offer kept for pickup, sealed (see offers.go)
 //	offer-students  H(student)[:12] ‖ H(code)[:16] → nothing: a student's offers, for ForgetStudent
+//	later-forms  H(credential id)[:16] → the sequence number of an entry with Forms (AddForm)
 //
 // H is HMAC-SHA256 under the index key: the keys say nothing of a student,
 // an award or a credential id to whoever reads the file without the data

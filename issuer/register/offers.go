@@ -213,8 +213,31 @@ func (r *Register) AddForm(id, digest string) error {
 			return fmt.Errorf("credential %s: %w", id, ErrNotFound)
 		}
 		e.Forms = append(e.Forms, digest)
+		if err := tx.Bucket(bucketLaterForms).Put(r.idKey(id), seq); err != nil {
+			return err
+		}
 		return r.store(tx, seq, e)
 	}, true)
+}
+
+// WithLaterForms returns the entries that have forms issued later
+// (AddForm): what a status change of a whole batch must also cover.
+func (r *Register) WithLaterForms() ([]Entry, error) {
+	if err := r.fileAll(); err != nil {
+		return nil, err
+	}
+	var out []Entry
+	err := r.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLaterForms).ForEach(func(_, seq []byte) error {
+			e, err := r.load(tx, seq)
+			if err != nil {
+				return err
+			}
+			out = append(out, *e)
+			return nil
+		})
+	})
+	return out, err
 }
 
 // Forgotten counts what ForgetStudent erased.
@@ -281,6 +304,9 @@ func (r *Register) ForgetStudent(studentID string) (Forgotten, error) {
 				return err
 			}
 			if err := tx.Bucket(bucketIDs).Delete(r.idKey(e.ID)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketLaterForms).Delete(r.idKey(e.ID)); err != nil {
 				return err
 			}
 			k := r.Key(e.Award)

@@ -106,6 +106,9 @@ func TestOffersAreKeptSealedEditedPurgedAndForgotten(t *testing.T) {
 	if e, _ := r.ByID("urn:uuid:1"); len(e.Forms) != 1 || e.Forms[0] != "ab12" {
 		t.Errorf("forms: %+v", e)
 	}
+	if with, err := r.WithLaterForms(); err != nil || len(with) != 1 || with[0].ID != "urn:uuid:1" {
+		t.Errorf("WithLaterForms: %+v, %v", with, err)
+	}
 
 	// Forgetting Hélène erases her entry and offer, and nobody else's.
 	f, err := r.ForgetStudent("070123456AB")
@@ -123,6 +126,9 @@ func TestOffersAreKeptSealedEditedPurgedAndForgotten(t *testing.T) {
 	}
 	if err := r.EditOffer("code-helene", func(*Offer) error { return nil }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a forgotten student's offer: %v", err)
+	}
+	if with, _ := r.WithLaterForms(); len(with) != 0 {
+		t.Errorf("a forgotten entry still has later forms: %+v", with)
 	}
 	if e, err := r.ByID("urn:uuid:2"); err != nil || e.Award.StudentID != "070123456AC" {
 		t.Errorf("another student's entry: %+v, %v", e, err)

@@ -114,6 +114,7 @@ var (
 	bucketSuperseding = []byte("superseding")
 	bucketOffers      = []byte("offers")
 	bucketOfferOwners = []byte("offer-students")
+	bucketLaterForms  = []byte("later-forms")
 	keyWrap           = []byte("wrap")
 )
 
@@ -162,7 +163,7 @@ func (r *Register) Close() error {
 func (r *Register) unlock(keys Keys) error {
 	var dataKey []byte
 	err := r.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketEntries, bucketAwards, bucketIDs, bucketPending, bucketSuperseding, bucketOffers, bucketOfferOwners} {
+		for _, b := range [][]byte{bucketMeta, bucketEntries, bucketAwards, bucketIDs, bucketPending, bucketSuperseding, bucketOffers, bucketOfferOwners, bucketLaterForms} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
