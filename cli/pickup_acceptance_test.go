@@ -112,6 +112,11 @@ func TestPickupAcceptance(t *testing.T) {
 	if len(pdfs) != 3 {
 		t.Errorf("%d pickup letters, want 3", len(pdfs))
 	}
+	// Zoé imported her bundle from a file before: the pickup replaces it.
+	zoe := filepath.Join(w.tmp, "zoe")
+	w.ok("export", "--id", offers[2].ID, "--out", zoe, out)
+	w.ok("wallet", "import", filepath.Join(zoe, strings.TrimPrefix(offers[2].ID, "urn:uuid:")+".json"))
+
 	stopServe := startServeAt(t, w.home, addr)
 	// An offer made by id while the server holds the ledger (not yet the
 	// register): it replaces Jérôme's first one.
@@ -142,6 +147,10 @@ func TestPickupAcceptance(t *testing.T) {
 	// Once the server has the register open, offers go through its API.
 	if code, _, errOut := w.run("--public-url", public, "offer", "--issuer", "examoffice", offers[2].ID); code == 0 || !strings.Contains(errOut, "POST /v1/offers") {
 		t.Errorf("an offer while the server holds the register: exit %d, %s", code, errOut)
+	}
+
+	if got := w.ok("wallet", "receive", "--tx-code", offers[2].TxCode, offers[2].URI); !strings.Contains(got, "it replaces the same credential imported earlier as bundle") {
+		t.Errorf("receiving a credential imported from a file: %s", got)
 	}
 
 	pres := filepath.Join(w.tmp, "p.sd-jwt")

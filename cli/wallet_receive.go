@@ -65,7 +65,12 @@ func walletReceiveCommand() *cli.Command {
 				return err
 			}
 			defer closeLedger()
-			entry, err := w.Import(ctx, []byte(got.Credential), verify)
+			var entry, replaced *wallet.Entry
+			if checkBoundFormat(got) {
+				entry, replaced, err = w.ImportReceived(ctx, []byte(got.Credential), verify)
+			} else {
+				entry, err = w.Import(ctx, []byte(got.Credential), verify)
+			}
 			var notVerified *wallet.NotVerifiedError
 			if errors.As(err, &notVerified) && notVerified.Result.Verdict == verifier.Indeterminate {
 				return &exitError{code: ExitIndeterminate, err: err}
@@ -75,6 +80,9 @@ func walletReceiveCommand() *cli.Command {
 			}
 			fmt.Fprintf(e.stdout, "received %s (%s from %s, issued %s, kept as %s, bound to holder key %s)\n",
 				entry.ID, entry.Type, entry.Issuer, entry.ValidFrom.Format(time.DateOnly), entry.Form, w.HolderKey().KID())
+			if replaced != nil {
+				fmt.Fprintf(e.stdout, "it replaces the same credential imported earlier as %s (%s), which could not be presented with key binding\n", replaced.Form, replaced.ImportedAt.Format(time.DateOnly))
+			}
 			if where != "" {
 				fmt.Fprintln(e.stderr, where)
 			}
@@ -87,7 +95,7 @@ func walletReceiveCommand() *cli.Command {
 // the wallet asked for one (a credential of another format is kept as it
 // is: a W3C vc+jwt has no holder binding).
 func checkBound(got *oid4vciclient.Received, w *wallet.Wallet) error {
-	if got.Format != "dc+sd-jwt" && got.Format != "vc+sd-jwt" {
+	if !checkBoundFormat(got) {
 		return nil
 	}
 	sd, err := credential.ParseSDJWT(got.Credential)
@@ -137,4 +145,10 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 		return res
 	}
 	return verify, func() {}, where, nil
+}
+
+// checkBoundFormat reports whether the credential received is of a format
+// bound to the wallet's key (an SD-JWT VC).
+func checkBoundFormat(got *oid4vciclient.Received) bool {
+	return got.Format == "dc+sd-jwt" || got.Format == "vc+sd-jwt"
 }
