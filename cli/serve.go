@@ -131,6 +131,7 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 
 	fmt.Fprintf(e.stdout, "sceau serve: verifier listening on %s (audience %s)\n", url, o.audience)
+	fmt.Fprintf(e.stdout, "sceau serve: OpenID4VCI credential issuer %s (offers: sceau offer)\n", publicURL)
 	if err := server.Serve(ctx, listener, handler, e.logger); err != nil {
 		return err
 	}
