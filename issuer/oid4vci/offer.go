@@ -175,7 +175,7 @@ func PrepareOffers(reg *register.Register, issuerID string, bundles []*credentia
 // of its credential), after erasing the offers whose retention ended, and
 // returns them.
 func (p *Prepared) File(reg *register.Register) ([]Offer, error) {
-	if _, err := reg.PurgeOffers(p.now); err != nil {
+	if _, err := reg.PurgeOffers(p.now, p.now.Add(-AccessTokenTTL)); err != nil {
 		return nil, err
 	}
 	for i, o := range p.offers {

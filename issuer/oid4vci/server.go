@@ -387,6 +387,9 @@ func (s *Server) Credential(ctx context.Context, accessToken string, req *Creden
 		if slices.Contains(o.Issued, config) {
 			return protoErr(ErrCredentialRequestDenied, "this credential was already issued for this offer")
 		}
+		if o.Credential == "" {
+			return protoErr(ErrCredentialRequestDenied, "this offer is spent")
+		}
 		kept = o.Credential
 		return nil
 	})
@@ -427,7 +430,9 @@ func (s *Server) Credential(ctx context.Context, accessToken string, req *Creden
 }
 
 // Run erases, every hour until ctx is done, the offers past their
-// retention in the registers of the issuers this server answered for.
+// retention in the registers of the issuers this server answered for, and
+// the credentials kept for offers redeemed once their access tokens have
+// expired.
 func (s *Server) Run(ctx context.Context) {
 	t := time.NewTicker(purgeEvery)
 	defer t.Stop()
@@ -446,7 +451,8 @@ func (s *Server) Run(ctx context.Context) {
 		for _, id := range ids {
 			reg, err := s.desk.Register(ctx, id)
 			if err == nil {
-				_, err = reg.PurgeOffers(s.now())
+				now := s.now()
+				_, err = reg.PurgeOffers(now, now.Add(-AccessTokenTTL))
 			}
 			if err != nil {
 				s.logger.Warn("OpenID4VCI: erasing expired offers", "issuer", id, "err", err)

@@ -150,14 +150,18 @@ func (r *Register) EditOffer(code string, fn func(o *Offer) error) error {
 }
 
 // PurgeOffers erases the offers whose retention ended before now, with
-// the personal data they hold, and returns how many.
-func (r *Register) PurgeOffers(now time.Time) (int, error) {
+// the personal data they hold, and returns how many. Of the offers
+// redeemed before spentBefore (once their access tokens have expired), it
+// erases the credential kept for pickup, which is no longer needed: what
+// stays until the retention ends says only that the offer was used.
+func (r *Register) PurgeOffers(now, spentBefore time.Time) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
 	err := r.update(func(tx *bolt.Tx) error {
 		var gone [][]byte
 		var owners [][]byte
+		spent := map[string][]byte{}
 		b := tx.Bucket(bucketOffers)
 		err := b.ForEach(func(k, sealed []byte) error {
 			plain, err := r.open(bucketOffers, k, sealed)
@@ -168,14 +172,26 @@ func (r *Register) PurgeOffers(now time.Time) (int, error) {
 			if err := unmarshal(plain, &o); err != nil {
 				return err
 			}
-			if o.RetainUntil < now.Unix() {
+			switch {
+			case o.RetainUntil < now.Unix():
 				gone = append(gone, bytes.Clone(k))
 				owners = append(owners, append(r.studentKey(o.StudentID), k...))
+			case o.Redeemed != 0 && o.Redeemed < spentBefore.Unix() && o.Credential != "":
+				o.Credential = ""
+				if plain, err = marshal(&o); err != nil {
+					return err
+				}
+				spent[string(k)] = plain
 			}
 			return nil
 		})
 		if err != nil {
 			return err
+		}
+		for k, plain := range spent {
+			if err := b.Put([]byte(k), r.seal(bucketOffers, []byte(k), plain)); err != nil {
+				return err
+			}
 		}
 		for i, k := range gone {
 			if err := b.Delete(k); err != nil {

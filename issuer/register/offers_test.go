@@ -91,10 +91,24 @@ func TestOffersAreKeptSealedEditedPurgedAndForgotten(t *testing.T) {
 	}
 	r = openTest(t, path, keyA.as("kidA"))
 
-	// Retention: Paul's offer, past it, is erased; Hélène's is not.
-	if n, err := r.PurgeOffers(now); err != nil || n != 1 {
+	// Retention: Paul's offer, past it, is erased; Hélène's is not, but
+	// once redeemed and spent, its credential is.
+	r.EditOffer("code-helene-2", func(o *Offer) error { o.Redeemed = now.Add(-time.Hour).Unix(); return nil })
+	if n, err := r.PurgeOffers(now, now.Add(-10*time.Minute)); err != nil || n != 1 {
 		t.Fatalf("PurgeOffers: %d, %v; want 1", n, err)
 	}
+	r.EditOffer("code-helene-2", func(o *Offer) error {
+		if o.Credential != "" {
+			t.Error("a spent offer still holds its credential")
+		}
+		return nil
+	})
+	r.EditOffer("code-helene", func(o *Offer) error {
+		if o.Credential != secretJWT {
+			t.Error("an offer not redeemed lost its credential")
+		}
+		return nil
+	})
 	if err := r.EditOffer("code-paul", func(*Offer) error { return nil }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a purged offer: %v", err)
 	}
