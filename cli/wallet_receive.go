@@ -49,7 +49,7 @@ func walletReceiveCommand() *cli.Command {
 			}
 			txCode := strings.TrimSpace(c.String("tx-code"))
 			if offer.NeedsTxCode() && txCode == "" {
-				return usageErr("this offer needs the transaction code given with it: --tx-code CODE")
+				return usageErr("%s", receiveTexts(e.language()).needTxCode)
 			}
 			got, err := client.Receive(ctx, offer, txCode, func(aud, nonce string) (string, error) {
 				return w.KeyProof(aud, nonce, time.Now())
@@ -76,12 +76,13 @@ func walletReceiveCommand() *cli.Command {
 				return &exitError{code: ExitIndeterminate, err: err}
 			}
 			if err != nil {
-				return fmt.Errorf("the credential received from %s was not kept: %w", offer.CredentialIssuer, err)
+				return fmt.Errorf(receiveTexts(e.language()).notKept, offer.CredentialIssuer, err)
 			}
-			fmt.Fprintf(e.stdout, "received %s (%s from %s, issued %s, kept as %s, bound to holder key %s)\n",
+			txt := receiveTexts(e.language())
+			fmt.Fprintf(e.stdout, txt.received,
 				entry.ID, entry.Type, entry.Issuer, entry.ValidFrom.Format(time.DateOnly), entry.Form, w.HolderKey().KID())
 			if replaced != nil {
-				fmt.Fprintf(e.stdout, "it replaces the same credential imported earlier as %s (%s), which could not be presented with key binding\n", replaced.Form, replaced.ImportedAt.Format(time.DateOnly))
+				fmt.Fprintf(e.stdout, txt.replaces, replaced.Form, replaced.ImportedAt.Format(time.DateOnly))
 			}
 			if where != "" {
 				fmt.Fprintln(e.stderr, where)
@@ -135,7 +136,7 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 		info = &serveInfo{URL: issuerURL}
 	}
 	lang := e.language()
-	where := fmt.Sprintf("verified by the verifier at %s", info.URL)
+	where := fmt.Sprintf(receiveTexts(lang).verifiedAt, info.URL)
 	verify := func(ctx context.Context, input []byte) *verifier.Result {
 		res, err := verifyThroughServer(ctx, info, input, lang)
 		if err != nil {
@@ -151,4 +152,29 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 // bound to the wallet's key (an SD-JWT VC).
 func checkBoundFormat(got *oid4vciclient.Received) bool {
 	return got.Format == "dc+sd-jwt" || got.Format == "vc+sd-jwt"
+}
+
+// receiveText is what `sceau wallet receive` tells the student, in one
+// language.
+type receiveText struct {
+	needTxCode, notKept, received, replaces, verifiedAt string
+}
+
+func receiveTexts(lang verifier.Language) *receiveText {
+	if lang == verifier.French {
+		return &receiveText{
+			needTxCode: "cette offre demande le code de retrait donné avec elle : --tx-code CODE",
+			notKept:    "l'attestation reçue de %s n'a pas été gardée : %w",
+			received:   "reçue : %s (%s de %s, délivrée le %s, gardée en %s, liée à la clé du titulaire %s)\n",
+			replaces:   "elle remplace la même attestation importée plus tôt en %s (%s), qui ne pouvait pas être présentée avec la clé du titulaire\n",
+			verifiedAt: "vérifiée par le vérificateur de %s",
+		}
+	}
+	return &receiveText{
+		needTxCode: "this offer needs the transaction code given with it: --tx-code CODE",
+		notKept:    "the credential received from %s was not kept: %w",
+		received:   "received %s (%s from %s, issued %s, kept as %s, bound to holder key %s)\n",
+		replaces:   "it replaces the same credential imported earlier as %s (%s), which could not be presented with key binding\n",
+		verifiedAt: "verified by the verifier at %s",
+	}
 }
