@@ -43,8 +43,8 @@ func offerCommand() *cli.Command {
 			"The offers name the credential issuer --public-url (else the running `sceau serve`, else " + defaultServeURL + "):\n" +
 			"students redeem them there, with `sceau wallet receive` or any OpenID4VCI wallet.\n" +
 			"Prints per credential: id, student id, transaction code, expiry, offer URI; --json one JSON object a line\n" +
-			"(id, student_id, uri, tx_code, expiry). While `sceau serve` holds the home, make offers through its issuer\n" +
-			"API: POST /v1/offers with the issuer's token.",
+			"(id, student_id, uri, tx_code, expiry). Once a running `sceau serve` holds the issuer's register (after it\n" +
+			"issued or answered a pickup), make offers through its issuer API: POST /v1/offers with the issuer's token.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
 			&cli.StringFlag{Name: "batch", Usage: "offer every credential of a batch: its id, or its batch file"},
