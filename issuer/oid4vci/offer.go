@@ -25,7 +25,8 @@
 //
 // Offers, codes and their rules live here; the HTTP routes are package
 // issuer/oid4vciapi's. It imports the issuer (desk and register), the
-// credential forms, the ledger's vocabulary and internal/jws.
+// credential forms, the schemas (claim names in French and English), the
+// ledger's vocabulary and internal/jws, and nothing of net/http.
 package oid4vci
 
 import (
