@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -68,6 +69,9 @@ func TestOpenID4VCIPickupWithAnIndependentWallet(t *testing.T) {
 		}
 		if got.Payload["id"] != offers[i].ID || got.Payload["vct"] != got.Metadata["vct"] {
 			t.Errorf("%s: picked up %v (vct %v), offered %s (vct %v)", alg, got.Payload["id"], got.Payload["vct"], offers[i].ID, got.Metadata["vct"])
+		}
+		if meta, _ := got.Metadata["credential_metadata"].(map[string]any); meta == nil || !strings.Contains(fmt.Sprint(meta["display"]), "locale:fr") || !strings.Contains(fmt.Sprint(meta["display"]), "locale:en") {
+			t.Errorf("%s: the configuration's display is not in French and English: %v", alg, got.Metadata)
 		}
 		// The same offer again is refused.
 		if err := n.run(t, "oid4vci-pickup.mjs", in, nil); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
