@@ -47,8 +47,11 @@ var allowedImports = map[string][]string{
 	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "oid4vp", "qrcode", "schemas", "verifier", "verifier/presentation"},
 	"server":                   {},
 	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "oid4vp", "verifier"},
+	"wallet/oid4vciclient":     {},
 	"provenance":               {"chaincode/record", "credential", "internal/attest", "internal/fsutil", "internal/license", "internal/secret", "network", "org"},
-	"issuer/issuerapi":         {"chaincode/record", "credential", "issuer", "network", "org", "schemas"},
+	"issuer/issuerapi":         {"chaincode/record", "credential", "issuer", "issuer/oid4vci", "network", "org", "schemas"},
+	"issuer/oid4vci":           {"chaincode/record", "credential", "internal/jws", "issuer", "issuer/register", "schemas"},
+	"issuer/oid4vciapi":        {"issuer/oid4vci"},
 	"provenance/provenanceapi": {"chaincode/record", "internal/license", "network", "org", "provenance"},
 	"hardening":                {},
 	"interop":                  {},  // tests only: drives the sceau binary with npm libraries
@@ -58,11 +61,11 @@ var allowedImports = map[string][]string{
 // clientsOfTheLedger must not link the contract nor Fabric's chaincode
 // libraries, directly or through another package: they read the ledger's
 // records (chaincode/record) through network.
-var clientsOfTheLedger = []string{"network", "verifier", "wallet", "issuer", "provenance", "org"}
+var clientsOfTheLedger = []string{"network", "verifier", "wallet", "issuer", "issuer/oid4vci", "provenance", "org"}
 
 // domain packages hold no HTTP code: their HTTP layers (issuer/issuerapi,
 // verifier/verifierapi, provenance/provenanceapi) call them.
-var domain = []string{"issuer", "verifier", "verifier/presentation", "oid4vp", "wallet", "provenance", "org", "credential", "network", "schemas"}
+var domain = []string{"issuer", "issuer/oid4vci", "verifier", "verifier/presentation", "oid4vp", "wallet", "provenance", "org", "credential", "network", "schemas"}
 
 // TestImportsPointInward holds every package to its place on the map.
 func TestImportsPointInward(t *testing.T) {

@@ -8,6 +8,7 @@ func commands() []*cli.Command {
 		issuerCommand(),
 		issueCommand(),
 		exportCommand(),
+		offerCommand(),
 		templateCommand(),
 		verifyCommand(),
 		serveCommand(),

@@ -29,6 +29,7 @@ func issuerCommand() *cli.Command {
 		Usage: "manage issuers: identity, keys, accreditation",
 		Subcommands: []*cli.Command{
 			tokenCommand(),
+			issuerForgetCommand(),
 			{
 				Name:  "init",
 				Usage: "create an issuer: ledger identity, signing key (encrypted with SCEAU_KEY_PASSPHRASE), registration",

@@ -25,6 +25,8 @@ import (
 
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/issuer/issuerapi"
+	"github.com/sceau/sceau/issuer/oid4vci"
+	"github.com/sceau/sceau/issuer/oid4vciapi"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/oid4vp"
 	"github.com/sceau/sceau/org"
@@ -52,11 +54,14 @@ type serveInfo struct {
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz and /metrics",
+		Usage: "serve the public verifier, the issuer API, the OpenID4VCI credential issuer (students' pickups), /healthz and /metrics",
 		Description: "Routes: GET / and GET /v (web page; /v#sc1=… is a certificate's link), POST /v1/verify,\n" +
 			"POST /v1/scan (a camera frame), GET /v1/challenge, GET /v1/issuers, POST /credentials/verify,\n" +
 			"POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
 			"With --tls-cert and --tls-key it serves HTTPS, which phones need to give the page the camera.\n" +
+			"OpenID4VCI (students pick up the offers of `sceau offer`): GET /.well-known/openid-credential-issuer,\n" +
+			"GET /.well-known/oauth-authorization-server, POST /oid4vci/token, /oid4vci/nonce, /oid4vci/credential;\n" +
+			"the credential issuer is --public-url, else http://<addr>.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
 			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.\n" +
 			"OpenID4VP presentation requests: GET /presentation (the employer's page), POST /v1/presentation-requests,\n" +
@@ -168,7 +173,7 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	if err != nil {
 		return err
 	}
-	apiMounters, closeAPIs, err := issuerAPIMounters(e, ledger, reg)
+	apiMounters, closeAPIs, err := issuerAPIMounters(ctx, e, ledger, reg, publicURL)
 	if err != nil {
 		return err
 	}
@@ -193,6 +198,7 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 
 	fmt.Fprintf(e.stdout, "sceau serve: verifier listening on %s (audience %s)\n", url, o.audience)
+	fmt.Fprintf(e.stdout, "sceau serve: OpenID4VCI credential issuer %s (offers: sceau offer)\n", publicURL)
 	if err := server.Serve(ctx, listener, handler, e.logger); err != nil {
 		return err
 	}
@@ -206,7 +212,10 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 // background work once the server has stopped. Issuer keys are unlocked at
 // start from SCEAU_KEY_PASSPHRASE; an issuer whose key stays locked is
 // reported, and its issuing requests fail until it can be unlocked.
-func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer) ([]func(chi.Router), func(), error) {
+//
+// The OpenID4VCI Credential Issuer (students' pickups) shares the issuer
+// API's desk, and answers as publicURL.
+func issuerAPIMounters(ctx context.Context, e *env, ledger network.Ledger, reg prometheus.Registerer, publicURL string) ([]func(chi.Router), func(), error) {
 	svc := e.issuerService(ledger)
 	tokens := &org.Tokens{Home: org.Home(e.home)}
 	api, err := issuerapi.New(issuerapi.Config{Service: svc, Tokens: tokens, Logger: e.logger, Metrics: reg})
@@ -216,12 +225,21 @@ func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer)
 	if err := api.UnlockKeys(); err != nil {
 		e.logger.Warn("issuer keys still locked: their issuing requests will fail", "err", err)
 	}
+	pickup, err := oid4vci.New(oid4vci.Config{Desk: api.Desk(), CredentialIssuer: publicURL, Logger: e.logger})
+	if err != nil {
+		api.Close()
+		return nil, nil, err
+	}
+	api.EnablePickup(pickup)
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	go pickup.Run(purgeCtx)
 	resources := provenance.NewService(e.home, ledger, e.logger)
 	mounters := []func(chi.Router){
 		api.Routes,
+		func(r chi.Router) { oid4vciapi.Routes(r, pickup, e.logger) },
 		func(r chi.Router) { provenanceapi.Routes(r, resources, tokens) },
 	}
-	return mounters, api.Close, nil
+	return mounters, func() { stopPurge(); api.Close() }, nil
 }
 
 func writeServeInfo(home string, info serveInfo) error {

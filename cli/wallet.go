@@ -104,6 +104,7 @@ func walletCommand() *cli.Command {
 					return nil
 				}),
 			},
+			walletReceiveCommand(),
 			{
 				Name:  "list",
 				Usage: "one line per credential: id, type, issuer, date issued",

@@ -12,6 +12,8 @@ import (
 	"fmt"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/sceau/sceau/internal/jws"
 )
 
 // Algorithm is a signature algorithm Sceau signs and verifies with, named
@@ -238,4 +240,12 @@ func ShortKIDOf(kid string) ([]byte, error) {
 		return nil, fmt.Errorf("key id %q: want a base64url SHA-256 JWK thumbprint", kid)
 	}
 	return thumbprint[:ShortKIDSize], nil
+}
+
+// SignCompact returns the compact JWS of payload under the protected
+// header header (a JSON object whose "alg" is the key's algorithm), signed
+// with the key: for JWTs Sceau makes that are not credentials, such as a
+// wallet's OpenID4VCI key proof.
+func (k *Key) SignCompact(header, payload []byte) (string, error) {
+	return jws.Sign(k.signer, string(k.public.alg), header, payload)
 }

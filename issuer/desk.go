@@ -34,6 +34,10 @@ import (
 //   - ReceiveBatch and StartBatch issue an uploaded CSV file in the
 //     background, as `sceau issue` would, with its status on disk
 //     (Batch finds it again, even after a restart).
+//   - IssueBound signs a credential picked up with OpenID4VCI again, bound
+//     to the wallet's key, and anchors it in a micro-batch; Register and
+//     Bundles give package issuer/oid4vci the register and the bundles it
+//     makes offers from (see pickup.go).
 //   - KeptBundle and ChangeCredentialStatus find again, and revoke,
 //     suspend or reinstate, what the desk issued; ChangeCredentialStatus
 //     and ChangeStudentStatus also act on what the issuer's register holds

@@ -45,7 +45,11 @@ type microBatcher struct {
 // pendingAnchor is one credential waiting for its batch, with its entry
 // in its issuer's register (its Batch set once its batch is made).
 type pendingAnchor struct {
-	cred  *issued
+	cred *issued
+	// leaf, when set, is what is anchored instead of cred's forms: a form
+	// issued later for a credential already anchored, whose entry (zero)
+	// adds nothing to the register.
+	leaf  []string
 	entry register.Entry
 	reg   *register.Register
 	reply chan anchorReply
@@ -66,7 +70,17 @@ func newMicroBatcher(contract *network.Contract, window time.Duration, logger *s
 // returns its anchor, once its batch is committed; its batch is recorded
 // in the issuer's register reg, with entry, around the anchoring.
 func (m *microBatcher) anchor(ctx context.Context, issuerID, org, typ string, cred *issued, reg *register.Register, entry register.Entry) (credential.Anchor, error) {
-	p := &pendingAnchor{cred: cred, entry: entry, reg: reg, reply: make(chan anchorReply, 1)}
+	return m.submit(ctx, issuerID, org, typ, &pendingAnchor{cred: cred, entry: entry, reg: reg, reply: make(chan anchorReply, 1)})
+}
+
+// anchorForm anchors digest, a form issued later for a credential of
+// issuer's already anchored, as a leaf of its own, and returns its anchor.
+func (m *microBatcher) anchorForm(ctx context.Context, issuerID, org, typ, digest string, reg *register.Register) (credential.Anchor, error) {
+	return m.submit(ctx, issuerID, org, typ, &pendingAnchor{leaf: []string{digest}, reg: reg, reply: make(chan anchorReply, 1)})
+}
+
+// submit queues p in its lane and waits for its anchor.
+func (m *microBatcher) submit(ctx context.Context, issuerID, org, typ string, p *pendingAnchor) (credential.Anchor, error) {
 	lane, err := m.lane(issuerID, org, typ)
 	if err != nil {
 		return credential.Anchor{}, err
@@ -167,11 +181,16 @@ func (m *microBatcher) gather(lane chan *pendingAnchor, batch []*pendingAnchor) 
 
 // commit anchors batch as one ledger transaction and answers each credential.
 func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor) {
-	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Leaves: make([][]string, len(batch)), entries: make([]register.Entry, len(batch))}
+	c := &chunk{BatchID: microBatchID(issuerID, time.Now()), Leaves: make([][]string, len(batch)), entries: []register.Entry{}}
 	for i, p := range batch {
+		if p.leaf != nil {
+			c.Leaves[i] = p.leaf
+			continue
+		}
 		c.Leaves[i] = p.cred.Forms.Digests()
-		c.entries[i] = p.entry
-		c.entries[i].Batch = c.BatchID
+		e := p.entry
+		e.Batch = c.BatchID
+		c.entries = append(c.entries, e)
 	}
 	reg := batch[0].reg // one issuer's
 	fail := func(err error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/sceau/sceau/chaincode/record"
@@ -95,7 +96,11 @@ func (s *Service) changeDigests(ctx context.Context, p *org.Profile, op StatusOp
 }
 
 // ChangeBatchStatus applies op to every credential of a batch (an annulled
-// exam session). Only revocation applies to whole batches.
+// exam session). Only revocation applies to whole batches. The forms of
+// its credentials that students picked up later with OpenID4VCI, anchored
+// in batches of their own, are revoked with it: the issuer's register
+// knows them, so when it has one, the signing key must unlock
+// (SCEAU_KEY_PASSPHRASE) — checked before anything changes.
 func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp, batchID string, reason record.ReasonCode) error {
 	if op != OpRevoke {
 		return fmt.Errorf("--batch works with revoke only")
@@ -104,7 +109,51 @@ func (s *Service) ChangeBatchStatus(ctx context.Context, id string, op StatusOp,
 	if err != nil {
 		return err
 	}
-	return s.Contract.RevokeBatch(ctx, p.Org, batchID, reason)
+	later, err := s.laterFormsOfBatch(ctx, p, batchID)
+	if err != nil {
+		return err
+	}
+	if err := s.Contract.RevokeBatch(ctx, p.Org, batchID, reason); err != nil {
+		return err
+	}
+	for _, e := range later {
+		if _, err := s.changeLaterForms(ctx, p, op, e, reason); err != nil {
+			return fmt.Errorf("batch %s is revoked; the form of %s picked up later: %w", batchID, e.ID, err)
+		}
+	}
+	return nil
+}
+
+// laterFormsOfBatch returns the register entries of batch batchID that
+// have forms picked up later; none when the issuer has no register.
+func (s *Service) laterFormsOfBatch(ctx context.Context, p *org.Profile, batchID string) ([]register.Entry, error) {
+	dir, err := s.Home.Org(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(dir.RegisterFile()); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	key, err := s.Keys.Open(p, p.CurrentKID)
+	if err != nil {
+		return nil, fmt.Errorf("revoking a batch also revokes the forms its students picked up (OpenID4VCI), which the issuer's register knows; it opens with the signing key: %w", err)
+	}
+	reg, err := s.openRegister(ctx, p, key)
+	if err != nil {
+		return nil, err
+	}
+	defer reg.Close()
+	with, err := reg.WithLaterForms()
+	if err != nil {
+		return nil, err
+	}
+	var out []register.Entry
+	for _, e := range with {
+		if e.Batch == batchID {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // Digests returns the anchored digests of a credential given in any of its
@@ -236,10 +285,42 @@ func (s *Service) changeRegistered(ctx context.Context, p *org.Profile, reg *reg
 		if err != nil {
 			return changed, fmt.Errorf("credential %s: %w", e.ID, err)
 		}
+		later, err := s.changeLaterForms(ctx, p, op, e, reason)
+		if err != nil {
+			return changed, fmt.Errorf("credential %s: %w", e.ID, err)
+		}
+		digests = append(digests, later...)
 		if err := reg.SetStatus(e.ID, op.registered(), string(reason)); err != nil {
 			return changed, fmt.Errorf("credential %s, %s on the ledger: %w", e.ID, op.Past(), err)
 		}
 		changed = append(changed, Changed{ID: e.ID, Type: e.Award.Type, Digests: digests})
+	}
+	return changed, nil
+}
+
+// changeLaterForms applies op to the forms of credential e issued after it
+// (SD-JWT VCs bound to a wallet's key at pickup, each anchored on its own,
+// register.Entry.Forms), so that a status change of the credential covers
+// every form of it. A form recorded and never anchored (the pickup failed)
+// is passed over, and so is one op does not apply to.
+func (s *Service) changeLaterForms(ctx context.Context, p *org.Profile, op StatusOp, e register.Entry, reason record.ReasonCode) ([]string, error) {
+	var changed []string
+	for _, d := range e.Forms {
+		st, err := s.Contract.GetStatus(ctx, d)
+		if errors.Is(err, network.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return changed, fmt.Errorf("form %s: %w", d, err)
+		}
+		if !op.appliesTo(st.Status) {
+			continue
+		}
+		got, err := s.changeDigests(ctx, p, op, []string{d}, reason)
+		if err != nil {
+			return changed, err
+		}
+		changed = append(changed, got...)
 	}
 	return changed, nil
 }

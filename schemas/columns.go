@@ -201,3 +201,42 @@ func columnIndex(cols []column, field string) int {
 	}
 	return -1
 }
+
+// ClaimLabel returns how people name claim claim of credential type
+// credType in lang (LangFrench or LangEnglish), which wallets show next to
+// the value: in French the header of its CSV column ("Prénom",
+// "Compétence 1.1"), in English its column name in words ("Given name",
+// "Competence 1.1", "EQF level"). claim is a subject field or, for a
+// competence, its column name; ok is false for a claim the type does not
+// have.
+func ClaimLabel(credType, claim, lang string) (label string, ok bool) {
+	s, err := lookupType(credType)
+	if err != nil {
+		return "", false
+	}
+	for _, c := range s.columns {
+		if c.name == claim || (c.field == claim && c.kind != cellCompetenceLevel) {
+			if lang == LangFrench {
+				return c.nameIn(lang), true
+			}
+			return englishLabel(c), true
+		}
+	}
+	return "", false
+}
+
+// englishLabel writes a column's English name in words.
+func englishLabel(c column) string {
+	if c.kind == cellCompetenceLevel {
+		return "Competence " + CompetenceFramework[c.competence].ID
+	}
+	words := strings.Split(c.name, "_")
+	for i, w := range words {
+		switch w {
+		case "id", "eqf", "rncp", "ine":
+			words[i] = strings.ToUpper(w)
+		}
+	}
+	label := strings.Join(words, " ")
+	return strings.ToUpper(label[:1]) + label[1:]
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/issuer"
+	"github.com/sceau/sceau/issuer/oid4vci"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 )
@@ -71,6 +72,8 @@ type API struct {
 	metrics     *apiMetrics
 	maxUpload   int64
 	clientCerts bool
+	// pickup makes offers (POST /v1/offers), once EnablePickup is called.
+	pickup *oid4vci.Server
 }
 
 // New returns the API cfg describes.
@@ -126,6 +129,10 @@ func (a *API) Close() { a.desk.Close() }
 // fail until the passphrase is available.
 func (a *API) UnlockKeys() error { return a.desk.UnlockKeys() }
 
+// Desk returns the API's issuing desk, for the OpenID4VCI pickup to share
+// (its keys, registers and micro-batches).
+func (a *API) Desk() *issuer.Desk { return a.desk }
+
 // Routes mounts the issuer API on r (see openapi.json):
 //
 //	GET  /openapi.json                              this API's OpenAPI document (public)
@@ -142,6 +149,7 @@ func (a *API) UnlockKeys() error { return a.desk.UnlockKeys() }
 //	GET  /v1/batches/{id}/manifest                  its manifest.csv
 //	GET  /v1/batches/{id}/rejects                   its rejects.csv
 //	GET  /v1/batches/{id}/credentials/{credential}  one of its bundles
+//	POST /v1/offers                                 OpenID4VCI offers of credentials or a batch → {"offers"} (EnablePickup)
 //	POST /credentials/issue                         W3C VC API: issue → {"verifiableCredential"}
 //
 // Every route but /openapi.json needs the issuer's API token
@@ -165,6 +173,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/batches/{id}/manifest", a.withIssuer(a.batchFile(issuer.BatchManifest)))
 	r.Get("/v1/batches/{id}/rejects", a.withIssuer(a.batchFile(issuer.BatchRejects)))
 	r.Get("/v1/batches/{id}/credentials/{credential}", a.withIssuer(a.batchCredential))
+	r.Post("/v1/offers", a.withIssuer(a.postOffers))
 	r.Post("/credentials/issue", a.withIssuer(a.vcIssue))
 }
 

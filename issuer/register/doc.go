@@ -7,7 +7,13 @@
 // It is what lets `sceau issue` issue only the new rows of an extended
 // export (a row whose award the register holds is already issued), replace
 // a credential on purpose (--reissue, which revokes the old one as
-// superseded), and revoke by credential id or by student.
+// superseded), and revoke by credential id or by student — covering the
+// forms picked up later with OpenID4VCI (Entry.Forms, AddForm).
+//
+// It is also the issuer's credential store for pickup: an Offer keeps,
+// sealed, a credential as issued until its retention ends (PutOffer,
+// EditOffer, PurgeOffers), and ForgetStudent erases a student's entries
+// and offers.
 //
 // # What identifies an award
 //
@@ -37,6 +43,9 @@
 //	ids          H(credential id)[:16] → its sequence number
 //	pending      batch id → the entries of a batch being anchored, sealed
 //	superseding  old sequence number → new: replacements whose old credential is still to be revoked
+//	offers       H(pre-authorized code)[:16] → an Offer kept for pickup, sealed (see offers.go)
+//	offer-students  H(student)[:12] ‖ H(code)[:16] → nothing: a student's offers, for ForgetStudent
+//	later-forms  H(credential id)[:16] → the sequence number of an entry with Forms (AddForm)
 //
 // H is HMAC-SHA256 under the index key: the keys say nothing of a student,
 // an award or a credential id to whoever reads the file without the data

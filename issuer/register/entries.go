@@ -49,6 +49,10 @@ type Entry struct {
 	Replaces string `cbor:"9,keyasint,omitempty"`
 	// ReplacedBy is the id of the credential that replaced it.
 	ReplacedBy string `cbor:"10,keyasint,omitempty"`
+	// Forms are the digests of forms issued later for the same credential
+	// (an SD-JWT VC bound to a wallet's key at pickup, see AddForm), each
+	// anchored on its own: a status change of the credential covers them.
+	Forms []string `cbor:"11,keyasint,omitempty"`
 }
 
 // ConflictError refuses a credential for an award another credential

@@ -112,6 +112,9 @@ var (
 	bucketIDs         = []byte("ids")
 	bucketPending     = []byte("pending")
 	bucketSuperseding = []byte("superseding")
+	bucketOffers      = []byte("offers")
+	bucketOfferOwners = []byte("offer-students")
+	bucketLaterForms  = []byte("later-forms")
 	keyWrap           = []byte("wrap")
 )
 
@@ -160,7 +163,7 @@ func (r *Register) Close() error {
 func (r *Register) unlock(keys Keys) error {
 	var dataKey []byte
 	err := r.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketEntries, bucketAwards, bucketIDs, bucketPending, bucketSuperseding} {
+		for _, b := range [][]byte{bucketMeta, bucketEntries, bucketAwards, bucketIDs, bucketPending, bucketSuperseding, bucketOffers, bucketOfferOwners, bucketLaterForms} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
