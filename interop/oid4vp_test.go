@@ -72,9 +72,9 @@ func (h *home) issueDiploma(holderJWK string) string {
 	return bundles[0]
 }
 
-// serve starts `sceau serve` on a free loopback port and returns its URL;
+// serveOnFreePort starts `sceau serve` on a free loopback port and returns its URL;
 // it is stopped when the test ends.
-func (h *home) serve() string {
+func (h *home) serveOnFreePort() string {
 	h.t.Helper()
 	cmd := exec.Command(h.bin, "--home", h.dir, "--log-level", "error", "serve", "--addr", "127.0.0.1:0")
 	cmd.Env = h.env
@@ -126,7 +126,7 @@ func TestSceauRequestAnsweredByOpenID4VPLibrary(t *testing.T) {
 	public, private := holderKey(t)
 	jwk, _ := json.Marshal(public)
 	b := readBundle(t, h.issueDiploma(string(jwk)))
-	base := h.serve()
+	base := h.serveOnFreePort()
 
 	body := strings.NewReader(`{"type": "Diploma", "claims": ["diploma", "mention"]}`)
 	resp, err := http.Post(base+"/v1/presentation-requests", "application/json", body)
