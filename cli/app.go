@@ -76,27 +76,28 @@ func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	cmds := commands()
+	cmds := append(commands(), helpCommand(), completionCommand(), manCommand())
 	markUsageErrors(cmds)
-	return &cli.App{
+	app := &cli.App{
 		Name:  "sceau",
 		Usage: "issue, anchor and verify education credentials",
 		Description: "Sceau issues diplomas and Pix certifications as signed verifiable credentials, anchors their\n" +
 			"digests on a permissioned ledger (embedded by default, or Hyperledger Fabric) and verifies them.\n" +
 			"Flags come before positional arguments; global flags come before the command.",
+		Version:   versionString(),
 		Reader:    stdin,
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "home", Usage: "Sceau's data folder", EnvVars: []string{"SCEAU_HOME"}, DefaultText: "<user data dir>/sceau"},
-			&cli.StringFlag{Name: "ledger", Usage: "ledger backend: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
-			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
-			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config file (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
-			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
+			&cli.StringFlag{Name: "home", Usage: "Sceau's data folder, `DIR`", EnvVars: []string{"SCEAU_HOME"}, DefaultText: "<user data dir>/sceau"},
+			&cli.StringFlag{Name: "ledger", Usage: "ledger `BACKEND`: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
+			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, `DIR`, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
+			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config `FILE` (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
+			&cli.StringFlag{Name: "log-level", Usage: "`LEVEL` of the log lines shown: debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
 		},
 		Commands:             cmds,
-		HideHelpCommand:      true,
-		EnableBashCompletion: false,
+		HideHelpCommand:      true, // helpCommand instead, which takes subcommands too
+		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},
 		OnUsageError:         func(c *cli.Context, err error, _ bool) error { return usageErr("%v", err) },
 		Action: func(c *cli.Context) error {
@@ -107,6 +108,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		},
 		UseShortOptionHandling: false,
 	}
+	// urfave/cli adds --help only when it adds its own help command.
+	app.Flags = append(app.Flags, cli.HelpFlag)
+	namePlaceholders(app.Flags, app.Commands)
+	return app
 }
 
 // markUsageErrors makes bad flags of every command exit with ExitUsage.

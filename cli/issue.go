@@ -34,7 +34,7 @@ func issueCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
 			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
-			&cli.StringFlag{Name: "input", Usage: "CSV file (`,` or `;`, UTF-8 or Windows-1252, detected)", Required: true},
+			&cli.StringFlag{Name: "input", Usage: "the CSV `FILE` (separated by commas or semicolons, UTF-8 or Windows-1252: both detected)", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "folder for the batch files, manifest.csv and rejects.csv (not with --dry-run)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate every row and say what would be issued; sign, anchor and write nothing"},
 			&cli.IntFlag{Name: "chunk", Usage: "credentials per anchored batch", Value: issuer.DefaultChunk},
