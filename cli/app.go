@@ -93,6 +93,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			&cli.StringFlag{Name: "ledger", Usage: "ledger `BACKEND`: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
 			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, `DIR`, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
 			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config `FILE` (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
+			&cli.StringFlag{Name: "log-format", Usage: "`FORMAT` of the log lines: text (key=value) or json (one object a line)", Value: "text", EnvVars: []string{"SCEAU_LOG_FORMAT"}},
 			&cli.StringFlag{Name: "log-level", Usage: "`LEVEL` of the log lines shown: debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
 		},
 		Commands:             cmds,
@@ -181,14 +182,35 @@ func newEnv(c *cli.Context) (*env, error) {
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, usageErr("--log-level: %v", err)
 	}
+	logger, err := newLogger(c.App.ErrWriter, c.String("log-format"), level)
+	if err != nil {
+		return nil, err
+	}
 	return &env{
 		home:   home,
 		getenv: getenv,
-		logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+		logger: logger,
 		stdout: c.App.Writer,
 		stderr: c.App.ErrWriter,
 		stdin:  c.App.Reader,
 	}, nil
+}
+
+// newLogger writes log lines of level and above to w, as text (slog's
+// key=value lines) or JSON (one object a line, for log collectors).
+//
+// No log line of Sceau holds a personal datum — a name, a birth date, a
+// student's INE, an e-mail address — at any level: log lines name
+// credentials, batches, issuers and routes, never people (TestLogsHoldNoPersonalData).
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErr("--log-format %q: want text or json", format)
 }
 
 // needArgs checks the number of positional arguments.

@@ -42,9 +42,10 @@ type serveInfo struct {
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz and /metrics",
+		Usage: "serve the public verifier: web page, JSON API, W3C VC API, trust list, /healthz, /readyz and /metrics",
 		Description: "Routes: GET / (web page), POST /v1/verify, GET /v1/challenge, GET /v1/issuers,\n" +
-			"POST /credentials/verify, POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+			"POST /credentials/verify, POST /presentations/verify, GET /healthz (liveness), GET /readyz (readiness:\n" +
+			"200 when the ledger answers, else 503 and the reason), GET /metrics. No token is needed.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
 			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
@@ -58,7 +59,11 @@ func serveCommand() *cli.Command {
 			}
 			if !c.IsSet("log-level") {
 				// Request logs are info: shown unless asked otherwise.
-				e.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+				logger, err := newLogger(e.stderr, c.String("log-format"), slog.LevelInfo)
+				if err != nil {
+					return err
+				}
+				e.logger = logger
 			}
 			return runServe(c.Context, c, e, serveOptions{addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl")})
 		}),
@@ -107,7 +112,13 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		return err
 	}
 	defer closeAPIs()
-	mounters := append([]func(chi.Router){svc.Routes}, apiMounters...)
+	// Readiness: the ledger answers a query. Other checks (the freshness
+	// of status lists) are added to the same list.
+	ready := server.NewReadiness(server.Check{Name: "ledger", Run: func(ctx context.Context) error {
+		_, err := contract.ListIssuers(ctx, 1, "")
+		return err
+	}})
+	mounters := append([]func(chi.Router){svc.Routes, ready.Routes}, apiMounters...)
 	handler, err := server.Handler(e.logger, reg, mounters...)
 	if err != nil {
 		return err

@@ -92,6 +92,9 @@ func TestServe(t *testing.T) {
 	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `{"name":"ledger","ok":true}`) {
+		t.Errorf("/readyz: %d %q", code, body)
+	}
 
 	png, err := os.ReadFile(pngs[0])
 	if err != nil {
