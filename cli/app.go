@@ -59,7 +59,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // come from the process environment.
 func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	app := newApp(stdin, stdout, stderr)
-	app.Metadata = map[string]any{getenvKey: getenv}
+	app.Metadata[getenvKey] = getenv
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return ExitOK
@@ -85,10 +85,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			"digests on a permissioned ledger (embedded by default, or Hyperledger Fabric) and verifies them.\n" +
 			"Flags come before positional arguments; global flags come before the command.",
 		Version:   versionString(),
+		Metadata:  map[string]any{},
 		Reader:    stdin,
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (TOML), whose values apply where no flag or environment variable is set", EnvVars: []string{"SCEAU_CONFIG"}, DefaultText: "<home>/" + configFileName},
 			&cli.StringFlag{Name: "home", Usage: "Sceau's data folder, `DIR`", EnvVars: []string{"SCEAU_HOME"}, DefaultText: "<user data dir>/sceau"},
 			&cli.StringFlag{Name: "ledger", Usage: "ledger `BACKEND`: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
 			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, `DIR`, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
@@ -100,6 +102,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand:      true, // helpCommand instead, which takes subcommands too
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},
+		Before:               loadConfig,
 		OnUsageError:         func(c *cli.Context, err error, _ bool) error { return usageErr("%v", err) },
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -112,6 +115,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	// urfave/cli adds --help only when it adds its own help command.
 	app.Flags = append(app.Flags, cli.HelpFlag)
 	namePlaceholders(app.Flags, app.Commands)
+	configure(app.Commands, nil)
 	return app
 }
 
@@ -168,15 +172,23 @@ func userDataDir(getenv func(string) string) (string, error) {
 	return filepath.Join(h, ".local", "share"), nil
 }
 
+// homeDir returns the --home folder, or <user data dir>/sceau.
+func homeDir(c *cli.Context) (string, error) {
+	if home := c.String("home"); home != "" {
+		return home, nil
+	}
+	dir, err := userDataDir(getenvOf(c))
+	if err != nil {
+		return "", usageErr("no --home given and no user data folder: %v", err)
+	}
+	return filepath.Join(dir, "sceau"), nil
+}
+
 func newEnv(c *cli.Context) (*env, error) {
 	getenv := getenvOf(c)
-	home := c.String("home")
-	if home == "" {
-		dir, err := userDataDir(getenv)
-		if err != nil {
-			return nil, usageErr("no --home given and no user data folder: %v", err)
-		}
-		home = filepath.Join(dir, "sceau")
+	home, err := homeDir(c)
+	if err != nil {
+		return nil, err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {

@@ -89,7 +89,7 @@ func helpCommand() *cli.Command {
 			// A fresh tree prints the help: the one running is in the
 			// middle of its own command.
 			app := newApp(c.App.Reader, c.App.Writer, c.App.ErrWriter)
-			app.Metadata = c.App.Metadata
+			app.Metadata[getenvKey] = c.App.Metadata[getenvKey]
 			return app.RunContext(c.Context, append(append([]string{"sceau"}, path...), "--help"))
 		},
 	}
