@@ -44,7 +44,7 @@ var allowedImports = map[string][]string{
 	"verifier":                 {"chaincode/record", "credential", "internal/fsutil", "internal/merkle", "network", "qrcode", "schemas", "sdjwt"},
 	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "schemas", "verifier"},
 	"server":                   {},
-	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "verifier"},
+	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "schemas", "verifier"},
 	"provenance":               {"chaincode/record", "credential", "internal/attest", "internal/fsutil", "internal/license", "internal/secret", "network", "org"},
 	"issuer/issuerapi":         {"chaincode/record", "credential", "issuer", "network", "org", "schemas"},
 	"provenance/provenanceapi": {"chaincode/record", "internal/license", "network", "org", "provenance"},

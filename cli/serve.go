@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -222,6 +223,13 @@ const serverTimeout = 2 * time.Minute
 // verifyThroughServer sends input to the `sceau serve` described by info
 // and returns its verdict, which the server words in lang.
 func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lang verifier.Language) (*verifier.Result, error) {
+	return verifyAt(ctx, info.URL, input, lang)
+}
+
+// verifyAt sends input to the Sceau verifier at base (POST /v1/verify: a
+// `sceau serve`, this home's or a public one) and returns its verdict,
+// which the verifier words in lang.
+func verifyAt(ctx context.Context, base string, input []byte, lang verifier.Language) (*verifier.Result, error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", "input")
@@ -234,7 +242,7 @@ func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lan
 	if err := mw.Close(); err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, info.URL+"/v1/verify", &body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/v1/verify", &body)
 	if err != nil {
 		return nil, err
 	}
@@ -242,25 +250,51 @@ func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lan
 	req.Header.Set("Accept-Language", string(lang))
 	resp, err := (&http.Client{Timeout: serverTimeout}).Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
+		return nil, fmt.Errorf("asking the verifier at %s: %w", base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, verifierapi.MaxJSONBody))
 	if err != nil {
-		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
+		return nil, fmt.Errorf("asking the verifier at %s: %w", base, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("`sceau serve` at %s answered %s: %s", info.URL, resp.Status, e.Error)
+			return nil, fmt.Errorf("the verifier at %s answered %s: %s", base, resp.Status, e.Error)
 		}
-		return nil, fmt.Errorf("`sceau serve` at %s answered %s", info.URL, resp.Status)
+		return nil, fmt.Errorf("the verifier at %s answered %s", base, resp.Status)
 	}
 	var res verifier.Result
 	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("`sceau serve` at %s: its answer is not a verdict: %w", info.URL, err)
+		return nil, fmt.Errorf("the verifier at %s: its answer is not a verdict: %w", base, err)
 	}
 	return &res, nil
+}
+
+// issuerNamesAt reads the trust list of the verifier at base (GET
+// /v1/issuers): each issuer's name by its URI.
+func issuerNamesAt(ctx context.Context, base string) (map[string]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/v1/issuers", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking the verifier at %s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("the verifier at %s answered %s for its issuers", base, resp.Status)
+	}
+	var list verifier.TrustList
+	if err := json.NewDecoder(io.LimitReader(resp.Body, verifierapi.MaxJSONBody)).Decode(&list); err != nil {
+		return nil, fmt.Errorf("the verifier at %s: its issuers are not a trust list: %w", base, err)
+	}
+	names := make(map[string]string, len(list.Issuers))
+	for _, i := range list.Issuers {
+		names[i.URI] = i.Name
+	}
+	return names, nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -13,9 +12,7 @@ import (
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/internal/secret"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/qrcode"
-	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 	"github.com/sceau/sceau/wallet"
 )
@@ -54,8 +51,8 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "wallet created in %s, holder key %s\n", w.Dir(), w.HolderKey().KID())
-					fmt.Fprintln(e.stdout, "give your issuer the key `sceau wallet holder-key` prints (holder_jwk column) so that your credentials are bound to it")
+					fmt.Fprintln(e.stdout, e.say(msgWalletCreated, w.Dir(), w.HolderKey().KID()))
+					fmt.Fprintln(e.stdout, e.say(msgWalletGiveKey))
 					return nil
 				}),
 			},
@@ -78,6 +75,7 @@ func walletCommand() *cli.Command {
 				Name:      "import",
 				Usage:     "verify a credential (bundle, SD-JWT, vc+jwt, SC1: text or QR image) and keep it",
 				ArgsUsage: "PATH|-",
+				Flags:     []cli.Flag{verifierFlag()},
 				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
 					if err := needArgs(c, 1, "one PATH or -"); err != nil {
 						return err
@@ -86,12 +84,12 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return &exitError{code: ExitUsage, err: err}
 					}
-					verify, closeLedger, err := walletVerifier(c, e)
+					checker, err := newWalletChecker(c, e, w)
 					if err != nil {
 						return err
 					}
-					defer closeLedger()
-					entry, err := w.Import(c.Context, data, verify)
+					defer checker.close()
+					entry, err := w.ImportNamed(c.Context, data, checker.verify, checker.issuerName)
 					var notVerified *wallet.NotVerifiedError
 					if errors.As(err, &notVerified) && notVerified.Result.Verdict == verifier.Indeterminate {
 						return &exitError{code: ExitIndeterminate, err: err}
@@ -99,15 +97,20 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "imported %s (%s from %s, issued %s, kept as %s)\n",
-						entry.ID, entry.Type, entry.Issuer, entry.ValidFrom.Format(time.DateOnly), entry.Form)
+					fmt.Fprintln(e.stdout, e.say(msgWalletImported,
+						entry.ID, entry.Title, issuerLabel(entry), entry.ValidFrom.Format(time.DateOnly), entry.Form))
 					return nil
 				}),
 			},
 			{
 				Name:  "list",
-				Usage: "one line per credential: id, type, issuer, date issued",
-				Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON (without the credentials' data)"}},
+				Usage: "one line per credential: id, title, issuer, date issued, and its status refreshed from the verifier",
+				Description: "The status (valid, revoked, suspended, expired…) is the verdict of the ledger of --home, of the\n" +
+					"`sceau serve` holding it, or of the public verifier --verifier or `sceau wallet settings` names.",
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "json", Usage: "print JSON (without the credentials' data)"},
+					verifierFlag(),
+				},
 				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
 					if err := needArgs(c, 0, "no argument"); err != nil {
 						return err
@@ -116,25 +119,47 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					if c.Bool("json") {
-						type item struct {
-							ID     string `json:"id"`
-							Type   string `json:"type"`
-							Issuer string `json:"issuer"`
-							Issued string `json:"issued"`
-							Form   string `json:"form"`
-						}
-						items := make([]item, len(entries))
-						for i, en := range entries {
-							items[i] = item{en.ID, en.Type, en.Issuer, en.ValidFrom.Format(time.DateOnly), en.Form}
-						}
-						return writeJSON(e.stdout, items)
+					return listWallet(c, e, w, entries)
+				}),
+			},
+			{
+				Name:  "settings",
+				Usage: "show or change the wallet's settings: the public verifier it verifies through",
+				Description: "With --verifier URL, the wallet's commands verify through that public Sceau verifier (a `sceau serve`),\n" +
+					"with no ledger of the student's own; --local goes back to the ledger of --home. Kept encrypted in the wallet.",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "verifier", Usage: "verify through the Sceau verifier at `URL`"},
+					&cli.BoolFlag{Name: "local", Usage: "verify against the ledger of --home again"},
+				},
+				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
+					if err := needArgs(c, 0, "no argument"); err != nil {
+						return err
 					}
-					if len(entries) == 0 {
-						fmt.Fprintln(e.stderr, "the wallet holds no credential (add one with `sceau wallet import`)")
+					settings, err := w.Settings()
+					if err != nil {
+						return err
 					}
-					for _, en := range entries {
-						fmt.Fprintf(e.stdout, "%s  %-16s  %s  %s\n", en.ID, en.Type, en.Issuer, en.ValidFrom.Format(time.DateOnly))
+					switch {
+					case c.IsSet("verifier") && c.Bool("local"):
+						return usageErr("wallet settings: --verifier or --local, not both")
+					case c.IsSet("verifier"):
+						url, err := checkVerifierURL(e, c.String("verifier"))
+						if err != nil {
+							return err
+						}
+						settings.Verifier = url
+					case c.Bool("local"):
+						settings.Verifier = ""
+					}
+					if c.IsSet("verifier") || c.Bool("local") {
+						if err := w.SaveSettings(settings); err != nil {
+							return err
+						}
+					}
+					if settings.Verifier == "" {
+						fmt.Fprintln(e.stdout, e.say(msgWalletVerifierNo))
+					} else {
+						fmt.Fprintln(e.stdout, e.say(msgWalletVerifierIs, settings.Verifier))
 					}
 					return nil
 				}),
@@ -143,6 +168,7 @@ func walletCommand() *cli.Command {
 				Name:      "show",
 				Usage:     "every claim of a credential, and its status refreshed from the ledger",
 				ArgsUsage: "ID",
+				Flags:     []cli.Flag{verifierFlag()},
 				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
 					if err := needArgs(c, 1, "one credential ID"); err != nil {
 						return err
@@ -151,13 +177,13 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					verify, closeLedger, err := walletVerifier(c, e)
+					checker, err := newWalletChecker(c, e, w)
 					if err != nil {
 						return err
 					}
-					defer closeLedger()
-					res := verify(c.Context, []byte(entry.Data))
-					fmt.Fprintf(e.stdout, "%s, kept as %s, imported %s\n", entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339))
+					defer checker.close()
+					res := checker.verify(c.Context, []byte(entry.Data))
+					fmt.Fprintln(e.stdout, e.say(msgWalletShowHeader, entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339)))
 					lang := e.language()
 					printResult(e.stdout, res.In(lang), verifyTexts(lang))
 					return nil
@@ -247,7 +273,7 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "backup of %d credential(s) written to %s\n", len(entries), c.String("out"))
+					fmt.Fprintln(e.stdout, e.say(msgWalletBackup, len(entries), c.String("out")))
 					return nil
 				}),
 			},
@@ -275,9 +301,9 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					if sum.Created {
-						fmt.Fprintf(e.stdout, "wallet created in %s from the backup\n", dir)
+						fmt.Fprintln(e.stdout, e.say(msgWalletFromBackup, dir))
 					}
-					fmt.Fprintf(e.stdout, "restored %d credential(s); %d already in the wallet\n", len(sum.Restored), len(sum.Present))
+					fmt.Fprintln(e.stdout, e.say(msgWalletRestored, len(sum.Restored), len(sum.Present)))
 					for _, en := range sum.Restored {
 						fmt.Fprintf(e.stdout, "  %s  %s\n", en.ID, en.Type)
 					}
@@ -296,7 +322,7 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "deleted %s (%s) from the wallet\n", entry.ID, entry.Type)
+					fmt.Fprintln(e.stdout, e.say(msgWalletDeleted, entry.ID, entry.Type))
 					return nil
 				}),
 			},
@@ -319,7 +345,7 @@ func walletAction(fn func(c *cli.Context, e *env, dir string) error) cli.ActionF
 func withWallet(fn func(c *cli.Context, e *env, w *wallet.Wallet, passphrase string) error) cli.ActionFunc {
 	return walletAction(func(c *cli.Context, e *env, dir string) error {
 		if !wallet.Exists(dir) {
-			return fmt.Errorf("no wallet in %s: create it with `sceau wallet init` (or pass --wallet)", dir)
+			return errors.New(e.say(msgWalletNoWallet, dir))
 		}
 		passphrase, err := walletPassphrase(e, dir, false)
 		if err != nil {
@@ -352,32 +378,6 @@ func walletPassphrase(e *env, dir string, confirm bool) (string, error) {
 		return "", usageErr("%v", err)
 	}
 	return p, err
-}
-
-// walletVerifier returns a verifier over the ledger the global flags
-// select (an unavailable ledger makes verdicts indeterminate) and what
-// closes the ledger.
-func walletVerifier(c *cli.Context, e *env) (wallet.VerifyFunc, func(), error) {
-	validator, err := schemas.NewValidator()
-	if err != nil {
-		return nil, nil, err
-	}
-	var ledger verifier.Ledger
-	closeLedger := func() {}
-	l, err := e.openLedger(c.Context, c)
-	if err == nil {
-		ledger, closeLedger = network.NewContract(l), func() { l.Close() }
-	} else {
-		var usage *exitError
-		if errors.As(err, &usage) {
-			return nil, nil, err
-		}
-		e.logger.Warn("ledger unavailable", "err", err)
-		ledger = unavailableLedger{err}
-	}
-	v := verifier.New(ledger, validator, verifier.Options{})
-	verify := func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input) }
-	return verify, closeLedger, nil
 }
 
 // presentationPNG draws a presentation as a QR code: at error correction

@@ -7,6 +7,7 @@
 //	<dir>/wallet.key            the data key, sealed with the passphrase
 //	<dir>/holder.key            the holder key pair(s), sealed with the data key
 //	<dir>/credentials/<n>.cred  one credential each, sealed with the data key
+//	<dir>/settings              the wallet's settings (Settings), sealed, if any
 //
 // wallet.key is an age file (scrypt passphrase recipient, internal/secret)
 // holding a JSON document with a random 32-byte data key: the passphrase is
@@ -30,8 +31,9 @@
 //
 // Import reads any input with credential.Decode, so it takes what a
 // verifier takes (an image or a PDF is kept as the text of its QR code).
-// The package imports credential, verifier (for the verdict of
-// VerifyFunc), internal/fsutil and internal/secret; only cli imports it.
+// The package imports credential, schemas (for titles), verifier (for the
+// verdict of VerifyFunc), internal/fsutil and internal/secret; only cli
+// imports it.
 package wallet
 
 import (
@@ -79,6 +81,7 @@ const (
 	holderFile     = "holder.key"
 	credentialsDir = "credentials"
 	credentialExt  = ".cred"
+	settingsFile   = "settings"
 )
 
 // Size limits of what the wallet reads back.
@@ -86,6 +89,7 @@ const (
 	maxKeyFile        = 4 << 10
 	maxHolderFile     = 256 << 10
 	maxCredentialFile = 1 << 20
+	maxSettingsFile   = 64 << 10
 )
 
 // sealMagic starts every file sealed with the data key.
@@ -210,7 +214,7 @@ func checkNewFolder(dir string) error {
 		switch name := e.Name(); {
 		case name == keyFile:
 			return fmt.Errorf("%w in %s", ErrExists, dir)
-		case name == holderFile, name == credentialsDir && e.IsDir(), strings.HasPrefix(name, "."+holderFile+".tmp-"):
+		case name == holderFile, name == credentialsDir && e.IsDir(), strings.HasPrefix(name, "."+holderFile+".tmp-"), name == settingsFile:
 		default:
 			return fmt.Errorf("folder %s is not empty (it holds %s): a wallet needs a folder of its own", dir, name)
 		}
@@ -401,4 +405,37 @@ func (w *Wallet) credentialRel(id string) string {
 	mac := hmac.New(sha256.New, w.nameKey)
 	mac.Write([]byte(id))
 	return credentialsDir + "/" + hex.EncodeToString(mac.Sum(nil)[:16]) + credentialExt
+}
+
+// Settings are the wallet's own settings, kept sealed in it.
+type Settings struct {
+	// Verifier is the URL of a public Sceau verifier (`sceau serve`) that
+	// verifies the wallet's credentials, for a student with no ledger of
+	// her own; empty: the ledger the command line selects.
+	Verifier string `json:"verifier,omitempty"`
+}
+
+// Settings returns the wallet's settings (zero when none were saved).
+func (w *Wallet) Settings() (Settings, error) {
+	var s Settings
+	plain, err := w.readSealed(settingsFile, maxSettingsFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("the wallet's settings: %w", err)
+	}
+	if err := json.Unmarshal(plain, &s); err != nil {
+		return s, fmt.Errorf("the wallet's settings are damaged: %w", err)
+	}
+	return s, nil
+}
+
+// SaveSettings keeps s as the wallet's settings.
+func (w *Wallet) SaveSettings(s Settings) error {
+	plain, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return w.writeSealed(settingsFile, plain)
 }
