@@ -64,14 +64,15 @@ func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err == nil {
 		return ExitOK
 	}
+	prefix := say(localeLanguage(getenv), msgErrorPrefix)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "sceau:", ee.err)
+			fmt.Fprint(stderr, prefix, ee.err, "\n")
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "sceau:", err)
+	fmt.Fprint(stderr, prefix, err, "\n")
 	return ExitInvalid
 }
 

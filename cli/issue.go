@@ -58,11 +58,11 @@ func issueCommand() *cli.Command {
 			}
 			typ := c.String("type")
 			if typ != schemas.TypeDiploma && typ != schemas.TypePixCertification {
-				return usageErr("--type %q: use Diploma or PixCertification", typ)
+				return usageErr("%s", e.say(msgBadType, typ))
 			}
 			input := c.String("input")
 			if st, err := os.Stat(input); err != nil || st.IsDir() {
-				return usageErr("--input %s: not a readable file", input)
+				return usageErr("%s", e.say(msgNotAFile, input))
 			}
 			opts := issuer.IssueOptions{
 				IssuerID: c.String("issuer"), Type: typ, Input: input, OutDir: c.String("out"),
@@ -73,17 +73,17 @@ func issueCommand() *cli.Command {
 				return dryRun(c, e, l, opts)
 			}
 			if opts.OutDir == "" {
-				return errors.New(`required flag "out" not set (only --dry-run goes without it)`)
+				return errors.New(e.say(msgOutRequired))
 			}
 			opts.Progress = progress(e.stderr)
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
-				return issueError(err)
+				return issueError(e.language(), err)
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, issueReport{IssueSummary: sum, Seconds: sum.Duration.Seconds()})
 			}
-			printIssueSummary(e.stdout, sum, opts)
+			printIssueSummary(e, sum, opts)
 			return nil
 		}),
 	}
@@ -105,46 +105,37 @@ func outputWritten(opts issuer.IssueOptions) string {
 	return what
 }
 
-// issueError gives invalid rows their exit code.
-func issueError(err error) error {
-	var rowErrs *issuer.RowErrors
-	if errors.As(err, &rowErrs) {
-		return &exitError{code: ExitInvalid, err: err}
-	}
-	return err
-}
-
 // dryRun prints what `sceau issue` would do with opts.
 func dryRun(c *cli.Context, e *env, l network.Ledger, opts issuer.IssueOptions) error {
 	sum, err := e.issuerService(l).DryRun(c.Context, opts)
 	if sum != nil {
-		w := e.stdout
-		fmt.Fprintln(w, "dry run: nothing was signed, anchored or written")
-		fmt.Fprintf(w, "%s: %d row(s), read as %s, %q-separated, %s header\n",
-			sum.Input, sum.Rows, sum.Encoding, sum.Delimiter, map[string]string{"fr": "French", "en": "English"}[sum.Language])
+		w, lang := e.stdout, e.language()
+		fmt.Fprintln(w, e.say(msgDryRun))
+		header := map[string]msgID{"fr": msgHeaderFrench, "en": msgHeaderEnglish}[sum.Language]
+		fmt.Fprintln(w, e.say(msgDryRunInput, sum.Input, sum.Rows, sum.Encoding, sum.Delimiter, e.say(header)))
 		if err == nil {
-			fmt.Fprintf(w, "would issue %d %s credential(s) as %s, in %d batch(es)\n", sum.Valid, sum.Type, sum.IssuerID, sum.Batches)
+			fmt.Fprintln(w, e.say(msgDryRunWould, sum.Valid, sum.Type, sum.IssuerID, sum.Batches))
 		} else {
-			fmt.Fprintf(w, "%d valid row(s), %d invalid: would issue nothing\n", sum.Valid, sum.Invalid)
+			fmt.Fprintln(w, e.say(msgDryRunNothing, sum.Valid, sum.Invalid))
 		}
 		if len(sum.First) > 0 {
-			fmt.Fprintln(w, "first valid rows:")
+			fmt.Fprintln(w, e.say(msgDryRunFirst))
 			for _, p := range sum.First {
-				fmt.Fprintf(w, "  line %d: %s %s %s\n", p.Line, p.StudentID, p.GivenName, p.FamilyName)
+				fmt.Fprintln(w, e.say(msgDryRunRow, p.Line, p.StudentID, p.GivenName, p.FamilyName))
 			}
 		}
 		if err == nil && sum.Invalid > 0 {
-			fmt.Fprintf(w, "%d invalid row(s) would be rejected (written to <out>/rejects.csv):\n", sum.Invalid)
+			fmt.Fprintln(w, e.say(msgDryRunRejected, sum.Invalid))
 			for _, r := range sum.Problems {
-				fmt.Fprintf(w, "  %s\n", r)
+				fmt.Fprintf(w, "  %s\n", rowErrorIn(lang, r))
 			}
 			if sum.Invalid > len(sum.Problems) {
-				fmt.Fprintf(w, "  … and %d more\n", sum.Invalid-len(sum.Problems))
+				fmt.Fprintf(w, "  %s\n", e.say(msgRowsMore, sum.Invalid-len(sum.Problems)))
 			}
 		}
 	}
 	if err != nil {
-		return issueError(err)
+		return issueError(e.language(), err)
 	}
 	return nil
 }
@@ -157,20 +148,20 @@ type issueReport struct {
 }
 
 // printIssueSummary says what a run did, for a person.
-func printIssueSummary(w io.Writer, sum *issuer.IssueSummary, opts issuer.IssueOptions) {
-	fmt.Fprintf(w, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
-		sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
+func printIssueSummary(e *env, sum *issuer.IssueSummary, opts issuer.IssueOptions) {
+	w := e.stdout
+	fmt.Fprintln(w, e.say(msgIssueSummary, sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond)))
 	if sum.AlreadyIssued > 0 {
-		fmt.Fprintf(w, "%d row(s) already issued by an earlier run, left out (--reissue issues them again)\n", sum.AlreadyIssued)
+		fmt.Fprintln(w, e.say(msgIssueAlready, sum.AlreadyIssued))
 	}
 	if sum.Superseded > 0 {
-		fmt.Fprintf(w, "%d earlier credential(s) replaced, revoked with reason superseded\n", sum.Superseded)
+		fmt.Fprintln(w, e.say(msgIssueReplaced, sum.Superseded))
 	}
 	if sum.Issued+sum.Reused > 0 || sum.Rejected > 0 {
-		fmt.Fprintf(w, "%s and manifest.csv in %s\n", outputWritten(opts), sum.OutDir)
+		fmt.Fprintln(w, e.say(msgIssueWritten, outputWritten(opts), sum.OutDir))
 	}
 	if sum.Rejected > 0 {
-		fmt.Fprintf(w, "rejected rows and their reasons in %s/rejects.csv\n", sum.OutDir)
+		fmt.Fprintln(w, e.say(msgIssueRejects, sum.OutDir))
 	}
 }
 
