@@ -37,6 +37,7 @@ var allowedImports = map[string][]string{
 	"network/embedded":         {"chaincode", "chaincode/record", "internal/fsutil", "network"},
 	"network/fabric":           {"chaincode/record", "network"},
 	"network/fabric/ccaas":     {},
+	"network/ledgerapi":        {"chaincode/record", "network"},
 	"network/ledgertest":       {"chaincode/record", "internal/merkle", "network"},
 	"org":                      {"chaincode/record", "credential", "internal/fsutil", "internal/secret"},
 	"issuer/register":          {"schemas"},

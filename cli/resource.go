@@ -141,7 +141,7 @@ func resourceVerifyCommand() *cli.Command {
 				}
 				return &exitError{code: ExitInvalid, err: err}
 			}
-			l, err := e.openLedger(c.Context, c)
+			l, err := e.openLedgerOrServer(c.Context, c)
 			if err != nil {
 				var ee *exitError
 				if errors.As(err, &ee) {

@@ -23,6 +23,7 @@ import (
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/issuer/issuerapi"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/ledgerapi"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
 	"github.com/sceau/sceau/provenance/provenanceapi"
@@ -38,6 +39,9 @@ type serveInfo struct {
 	Addr      string `json:"addr"`
 	URL       string `json:"url"`
 	StartedAt string `json:"startedAt"`
+	// Secret authenticates the home's commands that go through the server
+	// and the server's answers (network/ledgerapi); serve.json is 0600.
+	Secret string `json:"secret,omitempty"`
 }
 
 func serveCommand() *cli.Command {
@@ -47,8 +51,10 @@ func serveCommand() *cli.Command {
 		Description: "Routes: GET / (web page), POST /v1/verify, GET /v1/challenge, GET /v1/issuers,\n" +
 			"POST /credentials/verify, POST /presentations/verify, GET /healthz (liveness), GET /readyz (readiness:\n" +
 			"200 when the ledger answers, else 503 and the reason), GET /metrics. No token is needed.\n" +
-			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
-			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.",
+			"While it runs on an embedded ledger, the home's other commands that need the ledger (issue, revoke,\n" +
+			"suspend, reinstate, issuer …) send their transactions through it, authenticated with the secret it\n" +
+			"writes in <home>/serve.json (0600); `sceau verify` and the wallet ask it for verdicts; only the ledger's\n" +
+			"audits (sceau ledger verify, export) wait for it to stop. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "http://<addr>"},
@@ -120,13 +126,27 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		return err
 	}})
 	mounters := append([]func(chi.Router){svc.Routes, ready.Routes}, apiMounters...)
+	embeddedLedger := c.String("ledger") == "embedded" || c.String("ledger") == ""
+	var secret string
+	if embeddedLedger {
+		// The home's other commands reach the ledger this process holds
+		// through it, with the secret of serve.json.
+		if secret, err = ledgerapi.NewSecret(); err != nil {
+			return err
+		}
+		local, err := ledgerapi.New(ledger, secret, e.logger)
+		if err != nil {
+			return err
+		}
+		mounters = append(mounters, local.Routes)
+	}
 	handler, err := server.Handler(e.logger, reg, mounters...)
 	if err != nil {
 		return err
 	}
 
-	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
-		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339)}
+	if embeddedLedger {
+		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339), Secret: secret}
 		if err := writeServeInfo(e.home, info); err != nil {
 			return err
 		}
