@@ -37,8 +37,10 @@ func (f *fakeLedger) Evaluate(_ context.Context, org, fn string, args ...string)
 	return []byte(org + "|" + strings.Join(args, ",")), nil
 }
 
-func (f *fakeLedger) ProvisionOrg(_ context.Context, org string) (string, error) { return org + "MSP", nil }
-func (f *fakeLedger) Close() error                                                 { return nil }
+func (f *fakeLedger) ProvisionOrg(_ context.Context, org string) (string, error) {
+	return org + "MSP", nil
+}
+func (f *fakeLedger) Close() error { return nil }
 
 func newServer(t *testing.T, secret string) (*httptest.Server, *fakeLedger, *API) {
 	t.Helper()
