@@ -69,6 +69,22 @@ const (
 	msgOutRequired    msgID = "issue.out_required"
 	msgBadType        msgID = "issue.bad_type"
 
+	// Status changes (revoke, suspend, reinstate).
+	msgOpRevoked        msgID = "status.op.revoked"
+	msgOpSuspended      msgID = "status.op.suspended"
+	msgOpReinstated     msgID = "status.op.reinstated"
+	msgChangedCred      msgID = "status.changed.credential"
+	msgChangedDigest    msgID = "status.changed.digest"
+	msgChangedBatch     msgID = "status.changed.batch"
+	msgChangedNone      msgID = "status.changed.none"
+	msgNotImported      msgID = "wallet.not_imported"
+	msgNotImportedCheck msgID = "wallet.not_imported.check"
+	msgNotImportedSkip  msgID = "wallet.not_imported.skipped"
+
+	msgWalletDuplicate msgID = "wallet.duplicate"
+	msgWalletNotFound  msgID = "wallet.not_found"
+	msgWalletWrongPass msgID = "wallet.wrong_passphrase"
+
 	// Errors every command may print.
 	msgErrorPrefix msgID = "error.prefix"
 )
@@ -157,6 +173,31 @@ var catalogue = map[msgID]texts{
 		`required flag "out" not set (only --dry-run goes without it)`,
 		`l'option --out est obligatoire (seul --dry-run s'en passe)`},
 	msgBadType: {"--type %q: use Diploma or PixCertification", "--type %q : utilisez Diploma ou PixCertification"},
+
+	msgOpRevoked:     {"revoked", "révoquée"},
+	msgOpSuspended:   {"suspended", "suspendue"},
+	msgOpReinstated:  {"reinstated", "rétablie"},
+	msgChangedCred:   {"%s %s (%s)", "%[2]s (%[3]s) %[1]s"},
+	msgChangedDigest: {"%s %s", "%[2]s %[1]s"},
+	msgChangedBatch:  {"batch %s: every credential %s (%s)", "lot %s : chaque attestation %s (%s)"},
+	msgChangedNone: {
+		"student %s: no credential to %s in issuer %s's register (none in a status it applies to)",
+		"élève %s : aucune attestation à traiter (%s) dans le registre de l'émetteur %s (aucune dans un statut qui s'y prête)"},
+	msgNotImported: {
+		"the credential does not verify (%s), so it was not imported: %s",
+		"l'attestation n'est pas vérifiée (%s), elle n'a donc pas été importée : %s"},
+	msgNotImportedCheck: {"%s: %s", "%s : %s"},
+	msgNotImportedSkip:  {"%s not checked: %s", "%s non vérifié : %s"},
+
+	msgWalletDuplicate: {
+		"%s is already in the wallet (imported %s as %s); delete it first to replace it",
+		"%s est déjà dans le portefeuille (importée le %s sous forme %s) ; supprimez-la d'abord pour la remplacer"},
+	msgWalletNotFound: {
+		"no such credential in the wallet: %s (see `sceau wallet list`)",
+		"aucune attestation %s dans le portefeuille (voyez `sceau wallet list`)"},
+	msgWalletWrongPass: {
+		"wrong passphrase: it does not open the wallet in %s",
+		"phrase de passe erronée : elle n'ouvre pas le portefeuille de %s"},
 
 	msgErrorPrefix: {"sceau: ", "sceau : "},
 }

@@ -91,8 +91,12 @@ func walletCommand() *cli.Command {
 					defer checker.close()
 					entry, err := w.ImportNamed(c.Context, data, checker.verify, checker.issuerName)
 					var notVerified *wallet.NotVerifiedError
-					if errors.As(err, &notVerified) && notVerified.Result.Verdict == verifier.Indeterminate {
-						return &exitError{code: ExitIndeterminate, err: err}
+					if errors.As(err, &notVerified) {
+						code := ExitInvalid
+						if notVerified.Result.Verdict == verifier.Indeterminate {
+							code = ExitIndeterminate
+						}
+						return &exitError{code: code, err: errors.New(notImported(e, notVerified.Result))}
 					}
 					if err != nil {
 						return err
@@ -337,8 +341,27 @@ func walletAction(fn func(c *cli.Context, e *env, dir string) error) cli.ActionF
 		if err != nil {
 			return err
 		}
-		return fn(c, e, dir)
+		return walletError(e, dir, fn(c, e, dir))
 	})
+}
+
+// walletError words the wallet's errors a student meets most in the
+// command's language; others pass as they are.
+func walletError(e *env, dir string, err error) error {
+	var dup *wallet.DuplicateError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &dup):
+		return errors.New(e.say(msgWalletDuplicate, dup.Existing.ID, dup.Existing.ImportedAt.Format(time.RFC3339), dup.Existing.Form))
+	case errors.Is(err, wallet.ErrNotFound):
+		_, id, _ := strings.Cut(err.Error(), ": ")
+		id, _, _ = strings.Cut(id, " ")
+		return errors.New(e.say(msgWalletNotFound, id))
+	case errors.Is(err, wallet.ErrWrongPassphrase) && !strings.Contains(err.Error(), "nothing was changed"):
+		return errors.New(e.say(msgWalletWrongPass, dir))
+	}
+	return err
 }
 
 // withWallet wraps a wallet command body that needs the open wallet.
@@ -393,4 +416,20 @@ func presentationPNG(text string) ([]byte, error) {
 		}
 	}
 	return symbol.PNG(), nil
+}
+
+// notImported says, in the command's language, why a credential was not
+// imported: its verdict and every check that failed or could not run (the
+// verifier words them in that language).
+func notImported(e *env, res *verifier.Result) string {
+	var reasons []string
+	for _, c := range res.Checks {
+		switch {
+		case c.Skipped:
+			reasons = append(reasons, e.say(msgNotImportedSkip, c.Name, strings.TrimPrefix(strings.TrimPrefix(c.Reason, "not checked: "), "non vérifié : ")))
+		case !c.OK:
+			reasons = append(reasons, e.say(msgNotImportedCheck, c.Name, c.Reason))
+		}
+	}
+	return e.say(msgNotImported, res.Verdict, strings.Join(reasons, "; "))
 }

@@ -122,6 +122,20 @@ func TestWalletListStatuses(t *testing.T) {
 	if code, out, errOut := w.run("wallet", "list"); code != 0 || !strings.HasSuffix(lineOf(out, ids[1]), "suspended") || !strings.Contains(errOut, url) {
 		t.Errorf("list while serve holds the ledger: exit %d\n%s%s", code, out, errOut)
 	}
+	// A student under a French locale reads why a credential is refused.
+	t.Setenv("LC_ALL", "fr_FR.UTF-8")
+	code, _, errOut = w.run("wallet", "import", bundles[0])
+	if code == 0 || !strings.Contains(errOut, "sceau : ") || !strings.Contains(errOut, "est déjà dans le portefeuille") {
+		t.Errorf("LANG=fr import of a credential already there: exit %d %s", code, errOut)
+	}
+	code, _, errOut = w.run("wallet", "import", bundles[2])
+	if code != ExitInvalid || !strings.Contains(errOut, "n'a donc pas été importée") || !strings.Contains(errOut, "révoquée") {
+		t.Errorf("LANG=fr import of a revoked credential: exit %d %s", code, errOut)
+	}
+	stop()
+	if code, out, errOut := w.run("reinstate", "--issuer", "examoffice", bundles[1]); code != 0 || !strings.Contains(out, "rétablie") {
+		t.Errorf("LANG=fr reinstate: exit %d %s%s", code, out, errOut)
+	}
 }
 
 func TestStatusOf(t *testing.T) {
