@@ -66,13 +66,14 @@ const PassphraseEnv = "SCEAU_WALLET_PASSPHRASE"
 
 // Scrypt work factors (log2 of scrypt's N) of the passphrase.
 const (
-	// DefaultScryptWorkFactor is 2^17: 128 MiB of memory and about 0.45 s
-	// on a server core to open, once per command — "well under a second"
-	// for a student who opens her wallet often, where age's default of 18
-	// took about 0.9 s. Wallets keep the factor they were created with;
-	// `wallet init --scrypt-work-factor 18` (or more) trades speed for
-	// resistance to guessing.
-	DefaultScryptWorkFactor = 17
+	// DefaultScryptWorkFactor is 2^16: 64 MiB of memory and about 0.3 s of
+	// a server core to open, once per command — well under a second for a
+	// student who opens her wallet often, where age's default of 18 took
+	// about 1.1 s of CPU on the same core (measured 2026-12-07). Wallets
+	// keep the factor they were created with; `wallet init
+	// --scrypt-work-factor 18` (or more) trades speed for resistance to
+	// guessing.
+	DefaultScryptWorkFactor = 16
 	// MinScryptWorkFactor is the lowest accepted, for tests and very slow
 	// devices.
 	MinScryptWorkFactor = 10
