@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -64,15 +65,19 @@ func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err == nil {
 		return ExitOK
 	}
-	prefix := say(localeLanguage(getenv), msgErrorPrefix)
+	lang := localeLanguage(getenv)
+	prefix := say(lang, msgErrorPrefix)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprint(stderr, prefix, ee.err, "\n")
+			fmt.Fprint(stderr, prefix, usageMessage(lang, ee.err.Error()), "\n")
 		}
 		return ee.code
 	}
-	fmt.Fprint(stderr, prefix, err, "\n")
+	fmt.Fprint(stderr, prefix, usageMessage(lang, err.Error()), "\n")
+	if strings.HasPrefix(err.Error(), "Required flag") {
+		return ExitUsage // urfave/cli checks required flags outside OnUsageError
+	}
 	return ExitInvalid
 }
 
@@ -107,7 +112,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		OnUsageError:         func(c *cli.Context, err error, _ bool) error { return usageErr("%v", err) },
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageErr("no command %q (see sceau --help)", c.Args().First())
+				return usageErr("%s", say(localeLanguage(getenvOf(c)), msgNoCommand, c.Args().First()))
 			}
 			return cli.ShowAppHelp(c)
 		},

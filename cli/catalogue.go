@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sceau/sceau/verifier"
 )
@@ -86,7 +87,13 @@ const (
 	msgWalletWrongPass msgID = "wallet.wrong_passphrase"
 
 	// Errors every command may print.
-	msgErrorPrefix msgID = "error.prefix"
+	msgErrorPrefix   msgID = "error.prefix"
+	msgFlagsRequired msgID = "error.flags_required"
+	msgFlagRequired  msgID = "error.flag_required"
+	msgFlagUnknown   msgID = "error.flag_unknown"
+	msgFlagNeedsArg  msgID = "error.flag_needs_argument"
+	msgFlagBadValue  msgID = "error.flag_bad_value"
+	msgNoCommand     msgID = "error.no_command"
 )
 
 // catalogue holds every entry in each language. It is read-only.
@@ -199,7 +206,13 @@ var catalogue = map[msgID]texts{
 		"wrong passphrase: it does not open the wallet in %s",
 		"phrase de passe erronée : elle n'ouvre pas le portefeuille de %s"},
 
-	msgErrorPrefix: {"sceau: ", "sceau : "},
+	msgErrorPrefix:   {"sceau: ", "sceau : "},
+	msgFlagsRequired: {`required flags "%s" not set`, `options obligatoires absentes : %s`},
+	msgFlagRequired:  {`required flag "%s" not set`, `option obligatoire absente : %s`},
+	msgFlagUnknown:   {"flag provided but not defined: %s (see --help)", "option inconnue : %s (voyez --help)"},
+	msgFlagNeedsArg:  {"flag needs an argument: %s", "l'option %s attend une valeur"},
+	msgFlagBadValue:  {"invalid value %s for flag %s", "valeur %s invalide pour l'option %s"},
+	msgNoCommand:     {"no command %q (see sceau --help)", "aucune commande %q (voyez sceau --help)"},
 }
 
 // say renders entry id with args in lang.
@@ -217,3 +230,30 @@ func say(lang verifier.Language, id msgID, args ...any) string {
 
 // say renders entry id with args in the command's language.
 func (e *env) say(id msgID, args ...any) string { return say(e.language(), id, args...) }
+
+// usageMessage words urfave/cli's usage errors ("Required flags …", "flag
+// provided but not defined: -x"…) in lang; other errors pass as they are.
+func usageMessage(lang verifier.Language, msg string) string {
+	if lang == verifier.English {
+		return msg
+	}
+	if rest, ok := strings.CutPrefix(msg, `Required flags "`); ok {
+		return say(lang, msgFlagsRequired, strings.TrimSuffix(rest, `" not set`))
+	}
+	if rest, ok := strings.CutPrefix(msg, `Required flag "`); ok {
+		return say(lang, msgFlagRequired, strings.TrimSuffix(rest, `" not set`))
+	}
+	if rest, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return say(lang, msgFlagUnknown, rest)
+	}
+	if rest, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return say(lang, msgFlagNeedsArg, rest)
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if value, flag, ok := strings.Cut(rest, " for flag "); ok {
+			flag, _, _ = strings.Cut(flag, ":")
+			return say(lang, msgFlagBadValue, value, flag)
+		}
+	}
+	return msg
+}

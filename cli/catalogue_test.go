@@ -132,3 +132,32 @@ func TestViolationsInFrench(t *testing.T) {
 		}
 	}
 }
+
+func TestUsageErrorsInFrench(t *testing.T) {
+	french := func(name string) string {
+		if name == "LANG" {
+			return "fr_FR.UTF-8"
+		}
+		if name == "LC_ALL" || name == "LC_MESSAGES" {
+			return ""
+		}
+		return os.Getenv(name)
+	}
+	home := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"issue"}, "sceau : options obligatoires absentes : issuer, type, input"},
+		{[]string{"issue", "--bogus"}, "sceau : option inconnue : -bogus"},
+		{[]string{"issue", "--issuer"}, "sceau : l'option -issuer attend une valeur"},
+		{[]string{"nope"}, `sceau : aucune commande "nope"`},
+		{[]string{"issue", "--chunk", "x", "--issuer", "a", "--type", "Diploma", "--input", "x"}, `sceau : valeur "x" invalide pour l'option -chunk`},
+	} {
+		var out, errOut bytes.Buffer
+		code := RunEnv(context.Background(), append([]string{"sceau", "--home", home}, tc.args...), strings.NewReader(""), &out, &errOut, french)
+		if code != ExitUsage || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("LANG=fr sceau %s: exit %d, %q; want exit 2 and %q", strings.Join(tc.args, " "), code, errOut.String(), tc.want)
+		}
+	}
+}
