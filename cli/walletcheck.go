@@ -137,6 +137,20 @@ func issuerLabel(e *wallet.Entry) string {
 	return e.Issuer
 }
 
+// withoutClaims returns what a verifier needs to give a credential's
+// status without seeing its claims: its SD-JWT VC with no disclosure (the
+// issuer's signature, its anchoring, status and validity are checked; no
+// name, date or grade leaves the wallet), or the credential itself when
+// the wallet holds no SD-JWT form of it.
+func withoutClaims(e *wallet.Entry) string {
+	if sd := e.SDJWT(); sd != "" {
+		if jwt, _, ok := strings.Cut(sd, "~"); ok {
+			return jwt + "~"
+		}
+	}
+	return e.Data
+}
+
 // statusWorkers is how many credentials `wallet list` verifies at once.
 const statusWorkers = 8
 
@@ -188,7 +202,11 @@ func listWallet(c *cli.Context, e *env, w *wallet.Wallet, entries []*wallet.Entr
 	for range min(statusWorkers, len(entries)) {
 		wg.Go(func() {
 			for i := range jobs {
-				statuses[i] = statusOf(lang, checker.verify(c.Context, []byte(entries[i].Data)))
+				input := entries[i].Data
+				if checker.via != "" {
+					input = withoutClaims(entries[i])
+				}
+				statuses[i] = statusOf(lang, checker.verify(c.Context, []byte(input)))
 				titles[i] = entries[i].TitleOf(c.Context)
 			}
 		})

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sceau/sceau/verifier"
+	"github.com/sceau/sceau/wallet"
 )
 
 // lineOf returns the line of out that starts with id, or "".
@@ -80,6 +82,17 @@ func TestWalletListStatuses(t *testing.T) {
 		if len(items) != 3 || it.Status != want || (want != "valid" && it.Reason != want) || it.Title != titles[i] || it.IssuerName != "Office des examens" {
 			t.Errorf("wallet list --json: %+v, want %s", it, want)
 		}
+	}
+
+	// Through a public verifier, a listing sends each credential's SD-JWT
+	// without its disclosures: no claim leaves the wallet.
+	data, err := os.ReadFile(bundles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := &wallet.Entry{Form: wallet.FormBundle, Data: string(data)}
+	if sd, bare := entry.SDJWT(), withoutClaims(entry); strings.Count(sd, "~") < 5 || strings.Count(bare, "~") != 1 || !strings.HasSuffix(bare, "~") || !strings.HasPrefix(sd, bare) {
+		t.Errorf("withoutClaims keeps %d disclosure separators of %d", strings.Count(bare, "~"), strings.Count(sd, "~"))
 	}
 
 	// A student with no ledger of her own verifies through a public
