@@ -65,6 +65,11 @@ func readConfig(path string, explicit bool) (*config, error) {
 	if err != nil {
 		return nil, usageErr("configuration file %s: %v", path, err)
 	}
+	return parseConfig(path, data)
+}
+
+// parseConfig reads the content of the configuration file at path.
+func parseConfig(path string, data []byte) (*config, error) {
 	if len(data) > maxConfigFile {
 		return nil, usageErr("configuration file %s is larger than %d KiB", path, maxConfigFile>>10)
 	}

@@ -92,3 +92,39 @@ func TestConfigFileErrors(t *testing.T) {
 		t.Errorf("--config of a missing file: exit %d %q", code, stderr)
 	}
 }
+
+func TestConfigFileSizeLimit(t *testing.T) {
+	home := t.TempDir()
+	big := "# " + strings.Repeat("x", maxConfigFile) + "\n"
+	writeFile(t, filepath.Join(home, configFileName), big)
+	if code, _, stderr := sceau(t, home, "template", "--type", "Diploma"); code != ExitUsage || !strings.Contains(stderr, "larger than") {
+		t.Errorf("a configuration file over %d bytes: exit %d %q", maxConfigFile, code, stderr)
+	}
+}
+
+// FuzzParseConfig: whatever the file holds, reading it and applying its
+// values to the command tree fails cleanly or succeeds, never panics.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("ledger = \"fabric\"\nlog-format = \"json\"\n[commands.serve]\naddr = \"0.0.0.0:8080\"\n"))
+	f.Add([]byte("[commands.issue]\nchunk = 12\nskip-invalid = true\n[commands.wallet.list]\njson = true\n"))
+	f.Add([]byte("commands = 3\n"))
+	f.Add([]byte("[commands]\nserve = [1, 2]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := parseConfig("sceau.toml", data)
+		if err != nil {
+			return
+		}
+		for _, path := range [][]string{{"serve"}, {"issue"}, {"wallet", "list"}} {
+			table, err := cfg.table(path)
+			if err != nil {
+				continue
+			}
+			for _, v := range table {
+				configValues(v)
+			}
+		}
+		for _, v := range cfg.global {
+			configValues(v)
+		}
+	})
+}
