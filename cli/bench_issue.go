@@ -187,7 +187,7 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 	heap := startHeapSampler(20 * time.Millisecond)
 	sum, err := svc.Issue(ctx, issuer.IssueOptions{
 		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"),
-		Chunk: o.chunk, Progress: progress(e.stderr), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
+		Chunk: o.chunk, Progress: progress(e.stderr, e.language()), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
 	})
 	peakHeap := heap.stop()
 	if err != nil {

@@ -64,6 +64,11 @@ const (
 	msgDryRunFirst    msgID = "issue.dry_run.first"
 	msgDryRunRow      msgID = "issue.dry_run.row"
 	msgDryRunRejected msgID = "issue.dry_run.rejected"
+	msgProgressBar    msgID = "issue.progress.bar"
+	msgProgressUnit   msgID = "issue.progress.unit"
+	msgProgressStart  msgID = "issue.progress.start"
+	msgProgressLeft   msgID = "issue.progress.left"
+	msgProgressDone   msgID = "issue.progress.done"
 	msgHeaderFrench   msgID = "issue.header.french"
 	msgHeaderEnglish  msgID = "issue.header.english"
 	msgNotAFile       msgID = "issue.not_a_file"
@@ -82,9 +87,18 @@ const (
 	msgNotImportedCheck msgID = "wallet.not_imported.check"
 	msgNotImportedSkip  msgID = "wallet.not_imported.skipped"
 
-	msgWalletDuplicate msgID = "wallet.duplicate"
-	msgWalletNotFound  msgID = "wallet.not_found"
-	msgWalletWrongPass msgID = "wallet.wrong_passphrase"
+	msgWalletPresented   msgID = "wallet.presented"
+	msgWalletNoClaim     msgID = "wallet.presented.no_claim"
+	msgWalletPresentNeed msgID = "wallet.present.need"
+	msgWalletNoPass      msgID = "wallet.no_passphrase"
+	msgWalletExportNeed  msgID = "wallet.export.need"
+	msgWalletBothFlags   msgID = "wallet.settings.both"
+	msgExported          msgID = "export.done"
+	msgExportNoInput     msgID = "export.no_input"
+	msgExportChoose      msgID = "export.choose"
+	msgWalletDuplicate   msgID = "wallet.duplicate"
+	msgWalletNotFound    msgID = "wallet.not_found"
+	msgWalletWrongPass   msgID = "wallet.wrong_passphrase"
 
 	// Errors every command may print.
 	msgErrorPrefix   msgID = "error.prefix"
@@ -173,6 +187,13 @@ var catalogue = map[msgID]texts{
 	msgDryRunRejected: {
 		"%d invalid row(s) would be rejected (written to <out>/rejects.csv):",
 		"%d ligne(s) invalide(s) seraient rejetée(s) (écrites dans <out>/rejects.csv) :"},
+	msgProgressBar:   {"issuing", "émission"},
+	msgProgressUnit:  {"credentials", "attestations"},
+	msgProgressStart: {"issuing %d credential(s)", "émission de %d attestation(s)"},
+	msgProgressLeft: {
+		"issued %d/%d credentials (%.0f/s, about %s left)",
+		"%d/%d attestations émises (%.0f/s, encore %s environ)"},
+	msgProgressDone:  {"issued %d/%d credentials (%.0f/s)", "%d/%d attestations émises (%.0f/s)"},
 	msgHeaderFrench:  {"French", "français"},
 	msgHeaderEnglish: {"English", "anglais"},
 	msgNotAFile:      {"--input %s: not a readable file", "--input %s : ce n'est pas un fichier lisible"},
@@ -196,6 +217,25 @@ var catalogue = map[msgID]texts{
 	msgNotImportedCheck: {"%s: %s", "%s : %s"},
 	msgNotImportedSkip:  {"%s not checked: %s", "%s non vérifié : %s"},
 
+	msgWalletPresented: {
+		"presentation for %q (nonce %q) disclosing %s",
+		"présentation pour %q (nonce %q) qui montre : %s"},
+	msgWalletNoClaim: {"no claim beyond those always shown", "aucune donnée au-delà de celles toujours montrées"},
+	msgWalletPresentNeed: {
+		"wallet present: --nonce and --audience are required: ask the verifier for them",
+		"wallet present : --nonce et --audience sont obligatoires : demandez-les au vérificateur"},
+	msgWalletNoPass: {
+		"no passphrase for the wallet in %s: set %s (no terminal to ask on)",
+		"aucune phrase de passe pour le portefeuille de %s : renseignez %s (aucun terminal pour la demander)"},
+	msgWalletExportNeed: {"wallet export: --out FILE is required", "wallet export : --out FICHIER est obligatoire"},
+	msgWalletBothFlags:  {"wallet settings: --verifier or --local, not both", "wallet settings : --verifier ou --local, pas les deux"},
+	msgExported:         {"%d credential(s) exported to %s", "%d attestation(s) exportée(s) dans %s"},
+	msgExportNoInput: {
+		"export: give the batch files or folders to read (flags go before them)",
+		"export : indiquez les fichiers de lot ou les dossiers à lire (les options avant eux)"},
+	msgExportChoose: {
+		"export: choose credentials with --id or --student, or --all",
+		"export : choisissez les attestations avec --id ou --student, ou --all"},
 	msgWalletDuplicate: {
 		"%s is already in the wallet (imported %s as %s); delete it first to replace it",
 		"%s est déjà dans le portefeuille (importée le %s sous forme %s) ; supprimez-la d'abord pour la remplacer"},

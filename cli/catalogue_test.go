@@ -113,6 +113,15 @@ func TestFrenchRowErrors(t *testing.T) {
 			t.Errorf("dry run in French does not say %q:\n%s", want, out.String())
 		}
 	}
+	// And so does a run: its progress and its summary.
+	out.Reset()
+	code := RunEnv(context.Background(), []string{"sceau", "--home", home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", mixed, "--skip-invalid", "--out", filepath.Join(dir, "out-fr")},
+		strings.NewReader(""), &out, &out, french)
+	for _, want := range []string{"émission de 1 attestation(s)", "1/1 attestations émises", "1 attestation(s) Diploma émise(s)", "1 ligne(s) rejetée(s)", "rejects.csv"} {
+		if code != 0 || !strings.Contains(out.String(), want) {
+			t.Errorf("issue in French: exit %d, does not say %q:\n%s", code, want, out.String())
+		}
+	}
 }
 
 func TestViolationsInFrench(t *testing.T) {

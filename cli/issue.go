@@ -14,6 +14,7 @@ import (
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/verifier"
 )
 
 func issueCommand() *cli.Command {
@@ -75,7 +76,7 @@ func issueCommand() *cli.Command {
 			if opts.OutDir == "" {
 				return errors.New(e.say(msgOutRequired))
 			}
-			opts.Progress = progress(e.stderr)
+			opts.Progress = progress(e.stderr, e.language())
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
 				return issueError(e.language(), err)
@@ -168,17 +169,17 @@ func printIssueSummary(e *env, sum *issuer.IssueSummary, opts issuer.IssueOption
 // progress reports issuance progress on w (standard error): a bar with
 // the rate and the time left when w is a terminal, otherwise a line when
 // issuing starts and one per anchored batch.
-func progress(w io.Writer) func(done, total int) {
+func progress(w io.Writer, lang verifier.Language) func(done, total int) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		var bar *progressbar.ProgressBar
 		return func(done, total int) {
 			if bar == nil {
 				bar = progressbar.NewOptions(total,
 					progressbar.OptionSetWriter(w),
-					progressbar.OptionSetDescription("issuing"),
+					progressbar.OptionSetDescription(say(lang, msgProgressBar)),
 					progressbar.OptionShowCount(),
 					progressbar.OptionShowIts(),
-					progressbar.OptionSetItsString("credentials"),
+					progressbar.OptionSetItsString(say(lang, msgProgressUnit)),
 					progressbar.OptionSetElapsedTime(true),
 					progressbar.OptionSetPredictTime(true),
 					progressbar.OptionThrottle(100*time.Millisecond),
@@ -194,23 +195,27 @@ func progress(w io.Writer) func(done, total int) {
 			start = time.Now()
 		}
 		if done == 0 {
-			fmt.Fprintf(w, "issuing %d credential(s)\n", total)
+			fmt.Fprintln(w, say(lang, msgProgressStart, total))
 			return
 		}
-		fmt.Fprintln(w, progressLine(done, total, time.Since(start)))
+		fmt.Fprintln(w, progressLineIn(lang, done, total, time.Since(start)))
 	}
 }
 
 // progressLine is a line of progress: done of total credentials issued in
 // elapsed, the rate and, until the end, the time left at that rate.
 func progressLine(done, total int, elapsed time.Duration) string {
+	return progressLineIn(verifier.English, done, total, elapsed)
+}
+
+// progressLineIn is progressLine in lang.
+func progressLineIn(lang verifier.Language, done, total int, elapsed time.Duration) string {
 	rate := float64(done) / max(elapsed.Seconds(), 1e-3)
-	line := fmt.Sprintf("issued %d/%d credentials (%.0f/s", done, total, rate)
 	if done < total {
 		left := time.Duration(float64(total-done) / rate * float64(time.Second))
-		line += ", about " + roundDuration(left) + " left"
+		return say(lang, msgProgressLeft, done, total, rate, roundDuration(left))
 	}
-	return line + ")"
+	return say(lang, msgProgressDone, done, total, rate)
 }
 
 // roundDuration writes d for a person: 45s, 3m10s, 1h05m.

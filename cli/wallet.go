@@ -145,7 +145,7 @@ func walletCommand() *cli.Command {
 					}
 					switch {
 					case c.IsSet("verifier") && c.Bool("local"):
-						return usageErr("wallet settings: --verifier or --local, not both")
+						return usageErr("%s", e.say(msgWalletBothFlags))
 					case c.IsSet("verifier"):
 						url, err := checkVerifierURL(e, c.String("verifier"))
 						if err != nil {
@@ -213,7 +213,7 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					if c.String("nonce") == "" || c.String("audience") == "" {
-						return usageErr("wallet present: --nonce and --audience are required: ask the verifier for them")
+						return usageErr("%s", e.say(msgWalletPresentNeed))
 					}
 					var disclose []string
 					for _, item := range c.StringSlice("disclose") {
@@ -247,11 +247,11 @@ func walletCommand() *cli.Command {
 					} else {
 						fmt.Fprintln(e.stdout, p)
 					}
-					shown := "no claim beyond those always shown"
+					shown := e.say(msgWalletNoClaim)
 					if len(disclose) > 0 {
 						shown = strings.Join(disclose, ", ")
 					}
-					fmt.Fprintf(e.stderr, "presentation for %q (nonce %q) disclosing %s\n", c.String("audience"), c.String("nonce"), shown)
+					fmt.Fprintln(e.stderr, e.say(msgWalletPresented, c.String("audience"), c.String("nonce"), shown))
 					return nil
 				}),
 			},
@@ -264,7 +264,7 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					if c.String("out") == "" {
-						return usageErr("wallet export: --out FILE is required")
+						return usageErr("%s", e.say(msgWalletExportNeed))
 					}
 					backup, err := w.Export(passphrase)
 					if err != nil {
@@ -398,6 +398,9 @@ func walletDir(c *cli.Context) (string, error) {
 func walletPassphrase(e *env, dir string, confirm bool) (string, error) {
 	p, err := secret.Source{EnvVar: wallet.PassphraseEnv, Getenv: e.getenv, Out: e.stderr}.Get("the wallet in "+dir, confirm)
 	if errors.Is(err, secret.ErrNoPassphrase) {
+		if e.language() != verifier.English && !strings.Contains(err.Error(), "empty") {
+			return "", usageErr("%s", e.say(msgWalletNoPass, dir, wallet.PassphraseEnv))
+		}
 		return "", usageErr("%v", err)
 	}
 	return p, err
