@@ -172,7 +172,7 @@ func TestServe(t *testing.T) {
 	writeFile(t, infoFile, string(saved))
 	// sceau verify goes through the server.
 	code, output = sceauRun(t, home, "verify", pngs[0])
-	if code != 0 || !strings.Contains(output, "VALID") || !strings.Contains(output, "verified by `sceau serve`") {
+	if code != 0 || !strings.Contains(output, "VALID") || !strings.Contains(output, "ledger read through `sceau serve`") {
 		t.Errorf("verify while served: exit %d\n%s", code, output)
 	}
 

@@ -15,6 +15,7 @@ import (
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/network/ledgerapi"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 	"github.com/sceau/sceau/wallet"
@@ -69,6 +70,13 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 	}
 	if base == "" {
 		l, err := e.openLedger(c.Context, c)
+		if info := readServeInfo(e.home); err != nil && info != nil && info.Secret != "" && errors.Is(err, embedded.ErrInUse) {
+			// The server holding the ledger answers for it, authenticated
+			// both ways; verdicts stay this command's own.
+			if client, cerr := ledgerapi.NewClient(info.URL, info.Secret); cerr == nil {
+				l, err = client, nil
+			}
+		}
 		if err == nil {
 			contract := network.NewContract(l)
 			v := verifier.New(contract, validator, verifier.Options{})
@@ -89,17 +97,13 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 		if errors.As(err, &usage) {
 			return nil, err
 		}
-		info := readServeInfo(e.home)
-		if info == nil || !errors.Is(err, embedded.ErrInUse) {
-			e.logger.Warn("ledger unavailable", "err", err)
-			v := verifier.New(unavailableLedger{err}, validator, verifier.Options{})
-			return &walletChecker{
-				verify:     func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input).In(lang) },
-				issuerName: func(context.Context, string) string { return "" },
-				close:      func() {},
-			}, nil
-		}
-		base = info.URL // the server holding the ledger answers for it
+		e.logger.Warn("ledger unavailable", "err", err)
+		v := verifier.New(unavailableLedger{err}, validator, verifier.Options{})
+		return &walletChecker{
+			verify:     func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input).In(lang) },
+			issuerName: func(context.Context, string) string { return "" },
+			close:      func() {},
+		}, nil
 	}
 	var names map[string]string
 	var namesOnce sync.Once
