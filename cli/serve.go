@@ -53,7 +53,7 @@ func serveCommand() *cli.Command {
 			"200 when the ledger answers, else 503 and the reason), GET /metrics. No token is needed.\n" +
 			"While it runs on an embedded ledger, the home's other commands that need the ledger (issue, revoke,\n" +
 			"suspend, reinstate, issuer …) send their transactions through it, authenticated with the secret it\n" +
-			"writes in <home>/serve.json (0600); `sceau verify` and the wallet ask it for verdicts; only the ledger's\n" +
+			"writes in <home>/serve.json (0600), as `sceau verify` and the wallet read it; only the ledger's\n" +
 			"audits (sceau ledger verify, export) wait for it to stop. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
