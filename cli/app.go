@@ -61,55 +61,70 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // come from the process environment.
 func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	app := newApp(stdin, stdout, stderr)
-	app.Metadata = map[string]any{getenvKey: getenv}
+	app.Metadata[getenvKey] = getenv
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return ExitOK
 	}
+	lang := localeLanguage(getenv)
+	prefix := say(lang, msgErrorPrefix)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "sceau:", ee.err)
+			fmt.Fprint(stderr, prefix, usageMessage(lang, ee.err.Error()), "\n")
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "sceau:", err)
+	fmt.Fprint(stderr, prefix, usageMessage(lang, err.Error()), "\n")
+	if strings.HasPrefix(err.Error(), "Required flag") {
+		return ExitUsage // urfave/cli checks required flags outside OnUsageError
+	}
 	return ExitInvalid
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	cmds := commands()
+	cmds := append(commands(), helpCommand(), completionCommand(), manCommand())
 	markUsageErrors(cmds)
-	return &cli.App{
+	app := &cli.App{
 		Name:  "sceau",
 		Usage: "issue, anchor and verify education credentials",
 		Description: "Sceau issues diplomas and Pix certifications as signed verifiable credentials, anchors their\n" +
 			"digests on a permissioned ledger (embedded by default, or Hyperledger Fabric) and verifies them.\n" +
 			"Flags come before positional arguments; global flags come before the command.",
+		Version:   versionString(),
+		Metadata:  map[string]any{},
 		Reader:    stdin,
 		Writer:    stdout,
 		ErrWriter: stderr,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "home", Usage: "Sceau's data folder", EnvVars: []string{"SCEAU_HOME"}, DefaultText: "<user data dir>/sceau"},
-			&cli.StringFlag{Name: "ledger", Usage: "ledger backend: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
-			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
-			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config file (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
-			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
+			&cli.StringFlag{Name: "config", Usage: "configuration `FILE` (TOML), whose values apply where no flag or environment variable is set", EnvVars: []string{"SCEAU_CONFIG"}, DefaultText: "<home>/" + configFileName},
+			&cli.StringFlag{Name: "home", Usage: "Sceau's data folder, `DIR`", EnvVars: []string{"SCEAU_HOME"}, DefaultText: "<user data dir>/sceau"},
+			&cli.StringFlag{Name: "ledger", Usage: "ledger `BACKEND`: embedded or fabric", Value: "embedded", EnvVars: []string{"SCEAU_LEDGER"}},
+			&cli.StringFlag{Name: "wallet", Usage: "the student wallet's folder, `DIR`, apart from issuer data", EnvVars: []string{walletEnv}, DefaultText: "<user data dir>/sceau-wallet"},
+			&cli.StringFlag{Name: "ledger-config", Usage: "ledger config `FILE` (fabric backend)", EnvVars: []string{"SCEAU_LEDGER_CONFIG"}},
+			&cli.StringFlag{Name: "log-format", Usage: "`FORMAT` of the log lines: text (key=value) or json (one object a line)", Value: "text", EnvVars: []string{"SCEAU_LOG_FORMAT"}},
+			&cli.StringFlag{Name: "log-level", Usage: "`LEVEL` of the log lines shown: debug, info, warn or error", Value: "warn", EnvVars: []string{"SCEAU_LOG_LEVEL"}},
 			&cli.StringFlag{Name: "public-url", Usage: "the public base `URL` at which this deployment's server is reached (https://…): every URL a credential carries and everything serve publishes is built on it", EnvVars: []string{"SCEAU_PUBLIC_URL"}, DefaultText: "http://<addr> of serve"},
 		},
 		Commands:             cmds,
-		HideHelpCommand:      true,
-		EnableBashCompletion: false,
+		HideHelpCommand:      true, // helpCommand instead, which takes subcommands too
+		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},
+		Before:               loadConfig,
 		OnUsageError:         func(c *cli.Context, err error, _ bool) error { return usageErr("%v", err) },
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageErr("no command %q (see sceau --help)", c.Args().First())
+				return usageErr("%s", say(localeLanguage(getenvOf(c)), msgNoCommand, c.Args().First()))
 			}
 			return cli.ShowAppHelp(c)
 		},
 		UseShortOptionHandling: false,
 	}
+	// urfave/cli adds --help only when it adds its own help command.
+	app.Flags = append(app.Flags, cli.HelpFlag)
+	namePlaceholders(app.Flags, app.Commands)
+	configure(app.Commands, nil)
+	return app
 }
 
 // markUsageErrors makes bad flags of every command exit with ExitUsage.
@@ -168,15 +183,23 @@ func userDataDir(getenv func(string) string) (string, error) {
 	return filepath.Join(h, ".local", "share"), nil
 }
 
+// homeDir returns the --home folder, or <user data dir>/sceau.
+func homeDir(c *cli.Context) (string, error) {
+	if home := c.String("home"); home != "" {
+		return home, nil
+	}
+	dir, err := userDataDir(getenvOf(c))
+	if err != nil {
+		return "", usageErr("no --home given and no user data folder: %v", err)
+	}
+	return filepath.Join(dir, "sceau"), nil
+}
+
 func newEnv(c *cli.Context) (*env, error) {
 	getenv := getenvOf(c)
-	home := c.String("home")
-	if home == "" {
-		dir, err := userDataDir(getenv)
-		if err != nil {
-			return nil, usageErr("no --home given and no user data folder: %v", err)
-		}
-		home = filepath.Join(dir, "sceau")
+	home, err := homeDir(c)
+	if err != nil {
+		return nil, err
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
@@ -186,15 +209,36 @@ func newEnv(c *cli.Context) (*env, error) {
 	if err != nil {
 		return nil, usageErr("--public-url: %v", err)
 	}
+	logger, err := newLogger(c.App.ErrWriter, c.String("log-format"), level)
+	if err != nil {
+		return nil, err
+	}
 	return &env{
 		home:      home,
 		publicURL: publicURL,
 		getenv:    getenv,
-		logger:    slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: level})),
+		logger:    logger,
 		stdout:    c.App.Writer,
 		stderr:    c.App.ErrWriter,
 		stdin:     c.App.Reader,
 	}, nil
+}
+
+// newLogger writes log lines of level and above to w, as text (slog's
+// key=value lines) or JSON (one object a line, for log collectors).
+//
+// No log line of Sceau holds a personal datum — a name, a birth date, a
+// student's INE, an e-mail address — at any level: log lines name
+// credentials, batches, issuers and routes, never people (TestLogsHoldNoPersonalData).
+func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErr("--log-format %q: want text or json", format)
 }
 
 // parsePublicURL checks a public base URL: absolute, http or https, a host,

@@ -19,6 +19,27 @@ import (
 const governanceOrg = "ministry"
 
 // openLedger opens the backend the global flags select.
+// openLedgerOrServer is openLedger, except that while a `sceau serve`
+// holds the home's embedded ledger, the ledger returned sends its calls
+// through that server, authenticated with the secret of serve.json
+// (network/ledgerapi): issuing and status commands then work as usual.
+func (e *env) openLedgerOrServer(ctx context.Context, c *cli.Context) (network.Ledger, error) {
+	l, err := e.openLedger(ctx, c)
+	if !errors.Is(err, embedded.ErrInUse) {
+		return l, err
+	}
+	info := readServeInfo(e.home)
+	if info == nil || info.Secret == "" {
+		return nil, err
+	}
+	client, cerr := localLedgerClient(info)
+	if cerr != nil {
+		return nil, fmt.Errorf("%w (and its serve.json: %v)", err, cerr)
+	}
+	e.logger.Info("the ledger is held by sceau serve: going through it", "pid", info.PID, "url", info.URL)
+	return client, nil
+}
+
 func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, error) {
 	switch backend := c.String("ledger"); backend {
 	case "embedded", "":

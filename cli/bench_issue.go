@@ -80,9 +80,9 @@ func benchIssueCommand() *cli.Command {
 			&cli.StringFlag{Name: "dir", Usage: "where to create the temporary folder (the system's when empty)"},
 			&cli.BoolFlag{Name: "keep", Usage: "keep the temporary folder and print its path on stderr"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the issuance to this file"},
-			&cli.BoolFlag{Name: "bundles", Usage: "also write each credential's bundle, as `sceau issue --bundles`"},
-			&cli.BoolFlag{Name: "png", Usage: "also write each credential's bundle and QR image, as `sceau issue --png`"},
-			&cli.BoolFlag{Name: "pdf", Usage: "also write each credential's bundle and PDF certificate, as `sceau issue --pdf`"},
+			&cli.BoolFlag{Name: "bundles", Usage: "also write each credential's bundle, as sceau issue --bundles does"},
+			&cli.BoolFlag{Name: "png", Usage: "also write each credential's bundle and QR image, as sceau issue --png does"},
+			&cli.BoolFlag{Name: "pdf", Usage: "also write each credential's bundle and PDF certificate, as sceau issue --pdf does"},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			if c.NArg() != 0 {
@@ -187,7 +187,7 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 	heap := startHeapSampler(20 * time.Millisecond)
 	sum, err := svc.Issue(ctx, issuer.IssueOptions{
 		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"),
-		Chunk: o.chunk, Progress: progress(e.stderr), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
+		Chunk: o.chunk, Progress: progress(e.stderr, e.language()), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
 	})
 	peakHeap := heap.stop()
 	if err != nil {

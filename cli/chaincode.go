@@ -89,7 +89,7 @@ func chaincodeCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "out", Usage: "package file to write, e.g. sceau.tar.gz", Required: true},
 					&cli.StringFlag{Name: "label", Usage: "chaincode package label", Value: "sceau"},
-					&cli.StringFlag{Name: "address", Usage: "HOST:PORT where peers reach `sceau chaincode serve`", Required: true},
+					&cli.StringFlag{Name: "address", Usage: "`HOST:PORT` where peers reach sceau chaincode serve", Required: true},
 					&cli.DurationFlag{Name: "dial-timeout", Usage: "how long peers wait to connect", Value: 10 * time.Second},
 					&cli.BoolFlag{Name: "tls", Usage: "peers must use TLS to reach the chaincode server"},
 				},

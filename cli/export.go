@@ -32,11 +32,11 @@ func exportCommand() *cli.Command {
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			if c.NArg() == 0 {
-				return usageErr("export: give the batch files or folders to read (flags go before them)")
+				return usageErr("%s", e.say(msgExportNoInput))
 			}
 			chosen := len(c.StringSlice("id")) + len(c.StringSlice("student"))
 			if c.Bool("all") == (chosen > 0) {
-				return usageErr("export: choose credentials with --id or --student, or --all")
+				return usageErr("%s", e.say(msgExportChoose))
 			}
 			opts := issuer.ExportOptions{
 				Sources: c.Args().Slice(), IDs: c.StringSlice("id"), Students: c.StringSlice("student"), All: c.Bool("all"),
@@ -84,7 +84,7 @@ func exportCommand() *cli.Command {
 				return err
 			}
 			if opts.Lines == nil {
-				fmt.Fprintf(e.stdout, "%d credential(s) exported to %s\n", sum.Exported, opts.OutDir)
+				fmt.Fprintln(e.stdout, e.say(msgExported, sum.Exported, opts.OutDir))
 			}
 			if missing != nil {
 				return &exitError{code: ExitInvalid, err: missing}

@@ -14,6 +14,7 @@ import (
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
+	"github.com/sceau/sceau/verifier"
 )
 
 func issueCommand() *cli.Command {
@@ -34,7 +35,7 @@ func issueCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "issuer", Usage: "issuer id", Required: true},
 			&cli.StringFlag{Name: "type", Usage: "Diploma or PixCertification", Required: true},
-			&cli.StringFlag{Name: "input", Usage: "CSV file (`,` or `;`, UTF-8 or Windows-1252, detected)", Required: true},
+			&cli.StringFlag{Name: "input", Usage: "the CSV `FILE` (separated by commas or semicolons, UTF-8 or Windows-1252: both detected)", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "folder for the batch files, manifest.csv and rejects.csv (not with --dry-run)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate every row and say what would be issued; sign, anchor and write nothing"},
 			&cli.IntFlag{Name: "chunk", Usage: "credentials per anchored batch", Value: issuer.DefaultChunk},
@@ -58,11 +59,11 @@ func issueCommand() *cli.Command {
 			}
 			typ := c.String("type")
 			if typ != schemas.TypeDiploma && typ != schemas.TypePixCertification {
-				return usageErr("--type %q: use Diploma or PixCertification", typ)
+				return usageErr("%s", e.say(msgBadType, typ))
 			}
 			input := c.String("input")
 			if st, err := os.Stat(input); err != nil || st.IsDir() {
-				return usageErr("--input %s: not a readable file", input)
+				return usageErr("%s", e.say(msgNotAFile, input))
 			}
 			opts := issuer.IssueOptions{
 				IssuerID: c.String("issuer"), Type: typ, Input: input, OutDir: c.String("out"),
@@ -74,17 +75,17 @@ func issueCommand() *cli.Command {
 				return dryRun(c, e, l, opts)
 			}
 			if opts.OutDir == "" {
-				return errors.New(`required flag "out" not set (only --dry-run goes without it)`)
+				return errors.New(e.say(msgOutRequired))
 			}
-			opts.Progress = progress(e.stderr)
+			opts.Progress = progress(e.stderr, e.language())
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
-				return issueError(err)
+				return issueError(e.language(), err)
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, issueReport{IssueSummary: sum, Seconds: sum.Duration.Seconds()})
 			}
-			printIssueSummary(e.stdout, sum, opts)
+			printIssueSummary(e, sum, opts)
 			return nil
 		}),
 	}
@@ -106,46 +107,37 @@ func outputWritten(opts issuer.IssueOptions) string {
 	return what
 }
 
-// issueError gives invalid rows their exit code.
-func issueError(err error) error {
-	var rowErrs *issuer.RowErrors
-	if errors.As(err, &rowErrs) {
-		return &exitError{code: ExitInvalid, err: err}
-	}
-	return err
-}
-
 // dryRun prints what `sceau issue` would do with opts.
 func dryRun(c *cli.Context, e *env, l network.Ledger, opts issuer.IssueOptions) error {
 	sum, err := e.issuerService(l).DryRun(c.Context, opts)
 	if sum != nil {
-		w := e.stdout
-		fmt.Fprintln(w, "dry run: nothing was signed, anchored or written")
-		fmt.Fprintf(w, "%s: %d row(s), read as %s, %q-separated, %s header\n",
-			sum.Input, sum.Rows, sum.Encoding, sum.Delimiter, map[string]string{"fr": "French", "en": "English"}[sum.Language])
+		w, lang := e.stdout, e.language()
+		fmt.Fprintln(w, e.say(msgDryRun))
+		header := map[string]msgID{"fr": msgHeaderFrench, "en": msgHeaderEnglish}[sum.Language]
+		fmt.Fprintln(w, e.say(msgDryRunInput, sum.Input, sum.Rows, sum.Encoding, sum.Delimiter, e.say(header)))
 		if err == nil {
-			fmt.Fprintf(w, "would issue %d %s credential(s) as %s, in %d batch(es)\n", sum.Valid, sum.Type, sum.IssuerID, sum.Batches)
+			fmt.Fprintln(w, e.say(msgDryRunWould, sum.Valid, sum.Type, sum.IssuerID, sum.Batches))
 		} else {
-			fmt.Fprintf(w, "%d valid row(s), %d invalid: would issue nothing\n", sum.Valid, sum.Invalid)
+			fmt.Fprintln(w, e.say(msgDryRunNothing, sum.Valid, sum.Invalid))
 		}
 		if len(sum.First) > 0 {
-			fmt.Fprintln(w, "first valid rows:")
+			fmt.Fprintln(w, e.say(msgDryRunFirst))
 			for _, p := range sum.First {
-				fmt.Fprintf(w, "  line %d: %s %s %s\n", p.Line, p.StudentID, p.GivenName, p.FamilyName)
+				fmt.Fprintln(w, e.say(msgDryRunRow, p.Line, p.StudentID, p.GivenName, p.FamilyName))
 			}
 		}
 		if err == nil && sum.Invalid > 0 {
-			fmt.Fprintf(w, "%d invalid row(s) would be rejected (written to <out>/rejects.csv):\n", sum.Invalid)
+			fmt.Fprintln(w, e.say(msgDryRunRejected, sum.Invalid))
 			for _, r := range sum.Problems {
-				fmt.Fprintf(w, "  %s\n", r)
+				fmt.Fprintf(w, "  %s\n", rowErrorIn(lang, r))
 			}
 			if sum.Invalid > len(sum.Problems) {
-				fmt.Fprintf(w, "  … and %d more\n", sum.Invalid-len(sum.Problems))
+				fmt.Fprintf(w, "  %s\n", e.say(msgRowsMore, sum.Invalid-len(sum.Problems)))
 			}
 		}
 	}
 	if err != nil {
-		return issueError(err)
+		return issueError(e.language(), err)
 	}
 	return nil
 }
@@ -158,37 +150,37 @@ type issueReport struct {
 }
 
 // printIssueSummary says what a run did, for a person.
-func printIssueSummary(w io.Writer, sum *issuer.IssueSummary, opts issuer.IssueOptions) {
-	fmt.Fprintf(w, "%d %s credential(s) issued, %d reused from an earlier run, %d row(s) rejected, %d batch(es) anchored, in %s\n",
-		sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond))
+func printIssueSummary(e *env, sum *issuer.IssueSummary, opts issuer.IssueOptions) {
+	w := e.stdout
+	fmt.Fprintln(w, e.say(msgIssueSummary, sum.Issued, sum.Type, sum.Reused, sum.Rejected, len(sum.Batches), sum.Duration.Round(time.Millisecond)))
 	if sum.AlreadyIssued > 0 {
-		fmt.Fprintf(w, "%d row(s) already issued by an earlier run, left out (--reissue issues them again)\n", sum.AlreadyIssued)
+		fmt.Fprintln(w, e.say(msgIssueAlready, sum.AlreadyIssued))
 	}
 	if sum.Superseded > 0 {
-		fmt.Fprintf(w, "%d earlier credential(s) replaced, revoked with reason superseded\n", sum.Superseded)
+		fmt.Fprintln(w, e.say(msgIssueReplaced, sum.Superseded))
 	}
 	if sum.Issued+sum.Reused > 0 || sum.Rejected > 0 {
-		fmt.Fprintf(w, "%s and manifest.csv in %s\n", outputWritten(opts), sum.OutDir)
+		fmt.Fprintln(w, e.say(msgIssueWritten, outputWritten(opts), sum.OutDir))
 	}
 	if sum.Rejected > 0 {
-		fmt.Fprintf(w, "rejected rows and their reasons in %s/rejects.csv\n", sum.OutDir)
+		fmt.Fprintln(w, e.say(msgIssueRejects, sum.OutDir))
 	}
 }
 
 // progress reports issuance progress on w (standard error): a bar with
 // the rate and the time left when w is a terminal, otherwise a line when
 // issuing starts and one per anchored batch.
-func progress(w io.Writer) func(done, total int) {
+func progress(w io.Writer, lang verifier.Language) func(done, total int) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		var bar *progressbar.ProgressBar
 		return func(done, total int) {
 			if bar == nil {
 				bar = progressbar.NewOptions(total,
 					progressbar.OptionSetWriter(w),
-					progressbar.OptionSetDescription("issuing"),
+					progressbar.OptionSetDescription(say(lang, msgProgressBar)),
 					progressbar.OptionShowCount(),
 					progressbar.OptionShowIts(),
-					progressbar.OptionSetItsString("credentials"),
+					progressbar.OptionSetItsString(say(lang, msgProgressUnit)),
 					progressbar.OptionSetElapsedTime(true),
 					progressbar.OptionSetPredictTime(true),
 					progressbar.OptionThrottle(100*time.Millisecond),
@@ -204,23 +196,27 @@ func progress(w io.Writer) func(done, total int) {
 			start = time.Now()
 		}
 		if done == 0 {
-			fmt.Fprintf(w, "issuing %d credential(s)\n", total)
+			fmt.Fprintln(w, say(lang, msgProgressStart, total))
 			return
 		}
-		fmt.Fprintln(w, progressLine(done, total, time.Since(start)))
+		fmt.Fprintln(w, progressLineIn(lang, done, total, time.Since(start)))
 	}
 }
 
 // progressLine is a line of progress: done of total credentials issued in
 // elapsed, the rate and, until the end, the time left at that rate.
 func progressLine(done, total int, elapsed time.Duration) string {
+	return progressLineIn(verifier.English, done, total, elapsed)
+}
+
+// progressLineIn is progressLine in lang.
+func progressLineIn(lang verifier.Language, done, total int, elapsed time.Duration) string {
 	rate := float64(done) / max(elapsed.Seconds(), 1e-3)
-	line := fmt.Sprintf("issued %d/%d credentials (%.0f/s", done, total, rate)
 	if done < total {
 		left := time.Duration(float64(total-done) / rate * float64(time.Second))
-		line += ", about " + roundDuration(left) + " left"
+		return say(lang, msgProgressLeft, done, total, rate, roundDuration(left))
 	}
-	return line + ")"
+	return say(lang, msgProgressDone, done, total, rate)
 }
 
 // roundDuration writes d for a person: 45s, 3m10s, 1h05m.

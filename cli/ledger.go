@@ -28,7 +28,7 @@ func action(fn func(c *cli.Context, e *env) error) cli.ActionFunc {
 // withLedger wraps a command body that needs the ledger; it is closed after.
 func withLedger(fn func(c *cli.Context, e *env, l network.Ledger) error) cli.ActionFunc {
 	return action(func(c *cli.Context, e *env) error {
-		l, err := e.openLedger(c.Context, c)
+		l, err := e.openLedgerOrServer(c.Context, c)
 		if err != nil {
 			return err
 		}
@@ -39,7 +39,12 @@ func withLedger(fn func(c *cli.Context, e *env, l network.Ledger) error) cli.Act
 
 // withEmbedded wraps an audit command of the embedded ledger.
 func withEmbedded(fn func(c *cli.Context, e *env, l *embedded.Ledger) error) cli.ActionFunc {
-	return withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+	return action(func(c *cli.Context, e *env) error {
+		l, err := e.openLedger(c.Context, c) // audits read the file itself, never through a server
+		if err != nil {
+			return err
+		}
+		defer l.Close()
 		el, ok := l.(*embedded.Ledger)
 		if !ok {
 			return usageErr("%s works on the embedded ledger only (on Fabric, use the peer's own tools)", c.Command.FullName())

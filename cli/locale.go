@@ -48,7 +48,7 @@ type verifyText struct {
 	markOK, markFailed, markSkipped    string
 	claimsShown, competence, notPassed string
 	// Notes on where the verdict comes from.
-	offline, throughServer, ledgerUnavailable string
+	offline, throughServer, ledgerThroughServer, ledgerUnavailable string
 	// Errors.
 	needPath, cannotRead, isFolder, tooLarge string
 }
@@ -61,8 +61,10 @@ func verifyTexts(lang verifier.Language) *verifyText {
 			markOK:   "ok   ", markFailed: "ÉCHEC", markSkipped: "-----",
 			claimsShown: "  données montrées (chacune signée par l'émetteur) :",
 			competence:  "    compétence %v %v : %s\n", notPassed: "non validée",
-			offline:           "hors ligne : %s",
-			throughServer:     "vérifiée par `sceau serve` (pid %d) à %s, qui tient le registre",
+			offline:       "hors ligne : %s",
+			throughServer: "vérifiée par `sceau serve` (pid %d) à %s, qui tient le registre",
+			ledgerThroughServer: "registre lu par l'intermédiaire de `sceau serve` (pid %d) à %s, qui le tient ; " +
+				"ses réponses sont authentifiées par le secret de serve.json",
 			ledgerUnavailable: "le registre est injoignable (%v) ; `sceau verify --offline` utilise ce que les vérifications précédentes ont mis en cache",
 			needPath:          "%s : un CHEMIN ou - attendu (les options avant lui), %d argument(s) reçu(s)",
 			cannotRead:        "impossible de lire %s : %w",
@@ -76,8 +78,10 @@ func verifyTexts(lang verifier.Language) *verifyText {
 		markOK:   "ok  ", markFailed: "FAIL", markSkipped: "----",
 		claimsShown: "  claims shown (each signed by the issuer):",
 		competence:  "    competence %v %v: %s\n", notPassed: "not passed",
-		offline:           "offline: %s",
-		throughServer:     "verified by `sceau serve` (pid %d) at %s, which holds the ledger",
+		offline:       "offline: %s",
+		throughServer: "verified by `sceau serve` (pid %d) at %s, which holds the ledger",
+		ledgerThroughServer: "ledger read through `sceau serve` (pid %d) at %s, which holds it; " +
+			"its answers are authenticated with the secret of serve.json",
 		ledgerUnavailable: "the ledger is unavailable (%v); `sceau verify --offline` uses what earlier verifications cached",
 		needPath:          "%s: expected one PATH or - (flags go before it), got %d argument(s)",
 		cannotRead:        "cannot read %s: %w",

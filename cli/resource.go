@@ -25,7 +25,7 @@ func (e *env) resourceService(l network.Ledger) *provenance.Service {
 
 // keyPassphrase is where encrypted author and reviewer keys get their passphrase.
 func (e *env) keyPassphrase() secret.Source {
-	return secret.Source{EnvVar: provenance.KeyPassphraseEnv, Getenv: e.getenv, Out: e.stderr}
+	return secret.Source{EnvVar: provenance.AuthorPassphraseEnv, Getenv: e.getenv, Out: e.stderr}
 }
 
 func resourceCommand() *cli.Command {
@@ -52,7 +52,7 @@ func resourceRegisterCommand() *cli.Command {
 		Usage:     "register a file or folder with its authors, licence and sources; prints its digest first",
 		ArgsUsage: "PATH",
 		Description: "--author-key is repeated once per author: a private JWK file (sceau resource keygen makes one;\n" +
-			"encrypted ones are opened with SCEAU_KEY_PASSPHRASE). --attribution is a JSON file\n" +
+			"encrypted ones are opened with SCEAU_AUTHOR_PASSPHRASE, else asked on the terminal, key by key). --attribution is a JSON file\n" +
 			`{"names": [...], "school": "...", "email": "...", "statement": "..."}, signed by the first author, or an` + "\n" +
 			"attribution already signed; the platform keeps it off the ledger, which holds only its digest.\n" +
 			"A new version (--previous) keeps the sources of the version it replaces.",
@@ -141,7 +141,7 @@ func resourceVerifyCommand() *cli.Command {
 				}
 				return &exitError{code: ExitInvalid, err: err}
 			}
-			l, err := e.openLedger(c.Context, c)
+			l, err := e.openLedgerOrServer(c.Context, c)
 			if err != nil {
 				var ee *exitError
 				if errors.As(err, &ee) {
@@ -186,17 +186,20 @@ func resourceHistoryCommand() *cli.Command {
 			if !record.IsDigest(digest) {
 				return usageErr("%q is not a resource digest: want 64 lowercase hex characters", digest)
 			}
-			res, lineage, err := e.resourceService(l).History(c.Context, digest)
+			svc := e.resourceService(l)
+			res, lineage, err := svc.History(c.Context, digest)
 			if err != nil {
 				return err
 			}
+			attribution := svc.HeldAttribution(res)
 			if c.Bool("json") {
 				return writeJSON(e.stdout, struct {
-					Resource *record.Resource `json:"resource"`
-					Lineage  *record.Lineage  `json:"lineage"`
-				}{res, lineage})
+					Resource    *record.Resource        `json:"resource"`
+					Lineage     *record.Lineage         `json:"lineage"`
+					Attribution *provenance.Attribution `json:"attribution,omitempty"`
+				}{res, lineage, attribution})
 			}
-			printRecord(e.stdout, res, lineage, nil)
+			printRecord(e.stdout, res, lineage, attribution)
 			return nil
 		}),
 	}

@@ -124,6 +124,11 @@ func TestResourceCommandEndToEnd(t *testing.T) {
 	if out := r.ok("resource", "history", digest); !strings.Contains(out, "as inspector") {
 		t.Errorf("history does not show the endorsement:\n%s", out)
 	}
+	// History credits the authors as verify does: the platform holds the
+	// attribution the ledger names.
+	if out := r.ok("resource", "history", digest); !strings.Contains(out, "credited      Jeanne Martin (College Jean Moulin)") || strings.Contains(out, "not held") {
+		t.Errorf("history does not credit the attribution held:\n%s", out)
+	}
 
 	// One byte changed in one file.
 	writeFiles(t, folder, map[string]string{"exercices/serie2.md": "1. Comparer 2/3 et 3/5\n"})
@@ -175,6 +180,9 @@ func TestResourceCommandEndToEnd(t *testing.T) {
 	if code, out, _ := r.run("resource", "erase-attribution", digest); code == ExitOK {
 		t.Errorf("erasing twice succeeded: %s", out)
 	}
+	if out := r.ok("resource", "history", digest); !strings.Contains(out, "not held by this platform, or erased") || strings.Contains(out, "Jeanne") {
+		t.Errorf("history after the attribution was erased:\n%s", out)
+	}
 }
 
 func TestResourceCommandUsage(t *testing.T) {
@@ -207,5 +215,47 @@ func TestResourceCommandUsage(t *testing.T) {
 	empty := &resourceCLI{t: t, home: t.TempDir()}
 	if code, _, errOut := empty.run("resource", "verify", file); code != ExitIndeterminate {
 		t.Errorf("verify without a ledger: exit %d, want %d\n%s", code, ExitIndeterminate, errOut)
+	}
+}
+
+// TestResourceAuthorsHaveTheirOwnPassphrase: the platform's key and an
+// author's key each have their passphrase, and a derivative of a CC BY-SA
+// 3.0 resource may carry BY-SA 4.0, as BY-SA 3.0 allows later versions.
+func TestResourceAuthorsHaveTheirOwnPassphrase(t *testing.T) {
+	t.Setenv("SCEAU_KEY_PASSPHRASE", "la phrase de la plateforme")
+	t.Setenv("SCEAU_AUTHOR_PASSPHRASE", "la phrase de Jeanne")
+	r := &resourceCLI{t: t, home: t.TempDir()}
+	r.ok("ledger", "init")
+	r.ok("issuer", "init", "--id", "edu", "--name", "Plateforme de ressources")
+	r.ok("issuer", "accredit", "--id", "edu", "--types", "OpenResource")
+	keys := t.TempDir()
+	jeanne, paul := filepath.Join(keys, "jeanne.jwk"), filepath.Join(keys, "paul.jwk")
+	r.ok("resource", "keygen", "--out", jeanne)
+	t.Setenv("SCEAU_AUTHOR_PASSPHRASE", "la phrase de Paul")
+	r.ok("resource", "keygen", "--out", paul)
+
+	work := t.TempDir()
+	writeFiles(t, work, map[string]string{"cours.md": "# Les fractions\n", "adaptation.md": "adaptation", "retour.md": "retour"})
+	// Jeanne's passphrase is not the platform's: her key opens with hers.
+	t.Setenv("SCEAU_AUTHOR_PASSPHRASE", "la phrase de Jeanne")
+	parent := r.register("--issuer", "edu", "--title", "Les fractions", "--license", "CC-BY-SA-3.0", "--author-key", jeanne, filepath.Join(work, "cours.md"))
+	// Paul's key does not open with Jeanne's passphrase, and no terminal
+	// is there to ask for his: the error says which key and which variable.
+	code, _, errOut := r.run("resource", "register", "--issuer", "edu", "--title", "Adaptation", "--license", "CC-BY-SA-4.0", "--author-key", paul, "--derived-from", parent, filepath.Join(work, "adaptation.md"))
+	if code != ExitUsage || !strings.Contains(errOut, "paul.jwk") || !strings.Contains(errOut, "wrong passphrase") {
+		t.Errorf("Paul's key with Jeanne's passphrase: exit %d %s", code, errOut)
+	}
+	// The platform's passphrase does not open an author's key either.
+	t.Setenv("SCEAU_AUTHOR_PASSPHRASE", "")
+	code, _, errOut = r.run("resource", "register", "--issuer", "edu", "--title", "Adaptation", "--license", "CC-BY-SA-4.0", "--author-key", paul, "--derived-from", parent, filepath.Join(work, "adaptation.md"))
+	if code != ExitUsage || !strings.Contains(errOut, "SCEAU_AUTHOR_PASSPHRASE") {
+		t.Errorf("an author key with no author passphrase: exit %d %s", code, errOut)
+	}
+	t.Setenv("SCEAU_AUTHOR_PASSPHRASE", "la phrase de Paul")
+	child := r.register("--issuer", "edu", "--title", "Adaptation", "--license", "CC-BY-SA-4.0", "--author-key", paul, "--derived-from", parent, filepath.Join(work, "adaptation.md"))
+	// Not the reverse: a BY-SA 4.0 resource's derivative cannot go back to 3.0.
+	code, _, errOut = r.run("resource", "register", "--issuer", "edu", "--title", "Retour", "--license", "CC-BY-SA-3.0", "--author-key", paul, "--derived-from", child, filepath.Join(work, "retour.md"))
+	if code != ExitInvalid || !strings.Contains(errOut, "share-alike") || !strings.Contains(errOut, child) {
+		t.Errorf("a BY-SA 3.0 derivative of a BY-SA 4.0 resource: exit %d %s", code, errOut)
 	}
 }

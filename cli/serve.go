@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/sceau/sceau/issuer/oid4vci"
 	"github.com/sceau/sceau/issuer/oid4vciapi"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/ledgerapi"
 	"github.com/sceau/sceau/oid4vp"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
@@ -49,23 +51,29 @@ type serveInfo struct {
 	// HTTPS: a command of the same home that goes through the server trusts
 	// that certificate, and only it (serverClient).
 	TLSCert string `json:"tlsCert,omitempty"`
+	// Secret authenticates the home's commands that go through the server
+	// and the server's answers (network/ledgerapi); serve.json is 0600.
+	Secret string `json:"secret,omitempty"`
 }
 
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "serve the public verifier, the issuer API, the OpenID4VCI credential issuer (students' pickups), /healthz and /metrics",
+		Usage: "serve the public verifier, the issuer API, the OpenID4VCI credential issuer (students' pickups), /healthz, /readyz and /metrics",
 		Description: "Routes: GET / and GET /v (web page; /v#sc1=… is a certificate's link), POST /v1/verify,\n" +
 			"POST /v1/scan (a camera frame), GET /v1/challenge, GET /v1/issuers, POST /credentials/verify,\n" +
-			"POST /presentations/verify, GET /healthz, GET /metrics. No token is needed.\n" +
+			"POST /presentations/verify, GET /healthz (liveness), GET /readyz (readiness: 200 when the ledger\n" +
+			"answers, else 503 and the reason), GET /metrics. No token is needed.\n" +
 			"With --tls-cert and --tls-key it serves HTTPS, which phones need to give the page the camera.\n" +
 			"OpenID4VCI (students pick up the offers of `sceau offer`): GET /.well-known/openid-credential-issuer,\n" +
 			"GET /.well-known/oauth-authorization-server, POST /oid4vci/token, /oid4vci/nonce, /oid4vci/credential;\n" +
 			"the credential issuer is --public-url, else http://<addr>.\n" +
-			"While it runs on an embedded ledger, the home's other commands that need the ledger say so at once;\n" +
-			"`sceau verify` goes through the server. Stops cleanly on SIGINT or SIGTERM.\n" +
 			"OpenID4VP presentation requests: GET /presentation (the employer's page), POST /v1/presentation-requests,\n" +
-			"GET /v1/presentation-requests/{id}; their URLs are built on --public-url.",
+			"GET /v1/presentation-requests/{id}; their URLs are built on --public-url.\n" +
+			"While it runs on an embedded ledger, the home's other commands that need the ledger (issue, revoke,\n" +
+			"suspend, reinstate, issuer …) send their transactions through it, authenticated with the secret it\n" +
+			"writes in <home>/serve.json (0600), as `sceau verify` and the wallet read it; only the ledger's\n" +
+			"audits (sceau ledger verify, export) wait for it to stop. Stops cleanly on SIGINT or SIGTERM.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "--public-url, else http://<addr>"},
@@ -79,7 +87,11 @@ func serveCommand() *cli.Command {
 			}
 			if !c.IsSet("log-level") {
 				// Request logs are info: shown unless asked otherwise.
-				e.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+				logger, err := newLogger(e.stderr, c.String("log-format"), slog.LevelInfo)
+				if err != nil {
+					return err
+				}
+				e.logger = logger
 			}
 			return runServe(c.Context, c, e, serveOptions{
 				addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl"),
@@ -178,14 +190,34 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		return err
 	}
 	defer closeAPIs()
-	mounters := append([]func(chi.Router){svc.Routes}, apiMounters...)
+	// Readiness: the ledger answers a query. Other checks (the freshness
+	// of status lists) are added to the same list.
+	ready := server.NewReadiness(server.Check{Name: "ledger", Run: func(ctx context.Context) error {
+		_, err := contract.ListIssuers(ctx, 1, "")
+		return err
+	}})
+	mounters := append([]func(chi.Router){svc.Routes, ready.Routes}, apiMounters...)
+	embeddedLedger := c.String("ledger") == "embedded" || c.String("ledger") == ""
+	var secret string
+	if embeddedLedger {
+		// The home's other commands reach the ledger this process holds
+		// through it, with the secret of serve.json.
+		if secret, err = ledgerapi.NewSecret(); err != nil {
+			return err
+		}
+		local, err := ledgerapi.New(ledger, secret, e.logger)
+		if err != nil {
+			return err
+		}
+		mounters = append(mounters, local.Routes)
+	}
 	handler, err := server.Handler(e.logger, reg, mounters...)
 	if err != nil {
 		return err
 	}
 
-	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
-		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339)}
+	if embeddedLedger {
+		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339), Secret: secret}
 		if tlsConfig != nil {
 			if info.TLSCert, err = filepath.Abs(o.tlsCert); err != nil {
 				return err
@@ -300,6 +332,17 @@ const serverTimeout = 2 * time.Minute
 // verifyThroughServer sends input to the `sceau serve` described by info
 // and returns its verdict, which the server words in lang.
 func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lang verifier.Language) (*verifier.Result, error) {
+	client, err := serverClient(info)
+	if err != nil {
+		return nil, err
+	}
+	return verifyAt(ctx, client, info.URL, input, lang)
+}
+
+// verifyAt sends input to the Sceau verifier at base (POST /v1/verify: a
+// `sceau serve`, this home's or a public one) and returns its verdict,
+// which the verifier words in lang.
+func verifyAt(ctx context.Context, client *http.Client, base string, input []byte, lang verifier.Language) (*verifier.Result, error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", "input")
@@ -312,37 +355,33 @@ func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lan
 	if err := mw.Close(); err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, info.URL+"/v1/verify", &body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/v1/verify", &body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Accept-Language", string(lang))
-	client, err := serverClient(info)
-	if err != nil {
-		return nil, err
-	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
+		return nil, fmt.Errorf("asking the verifier at %s: %w", base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, verifierapi.MaxJSONBody))
 	if err != nil {
-		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
+		return nil, fmt.Errorf("asking the verifier at %s: %w", base, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
 			Error string `json:"error"`
 		}
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("`sceau serve` at %s answered %s: %s", info.URL, resp.Status, e.Error)
+			return nil, fmt.Errorf("the verifier at %s answered %s: %s", base, resp.Status, e.Error)
 		}
-		return nil, fmt.Errorf("`sceau serve` at %s answered %s", info.URL, resp.Status)
+		return nil, fmt.Errorf("the verifier at %s answered %s", base, resp.Status)
 	}
 	var res verifier.Result
 	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("`sceau serve` at %s: its answer is not a verdict: %w", info.URL, err)
+		return nil, fmt.Errorf("the verifier at %s: its answer is not a verdict: %w", base, err)
 	}
 	return &res, nil
 }
@@ -395,4 +434,41 @@ func leafCertificate(path string) ([]byte, error) {
 			return block.Bytes, nil
 		}
 	}
+}
+
+// issuerNamesAt reads the trust list of the verifier at base (GET
+// /v1/issuers): each issuer's name by its URI.
+func issuerNamesAt(ctx context.Context, base string) (map[string]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/v1/issuers", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking the verifier at %s: %w", base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("the verifier at %s answered %s for its issuers", base, resp.Status)
+	}
+	var list verifier.TrustList
+	if err := json.NewDecoder(io.LimitReader(resp.Body, verifierapi.MaxJSONBody)).Decode(&list); err != nil {
+		return nil, fmt.Errorf("the verifier at %s: its issuers are not a trust list: %w", base, err)
+	}
+	names := make(map[string]string, len(list.Issuers))
+	for _, i := range list.Issuers {
+		names[i.URI] = i.Name
+	}
+	return names, nil
+}
+
+// localLedgerClient returns the ledger client that sends a command's
+// ledger calls through the `sceau serve` info describes, authenticated with
+// its secret and, over HTTPS, trusting exactly its certificate.
+func localLedgerClient(info *serveInfo) (*ledgerapi.Client, error) {
+	client, err := serverClient(info)
+	if err != nil {
+		return nil, err
+	}
+	return ledgerapi.NewClient(info.URL, info.Secret, client.Transport)
 }

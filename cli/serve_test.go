@@ -93,6 +93,9 @@ func TestServe(t *testing.T) {
 	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, `{"name":"ledger","ok":true}`) {
+		t.Errorf("/readyz: %d %q", code, body)
+	}
 
 	png, err := os.ReadFile(pngs[0])
 	if err != nil {
@@ -128,18 +131,49 @@ func TestServe(t *testing.T) {
 		t.Fatalf("serve.json: %+v, want this process at %s", info, url)
 	}
 
-	// Another command on the home fails at once, naming the server.
+	// The home's other commands go through the server: governance,
+	// issuing, status changes.
+	mustRun(t, home, "issuer", "accredit", "--id", "examoffice", "--types", "Diploma,PixCertification")
+	pixInput := writeFile(t, filepath.Join(dir, "pix.csv"), spinePix)
+	pixOut := filepath.Join(dir, "pix-out")
+	if out := mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "PixCertification", "--input", pixInput, "--out", pixOut, "--bundles"); !strings.Contains(out, "3 PixCertification credential(s) issued") {
+		t.Errorf("issue while served:\n%s", out)
+	}
+	pixBundles, _ := filepath.Glob(filepath.Join(pixOut, "*.json"))
+	if len(pixBundles) != 3 {
+		t.Fatalf("issue while served wrote %d bundles", len(pixBundles))
+	}
+	mustRun(t, home, "revoke", "--issuer", "examoffice", "--reason", "error", pixBundles[0])
+	if code, output := sceauRun(t, home, "verify", pixBundles[0]); code != ExitInvalid || !strings.Contains(output, "Revoked") {
+		t.Errorf("the credential revoked through the server: exit %d\n%s", code, output)
+	}
+	// The ledger's audits read the file itself: they say who holds it, at once.
 	start := time.Now()
-	code, output := sceauRun(t, home, "issuer", "accredit", "--id", "examoffice", "--types", "PixCertification")
+	code, output := sceauRun(t, home, "ledger", "verify")
 	if code == 0 || !strings.Contains(output, "held by `sceau serve`") || !strings.Contains(output, url) {
-		t.Errorf("a command needing the ledger while it is served: exit %d\n%s", code, output)
+		t.Errorf("ledger verify while served: exit %d\n%s", code, output)
 	}
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Errorf("it took %v to fail", waited)
 	}
+	// A serve.json whose secret is not the server's gets nothing done.
+	infoFile := org.Home(home).ServeInfoFile()
+	saved, err := os.ReadFile(infoFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tampered map[string]any
+	json.Unmarshal(saved, &tampered)
+	tampered["secret"] = strings.Repeat("A", 43)
+	forged, _ := json.Marshal(tampered)
+	writeFile(t, infoFile, string(forged))
+	if code, output := sceauRun(t, home, "suspend", "--issuer", "examoffice", "--reason", "error", pixBundles[1]); code == 0 || !strings.Contains(output, "refused") {
+		t.Errorf("suspend with a forged secret: exit %d\n%s", code, output)
+	}
+	writeFile(t, infoFile, string(saved))
 	// sceau verify goes through the server.
 	code, output = sceauRun(t, home, "verify", pngs[0])
-	if code != 0 || !strings.Contains(output, "VALID") || !strings.Contains(output, "verified by `sceau serve`") {
+	if code != 0 || !strings.Contains(output, "VALID") || !strings.Contains(output, "ledger read through `sceau serve`") {
 		t.Errorf("verify while served: exit %d\n%s", code, output)
 	}
 

@@ -66,10 +66,10 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 					return usageErr("--credential %q: %v", credentialID, err)
 				}
 				for _, ch := range changed {
-					fmt.Fprintf(e.stdout, "%s %s (%s)\n", op.Past(), ch.ID, ch.Type)
+					fmt.Fprintln(e.stdout, e.say(msgChangedCred, opPast(e, op), ch.ID, ch.Type))
 				}
 				if err == nil && len(changed) == 0 {
-					fmt.Fprintf(e.stdout, "student %s: no credential to %s in issuer %s's register (none in a status it applies to)\n", studentID, op, id)
+					fmt.Fprintln(e.stdout, e.say(msgChangedNone, studentID, op, id))
 				}
 				return err
 			}
@@ -77,7 +77,7 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 				if err := svc.ChangeBatchStatus(c.Context, id, op, batch, reason); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "batch %s: every credential %s (%s)\n", batch, op.Past(), reason)
+				fmt.Fprintln(e.stdout, e.say(msgChangedBatch, batch, opPast(e, op), reason))
 				return nil
 			}
 			if err := needArgs(c, 1, "a credential file or a hex SHA-256 digest"); err != nil {
@@ -101,9 +101,20 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 				return err
 			}
 			for _, d := range changed {
-				fmt.Fprintf(e.stdout, "%s %s\n", op.Past(), d)
+				fmt.Fprintln(e.stdout, e.say(msgChangedDigest, opPast(e, op), d))
 			}
 			return nil
 		}),
 	}
+}
+
+// opPast says what op did, in the command's language.
+func opPast(e *env, op issuer.StatusOp) string {
+	switch op {
+	case issuer.OpRevoke:
+		return e.say(msgOpRevoked)
+	case issuer.OpSuspend:
+		return e.say(msgOpSuspended)
+	}
+	return e.say(msgOpReinstated)
 }

@@ -276,12 +276,12 @@ func TestVerifyFollowsTheLocale(t *testing.T) {
 		t.Errorf("no argument in English: exit %d, %q", code, errOut)
 	}
 
-	// Through the `sceau serve` that holds the ledger: it answers in the
-	// locale's language.
+	// Through the `sceau serve` that holds the ledger: the ledger is read
+	// through it, and the verdict is in the locale's language.
 	startServe(t, home)
 	code, out, errOut := sceauIn(t, locale("LANG", "fr_FR.UTF-8"), home, "verify", garbage)
 	if first, _, _ := strings.Cut(out, "\n"); code != ExitInvalid || first != "NON VALIDE : Pas une attestation Sceau — rien à vérifier" ||
-		!strings.Contains(errOut, "vérifiée par `sceau serve`") || !strings.Contains(out, "ce n'est ni un paquet") {
+		!strings.Contains(errOut, "registre lu par l'intermédiaire de `sceau serve`") || !strings.Contains(out, "ce n'est ni un paquet") {
 		t.Errorf("through sceau serve, in French: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -78,9 +78,11 @@ func verifyCommand() *cli.Command {
 
 // verifyWhereItCan verifies data against the ledger, recording what it
 // reads in the home's cache; with --offline, against that cache only; and
-// when a `sceau serve` holds the home's embedded ledger, through it (which
-// answers in lang). note says, in lang, where the verdict comes from when
-// it is not the ledger itself.
+// when a `sceau serve` holds the home's embedded ledger, reading the
+// ledger through it (network/ledgerapi, authenticated both ways with the
+// secret of serve.json) — or, for a serve.json without a secret, asking it
+// for the verdict, which it words in lang. note says, in lang, where the
+// ledger's answers come from when not from the ledger itself.
 func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data []byte, lang verifier.Language) (res *verifier.Result, note string, err error) {
 	t := verifyTexts(lang)
 	cache := verifier.NewCache(org.Home(e.home).CacheDir())
@@ -94,6 +96,13 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		return res, fmt.Sprintf(t.offline, offline.Summary(lang)), nil
 	}
 	l, lerr := e.openLedger(c.Context, c)
+	if info := readServeInfo(e.home); lerr != nil && info != nil && info.Secret != "" && errors.Is(lerr, embedded.ErrInUse) {
+		// The ledger's answers come through the server, authenticated both
+		// ways; the verdict is this command's own.
+		if client, err := localLedgerClient(info); err == nil {
+			l, lerr, note = client, nil, fmt.Sprintf(t.ledgerThroughServer, info.PID, info.URL)
+		}
+	}
 	if lerr != nil {
 		// The server checks presentations against its own challenges, not
 		// against --nonce and --audience.
@@ -115,7 +124,7 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 	if err := recorder.Flush(); err != nil {
 		e.logger.Warn("statuses not cached for offline use", "err", err)
 	}
-	return res, "", nil
+	return res, note, nil
 }
 
 // verifyOptions returns the verifier options of the --nonce and

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -13,9 +12,7 @@ import (
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/internal/secret"
-	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/qrcode"
-	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 	"github.com/sceau/sceau/wallet"
 )
@@ -54,8 +51,8 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "wallet created in %s, holder key %s\n", w.Dir(), w.HolderKey().KID())
-					fmt.Fprintln(e.stdout, "give your issuer the key `sceau wallet holder-key` prints (holder_jwk column) so that your credentials are bound to it")
+					fmt.Fprintln(e.stdout, e.say(msgWalletCreated, w.Dir(), w.HolderKey().KID()))
+					fmt.Fprintln(e.stdout, e.say(msgWalletGiveKey))
 					return nil
 				}),
 			},
@@ -78,6 +75,7 @@ func walletCommand() *cli.Command {
 				Name:      "import",
 				Usage:     "verify a credential (bundle, SD-JWT, vc+jwt, SC1: text or QR image) and keep it",
 				ArgsUsage: "PATH|-",
+				Flags:     []cli.Flag{verifierFlag()},
 				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
 					if err := needArgs(c, 1, "one PATH or -"); err != nil {
 						return err
@@ -86,29 +84,38 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return &exitError{code: ExitUsage, err: err}
 					}
-					verify, closeLedger, err := walletVerifier(c, e)
+					checker, err := newWalletChecker(c, e, w)
 					if err != nil {
 						return err
 					}
-					defer closeLedger()
-					entry, err := w.Import(c.Context, data, verify)
+					defer checker.close()
+					entry, err := w.ImportNamed(c.Context, data, checker.verify, checker.issuerName)
 					var notVerified *wallet.NotVerifiedError
-					if errors.As(err, &notVerified) && notVerified.Result.Verdict == verifier.Indeterminate {
-						return &exitError{code: ExitIndeterminate, err: err}
+					if errors.As(err, &notVerified) {
+						code := ExitInvalid
+						if notVerified.Result.Verdict == verifier.Indeterminate {
+							code = ExitIndeterminate
+						}
+						return &exitError{code: code, err: errors.New(notImported(e, notVerified.Result))}
 					}
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "imported %s (%s from %s, issued %s, kept as %s)\n",
-						entry.ID, entry.Type, entry.Issuer, entry.ValidFrom.Format(time.DateOnly), entry.Form)
+					fmt.Fprintln(e.stdout, e.say(msgWalletImported,
+						entry.ID, entry.Title, issuerLabel(entry), entry.ValidFrom.Format(time.DateOnly), entry.Form))
 					return nil
 				}),
 			},
 			walletReceiveCommand(),
 			{
 				Name:  "list",
-				Usage: "one line per credential: id, type, issuer, date issued",
-				Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON (without the credentials' data)"}},
+				Usage: "one line per credential: id, title, issuer, date issued, and its status refreshed from the verifier",
+				Description: "The status (valid, revoked, suspended, expired…) is the verdict of the ledger of --home, of the\n" +
+					"`sceau serve` holding it, or of the public verifier --verifier or `sceau wallet settings` names.",
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "json", Usage: "print JSON (without the credentials' data)"},
+					verifierFlag(),
+				},
 				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
 					if err := needArgs(c, 0, "no argument"); err != nil {
 						return err
@@ -117,25 +124,47 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					if c.Bool("json") {
-						type item struct {
-							ID     string `json:"id"`
-							Type   string `json:"type"`
-							Issuer string `json:"issuer"`
-							Issued string `json:"issued"`
-							Form   string `json:"form"`
-						}
-						items := make([]item, len(entries))
-						for i, en := range entries {
-							items[i] = item{en.ID, en.Type, en.Issuer, en.ValidFrom.Format(time.DateOnly), en.Form}
-						}
-						return writeJSON(e.stdout, items)
+					return listWallet(c, e, w, entries)
+				}),
+			},
+			{
+				Name:  "settings",
+				Usage: "show or change the wallet's settings: the public verifier it verifies through",
+				Description: "With --verifier URL, the wallet's commands verify through that public Sceau verifier (a `sceau serve`),\n" +
+					"with no ledger of the student's own; --local goes back to the ledger of --home. Kept encrypted in the wallet.",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "verifier", Usage: "verify through the Sceau verifier at `URL`"},
+					&cli.BoolFlag{Name: "local", Usage: "verify against the ledger of --home again"},
+				},
+				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
+					if err := needArgs(c, 0, "no argument"); err != nil {
+						return err
 					}
-					if len(entries) == 0 {
-						fmt.Fprintln(e.stderr, "the wallet holds no credential (add one with `sceau wallet import`)")
+					settings, err := w.Settings()
+					if err != nil {
+						return err
 					}
-					for _, en := range entries {
-						fmt.Fprintf(e.stdout, "%s  %-16s  %s  %s\n", en.ID, en.Type, en.Issuer, en.ValidFrom.Format(time.DateOnly))
+					switch {
+					case c.IsSet("verifier") && c.Bool("local"):
+						return usageErr("%s", e.say(msgWalletBothFlags))
+					case c.IsSet("verifier"):
+						url, err := checkVerifierURL(e, c.String("verifier"))
+						if err != nil {
+							return err
+						}
+						settings.Verifier = url
+					case c.Bool("local"):
+						settings.Verifier = ""
+					}
+					if c.IsSet("verifier") || c.Bool("local") {
+						if err := w.SaveSettings(settings); err != nil {
+							return err
+						}
+					}
+					if settings.Verifier == "" {
+						fmt.Fprintln(e.stdout, e.say(msgWalletVerifierNo))
+					} else {
+						fmt.Fprintln(e.stdout, e.say(msgWalletVerifierIs, settings.Verifier))
 					}
 					return nil
 				}),
@@ -144,6 +173,7 @@ func walletCommand() *cli.Command {
 				Name:      "show",
 				Usage:     "every claim of a credential, and its status refreshed from the ledger",
 				ArgsUsage: "ID",
+				Flags:     []cli.Flag{verifierFlag()},
 				Action: withWallet(func(c *cli.Context, e *env, w *wallet.Wallet, _ string) error {
 					if err := needArgs(c, 1, "one credential ID"); err != nil {
 						return err
@@ -152,13 +182,13 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					verify, closeLedger, err := walletVerifier(c, e)
+					checker, err := newWalletChecker(c, e, w)
 					if err != nil {
 						return err
 					}
-					defer closeLedger()
-					res := verify(c.Context, []byte(entry.Data))
-					fmt.Fprintf(e.stdout, "%s, kept as %s, imported %s\n", entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339))
+					defer checker.close()
+					res := checker.verify(c.Context, []byte(entry.Data))
+					fmt.Fprintln(e.stdout, e.say(msgWalletShowHeader, entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339)))
 					lang := e.language()
 					printResult(e.stdout, res.In(lang), verifyTexts(lang))
 					return nil
@@ -184,7 +214,7 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					if c.String("nonce") == "" || c.String("audience") == "" {
-						return usageErr("wallet present: --nonce and --audience are required: ask the verifier for them")
+						return usageErr("%s", e.say(msgWalletPresentNeed))
 					}
 					var disclose []string
 					for _, item := range c.StringSlice("disclose") {
@@ -218,11 +248,11 @@ func walletCommand() *cli.Command {
 					} else {
 						fmt.Fprintln(e.stdout, p)
 					}
-					shown := "no claim beyond those always shown"
+					shown := e.say(msgWalletNoClaim)
 					if len(disclose) > 0 {
 						shown = strings.Join(disclose, ", ")
 					}
-					fmt.Fprintf(e.stderr, "presentation for %q (nonce %q) disclosing %s\n", c.String("audience"), c.String("nonce"), shown)
+					fmt.Fprintln(e.stderr, e.say(msgWalletPresented, c.String("audience"), c.String("nonce"), shown))
 					return nil
 				}),
 			},
@@ -236,7 +266,7 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					if c.String("out") == "" {
-						return usageErr("wallet export: --out FILE is required")
+						return usageErr("%s", e.say(msgWalletExportNeed))
 					}
 					backup, err := w.Export(passphrase)
 					if err != nil {
@@ -249,7 +279,7 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "backup of %d credential(s) written to %s\n", len(entries), c.String("out"))
+					fmt.Fprintln(e.stdout, e.say(msgWalletBackup, len(entries), c.String("out")))
 					return nil
 				}),
 			},
@@ -277,9 +307,9 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					if sum.Created {
-						fmt.Fprintf(e.stdout, "wallet created in %s from the backup\n", dir)
+						fmt.Fprintln(e.stdout, e.say(msgWalletFromBackup, dir))
 					}
-					fmt.Fprintf(e.stdout, "restored %d credential(s); %d already in the wallet\n", len(sum.Restored), len(sum.Present))
+					fmt.Fprintln(e.stdout, e.say(msgWalletRestored, len(sum.Restored), len(sum.Present)))
 					for _, en := range sum.Restored {
 						fmt.Fprintf(e.stdout, "  %s  %s\n", en.ID, en.Type)
 					}
@@ -298,7 +328,7 @@ func walletCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "deleted %s (%s) from the wallet\n", entry.ID, entry.Type)
+					fmt.Fprintln(e.stdout, e.say(msgWalletDeleted, entry.ID, entry.Type))
 					return nil
 				}),
 			},
@@ -313,15 +343,34 @@ func walletAction(fn func(c *cli.Context, e *env, dir string) error) cli.ActionF
 		if err != nil {
 			return err
 		}
-		return fn(c, e, dir)
+		return walletError(e, dir, fn(c, e, dir))
 	})
+}
+
+// walletError words the wallet's errors a student meets most in the
+// command's language; others pass as they are.
+func walletError(e *env, dir string, err error) error {
+	var dup *wallet.DuplicateError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &dup):
+		return errors.New(e.say(msgWalletDuplicate, dup.Existing.ID, dup.Existing.ImportedAt.Format(time.RFC3339), dup.Existing.Form))
+	case errors.Is(err, wallet.ErrNotFound):
+		_, id, _ := strings.Cut(err.Error(), ": ")
+		id, _, _ = strings.Cut(id, " ")
+		return errors.New(e.say(msgWalletNotFound, id))
+	case errors.Is(err, wallet.ErrWrongPassphrase) && !strings.Contains(err.Error(), "nothing was changed"):
+		return errors.New(e.say(msgWalletWrongPass, dir))
+	}
+	return err
 }
 
 // withWallet wraps a wallet command body that needs the open wallet.
 func withWallet(fn func(c *cli.Context, e *env, w *wallet.Wallet, passphrase string) error) cli.ActionFunc {
 	return walletAction(func(c *cli.Context, e *env, dir string) error {
 		if !wallet.Exists(dir) {
-			return fmt.Errorf("no wallet in %s: create it with `sceau wallet init` (or pass --wallet)", dir)
+			return errors.New(e.say(msgWalletNoWallet, dir))
 		}
 		passphrase, err := walletPassphrase(e, dir, false)
 		if err != nil {
@@ -351,35 +400,12 @@ func walletDir(c *cli.Context) (string, error) {
 func walletPassphrase(e *env, dir string, confirm bool) (string, error) {
 	p, err := secret.Source{EnvVar: wallet.PassphraseEnv, Getenv: e.getenv, Out: e.stderr}.Get("the wallet in "+dir, confirm)
 	if errors.Is(err, secret.ErrNoPassphrase) {
+		if e.language() != verifier.English && !strings.Contains(err.Error(), "empty") {
+			return "", usageErr("%s", e.say(msgWalletNoPass, dir, wallet.PassphraseEnv))
+		}
 		return "", usageErr("%v", err)
 	}
 	return p, err
-}
-
-// walletVerifier returns a verifier over the ledger the global flags
-// select (an unavailable ledger makes verdicts indeterminate) and what
-// closes the ledger.
-func walletVerifier(c *cli.Context, e *env) (wallet.VerifyFunc, func(), error) {
-	validator, err := schemas.NewValidator()
-	if err != nil {
-		return nil, nil, err
-	}
-	var ledger verifier.Ledger
-	closeLedger := func() {}
-	l, err := e.openLedger(c.Context, c)
-	if err == nil {
-		ledger, closeLedger = network.NewContract(l), func() { l.Close() }
-	} else {
-		var usage *exitError
-		if errors.As(err, &usage) {
-			return nil, nil, err
-		}
-		e.logger.Warn("ledger unavailable", "err", err)
-		ledger = unavailableLedger{err}
-	}
-	v := verifier.New(ledger, validator, verifier.Options{})
-	verify := func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input) }
-	return verify, closeLedger, nil
 }
 
 // presentationPNG draws a presentation as a QR code: at error correction
@@ -395,4 +421,20 @@ func presentationPNG(text string) ([]byte, error) {
 		}
 	}
 	return symbol.PNG(), nil
+}
+
+// notImported says, in the command's language, why a credential was not
+// imported: its verdict and every check that failed or could not run (the
+// verifier words them in that language).
+func notImported(e *env, res *verifier.Result) string {
+	var reasons []string
+	for _, c := range res.Checks {
+		switch {
+		case c.Skipped:
+			reasons = append(reasons, e.say(msgNotImportedSkip, c.Name, strings.TrimPrefix(strings.TrimPrefix(c.Reason, "not checked: "), "non vérifié : ")))
+		case !c.OK:
+			reasons = append(reasons, e.say(msgNotImportedCheck, c.Name, c.Reason))
+		}
+	}
+	return e.say(msgNotImported, res.Verdict, strings.Join(reasons, "; "))
 }

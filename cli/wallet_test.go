@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sceau/sceau/verifier"
 	"github.com/sceau/sceau/wallet"
@@ -210,13 +211,15 @@ func TestWalletAcceptance(t *testing.T) {
 
 	list := w.ok("wallet", "list")
 	lines := strings.Split(strings.TrimSpace(list), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("wallet list:\n%s\nwant two lines", list)
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID ") || !strings.Contains(lines[0], "STATUS") {
+		t.Fatalf("wallet list:\n%s\nwant a header and two lines", list)
 	}
-	for _, want := range []struct{ id, typ string }{{diplomaID, "Diploma"}, {pixID, "PixCertification"}} {
+	// Title, issuer (its name on the ledger), date issued and status.
+	for _, want := range []struct{ id, title string }{{diplomaID, "Baccalauréat général"}, {pixID, "Certification Pix"}} {
 		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, want.id) })
-		if i < 0 || !strings.Contains(lines[i], want.typ) || !strings.Contains(lines[i], "urn:sceau:issuer:examoffice") || !strings.Contains(lines[i], "-") {
-			t.Errorf("wallet list has no line for %s %s:\n%s", want.typ, want.id, list)
+		if i < 0 || !strings.Contains(lines[i], want.title) || !strings.Contains(lines[i], "Office des examens") ||
+			!strings.Contains(lines[i], time.Now().UTC().Format(time.DateOnly)) || !strings.HasSuffix(lines[i], "valid") {
+			t.Errorf("wallet list has no line for %s %s:\n%s", want.title, want.id, list)
 		}
 	}
 	show := w.ok("wallet", "show", diplomaID)
@@ -338,7 +341,7 @@ func TestWalletAcceptance(t *testing.T) {
 		if !strings.Contains(out, "restored 1 credential(s); 1 already in the wallet") {
 			t.Errorf("restore said:\n%s", out)
 		}
-		if list := w.ok("wallet", "list"); !strings.Contains(list, diplomaID) || strings.Count(list, "\n") != 2 {
+		if list := w.ok("wallet", "list"); !strings.Contains(list, diplomaID) || strings.Count(list, "\n") != 3 {
 			t.Errorf("after restore:\n%s", list)
 		}
 		pres := filepath.Join(w.tmp, "after-restore.txt")

@@ -50,10 +50,29 @@
 // the chaincode checks every signature. Reviewers endorse a resource the
 // same way, with a role (inspector, peer-teacher…), never free text.
 //
-// The chaincode enforces the licence rules when a derivative is registered
-// (nothing derives from an ND resource; a derivative of an SA resource
-// keeps the same licence; NC stays NC), naming the parent's digest and the
-// rule; this package checks them first for an early error.
+// The chaincode enforces the licence rules when a derivative is registered,
+// naming the parent's digest and the rule; this package checks them first
+// for an early error. The rules follow the licences' own texts
+// (internal/license): nothing derives from an ND resource; a derivative of
+// an SA resource keeps its licence or one the licence's text allows — CC
+// BY-SA 3.0 allows "a later version of this License with the same License
+// Elements" (so 3.0 → 4.0, never 4.0 → 3.0), CC BY-SA 4.0 "this version
+// or later, or a BY-SA Compatible License" (the GNU GPL v3, as Creative
+// Commons declared it, one way); NC stays NC. Every pair:
+//
+//	parent licence      a derivative may carry
+//	CC0-1.0             any accepted licence
+//	CC-BY-4.0           any accepted licence
+//	CC-BY-SA-4.0        CC-BY-SA-4.0, GPL-3.0-or-later
+//	CC-BY-NC-4.0        CC-BY-NC-4.0, CC-BY-NC-SA-4.0, CC-BY-NC-ND-4.0
+//	CC-BY-NC-SA-4.0     CC-BY-NC-SA-4.0
+//	CC-BY-ND-4.0        nothing (no derivatives)
+//	CC-BY-NC-ND-4.0     nothing (no derivatives)
+//	CC-BY-3.0           any accepted licence
+//	CC-BY-SA-3.0        CC-BY-SA-4.0, CC-BY-SA-3.0
+//	etalab-2.0          any accepted licence
+//	MIT                 any accepted licence
+//	GPL-3.0-or-later    GPL-3.0-or-later
 //
 // # Attribution, kept off the ledger
 //

@@ -16,9 +16,11 @@ import (
 	"github.com/sceau/sceau/internal/secret"
 )
 
-// KeyPassphraseEnv is the environment variable holding the passphrase of
-// encrypted author and reviewer keys.
-const KeyPassphraseEnv = "SCEAU_KEY_PASSPHRASE"
+// AuthorPassphraseEnv is the environment variable holding the passphrase
+// of encrypted author and reviewer keys: a person's own, apart from the
+// platform's key passphrase (SCEAU_KEY_PASSPHRASE), which a teacher never
+// needs to know.
+const AuthorPassphraseEnv = "SCEAU_AUTHOR_PASSPHRASE"
 
 // maxKeyFile bounds a key file (a private JWK, possibly age-encrypted).
 const maxKeyFile = 64 << 10
@@ -41,9 +43,11 @@ func (k *Key) Signer() crypto.Signer { return k.signer }
 
 // LoadKey reads a person's private key from path: a private JWK (ES256
 // P-256 or EdDSA Ed25519, as `sceau resource keygen` writes it), in clear
-// or encrypted with age under a passphrase (from SCEAU_KEY_PASSPHRASE, or
-// asked on the terminal, as passphrase says). Wallet folders are not read
-// yet: a folder is refused with an error saying so.
+// or encrypted with age under a passphrase (from SCEAU_AUTHOR_PASSPHRASE,
+// or asked on the terminal when one is attached, as passphrase says). Each
+// key has its own passphrase: when the environment's does not open this
+// key (another author's), it is asked for on the terminal, if any. Wallet
+// folders are not read yet: a folder is refused with an error saying so.
 func LoadKey(path string, passphrase secret.Source) (*Key, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -69,9 +73,20 @@ func LoadKey(path string, passphrase secret.Source) (*Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		if data, err = secret.Open(data, p, maxKeyFile); err != nil {
+		opened, err := secret.Open(data, p, maxKeyFile)
+		if errors.Is(err, secret.ErrWrongPassphrase) && passphrase.EnvVar != "" {
+			// The environment's passphrase may be another key's: this
+			// key's own is asked for, where a terminal is attached.
+			ask := passphrase
+			ask.EnvVar = ""
+			if own, askErr := ask.Get("key "+path+" (the passphrase in "+passphrase.EnvVar+" does not open it)", false); askErr == nil {
+				opened, err = secret.Open(data, own, maxKeyFile)
+			}
+		}
+		if err != nil {
 			return nil, fmt.Errorf("opening key %s: %w", path, err)
 		}
+		data = opened
 	}
 	key, err := ParseKey(data)
 	if err != nil {

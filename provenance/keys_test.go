@@ -26,7 +26,7 @@ func TestGenerateAndLoadKey(t *testing.T) {
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Fatalf("key file mode %v, %v; want 0600", st.Mode(), err)
 		}
-		loaded, err := LoadKey(path, secret.Source{EnvVar: KeyPassphraseEnv, Getenv: noPassphrase})
+		loaded, err := LoadKey(path, secret.Source{EnvVar: AuthorPassphraseEnv, Getenv: noPassphrase})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,11 +59,11 @@ func TestEncryptedKey(t *testing.T) {
 		t.Fatal("the encrypted key file shows its private member")
 	}
 	env := func(p string) func(string) string { return func(string) string { return p } }
-	loaded, err := LoadKey(path, secret.Source{EnvVar: KeyPassphraseEnv, Getenv: env("correct horse")})
+	loaded, err := LoadKey(path, secret.Source{EnvVar: AuthorPassphraseEnv, Getenv: env("correct horse")})
 	if err != nil || loaded.ID() != made.ID() {
 		t.Fatalf("LoadKey = %v, %v", loaded, err)
 	}
-	if _, err := LoadKey(path, secret.Source{EnvVar: KeyPassphraseEnv, Getenv: env("wrong")}); err == nil {
+	if _, err := LoadKey(path, secret.Source{EnvVar: AuthorPassphraseEnv, Getenv: env("wrong")}); err == nil {
 		t.Error("a wrong passphrase opened the key")
 	}
 	notATerminal, err := os.Open(path)
@@ -71,9 +71,9 @@ func TestEncryptedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer notATerminal.Close()
-	_, err = LoadKey(path, secret.Source{EnvVar: KeyPassphraseEnv, Getenv: noPassphrase, Terminal: notATerminal})
-	if err == nil || !strings.Contains(err.Error(), KeyPassphraseEnv) {
-		t.Errorf("no passphrase: err = %v, want it to name %s", err, KeyPassphraseEnv)
+	_, err = LoadKey(path, secret.Source{EnvVar: AuthorPassphraseEnv, Getenv: noPassphrase, Terminal: notATerminal})
+	if err == nil || !strings.Contains(err.Error(), AuthorPassphraseEnv) {
+		t.Errorf("no passphrase: err = %v, want it to name %s", err, AuthorPassphraseEnv)
 	}
 }
 
@@ -88,7 +88,7 @@ func TestLoadKeyRefuses(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("not a key"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	src := secret.Source{EnvVar: KeyPassphraseEnv, Getenv: noPassphrase}
+	src := secret.Source{EnvVar: AuthorPassphraseEnv, Getenv: noPassphrase}
 	for path, want := range map[string]string{
 		dir:                           "wallet folders",
 		pubPath:                       "public key",

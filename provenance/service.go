@@ -440,6 +440,11 @@ func (s *Service) VerifyContent(ctx context.Context, content *Content) (*Verific
 	return v, nil
 }
 
+// HeldAttribution returns the attribution of res this platform holds and
+// the ledger names (its digest matches, its signature verifies), or nil:
+// what `resource verify` and `resource history` credit.
+func (s *Service) HeldAttribution(res *record.Resource) *Attribution { return s.storedAttribution(res) }
+
 // storedAttribution returns the attribution of res this platform holds,
 // if it is the one the ledger names.
 func (s *Service) storedAttribution(res *record.Resource) *Attribution {

@@ -59,8 +59,11 @@ func (m *requestMetrics) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// logRequests logs every request at info level (debug for /healthz and
-// /metrics): method, path, status, bytes written, duration and client.
+// logRequests logs every request at info level (debug for /healthz,
+// /readyz and /metrics): method, route, status, bytes written, duration and
+// client. The route is the pattern the request matched
+// (/v1/students/{student}/revoke), never the path itself, which may hold a
+// student's INE.
 func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,11 +71,15 @@ func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			next.ServeHTTP(ww, r)
 			level := slog.LevelInfo
-			if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 				level = slog.LevelDebug
 			}
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
 			logger.LogAttrs(r.Context(), level, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("method", r.Method), slog.String("route", route),
 				slog.Int("status", ww.Status()), slog.Int("bytes", ww.BytesWritten()),
 				slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
 		})

@@ -3,8 +3,9 @@
 // from panics, logs every request with slog, counts and times it by route
 // pattern for Prometheus, answers GET /healthz and GET /metrics, and
 // mounts the routes of each API it is given (the verifier's, the
-// issuer's, the resources'). Serve serves it with bounded timeouts and
-// stops gracefully.
+// issuer's, the resources', and Readiness's GET /readyz, which runs named
+// checks such as "the ledger answers"). Serve serves it with bounded
+// timeouts and stops gracefully.
 //
 // What a route does is its API's business: this package knows none of
 // them, and imports no Sceau package (only chi and the Prometheus client).

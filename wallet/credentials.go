@@ -15,6 +15,7 @@ import (
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 )
 
@@ -38,6 +39,13 @@ type Entry struct {
 	Type string `json:"type"`
 	// Issuer is the issuer's URI.
 	Issuer string `json:"issuer"`
+	// Title says what the credential is, for a list: a diploma's title
+	// ("Baccalauréat général"), or "Certification Pix". Empty in entries
+	// kept before titles were (Title() works it out).
+	Title string `json:"title,omitempty"`
+	// IssuerName is the issuer's name on the ledger when the credential
+	// was imported, if the verifier could tell it.
+	IssuerName string `json:"issuer_name,omitempty"`
 	// ValidFrom is when the credential was issued; ValidUntil when it
 	// expires (zero: never).
 	ValidFrom  time.Time `json:"valid_from"`
@@ -117,6 +125,12 @@ var formOf = map[credential.Kind]string{
 // *DuplicateError; an SD-JWT bound to a holder key that is not this
 // wallet's, or a presentation, is refused.
 func (w *Wallet) Import(ctx context.Context, input []byte, verify VerifyFunc) (*Entry, error) {
+	return w.ImportNamed(ctx, input, verify, nil)
+}
+
+// ImportNamed is Import that also keeps the issuer's name, as issuerName
+// tells it from the issuer's URI (nil, or "": none), for lists to show.
+func (w *Wallet) ImportNamed(ctx context.Context, input []byte, verify VerifyFunc, issuerName func(ctx context.Context, uri string) string) (*Entry, error) {
 	e, sd, err := parseEntry(ctx, input)
 	if err != nil {
 		return nil, err
@@ -137,6 +151,9 @@ func (w *Wallet) Import(ctx context.Context, input []byte, verify VerifyFunc) (*
 	}
 	if res.ID != e.ID {
 		return nil, fmt.Errorf("the verifier checked credential %s, not %s", res.ID, e.ID)
+	}
+	if issuerName != nil {
+		e.IssuerName = issuerName(ctx, e.Issuer)
 	}
 	e.ImportedAt = time.Now().UTC().Truncate(time.Second)
 	if err := w.put(e); err != nil {
@@ -170,6 +187,7 @@ func parseEntry(ctx context.Context, input []byte) (*Entry, *credential.SignedSD
 	}
 	c := d.Credential()
 	e.ID, e.Type, e.Issuer, e.ValidFrom, e.ValidUntil = c.ID, c.Type, credential.IssuerURI(c.IssuerID), c.ValidFrom, c.ValidUntil
+	e.Title = titleOf(c)
 	var sd *credential.SignedSDJWT
 	for _, f := range d.Forms {
 		if s, ok := f.(*credential.SignedSDJWT); ok {
@@ -177,6 +195,32 @@ func parseEntry(ctx context.Context, input []byte) (*Entry, *credential.SignedSD
 		}
 	}
 	return e, sd, nil
+}
+
+// PixTitle is the title of every Pix certification.
+const PixTitle = "Certification Pix"
+
+// titleOf says what credential c is: a diploma's title, or PixTitle.
+func titleOf(c *credential.Credential) string {
+	switch s := c.Subject.(type) {
+	case *schemas.Diploma:
+		return s.Diploma
+	case *schemas.PixCertification:
+		return PixTitle
+	}
+	return c.Type
+}
+
+// TitleOf returns the entry's Title, decoding the credential for entries
+// kept without one.
+func (e *Entry) TitleOf(ctx context.Context) string {
+	if e.Title != "" {
+		return e.Title
+	}
+	if d, err := credential.Decode(ctx, []byte(e.Data)); err == nil {
+		return titleOf(d.Credential())
+	}
+	return e.Type
 }
 
 // checkHolder refuses an SD-JWT bound to a holder key this wallet does not

@@ -1,8 +1,21 @@
 // Package license knows the open licences Sceau accepts for resources made
-// by teachers, by SPDX identifier, and the rules a derivative must follow:
-// nothing derives from a NoDerivatives resource, a derivative of a
-// ShareAlike resource keeps the same licence, and NonCommercial stays
-// NonCommercial.
+// by teachers, by SPDX identifier, and the rules a derivative must follow,
+// as each licence's own text states them:
+//
+//   - nothing derives from a NoDerivatives resource (CC ND: "You do not
+//     have permission under this Public License to Share Adapted Material");
+//   - a derivative of a ShareAlike resource carries the same licence or one
+//     the licence's text allows (License.LaterOrCompatible): CC BY-SA 3.0
+//     §4(b) allows "a later version of this License with the same License
+//     Elements", so BY-SA 4.0, not the reverse; CC BY-SA 4.0 §3(b)(1)
+//     allows "a Creative Commons license with the same License Elements,
+//     this version or later, or a BY-SA Compatible License", and Creative
+//     Commons declared the GNU GPL v3 one (8 October 2015), one way; the
+//     GPL "or later" and CC BY-NC-SA 4.0 name none other that Sceau
+//     accepts;
+//   - NonCommercial stays NonCommercial.
+//
+// The table in package provenance's documentation shows every pair.
 //
 // The chaincode enforces these rules, so no platform can bypass them, and
 // clients check them first for a good error: both use this package, so the
@@ -13,6 +26,7 @@ package license
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -28,19 +42,25 @@ type License struct {
 	ShareAlike bool
 	// NonCommercial forbids commercial use, of the work and of adaptations (CC NC).
 	NonCommercial bool
+	// LaterOrCompatible lists, for a ShareAlike licence, the licences
+	// other than itself that its text allows adaptations to carry: later
+	// versions with the same elements, and licences declared compatible.
+	LaterOrCompatible []string
 }
 
 // known lists the accepted licences, in the order IDs shows them.
 var known = []License{
 	{ID: "CC0-1.0", Name: "Creative Commons Zero v1.0 Universal"},
 	{ID: "CC-BY-4.0", Name: "Creative Commons Attribution 4.0 International"},
-	{ID: "CC-BY-SA-4.0", Name: "Creative Commons Attribution Share Alike 4.0 International", ShareAlike: true},
+	{ID: "CC-BY-SA-4.0", Name: "Creative Commons Attribution Share Alike 4.0 International", ShareAlike: true,
+		LaterOrCompatible: []string{"GPL-3.0-or-later"}},
 	{ID: "CC-BY-NC-4.0", Name: "Creative Commons Attribution Non Commercial 4.0 International", NonCommercial: true},
 	{ID: "CC-BY-NC-SA-4.0", Name: "Creative Commons Attribution Non Commercial Share Alike 4.0 International", NonCommercial: true, ShareAlike: true},
 	{ID: "CC-BY-ND-4.0", Name: "Creative Commons Attribution No Derivatives 4.0 International", NoDerivatives: true},
 	{ID: "CC-BY-NC-ND-4.0", Name: "Creative Commons Attribution Non Commercial No Derivatives 4.0 International", NonCommercial: true, NoDerivatives: true},
 	{ID: "CC-BY-3.0", Name: "Creative Commons Attribution 3.0 Unported"},
-	{ID: "CC-BY-SA-3.0", Name: "Creative Commons Attribution Share Alike 3.0 Unported", ShareAlike: true},
+	{ID: "CC-BY-SA-3.0", Name: "Creative Commons Attribution Share Alike 3.0 Unported", ShareAlike: true,
+		LaterOrCompatible: []string{"CC-BY-SA-4.0"}},
 	{ID: "etalab-2.0", Name: "Etalab Open License 2.0"},
 	{ID: "MIT", Name: "MIT License"},
 	{ID: "GPL-3.0-or-later", Name: "GNU General Public License v3.0 or later", ShareAlike: true},
@@ -103,7 +123,11 @@ func (v *Violation) Error() string {
 	case RuleNoDerivatives:
 		return fmt.Sprintf("licence rule %s: parent resource %s is %s, which allows no derivative", v.Rule, v.Parent, v.ParentLicense)
 	case RuleShareAlike:
-		return fmt.Sprintf("licence rule %s: parent resource %s is %s, so a derivative must keep %s, not %s", v.Rule, v.Parent, v.ParentLicense, v.ParentLicense, v.ChildLicense)
+		allowed := v.ParentLicense
+		if l, err := Lookup(v.ParentLicense); err == nil && len(l.LaterOrCompatible) > 0 {
+			allowed += " or a licence its text allows (" + strings.Join(l.LaterOrCompatible, ", ") + ")"
+		}
+		return fmt.Sprintf("licence rule %s: parent resource %s is %s, so a derivative must keep %s, not %s", v.Rule, v.Parent, v.ParentLicense, allowed, v.ChildLicense)
 	default:
 		return fmt.Sprintf("licence rule %s: parent resource %s is %s, so a derivative must stay non-commercial, and %s is not", v.Rule, v.Parent, v.ParentLicense, v.ChildLicense)
 	}
@@ -117,7 +141,7 @@ func CheckDerivative(parentDigest string, parent, child License) error {
 	switch {
 	case parent.NoDerivatives:
 		v.Rule = RuleNoDerivatives
-	case parent.ShareAlike && child.ID != parent.ID:
+	case parent.ShareAlike && child.ID != parent.ID && !slices.Contains(parent.LaterOrCompatible, child.ID):
 		v.Rule = RuleShareAlike
 	case parent.NonCommercial && !child.NonCommercial:
 		v.Rule = RuleNonCommercial

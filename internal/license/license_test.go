@@ -69,7 +69,17 @@ func TestCheckDerivative(t *testing.T) {
 		{"CC-BY-SA-4.0", "CC-BY-SA-4.0", ""},
 		{"CC-BY-SA-4.0", "CC-BY-4.0", RuleShareAlike},
 		{"CC-BY-SA-4.0", "CC-BY-NC-SA-4.0", RuleShareAlike},
-		{"CC-BY-SA-3.0", "CC-BY-SA-4.0", RuleShareAlike},
+		// BY-SA 3.0 §4(b): "a later version of this License with the same
+		// License Elements"; never the reverse.
+		{"CC-BY-SA-3.0", "CC-BY-SA-4.0", ""},
+		{"CC-BY-SA-4.0", "CC-BY-SA-3.0", RuleShareAlike},
+		{"CC-BY-SA-3.0", "CC-BY-SA-3.0", ""},
+		{"CC-BY-SA-3.0", "CC-BY-3.0", RuleShareAlike},
+		{"CC-BY-SA-3.0", "GPL-3.0-or-later", RuleShareAlike},
+		// BY-SA 4.0 §3(b)(1): a BY-SA Compatible License (GPLv3), one way.
+		{"CC-BY-SA-4.0", "GPL-3.0-or-later", ""},
+		{"GPL-3.0-or-later", "CC-BY-SA-4.0", RuleShareAlike},
+		{"GPL-3.0-or-later", "GPL-3.0-or-later", ""},
 		{"CC-BY-NC-4.0", "CC-BY-NC-4.0", ""},
 		{"CC-BY-NC-4.0", "CC-BY-NC-SA-4.0", ""},
 		{"CC-BY-NC-4.0", "CC-BY-4.0", RuleNonCommercial},
