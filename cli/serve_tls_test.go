@@ -111,7 +111,7 @@ func TestServeTLS(t *testing.T) {
 		t.Errorf("serve.json: %+v, want %s and the certificate file", info, url)
 	}
 	code, output := sceauRun(t, home, "verify", pngs[0])
-	if code != 0 || !strings.Contains(output, "VALID") || !strings.Contains(output, "verified by `sceau serve`") {
+	if code != 0 || !strings.Contains(output, "VALID") || !strings.Contains(output, "ledger read through `sceau serve`") {
 		t.Errorf("verify while served over HTTPS: exit %d\n%s", code, output)
 	}
 	if code := stop(); code != 0 {
