@@ -32,6 +32,7 @@ var allowedImports = map[string][]string{
 	"schemas":                  {"chaincode/record"},
 	"credential":               {"chaincode/record", "internal/jsonstr", "internal/jws", "qrcode", "schemas", "sdjwt"},
 	"certificate":              {"credential", "qrcode", "schemas"},
+	"statuslist":               {"credential", "internal/jws"},
 	"chaincode":                {"chaincode/record", "internal/attest", "internal/license", "internal/merkle"},
 	"network":                  {"chaincode/record"},
 	"network/embedded":         {"chaincode", "chaincode/record", "internal/fsutil", "network"},

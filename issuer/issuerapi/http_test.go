@@ -186,7 +186,7 @@ func TestAPIVCIssueReturnsAnEnvelopedCredential(t *testing.T) {
 	e := newAPIEnv(t, 0)
 	req := map[string]any{
 		"credential": map[string]any{
-			"@context":          []string{credential.ContextV2, credential.ContextSceau},
+			"@context":          []string{credential.ContextV2},
 			"type":              []string{"VerifiableCredential", "Diploma"},
 			"issuer":            "urn:sceau:issuer:examoffice",
 			"credentialSubject": apiDiploma,
