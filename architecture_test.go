@@ -41,7 +41,7 @@ var allowedImports = map[string][]string{
 	"network/ledgertest":       {"chaincode/record", "internal/merkle", "network"},
 	"org":                      {"chaincode/record", "credential", "internal/fsutil", "internal/secret"},
 	"issuer/register":          {"schemas"},
-	"issuer":                   {"certificate", "chaincode/record", "credential", "internal/fsutil", "internal/merkle", "issuer/register", "network", "org", "qrcode", "schemas", "sdjwt"},
+	"issuer":                   {"certificate", "chaincode/record", "credential", "internal/fsutil", "internal/merkle", "issuer/register", "network", "org", "qrcode", "schemas", "sdjwt", "statuslist"},
 	"verifier":                 {"chaincode/record", "credential", "internal/fsutil", "internal/merkle", "network", "qrcode", "schemas", "sdjwt"},
 	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "schemas", "verifier"},
 	"server":                   {},

@@ -1,0 +1,146 @@
+package issuer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/sceau/sceau/chaincode/record"
+	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/statuslist"
+)
+
+// TestStatusListsFromTheLedger: credentials issued in a row get random,
+// distinct indices recorded in the status-index file; after a revocation
+// and a suspension the published lists say so at those indices and
+// nowhere else, signed by the issuer's key, their digests checkpointed on
+// the ledger.
+func TestStatusListsFromTheLedger(t *testing.T) {
+	env := newTestEnv(t, "Diploma")
+	env.svc.Base = "https://verify.example"
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := env.svc.Issue(ctx, IssueOptions{IssuerID: "examoffice", Type: "Diploma", Input: env.writeInput(t, testDiplomas), OutDir: out, Bundles: true}); err != nil {
+		t.Fatal(err)
+	}
+	paths, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	type cred struct {
+		index  int
+		digest string
+		jwt    *credential.SignedJWT
+	}
+	var creds []cred
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := credential.ParseBundle(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := credential.ParseJWT(b.VCJWT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Credential.StatusIndex == nil {
+			t.Fatalf("%s carries no status index", p)
+		}
+		sd, err := credential.ParseSDJWT(b.SDJWT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if si := sd.Envelope().StatusIndex; si == nil || *si != *j.Credential.StatusIndex {
+			t.Fatalf("the SD-JWT's status index %v differs from the vc+jwt's %d", si, *j.Credential.StatusIndex)
+		}
+		if got := j.Credential.StatusReference().Lists["revocation"]; got != "https://verify.example/status/examoffice/revocation" {
+			t.Fatalf("revocation list %q", got)
+		}
+		creds = append(creds, cred{*j.Credential.StatusIndex, j.Digest(), j})
+	}
+	if len(creds) != 3 {
+		t.Fatalf("%d credentials, want 3", len(creds))
+	}
+	dir, _ := env.svc.Home.Org("examoffice")
+	recs, err := ReadStatusIndex(dir.StatusIndexFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indices []int
+	for _, r := range recs {
+		indices = append(indices, r.Index)
+	}
+	slices.Sort(indices)
+	if len(indices) != 3 || indices[0] == indices[1] || indices[1] == indices[2] {
+		t.Fatalf("recorded indices %v: want 3 distinct", indices)
+	}
+	if indices[1] == indices[0]+1 && indices[2] == indices[1]+1 {
+		t.Fatalf("indices %v are consecutive", indices)
+	}
+	for _, c := range creds {
+		if !slices.ContainsFunc(recs, func(r IndexedDigest) bool { return r.Index == c.index && r.Digest == c.digest }) {
+			t.Errorf("index %d of %s is not on record", c.index, c.digest)
+		}
+	}
+
+	if _, err := env.svc.ChangeStatus(ctx, "examoffice", OpRevoke, []string{creds[0].digest}, record.ReasonFraud); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.svc.ChangeStatus(ctx, "examoffice", OpSuspend, []string{creds[1].digest}, record.ReasonError); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := env.svc.PublishStatusListsOf(ctx, "examoffice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub.Issued != 3 || pub.Revoked != 1 || pub.Suspended != 1 || pub.Entries != statuslist.MinEntries || pub.Block == 0 {
+		t.Fatalf("publication %+v", pub)
+	}
+	cp, err := env.svc.Contract.GetStatusCheckpoint(ctx, "examoffice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, _ := env.svc.Home.LoadProfile("examoffice")
+	key, err := env.svc.Keys.Open(profile, profile.CurrentKID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][3]byte{
+		"ietf":       {statuslist.Invalid, statuslist.Suspended, statuslist.Valid},
+		"revocation": {statuslist.Invalid, statuslist.Valid, statuslist.Valid},
+		"suspension": {statuslist.Valid, statuslist.Suspended, statuslist.Valid},
+	}
+	for _, kind := range statuslist.Kinds() {
+		data, _, err := env.svc.PublishedStatusList("examoffice", kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := statuslist.Parse(string(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Verify(key.Public()); err != nil {
+			t.Fatal(err)
+		}
+		if cp.DigestOf(kind) != credential.DigestJWS(string(data)) {
+			t.Errorf("%s: the ledger's checkpoint holds another digest", kind)
+		}
+		for i, c := range creds {
+			if got, _ := l.Statuses.Get(c.index); got != want[kind][i] {
+				t.Errorf("%s list, credential %d (index %d): %d, want %d", kind, i, c.index, got, want[kind][i])
+			}
+		}
+	}
+	again, err := env.svc.PublishIfChanged(ctx, profile, key)
+	if err != nil || again != nil {
+		t.Fatalf("PublishIfChanged with nothing changed = %+v, %v; want nothing published", again, err)
+	}
+	if _, err := env.svc.ChangeStatus(ctx, "examoffice", OpReinstate, []string{creds[1].digest}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if again, err = env.svc.PublishIfChanged(ctx, profile, key); err != nil || again == nil || again.Suspended != 0 {
+		t.Fatalf("PublishIfChanged after a reinstatement = %+v, %v", again, err)
+	}
+}
