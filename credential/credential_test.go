@@ -3,6 +3,7 @@ package credential
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"strings"
 	"testing"
 	"time"
@@ -276,5 +277,51 @@ func TestStatusAndBase(t *testing.T) {
 	}
 	if ref := env.StatusReference(); ref.Lists["ietf"] != "https://verify.example/sceau/status/ac-versailles/ietf" {
 		t.Errorf("IETF list %q", ref.Lists["ietf"])
+	}
+}
+
+// TestSchemaDocumentValidatesWholeCredentials: the served credentialSchema
+// accepts the credential it is quoted by, whole, and refuses one with a
+// member Sceau does not write.
+func TestSchemaDocumentValidatesWholeCredentials(t *testing.T) {
+	for _, subject := range []schemas.Record{sampleDiploma(), samplePix()} {
+		c := newCredential(t, subject, "ac-versailles")
+		idx := 7
+		c.Base, c.StatusIndex = "https://verify.example", &idx
+		doc, err := SchemaDocument(c.Base, c.Type)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compiler := jsonschema.NewCompiler()
+		parsed, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		url, _ := SchemaURLOf(c.Base, c.Type)
+		if err := compiler.AddResource(url, parsed); err != nil {
+			t.Fatal(err)
+		}
+		sch, err := compiler.Compile(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name  string
+			edit  func(map[string]any)
+			valid bool
+		}{
+			{"as issued", func(map[string]any) {}, true},
+			{"an extra member", func(m map[string]any) { m["evidence"] = []any{} }, false},
+			{"an extra subject member", func(m map[string]any) { m["credentialSubject"].(map[string]any)["grade"] = "A" }, false},
+		} {
+			var m map[string]any
+			if err := json.Unmarshal(mustJSON(t, c), &m); err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(m)
+			if err := sch.Validate(m); (err == nil) != tt.valid {
+				t.Errorf("%s %s: Validate = %v, want valid %v", c.Type, tt.name, err, tt.valid)
+			}
+		}
 	}
 }
