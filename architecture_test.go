@@ -47,6 +47,7 @@ var allowedImports = map[string][]string{
 	"server":                   {},
 	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "verifier"},
 	"provenance":               {"chaincode/record", "credential", "internal/attest", "internal/fsutil", "internal/license", "internal/secret", "network", "org"},
+	"issuer/publicapi":         {"chaincode/record", "credential", "issuer", "network", "statuslist"},
 	"issuer/issuerapi":         {"chaincode/record", "credential", "issuer", "network", "org", "schemas"},
 	"provenance/provenanceapi": {"chaincode/record", "internal/license", "network", "org", "provenance"},
 	"hardening":                {},

@@ -14,6 +14,7 @@ func commands() []*cli.Command {
 		revokeCommand(),
 		suspendCommand(),
 		reinstateCommand(),
+		statusListsCommand(),
 		chaincodeCommand(),
 		resourceCommand(),
 		walletCommand(),

@@ -20,7 +20,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/issuer/issuerapi"
+	"github.com/sceau/sceau/issuer/publicapi"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
@@ -51,6 +53,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "addr", Usage: "address to listen on, HOST:PORT (port 0 picks a free one)", Value: "127.0.0.1:8080"},
 			&cli.StringFlag{Name: "audience", Usage: "who presentations must be made to (their key-binding JWT's aud)", DefaultText: "--public-url, else http://<addr>"},
 			&cli.DurationFlag{Name: "registry-ttl", Usage: "how long the issuer registry read from the ledger is kept", Value: verifier.DefaultRegistryTTL},
+			&cli.DurationFlag{Name: "republish-every", Usage: "how often the issuers' status lists are published again when a status changed", Value: issuer.DefaultRepublishEvery},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			if c.NArg() != 0 {
@@ -60,15 +63,16 @@ func serveCommand() *cli.Command {
 				// Request logs are info: shown unless asked otherwise.
 				e.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			}
-			return runServe(c.Context, c, e, serveOptions{addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl")})
+			return runServe(c.Context, c, e, serveOptions{addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl"), republishEvery: c.Duration("republish-every")})
 		}),
 	}
 }
 
 type serveOptions struct {
-	addr        string
-	audience    string
-	registryTTL time.Duration
+	addr           string
+	audience       string
+	registryTTL    time.Duration
+	republishEvery time.Duration
 }
 
 func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error {
@@ -106,7 +110,7 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	if err != nil {
 		return err
 	}
-	apiMounters, closeAPIs, err := issuerAPIMounters(e, ledger, reg)
+	apiMounters, closeAPIs, err := issuerAPIMounters(ctx, e, ledger, reg, publicURL, o.republishEvery)
 	if err != nil {
 		return err
 	}
@@ -139,8 +143,9 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 // background work once the server has stopped. Issuer keys are unlocked at
 // start from SCEAU_KEY_PASSPHRASE; an issuer whose key stays locked is
 // reported, and its issuing requests fail until it can be unlocked.
-func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer) ([]func(chi.Router), func(), error) {
+func issuerAPIMounters(ctx context.Context, e *env, ledger network.Ledger, reg prometheus.Registerer, publicURL string, republishEvery time.Duration) ([]func(chi.Router), func(), error) {
 	svc := e.issuerService(ledger)
+	svc.Base = publicURL
 	tokens := &org.Tokens{Home: org.Home(e.home)}
 	api, err := issuerapi.New(issuerapi.Config{Service: svc, Tokens: tokens, Logger: e.logger, Metrics: reg})
 	if err != nil {
@@ -149,12 +154,25 @@ func issuerAPIMounters(e *env, ledger network.Ledger, reg prometheus.Registerer)
 	if err := api.UnlockKeys(); err != nil {
 		e.logger.Warn("issuer keys still locked: their issuing requests will fail", "err", err)
 	}
+	public, err := publicapi.New(publicapi.Config{Service: svc, Base: publicURL, Logger: e.logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	// The status lists are published at start, then again whenever a
+	// status changes, until the server stops.
+	publishCtx, stopPublishing := context.WithCancel(ctx)
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		api.Desk().KeepStatusListsPublished(publishCtx, republishEvery)
+	}()
 	resources := provenance.NewService(e.home, ledger, e.logger)
 	mounters := []func(chi.Router){
 		api.Routes,
+		public.Routes,
 		func(r chi.Router) { provenanceapi.Routes(r, resources, tokens) },
 	}
-	return mounters, api.Close, nil
+	return mounters, func() { stopPublishing(); <-published; api.Close() }, nil
 }
 
 func writeServeInfo(home string, info serveInfo) error {

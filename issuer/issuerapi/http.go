@@ -120,6 +120,10 @@ func New(cfg Config) (*API, error) {
 // answered. Call it once the HTTP server has stopped.
 func (a *API) Close() { a.desk.Close() }
 
+// Desk returns the desk the API issues through, for the server's
+// background work on it (issuer.Desk.KeepStatusListsPublished).
+func (a *API) Desk() *issuer.Desk { return a.desk }
+
 // UnlockKeys unlocks the current signing key of every issuer in the home
 // (issuer.Desk.UnlockKeys), so that no request waits for it. It returns an
 // error naming the issuers whose key stays locked; their requests will
@@ -166,6 +170,18 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/batches/{id}/rejects", a.withIssuer(a.batchFile(issuer.BatchRejects)))
 	r.Get("/v1/batches/{id}/credentials/{credential}", a.withIssuer(a.batchCredential))
 	r.Post("/credentials/issue", a.withIssuer(a.vcIssue))
+	r.Post("/v1/status-lists/publish", a.withIssuer(a.publishStatusLists))
+}
+
+// publishStatusLists publishes the issuer's status lists at once → 200,
+// the publication (issuer.Publication).
+func (a *API) publishStatusLists(w http.ResponseWriter, r *http.Request, issuerID string) {
+	pub, err := a.desk.PublishStatusLists(r.Context(), issuerID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pub)
 }
 
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {

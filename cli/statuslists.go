@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/issuer"
+	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
+)
+
+// defaultServeAddr is where `sceau serve` listens unless told otherwise.
+const defaultServeAddr = "127.0.0.1:8080"
+
+// credentialBase is the base URL credentials and status lists name: the
+// --public-url, else the URL of a `sceau serve` on its default address.
+func (e *env) credentialBase() string {
+	if e.publicURL != "" {
+		return e.publicURL
+	}
+	return "http://" + defaultServeAddr
+}
+
+// issuerByURL says whether credentials name their issuer by its HTTPS
+// identifier (<public-url>/issuers/<id>): when an https --public-url is
+// given; otherwise by its urn.
+func (e *env) issuerByURL() bool { return strings.HasPrefix(e.publicURL, "https://") }
+
+func statusListsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "the issuers' status lists (IETF Token Status List, W3C Bitstring Status Lists)",
+		Subcommands: []*cli.Command{{
+			Name:  "publish",
+			Usage: "build an issuer's status lists from the ledger, sign them, checkpoint them on the ledger, at once",
+			Description: "Without --issuer, every issuer of the home that issued credentials with a status index.\n" +
+				"The lists are written to <home>/issuers/<id>/status/, which `sceau serve` serves under --public-url\n" +
+				"(/status/<id>/ietf|revocation|suspension); a running `sceau serve` also publishes them again\n" +
+				"by itself within seconds of a status change. Needs the issuer's key (SCEAU_KEY_PASSPHRASE).",
+			Flags: []cli.Flag{
+				&cli.StringSliceFlag{Name: "issuer", Usage: "issuer id (repeatable)"},
+			},
+			Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+				if c.NArg() != 0 {
+					return usageErr("status publish takes no positional argument (flags only)")
+				}
+				svc := e.issuerService(l)
+				ids := c.StringSlice("issuer")
+				if len(ids) == 0 {
+					all, err := svc.Home.OrgIDs()
+					if err != nil {
+						return err
+					}
+					for _, id := range all {
+						dir, err := svc.Home.Org(id)
+						if err != nil {
+							continue
+						}
+						if recs, err := issuer.ReadStatusIndex(dir.StatusIndexFile()); err == nil && len(recs) > 0 {
+							ids = append(ids, id)
+						}
+					}
+					if len(ids) == 0 {
+						fmt.Fprintln(e.stdout, "no issuer of this home has issued a credential with a status index: nothing to publish")
+						return nil
+					}
+				}
+				for _, id := range ids {
+					if _, err := org.Home(e.home).LoadProfile(id); err != nil {
+						return usageErr("--issuer %s: %v", id, err)
+					}
+					pub, err := svc.PublishStatusListsOf(c.Context, id)
+					if err != nil {
+						return fmt.Errorf("publishing the status lists of %s: %w", id, err)
+					}
+					fmt.Fprintf(e.stdout, "%s: status lists published: %d entries, %d credential(s), %d revoked, %d suspended; the ledger's state as of block %d, checkpoint %s\n",
+						id, pub.Entries, pub.Issued, pub.Revoked, pub.Suspended, pub.Block, pub.Checkpoint.TxID)
+					for _, kind := range []string{"ietf", "revocation", "suspension"} {
+						fmt.Fprintf(e.stdout, "  %-10s %s\n", kind, pub.Lists[kind].URI)
+					}
+				}
+				return nil
+			}),
+		}},
+	}
+}
