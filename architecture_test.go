@@ -42,7 +42,7 @@ var allowedImports = map[string][]string{
 	"org":                      {"chaincode/record", "credential", "internal/fsutil", "internal/secret"},
 	"issuer/register":          {"schemas"},
 	"issuer":                   {"certificate", "chaincode/record", "credential", "internal/fsutil", "internal/merkle", "issuer/register", "network", "org", "qrcode", "schemas", "sdjwt", "statuslist"},
-	"verifier":                 {"chaincode/record", "credential", "internal/fsutil", "internal/merkle", "network", "qrcode", "schemas", "sdjwt"},
+	"verifier":                 {"chaincode/record", "credential", "internal/fsutil", "internal/merkle", "network", "qrcode", "schemas", "sdjwt", "statuslist"},
 	"verifier/verifierapi":     {"chaincode/record", "credential", "network", "schemas", "verifier"},
 	"server":                   {},
 	"wallet":                   {"chaincode/record", "credential", "internal/fsutil", "internal/secret", "verifier"},

@@ -2,14 +2,19 @@ package issuer
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/statuslist"
+	"github.com/sceau/sceau/verifier"
 )
 
 // TestStatusListsFromTheLedger: credentials issued in a row get random,
@@ -142,5 +147,83 @@ func TestStatusListsFromTheLedger(t *testing.T) {
 	}
 	if again, err = env.svc.PublishIfChanged(ctx, profile, key); err != nil || again == nil || again.Suspended != 0 {
 		t.Fatalf("PublishIfChanged after a reinstatement = %+v, %v", again, err)
+	}
+}
+
+// TestListAndLedgerVerdictsAgree: a verifier reading statuses from the
+// published lists and one reading the ledger give every credential the
+// same verdict and reason, whatever its status; a list older than the
+// maximum age makes the verdict indeterminate, never valid.
+func TestListAndLedgerVerdictsAgree(t *testing.T) {
+	env := newTestEnv(t, "Diploma")
+	env.svc.Base = "https://verify.example"
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := env.svc.Issue(ctx, IssueOptions{IssuerID: "examoffice", Type: "Diploma", Input: env.writeInput(t, testDiplomas), OutDir: out, Bundles: true}); err != nil {
+		t.Fatal(err)
+	}
+	paths, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	var inputs [][]byte
+	var digests []string
+	for _, p := range paths {
+		data, _ := os.ReadFile(p)
+		b, err := credential.ParseBundle(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, data, []byte(b.VCJWT), []byte(b.SDJWT))
+		digests = append(digests, credential.DigestJWS(b.VCJWT))
+	}
+	if _, err := env.svc.ChangeStatus(ctx, "examoffice", OpRevoke, digests[:1], record.ReasonFraud); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.svc.ChangeStatus(ctx, "examoffice", OpSuspend, digests[1:2], record.ReasonError); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := env.svc.PublishStatusListsOf(ctx, "examoffice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := verifier.NewCache(t.TempDir())
+	data, _, err := env.svc.PublishedStatusList("examoffice", statuslist.KindIETF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cache.SaveStatusList(verifier.CachedList{URI: pub.Lists["ietf"].URI, Compact: string(data), FetchedAt: time.Now(), Block: pub.Block}); err != nil {
+		t.Fatal(err)
+	}
+	validator, err := schemas.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	online := verifier.New(env.svc.Contract, validator, verifier.Options{})
+	fromLists := verifier.New(env.svc.Contract, validator, verifier.Options{StatusLists: cache.StatusLists(verifier.ListOptions{})})
+	reasons := map[verifier.Reason]int{}
+	for _, in := range inputs {
+		a, b := online.Verify(ctx, in), fromLists.Verify(ctx, in)
+		if a.Verdict != b.Verdict || a.Reason != b.Reason {
+			t.Errorf("ledger says %s (%s), lists say %s (%s)", a.Verdict, a.Reason, b.Verdict, b.Reason)
+		}
+		reasons[b.Reason]++
+		var status string
+		for _, c := range b.Checks {
+			if c.Name == verifier.CheckStatus {
+				status = c.Reason
+			}
+		}
+		if !strings.Contains(status, "status list") || !strings.Contains(status, fmt.Sprintf("block %d", pub.Block)) {
+			t.Errorf("the status check of the lists' verifier says %q", status)
+		}
+	}
+	if reasons[verifier.ReasonRevoked] != 3 || reasons[verifier.ReasonSuspended] != 3 || reasons[""] != 3 {
+		t.Errorf("reasons %v: want 3 revoked, 3 suspended, 3 valid", reasons)
+	}
+	stale := verifier.New(env.svc.Contract, validator, verifier.Options{
+		StatusLists: cache.StatusLists(verifier.ListOptions{MaxAge: time.Hour, Now: func() time.Time { return time.Now().Add(2 * time.Hour) }}),
+	})
+	for _, in := range inputs {
+		if r := stale.Verify(ctx, in); r.Verdict != verifier.Indeterminate {
+			t.Errorf("a verdict with a stale list: %s (%s), want indeterminate", r.Verdict, r.Reason)
+		}
 	}
 }
