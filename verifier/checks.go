@@ -30,9 +30,9 @@ type run struct {
 	// when the verifier reads them (Options.StatusLists).
 	listStatus *ListStatus
 	listErr    error
-	statusErr []error
-	batch     *record.Batch // the bundle's batch
-	batchErr  error
+	statusErr  []error
+	batch      *record.Batch // the bundle's batch
+	batchErr   error
 
 	// signingKeys holds, once the signature check passed, the issuer key
 	// each form verified with.
