@@ -173,7 +173,7 @@ func judgeList(issuer *record.Issuer, ref *credential.StatusReference, uri, comp
 		return nil, listUnavailable(say(msgListUnusable, uri, fmt.Errorf("no key of issuer %s verifies its signature (kid %s)", issuer.ID, list.KID)))
 	}
 	if age := now.Sub(list.IssuedAt); age > maxAge || (!list.ExpiresAt.IsZero() && !now.Before(list.ExpiresAt)) {
-		return nil, listUnavailable(say(msgListTooOld, uri, timeArg(list.IssuedAt), ageArg(maxAge)))
+		return nil, listUnavailable(say(msgListTooOld, uri, timeArg(list.IssuedAt), maxAge.String()))
 	}
 	v, err := list.Statuses.Get(ref.Index)
 	if err != nil {

@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +87,15 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/vct/{name}", a.typeMetadata)
 }
 
+// Headers sent with a status list: the ledger block its statuses were
+// read after, and the transaction of its checkpoint on the ledger.
+const (
+	HeaderBlock      = "Sceau-Status-Block"
+	HeaderCheckpoint = "Sceau-Status-Checkpoint"
+)
+
+func digestOf(data []byte) string { return credential.DigestJWS(string(data)) }
+
 // Content types of the lists.
 const (
 	ContentTypeIETF = "application/statuslist+jwt"
@@ -111,6 +121,14 @@ func (a *API) statusList(w http.ResponseWriter, r *http.Request) {
 	ct := ContentTypeW3C
 	if kind == statuslist.KindIETF {
 		ct = ContentTypeIETF
+	}
+	// Which ledger state the lists are, and their checkpoint: for
+	// verifiers to say "as of block N" and to find the checkpoint.
+	if pub, err := a.svc.LastPublication(id); err == nil && pub != nil && pub.Lists[kind].Digest == digestOf(data) {
+		w.Header().Set(HeaderBlock, strconv.FormatUint(pub.Block, 10))
+		if pub.Checkpoint != nil {
+			w.Header().Set(HeaderCheckpoint, pub.Checkpoint.TxID)
+		}
 	}
 	serveCached(w, r, ct, data, issuer.DefaultListTTL)
 }
