@@ -37,10 +37,11 @@ import (
 
 // JSON-LD contexts of every Sceau credential, in this order.
 const (
-	// ContextV2 is the W3C Verifiable Credentials Data Model 2.0 context,
-	// the only one: its @vocab gives Sceau's types and subject terms their
-	// IRIs (https://www.w3.org/ns/credentials/issuer-dependent#…), so a
-	// JSON-LD processor expands a credential with no other document.
+	// ContextV2 is the W3C Verifiable Credentials Data Model 2.0 context.
+	// The Recommendation's context has no @vocab (undefined terms are no
+	// longer given issuer-dependent IRIs), so each credential names a
+	// second context, Sceau's (ContextDocument), under its base URL
+	// (ContextURLOf), which defines its types and subject terms.
 	ContextV2 = "https://www.w3.org/ns/credentials/v2"
 )
 
@@ -232,7 +233,7 @@ func (c *Credential) MarshalJSON() ([]byte, error) {
 		return nil, fmt.Errorf("credentialSchema: %w", err)
 	}
 	w := wireCredential{
-		Context:           []string{ContextV2},
+		Context:           []string{ContextV2, ContextURLOf(c.baseOf())},
 		ID:                c.ID,
 		Type:              []string{TypeVerifiableCredential, c.Type},
 		Issuer:            c.Issuer(),
@@ -319,8 +320,8 @@ func ParseJSON(data []byte) (*Credential, error) {
 }
 
 func fromWire(w *wireCredential) (*Credential, error) {
-	if !equalStrings(w.Context, []string{ContextV2}) {
-		return nil, fmt.Errorf("@context: want [%q], got %q", ContextV2, w.Context)
+	if len(w.Context) != 2 || w.Context[0] != ContextV2 {
+		return nil, fmt.Errorf("@context: want [%q, <base URL>%s], got %q", ContextV2, ContextPath, w.Context)
 	}
 	if len(w.Type) != 2 || w.Type[0] != TypeVerifiableCredential || !record.IsCredentialType(w.Type[1]) {
 		return nil, fmt.Errorf("type: want [%q, one of %q], got %q", TypeVerifiableCredential, record.CredentialTypes(), w.Type)
@@ -353,6 +354,9 @@ func fromWire(w *wireCredential) (*Credential, error) {
 			SchemaTypeJSONSchema, c.Type, w.CredentialSchema.ID, w.CredentialSchema.Type)
 	}
 	c.Base = base
+	if w.Context[1] != ContextURLOf(base) {
+		return nil, fmt.Errorf("@context: want [%q, %q] (the context under the credential's base URL), got %q", ContextV2, ContextURLOf(base), w.Context)
+	}
 	if issuerBase != "" {
 		if issuerBase != base {
 			return nil, fmt.Errorf("issuer %q is not under the credential's base URL %q", w.Issuer, base)

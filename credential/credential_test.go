@@ -100,7 +100,7 @@ func TestCredentialJSON(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, doc[k], want)
 		}
 	}
-	if got := doc["@context"].([]any); len(got) != 1 || got[0] != ContextV2 {
+	if got := doc["@context"].([]any); len(got) != 2 || got[0] != ContextV2 || got[1] != DefaultBase+"/contexts/sceau-v1.jsonld" {
 		t.Errorf("@context = %v", got)
 	}
 	if got := doc["type"].([]any); len(got) != 2 || got[0] != "VerifiableCredential" || got[1] != "PixCertification" {
@@ -155,6 +155,9 @@ func TestParseJSONRejects(t *testing.T) {
 		}, "duplicate"},
 		{"wrong case member", func(s string) string { return strings.Replace(s, `"validFrom"`, `"ValidFrom"`, 1) }, "ValidFrom"},
 		{"another context", func(s string) string {
+			return strings.Replace(s, `"https://sceau.example/contexts/sceau-v1.jsonld"`, `"https://example.org/other"`, 1)
+		}, "@context"},
+		{"a third context", func(s string) string {
 			return strings.Replace(s, `"https://www.w3.org/ns/credentials/v2"`, `"https://www.w3.org/ns/credentials/v2","https://example.org/other"`, 1)
 		}, "@context"},
 		{"unknown type", func(s string) string { return strings.Replace(s, `"Diploma"]`, `"Licence"]`, 1) }, "type"},

@@ -1,6 +1,7 @@
 package credential
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 
@@ -11,6 +12,21 @@ import (
 // of a whole credential (its credentialSchema, as the W3C VC JSON Schema
 // specification validates: against the whole credential, not the subject
 // alone) and the SD-JWT VC type metadata its vct names.
+
+// ContextPath is where, under a deployment's base URL, Sceau's JSON-LD
+// context is served.
+const ContextPath = "/contexts/sceau-v1.jsonld"
+
+// ContextURLOf returns the URL of Sceau's JSON-LD context under base.
+func ContextURLOf(base string) string { return base + ContextPath }
+
+// ContextDocument is Sceau's JSON-LD context: the IRIs of its credential
+// types and subject terms (schema.org's where one fits, urn:sceau:vocab:
+// otherwise), protected, so that a JSON-LD processor expands a credential
+// with the VC 2.0 context and this one alone, and drops nothing.
+//
+//go:embed context.jsonld
+var ContextDocument []byte
 
 // SchemaDocument returns the JSON Schema (2020-12) of a whole credential of
 // credType issued under base, as served at SchemaURLOf(base, credType):
@@ -51,7 +67,7 @@ func SchemaDocument(base, credType string) ([]byte, error) {
 		"additionalProperties": false,
 		"required":             []string{"@context", "id", "type", "issuer", "validFrom", "credentialSubject", "credentialSchema"},
 		"properties": map[string]any{
-			"@context":   map[string]any{"type": "array", "prefixItems": []any{map[string]any{"const": ContextV2}}, "minItems": 1, "maxItems": 1},
+			"@context":   map[string]any{"type": "array", "prefixItems": []any{map[string]any{"const": ContextV2}, map[string]any{"const": ContextURLOf(base)}}, "minItems": 2, "maxItems": 2},
 			"id":         map[string]any{"type": "string", "pattern": "^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"},
 			"type":       map[string]any{"const": []string{TypeVerifiableCredential, credType}},
 			"issuer":     uri,

@@ -7,6 +7,7 @@
 //	GET /issuers/{issuer}                          issuer metadata: name, status, JWKS from the ledger, its lists
 //	GET /.well-known/jwt-vc-issuer/issuers/{issuer} SD-JWT VC issuer metadata of an issuer's HTTPS identifier
 //	GET /.well-known/jwt-vc-issuer                 the deployment's: every issuer's keys
+//	GET /contexts/sceau-v1.jsonld                  Sceau's JSON-LD context (credential.ContextDocument)
 //	GET /schemas/{type}.json                       JSON Schema of a whole credential (its credentialSchema)
 //	GET /vct/{type}                                SD-JWT VC type metadata (its vct)
 //
@@ -84,6 +85,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/.well-known/jwt-vc-issuer/issuers/{issuer}", a.jwtVCIssuer)
 	r.Get("/.well-known/jwt-vc-issuer", a.deploymentIssuer)
 	r.Get("/schemas/{file}", a.schema)
+	r.Get(credential.ContextPath, a.context)
 	r.Get("/vct/{name}", a.typeMetadata)
 }
 
@@ -229,6 +231,10 @@ func (a *API) schema(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	serveCached(w, r, "application/schema+json", doc, MetadataMaxAge)
+}
+
+func (a *API) context(w http.ResponseWriter, r *http.Request) {
+	serveCached(w, r, "application/ld+json", credential.ContextDocument, MetadataMaxAge)
 }
 
 func (a *API) typeMetadata(w http.ResponseWriter, r *http.Request) {
