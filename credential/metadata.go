@@ -49,7 +49,7 @@ func SchemaDocument(base, credType string) ([]byte, error) {
 	dateTime := map[string]any{"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"}
 	statusEntry := map[string]any{
 		"type": "object", "additionalProperties": false,
-		"required":   []string{"id", "type", "statusPurpose", "statusListIndex", "statusListCredential"},
+		"required": []string{"id", "type", "statusPurpose", "statusListIndex", "statusListCredential"},
 		"properties": map[string]any{
 			"id":                   uri,
 			"type":                 map[string]any{"const": "BitstringStatusListEntry"},
@@ -67,12 +67,12 @@ func SchemaDocument(base, credType string) ([]byte, error) {
 		"additionalProperties": false,
 		"required":             []string{"@context", "id", "type", "issuer", "validFrom", "credentialSubject", "credentialSchema"},
 		"properties": map[string]any{
-			"@context":   map[string]any{"type": "array", "prefixItems": []any{map[string]any{"const": ContextV2}, map[string]any{"const": ContextURLOf(base)}}, "minItems": 2, "maxItems": 2},
-			"id":         map[string]any{"type": "string", "pattern": "^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"},
-			"type":       map[string]any{"const": []string{TypeVerifiableCredential, credType}},
-			"issuer":     uri,
-			"validFrom":  dateTime,
-			"validUntil": dateTime,
+			"@context":          map[string]any{"type": "array", "prefixItems": []any{map[string]any{"const": ContextV2}, map[string]any{"const": ContextURLOf(base)}}, "minItems": 2, "maxItems": 2},
+			"id":                map[string]any{"type": "string", "pattern": "^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"},
+			"type":              map[string]any{"const": []string{TypeVerifiableCredential, credType}},
+			"issuer":            uri,
+			"validFrom":         dateTime,
+			"validUntil":        dateTime,
 			"credentialSubject": map[string]any{"$ref": subjectID},
 			"credentialSchema": map[string]any{
 				"type": "object", "additionalProperties": false, "required": []string{"id", "type"},
