@@ -16,8 +16,13 @@ import (
 	"github.com/sceau/sceau/verifier"
 )
 
-// listFetchTimeout bounds the fetch of one status list.
-const listFetchTimeout = 10 * time.Second
+// listFetchTimeout bounds the fetch of one status list: a verification
+// never waits long for a server that does not answer.
+const listFetchTimeout = 3 * time.Second
+
+// listRefetchAfter is how long a cached list is kept before an online
+// verification fetches it again (the lists' TTL).
+const listRefetchAfter = 30 * time.Second
 
 // cacheStatusLists fetches the IETF status list that the credential in
 // data points to, if any, and keeps it in cache for offline verifications.
@@ -42,8 +47,13 @@ func (e *env) cacheStatusLists(ctx context.Context, cache *verifier.Cache, data 
 		return
 	}
 	uri := ref.Lists[statuslist.KindIETF]
+	if cached, err := cache.CachedStatusList(uri); err == nil && cached != nil && time.Since(cached.FetchedAt) < listRefetchAfter {
+		return
+	}
+	// The list's server may well not be running where the verification
+	// runs: not worth a warning, the verdict was given.
 	if err := fetchStatusList(ctx, cache, uri, env.IssuerID, contract); err != nil {
-		e.logger.Warn("status list not cached for offline use", "uri", uri, "err", err)
+		e.logger.Debug("status list not cached for offline use", "uri", uri, "err", err)
 	}
 }
 
