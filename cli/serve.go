@@ -95,31 +95,11 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		o.audience = publicURL
 	}
 
-	reg := prometheus.NewRegistry()
-	validator, err := schemas.NewValidator()
-	if err != nil {
-		return err
-	}
-	contract := network.NewContract(ledger)
-	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
-		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
-	})
-	svc, err := verifierapi.New(verifierapi.Config{
-		Registry: registry, Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
-	})
-	if err != nil {
-		return err
-	}
-	apiMounters, closeAPIs, err := issuerAPIMounters(ctx, e, ledger, reg, publicURL, o.republishEvery)
+	handler, closeAPIs, err := serveHandler(ctx, e, ledger, o, publicURL)
 	if err != nil {
 		return err
 	}
 	defer closeAPIs()
-	mounters := append([]func(chi.Router){svc.Routes}, apiMounters...)
-	handler, err := server.Handler(e.logger, reg, mounters...)
-	if err != nil {
-		return err
-	}
 
 	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
 		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339)}
@@ -135,6 +115,45 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 	fmt.Fprintln(e.stdout, "sceau serve: stopped")
 	return nil
+}
+
+// serveHandler returns everything `sceau serve` serves: the verifier, the
+// issuer, public and resources APIs, their OpenAPI document, /healthz and
+// /metrics; and the func that stops the APIs' background work once the
+// server has stopped.
+func serveHandler(ctx context.Context, e *env, ledger network.Ledger, o serveOptions, publicURL string) (http.Handler, func(), error) {
+	reg := prometheus.NewRegistry()
+	validator, err := schemas.NewValidator()
+	if err != nil {
+		return nil, nil, err
+	}
+	contract := network.NewContract(ledger)
+	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
+		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
+	})
+	svc, err := verifierapi.New(verifierapi.Config{
+		Registry: registry, Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	apiMounters, closeAPIs, err := issuerAPIMounters(ctx, e, ledger, reg, publicURL, o.republishEvery)
+	if err != nil {
+		return nil, nil, err
+	}
+	mounters := append([]func(chi.Router){svc.Routes}, apiMounters...)
+	openAPI, err := serveOpenAPI()
+	if err != nil {
+		closeAPIs()
+		return nil, nil, err
+	}
+	mounters = append(mounters, server.OpenAPIRoutes(openAPI))
+	handler, err := server.Handler(e.logger, reg, mounters...)
+	if err != nil {
+		closeAPIs()
+		return nil, nil, err
+	}
+	return handler, closeAPIs, nil
 }
 
 // issuerAPIMounters returns the routes that need an issuer's API token:
@@ -173,6 +192,12 @@ func issuerAPIMounters(ctx context.Context, e *env, ledger network.Ledger, reg p
 		func(r chi.Router) { provenanceapi.Routes(r, resources, tokens) },
 	}
 	return mounters, func() { stopPublishing(); <-published; api.Close() }, nil
+}
+
+// serveOpenAPI assembles the OpenAPI document of every route `sceau serve`
+// mounts, from each package's description of its own.
+func serveOpenAPI() ([]byte, error) {
+	return server.AssembleOpenAPI(server.OpenAPI, verifierapi.OpenAPI, publicapi.OpenAPI, issuerapi.OpenAPI, provenanceapi.OpenAPI)
 }
 
 func writeServeInfo(home string, info serveInfo) error {

@@ -18,8 +18,9 @@ import (
 	"github.com/sceau/sceau/schemas"
 )
 
-// OpenAPI is the OpenAPI 3.1 description of the issuer API, served at
-// GET /openapi.json.
+// OpenAPI is the OpenAPI 3.1 description of the issuer API's routes: a
+// fragment of the document `sceau serve` serves at GET /openapi.json
+// (server.AssembleOpenAPI).
 //
 //go:embed openapi.json
 var OpenAPI []byte
@@ -132,7 +133,6 @@ func (a *API) UnlockKeys() error { return a.desk.UnlockKeys() }
 
 // Routes mounts the issuer API on r (see openapi.json):
 //
-//	GET  /openapi.json                              this API's OpenAPI document (public)
 //	POST /v1/credentials                            issue one credential from a record → its bundle
 //	GET  /v1/credentials/{ref}                      a credential issued over HTTP → its bundle
 //	POST /v1/credentials/{ref}/revoke               revoke it (every form), {"reason": code}
@@ -155,7 +155,6 @@ func (a *API) UnlockKeys() error { return a.desk.UnlockKeys() }
 // are found in the issuer's register: what it issued, over HTTP or from
 // the command line. Errors are {"error": "…"}.
 func (a *API) Routes(r chi.Router) {
-	r.Get("/openapi.json", serveOpenAPI)
 	r.Post("/v1/credentials", a.withIssuer(a.postCredential))
 	r.Get("/v1/credentials/{ref}", a.withIssuer(a.getCredential))
 	r.Post("/v1/credentials/{ref}/revoke", a.withIssuer(a.statusChange(issuer.OpRevoke)))
@@ -182,12 +181,6 @@ func (a *API) publishStatusLists(w http.ResponseWriter, r *http.Request, issuerI
 		return
 	}
 	writeJSON(w, http.StatusOK, pub)
-}
-
-func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write(OpenAPI)
 }
 
 // issuerHandler is a handler acting for an authenticated issuer.

@@ -23,6 +23,7 @@ package publicapi
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -42,6 +43,13 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/statuslist"
 )
+
+// OpenAPI is the OpenAPI 3.1 description of this package's routes: a
+// fragment of the document `sceau serve` serves at GET /openapi.json
+// (server.AssembleOpenAPI).
+//
+//go:embed openapi.json
+var OpenAPI []byte
 
 // MetadataMaxAge is the Cache-Control max-age of schemas, type and issuer
 // metadata.
