@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/issuer/publicapi"
 	"github.com/sceau/sceau/network"
@@ -19,10 +20,6 @@ import (
 // listFetchTimeout bounds the fetch of one status list: a verification
 // never waits long for a server that does not answer.
 const listFetchTimeout = 3 * time.Second
-
-// listRefetchAfter is how long a cached list is kept before an online
-// verification fetches it again (the lists' TTL).
-const listRefetchAfter = 30 * time.Second
 
 // cacheStatusLists fetches the IETF status list that the credential in
 // data points to, if any, and keeps it in cache for offline verifications.
@@ -47,9 +44,6 @@ func (e *env) cacheStatusLists(ctx context.Context, cache *verifier.Cache, data 
 		return
 	}
 	uri := ref.Lists[statuslist.KindIETF]
-	if cached, err := cache.CachedStatusList(uri); err == nil && cached != nil && time.Since(cached.FetchedAt) < listRefetchAfter {
-		return
-	}
 	// The list's server may well not be running where the verification
 	// runs: not worth a warning, the verdict was given.
 	if err := fetchStatusList(ctx, cache, uri, env.IssuerID, contract); err != nil {
@@ -57,8 +51,10 @@ func (e *env) cacheStatusLists(ctx context.Context, cache *verifier.Cache, data 
 	}
 }
 
-// fetchStatusList fetches the list at uri and keeps it in cache.
+// fetchStatusList fetches the list at uri and keeps it in cache. A list
+// already cached is revalidated with its ETag: a 304 only renews it.
 func fetchStatusList(ctx context.Context, cache *verifier.Cache, uri, issuerID string, contract *network.Contract) error {
+	cached, _ := cache.CachedStatusList(uri)
 	ctx, cancel := context.WithTimeout(ctx, listFetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
@@ -66,11 +62,18 @@ func fetchStatusList(ctx context.Context, cache *verifier.Cache, uri, issuerID s
 		return err
 	}
 	req.Header.Set("Accept", "application/statuslist+jwt")
+	if cached != nil && cached.ETag != "" {
+		req.Header.Set("If-None-Match", cached.ETag)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified && cached != nil {
+		cached.FetchedAt = time.Now().UTC()
+		return cache.SaveStatusList(*cached)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", uri, resp.Status)
 	}
@@ -81,7 +84,7 @@ func fetchStatusList(ctx context.Context, cache *verifier.Cache, uri, issuerID s
 	if len(body) > statuslist.MaxDocument {
 		return fmt.Errorf("GET %s: more than %d bytes", uri, statuslist.MaxDocument)
 	}
-	l := verifier.CachedList{URI: uri, Compact: string(body), FetchedAt: time.Now().UTC()}
+	l := verifier.CachedList{URI: uri, Compact: string(body), FetchedAt: time.Now().UTC(), ETag: resp.Header.Get("ETag")}
 	l.Block, _ = strconv.ParseUint(resp.Header.Get(publicapi.HeaderBlock), 10, 64)
 	if contract != nil {
 		cp, err := contract.GetStatusCheckpoint(ctx, issuerID)
@@ -96,4 +99,22 @@ func fetchStatusList(ctx context.Context, cache *verifier.Cache, uri, issuerID s
 		l.Checkpointed = true
 	}
 	return cache.SaveStatusList(l)
+}
+
+// fetchingLists reads statuses from lists fetched at once from their URLs
+// (kept in the cache as well), for verifiers with no ledger of their own to
+// ask: the wallet. A list that cannot be fetched is read from the cache, if
+// an earlier fetch kept it.
+type fetchingLists struct {
+	e     *env
+	cache *verifier.Cache
+	lists *verifier.CachedLists
+}
+
+func (f fetchingLists) ListStatus(ctx context.Context, issuer *record.Issuer, ref *credential.StatusReference) (*verifier.ListStatus, error) {
+	uri := ref.Lists[statuslist.KindIETF]
+	if err := fetchStatusList(ctx, f.cache, uri, issuer.ID, nil); err != nil {
+		f.e.logger.Debug("status list not fetched", "uri", uri, "err", err)
+	}
+	return f.lists.ListStatus(ctx, issuer, ref)
 }

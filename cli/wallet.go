@@ -14,6 +14,7 @@ import (
 	"github.com/sceau/sceau/internal/fsutil"
 	"github.com/sceau/sceau/internal/secret"
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/qrcode"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
@@ -355,29 +356,45 @@ func walletPassphrase(e *env, dir string, confirm bool) (string, error) {
 }
 
 // walletVerifier returns a verifier over the ledger the global flags
-// select (an unavailable ledger makes verdicts indeterminate) and what
-// closes the ledger.
+// select, and what closes the ledger. When that ledger cannot be opened (a
+// student's wallet usually has none to query), the verifier reads the
+// issuer registry the home's cache holds and each credential's status from
+// its issuer's status list, fetched from its URL: a revoked credential
+// shows as revoked; what cannot be read makes the verdict indeterminate.
 func walletVerifier(c *cli.Context, e *env) (wallet.VerifyFunc, func(), error) {
 	validator, err := schemas.NewValidator()
 	if err != nil {
 		return nil, nil, err
 	}
-	var ledger verifier.Ledger
-	closeLedger := func() {}
+	cache := verifier.NewCache(org.Home(e.home).CacheDir())
 	l, err := e.openLedger(c.Context, c)
 	if err == nil {
-		ledger, closeLedger = network.NewContract(l), func() { l.Close() }
-	} else {
-		var usage *exitError
-		if errors.As(err, &usage) {
-			return nil, nil, err
+		// Online, the registry read is kept in the cache, as is each
+		// credential's status list: what the wallet reads when it has no
+		// ledger.
+		contract := network.NewContract(l)
+		registry := verifier.NewRegistry(contract, verifier.RegistryOptions{Cache: cache, Logger: e.logger})
+		v := verifier.New(registry.Ledger(), validator, verifier.Options{})
+		verify := func(ctx context.Context, input []byte) *verifier.Result {
+			res := v.Verify(ctx, input)
+			e.cacheStatusLists(ctx, cache, input, contract)
+			return res
 		}
-		e.logger.Warn("ledger unavailable", "err", err)
-		ledger = unavailableLedger{err}
+		return verify, func() { l.Close() }, nil
 	}
-	v := verifier.New(ledger, validator, verifier.Options{})
+	var usage *exitError
+	if errors.As(err, &usage) {
+		return nil, nil, err
+	}
+	e.logger.Warn("ledger unavailable", "err", err)
+	var ledger verifier.Ledger = unavailableLedger{err}
+	if offline, oerr := cache.Offline(verifier.OfflineOptions{}); oerr == nil {
+		ledger = offline
+	}
+	opts := verifier.Options{StatusLists: fetchingLists{e: e, cache: cache, lists: cache.StatusLists(verifier.ListOptions{})}}
+	v := verifier.New(ledger, validator, opts)
 	verify := func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input) }
-	return verify, closeLedger, nil
+	return verify, func() {}, nil
 }
 
 // presentationPNG draws a presentation as a QR code: at error correction

@@ -58,6 +58,8 @@ type CachedList struct {
 	// Checkpointed is set when the list's digest was found in the
 	// ledger's checkpoint of its issuer when it was fetched.
 	Checkpointed bool `json:"checkpointed,omitempty"`
+	// ETag is the server's, to revalidate the list.
+	ETag string `json:"etag,omitempty"`
 }
 
 // listFile is where the cache keeps the list published at uri.
