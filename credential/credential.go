@@ -402,18 +402,6 @@ func unmarshalStrict(data []byte, out any) error {
 	return jsonv2.Unmarshal(data, out, jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(false))
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // parseID checks a credential id and returns its UUID.
 func parseID(id string) (uuid.UUID, error) {
 	s, ok := strings.CutPrefix(id, idPrefix)
