@@ -15,7 +15,8 @@
 // It imports chaincode/record (the ledger's rules), credential (decoding
 // and signature checks), network (the ledger), qrcode (its errors, for
 // what an unreadable photo lacks), schemas (subject validation), sdjwt
-// (key-binding and disclosure errors), internal packages and
+// (key-binding and disclosure errors), statuslist (the status lists it
+// reads statuses from, statuslists.go), internal packages and
 // golang.org/x/text (language matching); never
 // issuer, wallet or cli, and nothing of HTTP: the verifier's HTTP API and
 // web page are package verifier/verifierapi, which imports this one.
