@@ -58,7 +58,7 @@ func statusListsCommand() *cli.Command {
 						if err != nil {
 							continue
 						}
-						if recs, err := issuer.ReadStatusIndex(dir.StatusIndexFile()); err == nil && len(recs) > 0 {
+						if issuer.HasStatusIndex(dir.StatusIndexFile()) {
 							ids = append(ids, id)
 						}
 					}

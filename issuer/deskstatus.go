@@ -72,7 +72,7 @@ func (d *Desk) republishAll(ctx context.Context) bool {
 		if err != nil {
 			continue
 		}
-		if recs, err := ReadStatusIndex(dir.StatusIndexFile()); err != nil || len(recs) == 0 {
+		if !HasStatusIndex(dir.StatusIndexFile()) {
 			continue // nothing issued with a status index
 		}
 		if _, err := d.svc.PublishIfChanged(ctx, profile, key); err != nil {

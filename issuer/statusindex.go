@@ -46,7 +46,20 @@ type IndexedDigest struct {
 type statusIndex struct {
 	mu   sync.Mutex
 	path string
-	used map[int]bool
+	// used has a bit set for each index in use (2 MiB for the largest
+	// lists: a million credentials' indices in a map would take 40), and
+	// n counts them.
+	used []uint64
+	n    int
+}
+
+func (x *statusIndex) isUsed(i int) bool { return x.used[i/64]&(1<<(i%64)) != 0 }
+
+func (x *statusIndex) markUsed(i int) {
+	if !x.isUsed(i) {
+		x.used[i/64] |= 1 << (i % 64)
+		x.n++
+	}
 }
 
 // statusIndexes keeps each issuer's open status index, once per process.
@@ -67,13 +80,13 @@ func (s *Service) statusIndexOf(id string) (*statusIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &statusIndex{path: dir.StatusIndexFile(), used: map[int]bool{}}
-	records, err := ReadStatusIndex(x.path)
+	x := &statusIndex{path: dir.StatusIndexFile(), used: make([]uint64, statuslist.MaxEntries/64)}
+	err = eachStatusRecord(x.path, func(index int, _ []byte) error {
+		x.markUsed(index)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	for _, r := range records {
-		x.used[r.Index] = true
 	}
 	if s.indexes.open == nil {
 		s.indexes.open = map[string]*statusIndex{}
@@ -96,9 +109,9 @@ func ListSize(n int) int {
 func (x *statusIndex) draw(n int) ([]int, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	size := ListSize(len(x.used) + n)
+	size := ListSize(x.n + n)
 	if size > statuslist.MaxEntries {
-		return nil, fmt.Errorf("status lists: %d credentials is more than an issuer's lists can hold (%d)", len(x.used)+n, statuslist.MaxEntries/4)
+		return nil, fmt.Errorf("status lists: %d credentials is more than an issuer's lists can hold (%d)", x.n+n, statuslist.MaxEntries/4)
 	}
 	out := make([]int, 0, n)
 	limit := big.NewInt(int64(size))
@@ -108,10 +121,10 @@ func (x *statusIndex) draw(n int) ([]int, error) {
 			return nil, fmt.Errorf("drawing a status index: %w", err)
 		}
 		i := int(v.Int64())
-		if x.used[i] {
+		if x.isUsed(i) {
 			continue
 		}
-		x.used[i] = true
+		x.markUsed(i)
 		out = append(out, i)
 	}
 	return out, nil
@@ -149,29 +162,49 @@ func (x *statusIndex) record(records []IndexedDigest) error {
 // record). A last record cut short, by a crash while it was appended or
 // read while another process appends, is left out.
 func ReadStatusIndex(path string) ([]IndexedDigest, error) {
+	var out []IndexedDigest
+	err := eachStatusRecord(path, func(index int, digest []byte) error {
+		out = append(out, IndexedDigest{Index: index, Digest: hex.EncodeToString(digest)})
+		return nil
+	})
+	return out, err
+}
+
+// HasStatusIndex reports whether the status-index file at path holds a
+// record, without reading it.
+func HasStatusIndex(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.Size() >= statusRecordSize
+}
+
+// eachStatusRecord calls fn with each record of the file at path, in
+// order, streaming (an issuer of a million credentials has 36 MB of them);
+// a missing file has none, a last record cut short is left out.
+func eachStatusRecord(path string, fn func(index int, digest []byte) error) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("status index: %w", err)
+		return fmt.Errorf("status index: %w", err)
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 64<<10)
-	var out []IndexedDigest
 	var rec [statusRecordSize]byte
-	for {
+	for n := 1; ; n++ {
 		if _, err := io.ReadFull(r, rec[:]); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return out, nil
+				return nil
 			}
-			return nil, fmt.Errorf("status index: %w", err)
+			return fmt.Errorf("status index: %w", err)
 		}
 		idx := int(binary.BigEndian.Uint32(rec[:4]))
 		if idx >= statuslist.MaxEntries {
-			return nil, fmt.Errorf("status index %s: record %d holds index %d, beyond any list", path, len(out)+1, idx)
+			return fmt.Errorf("status index %s: record %d holds index %d, beyond any list", path, n, idx)
 		}
-		out = append(out, IndexedDigest{Index: idx, Digest: hex.EncodeToString(rec[4:])})
+		if err := fn(idx, rec[4:]); err != nil {
+			return err
+		}
 	}
 }
 

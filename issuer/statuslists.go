@@ -3,6 +3,7 @@ package issuer
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,9 +80,11 @@ func (s *Service) readStatuses(ctx context.Context, id string) (*statusCounts, e
 	if err != nil {
 		return nil, err
 	}
-	records, err := ReadStatusIndex(dir.StatusIndexFile())
-	if err != nil {
-		return nil, err
+	// The list's size comes from the number of records, known from the
+	// file's size before reading it.
+	records := 0
+	if info, err := os.Stat(dir.StatusIndexFile()); err == nil {
+		records = int(info.Size() / statusRecordSize)
 	}
 	c := &statusCounts{}
 	if h, ok := s.Ledger.(network.HeightReader); ok {
@@ -93,35 +96,50 @@ func (s *Service) readStatuses(ctx context.Context, id string) (*statusCounts, e
 			c.block = height - 1
 		}
 	}
-	if c.statuses, err = statuslist.NewStatuses(ListSize(len(records))); err != nil {
+	if c.statuses, err = statuslist.NewStatuses(ListSize(records)); err != nil {
 		return nil, err
 	}
-	for _, r := range records {
-		st, err := s.Contract.GetStatus(ctx, r.Digest)
+	// Records appended since the file's size was read (a run issuing
+	// meanwhile) are left to the next publication: their indices may be
+	// drawn from a longer list.
+	read := 0
+	err = eachStatusRecord(dir.StatusIndexFile(), func(index int, raw []byte) error {
+		if read++; read > records {
+			return errEnough
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		digest := hex.EncodeToString(raw)
+		st, err := s.Contract.GetStatus(ctx, digest)
 		if errors.Is(err, network.ErrNotFound) {
-			continue // drawn for a chunk that was never anchored
+			return nil // drawn for a chunk that was never anchored
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the status of %s: %w", r.Digest, err)
+			return fmt.Errorf("reading the status of %s: %w", digest, err)
 		}
 		if st.IssuerID != id {
-			return nil, fmt.Errorf("status index %d: digest %s was anchored by issuer %q, not %q", r.Index, r.Digest, st.IssuerID, id)
+			return fmt.Errorf("status index %d: digest %s was anchored by issuer %q, not %q", index, digest, st.IssuerID, id)
 		}
 		c.issued++
 		switch st.Status {
 		case record.StatusRevoked:
 			c.revoked++
-			err = c.statuses.Set(r.Index, statuslist.Invalid)
+			return c.statuses.Set(index, statuslist.Invalid)
 		case record.StatusSuspended:
 			c.suspended++
-			err = c.statuses.Set(r.Index, statuslist.Suspended)
+			return c.statuses.Set(index, statuslist.Suspended)
 		}
-		if err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, err
 	}
 	return c, nil
 }
+
+// errEnough stops reading the status-index file.
+var errEnough = errors.New("enough records read")
 
 // listFile is the file of a published list of kind in dir.
 func listFile(dir org.Dir, kind string) string {
