@@ -142,10 +142,6 @@ type joseHeader struct {
 	kid string
 }
 
-// keyHeaders name JOSE header parameters that carry or point to a key or
-// certificate; Sceau takes keys from the ledger registry only.
-var keyHeaders = map[string]bool{"jwk": true, "jku": true, "x5u": true, "x5c": true, "x5t": true, "x5t#S256": true}
-
 // parseJOSEHeader decodes and checks the base64url protected header of a
 // vc+jwt as VC-JOSE-COSE asks: alg ES256, EdDSA or Ed25519 (RFC 9864's
 // name of the same algorithm), kid a thumbprint, typ "vc+jwt" when present
@@ -218,16 +214,6 @@ func headerAlgorithm(members map[string]jsontext.Value) (Algorithm, error) {
 // spell it: Ed25519 (RFC 9864) is EdDSA.
 func CanonicalAlgorithm(alg Algorithm) Algorithm {
 	return Algorithm(jws.CanonicalAlgorithm(string(alg)))
-}
-
-// refuseCritical rejects a protected header with "crit": no extension is
-// supported. It runs before any other member is judged, so that the
-// reason names "crit" whichever extension the header carries.
-func refuseCritical(members map[string]jsontext.Value) error {
-	if crit, ok := members["crit"]; ok {
-		return fmt.Errorf("\"crit\" lists extensions %s; none is supported", crit)
-	}
-	return nil
 }
 
 // sortedNames returns the member names of a header, sorted, so that the

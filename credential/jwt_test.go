@@ -241,3 +241,40 @@ func TestParseJWTAcceptsConformingHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestParseSDJWTAcceptsConformingHeaders: the SD-JWT VC reader, too,
+// ignores header members it does not use and reads "Ed25519" as EdDSA,
+// while refusing a key in the header and "crit".
+func TestParseSDJWTAcceptsConformingHeaders(t *testing.T) {
+	key := generateKey(t, EdDSA)
+	signed, err := SignSDJWT(newCredential(t, sampleDiploma(), "ac-versailles"), key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuerJWT, rest, _ := strings.Cut(signed.Text, "~")
+	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(issuerJWT, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		header string
+		ok     bool
+	}{
+		{`{"alg":"Ed25519","kid":"%s","typ":"dc+sd-jwt"}`, true},
+		{`{"alg":"EdDSA","kid":"%s","typ":"dc+sd-jwt","x-sceau-note":"ignored"}`, true},
+		{`{"alg":"EdDSA","kid":"%s","typ":"dc+sd-jwt","jku":"https://evil.example"}`, false},
+		{`{"alg":"EdDSA","kid":"%s","typ":"dc+sd-jwt","crit":["x"],"x":1}`, false},
+	} {
+		compact, err := key.SignJWS([]byte(fmt.Sprintf(tt.header, key.KID())), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ParseSDJWT(compact + "~" + rest)
+		if err == nil {
+			err = s.Verify(key.Public())
+		}
+		if (err == nil) != tt.ok {
+			t.Errorf("header %s: error %v, want accepted %v", tt.header, err, tt.ok)
+		}
+	}
+}

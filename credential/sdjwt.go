@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sceau/sceau/internal/jws"
 	"slices"
 	"sort"
 	"strings"
@@ -529,31 +530,21 @@ func decodeSegment(segment string) (map[string]jsontext.Value, error) {
 	return members, nil
 }
 
-// parseSDJWTHeader checks the issuer-signed JWT's protected header: exactly
-// alg (ES256 or EdDSA), kid (a thumbprint) and typ "dc+sd-jwt".
+// parseSDJWTHeader checks the issuer-signed JWT's protected header: alg
+// ES256, EdDSA or Ed25519 (read as EdDSA), kid (a thumbprint) and typ
+// "dc+sd-jwt"; a member carrying a key and "crit" are refused, any other
+// member is ignored (internal/jws.CheckMembers).
 func parseSDJWTHeader(segment string) (Algorithm, string, error) {
 	members, err := decodeSegment(segment)
 	if err != nil {
 		return "", "", err
 	}
-	if err := refuseCritical(members); err != nil {
+	if err := jws.CheckMembers(sortedNames(members)); err != nil {
 		return "", "", err
 	}
-	for _, name := range sortedNames(members) {
-		switch {
-		case name == "alg", name == "kid", name == "typ":
-		case keyHeaders[name]:
-			return "", "", fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
-		default:
-			return "", "", fmt.Errorf("member %q is not allowed (want only alg, kid, typ)", name)
-		}
-	}
-	alg, err := headerString(members, "alg")
+	alg, err := headerAlgorithm(members)
 	if err != nil {
 		return "", "", err
-	}
-	if alg != string(ES256) && alg != string(EdDSA) {
-		return "", "", fmt.Errorf("alg %q is not accepted; want ES256 or EdDSA", alg)
 	}
 	typ, err := headerString(members, "typ")
 	if err != nil {
@@ -569,7 +560,7 @@ func parseSDJWTHeader(segment string) (Algorithm, string, error) {
 	if _, err := ShortKIDOf(kid); err != nil {
 		return "", "", fmt.Errorf("kid: %w", err)
 	}
-	return Algorithm(alg), kid, nil
+	return alg, kid, nil
 }
 
 // sdjwtEnvelope lists the payload members that are not subject claims.
