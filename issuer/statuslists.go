@@ -198,8 +198,8 @@ func (s *Service) publish(ctx context.Context, profile *org.Profile, key *creden
 	if err := os.MkdirAll(dir.StatusListsDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("status lists: %w", err)
 	}
-	for kind, compact := range signed {
-		if err := fsutil.WriteFileAtomic(listFile(dir, kind), []byte(compact), 0o644); err != nil {
+	for _, kind := range statuslist.Kinds() {
+		if err := fsutil.WriteFileAtomic(listFile(dir, kind), []byte(signed[kind]), 0o644); err != nil {
 			return nil, fmt.Errorf("writing the %s status list: %w", kind, err)
 		}
 	}
