@@ -25,13 +25,17 @@ func (d *Desk) PublishStatusLists(ctx context.Context, id string) (*Publication,
 // KeepStatusListsPublished publishes the lists of every issuer of the home
 // whose key the desk holds when it starts, then, every every, those whose
 // statuses changed on the ledger (or whose lists are half way to their
-// expiry), until ctx is done. A ledger that numbers its state versions is
-// not read again while nothing was committed.
+// expiry), until ctx is done. A ledger that numbers its state versions, or
+// tells its height (Fabric), is not read again while nothing was
+// committed: building a list reads one status per credential issued.
 func (d *Desk) KeepStatusListsPublished(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = DefaultRepublishEvery
 	}
 	versioner, _ := d.svc.Ledger.(network.StateVersioner)
+	if h, ok := d.svc.Ledger.(network.HeightReader); ok && versioner == nil {
+		versioner = heightVersion{h}
+	}
 	var lastVersion uint64
 	var lastFull time.Time
 	tick := time.NewTicker(every)
@@ -84,3 +88,9 @@ func (d *Desk) republishAll(ctx context.Context) bool {
 	}
 	return ok
 }
+
+// heightVersion numbers a ledger's state by its height: a commit adds a
+// block.
+type heightVersion struct{ network.HeightReader }
+
+func (h heightVersion) StateVersion(ctx context.Context) (uint64, error) { return h.Height(ctx) }
