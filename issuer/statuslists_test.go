@@ -227,3 +227,58 @@ func TestListAndLedgerVerdictsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestDeskKeepsListsPublished: a server's desk publishes an issuer's lists
+// as it starts, and again, within its interval, once a status changed on
+// the ledger; a credential issued through the desk gets an index too.
+func TestDeskKeepsListsPublished(t *testing.T) {
+	env := newTestEnv(t, "Diploma")
+	env.svc.Base = "https://verify.example"
+	desk, err := NewDesk(DeskConfig{Service: env.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer desk.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &schemas.Diploma{Student: schemas.Student{StudentID: "070123456AB", GivenName: "Hélène", FamilyName: "Lefèvre", BirthDate: "2007-03-14"},
+		Diploma: "Baccalauréat général", EQFLevel: 4, AwardedOn: "2025-07-04"}
+	b, err := desk.IssueOne(ctx, "examoffice", rec, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := credential.ParseJWT(b.VCJWT)
+	if err != nil || j.Credential.StatusIndex == nil {
+		t.Fatalf("a credential issued through the desk carries no status index: %v", err)
+	}
+	idx := *j.Credential.StatusIndex
+	done := make(chan struct{})
+	go func() { defer close(done); desk.KeepStatusListsPublished(ctx, 50*time.Millisecond) }()
+	status := func() byte {
+		data, _, err := env.svc.PublishedStatusList("examoffice", statuslist.KindIETF)
+		if err != nil {
+			return 255
+		}
+		l, err := statuslist.Parse(string(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := l.Statuses.Get(idx)
+		return v
+	}
+	waitFor := func(want byte) {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); status() != want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the published list still reads %d at index %d, want %d", status(), idx, want)
+			}
+		}
+	}
+	waitFor(statuslist.Valid)
+	if _, err := env.svc.ChangeStatus(ctx, "examoffice", OpSuspend, []string{j.Digest()}, record.ReasonOther); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(statuslist.Suspended)
+	cancel()
+	<-done
+}
