@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/issuer"
-	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
 )
 
@@ -42,10 +43,19 @@ func statusListsCommand() *cli.Command {
 			Flags: []cli.Flag{
 				&cli.StringSliceFlag{Name: "issuer", Usage: "issuer id (repeatable)"},
 			},
-			Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+			Action: action(func(c *cli.Context, e *env) error {
 				if c.NArg() != 0 {
 					return usageErr("status publish takes no positional argument (flags only)")
 				}
+				l, err := e.openLedger(c.Context, c)
+				if info := readServeInfo(e.home); errors.Is(err, embedded.ErrInUse) && info != nil {
+					return fmt.Errorf("`sceau serve` (pid %d, %s) holds the ledger and publishes the status lists itself, within --republish-every of a status change; "+
+						"to publish at once while it runs: POST %s/v1/status-lists/publish with the issuer's API token", info.PID, info.URL, info.URL)
+				}
+				if err != nil {
+					return err
+				}
+				defer l.Close()
 				svc := e.issuerService(l)
 				ids := c.StringSlice("issuer")
 				if len(ids) == 0 {
