@@ -94,7 +94,7 @@ func NewChaincode(cfg Config) (*contractapi.ContractChaincode, error) {
 // GetEvaluateTransactions lists the read-only functions, so clients and the
 // contract metadata know they need no ordering.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{"GetIssuer", "ListIssuers", "GetBatch", "GetStatus", "GetStatusHistory"}
+	return []string{"GetIssuer", "ListIssuers", "GetBatch", "GetStatus", "GetStatusHistory", "GetStatusCheckpoint"}
 }
 
 // txn is what every function needs from its transaction.

@@ -48,8 +48,8 @@ func TestMetadataListsEveryFunction(t *testing.T) {
 		tags[tx.Name] = tx.Tag
 	}
 	submits := []string{"RegisterIssuer", "AccreditIssuer", "SuspendIssuer", "ReinstateIssuer", "WithdrawIssuer",
-		"RotateIssuerKey", "CompromiseIssuerKey", "AnchorBatch", "Revoke", "Suspend", "Reinstate", "RevokeBatch"}
-	evaluates := []string{"GetIssuer", "ListIssuers", "GetBatch", "GetStatus", "GetStatusHistory"}
+		"RotateIssuerKey", "CompromiseIssuerKey", "AnchorBatch", "Revoke", "Suspend", "Reinstate", "RevokeBatch", "CheckpointStatusLists"}
+	evaluates := []string{"GetIssuer", "ListIssuers", "GetBatch", "GetStatus", "GetStatusHistory", "GetStatusCheckpoint"}
 	for _, fn := range submits {
 		if !containsString(tags[fn], "SUBMIT") {
 			t.Errorf("%s: tags %v, want SUBMIT", fn, tags[fn])

@@ -15,6 +15,7 @@ func commands() []*cli.Command {
 		revokeCommand(),
 		suspendCommand(),
 		reinstateCommand(),
+		statusListsCommand(),
 		chaincodeCommand(),
 		resourceCommand(),
 		walletCommand(),

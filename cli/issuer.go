@@ -20,6 +20,7 @@ func (e *env) issuerService(l network.Ledger) *issuer.Service {
 	s := issuer.NewService(e.home, l, e.logger)
 	s.Keys.Passphrase.Out = e.stderr
 	s.Keys.Passphrase.Getenv = e.getenv
+	s.Base, s.IssuerByURL = e.credentialBase(), e.issuerByURL()
 	return s
 }
 

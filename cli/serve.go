@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,9 +26,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/sceau/sceau/internal/fsutil"
+	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/issuer/issuerapi"
 	"github.com/sceau/sceau/issuer/oid4vci"
 	"github.com/sceau/sceau/issuer/oid4vciapi"
+	"github.com/sceau/sceau/issuer/publicapi"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/ledgerapi"
 	"github.com/sceau/sceau/oid4vp"
@@ -80,6 +83,7 @@ func serveCommand() *cli.Command {
 			&cli.DurationFlag{Name: "registry-ttl", Usage: "how long the issuer registry read from the ledger is kept", Value: verifier.DefaultRegistryTTL},
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with the certificate (chain) of this PEM `FILE`; phones give the page the camera only over HTTPS"},
 			&cli.StringFlag{Name: "tls-key", Usage: "the private key (PEM `FILE`) of --tls-cert"},
+			&cli.DurationFlag{Name: "republish-every", Usage: "how often the issuers' status lists are published again when a status changed", Value: issuer.DefaultRepublishEvery},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			if c.NArg() != 0 {
@@ -95,7 +99,7 @@ func serveCommand() *cli.Command {
 			}
 			return runServe(c.Context, c, e, serveOptions{
 				addr: c.String("addr"), audience: c.String("audience"), registryTTL: c.Duration("registry-ttl"),
-				tlsCert: c.String("tls-cert"), tlsKey: c.String("tls-key"),
+				tlsCert: c.String("tls-cert"), tlsKey: c.String("tls-key"), republishEvery: c.Duration("republish-every"),
 			})
 		}),
 	}
@@ -106,8 +110,15 @@ type serveOptions struct {
 	audience    string
 	registryTTL time.Duration
 	// tlsCert and tlsKey are the PEM files of --tls-cert and --tls-key:
-	// both or neither.
+	// both or neither; tls is their configuration, once read.
 	tlsCert, tlsKey string
+	tls             *tls.Config
+	// republishEvery is --republish-every: how often status lists are
+	// published again after a status change.
+	republishEvery time.Duration
+	// localSecret, when set, authenticates the home's commands that reach
+	// the ledger through this server (POST /v1/local/ledger).
+	localSecret string
 }
 
 // serveTLS returns the TLS configuration of --tls-cert and --tls-key, or
@@ -158,66 +169,23 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		o.audience = publicURL
 	}
 
-	reg := prometheus.NewRegistry()
-	validator, err := schemas.NewValidator()
-	if err != nil {
-		return err
-	}
-	contract := network.NewContract(ledger)
-	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
-		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
-	})
-	// Over HTTPS, presentation requests are signed with the server's
-	// certificate (client identifier x509_san_dns) when it names the public
-	// URL's host; otherwise they stay unsigned, of the redirect_uri prefix.
-	var presentations presentation.Config
-	if signer := requestSigner(tlsConfig); signer != nil {
-		if err := signer.CheckHost(oid4vp.HostOf(publicURL)); err != nil {
-			e.logger.Warn("presentation requests stay unsigned (redirect_uri): the TLS certificate does not name the public URL's host", "err", err)
-		} else {
-			presentations.Signer = signer
+	embeddedLedger := c.String("ledger") == "embedded" || c.String("ledger") == ""
+	if embeddedLedger {
+		// The home's other commands reach the ledger this process holds
+		// through it, with the secret of serve.json.
+		if o.localSecret, err = ledgerapi.NewSecret(); err != nil {
+			return err
 		}
 	}
-	svc, err := verifierapi.New(verifierapi.Config{
-		Registry: registry, Validator: validator, Audience: o.audience, PublicURL: publicURL, Metrics: reg, Logger: e.logger,
-		Presentations: presentations,
-	})
-	if err != nil {
-		return err
-	}
-	apiMounters, closeAPIs, err := issuerAPIMounters(ctx, e, ledger, reg, publicURL)
+	o.tls = tlsConfig
+	handler, closeAPIs, err := serveHandler(ctx, e, ledger, o, publicURL)
 	if err != nil {
 		return err
 	}
 	defer closeAPIs()
-	// Readiness: the ledger answers a query. Other checks (the freshness
-	// of status lists) are added to the same list.
-	ready := server.NewReadiness(server.Check{Name: "ledger", Run: func(ctx context.Context) error {
-		_, err := contract.ListIssuers(ctx, 1, "")
-		return err
-	}})
-	mounters := append([]func(chi.Router){svc.Routes, ready.Routes}, apiMounters...)
-	embeddedLedger := c.String("ledger") == "embedded" || c.String("ledger") == ""
-	var secret string
-	if embeddedLedger {
-		// The home's other commands reach the ledger this process holds
-		// through it, with the secret of serve.json.
-		if secret, err = ledgerapi.NewSecret(); err != nil {
-			return err
-		}
-		local, err := ledgerapi.New(ledger, secret, e.logger)
-		if err != nil {
-			return err
-		}
-		mounters = append(mounters, local.Routes)
-	}
-	handler, err := server.Handler(e.logger, reg, mounters...)
-	if err != nil {
-		return err
-	}
 
 	if embeddedLedger {
-		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339), Secret: secret}
+		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339), Secret: o.localSecret}
 		if tlsConfig != nil {
 			if info.TLSCert, err = filepath.Abs(o.tlsCert); err != nil {
 				return err
@@ -238,6 +206,73 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	return nil
 }
 
+// serveHandler returns everything `sceau serve` serves: the verifier (with
+// its presentation requests), the issuer API, the OpenID4VCI credential
+// issuer, the public routes (status lists, metadata), the resources API,
+// the local ledger route when o.localSecret is set, their OpenAPI document,
+// /healthz, /readyz and /metrics; and the func that stops the APIs'
+// background work once the server has stopped.
+func serveHandler(ctx context.Context, e *env, ledger network.Ledger, o serveOptions, publicURL string) (http.Handler, func(), error) {
+	reg := prometheus.NewRegistry()
+	validator, err := schemas.NewValidator()
+	if err != nil {
+		return nil, nil, err
+	}
+	contract := network.NewContract(ledger)
+	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
+		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
+	})
+	// Over HTTPS, presentation requests are signed with the server's
+	// certificate (client identifier x509_san_dns) when it names the public
+	// URL's host; otherwise they stay unsigned, of the redirect_uri prefix.
+	var presentations presentation.Config
+	if signer := requestSigner(o.tls); signer != nil {
+		if err := signer.CheckHost(oid4vp.HostOf(publicURL)); err != nil {
+			e.logger.Warn("presentation requests stay unsigned (redirect_uri): the TLS certificate does not name the public URL's host", "err", err)
+		} else {
+			presentations.Signer = signer
+		}
+	}
+	svc, err := verifierapi.New(verifierapi.Config{
+		Registry: registry, Validator: validator, Audience: o.audience, PublicURL: publicURL, Metrics: reg, Logger: e.logger,
+		Presentations: presentations,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	apiMounters, closeAPIs, err := issuerAPIMounters(ctx, e, ledger, reg, publicURL, o.republishEvery)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Readiness: the ledger answers a query. Other checks are added to the
+	// same list.
+	ready := server.NewReadiness(server.Check{Name: "ledger", Run: func(ctx context.Context) error {
+		_, err := contract.ListIssuers(ctx, 1, "")
+		return err
+	}})
+	mounters := append([]func(chi.Router){svc.Routes, ready.Routes}, apiMounters...)
+	if o.localSecret != "" {
+		local, err := ledgerapi.New(ledger, o.localSecret, e.logger)
+		if err != nil {
+			closeAPIs()
+			return nil, nil, err
+		}
+		mounters = append(mounters, local.Routes)
+	}
+	openAPI, err := serveOpenAPI()
+	if err != nil {
+		closeAPIs()
+		return nil, nil, err
+	}
+	mounters = append(mounters, server.OpenAPIRoutes(openAPI))
+	handler, err := server.Handler(e.logger, reg, mounters...)
+	if err != nil {
+		closeAPIs()
+		return nil, nil, err
+	}
+	return handler, closeAPIs, nil
+}
+
 // issuerAPIMounters returns the routes that need an issuer's API token:
 // issuing over HTTP (the issuer API, with its OpenAPI document) and the
 // registration of teachers' resources. The returned func stops their
@@ -247,8 +282,9 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 //
 // The OpenID4VCI Credential Issuer (students' pickups) shares the issuer
 // API's desk, and answers as publicURL.
-func issuerAPIMounters(ctx context.Context, e *env, ledger network.Ledger, reg prometheus.Registerer, publicURL string) ([]func(chi.Router), func(), error) {
+func issuerAPIMounters(ctx context.Context, e *env, ledger network.Ledger, reg prometheus.Registerer, publicURL string, republishEvery time.Duration) ([]func(chi.Router), func(), error) {
 	svc := e.issuerService(ledger)
+	svc.Base = publicURL
 	tokens := &org.Tokens{Home: org.Home(e.home)}
 	api, err := issuerapi.New(issuerapi.Config{Service: svc, Tokens: tokens, Logger: e.logger, Metrics: reg})
 	if err != nil {
@@ -263,15 +299,32 @@ func issuerAPIMounters(ctx context.Context, e *env, ledger network.Ledger, reg p
 		return nil, nil, err
 	}
 	api.EnablePickup(pickup)
-	purgeCtx, stopPurge := context.WithCancel(ctx)
-	go pickup.Run(purgeCtx)
+	public, err := publicapi.New(publicapi.Config{Service: svc, Base: publicURL, Logger: e.logger})
+	if err != nil {
+		api.Close()
+		return nil, nil, err
+	}
+	background, stopBackground := context.WithCancel(ctx)
+	// Expired offers are purged, and the status lists are published at
+	// start, then again whenever a status changes, until the server stops.
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); pickup.Run(background) }()
+	go func() { defer wg.Done(); api.Desk().KeepStatusListsPublished(background, republishEvery) }()
 	resources := provenance.NewService(e.home, ledger, e.logger)
 	mounters := []func(chi.Router){
 		api.Routes,
+		public.Routes,
 		func(r chi.Router) { oid4vciapi.Routes(r, pickup, e.logger) },
 		func(r chi.Router) { provenanceapi.Routes(r, resources, tokens) },
 	}
-	return mounters, func() { stopPurge(); api.Close() }, nil
+	return mounters, func() { stopBackground(); wg.Wait(); api.Close() }, nil
+}
+
+// serveOpenAPI assembles the OpenAPI document of every route `sceau serve`
+// mounts, from each package's description of its own.
+func serveOpenAPI() ([]byte, error) {
+	return server.AssembleOpenAPI(server.OpenAPI, verifierapi.OpenAPI, publicapi.OpenAPI, issuerapi.OpenAPI, provenanceapi.OpenAPI)
 }
 
 func writeServeInfo(home string, info serveInfo) error {

@@ -38,6 +38,7 @@ func verifyCommand() *cli.Command {
 			&cli.StringFlag{Name: "audience", Usage: "the audience (aud) an SD-JWT presentation must be made to"},
 			&cli.BoolFlag{Name: "offline", Usage: "verify against the issuer registry and statuses cached by earlier online verifications, without the ledger"},
 			&cli.DurationFlag{Name: "max-age", Usage: "with --offline: cached data older than this is not relied on (indeterminate)", Value: verifier.DefaultOfflineMaxAge},
+			&cli.DurationFlag{Name: "list-max-age", Usage: "with --offline: a cached status list built longer ago than this is not relied on (indeterminate)", Value: verifier.DefaultListMaxAge, EnvVars: []string{"SCEAU_LIST_MAX_AGE"}},
 		},
 		Action: action(func(c *cli.Context, e *env) error {
 			lang := e.language()
@@ -91,7 +92,11 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		if err != nil {
 			return nil, "", err
 		}
-		res := verifier.New(offline, validator, verifyOptions(c)).Verify(c.Context, data)
+		opts := verifyOptions(c)
+		// Offline, a credential's status comes from its issuer's status
+		// list cached by an earlier online verification.
+		opts.StatusLists = cache.StatusLists(verifier.ListOptions{MaxAge: c.Duration("list-max-age")})
+		res := verifier.New(offline, validator, opts).Verify(c.Context, data)
 		offline.Annotate(res)
 		return res, fmt.Sprintf(t.offline, offline.Summary(lang)), nil
 	}
@@ -109,6 +114,7 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		if info := readServeInfo(e.home); info != nil && errors.Is(lerr, embedded.ErrInUse) && c.String("nonce") == "" && c.String("audience") == "" {
 			res, err := verifyThroughServer(c.Context, info, data, lang)
 			if err == nil {
+				e.cacheStatusLists(c.Context, cache, data, nil)
 				return res, fmt.Sprintf(t.throughServer, info.PID, info.URL), nil
 			}
 			e.logger.Warn("the server holding the ledger did not answer", "url", info.URL, "err", err)
@@ -124,6 +130,7 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 	if err := recorder.Flush(); err != nil {
 		e.logger.Warn("statuses not cached for offline use", "err", err)
 	}
+	e.cacheStatusLists(c.Context, cache, data, network.NewContract(l))
 	return res, note, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
+	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
 	"github.com/sceau/sceau/wallet"
@@ -77,11 +78,20 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 				l, err = client, nil
 			}
 		}
+		cache := verifier.NewCache(org.Home(e.home).CacheDir())
 		if err == nil {
+			// Online, the registry read is kept in the cache, as is each
+			// credential's status list: what the wallet reads when it has
+			// no ledger.
 			contract := network.NewContract(l)
-			v := verifier.New(contract, validator, verifier.Options{})
+			registry := verifier.NewRegistry(contract, verifier.RegistryOptions{Cache: cache, Logger: e.logger})
+			v := verifier.New(registry.Ledger(), validator, verifier.Options{})
 			return &walletChecker{
-				verify: func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input).In(lang) },
+				verify: func(ctx context.Context, input []byte) *verifier.Result {
+					res := v.Verify(ctx, input).In(lang)
+					e.cacheStatusLists(ctx, cache, input, contract)
+					return res
+				},
 				issuerName: func(ctx context.Context, uri string) string {
 					if id, err := credential.ParseIssuerURI(uri); err == nil {
 						if rec, err := contract.GetIssuer(ctx, id); err == nil {
@@ -97,8 +107,18 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 		if errors.As(err, &usage) {
 			return nil, err
 		}
+		// No ledger to query (a student's wallet usually has none): the
+		// issuer registry the home's cache holds, and each credential's
+		// status from its issuer's status list, fetched from its URL. A
+		// revoked credential shows as revoked; what cannot be read makes
+		// the verdict indeterminate.
 		e.logger.Warn("ledger unavailable", "err", err)
-		v := verifier.New(unavailableLedger{err}, validator, verifier.Options{})
+		var ledger verifier.Ledger = unavailableLedger{err}
+		if offline, oerr := cache.Offline(verifier.OfflineOptions{}); oerr == nil {
+			ledger = offline
+		}
+		opts := verifier.Options{StatusLists: fetchingLists{e: e, cache: cache, lists: cache.StatusLists(verifier.ListOptions{})}}
+		v := verifier.New(ledger, validator, opts)
 		return &walletChecker{
 			verify:     func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input).In(lang) },
 			issuerName: func(context.Context, string) string { return "" },

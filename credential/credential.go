@@ -38,9 +38,11 @@ import (
 // JSON-LD contexts of every Sceau credential, in this order.
 const (
 	// ContextV2 is the W3C Verifiable Credentials Data Model 2.0 context.
+	// The Recommendation's context has no @vocab (undefined terms are no
+	// longer given issuer-dependent IRIs), so each credential names a
+	// second context, Sceau's (ContextDocument), under its base URL
+	// (ContextURLOf), which defines its types and subject terms.
 	ContextV2 = "https://www.w3.org/ns/credentials/v2"
-	// ContextSceau defines Sceau's credential types and subject terms.
-	ContextSceau = "https://sceau.example/credentials/v1"
 )
 
 // TypeVerifiableCredential is the first entry of every credential's "type".
@@ -76,6 +78,16 @@ type Credential struct {
 	// Subject is the credential subject: a *schemas.Diploma or a
 	// *schemas.PixCertification whose CredentialType is Type.
 	Subject schemas.Record
+	// Base is the public base URL of the deployment that publishes what
+	// the credential points to (its schema, vct, status lists, and with
+	// IssuerByURL its issuer's metadata); DefaultBase when empty.
+	Base string
+	// IssuerByURL names the issuer by its HTTPS identifier, IssuerURL(Base,
+	// IssuerID), instead of its urn.
+	IssuerByURL bool
+	// StatusIndex is the credential's index in its issuer's status lists,
+	// or nil when it carries no status reference.
+	StatusIndex *int
 }
 
 // New returns the credential that issuerID issues at now about subject,
@@ -190,14 +202,15 @@ func marshalJSON(v any) ([]byte, error) {
 
 // wireCredential is the JSON shape of a credential.
 type wireCredential struct {
-	Context           []string         `json:"@context"`
-	ID                string           `json:"id"`
-	Type              []string         `json:"type"`
-	Issuer            string           `json:"issuer"`
-	ValidFrom         string           `json:"validFrom"`
-	ValidUntil        string           `json:"validUntil,omitempty"`
-	CredentialSubject jsontext.Value   `json:"credentialSubject"`
-	CredentialSchema  *wireSchemaEntry `json:"credentialSchema"`
+	Context           []string          `json:"@context"`
+	ID                string            `json:"id"`
+	Type              []string          `json:"type"`
+	Issuer            string            `json:"issuer"`
+	ValidFrom         string            `json:"validFrom"`
+	ValidUntil        string            `json:"validUntil,omitempty"`
+	CredentialSubject jsontext.Value    `json:"credentialSubject"`
+	CredentialSchema  *wireSchemaEntry  `json:"credentialSchema"`
+	CredentialStatus  []wireStatusEntry `json:"credentialStatus,omitempty"`
 }
 
 // wireSchemaEntry is a credentialSchema entry.
@@ -215,18 +228,19 @@ func (c *Credential) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	schemaURL, err := schemas.SchemaURL(c.Type)
+	schemaURL, err := SchemaURLOf(c.baseOf(), c.Type)
 	if err != nil {
 		return nil, fmt.Errorf("credentialSchema: %w", err)
 	}
 	w := wireCredential{
-		Context:           []string{ContextV2, ContextSceau},
+		Context:           []string{ContextV2, ContextURLOf(c.baseOf())},
 		ID:                c.ID,
 		Type:              []string{TypeVerifiableCredential, c.Type},
-		Issuer:            IssuerURI(c.IssuerID),
+		Issuer:            c.Issuer(),
 		ValidFrom:         formatTime(c.ValidFrom),
 		CredentialSubject: subject,
 		CredentialSchema:  &wireSchemaEntry{ID: schemaURL, Type: SchemaTypeJSONSchema},
+		CredentialStatus:  c.statusEntries(),
 	}
 	if !c.ValidUntil.IsZero() {
 		w.ValidUntil = formatTime(c.ValidUntil)
@@ -248,6 +262,14 @@ func (c *Credential) check() error {
 	}
 	if err := record.ValidateIssuerID(c.IssuerID); err != nil {
 		return err
+	}
+	if c.Base != "" {
+		if err := CheckBase(c.Base); err != nil {
+			return err
+		}
+	}
+	if c.StatusIndex != nil && *c.StatusIndex < 0 {
+		return fmt.Errorf("status index %d is negative", *c.StatusIndex)
 	}
 	if err := checkTime("validFrom", c.ValidFrom); err != nil {
 		return err
@@ -298,8 +320,8 @@ func ParseJSON(data []byte) (*Credential, error) {
 }
 
 func fromWire(w *wireCredential) (*Credential, error) {
-	if !equalStrings(w.Context, []string{ContextV2, ContextSceau}) {
-		return nil, fmt.Errorf("@context: want [%q, %q], got %q", ContextV2, ContextSceau, w.Context)
+	if len(w.Context) != 2 || w.Context[0] != ContextV2 {
+		return nil, fmt.Errorf("@context: want [%q, <base URL>%s], got %q", ContextV2, ContextPath, w.Context)
 	}
 	if len(w.Type) != 2 || w.Type[0] != TypeVerifiableCredential || !record.IsCredentialType(w.Type[1]) {
 		return nil, fmt.Errorf("type: want [%q, one of %q], got %q", TypeVerifiableCredential, record.CredentialTypes(), w.Type)
@@ -308,8 +330,8 @@ func fromWire(w *wireCredential) (*Credential, error) {
 	if _, err := parseID(w.ID); err != nil {
 		return nil, err
 	}
-	var err error
-	if c.IssuerID, err = ParseIssuerURI(w.Issuer); err != nil {
+	issuerBase, err := "", error(nil)
+	if c.IssuerID, issuerBase, err = ParseIssuer(w.Issuer); err != nil {
 		return nil, err
 	}
 	if c.ValidFrom, err = parseTime("validFrom", w.ValidFrom); err != nil {
@@ -323,13 +345,26 @@ func fromWire(w *wireCredential) (*Credential, error) {
 	if w.CredentialSchema == nil {
 		return nil, errors.New("credentialSchema is missing")
 	}
-	schemaURL, err := schemas.SchemaURL(c.Type)
+	base, schemaType, err := splitTyped(w.CredentialSchema.ID, SchemaPath, ".json")
 	if err != nil {
 		return nil, fmt.Errorf("credentialSchema: %w", err)
 	}
-	if *w.CredentialSchema != (wireSchemaEntry{ID: schemaURL, Type: SchemaTypeJSONSchema}) {
-		return nil, fmt.Errorf("credentialSchema: want {id %q, type %q} for a %s, got {id %q, type %q}",
-			schemaURL, SchemaTypeJSONSchema, c.Type, w.CredentialSchema.ID, w.CredentialSchema.Type)
+	if schemaType != c.Type || w.CredentialSchema.Type != SchemaTypeJSONSchema {
+		return nil, fmt.Errorf("credentialSchema: want {id <base URL>/schemas/<type>.json, type %q} for a %s, got {id %q, type %q}",
+			SchemaTypeJSONSchema, c.Type, w.CredentialSchema.ID, w.CredentialSchema.Type)
+	}
+	c.Base = base
+	if w.Context[1] != ContextURLOf(base) {
+		return nil, fmt.Errorf("@context: want [%q, %q] (the context under the credential's base URL), got %q", ContextV2, ContextURLOf(base), w.Context)
+	}
+	if issuerBase != "" {
+		if issuerBase != base {
+			return nil, fmt.Errorf("issuer %q is not under the credential's base URL %q", w.Issuer, base)
+		}
+		c.IssuerByURL = true
+	}
+	if err := c.readStatusEntries(w.CredentialStatus); err != nil {
+		return nil, err
 	}
 	if len(w.CredentialSubject) == 0 {
 		return nil, errors.New("credentialSubject is missing")
@@ -365,18 +400,6 @@ func decodeSubjectJSON(credType string, data []byte) (schemas.Record, error) {
 // data are errors.
 func unmarshalStrict(data []byte, out any) error {
 	return jsonv2.Unmarshal(data, out, jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(false))
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // parseID checks a credential id and returns its UUID.

@@ -3,6 +3,7 @@ package credential
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"strings"
 	"testing"
 	"time"
@@ -99,14 +100,14 @@ func TestCredentialJSON(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, doc[k], want)
 		}
 	}
-	if got := doc["@context"].([]any); len(got) != 2 || got[0] != ContextV2 || got[1] != ContextSceau {
+	if got := doc["@context"].([]any); len(got) != 2 || got[0] != ContextV2 || got[1] != DefaultBase+"/contexts/sceau-v1.jsonld" {
 		t.Errorf("@context = %v", got)
 	}
 	if got := doc["type"].([]any); len(got) != 2 || got[0] != "VerifiableCredential" || got[1] != "PixCertification" {
 		t.Errorf("type = %v", got)
 	}
 	schema := doc["credentialSchema"].(map[string]any)
-	wantURL, _ := schemas.SchemaURL(schemas.TypePixCertification)
+	wantURL := DefaultBase + "/schemas/pix-certification.json"
 	if schema["id"] != wantURL || schema["type"] != "JsonSchema" {
 		t.Errorf("credentialSchema = %v", schema)
 	}
@@ -153,8 +154,11 @@ func TestParseJSONRejects(t *testing.T) {
 			return strings.Replace(s, `"id":`, `"issuer":"urn:sceau:issuer:evil","id":`, 1)
 		}, "duplicate"},
 		{"wrong case member", func(s string) string { return strings.Replace(s, `"validFrom"`, `"ValidFrom"`, 1) }, "ValidFrom"},
-		{"missing context", func(s string) string {
-			return strings.Replace(s, `"https://sceau.example/credentials/v1"`, `"https://example.org/other"`, 1)
+		{"another context", func(s string) string {
+			return strings.Replace(s, `"https://sceau.example/contexts/sceau-v1.jsonld"`, `"https://example.org/other"`, 1)
+		}, "@context"},
+		{"a third context", func(s string) string {
+			return strings.Replace(s, `"https://www.w3.org/ns/credentials/v2"`, `"https://www.w3.org/ns/credentials/v2","https://example.org/other"`, 1)
 		}, "@context"},
 		{"unknown type", func(s string) string { return strings.Replace(s, `"Diploma"]`, `"Licence"]`, 1) }, "type"},
 		{"issuer not a Sceau URI", func(s string) string {
@@ -214,5 +218,113 @@ func TestJSONDoesNotEscapeHTMLCharacters(t *testing.T) {
 	}
 	if !bytes.Contains(mustJSON(t, c), subject) {
 		t.Errorf("the credential does not carry the subject JSON as is")
+	}
+}
+
+// TestStatusAndBase: a credential issued under a deployment's public URL
+// points to its schema, its issuer and both its W3C status lists there,
+// and reads back the same; a status entry that disagrees with the others
+// or points elsewhere is refused.
+func TestStatusAndBase(t *testing.T) {
+	c := newCredential(t, sampleDiploma(), "ac-versailles")
+	idx := 90210
+	c.Base, c.IssuerByURL, c.StatusIndex = "https://verify.example/sceau", true, &idx
+	data := string(mustJSON(t, c))
+	for _, want := range []string{
+		`"issuer":"https://verify.example/sceau/issuers/ac-versailles"`,
+		`"credentialSchema":{"id":"https://verify.example/sceau/schemas/diploma.json","type":"JsonSchema"}`,
+		`{"id":"https://verify.example/sceau/status/ac-versailles/revocation#90210","type":"BitstringStatusListEntry","statusPurpose":"revocation","statusListIndex":"90210","statusListCredential":"https://verify.example/sceau/status/ac-versailles/revocation"}`,
+		`"statusPurpose":"suspension","statusListIndex":"90210","statusListCredential":"https://verify.example/sceau/status/ac-versailles/suspension"`,
+	} {
+		if !strings.Contains(data, want) {
+			t.Errorf("credential lacks %s:\n%s", want, data)
+		}
+	}
+	back, err := ParseJSON([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Base != c.Base || !back.IssuerByURL || back.StatusIndex == nil || *back.StatusIndex != idx {
+		t.Fatalf("read back base %q, by URL %v, index %v", back.Base, back.IssuerByURL, back.StatusIndex)
+	}
+	for name, edit := range map[string]func(string) string{
+		"index differs": func(s string) string {
+			return strings.Replace(s, `"statusListIndex":"90210"`, `"statusListIndex":"90211"`, 1)
+		},
+		"list elsewhere": func(s string) string {
+			return strings.Replace(s, `"statusListCredential":"https://verify.example/sceau/status/ac-versailles/suspension"`, `"statusListCredential":"https://evil.example/list"`, 1)
+		},
+		"issuer under another base": func(s string) string {
+			return strings.Replace(s, `"issuer":"https://verify.example/sceau/issuers/`, `"issuer":"https://evil.example/issuers/`, 1)
+		},
+	} {
+		edited := edit(data)
+		if edited == data {
+			t.Fatalf("%s: the edit changed nothing", name)
+		}
+		if _, err := ParseJSON([]byte(edited)); err == nil {
+			t.Errorf("%s: read without error", name)
+		}
+	}
+	sd, err := SignSDJWT(c, generateKey(t, ES256), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := ParseSDJWT(sd.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := parsed.Envelope()
+	if env.StatusIndex == nil || *env.StatusIndex != idx || env.Base != c.Base || !env.IssuerByURL {
+		t.Fatalf("SD-JWT envelope: %+v", env)
+	}
+	if ref := env.StatusReference(); ref.Lists["ietf"] != "https://verify.example/sceau/status/ac-versailles/ietf" {
+		t.Errorf("IETF list %q", ref.Lists["ietf"])
+	}
+}
+
+// TestSchemaDocumentValidatesWholeCredentials: the served credentialSchema
+// accepts the credential it is quoted by, whole, and refuses one with a
+// member Sceau does not write.
+func TestSchemaDocumentValidatesWholeCredentials(t *testing.T) {
+	for _, subject := range []schemas.Record{sampleDiploma(), samplePix()} {
+		c := newCredential(t, subject, "ac-versailles")
+		idx := 7
+		c.Base, c.StatusIndex = "https://verify.example", &idx
+		doc, err := SchemaDocument(c.Base, c.Type)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compiler := jsonschema.NewCompiler()
+		parsed, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		url, _ := SchemaURLOf(c.Base, c.Type)
+		if err := compiler.AddResource(url, parsed); err != nil {
+			t.Fatal(err)
+		}
+		sch, err := compiler.Compile(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name  string
+			edit  func(map[string]any)
+			valid bool
+		}{
+			{"as issued", func(map[string]any) {}, true},
+			{"an extra member", func(m map[string]any) { m["evidence"] = []any{} }, false},
+			{"an extra subject member", func(m map[string]any) { m["credentialSubject"].(map[string]any)["grade"] = "A" }, false},
+		} {
+			var m map[string]any
+			if err := json.Unmarshal(mustJSON(t, c), &m); err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(m)
+			if err := sch.Validate(m); (err == nil) != tt.valid {
+				t.Errorf("%s %s: Validate = %v, want valid %v", c.Type, tt.name, err, tt.valid)
+			}
+		}
 	}
 }

@@ -142,11 +142,12 @@ type joseHeader struct {
 	kid string
 }
 
-// keyHeaders name JOSE header parameters that carry or point to a key or
-// certificate; Sceau takes keys from the ledger registry only.
-var keyHeaders = map[string]bool{"jwk": true, "jku": true, "x5u": true, "x5c": true, "x5t": true, "x5t#S256": true}
-
-// parseJOSEHeader decodes and checks the base64url protected header.
+// parseJOSEHeader decodes and checks the base64url protected header of a
+// vc+jwt as VC-JOSE-COSE asks: alg ES256, EdDSA or Ed25519 (RFC 9864's
+// name of the same algorithm), kid a thumbprint, typ "vc+jwt" when present
+// (it is only recommended), cty "vc" when present; members that carry a
+// key and "crit" are refused (internal/jws.CheckMembers); any other
+// member is ignored.
 func parseJOSEHeader(encoded string) (*joseHeader, error) {
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(encoded)
 	if err != nil {
@@ -156,37 +157,21 @@ func parseJOSEHeader(encoded string) (*joseHeader, error) {
 	if err := unmarshalStrict(raw, &members); err != nil {
 		return nil, err
 	}
-	if err := refuseCritical(members); err != nil {
+	if err := jws.CheckMembers(sortedNames(members)); err != nil {
 		return nil, err
 	}
-	for _, name := range sortedNames(members) {
-		switch {
-		case name == "alg", name == "kid", name == "typ", name == "cty":
-		case keyHeaders[name]:
-			return nil, fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
-		default:
-			return nil, fmt.Errorf("member %q is not allowed (want only alg, kid, typ, cty)", name)
+	alg, err := headerAlgorithm(members)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := members["typ"]; ok {
+		typ, err := headerString(members, "typ")
+		if err != nil {
+			return nil, err
 		}
-	}
-	alg, err := headerString(members, "alg")
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case alg == string(ES256), alg == string(EdDSA):
-	case strings.EqualFold(alg, "none"):
-		return nil, errors.New("alg \"none\" (an unsigned token) is not accepted")
-	case strings.HasPrefix(alg, "HS"):
-		return nil, fmt.Errorf("alg %q: shared-secret (HMAC) signatures are not accepted; want ES256 or EdDSA", alg)
-	default:
-		return nil, fmt.Errorf("alg %q is not accepted; want ES256 or EdDSA", alg)
-	}
-	typ, err := headerString(members, "typ")
-	if err != nil {
-		return nil, err
-	}
-	if typ != JWTType {
-		return nil, fmt.Errorf("typ %q: want %q", typ, JWTType)
+		if typ != JWTType {
+			return nil, fmt.Errorf("typ %q: want %q", typ, JWTType)
+		}
 	}
 	if _, ok := members["cty"]; ok {
 		cty, err := headerString(members, "cty")
@@ -204,17 +189,31 @@ func parseJOSEHeader(encoded string) (*joseHeader, error) {
 	if _, err := ShortKIDOf(kid); err != nil {
 		return nil, fmt.Errorf("kid: %w", err)
 	}
-	return &joseHeader{alg: Algorithm(alg), kid: kid}, nil
+	return &joseHeader{alg: alg, kid: kid}, nil
 }
 
-// refuseCritical rejects a protected header with "crit": no extension is
-// supported. It runs before any other member is judged, so that the
-// reason names "crit" whichever extension the header carries.
-func refuseCritical(members map[string]jsontext.Value) error {
-	if crit, ok := members["crit"]; ok {
-		return fmt.Errorf("\"crit\" lists extensions %s; none is supported", crit)
+// headerAlgorithm reads and checks a header's "alg": ES256, EdDSA, or
+// Ed25519, returned as EdDSA (CanonicalAlgorithm).
+func headerAlgorithm(members map[string]jsontext.Value) (Algorithm, error) {
+	alg, err := headerString(members, "alg")
+	if err != nil {
+		return "", err
 	}
-	return nil
+	switch {
+	case alg == string(ES256), alg == string(EdDSA), alg == jws.Ed25519:
+		return CanonicalAlgorithm(Algorithm(alg)), nil
+	case strings.EqualFold(alg, "none"):
+		return "", errors.New("alg \"none\" (an unsigned token) is not accepted")
+	case strings.HasPrefix(alg, "HS"):
+		return "", fmt.Errorf("alg %q: shared-secret (HMAC) signatures are not accepted; want ES256, EdDSA or Ed25519", alg)
+	}
+	return "", fmt.Errorf("alg %q is not accepted; want ES256, EdDSA or Ed25519", alg)
+}
+
+// CanonicalAlgorithm returns the algorithm alg names as Sceau's keys
+// spell it: Ed25519 (RFC 9864) is EdDSA.
+func CanonicalAlgorithm(alg Algorithm) Algorithm {
+	return Algorithm(jws.CanonicalAlgorithm(string(alg)))
 }
 
 // sortedNames returns the member names of a header, sorted, so that the

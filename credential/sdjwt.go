@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sceau/sceau/internal/jws"
 	"slices"
 	"sort"
 	"strings"
@@ -56,10 +57,12 @@ import (
 const (
 	// SDJWTType is the "typ" header of the SD-JWT VC form.
 	SDJWTType = sdjwt.TypeVC
-	// VCTDiploma is the "vct" of a diploma.
-	VCTDiploma = "https://sceau.example/vct/diploma"
-	// VCTPixCertification is the "vct" of a Pix certification.
-	VCTPixCertification = "https://sceau.example/vct/pix-certification"
+	// VCTDiploma is the "vct" of a diploma under DefaultBase; a
+	// credential's vct is VCTOf(its base URL, its type).
+	VCTDiploma = DefaultBase + VCTPath + "diploma"
+	// VCTPixCertification is the "vct" of a Pix certification under
+	// DefaultBase.
+	VCTPixCertification = DefaultBase + VCTPath + "pix-certification"
 )
 
 // sdjwtDecoys is the most decoy digests SignSDJWT adds (a random number
@@ -67,26 +70,17 @@ const (
 // optional claims a credential has.
 const sdjwtDecoys = 3
 
-// VCT returns the "vct" of credential type credType.
-func VCT(credType string) (string, error) {
-	switch credType {
-	case schemas.TypeDiploma:
-		return VCTDiploma, nil
-	case schemas.TypePixCertification:
-		return VCTPixCertification, nil
-	}
-	return "", fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
-}
+// VCT returns the "vct" of credential type credType under DefaultBase.
+func VCT(credType string) (string, error) { return VCTOf(DefaultBase, credType) }
 
-// typeOfVCT returns the credential type a "vct" names.
-func typeOfVCT(vct string) (string, error) {
-	switch vct {
-	case VCTDiploma:
-		return schemas.TypeDiploma, nil
-	case VCTPixCertification:
-		return schemas.TypePixCertification, nil
+// typeOfVCT returns the credential type a "vct" names, and the base URL it
+// is under.
+func typeOfVCT(vct string) (credType, base string, err error) {
+	base, credType, err = splitTyped(vct, VCTPath, "")
+	if err != nil {
+		return "", "", fmt.Errorf("vct: %w", err)
 	}
-	return "", fmt.Errorf("vct %q: want %q or %q", vct, VCTDiploma, VCTPixCertification)
+	return credType, base, nil
 }
 
 // sdClaim is one subject claim of the SD-JWT VC form.
@@ -235,7 +229,7 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 	if err := c.check(); err != nil {
 		return Signed{}, err
 	}
-	vct, err := VCT(c.Type)
+	vct, err := VCTOf(c.baseOf(), c.Type)
 	if err != nil {
 		return Signed{}, err
 	}
@@ -255,8 +249,15 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 	for _, vc := range []struct {
 		name  string
 		value any
-	}{{"iss", IssuerURI(c.IssuerID)}, {"iat", c.ValidFrom.Unix()}, {"nbf", c.ValidFrom.Unix()}, {"vct", vct}, {"id", c.ID}} {
+	}{{"iss", c.Issuer()}, {"iat", c.ValidFrom.Unix()}, {"nbf", c.ValidFrom.Unix()}, {"vct", vct}, {"id", c.ID}} {
 		if err := visible(vc.name, vc.value); err != nil {
+			return Signed{}, err
+		}
+	}
+	if c.StatusIndex != nil {
+		var st sdjwtStatus
+		st.StatusList.Idx, st.StatusList.URI = *c.StatusIndex, c.StatusListURI(statusIETF)
+		if err := visible("status", st); err != nil {
 			return Signed{}, err
 		}
 	}
@@ -318,6 +319,11 @@ type SDJWTCredential struct {
 	// HolderKey is the holder's key (cnf.jwk), or nil when the credential
 	// is not bound to a holder.
 	HolderKey *PublicKey
+	// Base, IssuerByURL and StatusIndex are the credential's (see
+	// Credential).
+	Base        string
+	IssuerByURL bool
+	StatusIndex *int
 }
 
 // SubjectJSON returns the subject claims shown, as a (partial) credential
@@ -495,8 +501,9 @@ func ParseSDJWT(s string) (*SignedSDJWT, error) {
 		return nil, fmt.Errorf("dc+sd-jwt: %w", err)
 	}
 	out := &SignedSDJWT{Compact: s, IssuerJWT: issuerJWT, KID: kid, Algorithm: alg, Credential: cred, withoutKeyBinding: s,
-		envelope: &Credential{ID: cred.ID, Type: cred.Type, IssuerID: cred.IssuerID, ValidFrom: cred.ValidFrom, ValidUntil: cred.ValidUntil},
-		digest:   DigestJWS(issuerJWT)}
+		envelope: &Credential{ID: cred.ID, Type: cred.Type, IssuerID: cred.IssuerID, ValidFrom: cred.ValidFrom, ValidUntil: cred.ValidUntil,
+			Base: cred.Base, IssuerByURL: cred.IssuerByURL, StatusIndex: cred.StatusIndex},
+		digest: DigestJWS(issuerJWT)}
 	if kb := t.KeyBindingJWT(); kb != "" {
 		if out.KeyBinding, err = parseKeyBindingClaims(kb); err != nil {
 			return nil, fmt.Errorf("dc+sd-jwt key-binding JWT: %w", err)
@@ -523,31 +530,21 @@ func decodeSegment(segment string) (map[string]jsontext.Value, error) {
 	return members, nil
 }
 
-// parseSDJWTHeader checks the issuer-signed JWT's protected header: exactly
-// alg (ES256 or EdDSA), kid (a thumbprint) and typ "dc+sd-jwt".
+// parseSDJWTHeader checks the issuer-signed JWT's protected header: alg
+// ES256, EdDSA or Ed25519 (read as EdDSA), kid (a thumbprint) and typ
+// "dc+sd-jwt"; a member carrying a key and "crit" are refused, any other
+// member is ignored (internal/jws.CheckMembers).
 func parseSDJWTHeader(segment string) (Algorithm, string, error) {
 	members, err := decodeSegment(segment)
 	if err != nil {
 		return "", "", err
 	}
-	if err := refuseCritical(members); err != nil {
+	if err := jws.CheckMembers(sortedNames(members)); err != nil {
 		return "", "", err
 	}
-	for _, name := range sortedNames(members) {
-		switch {
-		case name == "alg", name == "kid", name == "typ":
-		case keyHeaders[name]:
-			return "", "", fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
-		default:
-			return "", "", fmt.Errorf("member %q is not allowed (want only alg, kid, typ)", name)
-		}
-	}
-	alg, err := headerString(members, "alg")
+	alg, err := headerAlgorithm(members)
 	if err != nil {
 		return "", "", err
-	}
-	if alg != string(ES256) && alg != string(EdDSA) {
-		return "", "", fmt.Errorf("alg %q is not accepted; want ES256 or EdDSA", alg)
 	}
 	typ, err := headerString(members, "typ")
 	if err != nil {
@@ -563,11 +560,11 @@ func parseSDJWTHeader(segment string) (Algorithm, string, error) {
 	if _, err := ShortKIDOf(kid); err != nil {
 		return "", "", fmt.Errorf("kid: %w", err)
 	}
-	return Algorithm(alg), kid, nil
+	return alg, kid, nil
 }
 
 // sdjwtEnvelope lists the payload members that are not subject claims.
-var sdjwtEnvelope = []string{"iss", "iat", "nbf", "exp", "vct", "id", "cnf", "_sd", "_sd_alg"}
+var sdjwtEnvelope = []string{"iss", "iat", "nbf", "exp", "vct", "id", "cnf", "status", "_sd", "_sd_alg"}
 
 // sdjwtCredential reads the credential from the issuer-signed payload and
 // the disclosures sdjwt.Parse resolved.
@@ -576,16 +573,35 @@ func sdjwtCredential(payload map[string]jsontext.Value, disclosures []sdjwt.Disc
 	if err := payloadMember(payload, "vct", &vct); err != nil {
 		return nil, err
 	}
-	credType, err := typeOfVCT(vct)
+	credType, base, err := typeOfVCT(vct)
 	if err != nil {
 		return nil, err
 	}
-	c := &SDJWTCredential{Type: credType, Claims: map[string]json.RawMessage{}}
+	c := &SDJWTCredential{Type: credType, Claims: map[string]json.RawMessage{}, Base: base}
 	if err := payloadMember(payload, "iss", &iss); err != nil {
 		return nil, err
 	}
-	if c.IssuerID, err = ParseIssuerURI(iss); err != nil {
+	issuerBase := ""
+	if c.IssuerID, issuerBase, err = ParseIssuer(iss); err != nil {
 		return nil, fmt.Errorf("iss: %w", err)
+	}
+	if issuerBase != "" {
+		if issuerBase != base {
+			return nil, fmt.Errorf("iss %q is not under the base URL of vct %q", iss, vct)
+		}
+		c.IssuerByURL = true
+	}
+	if _, ok := payload["status"]; ok {
+		var st sdjwtStatus
+		if err := payloadMember(payload, "status", &st); err != nil {
+			return nil, err
+		}
+		env := &Credential{IssuerID: c.IssuerID, Base: base}
+		if st.StatusList.Idx < 0 || st.StatusList.URI != env.StatusListURI(statusIETF) {
+			return nil, fmt.Errorf("status: want {\"status_list\": {\"idx\": <index>, \"uri\": %q}}", env.StatusListURI(statusIETF))
+		}
+		idx := st.StatusList.Idx
+		c.StatusIndex = &idx
 	}
 	if err := payloadMember(payload, "id", &c.ID); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package hardening
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -258,7 +259,18 @@ func replaceIssuer(t *testing.T, credentialJSON []byte, id string) []byte {
 	if err := json.Unmarshal(credentialJSON, &c); err != nil {
 		t.Fatal(err)
 	}
+	var old string
+	if err := json.Unmarshal(c["issuer"], &old); err != nil {
+		t.Fatal(err)
+	}
+	oldID, err := credential.ParseIssuerURI(old)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c["issuer"], _ = json.Marshal(credential.IssuerURI(id))
+	// The status list entries name the issuer's lists: an attacker
+	// rewrites them too, so that only the signature tells.
+	c["credentialStatus"] = bytes.ReplaceAll(c["credentialStatus"], []byte("/status/"+oldID+"/"), []byte("/status/"+id+"/"))
 	out, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)

@@ -40,11 +40,14 @@ var sampleAttribution = struct {
 const samplePrivateFile = "copies/Zéphyrine-Quintalou-Brévart.md"
 
 // TestLedgerHoldsNothingPersonal issues diplomas (one bound to a holder
-// key) and Pix certifications, revokes and suspends some, registers a
+// key) and Pix certifications, revokes and suspends some, publishes the
+// issuer's status lists (checkpointed on the ledger), registers a
 // teacher's resource with an attribution and endorses it, erases the
 // attribution, then reads the whole ledger two ways — every block as `sceau
 // ledger export` writes it, and the raw bytes of ledger.db, free pages
-// included — and fails if any personal value appears in either: a
+// included — and the published lists (each JWS and its payload), their
+// publication record and the status-index file, and fails if any personal
+// value appears in any of them: a
 // student's id, names, birth date (three spellings), certification centre,
 // a subject member name (student_id, pix_score…) that would carry a grade,
 // any piece of a credential's signed forms (vc+jwt payload, SD-JWT
@@ -68,6 +71,9 @@ func TestLedgerHoldsNothingPersonal(t *testing.T) {
 	pix := w.issue("PixCertification", "pix", samplePixCSV())
 	w.mustSceau("revoke", "--issuer", examOffice, "--reason", "fraud", diplomas[1].path)
 	w.mustSceau("suspend", "--issuer", examOffice, "--reason", "other", pix[2].path)
+	// The issuer's status lists, built from those statuses: published
+	// files anyone may fetch, and their checkpoint on the ledger.
+	w.mustSceau("status", "publish", "--issuer", examOffice)
 
 	// A teacher's resource, registered with an attribution, endorsed by an
 	// inspector, then its attribution erased.
@@ -104,6 +110,25 @@ func TestLedgerHoldsNothingPersonal(t *testing.T) {
 	exported := filepath.Join(w.dir, "ledger.jsonl")
 	w.mustSceau("ledger", "export", "--out", exported)
 	dumps := map[string][]byte{"ledger export": readFile(t, exported), "ledger.db": readFile(t, filepath.Join(w.ledgerDir(), "ledger.db"))}
+	// Every status list as published (each compact JWS, and its payload
+	// decoded), the publication's record and the status-index file.
+	office, err := org.Home(w.home).Org(examOffice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists, _ := filepath.Glob(filepath.Join(office.StatusListsDir(), "*"))
+	if len(lists) != 4 {
+		t.Fatalf("the status lists' folder holds %v: want the 3 lists and publication.json", lists)
+	}
+	for _, f := range append(lists, office.StatusIndexFile()) {
+		data := readFile(t, f)
+		dumps[filepath.Base(f)] = data
+		if parts := strings.Split(string(data), "."); len(parts) == 3 {
+			if payload, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+				dumps[filepath.Base(f)+" payload"] = payload
+			}
+		}
+	}
 
 	var needles []needle
 	for _, b := range append(diplomas, pix...) {
@@ -230,11 +255,15 @@ func credentialNeedles(t *testing.T, b credential.Bundle) []needle {
 		t.Fatal(err)
 	}
 	holder := j.Credential.Subject.Holder()
+	// 48 characters from the middle of the vc+jwt payload, inside its
+	// subject: its start is what every VC 2.0 JWT starts with (the status
+	// lists' too), which tells nothing.
+	payload := strings.Split(b.VCJWT, ".")[1]
 	ns := []needle{
 		{"student_id", holder.StudentID},
 		{"given name", holder.GivenName},
 		{"family name", holder.FamilyName},
-		{"vc+jwt payload", strings.Split(b.VCJWT, ".")[1][:48]},
+		{"vc+jwt payload", payload[len(payload)/2 : len(payload)/2+48]},
 		{"SC1 text", b.QR[len(credential.QRPrefix) : len(credential.QRPrefix)+40]},
 	}
 	if pix, ok := j.Credential.Subject.(*schemas.PixCertification); ok {

@@ -2,21 +2,27 @@ package interop
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
 // TestSignaturesVerifyWithIndependentLibraries issues credentials with the
 // sceau command and verifies their vc+jwt form with panva's jose and their
 // SD-JWT VC form with the OpenWallet Foundation's @sd-jwt/sd-jwt-vc, each
-// against the JWKS `sceau issuer keys` prints from the ledger.
+// against the JWKS `sceau issuer keys` prints from the ledger. The SD-JWT
+// VC library also fetches the status list the credential names, from
+// `sceau serve`.
 func TestSignaturesVerifyWithIndependentLibraries(t *testing.T) {
 	n := needNode(t)
 	h := newHome(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	h.env = append(h.env, "SCEAU_PUBLIC_URL=http://"+addr)
 	bundles := h.issuerWithCredentials(2)
 	var jwks map[string]any
 	if err := json.Unmarshal([]byte(h.sceau("issuer", "keys", "--id", "examoffice")), &jwks); err != nil {
 		t.Fatalf("sceau issuer keys: %v", err)
 	}
+	h.serve(addr).waitLists("examoffice")
 	for _, path := range bundles {
 		b := readBundle(t, path)
 

@@ -174,6 +174,15 @@ func (d *Desk) IssueOne(ctx context.Context, issuerID string, rec schemas.Record
 	if err != nil {
 		return nil, &BadRecordError{Err: err}
 	}
+	index, err := d.svc.statusIndexOf(issuerID)
+	if err != nil {
+		return nil, err
+	}
+	drawn, err := index.draw(1)
+	if err != nil {
+		return nil, err
+	}
+	d.svc.stamp(cred, drawn[0])
 	entry.ID = cred.ID
 	var conflict *register.ConflictError
 	if err := reg.Claim(entry); errors.As(err, &conflict) {
@@ -187,6 +196,10 @@ func (d *Desk) IssueOne(ctx context.Context, issuerID string, rec schemas.Record
 		return nil, fmt.Errorf("signing: %w", err)
 	}
 	entry.Digest = forms.JWTDigest
+	if err := index.record([]IndexedDigest{{Index: drawn[0], Digest: forms.JWTDigest}}); err != nil {
+		reg.Release([]register.Entry{entry})
+		return nil, err
+	}
 	one := &issued{ID: cred.ID, StudentID: rec.Holder().StudentID, Forms: *forms}
 	anchor, err := d.batcher.anchor(ctx, issuerID, profile.Org, cred.Type, one, reg, entry)
 	if err != nil {

@@ -25,8 +25,9 @@
 // office is an organisation known to the ledger as an issuer, as a
 // resource platform is.
 //
-// issuer may import org, issuer/register, credential, sdjwt, schemas,
-// certificate, qrcode, network, chaincode/record and internal packages; never net/http, chi or
+// issuer may import org, issuer/register, credential, sdjwt, statuslist
+// (the lists it publishes, statuslists.go), schemas, certificate, qrcode,
+// network, chaincode/record and internal packages; never net/http, chi or
 // any HTTP code (issuerapi imports issuer, not the reverse), nor cli,
 // verifier, wallet or provenance.
 package issuer

@@ -754,14 +754,29 @@ func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, error) {
 	creds := make([]issued, n)
 	now := r.s.now()
 	errs := make([]error, n)
-	err := forEach(ctx, n, r.opts.Workers, func(i int) {
-		creds[i], errs[i] = signRow(r.key, r.opts.IssuerID, rc.rows[i], now)
+	index, err := r.s.statusIndexOf(r.opts.IssuerID)
+	if err != nil {
+		return nil, err
+	}
+	indices, err := index.draw(n)
+	if err != nil {
+		return nil, err
+	}
+	err = forEach(ctx, n, r.opts.Workers, func(i int) {
+		creds[i], errs[i] = r.s.signRow(r.key, r.opts.IssuerID, rc.rows[i], now, indices[i])
 	})
 	if err != nil {
 		return nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	records := make([]IndexedDigest, n)
+	for i := range creds {
+		records[i] = IndexedDigest{Index: indices[i], Digest: creds[i].Forms.JWTDigest}
+	}
+	if err := index.record(records); err != nil {
+		return nil, fmt.Errorf("chunk %d: %w", rc.no, err)
 	}
 	c := &chunk{No: rc.no, BatchID: r.job.batchID(rc.no), End: rc.end,
 		IDs: make([]string, n), Students: make([]string, n), Leaves: make([][]string, n)}
@@ -825,12 +840,14 @@ func forEach(ctx context.Context, n, workers int, fn func(i int)) error {
 	return nil
 }
 
-// signRow turns one validated row into its secured forms.
-func signRow(key *credential.Key, issuerID string, row *schemas.Row, now time.Time) (issued, error) {
+// signRow turns one validated row into its secured forms, its status at
+// statusIndex in the issuer's lists.
+func (s *Service) signRow(key *credential.Key, issuerID string, row *schemas.Row, now time.Time, statusIndex int) (issued, error) {
 	cred, err := credential.New(row.Record, issuerID, now, rand.Reader)
 	if err != nil {
 		return issued{}, fmt.Errorf("line %d: %w", row.Line, err)
 	}
+	s.stamp(cred, statusIndex)
 	forms, err := secure(cred, key, row.HolderJWK)
 	if err != nil {
 		return issued{}, fmt.Errorf("line %d: signing: %w", row.Line, err)

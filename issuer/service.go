@@ -24,6 +24,16 @@ type Service struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Base is the public base URL of the deployment, under which the
+	// credentials point to their schema, type metadata and status lists
+	// (credential.DefaultBase when empty).
+	Base string
+	// IssuerByURL names issuers in credentials by their HTTPS identifier,
+	// <Base>/issuers/<id>, instead of their urn.
+	IssuerByURL bool
+
+	// indexes are the issuers' status indexes open in this process.
+	indexes statusIndexes
 }
 
 // NewService returns a Service over ledger for the Sceau home folder.

@@ -167,3 +167,26 @@ func (c *Contract) Reinstate(ctx context.Context, org, digest string) error {
 func (c *Contract) RevokeBatch(ctx context.Context, org, batchID string, reason record.ReasonCode) error {
 	return c.submit(ctx, org, "RevokeBatch", nil, batchID, string(reason))
 }
+
+// CheckpointStatusLists anchors the digests of the status lists issuer id
+// published, submitted by org.
+func (c *Contract) CheckpointStatusLists(ctx context.Context, org, id string, lists []record.StatusListDigest) (*record.StatusCheckpoint, error) {
+	body, err := json.Marshal(lists)
+	if err != nil {
+		return nil, err
+	}
+	var cp record.StatusCheckpoint
+	if err := c.submit(ctx, org, "CheckpointStatusLists", &cp, id, string(body)); err != nil {
+		return nil, err
+	}
+	return &cp, nil
+}
+
+// GetStatusCheckpoint returns the last status list checkpoint of issuer id.
+func (c *Contract) GetStatusCheckpoint(ctx context.Context, id string) (*record.StatusCheckpoint, error) {
+	var cp record.StatusCheckpoint
+	if err := c.evaluate(ctx, "GetStatusCheckpoint", &cp, id); err != nil {
+		return nil, err
+	}
+	return &cp, nil
+}

@@ -67,6 +67,13 @@ type StateVersioner interface {
 	StateVersion(ctx context.Context) (uint64, error)
 }
 
+// HeightReader is implemented by ledgers that tell their height, the
+// number of blocks committed: what was read after Height returned h is the
+// ledger's state as of block h-1 or later. Status list checkpoints say so.
+type HeightReader interface {
+	Height(ctx context.Context) (uint64, error)
+}
+
 // ErrUnavailable is wrapped by every error that means the ledger could not be
 // reached or read (as opposed to the contract refusing a transaction).
 // Verifiers turn it into an "indeterminate" verdict, never "valid".

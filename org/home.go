@@ -101,6 +101,15 @@ func (d Dir) TokensFile() string { return filepath.Join(d.path, "tokens.json") }
 // the organisation issued (package issuer/register owns its inside).
 func (d Dir) RegisterFile() string { return filepath.Join(d.path, "register.db") }
 
+// StatusIndexFile is status-index, which status list index each credential
+// the organisation issued holds, by the digest of its vc+jwt (nothing
+// personal: both are public in the credential and on the ledger).
+func (d Dir) StatusIndexFile() string { return filepath.Join(d.path, "status-index") }
+
+// StatusListsDir holds the organisation's status lists as last published,
+// and the checkpoint of each on the ledger.
+func (d Dir) StatusListsDir() string { return filepath.Join(d.path, "status") }
+
 // JobsDir holds the resume state of `sceau issue` runs, one folder each.
 func (d Dir) JobsDir() string { return filepath.Join(d.path, "jobs") }
 

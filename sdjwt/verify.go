@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sceau/sceau/internal/jws"
 	"math"
 	"slices"
 	"strconv"
@@ -178,8 +179,9 @@ func checkHeader(h map[string]any, expectedType string) (Header, error) {
 	switch {
 	case !ok:
 		return Header{}, fmt.Errorf("header alg is %s, want a string", jsonKind(h["alg"]))
-	case alg == ES256, alg == EdDSA:
-		hdr.Algorithm = alg
+	case alg == ES256, alg == EdDSA, alg == jws.Ed25519:
+		// Ed25519 (RFC 9864) is EdDSA's fully specified name.
+		hdr.Algorithm = jws.CanonicalAlgorithm(alg)
 	case strings.EqualFold(alg, "none"):
 		return Header{}, errors.New("alg \"none\" (an unsigned JWT) is not accepted")
 	case strings.HasPrefix(alg, "HS"):

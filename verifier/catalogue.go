@@ -91,6 +91,13 @@ const (
 	msgSuspended     msgID = "status.suspended"
 	msgStatusUnknown msgID = "status.unknown"
 	msgActive        msgID = "status.active"
+	msgListActive    msgID = "status.list.active"
+	msgListRevoked   msgID = "status.list.revoked"
+	msgListSuspended msgID = "status.list.suspended"
+	msgListNotCached msgID = "status.list.not_cached"
+	msgListUnusable  msgID = "status.list.unusable"
+	msgListTooOld    msgID = "status.list.too_old"
+	msgAboutList     msgID = "ledger.about.list"
 
 	// validity
 	msgNotYetValid    msgID = "validity.not_yet_valid"
@@ -161,6 +168,8 @@ const (
 	msgSumKeyRetired      msgID = "summary.key_retired"
 	msgSumRevoked         msgID = "summary.revoked"
 	msgSumSuspended       msgID = "summary.suspended"
+	msgSumListRevoked     msgID = "summary.list.revoked"
+	msgSumListSuspended   msgID = "summary.list.suspended"
 	msgSumNotYetValid     msgID = "summary.not_yet_valid"
 	msgSumExpired         msgID = "summary.expired"
 	msgSumNonconforming   msgID = "summary.nonconforming"
@@ -340,6 +349,25 @@ var catalogue = map[msgID]texts{
 	msgSuspended:     {"suspended (reason %s, %s)", "suspendue depuis le %[2]s (motif : %[1]s)"},
 	msgStatusUnknown: {"the ledger gives the unknown status %q", "le registre donne un statut inconnu : %q"},
 	msgActive:        {"active: neither revoked nor suspended", "en vigueur : ni révoquée ni suspendue"},
+	msgListActive: {
+		"not revoked as of %s, block %d: neither revoked nor suspended in its issuer's status list %s",
+		"non révoquée au %s, bloc %d : ni révoquée ni suspendue dans la liste de statut de son émetteur %s"},
+	msgListRevoked: {
+		"revoked, as its issuer's status list %[3]s says as of %[1]s, block %[2]d",
+		"révoquée, selon la liste de statut de son émetteur %[3]s au %[1]s, bloc %[2]d"},
+	msgListSuspended: {
+		"suspended, as its issuer's status list %[3]s says as of %[1]s, block %[2]d",
+		"suspendue, selon la liste de statut de son émetteur %[3]s au %[1]s, bloc %[2]d"},
+	msgListNotCached: {
+		"no copy of the status list %s: verify the credential once online, with its issuer's server reachable",
+		"aucune copie de la liste de statut %s : vérifiez l'attestation une fois en ligne, le serveur de son émetteur joignable"},
+	msgListUnusable: {
+		"the status list %s cannot be relied on: %v",
+		"la liste de statut %s n'est pas fiable (détail technique : %v)"},
+	msgListTooOld: {
+		"the status list %s was built on %s, longer ago than %s: it is not relied on",
+		"la liste de statut %s a été établie le %s, il y a plus de %s : elle n'est pas retenue"},
+	msgAboutList: {"its status list", "sa liste de statut"},
 
 	msgNotYetValid:    {"not valid before %s", "pas valable avant le %s"},
 	msgExpired:        {"expired on %s", "expirée le %s"},
@@ -473,6 +501,8 @@ var catalogue = map[msgID]texts{
 	msgSumKeyRetired:     {"Signed with a key already retired", "Signé avec une clé déjà retirée"},
 	msgSumRevoked:        {"Revoked on %s (%s)", "Révoqué le %s (%s)"},
 	msgSumSuspended:      {"Suspended since %s (%s)", "Suspendu depuis le %s (%s)"},
+	msgSumListRevoked:    {"Revoked (its issuer's status list of %s)", "Révoqué (liste de statut de l'émetteur du %s)"},
+	msgSumListSuspended:  {"Suspended (its issuer's status list of %s)", "Suspendu (liste de statut de l'émetteur du %s)"},
 	msgSumNotYetValid:    {"Not valid before %s", "Pas encore valable (à partir du %s)"},
 	msgSumExpired:        {"Expired on %s", "Expiré le %s"},
 	msgSumNonconforming:  {"Content not conforming to its type", "Contenu non conforme à son modèle"},

@@ -26,9 +26,13 @@ type run struct {
 	issuer    *issuerRecord
 	issuerErr error
 	statuses  []*record.DigestStatus // one per form
-	statusErr []error
-	batch     *record.Batch // the bundle's batch
-	batchErr  error
+	// listStatus and listErr are the credential's status from its lists,
+	// when the verifier reads them (Options.StatusLists).
+	listStatus *ListStatus
+	listErr    error
+	statusErr  []error
+	batch      *record.Batch // the bundle's batch
+	batchErr   error
 
 	// signingKeys holds, once the signature check passed, the issuer key
 	// each form verified with.
@@ -119,6 +123,30 @@ func (r *run) lookUp() {
 	}
 	if r.in.Bundle != nil {
 		r.batch, r.batchErr = r.v.ledger.GetBatch(r.ctx, r.in.Bundle.Anchor.Batch)
+	}
+	if ref := cred.StatusReference(); r.v.lists != nil && ref != nil {
+		if r.issuerErr != nil {
+			r.listErr = r.issuerErr
+		} else {
+			r.listStatus, r.listErr = r.v.lists.ListStatus(r.ctx, r.issuer.Issuer, ref)
+		}
+	}
+}
+
+// checkListStatus judges the status the credential's lists give.
+func (r *run) checkListStatus() {
+	if r.listErr != nil {
+		r.ledgerFailure(CheckStatus, say(msgAboutList), r.listErr)
+		return
+	}
+	s := r.listStatus
+	switch s.Status {
+	case record.StatusRevoked:
+		r.failSaying(CheckStatus, ReasonRevoked, say(msgSumListRevoked, longTime(s.AsOf)), say(msgListRevoked, timeArg(s.AsOf), s.Block, s.URI))
+	case record.StatusSuspended:
+		r.failSaying(CheckStatus, ReasonSuspended, say(msgSumListSuspended, longTime(s.AsOf)), say(msgListSuspended, timeArg(s.AsOf), s.Block, s.URI))
+	default:
+		r.pass(CheckStatus, say(msgListActive, timeArg(s.AsOf), s.Block, s.URI))
 	}
 }
 
@@ -382,6 +410,10 @@ func (r *run) inclusionProblem(s *record.DigestStatus) *failure {
 }
 
 func (r *run) checkStatus() {
+	if r.listStatus != nil || r.listErr != nil {
+		r.checkListStatus()
+		return
+	}
 	for i, f := range r.in.Forms {
 		s, err := r.statuses[i], r.statusErr[i]
 		switch {

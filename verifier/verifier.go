@@ -15,7 +15,8 @@
 // It imports chaincode/record (the ledger's rules), credential (decoding
 // and signature checks), network (the ledger), qrcode (its errors, for
 // what an unreadable photo lacks), schemas (subject validation), sdjwt
-// (key-binding and disclosure errors), internal packages and
+// (key-binding and disclosure errors), statuslist (the status lists it
+// reads statuses from, statuslists.go), internal packages and
 // golang.org/x/text (language matching); never
 // issuer, wallet or cli, and nothing of HTTP: the verifier's HTTP API and
 // web page are package verifier/verifierapi, which imports this one.
@@ -181,12 +182,19 @@ type Options struct {
 	// MaxPresentationAge is how old a key-binding JWT may be. Zero:
 	// sdjwt.DefaultMaxKeyBindingAge (5 minutes).
 	MaxPresentationAge time.Duration
+	// StatusLists, when set, gives the status of a credential that points
+	// to status lists from those lists instead of the ledger's status of
+	// its digests (which still prove it anchored): for verifiers whose
+	// ledger is not theirs to query about one credential.
+	StatusLists StatusLists
 }
 
 // Verifier checks credentials against a ledger. It is safe for concurrent
 // use.
 type Verifier struct {
 	ledger Ledger
+	// lists, when set, answer statuses (Options.StatusLists).
+	lists StatusLists
 	// issuers holds the issuer records ledger handed the verifier, with
 	// their keys parsed.
 	issuers   *parsedIssuers
@@ -206,7 +214,7 @@ func New(ledger Ledger, validator *schemas.Validator, opts Options) *Verifier {
 	if now == nil {
 		now = time.Now
 	}
-	v := &Verifier{ledger: ledger, issuers: new(parsedIssuers), validator: validator, now: now}
+	v := &Verifier{ledger: ledger, issuers: new(parsedIssuers), validator: validator, now: now, lists: opts.StatusLists}
 	v.presentation, v.maxPresentationAge = presentationOptions(opts)
 	return v
 }

@@ -107,7 +107,7 @@ func putScalar(dst, v []byte) bool {
 // ed25519.PublicKey. alg is the header's algorithm, which the caller has
 // read and checked; a key of another kind is refused.
 func Verify(key crypto.PublicKey, alg string, signingInput, signature []byte) error {
-	switch alg {
+	switch CanonicalAlgorithm(alg) {
 	case ES256:
 		pub, ok := key.(*ecdsa.PublicKey)
 		if !ok || pub.Curve != elliptic.P256() {
@@ -133,4 +133,46 @@ func Verify(key crypto.PublicKey, alg string, signingInput, signature []byte) er
 		return nil
 	}
 	return fmt.Errorf("algorithm %q: want %s or %s", alg, ES256, EdDSA)
+}
+
+// Ed25519 is the fully specified name of EdDSA over Ed25519 (RFC 9864),
+// which deprecates the polymorphic "EdDSA". Verifiers accept both;
+// Sceau signs with "EdDSA", which every JOSE library reads.
+const Ed25519 = "Ed25519"
+
+// CanonicalAlgorithm returns the algorithm a header's "alg" names, as Sign
+// and Verify spell it: "Ed25519" is "EdDSA". Any other name is returned as
+// is, for the caller to refuse.
+func CanonicalAlgorithm(alg string) string {
+	if alg == Ed25519 {
+		return EdDSA
+	}
+	return alg
+}
+
+// keyMembers are the header parameters that carry or point to a key or a
+// certificate. Sceau takes keys from the ledger's registry only, so a
+// header naming one is refused rather than ignored: it says the signer
+// meant the key to come from the token.
+var keyMembers = map[string]bool{"jwk": true, "jku": true, "x5u": true, "x5c": true, "x5t": true, "x5t#S256": true}
+
+// CheckMembers applies the header rules every verifier of Sceau shares to
+// the member names of a protected header (sorted, so that the first one
+// refused is always the same): "crit" is refused, since no extension is
+// understood (RFC 7515 section 4.1.11: a recipient must refuse a critical
+// extension it does not understand); a member that carries or points to a
+// key is refused; any other member is ignored, as RFC 7515 and
+// VC-JOSE-COSE ask of members a recipient does not use.
+func CheckMembers(names []string) error {
+	for _, name := range names {
+		if name == "crit" {
+			return errors.New("\"crit\" lists extensions; none is supported")
+		}
+	}
+	for _, name := range names {
+		if keyMembers[name] {
+			return fmt.Errorf("%q is not allowed: the verification key comes from the ledger registry, never from the token", name)
+		}
+	}
+	return nil
 }

@@ -3,8 +3,8 @@
 // upload CSV exports, with the office's API token. It only translates: the
 // requests become calls to an issuer.Desk, which issues, anchors and keeps
 // what it issued, and the desk's answers and errors become JSON and status
-// codes. The API is public and described in openapi.json (served at
-// GET /openapi.json) and in the README: clients rely on its routes,
+// codes. The API is public and described in openapi.json (a fragment of
+// the document served at GET /openapi.json) and in the README: clients rely on its routes,
 // bodies, status codes and messages as they are.
 //
 // # Routes
@@ -16,11 +16,11 @@
 //	POST /v1/batches                                a CSV export, multipart/form-data → 202, its status
 //	GET  /v1/batches/{id}[/manifest|/rejects|/credentials/{credential}]
 //	POST /credentials/issue                         the W3C VC API (vcapi.go)
-//	GET  /openapi.json                              public
+//	POST /v1/status-lists/publish                   publish the issuer's status lists at once
 //
 // # Authentication
 //
-// Every route but /openapi.json acts for one issuer: the one whose API
+// Every route acts for one issuer: the one whose API
 // token (org.Tokens, created with `sceau issuer token create`) is sent as
 // Authorization: Bearer …, or, with Config.ClientCertificates, the one a
 // verified TLS client certificate names (URI SAN urn:sceau:issuer:<id>).

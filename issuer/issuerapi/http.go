@@ -19,8 +19,9 @@ import (
 	"github.com/sceau/sceau/schemas"
 )
 
-// OpenAPI is the OpenAPI 3.1 description of the issuer API, served at
-// GET /openapi.json.
+// OpenAPI is the OpenAPI 3.1 description of the issuer API's routes: a
+// fragment of the document `sceau serve` serves at GET /openapi.json
+// (server.AssembleOpenAPI).
 //
 //go:embed openapi.json
 var OpenAPI []byte
@@ -130,12 +131,12 @@ func (a *API) Close() { a.desk.Close() }
 func (a *API) UnlockKeys() error { return a.desk.UnlockKeys() }
 
 // Desk returns the API's issuing desk, for the OpenID4VCI pickup to share
-// (its keys, registers and micro-batches).
+// (its keys, registers and micro-batches) and for the server's background
+// work on it (issuer.Desk.KeepStatusListsPublished).
 func (a *API) Desk() *issuer.Desk { return a.desk }
 
 // Routes mounts the issuer API on r (see openapi.json):
 //
-//	GET  /openapi.json                              this API's OpenAPI document (public)
 //	POST /v1/credentials                            issue one credential from a record → its bundle
 //	GET  /v1/credentials/{ref}                      a credential issued over HTTP → its bundle
 //	POST /v1/credentials/{ref}/revoke               revoke it (every form), {"reason": code}
@@ -159,7 +160,6 @@ func (a *API) Desk() *issuer.Desk { return a.desk }
 // are found in the issuer's register: what it issued, over HTTP or from
 // the command line. Errors are {"error": "…"}.
 func (a *API) Routes(r chi.Router) {
-	r.Get("/openapi.json", serveOpenAPI)
 	r.Post("/v1/credentials", a.withIssuer(a.postCredential))
 	r.Get("/v1/credentials/{ref}", a.withIssuer(a.getCredential))
 	r.Post("/v1/credentials/{ref}/revoke", a.withIssuer(a.statusChange(issuer.OpRevoke)))
@@ -175,12 +175,18 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/batches/{id}/credentials/{credential}", a.withIssuer(a.batchCredential))
 	r.Post("/v1/offers", a.withIssuer(a.postOffers))
 	r.Post("/credentials/issue", a.withIssuer(a.vcIssue))
+	r.Post("/v1/status-lists/publish", a.withIssuer(a.publishStatusLists))
 }
 
-func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write(OpenAPI)
+// publishStatusLists publishes the issuer's status lists at once → 200,
+// the publication (issuer.Publication).
+func (a *API) publishStatusLists(w http.ResponseWriter, r *http.Request, issuerID string) {
+	pub, err := a.desk.PublishStatusLists(r.Context(), issuerID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pub)
 }
 
 // issuerHandler is a handler acting for an authenticated issuer.

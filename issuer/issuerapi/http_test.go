@@ -186,7 +186,7 @@ func TestAPIVCIssueReturnsAnEnvelopedCredential(t *testing.T) {
 	e := newAPIEnv(t, 0)
 	req := map[string]any{
 		"credential": map[string]any{
-			"@context":          []string{credential.ContextV2, credential.ContextSceau},
+			"@context":          []string{credential.ContextV2},
 			"type":              []string{"VerifiableCredential", "Diploma"},
 			"issuer":            "urn:sceau:issuer:examoffice",
 			"credentialSubject": apiDiploma,
@@ -633,11 +633,9 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		OpenAPI string                               `json:"openapi"`
 		Paths   map[string]map[string]map[string]any `json:"paths"`
 	}
-	code, body := e.call(t, http.MethodGet, "/openapi.json", "", "", nil)
-	if code != http.StatusOK {
-		t.Fatalf("GET /openapi.json: %d", code)
-	}
-	if err := json.Unmarshal(body, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.1") {
+	// The API's fragment of the document `sceau serve` serves (the whole
+	// is checked in package cli).
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.1") {
 		t.Fatalf("not an OpenAPI 3.1 document: %v", err)
 	}
 	r := chi.NewRouter()

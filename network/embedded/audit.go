@@ -510,3 +510,12 @@ func (v *verifier) compareState(bucket *bolt.Bucket, want map[string]expectedVal
 	}
 	return count, nil
 }
+
+// Height returns the number of blocks committed (network.HeightReader).
+func (l *Ledger) Height(ctx context.Context) (uint64, error) {
+	info, err := l.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.Height, nil
+}

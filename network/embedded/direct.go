@@ -63,10 +63,11 @@ func newDirectChaincode(cfg chaincode.Config) (*directChaincode, error) {
 	return &directChaincode{
 		ContractChaincode: cc,
 		queries: map[string]directQuery{
-			"GetIssuer":        oneStringQuery(ser, c.GetIssuer),
-			"GetBatch":         oneStringQuery(ser, c.GetBatch),
-			"GetStatus":        oneStringQuery(ser, c.GetStatus),
-			"GetStatusHistory": oneStringQuery(ser, c.GetStatusHistory),
+			"GetIssuer":           oneStringQuery(ser, c.GetIssuer),
+			"GetBatch":            oneStringQuery(ser, c.GetBatch),
+			"GetStatus":           oneStringQuery(ser, c.GetStatus),
+			"GetStatusHistory":    oneStringQuery(ser, c.GetStatusHistory),
+			"GetStatusCheckpoint": oneStringQuery(ser, c.GetStatusCheckpoint),
 		},
 	}, nil
 }

@@ -461,3 +461,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Height returns the channel's height as the default reader's peer knows
+// it (network.HeightReader).
+func (l *Ledger) Height(ctx context.Context) (uint64, error) {
+	return l.chainHeight(ctx, l.defaultReader)
+}

@@ -94,6 +94,7 @@ func Run(t *testing.T, h Harness) {
 		{"RevokeByAnchoringIssuerOnly", s.revokeByAnchoringIssuerOnly},
 		{"CredentialLifecycle", s.credentialLifecycle},
 		{"RevokeBatch", s.revokeBatch},
+		{"StatusListCheckpoints", s.statusListCheckpoints},
 		{"KeyRotationAndCompromise", s.keyRotationAndCompromise},
 		{"SuspendedIssuerCannotAnchor", s.suspendedIssuerCannotAnchor},
 		{"ReaccreditationAfterLapse", s.reaccreditationAfterLapse},

@@ -2,6 +2,7 @@ package provenanceapi
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"io"
@@ -14,6 +15,13 @@ import (
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/provenance"
 )
+
+// OpenAPI is the OpenAPI 3.1 description of this package's routes: a
+// fragment of the document `sceau serve` serves at GET /openapi.json
+// (server.AssembleOpenAPI).
+//
+//go:embed openapi.json
+var OpenAPI []byte
 
 // maxSubmissionSize bounds the body of POST /v1/resources: a full
 // manifest, escaped, and the statements.

@@ -2,6 +2,7 @@ package verifierapi
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,13 @@ import (
 	"github.com/sceau/sceau/verifier"
 	"github.com/sceau/sceau/verifier/presentation"
 )
+
+// OpenAPI is the OpenAPI 3.1 description of this package's routes: a
+// fragment of the document `sceau serve` serves at GET /openapi.json
+// (server.AssembleOpenAPI).
+//
+//go:embed openapi.json
+var OpenAPI []byte
 
 // Request body limits.
 const (

@@ -30,25 +30,108 @@ type vcAPIRequest struct {
 	} `json:"options"`
 }
 
-// vcAPIResponse is the verdict as the VC API endpoints answer it: the same
-// fields as POST /v1/verify, and the spec's verified, errors and warnings.
-type vcAPIResponse struct {
-	Verified bool `json:"verified"`
-	*verifier.Result
-	// Errors are the reasons of the checks that failed.
-	Errors []string `json:"errors"`
-	// Warnings are the reasons of the checks that could not run.
-	Warnings []string `json:"warnings"`
+// The VC API verify endpoints answer as the W3C VC API (VCALM) verifier
+// specification, version 0.0.3-unstable, defines (verifier.yml,
+// VerifyCredentialResult.yml, VerifyPresentationResult.yml,
+// ProblemDetails.yml): 200 whenever the verification ran, whatever its
+// outcome, with a VerificationResult; 400 when the request could not be
+// verified at all (malformed); 413 when it is too large. A verdict that is
+// not valid gives its problems as ProblemDetails: first the verdict's own
+// (its reason code as title, its summary as detail, in the request's
+// language), then one per check that failed or could not run.
+
+// vcAPIResult is a VC API VerificationResult: verified, the input
+// ("credential" or "verifiablePresentation"), problemDetails and results,
+// and nothing else (the specification's result has additionalProperties
+// false).
+type vcAPIResult struct {
+	Verified               bool            `json:"verified"`
+	Credential             json.RawMessage `json:"credential,omitempty"`
+	VerifiablePresentation json.RawMessage `json:"verifiablePresentation,omitempty"`
+	ProblemDetails         []problemDetail `json:"problemDetails"`
+	Results                vcAPIResults    `json:"results"`
 }
 
-func newVCAPIResponse(res *verifier.Result) vcAPIResponse {
-	out := vcAPIResponse{Verified: res.Verdict == verifier.Valid, Result: res, Errors: []string{}, Warnings: []string{}}
+// problemDetail is a VC API ProblemDetails object.
+type problemDetail struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+}
+
+// vcAPIResults are the verbose results, by property of the credential.
+type vcAPIResults struct {
+	Proof            []checkResult `json:"proof"`
+	CredentialStatus []checkResult `json:"credentialStatus,omitempty"`
+	CredentialSchema []checkResult `json:"credentialSchema,omitempty"`
+	ValidFrom        *checkResult  `json:"validFrom,omitempty"`
+}
+
+// checkResult is the result of one property's check: verified, and for a
+// status its value (0 valid, 1 revoked, 2 suspended, as in the IETF list).
+type checkResult struct {
+	Verified bool `json:"verified"`
+	Value    *int `json:"value,omitempty"`
+}
+
+// problemTypes are the VC Data Model 2.0 error types (section 7.1) that
+// Sceau's reasons are; the others are Sceau's own.
+var problemTypes = map[verifier.Reason]string{
+	verifier.ReasonUnreadable:    "PARSING_ERROR",
+	verifier.ReasonAltered:       "CRYPTOGRAPHIC_SECURITY_ERROR",
+	verifier.ReasonNonconforming: "MALFORMED_VALUE_ERROR",
+	verifier.ReasonExpired:       "RANGE_ERROR",
+	verifier.ReasonNotYetValid:   "RANGE_ERROR",
+}
+
+// problemType returns the URL of the problem type of reason.
+func problemType(reason verifier.Reason) string {
+	if t, ok := problemTypes[reason]; ok {
+		return "https://www.w3.org/TR/vc-data-model#" + t
+	}
+	return "urn:sceau:problem:" + string(reason)
+}
+
+// newVCAPIResult renders res, a verdict on input given as member, as a VC
+// API VerificationResult.
+func newVCAPIResult(res *verifier.Result, member string, input json.RawMessage) vcAPIResult {
+	out := vcAPIResult{Verified: res.Verdict == verifier.Valid, ProblemDetails: []problemDetail{}, Results: vcAPIResults{Proof: []checkResult{}}}
+	if member == "verifiablePresentation" {
+		out.VerifiablePresentation = input
+	} else {
+		out.Credential = input
+	}
+	if res.Verdict != verifier.Valid {
+		out.ProblemDetails = append(out.ProblemDetails, problemDetail{Type: problemType(res.Reason), Title: string(res.Reason), Detail: res.Summary})
+	}
 	for _, c := range res.Checks {
-		switch {
-		case c.Skipped:
-			out.Warnings = append(out.Warnings, c.Name+": "+c.Reason)
-		case !c.OK:
-			out.Errors = append(out.Errors, c.Name+": "+c.Reason)
+		if !c.OK {
+			title := c.Name + " failed"
+			if c.Skipped {
+				title = c.Name + " not checked"
+			}
+			out.ProblemDetails = append(out.ProblemDetails, problemDetail{Type: "urn:sceau:check:" + c.Name, Title: title, Detail: c.Reason})
+		}
+		ok := checkResult{Verified: c.OK}
+		switch c.Name {
+		case verifier.CheckSignature:
+			out.Results.Proof = append(out.Results.Proof, ok)
+		case verifier.CheckStatus:
+			v := 0
+			switch res.Reason {
+			case verifier.ReasonRevoked:
+				v = 1
+			case verifier.ReasonSuspended:
+				v = 2
+			}
+			if c.OK || v != 0 {
+				ok.Value = &v
+			}
+			out.Results.CredentialStatus = append(out.Results.CredentialStatus, ok)
+		case verifier.CheckSchema:
+			out.Results.CredentialSchema = append(out.Results.CredentialSchema, ok)
+		case verifier.CheckValidity:
+			out.Results.ValidFrom = &ok
 		}
 	}
 	return out
@@ -67,9 +150,9 @@ func (a *API) presentationsVerify(w http.ResponseWriter, r *http.Request) {
 	a.vcAPIVerify(w, r, "/presentations/verify", "verifiablePresentation")
 }
 
-// vcAPIVerify answers 200 when the credential or presentation in member
-// is valid, 422 when it is not (or could not be confirmed), 400 when the
-// request is malformed; the body carries the verdict either way.
+// vcAPIVerify answers 200 with a VerificationResult once the credential or
+// presentation in member was verified, valid or not; 400 when the request
+// is malformed.
 func (a *API) vcAPIVerify(w http.ResponseWriter, r *http.Request, route, member string) {
 	req, err := readVCAPIRequest(w, r, member)
 	if err != nil {
@@ -86,17 +169,16 @@ func (a *API) vcAPIVerify(w http.ResponseWriter, r *http.Request, route, member 
 		a.writeError(w, r, err)
 		return
 	}
-	status := http.StatusOK
-	if res.Verdict != verifier.Valid {
-		status = http.StatusUnprocessableEntity
-	}
-	writeJSON(w, status, newVCAPIResponse(res.In(apiLanguage(w, r))))
+	writeJSON(w, http.StatusOK, newVCAPIResult(res.In(apiLanguage(w, r)), member, req.raw))
 }
 
 // vcAPISubmission is what a VC API request submits.
 type vcAPISubmission struct {
 	input             []byte
 	challenge, domain string
+	// raw is the member as received (the whole body when it is a bare
+	// string), which the result repeats.
+	raw json.RawMessage
 }
 
 // readVCAPIRequest reads a VC API request: the body {member: X, "options":
@@ -114,7 +196,7 @@ func readVCAPIRequest(w http.ResponseWriter, r *http.Request, member string) (*v
 		if err != nil {
 			return nil, err
 		}
-		return &vcAPISubmission{input: input}, nil
+		return &vcAPISubmission{input: input, raw: body}, nil
 	}
 	var req vcAPIRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -132,7 +214,7 @@ func readVCAPIRequest(w http.ResponseWriter, r *http.Request, member string) (*v
 	if err != nil {
 		return nil, err
 	}
-	return &vcAPISubmission{input: input, challenge: req.Options.Challenge, domain: req.Options.Domain}, nil
+	return &vcAPISubmission{input: input, challenge: req.Options.Challenge, domain: req.Options.Domain, raw: raw}, nil
 }
 
 // envelopedInput decodes the credential of a VC API member: a JSON string
