@@ -18,6 +18,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/network/embedded"
 )
 
 // Exit codes shared by every command.
@@ -63,6 +65,11 @@ func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return ExitOK
+	}
+	if errors.Is(err, embedded.ErrCorrupt) {
+		// One line naming the file, as for an unreadable ledger.
+		fmt.Fprintln(stderr, "sceau:", err)
+		return ExitIndeterminate
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -94,6 +94,10 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		return res, fmt.Sprintf(t.offline, offline.Summary(lang)), nil
 	}
 	l, lerr := e.openLedger(c.Context, c)
+	if errors.Is(lerr, embedded.ErrCorrupt) {
+		// A store that cannot be read safely is refused outright (exit 3).
+		return nil, "", lerr
+	}
 	if lerr != nil {
 		// The server checks presentations against its own challenges, not
 		// against --nonce and --audience.

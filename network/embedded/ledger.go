@@ -195,6 +195,9 @@ func Open(ctx context.Context, dir string, opts OpenOptions) (*Ledger, error) {
 }
 
 func openDB(dir string) (*bolt.DB, error) {
+	if err := checkStoreFile(filepath.Join(dir, dbFile)); err != nil {
+		return nil, err
+	}
 	opts := &bolt.Options{Timeout: openTimeout, FreelistType: bolt.FreelistMapType}
 	if strconv.IntSize == 64 {
 		// Map 1 GiB of address space up front (the file does not grow for
@@ -205,6 +208,9 @@ func openDB(dir string) (*bolt.DB, error) {
 	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, opts)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, &inUseError{dir: dir}
+	}
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+		return nil, &corruptError{path: filepath.Join(dir, dbFile), reason: err.Error()}
 	}
 	if err != nil {
 		return nil, unavailable("opening ledger "+dir, err)
