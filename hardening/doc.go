@@ -7,8 +7,9 @@
 //
 // TestEveryMutationIsRejectedOrShowsOnlySignedClaims alters sample
 // credentials in every form — bundle, vc+jwt, SC1 text, QR image, SD-JWT
-// as issued and SD-JWT presentation with key binding, of a diploma and of a
-// Pix certification — byte by byte, truncates them at every length and
+// as issued (of a Pix certification, bound to no holder key) and SD-JWT
+// presentation with key binding (of a diploma bound to its holder's key),
+// of a diploma and of a Pix certification — byte by byte, truncates them at every length and
 // appends to them, and verifies each altered copy against the ledger. An
 // altered credential is never valid unless only unsigned bytes changed
 // (insignificant JSON white space, surrounding white space, disclosures a

@@ -191,11 +191,13 @@ func (a *API) verify(ctx context.Context, route string, input []byte, asked *ver
 	return res, nil
 }
 
-// holderBound reports whether decoded is an SD-JWT presentation carrying a
-// key-binding JWT: its holder signed it for a verifier.
+// holderBound reports whether decoded is an SD-JWT bound to a holder key
+// (cnf) or carrying a key-binding JWT: it is valid only presented by its
+// holder, for one of the API's challenges and its audience. Stripping the
+// key-binding JWT off a bound credential does not make it a plain one.
 func holderBound(decoded *credential.Decoded) bool {
 	s := decoded.Presentation()
-	return s != nil && s.KeyBinding != nil
+	return s != nil && (s.KeyBinding != nil || s.Credential.HolderKey != nil)
 }
 
 // requestError is a request the service cannot act on, with its status.
