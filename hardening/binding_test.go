@@ -42,7 +42,7 @@ func TestHolderBindingCannotBeStripped(t *testing.T) {
 	}
 	stripped := stale[:strings.LastIndex(stale, "~")+1]
 	inputs := map[string]string{
-		"bound SD-JWT as issued":                    diploma.bundle.SDJWT,
+		"bound SD-JWT as issued":                     diploma.bundle.SDJWT,
 		"presentation to another audience, stripped": stripped,
 	}
 
