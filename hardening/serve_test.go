@@ -102,7 +102,9 @@ func serve(t *testing.T, bin, home string, env ...string) *served {
 func clientFrom(local string) *http.Client {
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 10 * time.Second}
 	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
-		DialContext:       func(ctx context.Context, network, addr string) (net.Conn, error) { return dialer.DialContext(ctx, network, addr) },
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		},
 		DisableKeepAlives: false, MaxIdleConnsPerHost: 64,
 	}}
 }

@@ -467,18 +467,6 @@ func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...str
 	return nil, err
 }
 
-func (l *Ledger) sign(org, function string, args []string) (*SignedProposal, error) {
-	id, err := l.Identity(org)
-	if err != nil {
-		return nil, err
-	}
-	p, err := l.NewProposal(id, function, args...)
-	if err != nil {
-		return nil, err
-	}
-	return id.Sign(p)
-}
-
 // checkProposal decodes a signed proposal and checks it is for this ledger
 // and signed by a creator the ledger trusts. It returns the block kind the
 // proposal leads to.

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
@@ -29,6 +31,10 @@ const (
 	// around it.
 	MaxUploadBody = verifier.MaxInputSize + 1<<20
 )
+
+// MaxBodyBudget is the largest default Config.BodyBudget: four uploads
+// of MaxUploadBody held at once.
+const MaxBodyBudget = 4 * MaxUploadBody
 
 // DefaultDecodeQueueTimeout is how long a request waits for an image or
 // PDF decoding slot before the API answers 503.
@@ -64,6 +70,12 @@ type Config struct {
 	// DecodeQueueTimeout is how long a request waits for a slot. Zero:
 	// DefaultDecodeQueueTimeout.
 	DecodeQueueTimeout time.Duration
+	// BodyBudget bounds the bytes of request bodies read and held at
+	// once: a request reserves its body's size (its Content-Length, or
+	// the most its route accepts) before reading it, and waits
+	// DecodeQueueTimeout for room, then gets 503. Zero: room for
+	// max(DecodeSlots, 2) uploads of MaxUploadBody.
+	BodyBudget int64
 }
 
 // API is the public verification service over HTTP: the JSON API, the W3C
@@ -77,6 +89,8 @@ type API struct {
 	metrics   *metrics
 	logger    *slog.Logger
 	decodes   chan struct{}
+	bodies    *semaphore.Weighted
+	budget    int64
 	queueWait time.Duration
 	page      *page
 }
@@ -102,6 +116,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.DecodeQueueTimeout <= 0 {
 		cfg.DecodeQueueTimeout = DefaultDecodeQueueTimeout
 	}
+	if cfg.BodyBudget <= 0 {
+		cfg.BodyBudget = int64(min(max(cfg.DecodeSlots, 2), 4)) * MaxUploadBody
+	}
 	m, err := newMetrics(cfg.Metrics)
 	if err != nil {
 		return nil, err
@@ -118,6 +135,8 @@ func New(cfg Config) (*API, error) {
 		metrics:   m,
 		logger:    cfg.Logger,
 		decodes:   make(chan struct{}, cfg.DecodeSlots),
+		bodies:    semaphore.NewWeighted(cfg.BodyBudget),
+		budget:    cfg.BodyBudget,
 		queueWait: cfg.DecodeQueueTimeout,
 		page:      pg,
 	}, nil
@@ -142,6 +161,38 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/issuers", a.issuers)
 	r.Post("/credentials/verify", a.credentialsVerify)
 	r.Post("/presentations/verify", a.presentationsVerify)
+}
+
+// admitBody reserves room in the body budget for r's body, of at most
+// limit bytes, before it is read: its Content-Length when it declares a
+// smaller one (net/http never reads past it), limit otherwise. It waits
+// for room as long as for a decoding slot, then fails with errBusy. The
+// caller releases the room once it no longer holds the body.
+func (a *API) admitBody(r *http.Request, limit int64) (release func(), err error) {
+	n := limit
+	if r.ContentLength >= 0 && r.ContentLength < limit {
+		n = r.ContentLength
+	}
+	n = min(max(n, 1), a.budget)
+	wait, cancel := context.WithTimeout(r.Context(), a.queueWait)
+	defer cancel()
+	if err := a.bodies.Acquire(wait, n); err != nil {
+		if err := r.Context().Err(); err != nil {
+			return nil, err
+		}
+		a.metrics.busy()
+		return nil, errBusy
+	}
+	return func() { a.bodies.Release(n) }, nil
+}
+
+// bodyLimit is the most a submission's body may hold: an upload for a
+// multipart form, a JSON document otherwise.
+func bodyLimit(r *http.Request) int64 {
+	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mediaType == "multipart/form-data" {
+		return MaxUploadBody
+	}
+	return MaxJSONBody
 }
 
 // errBusy is returned when no decoding slot freed up in time.
@@ -250,6 +301,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // verifyV1 is POST /v1/verify: 200 with the verdict for any submission it
 // could read, 400 for a malformed request.
 func (a *API) verifyV1(w http.ResponseWriter, r *http.Request) {
+	release, err := a.admitBody(r, bodyLimit(r))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	defer release()
 	input, err := readSubmission(w, r)
 	if err != nil {
 		a.writeError(w, r, err)

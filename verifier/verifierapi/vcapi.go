@@ -71,6 +71,12 @@ func (a *API) presentationsVerify(w http.ResponseWriter, r *http.Request) {
 // is valid, 422 when it is not (or could not be confirmed), 400 when the
 // request is malformed; the body carries the verdict either way.
 func (a *API) vcAPIVerify(w http.ResponseWriter, r *http.Request, route, member string) {
+	release, err := a.admitBody(r, MaxJSONBody)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	defer release()
 	req, err := readVCAPIRequest(w, r, member)
 	if err != nil {
 		a.writeError(w, r, err)
