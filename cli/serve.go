@@ -1,14 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -31,12 +30,16 @@ import (
 	"github.com/sceau/sceau/verifier/verifierapi"
 )
 
-// serveInfo is the content of serve.json (org.Home.ServeInfoFile).
+// serveInfo is the content of serve.json (org.Home.ServeInfoFile), 0600.
 type serveInfo struct {
 	PID       int    `json:"pid"`
 	Addr      string `json:"addr"`
 	URL       string `json:"url"`
 	StartedAt string `json:"startedAt"`
+	// Secret (base64url, 32 random bytes drawn at start) authenticates the
+	// home's command line to the server and the server to it, on the
+	// local route (verifierapi.LocalVerify).
+	Secret string `json:"secret"`
 }
 
 func serveCommand() *cli.Command {
@@ -87,6 +90,10 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		o.audience = url
 	}
 
+	var secret [32]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	validator, err := schemas.NewValidator()
 	if err != nil {
@@ -98,6 +105,7 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	})
 	svc, err := verifierapi.New(verifierapi.Config{
 		Registry: registry, Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
+		LocalSecret: secret[:],
 	})
 	if err != nil {
 		return err
@@ -114,7 +122,8 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 	}
 
 	if c.String("ledger") == "embedded" || c.String("ledger") == "" {
-		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339)}
+		info := serveInfo{PID: os.Getpid(), Addr: listener.Addr().String(), URL: url, StartedAt: time.Now().UTC().Format(time.RFC3339),
+			Secret: base64.RawURLEncoding.EncodeToString(secret[:])}
 		if err := writeServeInfo(e.home, info); err != nil {
 			return err
 		}
@@ -172,9 +181,15 @@ func removeServeInfo(home string, pid int) {
 }
 
 // readServeInfo returns what a running `sceau serve` wrote in home, or
-// nil if there is none (or its process is gone).
+// nil if there is none (or its process is gone). A serve.json that others
+// than its owner may read or write is not believed: its secret would not
+// be one.
 func readServeInfo(home string) *serveInfo {
-	data, err := os.ReadFile(org.Home(home).ServeInfoFile())
+	path := org.Home(home).ServeInfoFile()
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm()&0o077 != 0 {
+		return nil
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
@@ -209,47 +224,13 @@ func heldByServer(home string, err error) error {
 const serverTimeout = 2 * time.Minute
 
 // verifyThroughServer sends input to the `sceau serve` described by info
-// and returns its verdict, which the server words in lang.
+// and returns its verdict, which the server words in lang. It believes
+// only an answer that proves to come from that server (the secret of
+// serve.json) and to be about input (verifierapi.LocalVerify).
 func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lang verifier.Language) (*verifier.Result, error) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", "input")
-	if err != nil {
-		return nil, err
+	secret, err := base64.RawURLEncoding.DecodeString(info.Secret)
+	if err != nil || len(secret) < 16 {
+		return nil, fmt.Errorf("%s has no secret to authenticate the server at %s with (a server of an older version, or not a server): %w", "serve.json", info.URL, verifierapi.ErrNotTheServer)
 	}
-	if _, err := fw.Write(input); err != nil {
-		return nil, err
-	}
-	if err := mw.Close(); err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, info.URL+"/v1/verify", &body)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept-Language", string(lang))
-	resp, err := (&http.Client{Timeout: serverTimeout}).Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, verifierapi.MaxJSONBody))
-	if err != nil {
-		return nil, fmt.Errorf("asking `sceau serve` at %s: %w", info.URL, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("`sceau serve` at %s answered %s: %s", info.URL, resp.Status, e.Error)
-		}
-		return nil, fmt.Errorf("`sceau serve` at %s answered %s", info.URL, resp.Status)
-	}
-	var res verifier.Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("`sceau serve` at %s: its answer is not a verdict: %w", info.URL, err)
-	}
-	return &res, nil
+	return verifierapi.LocalVerify(ctx, &http.Client{Timeout: serverTimeout}, info.URL, secret, input, lang)
 }

@@ -76,6 +76,9 @@ type Config struct {
 	// DecodeQueueTimeout for room, then gets 503. Zero: room for
 	// max(DecodeSlots, 2) uploads of MaxUploadBody.
 	BodyBudget int64
+	// LocalSecret, when set, mounts the local route (LocalVerifyPath),
+	// which answers only requests authenticated with it (see LocalVerify).
+	LocalSecret []byte
 }
 
 // API is the public verification service over HTTP: the JSON API, the W3C
@@ -92,7 +95,9 @@ type API struct {
 	bodies    *semaphore.Weighted
 	budget    int64
 	queueWait time.Duration
-	page      *page
+	// localSecret authenticates the local route (nil: not mounted).
+	localSecret []byte
+	page        *page
 }
 
 // New returns the API cfg describes.
@@ -128,17 +133,18 @@ func New(cfg Config) (*API, error) {
 		return nil, err
 	}
 	return &API{
-		registry:  cfg.Registry,
-		verifier:  verifier.New(ledger, cfg.Validator, cfg.Options),
-		nonces:    cfg.Nonces,
-		audience:  cfg.Audience,
-		metrics:   m,
-		logger:    cfg.Logger,
-		decodes:   make(chan struct{}, cfg.DecodeSlots),
-		bodies:    semaphore.NewWeighted(cfg.BodyBudget),
-		budget:    cfg.BodyBudget,
-		queueWait: cfg.DecodeQueueTimeout,
-		page:      pg,
+		registry:    cfg.Registry,
+		verifier:    verifier.New(ledger, cfg.Validator, cfg.Options),
+		nonces:      cfg.Nonces,
+		audience:    cfg.Audience,
+		metrics:     m,
+		logger:      cfg.Logger,
+		decodes:     make(chan struct{}, cfg.DecodeSlots),
+		bodies:      semaphore.NewWeighted(cfg.BodyBudget),
+		budget:      cfg.BodyBudget,
+		localSecret: append([]byte(nil), cfg.LocalSecret...),
+		queueWait:   cfg.DecodeQueueTimeout,
+		page:        pg,
 	}, nil
 }
 
@@ -152,6 +158,7 @@ func New(cfg Config) (*API, error) {
 //	GET  /v1/issuers             the trust list
 //	POST /credentials/verify     W3C VC API
 //	POST /presentations/verify   W3C VC API
+//	POST /v1/local/verify        the home's command line only (Config.LocalSecret)
 func (a *API) Routes(r chi.Router) {
 	r.Get("/", a.servePage)
 	r.Post("/", a.submitPage)
@@ -161,6 +168,9 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/issuers", a.issuers)
 	r.Post("/credentials/verify", a.credentialsVerify)
 	r.Post("/presentations/verify", a.presentationsVerify)
+	if len(a.localSecret) > 0 {
+		r.Post(LocalVerifyPath, a.localVerify)
+	}
 }
 
 // admitBody reserves room in the body budget for r's body, of at most
