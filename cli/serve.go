@@ -80,6 +80,10 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		return err
 	}
 	defer ledger.Close()
+	if d, ok := ledger.(interface{ Damaged() error }); ok && d.Damaged() != nil {
+		// A store changed behind the ledger's back is not served.
+		return &exitError{code: ExitIndeterminate, err: fmt.Errorf("serve: %w", d.Damaged())}
+	}
 	listener, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return usageErr("--addr %s: %v", o.addr, err)
@@ -100,11 +104,13 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		return err
 	}
 	contract := network.NewContract(ledger)
+	cache := verifier.NewCache(org.Home(e.home).CacheDir())
 	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
-		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
+		TTL: o.registryTTL, Cache: cache, Logger: e.logger,
 	})
 	svc, err := verifierapi.New(verifierapi.Config{
-		Registry: registry, Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
+		Registry: registry, Ledger: guardTip(cache, registry.Ledger(), ledger),
+		Validator: validator, Audience: o.audience, Metrics: reg, Logger: e.logger,
 		LocalSecret: secret[:],
 	})
 	if err != nil {

@@ -114,7 +114,7 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 	}
 	defer l.Close()
 	registry := verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{Cache: cache, Logger: e.logger})
-	recorder := cache.Recorder(registry.Ledger(), nil)
+	recorder := cache.Recorder(guardTip(cache, registry.Ledger(), l), nil)
 	res = verifier.New(recorder, validator, verifyOptions(c)).Verify(c.Context, data)
 	if err := recorder.Flush(); err != nil {
 		e.logger.Warn("statuses not cached for offline use", "err", err)
@@ -240,4 +240,15 @@ func (u unavailableLedger) GetStatus(context.Context, string) (*record.DigestSta
 
 func (u unavailableLedger) GetBatch(context.Context, string) (*record.Batch, error) {
 	return nil, u.err()
+}
+
+// guardTip returns ledger, checked before every read against the highest
+// tip the home's cache saw of l when l's block log can be followed
+// (verifier.Cache.Guard): a ledger rolled back, or on another chain, gives
+// indeterminate verdicts.
+func guardTip(cache *verifier.Cache, ledger verifier.Ledger, l network.Ledger) verifier.Ledger {
+	if chain, ok := l.(network.ChainReader); ok {
+		return cache.Guard(ledger, chain)
+	}
+	return ledger
 }

@@ -63,3 +63,11 @@ func (l *Ledger) BlockHash(ctx context.Context, n uint64) (string, error) {
 	}
 	return hash, nil
 }
+
+// Damaged returns why the ledger refuses to serve, or nil: its last block
+// does not match the hash recorded when it was committed, or its state
+// does not match the state digest of its last block (the store was changed
+// behind the ledger's back). Reads then fail with ErrDamaged and
+// network.ErrUnavailable; Info, Verify and Export still work, to locate
+// the change.
+func (l *Ledger) Damaged() error { return l.damaged }
