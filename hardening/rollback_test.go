@@ -2,6 +2,7 @@ package hardening
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -92,7 +94,10 @@ func TestRollbackAndStateEditsAreNoticedWhereVerdictsAreGiven(t *testing.T) {
 	if code, out := w.sceau("verify", bundle.path); code != 3 {
 		t.Errorf("the revoked diploma after an edit of the state: exit %d, want 3:\n%s", code, out)
 	}
-	cmd := exec.Command(bin, "--home", w.home, "serve", "--addr", "127.0.0.1:0")
+	// A server that starts anyway is stopped after a while (and fails).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--home", w.home, "serve", "--addr", "127.0.0.1:0")
 	out2, err := cmd.CombinedOutput()
 	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 3 || !strings.Contains(string(out2), "state does not match") {
 		t.Errorf("sceau serve on an edited state: %v, want exit 3 saying the state does not match:\n%s", err, out2)
