@@ -29,7 +29,8 @@ func verifyCommand() *cli.Command {
 		Usage:     "verify a credential: bundle, vc+jwt, SD-JWT, SC1: text, or a PNG/JPEG of its QR",
 		ArgsUsage: "PATH|-",
 		Description: "With --nonce and --audience, an SD-JWT presentation must carry a key-binding JWT signed by its\n" +
-			"holder for that nonce and audience; without them, its key binding is checked but not its nonce and audience.\n" +
+			"holder for that nonce and audience. An SD-JWT bound to a holder key (cnf) is valid only so presented:\n" +
+			"without --nonce and --audience, or without its key-binding JWT, it is invalid (holder_binding).\n" +
 			"Exit codes: 0 valid; 1 invalid (including input that does not decode); 2 usage errors and\n" +
 			"files that cannot be read; 3 indeterminate (a check could not run, e.g. the ledger is unreachable).",
 		Flags: []cli.Flag{
