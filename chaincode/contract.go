@@ -7,6 +7,11 @@
 // The governance organisation is fixed when the chaincode starts (Config),
 // never by a transaction. Every function is deterministic: times come from
 // the transaction timestamp, and no write depends on map iteration order.
+// The one use of the local clock is a refusal: a transaction stamped
+// further than a window (Config.TxTimeWindow) from the clock of the peer
+// running it is refused, so a client cannot choose the ledger time; and a
+// transaction acting for an issuer is refused when stamped earlier than
+// the issuer's last change (record.Issuer.CheckClock).
 //
 // Imports: chaincode/record (the records it writes and the rules it
 // enforces), internal/attest, internal/license and internal/merkle, besides
