@@ -156,7 +156,10 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					defer closeLedger()
-					res := verify(c.Context, []byte(entry.Data))
+					res, err := w.Verify(c.Context, entry, verify)
+					if err != nil {
+						return err
+					}
 					fmt.Fprintf(e.stdout, "%s, kept as %s, imported %s\n", entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339))
 					lang := e.language()
 					printResult(e.stdout, res.In(lang), verifyTexts(lang))
@@ -376,7 +379,10 @@ func walletVerifier(c *cli.Context, e *env) (wallet.VerifyFunc, func(), error) {
 		ledger = unavailableLedger{err}
 	}
 	v := verifier.New(ledger, validator, verifier.Options{})
-	verify := func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input) }
+	verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+		decoded, err := credential.Decode(ctx, input)
+		return v.VerifyDecoded(ctx, decoded, err, asked)
+	}
 	return verify, closeLedger, nil
 }
 
