@@ -130,12 +130,11 @@ func (g *guarded) check(ctx context.Context) error {
 	}
 	if tips[i].Tip != tip {
 		tips[i].Tip = tip
-		data, err := json.Marshal(tips)
-		if err != nil {
-			return err
-		}
-		if err := g.cache.write(tipsFile, data); err != nil {
-			return fmt.Errorf("%w: %w", network.ErrUnavailable, err)
+		// The ledger passed the check: a cache that cannot be written
+		// (a read-only home) only keeps the next verifications from
+		// knowing this tip, it does not make this one doubtful.
+		if data, err := json.Marshal(tips); err == nil {
+			_ = g.cache.write(tipsFile, data)
 		}
 	}
 	g.checked = &tip
