@@ -7,6 +7,11 @@
 // The governance organisation is fixed when the chaincode starts (Config),
 // never by a transaction. Every function is deterministic: times come from
 // the transaction timestamp, and no write depends on map iteration order.
+// The one use of the local clock is a refusal: a transaction stamped
+// further than a window (Config.TxTimeWindow) from the clock of the peer
+// running it is refused, so a client cannot choose the ledger time; and a
+// transaction acting for an issuer is refused when stamped earlier than
+// the issuer's last change (record.Issuer.CheckClock).
 //
 // Imports: chaincode/record (the records it writes and the rules it
 // enforces), internal/attest, internal/license and internal/merkle, besides
@@ -40,20 +45,45 @@ const Version = "1.0.0"
 // GovernanceMSPEnv is the environment variable ConfigFromEnv reads.
 const GovernanceMSPEnv = "SCEAU_GOVERNANCE_MSP"
 
+// TxTimeWindowEnv is the environment variable ConfigFromEnv reads the
+// transaction time window from (a Go duration: "5m"; "0" turns the check
+// off).
+const TxTimeWindowEnv = "SCEAU_TX_TIME_WINDOW"
+
 // Config is fixed when the chaincode starts.
 type Config struct {
 	// GovernanceMSP is the MSP ID of the organisation that accredits,
 	// suspends and withdraws issuers.
 	GovernanceMSP string
+	// TxTimeWindow is how far a transaction's timestamp may be from Now
+	// (record.CheckTxTime). Zero: record.DefaultTxTimeWindow; negative: no
+	// check. On Fabric the chaincode runs on each endorsing peer, so Now
+	// is that peer's clock, and a backdated proposal needs the peers of a
+	// majority of organisations (the MAJORITY endorsement policy).
+	TxTimeWindow time.Duration
+	// Now is the clock transactions are checked against. Nil: time.Now.
+	Now func() time.Time
 }
 
-// ConfigFromEnv reads the configuration from SCEAU_GOVERNANCE_MSP.
+// ConfigFromEnv reads the configuration from SCEAU_GOVERNANCE_MSP and
+// SCEAU_TX_TIME_WINDOW.
 func ConfigFromEnv() (Config, error) {
 	msp := os.Getenv(GovernanceMSPEnv)
 	if msp == "" {
 		return Config{}, fmt.Errorf("%s is empty: the chaincode needs the MSP ID of the governance organisation", GovernanceMSPEnv)
 	}
-	return Config{GovernanceMSP: msp}, nil
+	cfg := Config{GovernanceMSP: msp}
+	if w := os.Getenv(TxTimeWindowEnv); w != "" {
+		d, err := time.ParseDuration(w)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s %q: a duration such as 5m: %w", TxTimeWindowEnv, w, err)
+		}
+		if d == 0 {
+			d = -1
+		}
+		cfg.TxTimeWindow = d
+	}
+	return cfg, nil
 }
 
 // Contract is the Sceau contract. Its exported methods are the chaincode's
@@ -122,6 +152,17 @@ func (c *Contract) begin(ctx contractapi.TransactionContextInterface) (*txn, err
 	}
 	if err := ts.CheckValid(); err != nil {
 		return nil, fmt.Errorf("transaction timestamp: %w", err)
+	}
+	window := c.cfg.TxTimeWindow
+	if window == 0 {
+		window = record.DefaultTxTimeWindow
+	}
+	clock := c.cfg.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	if err := record.CheckTxTime(ts.AsTime(), clock(), window); err != nil {
+		return nil, err
 	}
 	now := ts.AsTime().UTC().Truncate(time.Second)
 	return &txn{stub: stub, caller: caller, now: now, nowText: record.FormatTime(now), id: stub.GetTxID()}, nil

@@ -60,16 +60,18 @@ func (h *harness) with(t *testing.T) *harness { return &harness{t: t, network: h
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	cc, err := NewChaincode(Config{GovernanceMSP: govMSP})
-	if err != nil {
-		t.Fatalf("NewChaincode: %v", err)
-	}
-	h := &harness{t: t, network: &network{
-		cc:       cc,
+	net := &network{
 		ledger:   newMemLedger(),
 		creators: map[string][]byte{},
 		now:      time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC),
-	}}
+	}
+	// The peer's clock follows the transactions' (tests move it).
+	cc, err := NewChaincode(Config{GovernanceMSP: govMSP, Now: net.clock})
+	if err != nil {
+		t.Fatalf("NewChaincode: %v", err)
+	}
+	net.cc = cc
+	h := &harness{t: t, network: net}
 	for _, m := range []string{govMSP, officeMSP, pixMSP, rogueMSP} {
 		h.creators[m] = serializedIdentity(t, m)
 	}
@@ -345,3 +347,7 @@ func mustMarshalIdentity(t *testing.T, mspID string, idBytes []byte) []byte {
 	}
 	return raw
 }
+
+// clock is the endorsing peer's clock: the time of the transaction being
+// run (the harness stamps transactions honestly).
+func (n *network) clock() time.Time { return n.now }

@@ -363,7 +363,9 @@ func (c *Contract) ListIssuers(ctx contractapi.TransactionContextInterface, page
 	return &page, nil
 }
 
-// loadIssuer reads issuer id for a transaction that may update it.
+// loadIssuer reads issuer id for a transaction that may update it, or acts
+// for it: the transaction's time must not be earlier than the issuer's
+// last recorded change (record.Issuer.CheckClock).
 func loadIssuer(t *txn, id string) (*record.Issuer, string, error) {
 	if err := record.ValidateIssuerID(id); err != nil {
 		return nil, "", err
@@ -381,6 +383,9 @@ func loadIssuer(t *txn, id string) (*record.Issuer, string, error) {
 		return nil, "", record.NotFound("issuer", id)
 	}
 	normalizeIssuer(&issuer)
+	if err := issuer.CheckClock(t.now); err != nil {
+		return nil, "", err
+	}
 	return &issuer, stateKey, nil
 }
 

@@ -70,7 +70,7 @@ func TestGovernanceIsTheConfiguredMSPOnly(t *testing.T) {
 	for _, caller := range []string{officeMSP, pixMSP, rogueMSP} {
 		h.refuse(caller, "governance", "AccreditIssuer", "exam-office", `["Diploma"]`, "")
 	}
-	other, err := NewChaincode(Config{GovernanceMSP: rogueMSP})
+	other, err := NewChaincode(Config{GovernanceMSP: rogueMSP, Now: h.network.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/sceau/sceau/network/embedded"
 )
 
 // Exit codes shared by every command.
@@ -68,6 +70,11 @@ func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	lang := localeLanguage(getenv)
 	prefix := say(lang, msgErrorPrefix)
+	if errors.Is(err, embedded.ErrCorrupt) {
+		// One line naming the file, as for an unreadable ledger.
+		fmt.Fprint(stderr, prefix, err, "\n")
+		return ExitIndeterminate
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {

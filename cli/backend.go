@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/sceau/sceau/chaincode"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/network/fabric"
@@ -47,7 +49,11 @@ func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, e
 		if _, err := os.Stat(filepath.Join(dir, "ledger.db")); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no ledger in %s: create it with `sceau ledger init` (or pass --home)", dir)
 		}
-		l, err := embedded.Open(ctx, dir, embedded.OpenOptions{})
+		window, err := txTimeWindow(getenvOf(c))
+		if err != nil {
+			return nil, err
+		}
+		l, err := embedded.Open(ctx, dir, embedded.OpenOptions{TimeWindow: window})
 		if errors.Is(err, embedded.ErrInUse) {
 			return nil, heldByServer(e.home, err)
 		}
@@ -68,4 +74,22 @@ func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, e
 	default:
 		return nil, usageErr("--ledger %q: use embedded or fabric", backend)
 	}
+}
+
+// txTimeWindow reads SCEAU_TX_TIME_WINDOW (chaincode.TxTimeWindowEnv), the
+// window around its clock outside which the embedded ledger refuses a
+// proposal: a duration ("5m", the default when unset), "0" for none.
+func txTimeWindow(getenv func(string) string) (time.Duration, error) {
+	v := getenv(chaincode.TxTimeWindowEnv)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, usageErr("%s %q: a duration such as 5m, or 0 for no window", chaincode.TxTimeWindowEnv, v)
+	}
+	if d == 0 {
+		d = -1
+	}
+	return d, nil
 }

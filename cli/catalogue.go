@@ -38,6 +38,7 @@ const (
 	msgWalletVerifierNo  msgID = "wallet.verifier_none"
 	msgWalletVerifierIs  msgID = "wallet.verifier_is"
 	msgWalletThrough     msgID = "wallet.through"
+	msgWalletHoldsKey    msgID = "wallet.holds_key"
 	msgWalletBadVerifier msgID = "wallet.bad_verifier"
 	msgListHeader        msgID = "wallet.list.header"
 	msgStatusValid       msgID = "wallet.status.valid"
@@ -127,7 +128,10 @@ var catalogue = map[msgID]texts{
 		"give your issuer the key `sceau wallet holder-key` prints (holder_jwk column) so that your credentials are bound to it",
 		"donnez à votre établissement la clé qu'affiche `sceau wallet holder-key` (colonne holder_jwk) pour que vos attestations y soient liées"},
 	msgWalletShowHeader: {"%s, kept as %s, imported %s", "%s, conservée sous forme %s, importée le %s"},
-	msgWalletBackup:     {"backup of %d credential(s) written to %s", "sauvegarde de %d attestation(s) écrite dans %s"},
+	msgWalletHoldsKey: {
+		"bound to a key of this wallet, which holds it (the verifier checked everything else)",
+		"liée à une clé de ce portefeuille, qui la détient (le vérificateur a contrôlé tout le reste)"},
+	msgWalletBackup: {"backup of %d credential(s) written to %s", "sauvegarde de %d attestation(s) écrite dans %s"},
 	msgWalletRestored: {
 		"restored %d credential(s); %d already in the wallet",
 		"%d attestation(s) restaurée(s) ; %d déjà dans le portefeuille"},

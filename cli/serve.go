@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -44,7 +45,7 @@ import (
 	"github.com/sceau/sceau/verifier/verifierapi"
 )
 
-// serveInfo is the content of serve.json (org.Home.ServeInfoFile).
+// serveInfo is the content of serve.json (org.Home.ServeInfoFile), 0600.
 type serveInfo struct {
 	PID       int    `json:"pid"`
 	Addr      string `json:"addr"`
@@ -54,9 +55,11 @@ type serveInfo struct {
 	// HTTPS: a command of the same home that goes through the server trusts
 	// that certificate, and only it (serverClient).
 	TLSCert string `json:"tlsCert,omitempty"`
-	// Secret authenticates the home's commands that go through the server
-	// and the server's answers (network/ledgerapi); serve.json is 0600.
-	Secret string `json:"secret,omitempty"`
+	// Secret (base64url, 32 random bytes drawn at start) authenticates the
+	// home's commands to the server and the server's answers to them, both
+	// ways: their ledger calls (network/ledgerapi) and verifications
+	// (verifierapi.LocalVerify). serve.json is 0600.
+	Secret string `json:"secret"`
 }
 
 func serveCommand() *cli.Command {
@@ -151,6 +154,10 @@ func runServe(ctx context.Context, c *cli.Context, e *env, o serveOptions) error
 		return err
 	}
 	defer ledger.Close()
+	if d, ok := ledger.(interface{ Damaged() error }); ok && d.Damaged() != nil {
+		// A store changed behind the ledger's back is not served.
+		return &exitError{code: ExitIndeterminate, err: fmt.Errorf("serve: %w", d.Damaged())}
+	}
 	listener, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return usageErr("--addr %s: %v", o.addr, err)
@@ -219,9 +226,16 @@ func serveHandler(ctx context.Context, e *env, ledger network.Ledger, o serveOpt
 		return nil, nil, err
 	}
 	contract := network.NewContract(ledger)
+	cache := verifier.NewCache(org.Home(e.home).CacheDir())
 	registry := verifier.NewRegistry(contract, verifier.RegistryOptions{
-		TTL: o.registryTTL, Cache: verifier.NewCache(org.Home(e.home).CacheDir()), Logger: e.logger,
+		TTL: o.registryTTL, Cache: cache, Logger: e.logger,
 	})
+	var localSecret []byte
+	if o.localSecret != "" {
+		if localSecret, err = base64.RawURLEncoding.DecodeString(o.localSecret); err != nil {
+			return nil, nil, err
+		}
+	}
 	// Over HTTPS, presentation requests are signed with the server's
 	// certificate (client identifier x509_san_dns) when it names the public
 	// URL's host; otherwise they stay unsigned, of the redirect_uri prefix.
@@ -234,8 +248,9 @@ func serveHandler(ctx context.Context, e *env, ledger network.Ledger, o serveOpt
 		}
 	}
 	svc, err := verifierapi.New(verifierapi.Config{
-		Registry: registry, Validator: validator, Audience: o.audience, PublicURL: publicURL, Metrics: reg, Logger: e.logger,
-		Presentations: presentations,
+		Registry: registry, Ledger: guardTip(cache, registry.Ledger(), ledger),
+		Validator: validator, Audience: o.audience, PublicURL: publicURL, Metrics: reg, Logger: e.logger,
+		Presentations: presentations, LocalSecret: localSecret,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -346,9 +361,15 @@ func removeServeInfo(home string, pid int) {
 }
 
 // readServeInfo returns what a running `sceau serve` wrote in home, or
-// nil if there is none (or its process is gone).
+// nil if there is none (or its process is gone). A serve.json that others
+// than its owner may read or write is not believed: its secret would not
+// be one.
 func readServeInfo(home string) *serveInfo {
-	data, err := os.ReadFile(org.Home(home).ServeInfoFile())
+	path := org.Home(home).ServeInfoFile()
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm()&0o077 != 0 {
+		return nil
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
@@ -383,13 +404,19 @@ func heldByServer(home string, err error) error {
 const serverTimeout = 2 * time.Minute
 
 // verifyThroughServer sends input to the `sceau serve` described by info
-// and returns its verdict, which the server words in lang.
+// and returns its verdict, which the server words in lang. It believes
+// only an answer that proves to come from that server (the secret of
+// serve.json) and to be about input (verifierapi.LocalVerify).
 func verifyThroughServer(ctx context.Context, info *serveInfo, input []byte, lang verifier.Language) (*verifier.Result, error) {
+	secret, err := base64.RawURLEncoding.DecodeString(info.Secret)
+	if err != nil || len(secret) < 16 {
+		return nil, fmt.Errorf("%s has no secret to authenticate the server at %s with (a server of an older version, or not a server): %w", "serve.json", info.URL, verifierapi.ErrNotTheServer)
+	}
 	client, err := serverClient(info)
 	if err != nil {
 		return nil, err
 	}
-	return verifyAt(ctx, client, info.URL, input, lang)
+	return verifierapi.LocalVerify(ctx, client, info.URL, secret, input, lang)
 }
 
 // verifyAt sends input to the Sceau verifier at base (POST /v1/verify: a

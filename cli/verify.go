@@ -29,7 +29,8 @@ func verifyCommand() *cli.Command {
 		Usage:     "verify a credential: bundle, vc+jwt, SD-JWT, SC1: text, or a PNG/JPEG of its QR",
 		ArgsUsage: "PATH|-",
 		Description: "With --nonce and --audience, an SD-JWT presentation must carry a key-binding JWT signed by its\n" +
-			"holder for that nonce and audience; without them, its key binding is checked but not its nonce and audience.\n" +
+			"holder for that nonce and audience. An SD-JWT bound to a holder key (cnf) is valid only so presented:\n" +
+			"without --nonce and --audience, or without its key-binding JWT, it is invalid (holder_binding).\n" +
 			"Exit codes: 0 valid; 1 invalid (including input that does not decode); 2 usage errors and\n" +
 			"files that cannot be read; 3 indeterminate (a check could not run, e.g. the ledger is unreachable).",
 		Flags: []cli.Flag{
@@ -101,6 +102,10 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 		return res, fmt.Sprintf(t.offline, offline.Summary(lang)), nil
 	}
 	l, lerr := e.openLedger(c.Context, c)
+	if errors.Is(lerr, embedded.ErrCorrupt) {
+		// A store that cannot be read safely is refused outright (exit 3).
+		return nil, "", lerr
+	}
 	if info := readServeInfo(e.home); lerr != nil && info != nil && info.Secret != "" && errors.Is(lerr, embedded.ErrInUse) {
 		// The ledger's answers come through the server, authenticated both
 		// ways; the verdict is this command's own.
@@ -125,7 +130,7 @@ func verifyWhereItCan(c *cli.Context, e *env, validator *schemas.Validator, data
 	}
 	defer l.Close()
 	registry := verifier.NewRegistry(network.NewContract(l), verifier.RegistryOptions{Cache: cache, Logger: e.logger})
-	recorder := cache.Recorder(registry.Ledger(), nil)
+	recorder := cache.Recorder(guardTip(cache, registry.Ledger(), l), nil)
 	res = verifier.New(recorder, validator, verifyOptions(c)).Verify(c.Context, data)
 	if err := recorder.Flush(); err != nil {
 		e.logger.Warn("statuses not cached for offline use", "err", err)
@@ -252,4 +257,15 @@ func (u unavailableLedger) GetStatus(context.Context, string) (*record.DigestSta
 
 func (u unavailableLedger) GetBatch(context.Context, string) (*record.Batch, error) {
 	return nil, u.err()
+}
+
+// guardTip returns ledger, checked before every read against the highest
+// tip the home's cache saw of l when l's block log can be followed
+// (verifier.Cache.Guard): a ledger rolled back, or on another chain, gives
+// indeterminate verdicts.
+func guardTip(cache *verifier.Cache, ledger verifier.Ledger, l network.Ledger) verifier.Ledger {
+	if chain, ok := l.(network.ChainReader); ok {
+		return cache.Guard(ledger, chain)
+	}
+	return ledger
 }

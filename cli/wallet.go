@@ -187,7 +187,10 @@ func walletCommand() *cli.Command {
 						return err
 					}
 					defer checker.close()
-					res := checker.verify(c.Context, []byte(entry.Data))
+					res, err := w.Verify(c.Context, entry, checker.verify)
+					if err != nil {
+						return err
+					}
 					fmt.Fprintln(e.stdout, e.say(msgWalletShowHeader, entry.ID, entry.Form, entry.ImportedAt.Format(time.RFC3339)))
 					lang := e.language()
 					printResult(e.stdout, res.In(lang), verifyTexts(lang))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
@@ -78,7 +79,11 @@ func BenchmarkWalletList100(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := w.Import(ctx, data, v.Verify); err != nil {
+		verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+			decoded, err := credential.Decode(ctx, input)
+			return v.VerifyDecoded(ctx, decoded, err, asked)
+		}
+		if _, err := w.Import(ctx, data, verify); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -124,7 +124,11 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 	l, lerr := e.openLedger(c.Context, c)
 	if lerr == nil {
 		v := verifier.New(network.NewContract(l), validator, verifier.Options{})
-		return func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input) }, func() { l.Close() }, "", nil
+		verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+			decoded, err := credential.Decode(ctx, input)
+			return v.VerifyDecoded(ctx, decoded, err, asked)
+		}
+		return verify, func() { l.Close() }, "", nil
 	}
 	var usage *exitError
 	if errors.As(lerr, &usage) {
@@ -137,13 +141,21 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 	}
 	lang := e.language()
 	where := fmt.Sprintf(receiveTexts(lang).verifiedAt, info.URL)
-	verify := func(ctx context.Context, input []byte) *verifier.Result {
-		res, err := verifyThroughServer(ctx, info, input, lang)
+	verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+		var res *verifier.Result
+		var err error
+		if info.Secret != "" {
+			res, err = verifyThroughServer(ctx, info, input, lang)
+		} else {
+			res, err = verifyAt(ctx, &http.Client{Timeout: serverTimeout}, info.URL, input, lang)
+		}
 		if err != nil {
 			e.logger.Warn("verifying the received credential", "url", info.URL, "err", err)
 			return verifier.New(unavailableLedger{err}, validator, verifier.Options{}).Verify(ctx, input)
 		}
-		return res
+		// The credential is bound to this wallet's key (checked before):
+		// the verifier elsewhere judges everything but that.
+		return heldByThisWallet(res, asked.Nonce != "", lang)
 	}
 	return verify, func() {}, where, nil
 }

@@ -87,8 +87,9 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 			registry := verifier.NewRegistry(contract, verifier.RegistryOptions{Cache: cache, Logger: e.logger})
 			v := verifier.New(registry.Ledger(), validator, verifier.Options{})
 			return &walletChecker{
-				verify: func(ctx context.Context, input []byte) *verifier.Result {
-					res := v.Verify(ctx, input).In(lang)
+				verify: func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+					decoded, err := credential.Decode(ctx, input)
+					res := v.VerifyDecoded(ctx, decoded, err, asked).In(lang)
 					e.cacheStatusLists(ctx, cache, input, contract)
 					return res
 				},
@@ -120,7 +121,10 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 		opts := verifier.Options{StatusLists: fetchingLists{e: e, cache: cache, lists: cache.StatusLists(verifier.ListOptions{})}}
 		v := verifier.New(ledger, validator, opts)
 		return &walletChecker{
-			verify:     func(ctx context.Context, input []byte) *verifier.Result { return v.Verify(ctx, input).In(lang) },
+			verify: func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+				decoded, err := credential.Decode(ctx, input)
+				return v.VerifyDecoded(ctx, decoded, err, asked).In(lang)
+			},
 			issuerName: func(context.Context, string) string { return "" },
 			close:      func() {},
 		}, nil
@@ -128,13 +132,13 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 	var names map[string]string
 	var namesOnce sync.Once
 	return &walletChecker{
-		verify: func(ctx context.Context, input []byte) *verifier.Result {
+		verify: func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
 			res, err := verifyAt(ctx, &http.Client{Timeout: serverTimeout}, base, input, lang)
 			if err != nil {
 				e.logger.Warn("the verifier did not answer", "url", base, "err", err)
 				return verifier.New(unavailableLedger{err}, validator, verifier.Options{}).Verify(ctx, input).In(lang)
 			}
-			return res
+			return heldByThisWallet(res, asked.Nonce != "", lang)
 		},
 		issuerName: func(ctx context.Context, uri string) string {
 			namesOnce.Do(func() {
@@ -148,6 +152,36 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 		via:   base,
 		close: func() {},
 	}, nil
+}
+
+// heldByThisWallet judges, for the wallet, a remote verifier's verdict on
+// a credential bound to one of the wallet's own keys (boundHere: the
+// wallet checked the key is its own, and presented the credential to
+// itself or sent it without claims). A remote verifier accepts
+// presentations only over the nonces it hands out, so it finds the holder
+// binding wanting and nothing else; but the wallet is the holder, and whether
+// it holds the key is its own to know. When holder binding is the only
+// check that failed, the verdict is valid, its holder check saying so; any
+// other failure stands.
+func heldByThisWallet(res *verifier.Result, boundHere bool, lang verifier.Language) *verifier.Result {
+	if !boundHere || res.Verdict != verifier.Invalid || res.Reason != verifier.ReasonHolderBinding {
+		return res
+	}
+	for _, c := range res.Checks {
+		if c.Name != verifier.CheckHolderBinding && !c.OK {
+			return res
+		}
+	}
+	out := *res
+	out.Verdict, out.Reason, out.Summary = verifier.Valid, "", ""
+	out.Checks = make([]verifier.Check, len(res.Checks))
+	for i, c := range res.Checks {
+		if c.Name == verifier.CheckHolderBinding {
+			c = verifier.Check{Name: c.Name, OK: true, Reason: say(lang, msgWalletHoldsKey)}
+		}
+		out.Checks[i] = c
+	}
+	return &out
 }
 
 // issuerLabel names an entry's issuer: its name, else its ledger id.
@@ -226,11 +260,19 @@ func listWallet(c *cli.Context, e *env, w *wallet.Wallet, entries []*wallet.Entr
 	for range min(statusWorkers, len(entries)) {
 		wg.Go(func() {
 			for i := range jobs {
-				input := entries[i].Data
+				var res *verifier.Result
 				if checker.via != "" {
-					input = withoutClaims(entries[i])
+					// No claim leaves the wallet: the verifier gets the
+					// credential without its disclosures.
+					res = checker.verify(c.Context, []byte(withoutClaims(entries[i])), verifier.PresentationRequest{})
+					res = heldByThisWallet(res, w.BoundHere(entries[i]), lang)
+				} else {
+					var err error
+					if res, err = w.Verify(c.Context, entries[i], checker.verify); err != nil {
+						res = &verifier.Result{Verdict: verifier.Indeterminate, Reason: verifier.ReasonUnreadable, Summary: err.Error()}
+					}
 				}
-				statuses[i] = statusOf(lang, checker.verify(c.Context, []byte(input)))
+				statuses[i] = statusOf(lang, res)
 				titles[i] = entries[i].TitleOf(c.Context)
 			}
 		})

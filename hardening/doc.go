@@ -7,8 +7,9 @@
 //
 // TestEveryMutationIsRejectedOrShowsOnlySignedClaims alters sample
 // credentials in every form — bundle, vc+jwt, SC1 text, QR image, SD-JWT
-// as issued and SD-JWT presentation with key binding, of a diploma and of a
-// Pix certification — byte by byte, truncates them at every length and
+// as issued (of a Pix certification, bound to no holder key) and SD-JWT
+// presentation with key binding (of a diploma bound to its holder's key),
+// of a diploma and of a Pix certification — byte by byte, truncates them at every length and
 // appends to them, and verifies each altered copy against the ledger. An
 // altered credential is never valid unless only unsigned bytes changed
 // (insignificant JSON white space, surrounding white space, disclosures a
@@ -58,6 +59,39 @@
 // (a block byte, blocks swapped or deleted with the tip hash rewritten, a
 // status, an issuer key, state entries added or deleted, history, a
 // trusted CA): `sceau ledger verify` exits 1 naming the block or key.
+//
+// # Hardening II (issue 17)
+//
+// TestLedgerTimeCannotBeBackdated anchors forgeries signed with a key
+// reported compromised (and one retired) through proposals stamped before
+// the report, and outside the ledger's window: each is refused, none
+// verifies valid, an honest anchoring is accepted.
+//
+// TestHolderBindingCannotBeStripped gives a holder-bound SD-JWT without
+// its key-binding JWT, and a presentation to another audience with it cut
+// off, to `sceau verify`, POST /v1/verify, POST /credentials/verify and the
+// page: none is valid, each names holder_binding.
+//
+// TestBombsAndLargeUploadsKeepTheServerSmall sends a running `sceau serve`
+// 1 MB PDFs inflating to 1 GiB and parallel 32 MiB uploads: the bombs are
+// refused within a second, the server stays under 400 MB.
+//
+// TestFloodsFromOneAddressDoNotStopOthers floods challenges and bad issuer
+// API tokens from one address: it gets 429, another address's presentation
+// stays valid and its good token works; the log never holds a token.
+//
+// TestRollbackAndStateEditsAreNoticedWhereVerdictsAreGiven copies an old
+// ledger.db back over a revocation (indeterminate, never valid, through
+// `sceau verify` and `sceau serve`) and undoes a revocation in the state
+// alone (verify exits 3, serve refuses to start, ledger verify names the
+// key).
+//
+// TestACorruptLedgerFailsCleanly truncates ledger.db: every command exits
+// 3 with one line naming the file. TestVerifyTrustsOnlyTheServerOfItsHome
+// puts impostors at the address serve.json names: `sceau verify` believes
+// only the server holding its secret, answering about the input it sent.
+// TestCommandsRefuseIssuerIDsThatArePaths gives every command that takes
+// an issuer id one that climbs out of the home: nothing is written outside.
 //
 // # Load and privacy
 //

@@ -88,6 +88,8 @@ func TestHostileInputIsRefusedQuicklyWithAClearError(t *testing.T) {
 			[]string{"5000 disclosures", "more than"}, 2 * mb},
 		{"PDF over 20 MiB", append([]byte("%PDF-1.7\n"), make([]byte, 21<<20)...),
 			[]string{"PDF"}, 2 * mb},
+		{"PDF of 1 MB whose image stream inflates to 1 GiB", pdfBomb(t, 1<<30),
+			[]string{"decompression bomb"}, 32 * mb},
 	}
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) {

@@ -39,8 +39,8 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// serve starts `sceau serve` on addr and waits until it answers.
-func (h *home) serve(addr string, args ...string) *server {
+// serveWatched starts `sceau serve` on addr and waits until it answers.
+func (h *home) serveWatched(addr string, args ...string) *server {
 	h.t.Helper()
 	s := &server{t: h.t, h: h, url: "http://" + addr}
 	s.cmd = exec.Command(h.bin, append([]string{"--home", h.dir, "serve", "--addr", addr}, args...)...)
@@ -197,7 +197,7 @@ func TestStatusListsWithIndependentCode(t *testing.T) {
 	t.Logf("status indices of three credentials issued in a row: %v", indices)
 	token := strings.TrimSpace(h.sceau("issuer", "token", "create", "--id", "examoffice"))
 
-	srv := h.serve(addr, "--republish-every", "2s")
+	srv := h.serveWatched(addr, "--republish-every", "2s")
 	var issuerMeta struct {
 		Issuer string          `json:"issuer"`
 		JWKS   json.RawMessage `json:"jwks"`
@@ -280,7 +280,7 @@ func TestStatusListsWithIndependentCode(t *testing.T) {
 	srv.stop()
 	since := time.Now()
 	h.sceau("revoke", "--issuer", "examoffice", "--reason", "fraud", paths[0])
-	srv = h.serve(addr, "--republish-every", "2s")
+	srv = h.serveWatched(addr, "--republish-every", "2s")
 	waitRevoked(0, since, "sceau revoke")
 	// The OWF SD-JWT VC library checks the status itself: it fetches the
 	// list the credential names, verifies it with the issuer's key, and
@@ -337,7 +337,7 @@ func TestCredentialsResolve(t *testing.T) {
 	h.sceau("issue", "--issuer", "examoffice", "--type", "Diploma", "--input", diplomas, "--out", dOut, "--bundles")
 	more, _ := filepath.Glob(filepath.Join(dOut, "*.json"))
 	paths = append(paths, more...)
-	srv := h.serve(addr)
+	srv := h.serveWatched(addr)
 	var creds []map[string]any
 	for _, p := range paths {
 		creds = append(creds, jwtPayload(t, readBundle(t, p).VCJWT))

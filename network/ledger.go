@@ -89,3 +89,22 @@ type ContractError struct {
 }
 
 func (e *ContractError) Error() string { return e.Function + ": " + e.Message }
+
+// Tip is where a ledger's block log ends: its height (the number of
+// blocks) and the hash of its last block (hex).
+type Tip struct {
+	Height uint64 `json:"height"`
+	Hash   string `json:"hash"`
+}
+
+// ChainReader is implemented by ledgers whose block log a reader can
+// follow, as the embedded ledger's: a verifier remembers the highest tip it
+// has seen and notices when the ledger is later behind it (a store copied
+// back over a newer one) or on another chain.
+type ChainReader interface {
+	// Tip returns the current height and last block hash.
+	Tip(ctx context.Context) (Tip, error)
+	// BlockHash returns the hash of block n (ErrNotFound when the ledger
+	// has fewer blocks).
+	BlockHash(ctx context.Context, n uint64) (string, error)
+}

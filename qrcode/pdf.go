@@ -114,7 +114,7 @@ func DecodePDF(ctx context.Context, pdf []byte, limits PDFLimits) (text string, 
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		text, err := decodeImageQR(doc, img)
+		text, err := decodeImageQR(doc, img, lim)
 		if err == nil {
 			return text, nil
 		}
@@ -226,6 +226,12 @@ func listImages(ctx context.Context, doc *model.Context, lim PDFLimits) ([]pdfIm
 				return nil, fmt.Errorf("%w: page %d: image object %d has %d × %d pixels, more than %d",
 					ErrPDFLimit, page, objNr, width, height, lim.MaxImagePixels)
 			}
+			if err := checkImageStream(doc, obj.ImageDict, width, height, lim); err != nil {
+				if errors.Is(err, ErrPDFLimit) {
+					return nil, fmt.Errorf("page %d: image object %d: %w", page, objNr, err)
+				}
+				return nil, fmt.Errorf("%w: page %d: image object %d: %w", ErrMalformedPDF, page, objNr, err)
+			}
 			images = append(images, pdfImage{page: page, objNr: objNr, resource: obj.ResourceNames[page-1]})
 		}
 	}
@@ -250,7 +256,7 @@ func imageDimension(doc *model.Context, dict *types.StreamDict, key string) (int
 }
 
 // decodeImageQR decodes one image of the PDF and the QR code it holds.
-func decodeImageQR(doc *model.Context, img pdfImage) (string, error) {
+func decodeImageQR(doc *model.Context, img pdfImage, lim PDFLimits) (string, error) {
 	where := fmt.Sprintf("page %d image object %d", img.page, img.objNr)
 	extracted, err := pdfcpu.ExtractImage(doc, doc.Optimize.ImageObjects[img.objNr].ImageDict, false, img.resource, img.objNr, false)
 	if err != nil {
@@ -262,6 +268,15 @@ func decodeImageQR(doc *model.Context, img pdfImage) (string, error) {
 	data, err := io.ReadAll(extracted.Reader)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", where, err)
+	}
+	// The extracted image's own header is checked too before it is
+	// decoded: its pixels must be those listImages bounded.
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return "", fmt.Errorf("%s: decoding its %s image: %w", where, extracted.FileType, err)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > lim.MaxImagePixels {
+		return "", fmt.Errorf("%s: %w: its %s image has %d × %d pixels", where, ErrPDFLimit, extracted.FileType, cfg.Width, cfg.Height)
 	}
 	decoded, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {

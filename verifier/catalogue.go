@@ -404,8 +404,8 @@ var catalogue = map[msgID]texts{
 	msgAskedSingleUseNonce: {"one of its single-use nonces", "l'un de ses nonces à usage unique"},
 	msgAskedAudience:       {"audience %q", "audience %q"},
 	msgNotRequestedBound: {
-		"not requested: the SD-JWT has no key-binding JWT (it is bound to holder key %s, but this is not a presentation proving that its holder shows it)",
-		"non demandée : le SD-JWT n'a pas de JWT de liaison (il est lié à la clé de titulaire %s, mais ce n'est pas une présentation prouvant que son titulaire le montre)"},
+		"the SD-JWT is bound to holder key %s: it is valid only presented by its holder, with a key-binding JWT over a fresh nonce of this verifier and for its audience, and this verification named no nonce and audience (sceau verify --nonce … --audience …)",
+		"le SD-JWT est lié à la clé de titulaire %s : il n'est valide que présenté par son titulaire, avec un JWT de liaison portant un nonce frais de ce vérificateur et son audience, et cette vérification n'a nommé ni nonce ni audience (sceau verify --nonce … --audience …)"},
 	msgNotRequestedUnbound: {
 		"not requested: the SD-JWT has no key-binding JWT and is not bound to a holder key",
 		"non demandée : le SD-JWT n'a pas de JWT de liaison et n'est lié à aucune clé de titulaire"},

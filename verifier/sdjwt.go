@@ -21,13 +21,15 @@ const CheckHolderBinding = "holder_binding"
 
 // PresentationRequest is what a verifier expects of an SD-JWT presentation.
 //
-// With none of its fields set (`sceau verify` without --nonce and
-// --audience), a presentation's key-binding JWT is still checked — signed by
-// the cnf key, sd_hash, freshness — against the nonce and audience it names
-// itself, and holder_binding passes saying nonce and audience were not
-// requested; an SD-JWT without key-binding JWT passes it too (nothing was
-// requested). With any field set, a key-binding JWT is required and must
-// match.
+// Holder binding is all or nothing: an SD-JWT bound to a holder key (cnf)
+// is valid only with a key-binding JWT signed by that key over a fresh
+// nonce — one this verifier issued (ConsumeNonce) or was given (Nonce) —
+// and for the expected Audience. Without a key-binding JWT, or when the
+// request names no nonce or no audience, holder_binding fails: a bound
+// credential whose binding was stripped, or that was presented to someone
+// else, is never valid. An SD-JWT bound to no key passes holder_binding
+// when nothing was requested; with any field set, a key-binding JWT is
+// required and must match.
 type PresentationRequest struct {
 	// Nonce, if set, is the nonce the key-binding JWT must carry.
 	Nonce string
@@ -44,6 +46,13 @@ type PresentationRequest struct {
 // presentation.
 func (p PresentationRequest) requested() bool {
 	return p.Nonce != "" || p.Audience != "" || p.ConsumeNonce != nil
+}
+
+// Complete reports whether p names both a fresh nonce (given, or one of
+// the verifier's single-use challenges) and an audience: what a
+// presentation of a holder-bound credential must answer.
+func (p PresentationRequest) Complete() bool {
+	return (p.Nonce != "" || p.ConsumeNonce != nil) && p.Audience != ""
 }
 
 // describeSDJWT says what an SD-JWT given on its own shows.
@@ -186,12 +195,15 @@ func (r *run) checkHolderBinding() {
 		r.skip(CheckHolderBinding, say(msgNotWithinValidity))
 		return
 	}
+	bound := s.Credential.HolderKey != nil
+	if bound && !req.Complete() {
+		r.fail(CheckHolderBinding, ReasonHolderBinding, say(msgNotRequestedBound, s.Credential.HolderKey.KID()))
+		return
+	}
 	if s.KeyBinding == nil {
 		switch {
 		case req.requested():
 			r.fail(CheckHolderBinding, ReasonHolderBinding, say(msgKeyBindingMissing, describeRequest(req)))
-		case s.Credential.HolderKey != nil:
-			r.pass(CheckHolderBinding, say(msgNotRequestedBound, s.Credential.HolderKey.KID()))
 		default:
 			r.pass(CheckHolderBinding, say(msgNotRequestedUnbound))
 		}

@@ -127,8 +127,6 @@ func TestSDJWTPresentationWithHolderBindingIsValid(t *testing.T) {
 		inReply string
 	}{
 		{"expected nonce and audience", PresentationRequest{Nonce: "n-0001", Audience: "https://employer.example"}, `nonce "n-0001" and audience "https://employer.example" as expected`},
-		{"nothing requested", PresentationRequest{}, "nonce and audience not requested"},
-		{"audience only", PresentationRequest{Audience: "https://employer.example"}, "nonce not requested"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.verifyExpecting(pres, tc.req)
@@ -186,7 +184,11 @@ func TestSDJWTPresentationRejections(t *testing.T) {
 		{"another nonce", pres, PresentationRequest{Nonce: "n-2", Audience: "aud-1"}, CheckHolderBinding, "wrong nonce"},
 		{"another audience", pres, PresentationRequest{Nonce: "n-1", Audience: "aud-2"}, CheckHolderBinding, "wrong audience"},
 		{"signed with another holder key", foreign, want, CheckHolderBinding, "does not prove the holder"},
-		{"signed with another holder key, nothing requested", foreign, PresentationRequest{}, CheckHolderBinding, "does not prove the holder"},
+		{"signed with another holder key, nothing requested", foreign, PresentationRequest{}, CheckHolderBinding, "valid only presented by its holder"},
+		{"a genuine presentation, nothing requested", pres, PresentationRequest{}, CheckHolderBinding, "named no nonce and audience"},
+		{"a genuine presentation, audience only", pres, PresentationRequest{Audience: "aud-1"}, CheckHolderBinding, "named no nonce and audience"},
+		{"a genuine presentation, nonce only", pres, PresentationRequest{Nonce: "n-1"}, CheckHolderBinding, "named no nonce and audience"},
+		{"no key binding, nothing requested", is.sdjwt, PresentationRequest{}, CheckHolderBinding, "valid only presented by its holder"},
 		{"a disclosure removed after signing", withoutOne, want, CheckHolderBinding, "not those the holder signed"},
 		{"a tampered disclosure", tampered, want, CheckFormat, "disclosure"},
 		{"no key binding when one is expected", is.sdjwt, want, CheckHolderBinding, "no key-binding JWT"},
@@ -249,12 +251,17 @@ func TestSDJWTAsIssued(t *testing.T) {
 	_, holderJWK := e.newHolder()
 	bound := e.issueSD(diploma(), holderJWK)
 	unbound := e.issueSD(diploma(), nil)
+	// Holder binding is all or nothing: the bound SD-JWT as issued is
+	// not valid on its own (nobody showed it was its holder presenting it).
+	r := e.verify([]byte(bound.sdjwt))
+	if f := failing(r); r.Verdict != Invalid || f == nil || f.Name != CheckHolderBinding || !strings.Contains(f.Reason, "bound to holder key") {
+		t.Fatalf("the bound SD-JWT as issued: verdict %s, want invalid for holder_binding:\n%s", r.Verdict, describe(r))
+	}
 	for _, tc := range []struct {
 		name   string
 		is     *sdIssued
 		reason string
 	}{
-		{"bound", bound, "bound to holder key"},
 		{"not bound", unbound, "not bound to a holder key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -352,11 +359,11 @@ func TestSDJWTSchemaChecksWhatIsShown(t *testing.T) {
 	bad.Session = " juin 2025"   // a label does not start with a space
 	bad.BirthDate = "2999-01-01" // in the future
 	is := e.issueSD(bad, holderJWK)
-	shown := e.verifyExpecting(e.present(is.sdjwt, holder, "n", "a", "session"), PresentationRequest{})
+	shown := e.verifyExpecting(e.present(is.sdjwt, holder, "n", "a", "session"), PresentationRequest{Nonce: "n", Audience: "a"})
 	if f := failing(shown); f == nil || f.Name != CheckSchema || !strings.HasPrefix(f.Reason, "session:") || strings.Contains(f.Reason, "birth_date") {
 		t.Fatalf("failing %+v, want schema naming session only", f)
 	}
-	hidden := e.verifyExpecting(e.present(is.sdjwt, holder, "n", "a", "given_name"), PresentationRequest{})
+	hidden := e.verifyExpecting(e.present(is.sdjwt, holder, "n", "a", "given_name"), PresentationRequest{Nonce: "n", Audience: "a"})
 	if hidden.Verdict != Valid {
 		t.Fatalf("invalid claims that are not shown are not judged: verdict %s\n%s", hidden.Verdict, describe(hidden))
 	}

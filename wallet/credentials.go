@@ -3,6 +3,8 @@ package wallet
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,9 +75,13 @@ func (e *Entry) SDJWT() string {
 	return ""
 }
 
-// VerifyFunc verifies a credential against the ledger: a
-// verifier.Verifier's Verify.
-type VerifyFunc func(ctx context.Context, input []byte) *verifier.Result
+// VerifyFunc verifies a credential against the ledger, as a
+// verifier.Verifier's VerifyDecoded does, asking asked of a presentation.
+type VerifyFunc func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result
+
+// selfAudience is the audience of the presentation a wallet makes to
+// itself to verify a holder-bound SD-JWT it imports.
+const selfAudience = "urn:sceau:wallet"
 
 // NotVerifiedError reports a credential that import refused because it
 // does not verify.
@@ -145,7 +151,10 @@ func (w *Wallet) ImportNamed(ctx context.Context, input []byte, verify VerifyFun
 			return nil, err
 		}
 	}
-	res := verify(ctx, []byte(e.Data))
+	res, err := w.Verify(ctx, e, verify)
+	if err != nil {
+		return nil, err
+	}
 	if res.Verdict != verifier.Valid {
 		return nil, &NotVerifiedError{Result: res}
 	}
@@ -233,6 +242,55 @@ func (w *Wallet) checkHolder(s *credential.SignedSDJWT) error {
 		return fmt.Errorf("the credential is bound to holder key %s, which is not this wallet's (%s): it was issued to another wallet", s.Credential.HolderKey.KID(), w.HolderKey().KID())
 	}
 	return nil
+}
+
+// Verify verifies entry e with verify, as Import did: a holder-bound
+// SD-JWT through a presentation the wallet makes to itself.
+func (w *Wallet) Verify(ctx context.Context, e *Entry, verify VerifyFunc) (*verifier.Result, error) {
+	var sd *credential.SignedSDJWT
+	if e.Form == FormSDJWT {
+		parsed, err := credential.ParseSDJWT(e.Data)
+		if err != nil {
+			return nil, err
+		}
+		sd = parsed
+	}
+	return w.verify(ctx, e.Data, sd, verify)
+}
+
+// verify verifies data (sd, when it is an SD-JWT) with verify: a
+// holder-bound SD-JWT is valid only presented by its holder, so the
+// wallet, its holder, presents it to itself, disclosing everything, over a
+// fresh nonce.
+func (w *Wallet) verify(ctx context.Context, data string, sd *credential.SignedSDJWT, verify VerifyFunc) (*verifier.Result, error) {
+	if sd == nil || sd.Credential.HolderKey == nil {
+		return verify(ctx, []byte(data), verifier.PresentationRequest{}), nil
+	}
+	input, asked, err := w.selfPresentation(data, sd)
+	if err != nil {
+		return nil, err
+	}
+	return verify(ctx, input, asked), nil
+}
+
+// selfPresentation returns a presentation of the SD-JWT data (parsed as
+// sd, bound to one of the wallet's keys) to the wallet itself, disclosing
+// every claim, and what to ask of it.
+func (w *Wallet) selfPresentation(data string, sd *credential.SignedSDJWT) ([]byte, verifier.PresentationRequest, error) {
+	key := w.holderFor(sd.Credential.HolderKey.KID())
+	if key == nil {
+		return nil, verifier.PresentationRequest{}, fmt.Errorf("the credential is bound to holder key %s, which is not this wallet's", sd.Credential.HolderKey.KID())
+	}
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, verifier.PresentationRequest{}, err
+	}
+	req := verifier.PresentationRequest{Nonce: base64.RawURLEncoding.EncodeToString(raw[:]), Audience: selfAudience}
+	pres, err := credential.PresentSDJWT(data, key, credential.Presentation{Disclose: sd.Credential.Disclosed, Nonce: req.Nonce, Audience: req.Audience})
+	if err != nil {
+		return nil, verifier.PresentationRequest{}, fmt.Errorf("presenting the credential to the wallet itself: %w", err)
+	}
+	return []byte(pres), req, nil
 }
 
 // put writes an entry.

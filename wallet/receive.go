@@ -72,10 +72,15 @@ func (w *Wallet) ImportReceived(ctx context.Context, input []byte, verify Verify
 		existing = nil
 	case err != nil:
 		return nil, nil, err
-	case w.boundHere(existing):
+	case w.BoundHere(existing):
 		return nil, nil, &DuplicateError{Existing: existing}
 	}
-	res := verify(ctx, []byte(e.Data))
+	// Bound to the wallet's key, the credential is valid only presented by
+	// its holder: the wallet presents it to itself over a fresh nonce.
+	res, err := w.verify(ctx, e.Data, sd, verify)
+	if err != nil {
+		return nil, nil, err
+	}
 	if res.Verdict != verifier.Valid {
 		return nil, nil, &NotVerifiedError{Result: res}
 	}
@@ -89,9 +94,9 @@ func (w *Wallet) ImportReceived(ctx context.Context, input []byte, verify Verify
 	return e, existing, nil
 }
 
-// boundHere reports whether entry e holds an SD-JWT bound to one of the
+// BoundHere reports whether entry e holds an SD-JWT bound to one of the
 // wallet's holder keys.
-func (w *Wallet) boundHere(e *Entry) bool {
+func (w *Wallet) BoundHere(e *Entry) bool {
 	text := e.SDJWT()
 	if text == "" {
 		return false

@@ -86,7 +86,7 @@ func (is *issuer) issue(holder []byte) (c *credential.Credential, bundle []byte,
 }
 
 // accept stands for a verifier that finds every credential valid.
-func accept(_ context.Context, input []byte) *verifier.Result {
+func accept(_ context.Context, input []byte, _ verifier.PresentationRequest) *verifier.Result {
 	e, _, err := parseEntry(context.Background(), input)
 	if err != nil {
 		return &verifier.Result{Verdict: verifier.Invalid, Checks: []verifier.Check{{Name: verifier.CheckFormat, Reason: err.Error()}}}
@@ -95,7 +95,7 @@ func accept(_ context.Context, input []byte) *verifier.Result {
 }
 
 // revoked stands for a verifier that finds every credential revoked.
-func revoked(_ context.Context, input []byte) *verifier.Result {
+func revoked(_ context.Context, input []byte, _ verifier.PresentationRequest) *verifier.Result {
 	return &verifier.Result{Verdict: verifier.Invalid, Checks: []verifier.Check{
 		{Name: verifier.CheckSignature, OK: true, Reason: "fine"},
 		{Name: verifier.CheckStatus, Reason: "revoked (reason fraud, 2025-07-05)"},
@@ -269,9 +269,9 @@ func TestImportOfAQRImageKeepsItsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	var verified []byte
-	verify := func(ctx context.Context, input []byte) *verifier.Result {
+	verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
 		verified = input
-		return accept(ctx, input)
+		return accept(ctx, input, asked)
 	}
 	e, err := w.Import(context.Background(), image, verify)
 	if err != nil {
@@ -508,4 +508,36 @@ func FuzzParseBackup(f *testing.F) {
 			t.Fatalf("a backup without its holder keys was accepted")
 		}
 	})
+}
+
+// TestABoundSDJWTIsVerifiedThroughTheHoldersOwnPresentation imports a
+// holder-bound SD-JWT as issued: the verifier is handed a presentation the
+// wallet made to itself, with its key-binding JWT over a fresh nonce and
+// the wallet's audience, and asked for both (holder binding is all or
+// nothing); `wallet show` verifies the same way.
+func TestABoundSDJWTIsVerifiedThroughTheHoldersOwnPresentation(t *testing.T) {
+	w, _ := openTestWallet(t)
+	is := newIssuer(t)
+	c, _, sd := is.issue(holderJWK(t, w))
+	var nonces []string
+	verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+		if !asked.Complete() || asked.Audience != selfAudience || strings.HasSuffix(string(input), "~") {
+			t.Errorf("verified %.40s… asking %+v: want a presentation with its key binding, for a nonce and the wallet's audience", input, asked)
+		}
+		nonces = append(nonces, asked.Nonce)
+		return &verifier.Result{Verdict: verifier.Valid, ID: c.ID}
+	}
+	e, err := w.Import(context.Background(), []byte(sd), verify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != c.ID {
+		t.Fatalf("imported %s, want %s", e.ID, c.ID)
+	}
+	if _, err := w.Verify(context.Background(), e, verify); err != nil {
+		t.Fatal(err)
+	}
+	if len(nonces) != 2 || nonces[0] == nonces[1] {
+		t.Errorf("nonces %q: want a fresh one each time", nonces)
+	}
 }

@@ -40,3 +40,51 @@ func ParseStoredTime(field, s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// DefaultTxTimeWindow is how far a transaction's timestamp may be from the
+// clock of whoever accepts it (the embedded ledger, each endorsing peer's
+// chaincode) by default.
+const DefaultTxTimeWindow = 5 * time.Minute
+
+// CheckTxTime is the rule that keeps ledger time out of a client's hands: a
+// transaction is stamped by its client (Fabric's GetTxTimestamp is the
+// proposal's timestamp), so whoever accepts it refuses a timestamp further
+// than window from its own clock now. A thief cannot then anchor today
+// under yesterday's date: backdating is bounded by the window, and on
+// Fabric needs the endorsing peers of a majority of organisations to
+// agree. A window of zero or less turns the rule off.
+func CheckTxTime(tx, now time.Time, window time.Duration) error {
+	if window <= 0 {
+		return nil
+	}
+	if d := tx.Sub(now); d > window || d < -window {
+		return fmt.Errorf("the transaction is stamped %s, more than %s from this ledger's clock (%s): refused (check the client's clock)",
+			tx.UTC().Format(time.RFC3339Nano), window, now.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// CheckClock is an issuer's own clock, which only moves forward: a
+// transaction acting for the issuer (anchoring, a status change, a change
+// of its record) is refused when its time is earlier than the issuer's
+// last recorded change (UpdatedAt). A credential anchored after a key was
+// reported compromised, or retired, therefore never carries a ledger time
+// before that report, whatever time its client claims.
+func (is *Issuer) CheckClock(at time.Time) error {
+	last := is.UpdatedAt
+	if last == "" {
+		last = is.RegisteredAt
+	}
+	if last == "" {
+		return nil
+	}
+	t, err := ParseStoredTime("updatedAt", last)
+	if err != nil {
+		return fmt.Errorf("issuer %q: %w", is.ID, err)
+	}
+	if at.Before(t) {
+		return fmt.Errorf("the transaction time %s is earlier than issuer %q's last recorded change (%s): an issuer's ledger time never goes back",
+			FormatTime(at), is.ID, last)
+	}
+	return nil
+}

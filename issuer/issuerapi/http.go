@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/ratelimit"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/issuer/oid4vci"
 	"github.com/sceau/sceau/org"
@@ -60,6 +62,11 @@ type Config struct {
 	// it acts for. The server must ask for client certificates and verify
 	// them (tls.Config ClientAuth VerifyClientCertIfGiven and ClientCAs).
 	ClientCertificates bool
+	// MaxAuthFailures is how many failed authentications a client address
+	// may make per AuthFailureWindow before it is refused (429) until the
+	// window ends. Zero: ratelimit.DefaultMaxFailures (10 per minute).
+	MaxAuthFailures   int
+	AuthFailureWindow time.Duration
 }
 
 // API is the issuer HTTP API: issuing over HTTP with an issuer's API
@@ -75,6 +82,9 @@ type API struct {
 	clientCerts bool
 	// pickup makes offers (POST /v1/offers), once EnablePickup is called.
 	pickup *oid4vci.Server
+	// failures counts authentication failures per client address: a
+	// client guessing tokens is refused (429) for a while after a few.
+	failures *ratelimit.Failures
 }
 
 // New returns the API cfg describes.
@@ -115,6 +125,7 @@ func New(cfg Config) (*API, error) {
 		metrics:     metrics,
 		maxUpload:   cfg.MaxUpload,
 		clientCerts: cfg.ClientCertificates,
+		failures:    &ratelimit.Failures{Max: cfg.MaxAuthFailures, Window: cfg.AuthFailureWindow},
 	}, nil
 }
 
@@ -193,11 +204,25 @@ func (a *API) publishStatusLists(w http.ResponseWriter, r *http.Request, issuerI
 type issuerHandler func(w http.ResponseWriter, r *http.Request, issuerID string)
 
 // withIssuer authenticates the request: 401 without a valid token (or
-// client certificate), 403 when the token and certificate disagree.
+// client certificate), 403 when the token and certificate disagree, 429
+// for a client address that failed too often lately (before its token is
+// even looked at). Failures are logged with the client's address and
+// never the token.
 func (a *API) withIssuer(h issuerHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		client := ratelimit.ClientOf(r)
+		if wait, blocked := a.failures.Blocked(client); blocked {
+			a.metrics.authFailure(http.StatusTooManyRequests)
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			writeError(w, http.StatusTooManyRequests, "too many failed authentications from this address: try again later")
+			return
+		}
 		id, status, msg := a.authenticate(r)
 		if status != 0 {
+			if status == http.StatusUnauthorized || status == http.StatusForbidden {
+				a.failures.Fail(client)
+				a.logger.Warn("issuer API authentication refused", "client", client, "method", r.Method, "path", r.URL.Path, "status", status, "reason", msg)
+			}
 			if status == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="sceau"`)
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -203,6 +204,10 @@ type verifier struct {
 	txids   map[string]uint64
 	// blockTxs holds the blocks that have a transaction record.
 	blockTxs map[uint64]struct{}
+	// lastTime is the latest block time or proposal timestamp so far, and
+	// lastTimeBlock the block that set it.
+	lastTime      int64
+	lastTimeBlock uint64
 }
 
 func (v *verifier) problem(block int64, key, msg string) {
@@ -277,6 +282,7 @@ func (v *verifier) block(b *buckets, n uint64, blk *block) {
 			v.problem(bn, "", fmt.Sprintf("genesis settings: %v", err))
 		}
 		v.genesis = &g
+		v.lastTime = max(blk.Time, g.CreatedAt.UnixNano())
 		v.replayConfig(blk)
 		return
 	}
@@ -290,6 +296,7 @@ func (v *verifier) block(b *buckets, n uint64, blk *block) {
 		return
 	}
 	v.report.Transactions++
+	v.checkTime(bn, blk, p)
 	if p.ChannelID != v.genesis.ChannelID {
 		v.problem(bn, "", fmt.Sprintf("its proposal is for channel %q, not %q", p.ChannelID, v.genesis.ChannelID))
 	}
@@ -322,6 +329,23 @@ func (v *verifier) block(b *buckets, n uint64, blk *block) {
 		return
 	}
 	v.replayTransaction(b, blk)
+}
+
+// checkTime flags a block whose time, or whose proposal's timestamp, is
+// earlier than a block before it: the ledger's time never goes back, so a
+// transaction stamped earlier was backdated (or the store was rewritten).
+func (v *verifier) checkTime(bn int64, blk *block, p *Proposal) {
+	stamp := func(ns int64) string { return timeFromNanos(ns).Format(time.RFC3339Nano) }
+	ts := p.Timestamp.UnixNano()
+	switch {
+	case ts < v.lastTime:
+		v.problem(bn, "", fmt.Sprintf("its proposal is stamped %s, earlier than block %d (%s): block times go backwards, the transaction was backdated", stamp(ts), v.lastTimeBlock, stamp(v.lastTime)))
+	case blk.Time != 0 && blk.Time < v.lastTime:
+		v.problem(bn, "", fmt.Sprintf("it was committed at %s, earlier than block %d (%s): block times go backwards", stamp(blk.Time), v.lastTimeBlock, stamp(v.lastTime)))
+	}
+	if t := max(ts, blk.Time); t >= v.lastTime {
+		v.lastTime, v.lastTimeBlock = t, uint64(bn)
+	}
 }
 
 // rerunConfig re-runs a config proposal against the replayed config state

@@ -38,6 +38,13 @@ type block struct {
 	Event  *event  `cbor:"8,keyasint,omitempty"`
 	// Result is the chaincode's response payload.
 	Result []byte `cbor:"9,keyasint,omitempty"`
+	// Time is when the ledger committed the block, by its own clock (Unix
+	// nanoseconds), never earlier than the block before. Blocks written
+	// before this field existed have none.
+	Time int64 `cbor:"10,keyasint,omitempty"`
+	// StateDigest is the digest of the whole state after the block's
+	// writes (stateDigest); absent from blocks written before it existed.
+	StateDigest []byte `cbor:"11,keyasint,omitempty"`
 }
 
 // write is one entry of a write set: a new value, or a deletion.
@@ -132,6 +139,9 @@ func decodeBlock(raw []byte) (*block, error) {
 		if i > 0 && bytes.Compare(b.Writes[i-1].Key, w.Key) >= 0 {
 			return nil, fmt.Errorf("block %d: write set not sorted by key at write %d (%q)", b.Number, i, w.Key)
 		}
+	}
+	if b.StateDigest != nil && len(b.StateDigest) != digestSize {
+		return nil, fmt.Errorf("block %d: its state digest has %d bytes, not %d", b.Number, len(b.StateDigest), digestSize)
 	}
 	if b.Event != nil && len(b.Event.Name) == 0 {
 		return nil, fmt.Errorf("block %d: the event has no name", b.Number)

@@ -80,6 +80,13 @@
 //     after its invocation returned fails instead of reaching the peer.
 //   - Certificates are checked at the ledger's clock when a proposal is
 //     submitted, and at the transaction's own timestamp by Verify.
+//   - Time: a proposal stamped further than the window
+//     (OpenOptions.TimeWindow, 5 minutes) from the ledger's clock, or
+//     earlier than the last block, is refused; Submit stamps and signs its
+//     proposal once its turn to commit has come, so concurrent submitters
+//     are stamped in commit order. Each block records the ledger's clock
+//     at commit (never earlier than the block before); Verify reports
+//     block times that go backwards.
 //
 // # Storage
 //
@@ -112,6 +119,20 @@
 // consistent bbolt snapshot. Commits run one at a time. One process at a
 // time may open a ledger: a second Open fails after about a second with an
 // error wrapping ErrInUse that names the directory.
+//
+// # State digest
+//
+// Each block records the digest of the whole state after its writes (a
+// multiset hash of every chaincode state entry, as stored, and every
+// config entry: digest.go), updated from the write set alone. Open
+// recomputes it from the store and compares it with the last block's; a
+// state changed behind the ledger's back (or a last block that no longer
+// matches the hash recorded at its commit) makes the ledger damaged:
+// Submit and Evaluate refuse (ErrDamaged, network.ErrUnavailable), Info,
+// Verify and Export still work to locate the change. Before mapping
+// ledger.db, Open checks its length against its bbolt header (header.go):
+// a truncated store is refused with ErrCorrupt rather than read past its
+// end (SIGBUS).
 //
 // # Auditing
 //

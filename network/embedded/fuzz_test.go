@@ -2,6 +2,9 @@ package embedded
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -143,6 +146,27 @@ func FuzzDataJSON(f *testing.F) {
 		var back Data
 		if err := back.UnmarshalJSON(out); err != nil || !bytes.Equal(back, d) {
 			t.Fatalf("%q → %s → %q (%v)", d, out, back, err)
+		}
+	})
+}
+
+// FuzzCheckStoreFile gives the header check random files: it must never
+// panic, and never accept a file shorter than the pages its header
+// announces.
+func FuzzCheckStoreFile(f *testing.F) {
+	f.Add(make([]byte, 8192))
+	f.Add([]byte("not a store"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "ledger.db")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := checkStoreFile(path)
+		if err != nil && !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("a file that is not a store: %v, want ErrCorrupt", err)
+		}
+		if _, ok := parseBoltMeta(data); err == nil && len(data) > 0 && !ok && len(data) < 2*boltMetaPageBytes {
+			t.Fatalf("accepted %d bytes with no valid header", len(data))
 		}
 	})
 }

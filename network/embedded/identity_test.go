@@ -108,7 +108,7 @@ func TestTrustComesFromTheLedgerNotFromFiles(t *testing.T) {
 // signedBy builds a proposal whose creator is creator and signs it with signer.
 func signedBy(t *testing.T, l *Ledger, creator []byte, signer *Identity, mutate func(*Proposal)) *SignedProposal {
 	t.Helper()
-	p, err := NewProposal(l.Genesis().ChannelID, l.Genesis().ChaincodeName, "put", []string{"forged", "yes"}, creator, newTestClock().Now())
+	p, err := NewProposal(l.Genesis().ChannelID, l.Genesis().ChaincodeName, "put", []string{"forged", "yes"}, creator, l.clock())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/sceau/sceau/chaincode"
+	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/network"
 )
 
@@ -43,9 +44,14 @@ type OpenOptions struct {
 	// Chaincode builds the chaincode the ledger runs from its genesis
 	// settings. Nil: the Sceau chaincode, with the genesis governance MSP.
 	Chaincode func(Genesis) (shim.Chaincode, error)
-	// Clock gives proposal timestamps and the time certificates are checked
-	// at. Nil: time.Now.
+	// Clock gives proposal timestamps, block times and the time
+	// certificates are checked at. Nil: time.Now.
 	Clock func() time.Time
+	// TimeWindow is how far a proposal's timestamp may be from the
+	// ledger's clock (record.CheckTxTime), for the ledger and for the
+	// chaincode it runs. Zero: record.DefaultTxTimeWindow (5 minutes);
+	// negative: no window (tests replaying old proposals).
+	TimeWindow time.Duration
 }
 
 // InitOptions are the settings of a new ledger. Empty fields take the
@@ -68,11 +74,22 @@ type Ledger struct {
 	clock   func() time.Time
 	closed  atomic.Bool
 
-	// writer admits one committer at a time. It guards height, tip and damaged.
+	window time.Duration
+
+	// writer admits one committer at a time. It guards height, tip,
+	// damaged, digest and lastTime.
 	writer  chan struct{}
 	height  uint64
 	tip     [sha256.Size]byte
 	damaged error
+	// digest is the state digest after the last block (stateDigest).
+	digest stateDigest
+	// lastTime is the latest of the last block's time and its proposal's
+	// timestamp (Unix nanoseconds): no later proposal may be stamped
+	// earlier.
+	lastTime int64
+	// head is the height and tip hash as readers see them (Tip).
+	head atomic.Pointer[Tip]
 
 	trust atomic.Pointer[trustSet]
 
@@ -134,7 +151,7 @@ func Init(ctx context.Context, dir string, opts InitOptions) (*Ledger, error) {
 	if err != nil {
 		return fail(fmt.Errorf("creating ledger %s: %w", dir, err))
 	}
-	record, err := encodeOrgRecord(&orgRecord{Org: gov.org, MSPID: gov.mspID, CACert: gov.caPEM})
+	orgRec, err := encodeOrgRecord(&orgRecord{Org: gov.org, MSPID: gov.mspID, CACert: gov.caPEM})
 	if err != nil {
 		return fail(err)
 	}
@@ -148,8 +165,12 @@ func Init(ctx context.Context, dir string, opts InitOptions) (*Ledger, error) {
 			GovernanceMSP: g.GovernanceMSP,
 			CreatedAt:     g.CreatedAt.UnixNano(),
 		},
-		Writes: []write{{Key: []byte(gov.mspID), Value: record}},
+		Writes: []write{{Key: []byte(gov.mspID), Value: orgRec}},
+		Time:   g.CreatedAt.UnixNano(),
 	}
+	var digest stateDigest
+	digest.add(newEntryHasher().entry(domainConfig, []byte(gov.mspID), orgRec))
+	genesis.StateDigest = digest.bytes()
 	raw, hash, err := encodeBlock(genesis)
 	if err != nil {
 		return fail(err)
@@ -195,6 +216,9 @@ func Open(ctx context.Context, dir string, opts OpenOptions) (*Ledger, error) {
 }
 
 func openDB(dir string) (*bolt.DB, error) {
+	if err := checkStoreFile(filepath.Join(dir, dbFile)); err != nil {
+		return nil, err
+	}
 	opts := &bolt.Options{Timeout: openTimeout, FreelistType: bolt.FreelistMapType}
 	if strconv.IntSize == 64 {
 		// Map 1 GiB of address space up front (the file does not grow for
@@ -206,6 +230,9 @@ func openDB(dir string) (*bolt.DB, error) {
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, &inUseError{dir: dir}
 	}
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+		return nil, &corruptError{path: filepath.Join(dir, dbFile), reason: err.Error()}
+	}
 	if err != nil {
 		return nil, unavailable("opening ledger "+dir, err)
 	}
@@ -215,7 +242,10 @@ func openDB(dir string) (*bolt.DB, error) {
 // newLedger loads the genesis settings, the trusted orgs and the tip of an
 // open store. It closes db if it fails.
 func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
-	l := &Ledger{dir: dir, db: db, clock: clockOrNow(opts.Clock), writer: make(chan struct{}, 1), ids: map[string]*Identity{}}
+	l := &Ledger{dir: dir, db: db, clock: clockOrNow(opts.Clock), window: opts.TimeWindow, writer: make(chan struct{}, 1), ids: map[string]*Identity{}}
+	if l.window == 0 {
+		l.window = record.DefaultTxTimeWindow
+	}
 	err := db.View(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {
@@ -246,7 +276,22 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 		l.height = decodeBlockKey(k) + 1
 		l.tip = sha256.Sum256(last)
 		if recorded := b.meta.Get(metaTip); !bytes.Equal(recorded, l.tip[:]) {
-			l.damaged = fmt.Errorf("ledger %s: block %d does not match the hash recorded when it was committed (run verify): %w", dir, l.height-1, ErrDamaged)
+			l.damaged = fmt.Errorf("ledger %s: block %d does not match the hash recorded when it was committed (run sceau ledger verify): %w", dir, l.height-1, ErrDamaged)
+		}
+		// The state must be the one the tip block says it is: a state
+		// edited behind the ledger's back is not served.
+		l.digest = computeStateDigest(b)
+		tipBlock, err := decodeBlock(last)
+		if err != nil {
+			l.damaged = fmt.Errorf("ledger %s: block %d, the last, cannot be decoded (run sceau ledger verify): %w: %v", dir, l.height-1, ErrDamaged, err)
+			return nil
+		}
+		if tipBlock.StateDigest != nil && !bytes.Equal(tipBlock.StateDigest, l.digest.bytes()) && l.damaged == nil {
+			l.damaged = fmt.Errorf("ledger %s: the state does not match block %d, the last (its state digest): it was changed behind the ledger's back (run sceau ledger verify): %w", dir, l.height-1, ErrDamaged)
+		}
+		l.lastTime = max(tipBlock.Time, gb.Genesis.CreatedAt)
+		if p, err := blockProposal(tipBlock); err == nil {
+			l.lastTime = max(l.lastTime, p.Timestamp.UnixNano())
 		}
 		return nil
 	})
@@ -265,10 +310,16 @@ func newLedger(dir string, db *bolt.DB, opts OpenOptions) (*Ledger, error) {
 	if build == nil {
 		build = sceauChaincode
 	}
+	if opts.Chaincode == nil {
+		build = func(g Genesis) (shim.Chaincode, error) {
+			return newDirectChaincode(chaincode.Config{GovernanceMSP: g.GovernanceMSP, Now: l.clock, TxTimeWindow: l.window})
+		}
+	}
 	if l.cc, err = build(l.genesis); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening ledger %s: building its chaincode: %w", dir, err)
 	}
+	l.publishHead()
 	return l, nil
 }
 
@@ -327,12 +378,54 @@ func (l *Ledger) NewProposal(id *Identity, function string, args ...string) (*Pr
 
 // Submit runs function as a transaction signed by org's member identity and
 // commits it. A refusal of the chaincode is a *network.ContractError.
+//
+// The proposal is stamped and signed once the transaction's turn to commit
+// has come, so that transactions submitted at once are stamped in the
+// order they commit: the ledger's time never goes back.
 func (l *Ledger) Submit(ctx context.Context, org, function string, args ...string) ([]byte, error) {
-	sp, err := l.sign(org, function, args)
+	id, err := l.Identity(org)
 	if err != nil {
 		return nil, err
 	}
-	return l.SubmitProposal(ctx, sp)
+	return l.submitBuilt(ctx, func(at time.Time) (*SignedProposal, error) {
+		p, err := NewProposal(l.genesis.ChannelID, l.genesis.ChaincodeName, function, args, id.creator, at)
+		if err != nil {
+			return nil, err
+		}
+		return id.Sign(p)
+	})
+}
+
+// submitBuilt takes the writer's turn, then has build sign a proposal
+// stamped with the ledger's clock (never earlier than the last block), and
+// commits it.
+func (l *Ledger) submitBuilt(ctx context.Context, build func(at time.Time) (*SignedProposal, error)) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := l.lockWriter(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-l.writer }()
+	at := l.clock()
+	if at.UnixNano() < l.lastTime {
+		at = timeFromNanos(l.lastTime)
+	}
+	sp, err := build(at)
+	if err != nil {
+		return nil, err
+	}
+	return l.submitLocked(ctx, sp)
+}
+
+// lockWriter takes the one writer's turn (release: <-l.writer).
+func (l *Ledger) lockWriter(ctx context.Context) error {
+	select {
+	case l.writer <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Evaluate runs function against the committed state as org (the
@@ -352,6 +445,11 @@ func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...str
 	if l.closed.Load() {
 		return nil, fmt.Errorf("ledger %s is closed: %w", l.dir, network.ErrUnavailable)
 	}
+	if l.damaged != nil {
+		// A store changed behind the ledger's back answers nothing a
+		// verdict could rest on.
+		return nil, fmt.Errorf("%w: %w", network.ErrUnavailable, l.damaged)
+	}
 	defaultReader := org == ""
 	if defaultReader {
 		org = l.genesis.GovernanceOrg
@@ -367,18 +465,6 @@ func (l *Ledger) Evaluate(ctx context.Context, org, function string, args ...str
 		err = unavailable("reading as the default reader of ledger "+l.dir, err)
 	}
 	return nil, err
-}
-
-func (l *Ledger) sign(org, function string, args []string) (*SignedProposal, error) {
-	id, err := l.Identity(org)
-	if err != nil {
-		return nil, err
-	}
-	p, err := l.NewProposal(id, function, args...)
-	if err != nil {
-		return nil, err
-	}
-	return id.Sign(p)
 }
 
 // checkProposal decodes a signed proposal and checks it is for this ledger
@@ -406,7 +492,11 @@ func (l *Ledger) checkProposal(sp *SignedProposal) (*Proposal, *verifiedCreator,
 	default:
 		return nil, nil, "", fmt.Errorf("%w: proposal %s is for chaincode %q, this ledger runs %q", ErrInvalidProposal, p.TxID, p.Chaincode, l.genesis.ChaincodeName)
 	}
-	creator, err := (*l.trust.Load()).verifySignedProposal(p, sp, l.clock())
+	now := l.clock()
+	if err := record.CheckTxTime(p.Timestamp, now, l.window); err != nil {
+		return nil, nil, "", fmt.Errorf("%w: proposal %s: %w", ErrInvalidProposal, p.TxID, err)
+	}
+	creator, err := (*l.trust.Load()).verifySignedProposal(p, sp, now)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("%w: %w", ErrInvalidProposal, err)
 	}
@@ -428,23 +518,28 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := l.lockWriter(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-l.writer }()
+	return l.submitLocked(ctx, sp)
+}
+
+// submitLocked checks and commits sp; the caller holds the writer's turn.
+func (l *Ledger) submitLocked(ctx context.Context, sp *SignedProposal) ([]byte, error) {
 	p, creator, kind, err := l.checkProposal(sp)
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case l.writer <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-l.writer }()
 	if l.damaged != nil {
 		return nil, l.damaged
 	}
 	var (
-		refused error
-		result  []byte
-		tip     [sha256.Size]byte
+		refused  error
+		result   []byte
+		tip      [sha256.Size]byte
+		digest   = l.digest
+		lastTime int64
 	)
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
@@ -453,6 +548,11 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 		}
 		if n := b.txids.Get([]byte(p.TxID)); n != nil {
 			refused = fmt.Errorf("%w: transaction %s is already committed (block %d)", ErrInvalidProposal, p.TxID, decodeBlockKey(n))
+			return errRefused
+		}
+		if ts := p.Timestamp.UnixNano(); ts < l.lastTime {
+			refused = fmt.Errorf("%w: proposal %s is stamped %s, earlier than the last block (%s): the ledger's time never goes back",
+				ErrInvalidProposal, p.TxID, p.Timestamp.Format(time.RFC3339Nano), timeFromNanos(l.lastTime).Format(time.RFC3339Nano))
 			return errRefused
 		}
 		blk := &block{Number: l.height, PrevHash: l.tip[:], Kind: kind, Proposal: sp.Proposal, Signature: sp.Signature}
@@ -484,6 +584,10 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 			refused = err
 			return errRefused
 		}
+		blk.Time = max(l.clock().UnixNano(), l.lastTime)
+		applyToDigest(&digest, b, blk, absent)
+		blk.StateDigest = digest.bytes()
+		lastTime = max(blk.Time, p.Timestamp.UnixNano())
 		raw, hash, err := encodeBlock(blk)
 		if err != nil {
 			return err
@@ -502,6 +606,9 @@ func (l *Ledger) SubmitProposal(ctx context.Context, sp *SignedProposal) ([]byte
 	}
 	l.height++
 	l.tip = tip
+	l.digest = digest
+	l.lastTime = lastTime
+	l.publishHead()
 	if kind == kindConfig {
 		if err := l.reloadTrust(); err != nil {
 			return nil, err
@@ -744,15 +851,14 @@ func (l *Ledger) ProvisionOrg(ctx context.Context, org string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := NewProposal(l.genesis.ChannelID, configChaincode, fnTrustOrg, []string{org, mspID, string(m.caPEM)}, gov.creator, l.clock())
+	_, err = l.submitBuilt(ctx, func(at time.Time) (*SignedProposal, error) {
+		p, err := NewProposal(l.genesis.ChannelID, configChaincode, fnTrustOrg, []string{org, mspID, string(m.caPEM)}, gov.creator, at)
+		if err != nil {
+			return nil, err
+		}
+		return gov.Sign(p)
+	})
 	if err != nil {
-		return "", err
-	}
-	sp, err := gov.Sign(p)
-	if err != nil {
-		return "", err
-	}
-	if _, err := l.SubmitProposal(ctx, sp); err != nil {
 		// A concurrent ProvisionOrg may have trusted the same CA first.
 		if ok, _ := trusted(); ok {
 			return mspID, nil

@@ -65,6 +65,7 @@ func TestConformance(t *testing.T) {
 		},
 	})
 	t.Logf("conformance suite ran in %v", time.Since(start).Round(100*time.Millisecond))
+	t.Run("BackdatedProposalsAreRefused", func(t *testing.T) { backdatedProposalsAreRefused(ctx, t, cfg) })
 }
 
 // TestClosedLedgerIsUnavailable: after Close, calls fail as the ledger

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/network"
@@ -39,6 +41,10 @@ const (
 	// around it.
 	MaxUploadBody = verifier.MaxInputSize + 1<<20
 )
+
+// MaxBodyBudget is the largest default Config.BodyBudget: four uploads
+// of MaxUploadBody held at once.
+const MaxBodyBudget = 4 * MaxUploadBody
 
 // DefaultDecodeQueueTimeout is how long a request waits for an image or
 // PDF decoding slot before the API answers 503.
@@ -87,6 +93,15 @@ type Config struct {
 	// DefaultScanRate, DefaultScanBurst.
 	ScanRate  float64
 	ScanBurst int
+	// BodyBudget bounds the bytes of request bodies read and held at
+	// once: a request reserves its body's size (its Content-Length, or
+	// the most its route accepts) before reading it, and waits
+	// DecodeQueueTimeout for room, then gets 503. Zero: room for
+	// max(DecodeSlots, 2) uploads of MaxUploadBody.
+	BodyBudget int64
+	// LocalSecret, when set, mounts the local route (LocalVerifyPath),
+	// which answers only requests authenticated with it (see LocalVerify).
+	LocalSecret []byte
 }
 
 // API is the public verification service over HTTP: the JSON API, the W3C
@@ -105,9 +120,13 @@ type API struct {
 	metrics   *metrics
 	logger    *slog.Logger
 	decodes   chan struct{}
+	bodies    *semaphore.Weighted
+	budget    int64
 	queueWait time.Duration
 	scanLimit *rateLimiter
-	page      *page
+	// localSecret authenticates the local route (nil: not mounted).
+	localSecret []byte
+	page        *page
 }
 
 // New returns the API cfg describes.
@@ -137,6 +156,9 @@ func New(cfg Config) (*API, error) {
 	if cfg.ScanBurst <= 0 {
 		cfg.ScanBurst = DefaultScanBurst
 	}
+	if cfg.BodyBudget <= 0 {
+		cfg.BodyBudget = int64(min(max(cfg.DecodeSlots, 2), 4)) * MaxUploadBody
+	}
 	m, err := newMetrics(cfg.Metrics)
 	if err != nil {
 		return nil, err
@@ -146,16 +168,19 @@ func New(cfg Config) (*API, error) {
 		return nil, err
 	}
 	a := &API{
-		registry:  cfg.Registry,
-		verifier:  verifier.New(ledger, cfg.Validator, cfg.Options),
-		nonces:    cfg.Nonces,
-		audience:  cfg.Audience,
-		metrics:   m,
-		logger:    cfg.Logger,
-		decodes:   make(chan struct{}, cfg.DecodeSlots),
-		queueWait: cfg.DecodeQueueTimeout,
-		scanLimit: newRateLimiter(cfg.ScanRate, cfg.ScanBurst, maxScanClients),
-		page:      pg,
+		registry:    cfg.Registry,
+		verifier:    verifier.New(ledger, cfg.Validator, cfg.Options),
+		nonces:      cfg.Nonces,
+		audience:    cfg.Audience,
+		metrics:     m,
+		logger:      cfg.Logger,
+		decodes:     make(chan struct{}, cfg.DecodeSlots),
+		bodies:      semaphore.NewWeighted(cfg.BodyBudget),
+		budget:      cfg.BodyBudget,
+		localSecret: append([]byte(nil), cfg.LocalSecret...),
+		queueWait:   cfg.DecodeQueueTimeout,
+		scanLimit:   newRateLimiter(cfg.ScanRate, cfg.ScanBurst, maxScanClients),
+		page:        pg,
 	}
 	if err := a.setUpPresentations(cfg); err != nil {
 		return nil, err
@@ -176,6 +201,7 @@ func New(cfg Config) (*API, error) {
 //	GET  /v1/issuers             the trust list
 //	POST /credentials/verify     W3C VC API
 //	POST /presentations/verify   W3C VC API
+//	POST /v1/local/verify        the home's command line only (Config.LocalSecret)
 func (a *API) Routes(r chi.Router) {
 	a.presentationsRoutes(r) // OpenID4VP presentation requests: presentations.go
 	r.Get("/", a.servePage)
@@ -188,6 +214,41 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/v1/issuers", a.issuers)
 	r.Post("/credentials/verify", a.credentialsVerify)
 	r.Post("/presentations/verify", a.presentationsVerify)
+	if len(a.localSecret) > 0 {
+		r.Post(LocalVerifyPath, a.localVerify)
+	}
+}
+
+// admitBody reserves room in the body budget for r's body, of at most
+// limit bytes, before it is read: its Content-Length when it declares a
+// smaller one (net/http never reads past it), limit otherwise. It waits
+// for room as long as for a decoding slot, then fails with errBusy. The
+// caller releases the room once it no longer holds the body.
+func (a *API) admitBody(r *http.Request, limit int64) (release func(), err error) {
+	n := limit
+	if r.ContentLength >= 0 && r.ContentLength < limit {
+		n = r.ContentLength
+	}
+	n = min(max(n, 1), a.budget)
+	wait, cancel := context.WithTimeout(r.Context(), a.queueWait)
+	defer cancel()
+	if err := a.bodies.Acquire(wait, n); err != nil {
+		if err := r.Context().Err(); err != nil {
+			return nil, err
+		}
+		a.metrics.busy()
+		return nil, errBusy
+	}
+	return func() { a.bodies.Release(n) }, nil
+}
+
+// bodyLimit is the most a submission's body may hold: an upload for a
+// multipart form, a JSON document otherwise.
+func bodyLimit(r *http.Request) int64 {
+	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mediaType == "multipart/form-data" {
+		return MaxUploadBody
+	}
+	return MaxJSONBody
 }
 
 // errBusy is returned when no decoding slot freed up in time.
@@ -237,11 +298,13 @@ func (a *API) verify(ctx context.Context, route string, input []byte, asked *ver
 	return res, nil
 }
 
-// holderBound reports whether decoded is an SD-JWT presentation carrying a
-// key-binding JWT: its holder signed it for a verifier.
+// holderBound reports whether decoded is an SD-JWT bound to a holder key
+// (cnf) or carrying a key-binding JWT: it is valid only presented by its
+// holder, for one of the API's challenges and its audience. Stripping the
+// key-binding JWT off a bound credential does not make it a plain one.
 func holderBound(decoded *credential.Decoded) bool {
 	s := decoded.Presentation()
-	return s != nil && s.KeyBinding != nil
+	return s != nil && (s.KeyBinding != nil || s.Credential.HolderKey != nil)
 }
 
 // requestError is a request the service cannot act on, with its status.
@@ -294,6 +357,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // verifyV1 is POST /v1/verify: 200 with the verdict for any submission it
 // could read, 400 for a malformed request.
 func (a *API) verifyV1(w http.ResponseWriter, r *http.Request) {
+	release, err := a.admitBody(r, bodyLimit(r))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	defer release()
 	input, err := readSubmission(w, r)
 	if err != nil {
 		a.writeError(w, r, err)

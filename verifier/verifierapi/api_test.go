@@ -3,6 +3,7 @@ package verifierapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -532,4 +533,45 @@ func FuzzForm(f *testing.F) {
 			t.Fatalf("accepted %d bytes", len(form.input))
 		}
 	})
+}
+
+// TestNonceStoreSharesAreBoundedPerClient fills one client's share: its
+// next challenge is refused, another client's is not; a nonce used or
+// expired frees its place.
+func TestNonceStoreSharesAreBoundedPerClient(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := NewNonceStore(NonceOptions{PerClient: 3, Max: 5, TTL: time.Minute, Now: func() time.Time { return now }})
+	var first string
+	for i := range 3 {
+		n, _, err := s.IssueFor("a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = n
+		}
+	}
+	if _, _, err := s.IssueFor("a"); !errors.Is(err, ErrTooManyClientNonces) {
+		t.Fatalf("a fourth challenge for the same client: %v", err)
+	}
+	for range 2 {
+		if _, _, err := s.IssueFor("b"); err != nil {
+			t.Fatalf("another client: %v", err)
+		}
+	}
+	if _, _, err := s.IssueFor("c"); !errors.Is(err, ErrTooManyNonces) {
+		t.Fatalf("over the overall bound: %v", err)
+	}
+	if err := s.Consume(first); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.IssueFor("a"); err != nil {
+		t.Fatalf("after using one: %v", err)
+	}
+	now = now.Add(time.Minute)
+	for range 3 {
+		if _, _, err := s.IssueFor("c"); err != nil {
+			t.Fatalf("once the others expired: %v", err)
+		}
+	}
 }

@@ -106,7 +106,14 @@ func readForm(w http.ResponseWriter, r *http.Request) (*submittedForm, error) {
 			part.Close()
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(part, verifier.MaxInputSize+1))
+		// Sized up front from the request's length, so that reading a
+		// large upload does not copy it over and over as it grows.
+		var buf bytes.Buffer
+		if (name == fieldImage || name == fieldFile) && r.ContentLength > 0 {
+			buf.Grow(int(min(r.ContentLength, verifier.MaxInputSize+1)))
+		}
+		_, err = buf.ReadFrom(io.LimitReader(part, verifier.MaxInputSize+1))
+		data := buf.Bytes()
 		part.Close()
 		if err != nil {
 			return nil, formError(err)

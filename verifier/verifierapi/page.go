@@ -86,6 +86,12 @@ func (a *API) servePage(w http.ResponseWriter, r *http.Request) {
 // the verdict, or the error.
 func (a *API) submitPage(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+	release, err := a.admitBody(r, MaxUploadBody)
+	if err != nil {
+		a.renderPageError(w, r, lang, err)
+		return
+	}
+	defer release()
 	form, err := readForm(w, r)
 	if err == nil {
 		lang = pageLang(form.lang, r.Header.Get("Accept-Language"))

@@ -134,10 +134,10 @@ func TestPresentationsOverHTTP(t *testing.T) {
 			t.Fatalf("verdict %s, want invalid at holder_binding:\n%s", res.Verdict, resp.body)
 		}
 	})
-	t.Run("SD-JWT without key binding on /v1/verify", func(t *testing.T) {
+	t.Run("bound SD-JWT without key binding on /v1/verify", func(t *testing.T) {
 		resp := s.postJSON(t, "/v1/verify", map[string]string{"credential": issued})
-		if res := resp.result(t); res.Verdict != verifier.Valid {
-			t.Fatalf("verdict %s, want valid (not a presentation):\n%s", res.Verdict, resp.body)
+		if res := resp.result(t); res.Verdict != verifier.Invalid || holderBinding(resp).OK {
+			t.Fatalf("verdict %s, want invalid at holder_binding (its binding is stripped):\n%s", res.Verdict, resp.body)
 		}
 	})
 	t.Run("VC API with options.challenge and options.domain", func(t *testing.T) {
@@ -216,7 +216,7 @@ func TestHolderBound(t *testing.T) {
 		want        bool
 	}{
 		{"presentation with a key-binding JWT", presented, true},
-		{"SD-JWT as issued", issued, false},
+		{"SD-JWT as issued, bound to a holder key", issued, true},
 		{"vc+jwt", dip.jwt, false},
 		{"SC1", dip.qr, false},
 		{"bundle", string(dip.bundleJSON(t)), false},

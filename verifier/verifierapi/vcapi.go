@@ -154,6 +154,12 @@ func (a *API) presentationsVerify(w http.ResponseWriter, r *http.Request) {
 // presentation in member was verified, valid or not; 400 when the request
 // is malformed.
 func (a *API) vcAPIVerify(w http.ResponseWriter, r *http.Request, route, member string) {
+	release, err := a.admitBody(r, MaxJSONBody)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	defer release()
 	req, err := readVCAPIRequest(w, r, member)
 	if err != nil {
 		a.writeError(w, r, err)
