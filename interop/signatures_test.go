@@ -22,7 +22,7 @@ func TestSignaturesVerifyWithIndependentLibraries(t *testing.T) {
 	if err := json.Unmarshal([]byte(h.sceau("issuer", "keys", "--id", "examoffice")), &jwks); err != nil {
 		t.Fatalf("sceau issuer keys: %v", err)
 	}
-	h.serve(addr).waitLists("examoffice")
+	h.serveWatched(addr).waitLists("examoffice")
 	for _, path := range bundles {
 		b := readBundle(t, path)
 
