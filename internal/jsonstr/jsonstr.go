@@ -7,8 +7,8 @@
 package jsonstr
 
 import (
-	"bytes"
-	"encoding/json"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Append appends s to dst as a JSON string, as encoding/json.Marshal writes
@@ -20,11 +20,77 @@ func Append(dst []byte, s string, escapeHTML bool) []byte {
 		dst = append(dst, s...)
 		return append(dst, '"')
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(escapeHTML)
-	_ = enc.Encode(s) // a string always encodes
-	return append(dst, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...)
+	return appendEscaped(dst, s, escapeHTML)
+}
+
+// AppendBytes is Append of a string held in a byte slice.
+func AppendBytes(dst, s []byte, escapeHTML bool) []byte {
+	return Append(dst, unsafeString(s), escapeHTML)
+}
+
+// unsafeString returns b as a string without copying it: Append only
+// reads it, and keeps nothing of it.
+func unsafeString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendEscaped is encoding/json's string encoder (encode.go,
+// appendString), rule for rule: text that is not plain ASCII — accented
+// names above all — is copied as is where encoding/json copies it, and
+// escaped where it escapes: '"' and '\\', the controls (\b, \f, \n, \r
+// and \t by name, the others as \u00XX), with escapeHTML '<', '>' and
+// '&', invalid UTF-8 as \ufffd, and U+2028 and U+2029.
+func appendEscaped(dst []byte, s string, escapeHTML bool) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && (!escapeHTML || b != '<' && b != '>' && b != '&') {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // isPlain reports whether s is printable ASCII that encoding/json copies
