@@ -1,0 +1,161 @@
+package credential
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/sceau/sceau/schemas"
+)
+
+// encodingVariants returns subjects that exercise every member of the
+// encoders: optional members present and absent, text encoding/json
+// escapes, text long enough for every CBOR length head, dates before
+// 1970 (negative days), negative levels.
+func encodingVariants() []schemas.Record {
+	bare := sampleDiploma()
+	bare.Mention, bare.Specialities, bare.Session = "", nil, ""
+	full := sampleDiploma()
+	full.RNCP, full.Mention = "RNCP35340", "passable"
+	escaped := sampleBTS()
+	escaped.Diploma = `BTS "SIO" <option> & \ SLAM` + "\u2028\u2029\t\x01\x7f"
+	escaped.GivenName = "Zoë\u00a0Noëlle"
+	long := sampleBTS()
+	long.Diploma = strings.Repeat("Brevet de technicien supérieur ", 10) // > 255 bytes
+	long.Specialities = []string{"", "É", strings.Repeat("x", 24)}
+	old := sampleDiploma()
+	old.BirthDate, old.AwardedOn = "1901-01-01", "1969-12-31"
+	pix := samplePix()
+	pixNoCode := samplePix()
+	pixNoCode.VerificationCode = ""
+	pixLow := samplePix()
+	pixLow.PixScore = 0
+	for i := range pixLow.Competences {
+		pixLow.Competences[i].Level = -1
+	}
+	pixHigh := samplePix()
+	pixHigh.PixScore, pixHigh.CertificationCenter = 1024, strings.Repeat("Centre Pix & <Co> ", 20)
+	return []schemas.Record{sampleDiploma(), sampleBTS(), bare, full, escaped, long, old, pix, pixNoCode, pixLow, pixHigh}
+}
+
+// referenceCredentialJSON is the credential's JSON as encoding/json
+// writes wireCredential: what appendCredentialJSON must write.
+func referenceCredentialJSON(t *testing.T, c *Credential) []byte {
+	t.Helper()
+	subject, err := marshalJSON(c.Subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemaURL, err := schemas.SchemaURL(c.Type)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := wireCredential{
+		Context:           []string{ContextV2, ContextSceau},
+		ID:                c.ID,
+		Type:              []string{TypeVerifiableCredential, c.Type},
+		Issuer:            IssuerURI(c.IssuerID),
+		ValidFrom:         formatTime(c.ValidFrom),
+		CredentialSubject: subject,
+		CredentialSchema:  &wireSchemaEntry{ID: schemaURL, Type: SchemaTypeJSONSchema},
+	}
+	if !c.ValidUntil.IsZero() {
+		w.ValidUntil = formatTime(c.ValidUntil)
+	}
+	data, err := marshalJSON(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// referenceClaims is the CWT claims set as the CBOR library writes
+// cwtClaims and the compact subjects: what appendClaims must write.
+func referenceClaims(t *testing.T, c *Credential) []byte {
+	t.Helper()
+	em, err := cborEncMode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compact any
+	switch r := c.Subject.(type) {
+	case *schemas.Diploma:
+		compact, err = compactDiplomaOf(r)
+	case *schemas.PixCertification:
+		compact, err = compactPixOf(r)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := em.Marshal(compact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := parseID(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := cwtClaims{Issuer: c.IssuerID, IssuedAt: c.ValidFrom.Unix(), ID: id[:], Subject: subject}
+	if !c.ValidUntil.IsZero() {
+		exp := c.ValidUntil.Unix()
+		claims.Expires = &exp
+	}
+	data, err := em.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestHandEncodersWriteWhatTheReflectiveEncodersWrite(t *testing.T) {
+	for i, record := range encodingVariants() {
+		c := newCredential(t, record, "ac-versailles")
+		got, err := c.MarshalJSON()
+		if err != nil {
+			t.Fatalf("variant %d: MarshalJSON: %v", i, err)
+		}
+		if want := referenceCredentialJSON(t, c); !bytes.Equal(got, want) {
+			t.Errorf("variant %d: JSON\n got %s\nwant %s", i, got, want)
+		}
+		claims, err := encodeClaims(c)
+		if err != nil {
+			t.Fatalf("variant %d: encodeClaims: %v", i, err)
+		}
+		if want := referenceClaims(t, c); !bytes.Equal(claims, want) {
+			t.Errorf("variant %d: CWT claims\n got %x\nwant %x", i, claims, want)
+		}
+		back, err := decodeClaims(claims)
+		if err != nil {
+			t.Fatalf("variant %d: decodeClaims: %v", i, err)
+		}
+		if diff := c.Differences(back); len(diff) > 0 {
+			t.Errorf("variant %d: the CWT decodes to another credential: %v", i, diff)
+		}
+	}
+}
+
+func TestCBORHeadsAreShortest(t *testing.T) {
+	em, err := cborEncMode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []int64{0, 1, 23, 24, 255, 256, 65535, 65536, 1<<32 - 1, 1 << 32, -1, -24, -25, -256, -257, -65537, -1 << 40} {
+		want, err := em.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cborInt(nil, v); !bytes.Equal(got, want) {
+			t.Errorf("cborInt(%d) = %x, want %x", v, got, want)
+		}
+	}
+	for _, n := range []int{0, 23, 24, 255, 256, 70000} {
+		s := strings.Repeat("x", n)
+		want, err := em.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cborString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("cborString of %d bytes = %x…, want %x…", n, got[:min(len(got), 6)], want[:min(len(want), 6)])
+		}
+	}
+}
