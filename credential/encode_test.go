@@ -2,8 +2,11 @@ package credential
 
 import (
 	"bytes"
+	"crypto/rand"
 	"strings"
 	"testing"
+
+	"github.com/veraison/go-cose"
 
 	"github.com/sceau/sceau/schemas"
 )
@@ -156,6 +159,70 @@ func TestCBORHeadsAreShortest(t *testing.T) {
 		}
 		if got := cborString(nil, s); !bytes.Equal(got, want) {
 			t.Errorf("cborString of %d bytes = %x…, want %x…", n, got[:min(len(got), 6)], want[:min(len(want), 6)])
+		}
+	}
+}
+
+// goCOSESign1 is signCOSE as go-cose makes it, the reference: the same
+// bytes but for the signature, which is random.
+func goCOSESign1(t *testing.T, c *Credential, key *Key) *cose.Sign1Message {
+	t.Helper()
+	payload, err := encodeClaims(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alg, err := coseAlgorithm(key.Algorithm())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := cose.NewSigner(alg, key.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := cose.NewSign1Message()
+	msg.Headers.Protected.SetAlgorithm(alg)
+	msg.Headers.Protected[cose.HeaderLabelKeyID] = key.ShortKID()
+	msg.Payload = payload
+	if err := msg.Sign(rand.Reader, nil, signer); err != nil {
+		t.Fatal(err)
+	}
+	return msg
+}
+
+func TestSignCOSEWritesWhatGoCOSEWrites(t *testing.T) {
+	for _, alg := range []Algorithm{ES256, EdDSA} {
+		key, err := GenerateKey(alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, record := range encodingVariants() {
+			c := newCredential(t, record, "ac-versailles")
+			got, err := signCOSE(c, key)
+			if err != nil {
+				t.Fatalf("%s, variant %d: %v", alg, i, err)
+			}
+			ref := goCOSESign1(t, c, key)
+			// The reference with signCOSE's signature must be signCOSE's bytes.
+			var mine cose.Sign1Message
+			if err := mine.UnmarshalCBOR(got); err != nil {
+				t.Fatalf("%s, variant %d: go-cose cannot read signCOSE's message: %v", alg, i, err)
+			}
+			ref.Signature = mine.Signature
+			want, err := ref.MarshalCBOR()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s, variant %d:\n got %x\nwant %x", alg, i, got, want)
+			}
+			coseAlg, _ := coseAlgorithm(alg)
+			verifier, err := cose.NewVerifier(coseAlg, key.Public().key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := mine.Verify(nil, verifier); err != nil {
+				t.Errorf("%s, variant %d: go-cose does not verify signCOSE's signature: %v", alg, i, err)
+			}
 		}
 	}
 }
