@@ -5,12 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/sceau/sceau/internal/jsonstr"
 	"github.com/sceau/sceau/internal/jws"
 )
 
@@ -40,22 +40,38 @@ func algorithmFor(key crypto.PublicKey) (jose.SignatureAlgorithm, error) {
 // signJWT signs payload as a compact JWS whose protected header is alg (from
 // the signer's key), typ and, if not empty, kid.
 func signJWT(signer crypto.Signer, kid, typ string, payload []byte) (string, error) {
-	if signer == nil {
-		return "", errors.New("no signer")
-	}
-	alg, err := algorithmFor(signer.Public())
-	if err != nil {
-		return "", fmt.Errorf("signer: %w", err)
-	}
-	header, err := json.Marshal(jwtHeader{Alg: string(alg), Kid: kid, Typ: typ})
+	out, err := appendJWT(nil, signer, kid, typ, payload)
 	if err != nil {
 		return "", err
 	}
-	compact, err := jws.Sign(signer, string(alg), header, payload)
-	if err != nil {
-		return "", fmt.Errorf("signing with %s: %w", alg, err)
+	return string(out), nil
+}
+
+// appendJWT is signJWT appending the compact JWS to dst. The header is
+// written as encoding/json writes jwtHeader.
+func appendJWT(dst []byte, signer crypto.Signer, kid, typ string, payload []byte) ([]byte, error) {
+	if signer == nil {
+		return nil, errors.New("no signer")
 	}
-	return compact, nil
+	alg, err := algorithmFor(signer.Public())
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	var buf [256]byte
+	header := append(buf[:0], `{"alg":`...)
+	header = jsonstr.Append(header, string(alg), true)
+	if kid != "" {
+		header = append(header, `,"kid":`...)
+		header = jsonstr.Append(header, kid, true)
+	}
+	header = append(header, `,"typ":`...)
+	header = jsonstr.Append(header, typ, true)
+	header = append(header, '}')
+	out, err := jws.AppendSign(dst, signer, string(alg), header, payload)
+	if err != nil {
+		return nil, fmt.Errorf("signing with %s: %w", alg, err)
+	}
+	return out, nil
 }
 
 // jwtHeader is the protected header signJWT writes.
