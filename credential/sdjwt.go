@@ -104,20 +104,30 @@ func studentSDClaims() []sdClaim {
 }
 
 // sdClaimsOf returns the subject claims of credType in the order of the
-// subject's fields, competences in framework order.
+// subject's fields, competences in framework order. The table is shared:
+// callers must not modify it.
 func sdClaimsOf(credType string) ([]sdClaim, error) {
 	switch credType {
 	case schemas.TypeDiploma:
-		return append(studentSDClaims(),
-			sdClaim{name: "diploma", visible: true},
-			sdClaim{name: "eqf_level", visible: true},
-			sdClaim{name: "awarded_on"},
-			sdClaim{name: "mention"},
-			sdClaim{name: "specialities"},
-			sdClaim{name: "rncp"},
-			sdClaim{name: "session"},
-		), nil
+		return diplomaSDClaims, nil
 	case schemas.TypePixCertification:
+		return pixSDClaims, nil
+	}
+	return nil, fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
+}
+
+// The tables of sdClaimsOf, made once.
+var (
+	diplomaSDClaims = append(studentSDClaims(),
+		sdClaim{name: "diploma", visible: true},
+		sdClaim{name: "eqf_level", visible: true},
+		sdClaim{name: "awarded_on"},
+		sdClaim{name: "mention"},
+		sdClaim{name: "specialities"},
+		sdClaim{name: "rncp"},
+		sdClaim{name: "session"},
+	)
+	pixSDClaims = func() []sdClaim {
 		claims := append(studentSDClaims(),
 			sdClaim{name: "certification_center"},
 			sdClaim{name: "certified_on"},
@@ -126,10 +136,9 @@ func sdClaimsOf(credType string) ([]sdClaim, error) {
 		for _, def := range schemas.CompetenceFramework {
 			claims = append(claims, sdClaim{name: def.Column})
 		}
-		return append(claims, sdClaim{name: "verification_code"}), nil
-	}
-	return nil, fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
-}
+		return append(claims, sdClaim{name: "verification_code"})
+	}()
+)
 
 // SDJWTClaimNames returns the names of the subject claims of the SD-JWT VC
 // form of credType, in the order of the subject's fields: those always

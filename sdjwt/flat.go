@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/sceau/sceau/internal/jsonstr"
 )
@@ -169,7 +170,8 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 	}
 	out = append(out, '~')
 	out = append(out, tail...)
-	return string(out), nil
+	// out is never written again: the string may share its bytes.
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil
 }
 
 // digest is the base64url SHA-256 of a disclosure (digestOf), as bytes.
