@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/sceau/sceau/internal/jsonstr"
@@ -198,7 +199,10 @@ type member struct {
 // by name with their values compacted.
 func checkFlatClaims(claims []Claim, typ string, holderBound bool) ([]Claim, error) {
 	sorted := slices.Clone(claims)
-	slices.SortFunc(sorted, func(a, b Claim) int { return strings.Compare(a.Name, b.Name) })
+	byName := func(a, b Claim) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(sorted, byName) {
+		slices.SortFunc(sorted, byName)
+	}
 	for i := range sorted {
 		c := &sorted[i]
 		switch {
@@ -243,6 +247,9 @@ func compactValue(value []byte) ([]byte, error) {
 		}
 		return encodeJSON(v)
 	}
+	if isCompactScalar(value) {
+		return value, nil
+	}
 	if !json.Valid(value) {
 		return nil, errors.New("invalid JSON")
 	}
@@ -260,4 +267,37 @@ func compactValue(value []byte) ([]byte, error) {
 func isNonEmptyJSONString(value []byte) bool {
 	var s string
 	return json.Unmarshal(value, &s) == nil && s != ""
+}
+
+// isCompactScalar reports whether value is, as a whole, a JSON string
+// without escapes or control characters, of valid UTF-8, or an integer
+// without leading zeros: the values of a credential's claims, which it
+// checks without json.Valid's state machine. Anything else (false) goes
+// through json.Valid.
+func isCompactScalar(value []byte) bool {
+	switch n := len(value); {
+	case n >= 2 && value[0] == '"' && value[n-1] == '"':
+		inner := value[1 : n-1]
+		for _, c := range inner {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return utf8.Valid(inner)
+	case n >= 1:
+		digits := value
+		if digits[0] == '-' {
+			digits = digits[1:]
+		}
+		if len(digits) == 0 || len(digits) > 1 && digits[0] == '0' {
+			return false
+		}
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
