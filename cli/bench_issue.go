@@ -66,7 +66,8 @@ func benchIssueCommand() *cli.Command {
 		Name:  "issue",
 		Usage: "measure batch issuance end to end on a temporary embedded ledger; print one JSON object",
 		Description: "Creates a temporary home with an embedded ledger and an accredited issuer, writes a synthetic\n" +
-			"CSV of --count fictitious rows, issues it as `sceau issue` does (every form signed, anchored, batch\n" +
+			"CSV of --count fictitious rows, issues it as `sceau issue` does (its garbage collector settings too; every\n" +
+			"form signed, anchored, batch\n" +
 			"files written; with --bundles, --png, --pdf also those files per credential), measures the bare\n" +
 			"signature rate of the issuer's key on all cores before and after, and prints credentials/s, the bare\n" +
 			"rate, their ratio, and peak RSS and Go heap.\n" +
@@ -185,10 +186,12 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 		defer pprof.StopCPUProfile()
 	}
 	heap := startHeapSampler(20 * time.Millisecond)
+	restoreGC := issuanceGC() // as sceau issue runs
 	sum, err := svc.Issue(ctx, issuer.IssueOptions{
 		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"),
 		Chunk: o.chunk, Progress: progress(e.stderr), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
 	})
+	restoreGC()
 	peakHeap := heap.stop()
 	if err != nil {
 		return nil, err
