@@ -66,9 +66,9 @@ func benchIssueCommand() *cli.Command {
 		Name:  "issue",
 		Usage: "measure batch issuance end to end on a temporary embedded ledger; print one JSON object",
 		Description: "Creates a temporary home with an embedded ledger and an accredited issuer, writes a synthetic\n" +
-			"CSV of --count fictitious rows, issues it as `sceau issue` does (its garbage collector settings too; every\n" +
-			"form signed, anchored, batch\n" +
-			"files written; with --bundles, --png, --pdf also those files per credential), measures the bare\n" +
+			"CSV of --count fictitious rows, issues it as `sceau issue` does (every form signed, anchored, batch\n" +
+			"files written, the same garbage collector settings; with --bundles, --png, --pdf also those files per\n" +
+			"credential), measures the bare\n" +
 			"signature rate of the issuer's key on all cores before and after, and prints credentials/s, the bare\n" +
 			"rate, their ratio, and peak RSS and Go heap.\n" +
 			"Progress goes to stderr; the temporary folder is removed unless --keep.",
