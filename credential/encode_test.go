@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	base45 "github.com/adrianrudnik/base45-go"
 	"github.com/veraison/go-cose"
 
 	"github.com/sceau/sceau/schemas"
@@ -224,5 +225,27 @@ func TestSignCOSEWritesWhatGoCOSEWrites(t *testing.T) {
 				t.Errorf("%s, variant %d: go-cose does not verify signCOSE's signature: %v", alg, i, err)
 			}
 		}
+	}
+}
+
+func TestSDClaimRanksFitTheirSlots(t *testing.T) {
+	if len(sdClaimRanks) > maxSDClaims {
+		t.Fatalf("%d SD-JWT claim names, more than maxSDClaims (%d)", len(sdClaimRanks), maxSDClaims)
+	}
+}
+
+func TestAppendBase45IsTheLibrarysBase45(t *testing.T) {
+	data := make([]byte, 600)
+	for i := range data {
+		data[i] = byte(i*131 + i/7)
+	}
+	for n := range len(data) {
+		want := base45.Encode(data[:n])
+		if got := appendBase45([]byte("x"), data[:n]); string(got) != "x"+string(want) {
+			t.Fatalf("%d bytes: got %s, want %s", n, got[1:], want)
+		}
+	}
+	if got := appendBase45(nil, []byte("AB")); string(got) != "BB8" {
+		t.Errorf(`base45("AB") = %s, want BB8 (RFC 9285 section 4.3)`, got)
 	}
 }

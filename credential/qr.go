@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	base45 "github.com/adrianrudnik/base45-go"
 	"github.com/fxamacker/cbor/v2"
@@ -140,7 +141,26 @@ func SignQR(c *Credential, key *Key) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	return Signed{Text: QRPrefix + string(base45.Encode(body)), Digest: DigestCOSE(sign1)}, nil
+	text := make([]byte, 0, len(QRPrefix)+(len(body)+1)/2*3)
+	text = appendBase45(append(text, QRPrefix...), body)
+	// text is never written again: the string may share its bytes.
+	return Signed{Text: unsafe.String(unsafe.SliceData(text), len(text)), Digest: DigestCOSE(sign1)}, nil
+}
+
+// appendBase45 appends src in base45 (RFC 9285): each two bytes as three
+// characters, least significant first, a last odd byte as two.
+func appendBase45(dst, src []byte) []byte {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+	for len(src) >= 2 {
+		n := int(src[0])<<8 | int(src[1])
+		dst = append(dst, alphabet[n%45], alphabet[n/45%45], alphabet[n/2025])
+		src = src[2:]
+	}
+	if len(src) == 1 {
+		n := int(src[0])
+		dst = append(dst, alphabet[n%45], alphabet[n/45])
+	}
+	return dst
 }
 
 // signCOSE returns the credential as a tagged COSE_Sign1 over its CWT

@@ -116,6 +116,34 @@ func sdClaimsOf(credType string) ([]sdClaim, error) {
 	return nil, fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
 }
 
+// sdEnvelopeClaims are the claims of the SD-JWT VC form that are not the
+// subject's (SignSDJWT). A claim added to the form must be named here, or
+// SignSDJWT refuses it ("has no rank").
+var sdEnvelopeClaims = [...]string{"iss", "iat", "nbf", "vct", "id", "exp"}
+
+// maxSDClaims bounds the number of claim names of sdClaimRanks.
+const maxSDClaims = 64
+
+// sdClaimRanks gives every claim name SignSDJWT writes, of any type, its
+// place in their sorted order.
+var sdClaimRanks = func() map[string]int {
+	var names []string
+	names = append(names, sdEnvelopeClaims[:]...)
+	for _, table := range [][]sdClaim{diplomaSDClaims, pixSDClaims} {
+		for _, c := range table {
+			if !slices.Contains(names, c.name) {
+				names = append(names, c.name)
+			}
+		}
+	}
+	slices.Sort(names)
+	ranks := make(map[string]int, len(names))
+	for i, n := range names {
+		ranks[n] = i
+	}
+	return ranks
+}()
+
 // The tables of sdClaimsOf, made once.
 var (
 	diplomaSDClaims = append(studentSDClaims(),
@@ -248,9 +276,21 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	claims := make([]sdjwt.Claim, 0, len(fcs)+len(subject))
+	// The claims in name order, which IssueClaims then needs not sort:
+	// each in its slot of sdClaimRanks.
+	var slots [maxSDClaims]sdjwt.Claim
+	put := func(fc flatClaim, disclosable bool) error {
+		rank, ok := sdClaimRanks[fc.name]
+		if !ok || rank >= len(slots) {
+			return fmt.Errorf("claim %q has no rank under %d", fc.name, maxSDClaims)
+		}
+		slots[rank] = sdjwt.Claim{Name: fc.name, Value: buf[fc.start:fc.end:fc.end], Disclosable: disclosable}
+		return nil
+	}
 	for _, fc := range fcs {
-		claims = append(claims, sdjwt.Claim{Name: fc.name, Value: buf[fc.start:fc.end:fc.end]})
+		if err := put(fc, false); err != nil {
+			return Signed{}, err
+		}
 	}
 	// The subject's claims come in the table's order, absent optional
 	// ones left out: walk both together.
@@ -262,7 +302,15 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 		if k == len(table) {
 			return Signed{}, fmt.Errorf("subject claim %q is not in the table of %s claims", fc.name, c.Type)
 		}
-		claims = append(claims, sdjwt.Claim{Name: fc.name, Value: buf[fc.start:fc.end:fc.end], Disclosable: !table[k].visible})
+		if err := put(fc, !table[k].visible); err != nil {
+			return Signed{}, err
+		}
+	}
+	claims := make([]sdjwt.Claim, 0, len(fcs)+len(subject))
+	for _, cl := range slots {
+		if cl.Name != "" {
+			claims = append(claims, cl)
+		}
 	}
 	opts := sdjwt.IssueOptions{
 		Signer: key.signer,
