@@ -135,11 +135,6 @@ func appendClaims(dst []byte, c *Credential) ([]byte, error) {
 	return claims.appendCBOR(dst), nil
 }
 
-// encodeSubject returns the compact subject map of record.
-func encodeSubject(record schemas.Record) ([]byte, error) {
-	return appendSubjectCBOR(nil, record)
-}
-
 // appendSubjectCBOR appends the compact subject map of record to dst.
 func appendSubjectCBOR(dst []byte, record schemas.Record) ([]byte, error) {
 	switch r := record.(type) {

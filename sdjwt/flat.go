@@ -65,7 +65,7 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 	// Every salt at once: the same bytes, in the same order, as one read
 	// per disclosure.
 	var saltBuf [32 * saltSize]byte
-	salts := saltBuf[:0]
+	var salts []byte
 	if disclosable <= len(saltBuf)/saltSize {
 		salts = saltBuf[:disclosable*saltSize]
 	} else {

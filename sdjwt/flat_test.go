@@ -169,3 +169,33 @@ func FuzzIsCompactScalar(f *testing.F) {
 		}
 	})
 }
+
+// jwtHeader is the protected header appendJWT writes, as a struct.
+type jwtHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid,omitempty"`
+	Typ string `json:"typ"`
+}
+
+func TestAppendJWTWritesTheHeaderEncodingJSONWrites(t *testing.T) {
+	for _, kid := range []string{"", "-ZlhJ_KL71FbnjTR_7e_ZF", "a<b>&\"c"} {
+		for _, typ := range []string{TypeVC, "example+sd-jwt"} {
+			jwt, err := appendJWT(nil, newP256(t), kid, typ, []byte(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, _, _ := strings.Cut(string(jwt), ".")
+			got, err := base64.RawURLEncoding.DecodeString(header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(jwtHeader{Alg: ES256, Kid: kid, Typ: typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("header %s, want %s", got, want)
+			}
+		}
+	}
+}

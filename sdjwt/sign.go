@@ -48,7 +48,8 @@ func signJWT(signer crypto.Signer, kid, typ string, payload []byte) (string, err
 }
 
 // appendJWT is signJWT appending the compact JWS to dst. The header is
-// written as encoding/json writes jwtHeader.
+// written as encoding/json writes the struct {alg, kid omitempty, typ}
+// (a test checks it).
 func appendJWT(dst []byte, signer crypto.Signer, kid, typ string, payload []byte) ([]byte, error) {
 	if signer == nil {
 		return nil, errors.New("no signer")
@@ -72,13 +73,6 @@ func appendJWT(dst []byte, signer crypto.Signer, kid, typ string, payload []byte
 		return nil, fmt.Errorf("signing with %s: %w", alg, err)
 	}
 	return out, nil
-}
-
-// jwtHeader is the protected header signJWT writes.
-type jwtHeader struct {
-	Alg string `json:"alg"`
-	Kid string `json:"kid,omitempty"`
-	Typ string `json:"typ"`
 }
 
 // verifyJWT checks a compact JWS's signature with key, which must be a key

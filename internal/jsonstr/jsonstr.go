@@ -125,4 +125,3 @@ var plainBytes = func() (t [2][256]bool) {
 	}
 	return t
 }()
-
