@@ -164,7 +164,9 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		payload = append(payload, m.value...)
 	}
 	payload = append(payload, '}')
-	out := make([]byte, 0, 128+base64.RawURLEncoding.EncodedLen(len(payload))+1+len(tail))
+	// Room for the header and the signature (under 256 bytes encoded), the
+	// payload and the disclosures: one allocation.
+	out := make([]byte, 0, 256+base64.RawURLEncoding.EncodedLen(len(payload))+1+len(tail))
 	out, err = appendJWT(out, opts.Signer, opts.KeyID, typ, payload)
 	if err != nil {
 		return "", err
