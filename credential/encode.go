@@ -17,8 +17,10 @@ import (
 // encode_test.go compare the two on every member, optional ones included.
 //
 // To add a member to a form: add it to its wire type (so that decoding
-// reads it) and to the encoder here, in the wire type's member order (for
-// CBOR, the order of its keys' encodings).
+// reads it), to the encoder here, in the wire type's member order (for
+// CBOR, the order of its keys' encodings), and to the reference encoding
+// of encode_test.go; a claim of the SD-JWT VC form outside the subject
+// (a status, say) is written by SignSDJWT and named in sdEnvelopeClaims.
 
 // appendCredentialJSON appends the credential as its W3C VC 2.0 JSON
 // document: wireCredential as encoding/json writes it, without HTML
