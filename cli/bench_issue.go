@@ -48,7 +48,20 @@ type benchIssueResult struct {
 	// the rate if signing were the only work.
 	BareCredentialRate float64 `json:"bare_credential_rate"`
 	// Ratio is CredentialsPerSecond / BareCredentialRate.
-	Ratio           float64 `json:"ratio"`
+	Ratio float64 `json:"ratio"`
+	// CPURatio is the ratio by CPU time rather than wall time: the
+	// process's CPU per credential (user and system) during the bare
+	// signing, times SignaturesPerCredential, over its CPU per credential
+	// during the issuance. On a machine other work shares, the wall-clock
+	// ratio moves with that work; this one much less. With every core busy
+	// the two agree. Absent where the platform does not tell CPU time.
+	CPURatio float64 `json:"cpu_ratio,omitempty"`
+	// CPUMicrosPerCredential is the process's CPU time per credential
+	// during the issuance, in µs.
+	CPUMicrosPerCredential float64 `json:"cpu_us_per_credential,omitempty"`
+	// CPUUtilization is the issuance's CPU time over its duration times
+	// GOMAXPROCS: how busy it kept the cores it had.
+	CPUUtilization  float64 `json:"cpu_utilization,omitempty"`
 	PeakRSSBytes    uint64  `json:"peak_rss_bytes"`
 	PeakHeapBytes   uint64  `json:"peak_heap_bytes"`
 	DurationSeconds float64 `json:"duration_seconds"`
@@ -67,7 +80,8 @@ func benchIssueCommand() *cli.Command {
 		Usage: "measure batch issuance end to end on a temporary embedded ledger; print one JSON object",
 		Description: "Creates a temporary home with an embedded ledger and an accredited issuer, writes a synthetic\n" +
 			"CSV of --count fictitious rows, issues it as `sceau issue` does (every form signed, anchored, batch\n" +
-			"files written; with --bundles, --png, --pdf also those files per credential), measures the bare\n" +
+			"files written, the same garbage collector settings; with --bundles, --png, --pdf also those files per\n" +
+			"credential), measures the bare\n" +
 			"signature rate of the issuer's key on all cores before and after, and prints credentials/s, the bare\n" +
 			"rate, their ratio, and peak RSS and Go heap.\n" +
 			"Progress goes to stderr; the temporary folder is removed unless --keep.",
@@ -168,7 +182,8 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 		return nil, err
 	}
 
-	bareBefore, err := svc.SignatureRate(ctx, benchIssuerID, o.sigTime, 0)
+	var bareSigns bareSigning
+	bareBefore, err := bareSigns.measure(func() (float64, error) { return svc.SignatureRate(ctx, benchIssuerID, o.sigTime, 0) })
 	if err != nil {
 		return nil, err
 	}
@@ -185,10 +200,14 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 		defer pprof.StopCPUProfile()
 	}
 	heap := startHeapSampler(20 * time.Millisecond)
+	restoreGC := issuanceGC() // as sceau issue runs
+	cpuStart, cpuKnown := processCPU()
 	sum, err := svc.Issue(ctx, issuer.IssueOptions{
 		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"),
 		Chunk: o.chunk, Progress: progress(e.stderr, e.language()), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
 	})
+	cpuEnd, _ := processCPU()
+	restoreGC()
 	peakHeap := heap.stop()
 	if err != nil {
 		return nil, err
@@ -196,7 +215,7 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 	if sum.Issued != o.count {
 		return nil, fmt.Errorf("bench: %d credentials issued out of %d rows", sum.Issued, o.count)
 	}
-	bareAfter, err := svc.SignatureRate(ctx, benchIssuerID, o.sigTime, 0)
+	bareAfter, err := bareSigns.measure(func() (float64, error) { return svc.SignatureRate(ctx, benchIssuerID, o.sigTime, 0) })
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +240,47 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 	if res.BareCredentialRate > 0 {
 		res.Ratio = res.CredentialsPerSecond / res.BareCredentialRate
 	}
+	if cpu := cpuEnd - cpuStart; cpuKnown && bareSigns.known && cpu > 0 && sum.Issued > 0 {
+		perCredential := cpu.Seconds() / float64(sum.Issued)
+		res.CPUMicrosPerCredential = perCredential * 1e6
+		res.CPUUtilization = cpu.Seconds() / (sum.Duration.Seconds() * float64(res.GOMAXPROCS))
+		if perSignature := bareSigns.cpuPerSignature(); perSignature > 0 {
+			res.CPURatio = perSignature * float64(res.SignaturesPerCredential) / perCredential
+		}
+	}
 	return res, nil
+}
+
+// bareSigning adds up the CPU time and the signatures of the bare signing
+// measurements.
+type bareSigning struct {
+	cpu        time.Duration
+	signatures float64
+	known      bool
+}
+
+// measure runs one measurement, which returns signatures per second.
+func (b *bareSigning) measure(rate func() (float64, error)) (float64, error) {
+	cpuStart, known := processCPU()
+	start := time.Now()
+	r, err := rate()
+	elapsed := time.Since(start)
+	cpuEnd, _ := processCPU()
+	if err != nil {
+		return 0, err
+	}
+	b.known = known
+	b.cpu += cpuEnd - cpuStart
+	b.signatures += r * elapsed.Seconds()
+	return r, nil
+}
+
+// cpuPerSignature returns the CPU seconds of one bare signature, or 0.
+func (b *bareSigning) cpuPerSignature() float64 {
+	if !b.known || b.signatures == 0 {
+		return 0
+	}
+	return b.cpu.Seconds() / b.signatures
 }
 
 // writeSyntheticInput writes count fictitious rows of typ to path, as a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,17 @@ func TestBenchIssuePrintsOneJSONObject(t *testing.T) {
 	}
 	if got := num("count") / num("duration_seconds"); math.Abs(num("credentials_per_second")-got) > 1e-6*got {
 		t.Errorf("credentials_per_second %v is not count / duration = %v", num("credentials_per_second"), got)
+	}
+	if runtime.GOOS == "linux" {
+		// CPU time is known here: the ratio by CPU, with what it is made of.
+		for _, k := range []string{"cpu_ratio", "cpu_us_per_credential", "cpu_utilization"} {
+			if num(k) <= 0 {
+				t.Errorf("%s = %v, want > 0", k, res[k])
+			}
+		}
+		if r := num("cpu_ratio"); r > 3 {
+			t.Errorf("cpu_ratio %v, far above 1: the signatures cannot take more CPU than the credential they are part of", r)
+		}
 	}
 	if home := filepath.Dir(home); len(mustGlob(t, filepath.Join(home, "*"))) != 0 {
 		t.Errorf("bench touched --home: %v", mustGlob(t, filepath.Join(home, "*")))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -78,6 +79,7 @@ func issueCommand() *cli.Command {
 				return errors.New(e.say(msgOutRequired))
 			}
 			opts.Progress = progress(e.stderr, e.language())
+			defer issuanceGC()()
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
 				return issueError(e.language(), err)
@@ -230,5 +232,37 @@ func roundDuration(d time.Duration) string {
 	default:
 		d = d.Round(time.Minute)
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+// The garbage collector's settings during a batch issuance (issuanceGC).
+const (
+	// issuanceGCPercent lets the heap grow to 4 times what is live
+	// between two collections, instead of Go's default 2 times.
+	issuanceGCPercent = 300
+	// issuanceMemoryLimit is the soft limit of the Go runtime's memory,
+	// which makes it collect sooner whenever the heap nears it.
+	issuanceMemoryLimit = 128 << 20
+)
+
+// issuanceGC sets the garbage collector for a batch issuance and returns
+// the function that restores the previous settings. An issuance allocates
+// about 90 KB a credential (its three forms, their signatures, the batch
+// file, the ledger's pages) while it holds some 20 to 50 MB live (the
+// chunks in flight): with Go's default the collector ran every 20 to 40
+// MB allocated, about 120 times for 20 000 credentials, and cost 15 % of
+// the run's CPU. Collecting at 4 times the live heap, capped by a soft
+// limit of 128 MiB, takes a third less GC work for a peak resident size of
+// about 180 MB (measured: README, issue #13). GOGC or GOMEMLIMIT in the
+// environment win: the settings are then left as they are.
+func issuanceGC() (restore func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	percent := debug.SetGCPercent(issuanceGCPercent)
+	limit := debug.SetMemoryLimit(issuanceMemoryLimit)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
 	}
 }

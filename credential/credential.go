@@ -121,7 +121,7 @@ func New(subject schemas.Record, issuerID string, now time.Time, ids io.Reader) 
 		}
 		c.ValidUntil = certified.AddDate(PixValidityYears, 0, 0)
 	}
-	if _, err := encodeSubject(subject); err != nil {
+	if err := checkCompact(subject); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -146,10 +146,7 @@ func checkRecord(record schemas.Record) error {
 // SubjectJSON returns the credential subject as JSON, as the credential's
 // "credentialSubject" carries it.
 func (c *Credential) SubjectJSON() ([]byte, error) {
-	if err := checkRecord(c.Subject); err != nil {
-		return nil, err
-	}
-	return marshalJSON(c.Subject)
+	return appendSubjectJSON(nil, c.Subject)
 }
 
 // envelopeDifferences names the members of the envelope — id, type,
@@ -219,33 +216,23 @@ type wireSchemaEntry struct {
 	Type string `json:"type"`
 }
 
-// MarshalJSON encodes the credential as a W3C VC 2.0 JSON document.
+// MarshalJSON encodes the credential as a W3C VC 2.0 JSON document:
+// wireCredential, as encoding/json writes it without HTML escaping
+// (appendCredentialJSON writes it by hand).
 func (c *Credential) MarshalJSON() ([]byte, error) {
+	return c.appendJSON(nil)
+}
+
+// appendJSON appends the credential's JSON document (MarshalJSON) to dst.
+func (c *Credential) appendJSON(dst []byte) ([]byte, error) {
 	if err := c.check(); err != nil {
-		return nil, err
-	}
-	subject, err := c.SubjectJSON()
-	if err != nil {
 		return nil, err
 	}
 	schemaURL, err := SchemaURLOf(c.baseOf(), c.Type)
 	if err != nil {
 		return nil, fmt.Errorf("credentialSchema: %w", err)
 	}
-	w := wireCredential{
-		Context:           []string{ContextV2, ContextURLOf(c.baseOf())},
-		ID:                c.ID,
-		Type:              []string{TypeVerifiableCredential, c.Type},
-		Issuer:            c.Issuer(),
-		ValidFrom:         formatTime(c.ValidFrom),
-		CredentialSubject: subject,
-		CredentialSchema:  &wireSchemaEntry{ID: schemaURL, Type: SchemaTypeJSONSchema},
-		CredentialStatus:  c.statusEntries(),
-	}
-	if !c.ValidUntil.IsZero() {
-		w.ValidUntil = formatTime(c.ValidUntil)
-	}
-	return marshalJSON(w)
+	return appendCredentialJSON(dst, c, schemaURL)
 }
 
 // check reports whether the credential's fields are consistent, so that

@@ -110,6 +110,11 @@ func withStudentKeys(keys map[int64]subjectKey) map[int64]subjectKey {
 
 // encodeClaims returns the CBOR CWT claims set of the credential.
 func encodeClaims(c *Credential) ([]byte, error) {
+	return appendClaims(nil, c)
+}
+
+// appendClaims appends the CBOR CWT claims set of the credential to dst.
+func appendClaims(dst []byte, c *Credential) ([]byte, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
@@ -117,7 +122,8 @@ func encodeClaims(c *Credential) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	subject, err := encodeSubject(c.Subject)
+	var scratch [512]byte
+	subject, err := appendSubjectCBOR(scratch[:0], c.Subject)
 	if err != nil {
 		return nil, err
 	}
@@ -126,34 +132,44 @@ func encodeClaims(c *Credential) ([]byte, error) {
 		exp := c.ValidUntil.Unix()
 		claims.Expires = &exp
 	}
-	em, err := cborEncMode()
-	if err != nil {
-		return nil, err
-	}
-	return em.Marshal(claims)
+	return claims.appendCBOR(dst), nil
 }
 
-// encodeSubject returns the compact subject map of record.
-func encodeSubject(record schemas.Record) ([]byte, error) {
-	em, err := cborEncMode()
-	if err != nil {
-		return nil, err
-	}
+// appendSubjectCBOR appends the compact subject map of record to dst.
+func appendSubjectCBOR(dst []byte, record schemas.Record) ([]byte, error) {
 	switch r := record.(type) {
 	case *schemas.Diploma:
 		d, err := compactDiplomaOf(r)
 		if err != nil {
 			return nil, fmt.Errorf("compact form of the diploma: %w", err)
 		}
-		return em.Marshal(d)
+		return d.appendCBOR(dst), nil
 	case *schemas.PixCertification:
 		p, err := compactPixOf(r)
 		if err != nil {
 			return nil, fmt.Errorf("compact form of the Pix certification: %w", err)
 		}
-		return em.Marshal(p)
+		return p.appendCBOR(dst), nil
 	}
 	return nil, checkRecord(record)
+}
+
+// checkCompact reports whether the subject can be carried by the SC1
+// form, as appendSubjectCBOR would find, without encoding it.
+func checkCompact(record schemas.Record) error {
+	switch r := record.(type) {
+	case *schemas.Diploma:
+		if _, err := compactDiplomaOf(r); err != nil {
+			return fmt.Errorf("compact form of the diploma: %w", err)
+		}
+		return nil
+	case *schemas.PixCertification:
+		if _, err := compactPixOf(r); err != nil {
+			return fmt.Errorf("compact form of the Pix certification: %w", err)
+		}
+		return nil
+	}
+	return checkRecord(record)
 }
 
 func compactStudent(typeCode int, s *schemas.Student) (studentFields, error) {

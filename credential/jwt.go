@@ -2,7 +2,6 @@ package credential
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -28,15 +27,12 @@ const MaxJWTSize = 64 << 10
 // protected header {alg, kid, typ "vc+jwt", cty "vc"}, payload the
 // credential's JSON itself.
 func SignJWT(c *Credential, key *Key) (Signed, error) {
-	payload, err := c.MarshalJSON()
+	var buf [4096]byte
+	payload, err := c.appendJSON(buf[:0])
 	if err != nil {
 		return Signed{}, err
 	}
-	header, err := json.Marshal(jwtHeader{Alg: string(key.Algorithm()), Cty: JWTContentType, Kid: key.KID(), Typ: JWTType})
-	if err != nil {
-		return Signed{}, err
-	}
-	compact, err := jws.Sign(key.signer, string(key.Algorithm()), header, payload)
+	compact, err := jws.Sign(key.signer, string(key.Algorithm()), key.jwtHeader, payload)
 	if err != nil {
 		return Signed{}, fmt.Errorf("signing the vc+jwt: %w", err)
 	}

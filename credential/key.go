@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -39,6 +40,10 @@ const maxJWKSize = 4 << 10
 type Key struct {
 	signer crypto.Signer
 	public *PublicKey
+	// The protected headers of the forms it signs, which depend on the key
+	// only: encoded once, not for every credential.
+	jwtHeader     []byte // vc+jwt, JSON
+	coseProtected []byte // SC1, the CBOR bstr of the COSE protected header
 }
 
 // PublicKey is an issuer's public verification key, as the ledger's
@@ -76,7 +81,15 @@ func newKey(signer crypto.Signer) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Key{signer: signer, public: pub}, nil
+	header, err := json.Marshal(jwtHeader{Alg: string(pub.alg), Cty: JWTContentType, Kid: pub.kid, Typ: JWTType})
+	if err != nil {
+		return nil, err
+	}
+	protected, err := coseProtectedHeader(pub)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{signer: signer, public: pub, jwtHeader: header, coseProtected: protected}, nil
 }
 
 func newPublicKey(key crypto.PublicKey) (*PublicKey, error) {

@@ -3,7 +3,6 @@ package credential
 import (
 	"bytes"
 	"compress/zlib"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,10 +10,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	base45 "github.com/adrianrudnik/base45-go"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/veraison/go-cose"
+
+	"github.com/sceau/sceau/internal/jws"
 )
 
 // The SC1 format, version 1 of Sceau's compact credential, is what the QR
@@ -139,31 +141,71 @@ func SignQR(c *Credential, key *Key) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	return Signed{Text: QRPrefix + string(base45.Encode(body)), Digest: DigestCOSE(sign1)}, nil
+	text := make([]byte, 0, len(QRPrefix)+(len(body)+1)/2*3)
+	text = appendBase45(append(text, QRPrefix...), body)
+	// text is never written again: the string may share its bytes.
+	return Signed{Text: unsafe.String(unsafe.SliceData(text), len(text)), Digest: DigestCOSE(sign1)}, nil
 }
 
-// signCOSE returns the credential as a tagged COSE_Sign1 over its CWT.
+// appendBase45 appends src in base45 (RFC 9285): each two bytes as three
+// characters, least significant first, a last odd byte as two.
+func appendBase45(dst, src []byte) []byte {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+	for len(src) >= 2 {
+		n := int(src[0])<<8 | int(src[1])
+		dst = append(dst, alphabet[n%45], alphabet[n/45%45], alphabet[n/2025])
+		src = src[2:]
+	}
+	if len(src) == 1 {
+		n := int(src[0])
+		dst = append(dst, alphabet[n%45], alphabet[n/45])
+	}
+	return dst
+}
+
+// signCOSE returns the credential as a tagged COSE_Sign1 over its CWT
+// (RFC 9052): [protected, {}, payload, signature], the signature over the
+// Sig_structure ["Signature1", protected, h”, payload]. It writes the
+// bytes go-cose writes (a test checks it), without its reflective CBOR.
 func signCOSE(c *Credential, key *Key) ([]byte, error) {
-	payload, err := encodeClaims(c)
+	var claimsBuf [768]byte
+	claims, err := appendClaims(claimsBuf[:0], c)
 	if err != nil {
 		return nil, err
 	}
-	alg, err := coseAlgorithm(key.Algorithm())
+	var tbsBuf [1024]byte
+	tbs := append(tbsBuf[:0], 0x84, 0x6a)
+	tbs = append(tbs, "Signature1"...)
+	tbs = append(tbs, key.coseProtected...)
+	tbs = append(tbs, 0x40)
+	tbs = cborByteString(tbs, claims)
+	var sigBuf [64]byte
+	sig, err := jws.SignRaw(sigBuf[:0], key.signer, string(key.Algorithm()), tbs)
 	if err != nil {
-		return nil, err
-	}
-	signer, err := cose.NewSigner(alg, key.signer)
-	if err != nil {
-		return nil, fmt.Errorf("COSE signer: %w", err)
-	}
-	msg := cose.NewSign1Message()
-	msg.Headers.Protected.SetAlgorithm(alg)
-	msg.Headers.Protected[cose.HeaderLabelKeyID] = key.ShortKID()
-	msg.Payload = payload
-	if err := msg.Sign(rand.Reader, nil, signer); err != nil {
 		return nil, fmt.Errorf("signing the COSE_Sign1: %w", err)
 	}
-	return msg.MarshalCBOR()
+	out := make([]byte, 0, 2+len(key.coseProtected)+1+3+len(claims)+2+len(sig))
+	out = append(out, 0xd2, 0x84)
+	out = append(out, key.coseProtected...)
+	out = append(out, 0xa0)
+	out = cborByteString(out, claims)
+	return cborByteString(out, sig), nil
+}
+
+// coseProtectedHeader returns the protected header of the COSE_Sign1s pub
+// signs, {1 (alg): -7 or -8, 4 (kid): its short kid}, as the bstr that
+// carries it.
+func coseProtectedHeader(pub *PublicKey) ([]byte, error) {
+	alg, err := coseAlgorithm(pub.alg)
+	if err != nil {
+		return nil, err
+	}
+	m := cborHead(nil, cborMap, 2)
+	m = cborInt(m, 1)
+	m = cborInt(m, int64(alg))
+	m = cborInt(m, 4)
+	m = cborByteString(m, pub.ShortKID())
+	return cborByteString(nil, m), nil
 }
 
 func coseAlgorithm(alg Algorithm) (cose.Algorithm, error) {

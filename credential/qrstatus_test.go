@@ -40,7 +40,7 @@ func TestQRStatusClaimDoesNotFit(t *testing.T) {
 			t.Fatal(err)
 		}
 		id, _ := parseID(c.ID)
-		subject, err := encodeSubject(c.Subject)
+		subject, err := appendSubjectCBOR(nil, c.Subject)
 		if err != nil {
 			t.Fatal(err)
 		}

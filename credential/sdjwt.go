@@ -7,15 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/sceau/sceau/internal/jws"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sceau/sceau/internal/jws"
 
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/sceau/sceau/chaincode/record"
+	"github.com/sceau/sceau/internal/jsonstr"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/sdjwt"
 )
@@ -96,20 +99,58 @@ func studentSDClaims() []sdClaim {
 }
 
 // sdClaimsOf returns the subject claims of credType in the order of the
-// subject's fields, competences in framework order.
+// subject's fields, competences in framework order. The table is shared:
+// callers must not modify it.
 func sdClaimsOf(credType string) ([]sdClaim, error) {
 	switch credType {
 	case schemas.TypeDiploma:
-		return append(studentSDClaims(),
-			sdClaim{name: "diploma", visible: true},
-			sdClaim{name: "eqf_level", visible: true},
-			sdClaim{name: "awarded_on"},
-			sdClaim{name: "mention"},
-			sdClaim{name: "specialities"},
-			sdClaim{name: "rncp"},
-			sdClaim{name: "session"},
-		), nil
+		return diplomaSDClaims, nil
 	case schemas.TypePixCertification:
+		return pixSDClaims, nil
+	}
+	return nil, fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
+}
+
+// sdEnvelopeClaims are the claims of the SD-JWT VC form that are not the
+// subject's (SignSDJWT). A claim added to the form must be named here, or
+// SignSDJWT refuses it ("has no rank").
+var sdEnvelopeClaims = [...]string{"iss", "iat", "nbf", "vct", "id", "exp", "status"}
+
+// maxSDClaims bounds the number of claim names of sdClaimRanks.
+const maxSDClaims = 64
+
+// sdClaimRanks gives every claim name SignSDJWT writes, of any type, its
+// place in their sorted order.
+var sdClaimRanks = func() map[string]int {
+	var names []string
+	names = append(names, sdEnvelopeClaims[:]...)
+	for _, table := range [][]sdClaim{diplomaSDClaims, pixSDClaims} {
+		for _, c := range table {
+			if !slices.Contains(names, c.name) {
+				names = append(names, c.name)
+			}
+		}
+	}
+	slices.Sort(names)
+	ranks := make(map[string]int, len(names))
+	for i, n := range names {
+		ranks[n] = i
+	}
+	return ranks
+}()
+
+// The tables of sdClaimsOf, made once.
+var (
+	diplomaSDClaims = append(studentSDClaims(),
+		sdClaim{name: "diploma", visible: true},
+		sdClaim{name: "eqf_level", visible: true},
+		sdClaim{name: "awarded_on"},
+		sdClaim{name: "mention"},
+		sdClaim{name: "specialities"},
+		sdClaim{name: "rncp"},
+		sdClaim{name: "session"},
+	)
+	pixSDClaims = func() []sdClaim {
 		claims := append(studentSDClaims(),
 			sdClaim{name: "certification_center"},
 			sdClaim{name: "certified_on"},
@@ -118,10 +159,9 @@ func sdClaimsOf(credType string) ([]sdClaim, error) {
 		for _, def := range schemas.CompetenceFramework {
 			claims = append(claims, sdClaim{name: def.Column})
 		}
-		return append(claims, sdClaim{name: "verification_code"}), nil
-	}
-	return nil, fmt.Errorf("credential type %q: want one of %q", credType, record.CredentialTypes())
-}
+		return append(claims, sdClaim{name: "verification_code"})
+	}()
+)
 
 // SDJWTClaimNames returns the names of the subject claims of the SD-JWT VC
 // form of credType, in the order of the subject's fields: those always
@@ -156,67 +196,33 @@ func competenceIndex(name string) int {
 // flatSubject returns the credential's subject claims by claim name, as
 // compact JSON values. Absent optional fields have no claim.
 //
-// It reads the subject's fields directly, which batch issuance needs for
-// speed; a test checks that it equals what decoding SubjectJSON gives.
+// It reads the subject's fields directly (appendFlatSubject), which batch
+// issuance needs for speed; a test checks that it equals what decoding
+// SubjectJSON gives.
 func flatSubject(c *Credential) (map[string]json.RawMessage, error) {
-	if err := checkRecord(c.Subject); err != nil {
-		return nil, err
-	}
-	flat := make(map[string]json.RawMessage, 24)
-	var err error
-	set := func(name string, v any, omitEmpty bool) {
-		if err != nil {
-			return
-		}
-		switch v := v.(type) {
-		case string:
-			if omitEmpty && v == "" {
-				return
-			}
-		case []string:
-			if omitEmpty && len(v) == 0 {
-				return
-			}
-		}
-		flat[name], err = marshalJSON(v)
-	}
-	student := func(s *schemas.Student) {
-		set("student_id", s.StudentID, false)
-		set("given_name", s.GivenName, false)
-		set("family_name", s.FamilyName, false)
-		set("birth_date", s.BirthDate, false)
-	}
-	switch r := c.Subject.(type) {
-	case *schemas.Diploma:
-		student(&r.Student)
-		set("diploma", r.Diploma, false)
-		set("eqf_level", r.EQFLevel, false)
-		set("awarded_on", r.AwardedOn, false)
-		set("mention", r.Mention, true)
-		set("specialities", r.Specialities, true)
-		set("rncp", r.RNCP, true)
-		set("session", r.Session, true)
-	case *schemas.PixCertification:
-		student(&r.Student)
-		set("certification_center", r.CertificationCenter, false)
-		set("certified_on", r.CertifiedOn, false)
-		set("pix_score", r.PixScore, false)
-		if len(r.Competences) != len(schemas.CompetenceFramework) {
-			return nil, fmt.Errorf("credentialSubject: %d competences, want the %d of the framework", len(r.Competences), len(schemas.CompetenceFramework))
-		}
-		for i, comp := range r.Competences {
-			def := schemas.CompetenceFramework[i]
-			if comp.ID != def.ID {
-				return nil, fmt.Errorf("credentialSubject: competence %d is %q, want %q", i, comp.ID, def.ID)
-			}
-			set(def.Column, comp.Level, false)
-		}
-		set("verification_code", r.VerificationCode, true)
-	}
+	buf, claims, err := appendFlatSubject(make([]byte, 0, 512), make([]flatClaim, 0, 32), c.Subject)
 	if err != nil {
 		return nil, err
 	}
+	flat := make(map[string]json.RawMessage, len(claims))
+	for _, fc := range claims {
+		flat[fc.name] = buf[fc.start:fc.end:fc.end]
+	}
 	return flat, nil
+}
+
+// checkCompetenceIDs reports whether competences are the framework's, in
+// its order.
+func checkCompetenceIDs(competences []schemas.Competence) error {
+	if len(competences) != len(schemas.CompetenceFramework) {
+		return fmt.Errorf("credentialSubject: %d competences, want the %d of the framework", len(competences), len(schemas.CompetenceFramework))
+	}
+	for i, comp := range competences {
+		if def := schemas.CompetenceFramework[i]; comp.ID != def.ID {
+			return fmt.Errorf("credentialSubject: competence %d is %q, want %q", i, comp.ID, def.ID)
+		}
+	}
+	return nil
 }
 
 // SignSDJWT secures the credential as an SD-JWT VC (typ "dc+sd-jwt") signed
@@ -233,46 +239,83 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	flat, err := flatSubject(c)
-	if err != nil {
-		return Signed{}, err
-	}
-	claims := make([]sdjwt.Claim, 0, 6+len(flat))
-	visible := func(name string, v any) error {
-		raw, err := marshalJSON(v)
-		if err != nil {
-			return err
-		}
-		claims = append(claims, sdjwt.Claim{Name: name, Value: raw})
-		return nil
-	}
-	for _, vc := range []struct {
-		name  string
-		value any
-	}{{"iss", c.Issuer()}, {"iat", c.ValidFrom.Unix()}, {"nbf", c.ValidFrom.Unix()}, {"vct", vct}, {"id", c.ID}} {
-		if err := visible(vc.name, vc.value); err != nil {
-			return Signed{}, err
-		}
-	}
-	if c.StatusIndex != nil {
-		var st sdjwtStatus
-		st.StatusList.Idx, st.StatusList.URI = *c.StatusIndex, c.StatusListURI(statusIETF)
-		if err := visible("status", st); err != nil {
-			return Signed{}, err
-		}
-	}
-	if !c.ValidUntil.IsZero() {
-		if err := visible("exp", c.ValidUntil.Unix()); err != nil {
-			return Signed{}, err
-		}
-	}
 	table, err := sdClaimsOf(c.Type)
 	if err != nil {
 		return Signed{}, err
 	}
-	for _, sc := range table {
-		if v, ok := flat[sc.name]; ok {
-			claims = append(claims, sdjwt.Claim{Name: sc.name, Value: v, Disclosable: !sc.visible})
+	// Every value in one buffer: the visible envelope claims, then the
+	// subject's (appendFlatSubject).
+	buf := make([]byte, 0, 1024)
+	var envelope [len(sdEnvelopeClaims)]flatClaim
+	fcs := envelope[:0]
+	add := func(name string, from int) { fcs = append(fcs, flatClaim{name, from, len(buf)}) }
+	from := len(buf)
+	buf = jsonstr.Append(buf, c.Issuer(), false)
+	add("iss", from)
+	from = len(buf)
+	buf = strconv.AppendInt(buf, c.ValidFrom.Unix(), 10)
+	add("iat", from)
+	add("nbf", from) // the same value
+	from = len(buf)
+	buf = jsonstr.Append(buf, vct, false)
+	add("vct", from)
+	from = len(buf)
+	buf = jsonstr.Append(buf, c.ID, false)
+	add("id", from)
+	if !c.ValidUntil.IsZero() {
+		from = len(buf)
+		buf = strconv.AppendInt(buf, c.ValidUntil.Unix(), 10)
+		add("exp", from)
+	}
+	if c.StatusIndex != nil {
+		// status.status_list: its index and the issuer's IETF list,
+		// {"status_list":{"idx":N,"uri":"…"}} as encoding/json writes it.
+		from = len(buf)
+		buf = append(buf, `{"status_list":{"idx":`...)
+		buf = strconv.AppendInt(buf, int64(*c.StatusIndex), 10)
+		buf = append(buf, `,"uri":`...)
+		buf = jsonstr.Append(buf, c.StatusListURI(statusIETF), false)
+		buf = append(buf, "}}"...)
+		add("status", from)
+	}
+	buf, subject, err := appendFlatSubject(buf, make([]flatClaim, 0, 32), c.Subject)
+	if err != nil {
+		return Signed{}, err
+	}
+	// The claims in name order, which IssueClaims then needs not sort:
+	// each in its slot of sdClaimRanks.
+	var slots [maxSDClaims]sdjwt.Claim
+	put := func(fc flatClaim, disclosable bool) error {
+		rank, ok := sdClaimRanks[fc.name]
+		if !ok || rank >= len(slots) {
+			return fmt.Errorf("claim %q has no rank under %d", fc.name, maxSDClaims)
+		}
+		slots[rank] = sdjwt.Claim{Name: fc.name, Value: buf[fc.start:fc.end:fc.end], Disclosable: disclosable}
+		return nil
+	}
+	for _, fc := range fcs {
+		if err := put(fc, false); err != nil {
+			return Signed{}, err
+		}
+	}
+	// The subject's claims come in the table's order, absent optional
+	// ones left out: walk both together.
+	k := 0
+	for _, fc := range subject {
+		for k < len(table) && table[k].name != fc.name {
+			k++
+		}
+		if k == len(table) {
+			return Signed{}, fmt.Errorf("subject claim %q is not in the table of %s claims", fc.name, c.Type)
+		}
+		if err := put(fc, !table[k].visible); err != nil {
+			return Signed{}, err
+		}
+	}
+	claims := make([]sdjwt.Claim, 0, len(fcs)+len(subject))
+	for _, cl := range slots {
+		if cl.Name != "" {
+			claims = append(claims, cl)
 		}
 	}
 	opts := sdjwt.IssueOptions{

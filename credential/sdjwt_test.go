@@ -473,7 +473,7 @@ func TestFlatSubjectReadsFieldsAsTheSubjectJSONHasThem(t *testing.T) {
 	pixNoCode.VerificationCode = ""
 	quoted := sampleBTS()
 	quoted.Diploma = `BTS "SIO" <option> & \ SLAM`
-	for _, record := range []schemas.Record{sampleDiploma(), sampleBTS(), samplePix(), noOptional, pixNoCode, quoted} {
+	for _, record := range append([]schemas.Record{sampleDiploma(), sampleBTS(), samplePix(), noOptional, pixNoCode, quoted}, encodingVariants()...) {
 		c := newCredential(t, record, "ac-versailles")
 		got, err := flatSubject(c)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sceau/sceau/chaincode/record"
@@ -816,23 +817,25 @@ type issued struct {
 }
 
 // forEach calls fn(0) … fn(n-1) on workers goroutines, and stops handing
-// out indexes once ctx is done (returning its cause).
+// out indexes once ctx is done (returning its cause). The workers take the
+// next index from a shared counter: no channel hand-off, no wake-up, per
+// index.
 func forEach(ctx context.Context, n, workers int, fn func(i int)) error {
-	var wg sync.WaitGroup
-	next := make(chan int)
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
 	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
 				fn(i)
 			}
-		}()
+		})
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	if ctx.Err() != nil {
 		return context.Cause(ctx)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/sceau/sceau/internal/jsonstr"
 )
@@ -61,15 +64,24 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 	}
 	// Every salt at once: the same bytes, in the same order, as one read
 	// per disclosure.
-	salts := make([]byte, disclosable*saltSize)
+	var saltBuf [32 * saltSize]byte
+	var salts []byte
+	if disclosable <= len(saltBuf)/saltSize {
+		salts = saltBuf[:disclosable*saltSize]
+	} else {
+		salts = make([]byte, disclosable*saltSize)
+	}
 	if _, err := io.ReadFull(random, salts); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
 	}
+	// The disclosures, each followed by "~", are written one after the
+	// other into tail, which ends the SD-JWT; each one's digest is taken
+	// as it is written.
 	var (
-		members     = make([]member, 0, len(sorted)-disclosable+3)
-		digests     = make([]string, 0, disclosable+opts.Decoys)
-		disclosures = make([]string, 0, disclosable)
-		scratch     []byte
+		members = make([]member, 0, len(sorted)-disclosable+3)
+		digests = make([]digest, 0, disclosable+opts.Decoys)
+		tail    = make([]byte, 0, 128*disclosable)
+		scratch = make([]byte, 0, 256)
 	)
 	for _, c := range sorted {
 		if !c.Disclosable {
@@ -87,27 +99,38 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		scratch = append(scratch, ',')
 		scratch = append(scratch, c.Value...)
 		scratch = append(scratch, ']')
-		encoded := base64.RawURLEncoding.EncodeToString(scratch)
-		disclosures = append(disclosures, encoded)
-		digests = append(digests, digestOf(encoded))
+		start := len(tail)
+		tail = base64.RawURLEncoding.AppendEncode(tail, scratch)
+		digests = append(digests, digestOfBytes(tail[start:]))
+		tail = append(tail, '~')
 	}
+	var list []byte
 	if len(digests) > 0 {
-		e := encoder{random: random, decoys: opts.Decoys}
-		decoys, err := e.decoyDigests()
-		if err != nil {
-			return "", err
+		n := 0
+		if opts.Decoys > 0 {
+			if n, err = uniform(random, opts.Decoys+1); err != nil {
+				return "", fmt.Errorf("decoys: %w", err)
+			}
 		}
-		digests = append(digests, decoys...)
+		for range n {
+			var salt [saltSize]byte
+			if _, err := io.ReadFull(random, salt[:]); err != nil {
+				return "", fmt.Errorf("decoys: %w", err)
+			}
+			var encoded [saltEncodedSize]byte
+			base64.RawURLEncoding.Encode(encoded[:], salt[:])
+			digests = append(digests, digestOfBytes(encoded[:]))
+		}
 		// Sorted, the digests tell nothing of the claims' order.
-		slices.Sort(digests)
-		var list []byte
+		slices.SortFunc(digests, func(a, b digest) int { return bytes.Compare(a[:], b[:]) })
+		list = make([]byte, 0, 2+len(digests)*(len(digest{})+3))
 		list = append(list, '[')
 		for i, d := range digests {
 			if i > 0 {
 				list = append(list, ',')
 			}
 			list = append(list, '"')
-			list = append(list, d...)
+			list = append(list, d[:]...)
 			list = append(list, '"')
 		}
 		members = append(members, member{sdKey, append(list, ']')})
@@ -126,7 +149,11 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 	}
 	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
 
-	var payload []byte
+	size := 2
+	for _, m := range members {
+		size += len(m.name) + len(m.value) + 4
+	}
+	payload := make([]byte, 0, size)
 	payload = append(payload, '{')
 	for i, m := range members {
 		if i > 0 {
@@ -137,23 +164,31 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		payload = append(payload, m.value...)
 	}
 	payload = append(payload, '}')
-	jwt, err := signJWT(opts.Signer, opts.KeyID, typ, payload)
+	// Room for the header and the signature (under 256 bytes encoded), the
+	// payload and the disclosures: one allocation.
+	out := make([]byte, 0, 256+base64.RawURLEncoding.EncodedLen(len(payload))+1+len(tail))
+	out, err = appendJWT(out, opts.Signer, opts.KeyID, typ, payload)
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	n := len(jwt) + 1
-	for _, d := range disclosures {
-		n += len(d) + 1
-	}
-	b.Grow(n)
-	b.WriteString(jwt)
-	b.WriteByte('~')
-	for _, d := range disclosures {
-		b.WriteString(d)
-		b.WriteByte('~')
-	}
-	return b.String(), nil
+	out = append(out, '~')
+	out = append(out, tail...)
+	// out is never written again: the string may share its bytes.
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+// digest is the base64url SHA-256 of a disclosure (digestOf), as bytes.
+type digest [43]byte
+
+// saltEncodedSize is the length of a base64url salt.
+const saltEncodedSize = (saltSize*8 + 5) / 6
+
+// digestOfBytes returns the base64url SHA-256 of an encoded disclosure.
+func digestOfBytes(encoded []byte) digest {
+	sum := sha256.Sum256(encoded)
+	var d digest
+	base64.RawURLEncoding.Encode(d[:], sum[:])
+	return d
 }
 
 // member is one member of the issuer-signed payload, its value as JSON.
@@ -166,7 +201,10 @@ type member struct {
 // by name with their values compacted.
 func checkFlatClaims(claims []Claim, typ string, holderBound bool) ([]Claim, error) {
 	sorted := slices.Clone(claims)
-	slices.SortFunc(sorted, func(a, b Claim) int { return strings.Compare(a.Name, b.Name) })
+	byName := func(a, b Claim) int { return strings.Compare(a.Name, b.Name) }
+	if !slices.IsSortedFunc(sorted, byName) {
+		slices.SortFunc(sorted, byName)
+	}
 	for i := range sorted {
 		c := &sorted[i]
 		switch {
@@ -211,6 +249,9 @@ func compactValue(value []byte) ([]byte, error) {
 		}
 		return encodeJSON(v)
 	}
+	if isCompactScalar(value) {
+		return value, nil
+	}
 	if !json.Valid(value) {
 		return nil, errors.New("invalid JSON")
 	}
@@ -228,4 +269,37 @@ func compactValue(value []byte) ([]byte, error) {
 func isNonEmptyJSONString(value []byte) bool {
 	var s string
 	return json.Unmarshal(value, &s) == nil && s != ""
+}
+
+// isCompactScalar reports whether value is, as a whole, a JSON string
+// without escapes or control characters, of valid UTF-8, or an integer
+// without leading zeros: the values of a credential's claims, which it
+// checks without json.Valid's state machine. Anything else (false) goes
+// through json.Valid.
+func isCompactScalar(value []byte) bool {
+	switch n := len(value); {
+	case n >= 2 && value[0] == '"' && value[n-1] == '"':
+		inner := value[1 : n-1]
+		for _, c := range inner {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return false
+			}
+		}
+		return utf8.Valid(inner)
+	case n >= 1:
+		digits := value
+		if digits[0] == '-' {
+			digits = digits[1:]
+		}
+		if len(digits) == 0 || len(digits) > 1 && digits[0] == '0' {
+			return false
+		}
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -1,8 +1,10 @@
 package sdjwt
 
 import (
+	"bytes"
 	"crypto"
 	"encoding/base64"
+	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -145,5 +147,55 @@ func TestIssueClaimsEscapesNames(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no disclosure names the claim correctly escaped: %v", disclosures)
+	}
+}
+
+// FuzzIsCompactScalar checks the shortcut of compactValue: whatever it
+// accepts is valid JSON that compacting leaves as it is.
+func FuzzIsCompactScalar(f *testing.F) {
+	for _, s := range []string{`"Hélène"`, `"a\"b"`, `"\u00e9"`, `612`, `-1`, `0`, `01`, `-`, `""`, `"`, `1.5`, `"\xff"`, "\"\t\"", `"a b"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, value []byte) {
+		if !isCompactScalar(value) {
+			return
+		}
+		if !json.Valid(value) {
+			t.Fatalf("isCompactScalar(%q) but it is not valid JSON", value)
+		}
+		var b bytes.Buffer
+		if err := json.Compact(&b, value); err != nil || !bytes.Equal(b.Bytes(), value) {
+			t.Fatalf("isCompactScalar(%q) but compacting gives %q (%v)", value, b.Bytes(), err)
+		}
+	})
+}
+
+// jwtHeader is the protected header appendJWT writes, as a struct.
+type jwtHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid,omitempty"`
+	Typ string `json:"typ"`
+}
+
+func TestAppendJWTWritesTheHeaderEncodingJSONWrites(t *testing.T) {
+	for _, kid := range []string{"", "-ZlhJ_KL71FbnjTR_7e_ZF", "a<b>&\"c"} {
+		for _, typ := range []string{TypeVC, "example+sd-jwt"} {
+			jwt, err := appendJWT(nil, newP256(t), kid, typ, []byte(`{}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, _, _ := strings.Cut(string(jwt), ".")
+			got, err := base64.RawURLEncoding.DecodeString(header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(jwtHeader{Alg: ES256, Kid: kid, Typ: typ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("header %s, want %s", got, want)
+			}
+		}
 	}
 }

@@ -6,13 +6,13 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/sceau/sceau/internal/jsonstr"
 	"github.com/sceau/sceau/internal/jws"
 )
 
@@ -42,29 +42,39 @@ func algorithmFor(key crypto.PublicKey) (jose.SignatureAlgorithm, error) {
 // signJWT signs payload as a compact JWS whose protected header is alg (from
 // the signer's key), typ and, if not empty, kid.
 func signJWT(signer crypto.Signer, kid, typ string, payload []byte) (string, error) {
-	if signer == nil {
-		return "", errors.New("no signer")
-	}
-	alg, err := algorithmFor(signer.Public())
-	if err != nil {
-		return "", fmt.Errorf("signer: %w", err)
-	}
-	header, err := json.Marshal(jwtHeader{Alg: string(alg), Kid: kid, Typ: typ})
+	out, err := appendJWT(nil, signer, kid, typ, payload)
 	if err != nil {
 		return "", err
 	}
-	compact, err := jws.Sign(signer, string(alg), header, payload)
-	if err != nil {
-		return "", fmt.Errorf("signing with %s: %w", alg, err)
-	}
-	return compact, nil
+	return string(out), nil
 }
 
-// jwtHeader is the protected header signJWT writes.
-type jwtHeader struct {
-	Alg string `json:"alg"`
-	Kid string `json:"kid,omitempty"`
-	Typ string `json:"typ"`
+// appendJWT is signJWT appending the compact JWS to dst. The header is
+// written as encoding/json writes the struct {alg, kid omitempty, typ}
+// (a test checks it).
+func appendJWT(dst []byte, signer crypto.Signer, kid, typ string, payload []byte) ([]byte, error) {
+	if signer == nil {
+		return nil, errors.New("no signer")
+	}
+	alg, err := algorithmFor(signer.Public())
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	var buf [256]byte
+	header := append(buf[:0], `{"alg":`...)
+	header = jsonstr.Append(header, string(alg), true)
+	if kid != "" {
+		header = append(header, `,"kid":`...)
+		header = jsonstr.Append(header, kid, true)
+	}
+	header = append(header, `,"typ":`...)
+	header = jsonstr.Append(header, typ, true)
+	header = append(header, '}')
+	out, err := jws.AppendSign(dst, signer, string(alg), header, payload)
+	if err != nil {
+		return nil, fmt.Errorf("signing with %s: %w", alg, err)
+	}
+	return out, nil
 }
 
 // verifyJWT checks a compact JWS's signature with key, which must be a key

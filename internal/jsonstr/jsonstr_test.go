@@ -62,3 +62,39 @@ func FuzzIsPlain(f *testing.F) {
 		}
 	})
 }
+
+// encodingJSON is what encoding/json writes for s: the reference.
+func encodingJSON(s string, escapeHTML bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	if err := enc.Encode(s); err != nil {
+		panic(err)
+	}
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+func TestAppendEscapesEveryByteAsEncodingJSON(t *testing.T) {
+	for c := range 256 {
+		for _, s := range []string{string([]byte{byte(c)}), "Hélène " + string([]byte{byte(c)}) + " Lefèvre"} {
+			for _, escapeHTML := range []bool{true, false} {
+				if got, want := string(Append(nil, s, escapeHTML)), encodingJSON(s, escapeHTML); got != want {
+					t.Fatalf("Append(%q, %v) = %s, want %s", s, escapeHTML, got, want)
+				}
+				if got, want := string(AppendBytes(nil, []byte(s), escapeHTML)), encodingJSON(s, escapeHTML); got != want {
+					t.Fatalf("AppendBytes(%q, %v) = %s, want %s", s, escapeHTML, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzAppend(f *testing.F) {
+	f.Add("Lœuillet, Éluard \u2028\u2029 \xed\xa0\x80 \xf4\x90\x80\x80", true)
+	f.Add("<b>&\x00\x1f\x7f\"\\", false)
+	f.Fuzz(func(t *testing.T, s string, escapeHTML bool) {
+		if got, want := string(Append(nil, s, escapeHTML)), encodingJSON(s, escapeHTML); got != want {
+			t.Fatalf("Append(%q, %v) = %s, want %s", s, escapeHTML, got, want)
+		}
+	})
+}

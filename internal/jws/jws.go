@@ -22,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
+	"unsafe"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -38,42 +40,66 @@ const (
 // signer: an ECDSA P-256 key for ES256 (the signature is R || S, 64 bytes,
 // RFC 7518 section 3.4), an Ed25519 key for EdDSA.
 func Sign(signer crypto.Signer, alg string, header, payload []byte) (string, error) {
+	out, err := AppendSign(nil, signer, alg, header, payload)
+	if err != nil {
+		return "", err
+	}
+	// out is never written again: the string may share its bytes.
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+// AppendSign is Sign appending the compact JWS to dst, for callers that
+// build a larger text around it (an SD-JWT and its disclosures).
+func AppendSign(dst []byte, signer crypto.Signer, alg string, header, payload []byte) ([]byte, error) {
 	enc := base64.RawURLEncoding
 	hl, pl := enc.EncodedLen(len(header)), enc.EncodedLen(len(payload))
 	// The signing input, then room for "." and the signature.
-	out := make([]byte, hl+1+pl, hl+1+pl+1+enc.EncodedLen(64))
-	enc.Encode(out, header)
-	out[hl] = '.'
-	enc.Encode(out[hl+1:], payload)
-	var sig []byte
-	switch alg {
-	case ES256:
-		digest := sha256.Sum256(out)
-		der, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
-		if err != nil {
-			return "", fmt.Errorf("ES256: %w", err)
-		}
-		if sig, err = fixedSize(der, 32); err != nil {
-			return "", fmt.Errorf("ES256: %w", err)
-		}
-	case EdDSA:
-		var err error
-		if sig, err = signer.Sign(rand.Reader, out, crypto.Hash(0)); err != nil {
-			return "", fmt.Errorf("EdDSA: %w", err)
-		}
-		if len(sig) != 64 {
-			return "", fmt.Errorf("EdDSA: the signer returned %d bytes, want 64", len(sig))
-		}
-	default:
-		return "", fmt.Errorf("algorithm %q: want %s or %s", alg, ES256, EdDSA)
+	dst = slices.Grow(dst, hl+1+pl+1+enc.EncodedLen(64))
+	start := len(dst)
+	dst = dst[:start+hl+1+pl]
+	enc.Encode(dst[start:], header)
+	dst[start+hl] = '.'
+	enc.Encode(dst[start+hl+1:], payload)
+	var buf [64]byte
+	sig, err := SignRaw(buf[:0], signer, alg, dst[start:])
+	if err != nil {
+		return nil, err
 	}
-	out = append(out, '.')
-	return string(enc.AppendEncode(out, sig)), nil
+	dst = append(dst, '.')
+	return enc.AppendEncode(dst, sig), nil
 }
 
-// fixedSize turns an ASN.1 DER ECDSA signature into R || S, each
+// SignRaw appends to dst the signature of message by signer as JWS and
+// COSE carry it: for ES256 the ECDSA signature of its SHA-256 digest as
+// R || S (64 bytes), for EdDSA the Ed25519 signature of message itself.
+func SignRaw(dst []byte, signer crypto.Signer, alg string, message []byte) ([]byte, error) {
+	switch alg {
+	case ES256:
+		digest := sha256.Sum256(message)
+		der, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("ES256: %w", err)
+		}
+		if dst, err = appendFixedSize(dst, der, 32); err != nil {
+			return nil, fmt.Errorf("ES256: %w", err)
+		}
+		return dst, nil
+	case EdDSA:
+		sig, err := signer.Sign(rand.Reader, message, crypto.Hash(0))
+		if err != nil {
+			return nil, fmt.Errorf("EdDSA: %w", err)
+		}
+		if len(sig) != 64 {
+			return nil, fmt.Errorf("EdDSA: the signer returned %d bytes, want 64", len(sig))
+		}
+		return append(dst, sig...), nil
+	}
+	return nil, fmt.Errorf("algorithm %q: want %s or %s", alg, ES256, EdDSA)
+}
+
+// appendFixedSize appends an ASN.1 DER ECDSA signature as R || S, each
 // left-padded to size bytes.
-func fixedSize(der []byte, size int) ([]byte, error) {
+func appendFixedSize(dst, der []byte, size int) ([]byte, error) {
 	var r, s []byte
 	in := cryptobyte.String(der)
 	var seq cryptobyte.String
@@ -81,11 +107,13 @@ func fixedSize(der []byte, size int) ([]byte, error) {
 		!seq.ReadASN1Integer(&r) || !seq.ReadASN1Integer(&s) || !seq.Empty() {
 		return nil, errors.New("the signer returned a malformed signature")
 	}
-	out := make([]byte, 2*size)
+	n := len(dst)
+	dst = append(dst, make([]byte, 2*size)...)
+	out := dst[n:]
 	if !putScalar(out[:size], r) || !putScalar(out[size:], s) {
 		return nil, errors.New("the signer returned an out-of-range signature")
 	}
-	return out, nil
+	return dst, nil
 }
 
 // putScalar writes the big-endian positive integer v, without its leading
