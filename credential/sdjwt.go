@@ -76,9 +76,9 @@ const sdjwtDecoys = 3
 // VCT returns the "vct" of credential type credType under DefaultBase.
 func VCT(credType string) (string, error) { return VCTOf(DefaultBase, credType) }
 
-// typeOfVCT returns the credential type a "vct" names, and the base URL it
+// TypeOfVCT returns the credential type a "vct" names, and the base URL it
 // is under.
-func typeOfVCT(vct string) (credType, base string, err error) {
+func TypeOfVCT(vct string) (credType, base string, err error) {
 	base, credType, err = splitTyped(vct, VCTPath, "")
 	if err != nil {
 		return "", "", fmt.Errorf("vct: %w", err)
@@ -616,7 +616,7 @@ func sdjwtCredential(payload map[string]jsontext.Value, disclosures []sdjwt.Disc
 	if err := payloadMember(payload, "vct", &vct); err != nil {
 		return nil, err
 	}
-	credType, base, err := typeOfVCT(vct)
+	credType, base, err := TypeOfVCT(vct)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/network/ledgerapi"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
@@ -87,8 +88,15 @@ func TestVerifyTrustsOnlyTheServerOfItsHome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The genuine server also answers the home's ledger calls (as `sceau
+	// serve` does), authenticated with the same secret.
+	local, err := ledgerapi.New(l, base64.RawURLEncoding.EncodeToString(secret), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	router := chi.NewRouter()
 	router.Group(api.Routes)
+	router.Group(local.Routes)
 
 	for _, c := range []struct {
 		name    string

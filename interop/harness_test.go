@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +46,10 @@ func needNode(t *testing.T) *node {
 				return
 			}
 		}
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err == nil {
+		// npm ci when nothing is installed, or when the lockfile changed
+		// since (npm writes node_modules/.package-lock.json as it installs).
+		installed, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
+		if lock, lerr := os.Stat(filepath.Join(dir, "package-lock.json")); err == nil && lerr == nil && !lock.ModTime().After(installed.ModTime()) {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -225,4 +229,27 @@ func readBundle(t *testing.T, path string) bundle {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return b
+}
+
+// waitForLists waits until the server at base publishes every status list
+// of issuer (it publishes them as it starts, in the background), at most
+// 60 s: independent verifiers fetch the list a credential names.
+func waitForLists(t *testing.T, base, issuer string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for _, kind := range []string{"ietf", "revocation", "suspension"} {
+		for {
+			resp, err := http.Get(base + "/status/" + issuer + "/" + kind)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the %s status list of %s was not published at %s within 60 s (%v)", kind, issuer, base, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }

@@ -24,13 +24,16 @@ import (
 func TestOpenID4VCIPickupWithAnIndependentWallet(t *testing.T) {
 	n := needNode(t)
 	h := newHome(t)
+	// The deployment's public URL, which the credentials carry (their
+	// status list, vct) and the server answers at.
+	addr := freeAddr(t)
+	public := "http://" + addr
+	h.env = append(h.env, "SCEAU_PUBLIC_URL="+public)
 	h.issuerWithCredentials(2)
 	var jwks map[string]any
 	if err := json.Unmarshal([]byte(h.sceau("issuer", "keys", "--id", "examoffice")), &jwks); err != nil {
 		t.Fatalf("sceau issuer keys: %v", err)
 	}
-	addr := freeAddr(t)
-	public := "http://" + addr
 	bundles, _ := filepath.Glob(filepath.Join(h.dir, "out", "*.json"))
 	var offers []struct {
 		ID     string `json:"id"`
@@ -52,6 +55,7 @@ func TestOpenID4VCIPickupWithAnIndependentWallet(t *testing.T) {
 		t.Fatalf("%d offers, want 2", len(offers))
 	}
 	h.serve(addr)
+	waitForLists(t, public, "examoffice")
 
 	for i, alg := range []string{"ES256", "EdDSA"} {
 		var got struct {

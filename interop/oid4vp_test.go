@@ -123,10 +123,13 @@ type presentationStatus struct {
 func TestSceauRequestAnsweredByOpenID4VPLibrary(t *testing.T) {
 	n := needNode(t)
 	h := newHome(t)
+	addr := freeAddr(t)
+	base := "http://" + addr
+	h.env = append(h.env, "SCEAU_PUBLIC_URL="+base)
 	public, private := holderKey(t)
 	jwk, _ := json.Marshal(public)
 	b := readBundle(t, h.issueDiploma(string(jwk)))
-	base := h.serveOnFreePort()
+	h.serve(addr)
 
 	body := strings.NewReader(`{"type": "Diploma", "claims": ["diploma", "mention"]}`)
 	resp, err := http.Post(base+"/v1/presentation-requests", "application/json", body)
@@ -196,6 +199,10 @@ func TestSceauWalletAnswersOpenID4VPLibraryVerifier(t *testing.T) {
 func answerLibraryVerifier(t *testing.T, withTLS bool) {
 	n := needNode(t)
 	h := newHome(t)
+	// The credential's status list is fetched by the library's verifier
+	// from the deployment's public URL: a server answers there.
+	addr := freeAddr(t)
+	h.env = append(h.env, "SCEAU_PUBLIC_URL=http://"+addr)
 	walletDir := filepath.Join(h.dir, "wallet")
 	h.env = append(h.env, "SCEAU_WALLET_PASSPHRASE=interop wallet passphrase")
 	h.sceau("--wallet", walletDir, "wallet", "init", "--scrypt-work-factor", "10")
@@ -207,7 +214,9 @@ func answerLibraryVerifier(t *testing.T, withTLS bool) {
 		t.Fatal(err)
 	}
 
-	in := map[string]any{"vct": "https://sceau.example/vct/diploma", "claims": []string{"mention"}, "jwks": jwks}
+	h.serve(addr)
+	waitForLists(t, "http://"+addr, "examoffice")
+	in := map[string]any{"vct": "http://" + addr + "/vct/diploma", "claims": []string{"mention"}, "jwks": jwks}
 	respond := []string{"--wallet", walletDir, "wallet", "respond", "--yes"}
 	wantSaid, wantAud := "identity not checked", "redirect_uri:http://127.0.0.1:"
 	if withTLS {

@@ -67,22 +67,10 @@ func (h *home) serveWatched(addr string, args ...string) *server {
 }
 
 // waitLists waits until the server publishes every status list of
-// issuer, at most 60 s: it publishes them as it starts, in the background.
+// issuer (waitForLists).
 func (s *server) waitLists(issuer string) {
 	s.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for _, kind := range []string{"ietf", "revocation", "suspension"} {
-		for {
-			_, status, _ := s.try("/status/" + issuer + "/" + kind)
-			if status == http.StatusOK {
-				break
-			}
-			if time.Now().After(deadline) {
-				s.t.Fatalf("the %s status list of %s was not published within 60 s (%d)", kind, issuer, status)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	waitForLists(s.t, s.url, issuer)
 }
 
 // stop stops the server (SIGTERM, as a service manager would) and waits.

@@ -191,11 +191,16 @@ func listHas(list any, s string) bool {
 	return false
 }
 
-// typeOfVCT returns the credential type of a vct Sceau issues.
+// typeOfVCT returns the credential type of a vct Sceau issues, under any
+// deployment's base URL (credential.VCTOf).
 func typeOfVCT(vct string) (string, error) {
+	credType, _, err := credential.TypeOfVCT(vct)
+	if err != nil {
+		return "", fmt.Errorf("vct %q is none of Sceau's: %w", vct, err)
+	}
 	for _, t := range record.CredentialTypes() {
-		if v, err := credential.VCT(string(t)); err == nil && v == vct {
-			return string(t), nil
+		if string(t) == credType {
+			return credType, nil
 		}
 	}
 	return "", fmt.Errorf("vct %q is none of Sceau's", vct)

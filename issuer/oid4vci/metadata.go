@@ -35,7 +35,9 @@ func (s *Server) IssuerMetadata() map[string]any {
 	configs := map[string]any{}
 	for _, ct := range record.CredentialTypes() {
 		typ := string(ct)
-		vct, err := credential.VCT(typ)
+		// The credentials this issuer signs carry their type under its
+		// public base URL (credential.VCTOf), as its metadata must say.
+		vct, err := credential.VCTOf(s.url, typ)
 		if err != nil {
 			continue // a type without an SD-JWT VC form
 		}

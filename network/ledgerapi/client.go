@@ -98,15 +98,18 @@ func (c *Client) call(ctx context.Context, call Call) (*Answer, error) {
 	if err != nil || len(data) > MaxBody {
 		return nil, fmt.Errorf("%w: `sceau serve` at %s: its answer is unreadable or too large", network.ErrUnavailable, c.base)
 	}
+	// An answer that is not the home's server's is no answer from the
+	// ledger: the ledger is unavailable to this command (a verdict on it
+	// is indeterminate), never an answer to act on.
 	if !equalMAC(resp.Header.Get(headerMAC), responseMAC(c.key, nonce, resp.StatusCode, data)) {
 		if resp.StatusCode == http.StatusUnauthorized {
-			return nil, fmt.Errorf("`sceau serve` at %s refused the call: the secret of serve.json is not its own", c.base)
+			return nil, fmt.Errorf("%w: `sceau serve` at %s refused the call: the secret of serve.json is not its own", network.ErrUnavailable, c.base)
 		}
-		return nil, fmt.Errorf("the answer from %s is not authenticated by this home's `sceau serve` (%s): not believed", c.base, resp.Status)
+		return nil, fmt.Errorf("%w: the answer from %s is not authenticated by this home's `sceau serve` (%s): not believed", network.ErrUnavailable, c.base, resp.Status)
 	}
 	var ans Answer
 	if err := json.Unmarshal(data, &ans); err != nil {
-		return nil, fmt.Errorf("`sceau serve` at %s: its answer is not a ledger answer: %w", c.base, err)
+		return nil, fmt.Errorf("%w: `sceau serve` at %s: its answer is not a ledger answer: %v", network.ErrUnavailable, c.base, err)
 	}
 	if e := ans.Error; e != nil {
 		switch e.Kind {
@@ -118,7 +121,7 @@ func (c *Client) call(ctx context.Context, call Call) (*Answer, error) {
 		return nil, errors.New(e.Message)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("`sceau serve` at %s answered %s", c.base, resp.Status)
+		return nil, fmt.Errorf("%w: `sceau serve` at %s answered %s", network.ErrUnavailable, c.base, resp.Status)
 	}
 	return &ans, nil
 }

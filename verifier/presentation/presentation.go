@@ -238,9 +238,15 @@ var claimAliases = map[string]string{"speciality": "specialities"}
 // wallet present --disclose` takes them). An unknown type or claim is an
 // *InputError naming what exists.
 func (s *Store) Create(credType string, claims []string) (*Status, error) {
-	vct, err := credential.VCT(credType)
+	// The type's vct under this deployment's base URL, which the
+	// credentials it issues carry, and under the default one.
+	vct, err := credential.VCTOf(s.cfg.BaseURL, credType)
 	if err != nil {
 		return nil, &InputError{msg: fmt.Sprintf("type %q: want Diploma or PixCertification", credType)}
+	}
+	vcts := []string{vct}
+	if def, err := credential.VCT(credType); err == nil && def != vct {
+		vcts = append(vcts, def)
 	}
 	visible, disclosable, err := credential.SDJWTClaimNames(credType)
 	if err != nil {
@@ -274,7 +280,7 @@ func (s *Store) Create(credType string, claims []string) (*Status, error) {
 	now := s.cfg.Now()
 	r := &request{id: id, nonce: nonce, state: state, credType: credType, vct: vct, claims: asked,
 		created: now, expires: now.Add(s.cfg.TTL)}
-	query := oid4vp.CredentialQuery{ID: queryID(credType), Format: oid4vp.FormatSDJWTVC, Meta: &oid4vp.Meta{VCTValues: []string{vct}}}
+	query := oid4vp.CredentialQuery{ID: queryID(credType), Format: oid4vp.FormatSDJWTVC, Meta: &oid4vp.Meta{VCTValues: vcts}}
 	for _, c := range asked {
 		query.Claims = append(query.Claims, oid4vp.ClaimQuery{Path: []any{c}})
 	}
