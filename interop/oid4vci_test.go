@@ -51,7 +51,7 @@ func TestOpenID4VCIPickupWithAnIndependentWallet(t *testing.T) {
 	if len(offers) != 2 {
 		t.Fatalf("%d offers, want 2", len(offers))
 	}
-	h.serve(addr)
+	h.serveWithPublicURL(addr)
 
 	for i, alg := range []string{"ES256", "EdDSA"} {
 		var got struct {
@@ -91,9 +91,9 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// serve starts `sceau serve --addr addr` on the home until the test ends,
-// once it listens.
-func (h *home) serve(addr string) {
+// serveWithPublicURL starts `sceau serve --addr addr` (public URL
+// http://addr) on the home until the test ends, once it listens.
+func (h *home) serveWithPublicURL(addr string) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, h.bin, "--home", h.dir, "--public-url", "http://"+addr, "serve", "--addr", addr)
