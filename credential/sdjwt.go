@@ -73,6 +73,12 @@ const sdjwtDecoys = 3
 // VCT returns the "vct" of credential type credType under DefaultBase.
 func VCT(credType string) (string, error) { return VCTOf(DefaultBase, credType) }
 
+// TypeOfVCT returns the credential type a "vct" of Sceau names, under any
+// deployment's base URL, and that base URL: "https://diplomes.example.fr/
+// vct/diploma" is a Diploma of https://diplomes.example.fr. A vct of
+// another form is an error.
+func TypeOfVCT(vct string) (credType, base string, err error) { return typeOfVCT(vct) }
+
 // typeOfVCT returns the credential type a "vct" names, and the base URL it
 // is under.
 func typeOfVCT(vct string) (credType, base string, err error) {

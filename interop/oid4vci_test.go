@@ -1,17 +1,12 @@
 package interop
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestOpenID4VCIPickupWithAnIndependentWallet drives the whole pickup of
@@ -24,13 +19,16 @@ import (
 func TestOpenID4VCIPickupWithAnIndependentWallet(t *testing.T) {
 	n := needNode(t)
 	h := newHome(t)
+	// Issued under the server's URL, as a deployment issues: the vct, the
+	// status list the wallet's verifier fetches, are served there.
+	addr := freeAddr(t)
+	public := "http://" + addr
+	h.env = append(h.env, "SCEAU_PUBLIC_URL="+public)
 	h.issuerWithCredentials(2)
 	var jwks map[string]any
 	if err := json.Unmarshal([]byte(h.sceau("issuer", "keys", "--id", "examoffice")), &jwks); err != nil {
 		t.Fatalf("sceau issuer keys: %v", err)
 	}
-	addr := freeAddr(t)
-	public := "http://" + addr
 	bundles, _ := filepath.Glob(filepath.Join(h.dir, "out", "*.json"))
 	var offers []struct {
 		ID     string `json:"id"`
@@ -51,7 +49,7 @@ func TestOpenID4VCIPickupWithAnIndependentWallet(t *testing.T) {
 	if len(offers) != 2 {
 		t.Fatalf("%d offers, want 2", len(offers))
 	}
-	h.serveWithPublicURL(addr)
+	h.serve(addr).waitLists("examoffice")
 
 	for i, alg := range []string{"ES256", "EdDSA"} {
 		var got struct {
@@ -91,39 +89,3 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// serveWithPublicURL starts `sceau serve --addr addr` (public URL
-// http://addr) on the home until the test ends, once it listens.
-func (h *home) serveWithPublicURL(addr string) {
-	h.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, h.bin, "--home", h.dir, "--public-url", "http://"+addr, "serve", "--addr", addr)
-	cmd.Env = h.env
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
-	ready := make(chan bool, 1)
-	go func() {
-		lines := bufio.NewScanner(stdout)
-		ready <- lines.Scan() && strings.Contains(lines.Text(), "listening on")
-		for lines.Scan() {
-		}
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			h.t.Fatal("sceau serve did not start")
-		}
-	case <-time.After(time.Minute):
-		h.t.Fatal("sceau serve did not listen within a minute")
-	}
-}

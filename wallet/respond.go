@@ -46,6 +46,9 @@ type AskedCredential struct {
 	ClaimSets [][]string
 	// values are the values a claim must have, when the query says so.
 	values map[string][]any
+	// vcts are the query's vct_values: the credential presented must
+	// carry one of them (its type under its deployment's base URL).
+	vcts []string
 }
 
 // Reasons a request cannot be honoured (CannotHonourError.Reason).
@@ -136,9 +139,9 @@ func Understand(req *oid4vp.Request) (*Asked, error) {
 			return nil, &CannotHonourError{Reason: CannotType, QueryID: q.ID, Detail: "(no vct_values)"}
 		}
 		for _, vct := range q.Meta.VCTValues {
-			if t, err := typeOfVCT(vct); err == nil {
+			if t, err := typeOfVCT(vct); err == nil && (ac.Type == "" || ac.Type == t) {
 				ac.Type = t
-				break
+				ac.vcts = append(ac.vcts, vct)
 			}
 		}
 		if ac.Type == "" {
@@ -191,14 +194,14 @@ func listHas(list any, s string) bool {
 	return false
 }
 
-// typeOfVCT returns the credential type of a vct Sceau issues.
+// typeOfVCT returns the credential type of a vct Sceau issues, under any
+// deployment's base URL.
 func typeOfVCT(vct string) (string, error) {
-	for _, t := range record.CredentialTypes() {
-		if v, err := credential.VCT(string(t)); err == nil && v == vct {
-			return string(t), nil
-		}
+	t, _, err := credential.TypeOfVCT(vct)
+	if err != nil || !slices.Contains(record.CredentialTypes(), record.CredentialType(t)) {
+		return "", fmt.Errorf("vct %q is none of Sceau's", vct)
 	}
-	return "", fmt.Errorf("vct %q is none of Sceau's", vct)
+	return t, nil
 }
 
 // Chosen is the credential that answers a query, and what it discloses.
@@ -290,6 +293,9 @@ func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*C
 		s, err := credential.ParseSDJWT(e.SDJWT())
 		if err != nil {
 			continue
+		}
+		if vct, err := credential.VCTOf(s.Credential.Base, s.Credential.Type); err != nil || !slices.Contains(ac.vcts, vct) {
+			continue // of another deployment than the vct asked for
 		}
 		if s.Credential.HolderKey == nil || w.holderFor(s.Credential.HolderKey.KID()) == nil {
 			if reason.Reason == CannotNoCredential {

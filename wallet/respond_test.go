@@ -119,6 +119,22 @@ func TestAnswer(t *testing.T) {
 	if _, err := w.Answer(pix, asked, AnswerOptions{}); !errors.As(err, &cannot) || cannot.Reason != CannotNoCredential {
 		t.Errorf("a type the wallet lacks: %v", err)
 	}
+	// A diploma of another deployment (another base URL in its vct) is
+	// understood, but the wallet's diplomas, of this one, do not answer it.
+	other := requestFor("https://diplomes.example.fr/vct/diploma", []any{"diploma"})
+	asked, err = Understand(other)
+	if err != nil || asked.Credentials[0].Type != "Diploma" {
+		t.Fatalf("a diploma of another deployment: %+v, %v", asked, err)
+	}
+	if _, err := w.Answer(other, asked, AnswerOptions{}); !errors.As(err, &cannot) || cannot.Reason != CannotNoCredential {
+		t.Errorf("a diploma of another deployment: %v, want %s", err, CannotNoCredential)
+	}
+	both := requestFor("https://diplomes.example.fr/vct/diploma", []any{"diploma"})
+	both.DCQLQuery.Credentials[0].Meta.VCTValues = append(both.DCQLQuery.Credentials[0].Meta.VCTValues, credential.VCTDiploma)
+	asked, _ = Understand(both)
+	if ans, err := w.Answer(both, asked, AnswerOptions{}); err != nil || ans.Chosen[0].Entry.ID != c.ID {
+		t.Errorf("a diploma of either deployment: %v", err)
+	}
 	expired := requestFor(credential.VCTDiploma)
 	expired.ExpiresAt = time.Now().Add(-time.Minute).Unix()
 	asked, _ = Understand(expired)
