@@ -46,8 +46,10 @@ type AskedCredential struct {
 	ClaimSets [][]string
 	// values are the values a claim must have, when the query says so.
 	values map[string][]any
-	// vcts are the query's vct_values: the credential presented must
-	// carry one of them (its type under its deployment's base URL).
+	// vcts are the query's vct_values of Type. A credential's vct is its
+	// type under its deployment's base URL: a credential carrying one of
+	// them is presented first, else one of the same type from another
+	// deployment (a Sceau verifier judges on the type).
 	vcts []string
 }
 
@@ -279,9 +281,22 @@ func (w *Wallet) Answer(req *oid4vp.Request, asked *Asked, opts AnswerOptions) (
 }
 
 // choose picks the credential answering ac among entries: the most
-// recently issued that can.
+// recently issued that can, of a vct asked for if one can, else of the
+// type asked for under another deployment's base URL.
 func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*Chosen, error) {
 	reason := &CannotHonourError{Reason: CannotNoCredential, QueryID: ac.QueryID, Type: ac.Type}
+	for _, exact := range []bool{true, false} {
+		if chosen := w.chooseAmong(entries, ac, now, exact, reason); chosen != nil {
+			return chosen, nil
+		}
+	}
+	return nil, reason
+}
+
+// chooseAmong is one pass of choose: among the credentials whose vct is
+// one asked for when exact, else among all of the type. It records in
+// reason why a credential of the type could not answer.
+func (w *Wallet) chooseAmong(entries []*Entry, ac AskedCredential, now time.Time, exact bool, reason *CannotHonourError) *Chosen {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if e.Type != ac.Type || e.SDJWT() == "" {
@@ -294,8 +309,8 @@ func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*C
 		if err != nil {
 			continue
 		}
-		if vct, err := credential.VCTOf(s.Credential.Base, s.Credential.Type); err != nil || !slices.Contains(ac.vcts, vct) {
-			continue // of another deployment than the vct asked for
+		if vct, err := credential.VCTOf(s.Credential.Base, s.Credential.Type); exact && (err != nil || !slices.Contains(ac.vcts, vct)) {
+			continue // of another deployment: tried in the second pass
 		}
 		if s.Credential.HolderKey == nil || w.holderFor(s.Credential.HolderKey.KID()) == nil {
 			if reason.Reason == CannotNoCredential {
@@ -312,14 +327,14 @@ func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*C
 						disclose = append(disclose, name)
 					}
 				}
-				return &Chosen{QueryID: ac.QueryID, Entry: e, Disclose: disclose}, nil
+				return &Chosen{QueryID: ac.QueryID, Entry: e, Disclose: disclose}
 			}
 			if reason.Reason != CannotClaims {
 				reason.Reason, reason.Claims = CannotClaims, missing
 			}
 		}
 	}
-	return nil, reason
+	return nil
 }
 
 // envelopeClaims are the claims of the issuer-signed JWT every
