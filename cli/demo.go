@@ -153,9 +153,12 @@ func runDemo(ctx context.Context, w io.Writer, keep bool) error {
 	run(demoStep{title: "Hélène keeps her diploma in her wallet: it is verified on import, and stored encrypted",
 		args: []string{"--wallet", walletDir, "wallet", "import", helene + ".json"}})
 	list := run(demoStep{title: "Her wallet", args: []string{"--wallet", walletDir, "wallet", "list"}})
-	credID := ""
-	if fields := strings.Fields(list); len(fields) > 0 {
-		credID = fields[0]
+	credID := "" // the first credential's id, under the list's header
+	for _, line := range strings.Split(list, "\n") {
+		if fields := strings.Fields(line); len(fields) > 0 && strings.HasPrefix(fields[0], "urn:") {
+			credID = fields[0]
+			break
+		}
 	}
 	presentation := filepath.Join(tmp, "presentation.sd-jwt")
 	run(demoStep{title: "An employer asks for her mention only, with a one-time challenge: she shows the mention, not her birth date nor her student id",

@@ -125,9 +125,14 @@ func TestPickupAcceptance(t *testing.T) {
 	if code, _, errOut := w.run("wallet", "receive", "--tx-code", wrongCode(hel.TxCode), hel.URI); code == 0 || !strings.Contains(errOut, "invalid_grant") {
 		t.Errorf("a wrong code: exit %d, %s", code, errOut)
 	}
-	got := w.ok("wallet", "receive", "--tx-code", hel.TxCode, hel.URI)
-	if !strings.Contains(got, hel.ID) || !strings.Contains(got, "kept as dc+sd-jwt") {
-		t.Errorf("wallet receive: %s", got)
+	code, got, errOut := w.run("wallet", "receive", "--tx-code", hel.TxCode, hel.URI)
+	if code != 0 || !strings.Contains(got, hel.ID) || !strings.Contains(got, "kept as dc+sd-jwt") {
+		t.Errorf("wallet receive: exit %d, %s%s", code, got, errOut)
+	}
+	// The server holds the ledger: the wallet reads it through the server
+	// and judges the credential itself.
+	if !strings.Contains(errOut, "ledger read through `sceau serve`") {
+		t.Errorf("wallet receive while serve holds the ledger says: %s", errOut)
 	}
 	var holderKey struct {
 		KID string `json:"kid"`
@@ -155,8 +160,8 @@ func TestPickupAcceptance(t *testing.T) {
 
 	pres := filepath.Join(w.tmp, "p.sd-jwt")
 	w.ok("wallet", "present", "--disclose", "mention", "--nonce", "n-42", "--audience", "https://employer.example", "--out", pres, hel.ID)
-	// `sceau verify` with a nonce and audience reads the ledger itself:
-	// the server is stopped first.
+	// The server is stopped first: `sceau verify` with a nonce and
+	// audience then reads the ledger itself.
 	stopServe()
 	code, res := w.verifyJSON("--nonce", "n-42", "--audience", "https://employer.example", pres)
 	if code != 0 || res.Verdict != "valid" {

@@ -339,7 +339,7 @@ func issuerAPIMounters(ctx context.Context, e *env, ledger network.Ledger, reg p
 // serveOpenAPI assembles the OpenAPI document of every route `sceau serve`
 // mounts, from each package's description of its own.
 func serveOpenAPI() ([]byte, error) {
-	return server.AssembleOpenAPI(server.OpenAPI, verifierapi.OpenAPI, publicapi.OpenAPI, issuerapi.OpenAPI, provenanceapi.OpenAPI)
+	return server.AssembleOpenAPI(server.OpenAPI, verifierapi.OpenAPI, publicapi.OpenAPI, issuerapi.OpenAPI, oid4vciapi.OpenAPI, provenanceapi.OpenAPI)
 }
 
 func writeServeInfo(home string, info serveInfo) error {

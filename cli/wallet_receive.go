@@ -113,9 +113,9 @@ func checkBound(got *oid4vciclient.Received, w *wallet.Wallet) error {
 }
 
 // receiveVerifier returns how a received credential is verified: against
-// the home's ledger when it opens; through the `sceau serve` holding it;
-// else through the credential issuer's public verifier. where says which
-// when it is not the ledger itself.
+// the home's ledger when it opens, or read through the `sceau serve`
+// holding it (network/ledgerapi); else through the credential issuer's
+// public verifier. where says which when it is not the ledger itself.
 func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFunc, func(), string, error) {
 	validator, err := schemas.NewValidator()
 	if err != nil {
@@ -135,6 +135,19 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 		return nil, nil, "", lerr
 	}
 	info := readServeInfo(e.home)
+	if info != nil && info.Secret != "" && errors.Is(lerr, embedded.ErrInUse) {
+		// The server holding the ledger answers for it, authenticated both
+		// ways; the verdict stays this command's own, as for sceau verify.
+		if client, err := localLedgerClient(info); err == nil {
+			v := verifier.New(network.NewContract(client), validator, verifier.Options{})
+			where := fmt.Sprintf(verifyTexts(e.language()).ledgerThroughServer, info.PID, info.URL)
+			verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
+				decoded, err := credential.Decode(ctx, input)
+				return v.VerifyDecoded(ctx, decoded, err, asked)
+			}
+			return verify, func() { client.Close() }, where, nil
+		}
+	}
 	if info == nil || !errors.Is(lerr, embedded.ErrInUse) {
 		e.logger.Info("no ledger here: verifying through the credential issuer's verifier", "err", lerr)
 		info = &serveInfo{URL: issuerURL}

@@ -1,17 +1,12 @@
 package interop
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestOpenID4VCIPickupWithAnIndependentWallet drives the whole pickup of
@@ -54,7 +49,7 @@ func TestOpenID4VCIPickupWithAnIndependentWallet(t *testing.T) {
 	if len(offers) != 2 {
 		t.Fatalf("%d offers, want 2", len(offers))
 	}
-	h.serve(addr)
+	h.serveWatched(addr)
 	waitForLists(t, public, "examoffice")
 
 	for i, alg := range []string{"ES256", "EdDSA"} {
@@ -93,41 +88,4 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// serve starts `sceau serve --addr addr` on the home until the test ends,
-// once it listens.
-func (h *home) serve(addr string) {
-	h.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, h.bin, "--home", h.dir, "--public-url", "http://"+addr, "serve", "--addr", addr)
-	cmd.Env = h.env
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
-	ready := make(chan bool, 1)
-	go func() {
-		lines := bufio.NewScanner(stdout)
-		ready <- lines.Scan() && strings.Contains(lines.Text(), "listening on")
-		for lines.Scan() {
-		}
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			h.t.Fatal("sceau serve did not start")
-		}
-	case <-time.After(time.Minute):
-		h.t.Fatal("sceau serve did not listen within a minute")
-	}
 }

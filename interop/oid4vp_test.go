@@ -13,7 +13,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net/http"
 	"os"
@@ -72,35 +71,6 @@ func (h *home) issueDiploma(holderJWK string) string {
 	return bundles[0]
 }
 
-// serveOnFreePort starts `sceau serve` on a free loopback port and returns its URL;
-// it is stopped when the test ends.
-func (h *home) serveOnFreePort() string {
-	h.t.Helper()
-	cmd := exec.Command(h.bin, "--home", h.dir, "--log-level", "error", "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = h.env
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	_, rest, ok := strings.Cut(line, "listening on ")
-	if err != nil || !ok {
-		h.t.Fatalf("sceau serve printed %q (%v): %s", line, err, stderr.String())
-	}
-	go io.Copy(io.Discard, stdout)
-	url, _, _ := strings.Cut(rest, " ")
-	return url
-}
-
 // presentationStatus is what GET /v1/presentation-requests/{id} answers.
 type presentationStatus struct {
 	ID      string `json:"id"`
@@ -129,7 +99,7 @@ func TestSceauRequestAnsweredByOpenID4VPLibrary(t *testing.T) {
 	public, private := holderKey(t)
 	jwk, _ := json.Marshal(public)
 	b := readBundle(t, h.issueDiploma(string(jwk)))
-	h.serve(addr)
+	h.serveWatched(addr)
 
 	body := strings.NewReader(`{"type": "Diploma", "claims": ["diploma", "mention"]}`)
 	resp, err := http.Post(base+"/v1/presentation-requests", "application/json", body)
@@ -214,7 +184,7 @@ func answerLibraryVerifier(t *testing.T, withTLS bool) {
 		t.Fatal(err)
 	}
 
-	h.serve(addr)
+	h.serveWatched(addr)
 	waitForLists(t, "http://"+addr, "examoffice")
 	in := map[string]any{"vct": "http://" + addr + "/vct/diploma", "claims": []string{"mention"}, "jwks": jwks}
 	respond := []string{"--wallet", walletDir, "wallet", "respond", "--yes"}

@@ -46,6 +46,11 @@ type AskedCredential struct {
 	ClaimSets [][]string
 	// values are the values a claim must have, when the query says so.
 	values map[string][]any
+	// vcts are the query's vct_values of Type. A credential's vct is its
+	// type under its deployment's base URL: a credential carrying one of
+	// them is presented first, else one of the same type from another
+	// deployment (a Sceau verifier judges on the type).
+	vcts []string
 }
 
 // Reasons a request cannot be honoured (CannotHonourError.Reason).
@@ -136,9 +141,9 @@ func Understand(req *oid4vp.Request) (*Asked, error) {
 			return nil, &CannotHonourError{Reason: CannotType, QueryID: q.ID, Detail: "(no vct_values)"}
 		}
 		for _, vct := range q.Meta.VCTValues {
-			if t, err := typeOfVCT(vct); err == nil {
+			if t, err := typeOfVCT(vct); err == nil && (ac.Type == "" || ac.Type == t) {
 				ac.Type = t
-				break
+				ac.vcts = append(ac.vcts, vct)
 			}
 		}
 		if ac.Type == "" {
@@ -192,18 +197,13 @@ func listHas(list any, s string) bool {
 }
 
 // typeOfVCT returns the credential type of a vct Sceau issues, under any
-// deployment's base URL (credential.VCTOf).
+// deployment's base URL.
 func typeOfVCT(vct string) (string, error) {
-	credType, _, err := credential.TypeOfVCT(vct)
-	if err != nil {
-		return "", fmt.Errorf("vct %q is none of Sceau's: %w", vct, err)
+	t, _, err := credential.TypeOfVCT(vct)
+	if err != nil || !slices.Contains(record.CredentialTypes(), record.CredentialType(t)) {
+		return "", fmt.Errorf("vct %q is none of Sceau's", vct)
 	}
-	for _, t := range record.CredentialTypes() {
-		if string(t) == credType {
-			return credType, nil
-		}
-	}
-	return "", fmt.Errorf("vct %q is none of Sceau's", vct)
+	return t, nil
 }
 
 // Chosen is the credential that answers a query, and what it discloses.
@@ -281,9 +281,22 @@ func (w *Wallet) Answer(req *oid4vp.Request, asked *Asked, opts AnswerOptions) (
 }
 
 // choose picks the credential answering ac among entries: the most
-// recently issued that can.
+// recently issued that can, of a vct asked for if one can, else of the
+// type asked for under another deployment's base URL.
 func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*Chosen, error) {
 	reason := &CannotHonourError{Reason: CannotNoCredential, QueryID: ac.QueryID, Type: ac.Type}
+	for _, exact := range []bool{true, false} {
+		if chosen := w.chooseAmong(entries, ac, now, exact, reason); chosen != nil {
+			return chosen, nil
+		}
+	}
+	return nil, reason
+}
+
+// chooseAmong is one pass of choose: among the credentials whose vct is
+// one asked for when exact, else among all of the type. It records in
+// reason why a credential of the type could not answer.
+func (w *Wallet) chooseAmong(entries []*Entry, ac AskedCredential, now time.Time, exact bool, reason *CannotHonourError) *Chosen {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if e.Type != ac.Type || e.SDJWT() == "" {
@@ -295,6 +308,9 @@ func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*C
 		s, err := credential.ParseSDJWT(e.SDJWT())
 		if err != nil {
 			continue
+		}
+		if vct, err := credential.VCTOf(s.Credential.Base, s.Credential.Type); exact && (err != nil || !slices.Contains(ac.vcts, vct)) {
+			continue // of another deployment: tried in the second pass
 		}
 		if s.Credential.HolderKey == nil || w.holderFor(s.Credential.HolderKey.KID()) == nil {
 			if reason.Reason == CannotNoCredential {
@@ -311,14 +327,14 @@ func (w *Wallet) choose(entries []*Entry, ac AskedCredential, now time.Time) (*C
 						disclose = append(disclose, name)
 					}
 				}
-				return &Chosen{QueryID: ac.QueryID, Entry: e, Disclose: disclose}, nil
+				return &Chosen{QueryID: ac.QueryID, Entry: e, Disclose: disclose}
 			}
 			if reason.Reason != CannotClaims {
 				reason.Reason, reason.Claims = CannotClaims, missing
 			}
 		}
 	}
-	return nil, reason
+	return nil
 }
 
 // envelopeClaims are the claims of the issuer-signed JWT every

@@ -119,6 +119,34 @@ func TestAnswer(t *testing.T) {
 	if _, err := w.Answer(pix, asked, AnswerOptions{}); !errors.As(err, &cannot) || cannot.Reason != CannotNoCredential {
 		t.Errorf("a type the wallet lacks: %v", err)
 	}
+	// A diploma of another deployment (another base URL in its vct) is
+	// of the same type: the wallet answers with its own diploma when it
+	// has none of that deployment, and with one of the deployment asked
+	// for, when it has one, before any other.
+	other := "https://diplomes.example.fr/vct/diploma"
+	elsewhere := requestFor(other, []any{"diploma"})
+	asked, err = Understand(elsewhere)
+	if err != nil || asked.Credentials[0].Type != "Diploma" {
+		t.Fatalf("a diploma of another deployment: %+v, %v", asked, err)
+	}
+	if ans, err := w.Answer(elsewhere, asked, AnswerOptions{}); err != nil || ans.Chosen[0].Entry.ID != c.ID {
+		t.Errorf("a diploma of another deployment, the wallet having none: %v", err)
+	}
+	is.base = "https://diplomes.example.fr"
+	c2, bound2, _ := is.issue(holderJWK(t, w))
+	if _, err := w.Import(context.Background(), bound2, accept); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		vct  string
+		want string
+	}{{other, c2.ID}, {credential.VCTDiploma, c.ID}} {
+		r := requestFor(tc.vct, []any{"diploma"})
+		asked, _ = Understand(r)
+		if ans, err := w.Answer(r, asked, AnswerOptions{}); err != nil || ans.Chosen[0].Entry.ID != tc.want {
+			t.Errorf("a diploma of vct %s: chose %v (%v), want %s", tc.vct, ans, err, tc.want)
+		}
+	}
 	expired := requestFor(credential.VCTDiploma)
 	expired.ExpiresAt = time.Now().Add(-time.Minute).Unix()
 	asked, _ = Understand(expired)

@@ -42,6 +42,9 @@ func openTestWallet(t *testing.T) (*Wallet, string) {
 type issuer struct {
 	t   *testing.T
 	key *credential.Key
+	// base is the base URL of the credentials it issues (its
+	// deployment's); "" for credential.DefaultBase.
+	base string
 }
 
 func newIssuer(t *testing.T) *issuer {
@@ -61,6 +64,7 @@ func (is *issuer) issue(holder []byte) (c *credential.Credential, bundle []byte,
 	if err != nil {
 		is.t.Fatal(err)
 	}
+	c.Base = is.base
 	signedJWT, err := credential.SignJWT(c, is.key)
 	if err != nil {
 		is.t.Fatal(err)

@@ -35,9 +35,7 @@ func (s *Server) IssuerMetadata() map[string]any {
 	configs := map[string]any{}
 	for _, ct := range record.CredentialTypes() {
 		typ := string(ct)
-		// The credentials this issuer signs carry their type under its
-		// public base URL (credential.VCTOf), as its metadata must say.
-		vct, err := credential.VCTOf(s.url, typ)
+		vct, err := credential.VCTOf(s.url, typ) // the base of the credentials this server issues
 		if err != nil {
 			continue // a type without an SD-JWT VC form
 		}

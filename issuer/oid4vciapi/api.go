@@ -9,6 +9,7 @@
 package oid4vciapi
 
 import (
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"io"
@@ -22,6 +23,12 @@ import (
 
 	"github.com/sceau/sceau/issuer/oid4vci"
 )
+
+// OpenAPI is the OpenAPI 3.1 description of the routes Routes mounts, a
+// fragment of the document `sceau serve` assembles (server.AssembleOpenAPI).
+//
+//go:embed openapi.json
+var OpenAPI []byte
 
 // Limits of request bodies.
 const (

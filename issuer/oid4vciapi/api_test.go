@@ -63,6 +63,7 @@ func newPickupEnv(t *testing.T) *pickupEnv {
 	r := chi.NewRouter()
 	srv := httptest.NewUnstartedServer(r)
 	srv.Start()
+	svc.Base = srv.URL // as sceau serve: credentials name the deployment the server answers as
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pickup, err := oid4vci.New(oid4vci.Config{Desk: api.Desk(), CredentialIssuer: srv.URL, Logger: quiet})
 	if err != nil {
@@ -240,7 +241,7 @@ func TestPickupIssuesACredentialBoundToTheWalletsKey(t *testing.T) {
 	if status != http.StatusOK || json.Unmarshal(body, &meta) != nil || meta.CredentialIssuer != e.srv.URL {
 		t.Fatalf("metadata: %d %s", status, body)
 	}
-	if c := meta.Configs["Diploma_dc+sd-jwt"]; c["format"] != "dc+sd-jwt" || c["vct"] != credential.VCTDiploma {
+	if c := meta.Configs["Diploma_dc+sd-jwt"]; c["format"] != "dc+sd-jwt" || c["vct"] != e.srv.URL+credential.VCTPath+"diploma" {
 		t.Errorf("the Diploma SD-JWT VC configuration: %v", c)
 	}
 	if c := meta.Configs["Diploma_jwt_vc_json"]; c["format"] != "jwt_vc_json" {

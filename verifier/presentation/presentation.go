@@ -9,8 +9,8 @@
 // "x509_san_dns:<public host>" and its request object signed with x5c;
 // every URL of it is built on the deployment's public URL: the request object at <base>/v1/presentation-requests/
 // <id>/request, the response URI at …/<id>/response. Its DCQL query asks for
-// one SD-JWT VC (format dc+sd-jwt) of the type's vct and, as claims paths,
-// the claims requested.
+// one SD-JWT VC (format dc+sd-jwt) of the type's vct (under the public URL,
+// or the default base) and, as claims paths, the claims requested.
 //
 // The answer (Store.Answer) is used once: the first response to a pending
 // request decides it, answered (the presentation is valid, of the type
@@ -202,6 +202,22 @@ func (s *Status) In(lang verifier.Language) *Status {
 	return &out
 }
 
+// vctValues are the vct a request for credType accepts: the type's under
+// the deployment's base URL, where the credentials it issues name their
+// type, and under credential.DefaultBase, that of credentials issued
+// without a public URL. A credential's vct names its deployment, and a
+// wallet answers only with a credential whose vct is one of these; the
+// answer is judged on the type, whatever the base.
+func vctValues(base, credType string) []string {
+	var out []string
+	for _, b := range []string{base, credential.DefaultBase} {
+		if v, err := credential.VCTOf(b, credType); err == nil && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // URLs of request id.
 func (s *Store) requestURI(id string) string {
 	return s.cfg.BaseURL + "/v1/presentation-requests/" + id + "/request"
@@ -238,15 +254,9 @@ var claimAliases = map[string]string{"speciality": "specialities"}
 // wallet present --disclose` takes them). An unknown type or claim is an
 // *InputError naming what exists.
 func (s *Store) Create(credType string, claims []string) (*Status, error) {
-	// The type's vct under this deployment's base URL, which the
-	// credentials it issues carry, and under the default one.
 	vct, err := credential.VCTOf(s.cfg.BaseURL, credType)
 	if err != nil {
 		return nil, &InputError{msg: fmt.Sprintf("type %q: want Diploma or PixCertification", credType)}
-	}
-	vcts := []string{vct}
-	if def, err := credential.VCT(credType); err == nil && def != vct {
-		vcts = append(vcts, def)
 	}
 	visible, disclosable, err := credential.SDJWTClaimNames(credType)
 	if err != nil {
@@ -280,7 +290,7 @@ func (s *Store) Create(credType string, claims []string) (*Status, error) {
 	now := s.cfg.Now()
 	r := &request{id: id, nonce: nonce, state: state, credType: credType, vct: vct, claims: asked,
 		created: now, expires: now.Add(s.cfg.TTL)}
-	query := oid4vp.CredentialQuery{ID: queryID(credType), Format: oid4vp.FormatSDJWTVC, Meta: &oid4vp.Meta{VCTValues: vcts}}
+	query := oid4vp.CredentialQuery{ID: queryID(credType), Format: oid4vp.FormatSDJWTVC, Meta: &oid4vp.Meta{VCTValues: vctValues(s.cfg.BaseURL, credType)}}
 	for _, c := range asked {
 		query.Claims = append(query.Claims, oid4vp.ClaimQuery{Path: []any{c}})
 	}

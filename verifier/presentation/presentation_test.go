@@ -3,6 +3,7 @@ package presentation
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,11 @@ func TestCreate(t *testing.T) {
 	}
 	if req.ExpiresAt != now.Add(DefaultTTL).Unix() || len(req.DCQLQuery.Credentials[0].Claims) != 3 {
 		t.Errorf("request object %+v", req)
+	}
+	// The diplomas of this deployment (its public URL) and those issued
+	// without one.
+	if got := req.DCQLQuery.Credentials[0].Meta.VCTValues; !slices.Equal(got, []string{"https://verifier.example/vct/diploma", credential.VCTDiploma}) {
+		t.Errorf("vct_values %q", got)
 	}
 	for _, bad := range []struct {
 		typ    string

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,7 @@ func TestPresentationRequests(t *testing.T) {
 
 	st, req := s.askFor(t, "Diploma", "diploma", "mention")
 	q := req.DCQLQuery.Credentials[0]
-	if q.Format != "dc+sd-jwt" || q.Meta.VCTValues[0] != credential.VCTDiploma || len(q.Claims) != 2 || q.Claims[1].Name() != "mention" ||
+	if q.Format != "dc+sd-jwt" || !slices.Equal(q.Meta.VCTValues, []string{"https://verifier.example/vct/diploma", credential.VCTDiploma}) || len(q.Claims) != 2 || q.Claims[1].Name() != "mention" ||
 		req.ResponseMode != "direct_post" || req.ClientID != "redirect_uri:"+req.ResponseURI || !strings.HasPrefix(st.URI, "openid4vp://?") {
 		t.Fatalf("request object %+v, query %+v", req, q)
 	}
