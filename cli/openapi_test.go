@@ -14,6 +14,7 @@ import (
 	"github.com/sceau/sceau/network/ledgerapi"
 	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/server"
+	"github.com/sceau/sceau/verifier/verifierapi"
 )
 
 // TestOpenAPICoversEveryRoute: the document `sceau serve` serves at
@@ -77,4 +78,7 @@ var privateRoutes = map[string]bool{
 	// authenticated with the secret of serve.json (0600): a machine-local
 	// protocol between two Sceau processes, not an API for anyone else.
 	"POST " + ledgerapi.Path: true,
+	// The home's `sceau verify` asks serve for its verdict the same way,
+	// signed both ways with the same secret.
+	"POST " + verifierapi.LocalVerifyPath: true,
 }

@@ -283,9 +283,20 @@ func TestPickupIssuesACredentialBoundToTheWalletsKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Bound to the wallet's key, it is valid presented by the wallet with
+	// a key-binding JWT over a verifier's nonce, and only so.
 	check := verifier.New(e.svc.Contract, v, verifier.Options{})
-	if res := check.Verify(context.Background(), []byte(resp.Credentials[0].Credential)); res.Verdict != verifier.Valid {
-		t.Fatalf("the picked-up credential does not verify: %+v", res.Checks)
+	if res := check.Verify(context.Background(), []byte(resp.Credentials[0].Credential)); res.Verdict == verifier.Valid || res.Reason != verifier.ReasonHolderBinding {
+		t.Fatalf("the picked-up credential verifies without its holder: %s %s", res.Verdict, res.Reason)
+	}
+	presented, err := credential.PresentSDJWT(resp.Credentials[0].Credential, holder, credential.Presentation{Disclose: []string{"mention"}, Nonce: "n-employer", Audience: "https://employer.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := verifier.PresentationRequest{Nonce: "n-employer", Audience: "https://employer.example"}
+	decoded, derr := credential.Decode(context.Background(), []byte(presented))
+	if res := check.VerifyDecoded(context.Background(), decoded, derr, asked); res.Verdict != verifier.Valid {
+		t.Fatalf("the picked-up credential, presented by its holder, does not verify: %+v", res.Checks)
 	}
 
 	// The W3C form, with the same token, needs no proof.
