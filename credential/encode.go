@@ -73,10 +73,6 @@ func appendCredentialJSON(dst []byte, c *Credential, schemaURL string) ([]byte, 
 	return append(dst, '}'), nil
 }
 
-// appendIssuerURI appends IssuerURI(id) as a JSON string.
-func appendIssuerURI(dst []byte, id string) []byte {
-	return jsonstr.Append(dst, IssuerURI(id), false)
-}
 
 // appendSubjectJSON appends the credential subject as encoding/json writes
 // a *schemas.Diploma or *schemas.PixCertification without HTML escaping:
