@@ -73,7 +73,6 @@ func appendCredentialJSON(dst []byte, c *Credential, schemaURL string) ([]byte, 
 	return append(dst, '}'), nil
 }
 
-
 // appendSubjectJSON appends the credential subject as encoding/json writes
 // a *schemas.Diploma or *schemas.PixCertification without HTML escaping:
 // the members in field order, the optional ones (omitempty) left out when
