@@ -1,7 +1,10 @@
 // Package ratelimit keeps one HTTP client from using up what a server
 // shares between all: it names a request's client by its address
-// (ClientOf), and counts failures per client (Failures) so that a client
-// guessing secrets is refused for a while after a few.
+// (ClientOf), lets each client make only so many requests a second
+// (Rate), and counts failures per client (Failures) so that a client
+// guessing secrets is refused for a while after a few. Both remember a
+// bounded number of clients: a flood from many addresses is refused, never
+// let through and never paid for with memory.
 //
 // Imports: the standard library only.
 package ratelimit
@@ -10,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -123,4 +127,103 @@ func (f *Failures) Fail(client string) {
 		f.clients[client] = c
 	}
 	c.count++
+}
+
+// Defaults of Rate.
+const (
+	DefaultRatePerSecond = 5.0
+	DefaultRateBurst     = 10
+)
+
+// Rate gives each client a bucket of Burst tokens, refilled at PerSecond
+// tokens a second; a request takes one, and a client with an empty bucket
+// is refused until a token is back. It is safe for concurrent use, and
+// bounded: when MaxClients clients are tracked, those whose bucket is full
+// again (idle for Burst/PerSecond seconds, so as if new) are forgotten,
+// and while none is, new clients are refused rather than tracked.
+type Rate struct {
+	// PerSecond is the refill rate; zero: DefaultRatePerSecond.
+	PerSecond float64
+	// Burst is how many requests a client may make at once; zero:
+	// DefaultRateBurst.
+	Burst int
+	// MaxClients bounds the clients tracked; zero: DefaultMaxClients.
+	MaxClients int
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func (l *Rate) settings() (float64, float64, int, time.Time) {
+	rate, burst, clients, now := l.PerSecond, float64(l.Burst), l.MaxClients, time.Now
+	if rate <= 0 {
+		rate = DefaultRatePerSecond
+	}
+	if burst <= 0 {
+		burst = DefaultRateBurst
+	}
+	if clients <= 0 {
+		clients = DefaultMaxClients
+	}
+	if l.Now != nil {
+		now = l.Now
+	}
+	return rate, burst, clients, now()
+}
+
+// Allow reports whether client may make a request now, and counts it if
+// so; if not, it says how long until the client's next token (for a
+// Retry-After header; zero when the client is refused because too many
+// others are tracked).
+func (l *Rate) Allow(client string) (time.Duration, bool) {
+	rate, burst, maxClients, now := l.settings()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.buckets == nil {
+		l.buckets = map[string]*bucket{}
+	}
+	b, ok := l.buckets[client]
+	if !ok {
+		if len(l.buckets) >= maxClients && !l.forgetIdle(now, time.Duration(burst/rate*float64(time.Second))) {
+			return 0, false
+		}
+		b = &bucket{tokens: burst, last: now}
+		l.buckets[client] = b
+	}
+	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
+		b.tokens = min(burst, b.tokens+elapsed*rate)
+		b.last = now
+	}
+	if b.tokens < 1 {
+		return time.Duration((1 - b.tokens) / rate * float64(time.Second)), false
+	}
+	b.tokens--
+	return 0, true
+}
+
+// forgetIdle forgets the clients idle for full (their bucket is full
+// again) and reports whether any was.
+func (l *Rate) forgetIdle(now time.Time, full time.Duration) bool {
+	forgot := false
+	for client, b := range l.buckets {
+		if now.Sub(b.last) >= full {
+			delete(l.buckets, client)
+			forgot = true
+		}
+	}
+	return forgot
+}
+
+// RetryAfter is the Retry-After header value for a client refused for
+// wait: whole seconds, rounded up past wait so that a client coming back
+// on time is not refused again (at least 1).
+func RetryAfter(wait time.Duration) string {
+	return strconv.Itoa(int(wait/time.Second) + 1)
 }
