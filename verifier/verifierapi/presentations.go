@@ -34,7 +34,7 @@ type createPresentationBody struct {
 // cfg.PublicURL (or the audience, when it is a URL), and parses the
 // employer's page.
 func (a *API) setUpPresentations(cfg Config) error {
-	tmpl, err := template.ParseFS(webFiles, "web/templates/presentation.html")
+	tmpl, err := template.ParseFS(webFiles, "web/templates/presentation.html", "web/templates/frame.html")
 	if err != nil {
 		return fmt.Errorf("presentation page: %w", err)
 	}
