@@ -26,6 +26,7 @@ var allowedImports = map[string][]string{
 	"internal/jws":             {},
 	"internal/license":         {},
 	"internal/merkle":          {},
+	"internal/issuertest":      {"chaincode/record", "issuer", "network/embedded", "org"},
 	"internal/ratelimit":       {},
 	"internal/secret":          {},
 	"qrcode":                   {},
