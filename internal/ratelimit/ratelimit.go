@@ -65,7 +65,7 @@ type Failures struct {
 	Now func() time.Time
 
 	mu      sync.Mutex
-	clients map[string]*failures
+	clients table[failures]
 }
 
 type failures struct {
@@ -74,20 +74,15 @@ type failures struct {
 }
 
 func (f *Failures) settings() (int, time.Duration, int, time.Time) {
-	max, window, clients, now := f.Max, f.Window, f.MaxClients, time.Now
+	max, window := f.Max, f.Window
 	if max <= 0 {
 		max = DefaultMaxFailures
 	}
 	if window <= 0 {
 		window = DefaultWindow
 	}
-	if clients <= 0 {
-		clients = DefaultMaxClients
-	}
-	if f.Now != nil {
-		now = f.Now
-	}
-	return max, window, clients, now()
+	clients, now := bounds(f.MaxClients, f.Now)
+	return max, window, clients, now
 }
 
 // Blocked reports whether client has failed too often lately, and for how
@@ -96,7 +91,7 @@ func (f *Failures) Blocked(client string) (time.Duration, bool) {
 	max, window, _, now := f.settings()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := f.clients[client]
+	c := f.clients.m[client]
 	if c == nil || now.Sub(c.start) >= window || c.count < max {
 		return 0, false
 	}
@@ -108,25 +103,57 @@ func (f *Failures) Fail(client string) {
 	_, window, maxClients, now := f.settings()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.clients == nil {
-		f.clients = map[string]*failures{}
+	expired := func(c *failures) bool { return now.Sub(c.start) >= window }
+	c := f.clients.admit(client, maxClients, expired, func() *failures { return &failures{start: now} })
+	if c == nil {
+		return
 	}
-	c := f.clients[client]
-	if c == nil || now.Sub(c.start) >= window {
-		if c == nil && len(f.clients) >= maxClients {
-			for k, old := range f.clients {
-				if now.Sub(old.start) >= window {
-					delete(f.clients, k)
-				}
-			}
-			if len(f.clients) >= maxClients {
-				return
-			}
-		}
-		c = &failures{start: now}
-		f.clients[client] = c
+	if expired(c) {
+		*c = failures{start: now}
 	}
 	c.count++
+}
+
+// table is the bounded map of clients a limiter tracks.
+type table[V any] struct {
+	m map[string]*V
+}
+
+// admit returns client's entry, or a new one (fresh) when fewer than max
+// clients are tracked, after forgetting those done says are done with;
+// nil when every one of max tracked clients is still in play.
+func (t *table[V]) admit(client string, max int, done func(*V) bool, fresh func() *V) *V {
+	if v, ok := t.m[client]; ok {
+		return v
+	}
+	if t.m == nil {
+		t.m = map[string]*V{}
+	}
+	if len(t.m) >= max {
+		for k, v := range t.m {
+			if done(v) {
+				delete(t.m, k)
+			}
+		}
+		if len(t.m) >= max {
+			return nil
+		}
+	}
+	v := fresh()
+	t.m[client] = v
+	return v
+}
+
+// bounds returns maxClients, or DefaultMaxClients when it is not
+// positive, and the time now by clock (time.Now when nil).
+func bounds(maxClients int, clock func() time.Time) (int, time.Time) {
+	if maxClients <= 0 {
+		maxClients = DefaultMaxClients
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	return maxClients, clock()
 }
 
 // Defaults of Rate.
@@ -153,7 +180,7 @@ type Rate struct {
 	Now func() time.Time
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets table[bucket]
 }
 
 type bucket struct {
@@ -162,20 +189,15 @@ type bucket struct {
 }
 
 func (l *Rate) settings() (float64, float64, int, time.Time) {
-	rate, burst, clients, now := l.PerSecond, float64(l.Burst), l.MaxClients, time.Now
+	rate, burst := l.PerSecond, float64(l.Burst)
 	if rate <= 0 {
 		rate = DefaultRatePerSecond
 	}
 	if burst <= 0 {
 		burst = DefaultRateBurst
 	}
-	if clients <= 0 {
-		clients = DefaultMaxClients
-	}
-	if l.Now != nil {
-		now = l.Now
-	}
-	return rate, burst, clients, now()
+	clients, now := bounds(l.MaxClients, l.Now)
+	return rate, burst, clients, now
 }
 
 // Allow reports whether client may make a request now, and counts it if
@@ -186,16 +208,13 @@ func (l *Rate) Allow(client string) (time.Duration, bool) {
 	rate, burst, maxClients, now := l.settings()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.buckets == nil {
-		l.buckets = map[string]*bucket{}
-	}
-	b, ok := l.buckets[client]
-	if !ok {
-		if len(l.buckets) >= maxClients && !l.forgetIdle(now, time.Duration(burst/rate*float64(time.Second))) {
-			return 0, false
-		}
-		b = &bucket{tokens: burst, last: now}
-		l.buckets[client] = b
+	// A client idle for full has its bucket full again: as if new.
+	full := time.Duration(burst / rate * float64(time.Second))
+	b := l.buckets.admit(client, maxClients,
+		func(b *bucket) bool { return now.Sub(b.last) >= full },
+		func() *bucket { return &bucket{tokens: burst, last: now} })
+	if b == nil {
+		return 0, false
 	}
 	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
 		b.tokens = min(burst, b.tokens+elapsed*rate)
@@ -206,19 +225,6 @@ func (l *Rate) Allow(client string) (time.Duration, bool) {
 	}
 	b.tokens--
 	return 0, true
-}
-
-// forgetIdle forgets the clients idle for full (their bucket is full
-// again) and reports whether any was.
-func (l *Rate) forgetIdle(now time.Time, full time.Duration) bool {
-	forgot := false
-	for client, b := range l.buckets {
-		if now.Sub(b.last) >= full {
-			delete(l.buckets, client)
-			forgot = true
-		}
-	}
-	return forgot
 }
 
 // RetryAfter is the Retry-After header value for a client refused for

@@ -42,8 +42,8 @@ func TestFailuresBlockAClientForItsWindowOnly(t *testing.T) {
 		t.Fatal("still blocked once the window ended")
 	}
 	f.Fail("d") // the expired entries make room
-	if len(f.clients) > 2 {
-		t.Fatalf("%d clients tracked, want at most 2", len(f.clients))
+	if len(f.clients.m) > 2 {
+		t.Fatalf("%d clients tracked, want at most 2", len(f.clients.m))
 	}
 }
 
@@ -81,8 +81,8 @@ func TestRateRefillsPerClientAndStaysBounded(t *testing.T) {
 	if _, ok := l.Allow("c"); !ok {
 		t.Error("a third client refused once the others went idle")
 	}
-	if len(l.buckets) > 2 {
-		t.Errorf("the limiter remembers %d clients, more than its 2", len(l.buckets))
+	if len(l.buckets.m) > 2 {
+		t.Errorf("the limiter remembers %d clients, more than its 2", len(l.buckets.m))
 	}
 }
 
