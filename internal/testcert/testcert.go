@@ -1,12 +1,14 @@
-// Package testcert makes, for tests that run a server over TLS on this
-// machine, a certificate for the DNS name localhost signed by a new
-// authority the test then trusts. It is imported by _test files only: the
-// map of architecture_test.go lets no other package import it.
+// Package testcert makes the certificates of tests: a new authority
+// (NewCA) that signs certificates of the shape a test needs (CA.Issue),
+// and the most common of them, a server certificate for the DNS name
+// localhost (Localhost). It is imported by _test files only: the map of
+// architecture_test.go lets no other package import it.
 //
 // Imports: the standard library only.
 package testcert
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,35 +20,76 @@ import (
 	"time"
 )
 
+// CA is a certificate authority of a test, valid from an hour ago to an
+// hour from now.
+type CA struct {
+	Cert *x509.Certificate
+	Key  *ecdsa.PrivateKey
+	// PEM is Cert as PEM, for a file or a flag naming the authority.
+	PEM []byte
+}
+
+// NewCA returns a new authority named name, with a P-256 key.
+func NewCA(t testing.TB, name string) *CA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &CA{Cert: cert, Key: key, PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+}
+
+// Pool returns a pool that trusts ca alone.
+func (ca *CA) Pool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	return pool
+}
+
+// Issue returns the certificate (DER) ca signs for pub with what tmpl
+// says (subject, names, key usages), a random serial number and ca's
+// validity.
+func (ca *CA) Issue(t testing.TB, tmpl *x509.Certificate, pub crypto.PublicKey) []byte {
+	t.Helper()
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *tmpl
+	c.SerialNumber, c.NotBefore, c.NotAfter = serial, ca.Cert.NotBefore, ca.Cert.NotAfter
+	der, err := x509.CreateCertificate(rand.Reader, &c, ca.Cert, pub, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// ServerFor is the template of a server certificate for the DNS name dns.
+func ServerFor(dns string) *x509.Certificate {
+	return &x509.Certificate{Subject: pkix.Name{CommonName: dns}, DNSNames: []string{dns},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+}
+
 // Localhost returns a new P-256 key and a server certificate (DER) for
-// the DNS name localhost, valid from an hour ago to an hour from now, that a new
-// authority named caName signed, and that authority's certificate as PEM.
+// the DNS name localhost that a new authority named caName signed, and
+// that authority's certificate as PEM.
 func Localhost(t testing.TB, caName string) (key *ecdsa.PrivateKey, leaf, caPEM []byte) {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := NewCA(t, caName)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: caName},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"}, DNSNames: []string{"localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
-	leaf, err = x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, leaf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return key, ca.Issue(t, ServerFor("localhost"), key.Public()), ca.PEM
 }
