@@ -66,18 +66,26 @@ func startServe(t *testing.T, home string, flags ...string) (url string, stop fu
 	return url, stop
 }
 
-func TestServe(t *testing.T) {
-	home, dir := spineHome(t, "Diploma")
+// issuedDiplomaPNGs returns a home whose exam office issued the spine's
+// diplomas, with their QR images (in dir/out).
+func issuedDiplomaPNGs(t *testing.T) (home, dir string, pngs []string) {
+	t.Helper()
+	home, dir = spineHome(t, "Diploma")
 	input := filepath.Join(dir, "diplomas.csv")
 	if err := os.WriteFile(input, []byte(spineDiplomas), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
 	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out, "--png")
-	pngs, _ := filepath.Glob(filepath.Join(out, "*.png"))
+	pngs, _ = filepath.Glob(filepath.Join(out, "*.png"))
 	if len(pngs) == 0 {
 		t.Fatal("no QR image issued")
 	}
+	return home, dir, pngs
+}
+
+func TestServe(t *testing.T) {
+	home, dir, pngs := issuedDiplomaPNGs(t)
 
 	url, stop := startServe(t, home)
 	get := func(path string) (int, string) {

@@ -64,17 +64,7 @@ func selfSigned(t *testing.T, dir, name string) (certFile, keyFile string, cert 
 // `sceau verify` on the same home goes through the server, trusting the
 // certificate serve was started with.
 func TestServeTLS(t *testing.T) {
-	home, dir := spineHome(t, "Diploma")
-	input := filepath.Join(dir, "diplomas.csv")
-	if err := os.WriteFile(input, []byte(spineDiplomas), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-	mustRun(t, home, "issue", "--issuer", "examoffice", "--type", "Diploma", "--input", input, "--out", out, "--png")
-	pngs, _ := filepath.Glob(filepath.Join(out, "*.png"))
-	if len(pngs) == 0 {
-		t.Fatal("no QR image issued")
-	}
+	home, dir, pngs := issuedDiplomaPNGs(t)
 	certFile, keyFile, cert := selfSigned(t, dir, "verifier")
 
 	url, stop := startServe(t, home, "--tls-cert", certFile, "--tls-key", keyFile)

@@ -12,7 +12,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -24,9 +23,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/verifier"
 )
@@ -423,34 +420,15 @@ func sc1MAC(t *testing.T, protected coseMap, payload, secret []byte) string {
 // forged is a credential signed with a key the test chose, and anchored.
 type forged struct{ jwt, qr string }
 
-// signAndAnchor signs a new diploma of the first sample student with key
-// and anchors its vc+jwt and SC1 forms as the exam office.
+// signAndAnchor is forgeAndAnchor (time_test.go) in batch "forged-"+batch,
+// failing the test when the ledger refuses the anchor.
 func signAndAnchor(t *testing.T, l network.Ledger, key *credential.Key, batch string) forged {
 	t.Helper()
-	s := sampleStudents[0]
-	c, err := credential.New(sampleDiplomaRecord(s), examOffice, time.Now(), rand.Reader)
+	f, err := forgeAndAnchor(t, l, key, "forged-"+batch)
 	if err != nil {
-		t.Fatal(err)
-	}
-	jwt, err := credential.SignJWT(c, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qr, err := credential.SignQR(c, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	group := []string{jwt.Digest, qr.Digest}
-	raw := make([][]byte, len(group))
-	for i, d := range group {
-		raw[i], _ = hex.DecodeString(d)
-	}
-	root := hex.EncodeToString(merkle.Root([][]byte{merkle.LeafHash(merkle.LeafData(raw))}))
-	req := record.AnchorRequest{BatchID: "forged-" + batch, IssuerID: examOffice, Type: record.CredentialType(c.Type), Credentials: [][]string{group}, Root: root}
-	if _, err := network.NewContract(l).AnchorBatch(context.Background(), examOffice, req); err != nil {
 		t.Fatalf("anchoring the credential signed with the %s key: %v", batch, err)
 	}
-	return forged{jwt: jwt.Text, qr: qr.Text}
+	return f
 }
 
 // waitNextSecond waits, if needed, until the ledger's clock is past the

@@ -17,20 +17,28 @@ import (
 	"github.com/sceau/sceau/verifier"
 )
 
+// issuedBundles issues the test diplomas, with their bundles, under a
+// public base URL, and returns the environment and the bundles' paths.
+func issuedBundles(t *testing.T) (*testEnv, []string) {
+	t.Helper()
+	env := newTestEnv(t, "Diploma")
+	env.svc.Base = "https://verify.example"
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := env.svc.Issue(context.Background(), IssueOptions{IssuerID: "examoffice", Type: "Diploma", Input: env.writeInput(t, testDiplomas), OutDir: out, Bundles: true}); err != nil {
+		t.Fatal(err)
+	}
+	paths, _ := filepath.Glob(filepath.Join(out, "*.json"))
+	return env, paths
+}
+
 // TestStatusListsFromTheLedger: credentials issued in a row get random,
 // distinct indices recorded in the status-index file; after a revocation
 // and a suspension the published lists say so at those indices and
 // nowhere else, signed by the issuer's key, their digests checkpointed on
 // the ledger.
 func TestStatusListsFromTheLedger(t *testing.T) {
-	env := newTestEnv(t, "Diploma")
-	env.svc.Base = "https://verify.example"
+	env, paths := issuedBundles(t)
 	ctx := context.Background()
-	out := filepath.Join(t.TempDir(), "out")
-	if _, err := env.svc.Issue(ctx, IssueOptions{IssuerID: "examoffice", Type: "Diploma", Input: env.writeInput(t, testDiplomas), OutDir: out, Bundles: true}); err != nil {
-		t.Fatal(err)
-	}
-	paths, _ := filepath.Glob(filepath.Join(out, "*.json"))
 	type cred struct {
 		index  int
 		digest string
@@ -155,14 +163,8 @@ func TestStatusListsFromTheLedger(t *testing.T) {
 // same verdict and reason, whatever its status; a list older than the
 // maximum age makes the verdict indeterminate, never valid.
 func TestListAndLedgerVerdictsAgree(t *testing.T) {
-	env := newTestEnv(t, "Diploma")
-	env.svc.Base = "https://verify.example"
+	env, paths := issuedBundles(t)
 	ctx := context.Background()
-	out := filepath.Join(t.TempDir(), "out")
-	if _, err := env.svc.Issue(ctx, IssueOptions{IssuerID: "examoffice", Type: "Diploma", Input: env.writeInput(t, testDiplomas), OutDir: out, Bundles: true}); err != nil {
-		t.Fatal(err)
-	}
-	paths, _ := filepath.Glob(filepath.Join(out, "*.json"))
 	var inputs [][]byte
 	var digests []string
 	for _, p := range paths {

@@ -8,54 +8,27 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/sceau/sceau/internal/testcert"
 )
 
-// testCA is a certificate authority and a certificate it issued for dns.
+// testCA is a certificate authority, and the roots that trust it.
 type testCA struct {
+	*testcert.CA
 	roots *x509.CertPool
-	cert  *x509.Certificate
-	key   crypto.Signer
 }
 
 func newTestCA(t *testing.T) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	roots := x509.NewCertPool()
-	roots.AddCert(cert)
-	return &testCA{roots: roots, cert: cert, key: key}
+	ca := testcert.NewCA(t, "Test CA")
+	return &testCA{CA: ca, roots: ca.Pool()}
 }
 
 // issue returns a signer whose certificate names dns, for key.
 func (ca *testCA) issue(t *testing.T, dns string, key crypto.Signer) *RequestSigner {
 	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: dns}, DNSNames: []string{dns},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &RequestSigner{Key: key, Chain: [][]byte{der}}
+	return &RequestSigner{Key: key, Chain: [][]byte{ca.Issue(t, testcert.ServerFor(dns), key.Public())}}
 }
 
 func x509Request() *Request {

@@ -14,11 +14,11 @@ import (
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/attest"
+	"github.com/sceau/sceau/internal/issuertest"
 	"github.com/sceau/sceau/internal/license"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/network/embedded"
-	"github.com/sceau/sceau/org"
 )
 
 // platformID is the platform of the tests, an issuer accredited for OpenResource.
@@ -33,20 +33,8 @@ type platform struct {
 
 func newPlatform(t *testing.T) *platform {
 	t.Helper()
-	ctx := context.Background()
-	home := t.TempDir()
-	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	if _, err := issuer.NewService(home, l, nil).Init(ctx, issuer.InitOptions{ID: platformID, Name: "Plateforme de ressources", NoPassphrase: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := network.NewContract(l).AccreditIssuer(ctx, embedded.DefaultGovernanceOrg, platformID, []record.CredentialType{record.TypeOpenResource}, ""); err != nil {
-		t.Fatal(err)
-	}
-	return &platform{home: home, ledger: l, svc: NewService(home, l, nil)}
+	h := issuertest.New(t, platformID, "Plateforme de ressources", record.TypeOpenResource)
+	return &platform{home: h.Dir, ledger: h.Ledger, svc: NewService(h.Dir, h.Ledger, nil)}
 }
 
 func newKey(t testing.TB) *Key {

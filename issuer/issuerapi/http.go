@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -213,7 +212,7 @@ func (a *API) withIssuer(h issuerHandler) http.HandlerFunc {
 		client := ratelimit.ClientOf(r)
 		if wait, blocked := a.failures.Blocked(client); blocked {
 			a.metrics.authFailure(http.StatusTooManyRequests)
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
 			writeError(w, http.StatusTooManyRequests, "too many failed authentications from this address: try again later")
 			return
 		}

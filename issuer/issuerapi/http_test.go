@@ -23,6 +23,7 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/issuertest"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/network/embedded"
 	"github.com/sceau/sceau/org"
@@ -34,23 +35,7 @@ import (
 // issuer "examoffice" accredited for types.
 func newAccreditedService(t *testing.T, types ...record.CredentialType) *issuer.Service {
 	t.Helper()
-	ctx := context.Background()
-	home := t.TempDir()
-	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	svc := issuer.NewService(home, l, nil)
-	if _, err := svc.Init(ctx, issuer.InitOptions{ID: "examoffice", Name: "Office des examens", NoPassphrase: true}); err != nil {
-		t.Fatal(err)
-	}
-	if len(types) > 0 {
-		if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", types, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return svc
+	return issuertest.New(t, "examoffice", "Office des examens", types...).Issuer
 }
 
 // apiEnv is an issuer API over an embedded ledger with two accredited
@@ -101,35 +86,12 @@ func newAPIEnv(t *testing.T, window time.Duration) *apiEnv {
 // call sends a request and returns the status and body.
 func (e *apiEnv) call(t *testing.T, method, path, token, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, data
+	return issuertest.Call(t, e.srv, method, path, token, contentType, body)
 }
 
 func (e *apiEnv) postJSON(t *testing.T, path, token string, v any) (int, []byte) {
 	t.Helper()
-	body, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e.call(t, http.MethodPost, path, token, "application/json", body)
+	return issuertest.PostJSON(t, e.srv, path, token, v)
 }
 
 // verify runs the verifier on a credential form and returns its verdict.

@@ -1,7 +1,6 @@
 package oid4vciapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/issuertest"
 	"github.com/sceau/sceau/issuer"
 	"github.com/sceau/sceau/issuer/issuerapi"
 	"github.com/sceau/sceau/issuer/oid4vci"
@@ -37,20 +37,7 @@ type pickupEnv struct {
 
 func newPickupEnv(t *testing.T) *pickupEnv {
 	t.Helper()
-	ctx := context.Background()
-	home := t.TempDir()
-	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	svc := issuer.NewService(home, l, nil)
-	if _, err := svc.Init(ctx, issuer.InitOptions{ID: "examoffice", Name: "Office des examens", NoPassphrase: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", []record.CredentialType{record.TypeDiploma}, ""); err != nil {
-		t.Fatal(err)
-	}
+	svc := issuertest.New(t, "examoffice", "Office des examens", record.TypeDiploma).Issuer
 	tokens := &org.Tokens{Home: svc.Home}
 	tok, _, err := tokens.Create("examoffice", "test")
 	if err != nil {
@@ -81,35 +68,12 @@ func newPickupEnv(t *testing.T) *pickupEnv {
 
 func (e *pickupEnv) do(t *testing.T, method, path, auth, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", "Bearer "+auth)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, data
+	return issuertest.Call(t, e.srv, method, path, auth, contentType, body)
 }
 
 func (e *pickupEnv) postJSON(t *testing.T, path, auth string, v any) (int, []byte) {
 	t.Helper()
-	body, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e.do(t, http.MethodPost, path, auth, "application/json", body)
+	return issuertest.PostJSON(t, e.srv, path, auth, v)
 }
 
 // issueAndOffer issues a diploma for student over the issuer API and

@@ -14,9 +14,8 @@ import (
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/issuertest"
 	"github.com/sceau/sceau/issuer"
-	"github.com/sceau/sceau/network/embedded"
-	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/server"
 	"github.com/sceau/sceau/statuslist"
 )
@@ -28,20 +27,8 @@ const base = "https://verify.example"
 func newPublic(t *testing.T) http.Handler {
 	t.Helper()
 	ctx := context.Background()
-	home := t.TempDir()
-	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	svc := issuer.NewService(home, l, nil)
+	svc := issuertest.New(t, "examoffice", "Office des examens", record.TypeDiploma).Issuer
 	svc.Base = base
-	if _, err := svc.Init(ctx, issuer.InitOptions{ID: "examoffice", Name: "Office des examens", NoPassphrase: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Contract.AccreditIssuer(ctx, "ministry", "examoffice", []record.CredentialType{"Diploma"}, ""); err != nil {
-		t.Fatal(err)
-	}
 	input := filepath.Join(t.TempDir(), "d.csv")
 	csv := "student_id,given_name,family_name,birth_date,diploma,eqf_level,awarded_on\n070123456AB,Hélène,Lefèvre,2007-03-14,Baccalauréat général,4,2025-07-04\n"
 	if err := os.WriteFile(input, []byte(csv), 0o600); err != nil {

@@ -87,12 +87,8 @@ func (r *Register) load(tx *bolt.Tx, seq []byte) (*Entry, error) {
 	if sealed == nil {
 		return nil, fmt.Errorf("%w: an index points to no entry", ErrDamaged)
 	}
-	plain, err := r.open(bucketEntries, seq, sealed)
-	if err != nil {
-		return nil, err
-	}
 	var e Entry
-	if err := unmarshal(plain, &e); err != nil {
+	if err := r.openValue(bucketEntries, seq, sealed, &e); err != nil {
 		return nil, err
 	}
 	return &e, nil
@@ -100,13 +96,13 @@ func (r *Register) load(tx *bolt.Tx, seq []byte) (*Entry, error) {
 
 // store writes e as entry number seq.
 func (r *Register) store(tx *bolt.Tx, seq []byte, e *Entry) error {
-	plain, err := marshal(e)
+	sealed, err := r.sealValue(bucketEntries, seq, e)
 	if err != nil {
 		return err
 	}
 	b := tx.Bucket(bucketEntries)
 	b.FillPercent = 1 // new entries are appended in order
-	return b.Put(seq, r.seal(bucketEntries, seq, plain))
+	return b.Put(seq, sealed)
 }
 
 // current returns the sequence number and entry of award k's current
@@ -410,10 +406,10 @@ func (r *Register) Pending(batch, root string, entries []Entry) error {
 			return err
 		}
 	}
-	plain, err := marshal(pendingBatch{Root: root, Entries: entries})
+	sealed, err := r.sealValue(bucketPending, []byte(batch), pendingBatch{Root: root, Entries: entries})
 	if err == nil {
 		err = r.update(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketPending).Put([]byte(batch), r.seal(bucketPending, []byte(batch), plain))
+			return tx.Bucket(bucketPending).Put([]byte(batch), sealed)
 		}, false)
 	}
 	if err != nil {
@@ -456,12 +452,8 @@ func (r *Register) PendingBatches() ([]PendingBatch, error) {
 }
 
 func (r *Register) pending(batch, sealed []byte) (*pendingBatch, error) {
-	plain, err := r.open(bucketPending, batch, sealed)
-	if err != nil {
-		return nil, err
-	}
 	var p pendingBatch
-	if err := unmarshal(plain, &p); err != nil {
+	if err := r.openValue(bucketPending, batch, sealed, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil

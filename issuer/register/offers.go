@@ -64,11 +64,11 @@ func (r *Register) TxCodeMatches(code, tx string, o *Offer) bool {
 // filed is an error.
 func (r *Register) PutOffer(code, txCode string, o Offer) error {
 	o.TxCodeMAC = r.txCodeMAC(code, txCode)
-	plain, err := marshal(&o)
+	key := r.offerKey(code)
+	sealed, err := r.sealValue(bucketOffers, key, &o)
 	if err != nil {
 		return err
 	}
-	key := r.offerKey(code)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.update(func(tx *bolt.Tx) error {
@@ -83,30 +83,27 @@ func (r *Register) PutOffer(code, txCode string, o Offer) error {
 			earlier = append(earlier, bytes.Clone(k[len(prefix):]))
 		}
 		for _, k := range earlier {
-			sealed := b.Get(k)
-			if sealed == nil {
+			v := b.Get(k)
+			if v == nil {
 				continue
 			}
-			plain, err := r.open(bucketOffers, k, sealed)
-			if err != nil {
-				return err
-			}
 			var old Offer
-			if err := unmarshal(plain, &old); err != nil {
+			if err := r.openValue(bucketOffers, k, v, &old); err != nil {
 				return err
 			}
 			if old.CredentialID != o.CredentialID || old.Dead {
 				continue
 			}
 			old.Dead = true
-			if plain, err = marshal(&old); err != nil {
+			v, err := r.sealValue(bucketOffers, k, &old)
+			if err != nil {
 				return err
 			}
-			if err := b.Put(k, r.seal(bucketOffers, k, plain)); err != nil {
+			if err := b.Put(k, v); err != nil {
 				return err
 			}
 		}
-		if err := b.Put(key, r.seal(bucketOffers, key, plain)); err != nil {
+		if err := b.Put(key, sealed); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketOfferOwners).Put(append(prefix, key...), nil)
@@ -129,19 +126,16 @@ func (r *Register) EditOffer(code string, fn func(o *Offer) error) error {
 		if sealed == nil {
 			return fmt.Errorf("offer: %w", ErrNotFound)
 		}
-		plain, err := r.open(bucketOffers, key, sealed)
-		if err != nil {
-			return err
-		}
 		var o Offer
-		if err := unmarshal(plain, &o); err != nil {
+		if err := r.openValue(bucketOffers, key, sealed, &o); err != nil {
 			return err
 		}
 		fnErr = fn(&o)
-		if plain, err = marshal(&o); err != nil {
+		sealed, err := r.sealValue(bucketOffers, key, &o)
+		if err != nil {
 			return err
 		}
-		return b.Put(key, r.seal(bucketOffers, key, plain))
+		return b.Put(key, sealed)
 	}, false)
 	if err != nil {
 		return err
@@ -164,12 +158,8 @@ func (r *Register) PurgeOffers(now, spentBefore time.Time) (int, error) {
 		spent := map[string][]byte{}
 		b := tx.Bucket(bucketOffers)
 		err := b.ForEach(func(k, sealed []byte) error {
-			plain, err := r.open(bucketOffers, k, sealed)
-			if err != nil {
-				return err
-			}
 			var o Offer
-			if err := unmarshal(plain, &o); err != nil {
+			if err := r.openValue(bucketOffers, k, sealed, &o); err != nil {
 				return err
 			}
 			switch {
@@ -178,18 +168,19 @@ func (r *Register) PurgeOffers(now, spentBefore time.Time) (int, error) {
 				owners = append(owners, append(r.studentKey(o.StudentID), k...))
 			case o.Redeemed != 0 && o.Redeemed < spentBefore.Unix() && o.Credential != "":
 				o.Credential = ""
-				if plain, err = marshal(&o); err != nil {
+				v, err := r.sealValue(bucketOffers, k, &o)
+				if err != nil {
 					return err
 				}
-				spent[string(k)] = plain
+				spent[string(k)] = v
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for k, plain := range spent {
-			if err := b.Put([]byte(k), r.seal(bucketOffers, []byte(k), plain)); err != nil {
+		for k, sealed := range spent {
+			if err := b.Put([]byte(k), sealed); err != nil {
 				return err
 			}
 		}

@@ -275,6 +275,27 @@ func (r *Register) open(bucket, key, sealed []byte) ([]byte, error) {
 	return plain, nil
 }
 
+// sealValue encodes v and seals it as the value of key in bucket: the
+// one way the register writes what it keeps (entries, pending batches,
+// offers).
+func (r *Register) sealValue(bucket, key []byte, v any) ([]byte, error) {
+	plain, err := marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return r.seal(bucket, key, plain), nil
+}
+
+// openValue opens sealed, the value of key in bucket, into v: the one way
+// the register reads what sealValue wrote.
+func (r *Register) openValue(bucket, key, sealed []byte, v any) error {
+	plain, err := r.open(bucket, key, sealed)
+	if err != nil {
+		return err
+	}
+	return unmarshal(plain, v)
+}
+
 func sealAD(bucket, key []byte) []byte {
 	ad := append([]byte("sceau-register/v1/"), bucket...)
 	return append(append(ad, '/'), key...)

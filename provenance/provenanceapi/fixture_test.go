@@ -1,17 +1,14 @@
 package provenanceapi
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"testing"
 
 	"github.com/sceau/sceau/chaincode/record"
 	"github.com/sceau/sceau/credential"
-	"github.com/sceau/sceau/issuer"
-	"github.com/sceau/sceau/network"
+	"github.com/sceau/sceau/internal/issuertest"
 	"github.com/sceau/sceau/network/embedded"
-	"github.com/sceau/sceau/org"
 	"github.com/sceau/sceau/provenance"
 )
 
@@ -28,20 +25,8 @@ type platform struct {
 
 func newPlatform(t *testing.T) *platform {
 	t.Helper()
-	ctx := context.Background()
-	home := t.TempDir()
-	l, err := embedded.Init(ctx, org.Home(home).LedgerDir(), embedded.InitOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	if _, err := issuer.NewService(home, l, nil).Init(ctx, issuer.InitOptions{ID: platformID, Name: "Plateforme de ressources", NoPassphrase: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := network.NewContract(l).AccreditIssuer(ctx, embedded.DefaultGovernanceOrg, platformID, []record.CredentialType{record.TypeOpenResource}, ""); err != nil {
-		t.Fatal(err)
-	}
-	return &platform{home: home, ledger: l, svc: provenance.NewService(home, l, nil)}
+	h := issuertest.New(t, platformID, "Plateforme de ressources", record.TypeOpenResource)
+	return &platform{home: h.Dir, ledger: h.Ledger, svc: provenance.NewService(h.Dir, h.Ledger, nil)}
 }
 
 // newKey returns a new author key.

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/ratelimit"
 	"github.com/sceau/sceau/network"
 	"github.com/sceau/sceau/schemas"
 	"github.com/sceau/sceau/verifier"
@@ -123,7 +124,7 @@ type API struct {
 	bodies    *semaphore.Weighted
 	budget    int64
 	queueWait time.Duration
-	scanLimit *rateLimiter
+	scanLimit *ratelimit.Rate
 	// localSecret authenticates the local route (nil: not mounted).
 	localSecret []byte
 	page        *page
@@ -179,7 +180,7 @@ func New(cfg Config) (*API, error) {
 		budget:      cfg.BodyBudget,
 		localSecret: append([]byte(nil), cfg.LocalSecret...),
 		queueWait:   cfg.DecodeQueueTimeout,
-		scanLimit:   newRateLimiter(cfg.ScanRate, cfg.ScanBurst, maxScanClients),
+		scanLimit:   &ratelimit.Rate{PerSecond: cfg.ScanRate, Burst: cfg.ScanBurst, MaxClients: maxScanClients},
 		page:        pg,
 	}
 	if err := a.setUpPresentations(cfg); err != nil {

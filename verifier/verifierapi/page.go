@@ -35,7 +35,7 @@ type page struct {
 }
 
 func newPage() (*page, error) {
-	tmpl, err := template.ParseFS(webFiles, "web/templates/page.html")
+	tmpl, err := template.ParseFS(webFiles, "web/templates/page.html", "web/templates/frame.html")
 	if err != nil {
 		return nil, fmt.Errorf("verifier page: %w", err)
 	}
@@ -110,7 +110,7 @@ func (a *API) submitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := newPageView(lang, res, "")
 	if name := a.issuerName(r.Context(), res); name != "" {
-		v.Result.Subtitle = fmt.Sprintf(v.T.IssuedBy, name)
+		v.Result.Subtitle = fmt.Sprintf(v.P.IssuedBy, name)
 	}
 	a.renderPage(w, http.StatusOK, v)
 }
@@ -164,29 +164,56 @@ func (a *API) renderPageError(w http.ResponseWriter, r *http.Request, lang verif
 }
 
 func (a *API) renderPage(w http.ResponseWriter, status int, v *pageView) {
+	a.renderHTML(w, a.page.tmpl, status, v.Lang, v, "the verifier page")
+}
+
+// renderHTML renders one of the verifier's pages (tmpl with the view v,
+// in lang) with the page's security headers; what names the page in the
+// log when the template fails.
+func (a *API) renderHTML(w http.ResponseWriter, tmpl *template.Template, status int, lang verifier.Language, v any, what string) {
 	var buf bytes.Buffer
-	if err := a.page.tmpl.Execute(&buf, v); err != nil {
-		a.logger.Error("rendering the verifier page", "err", err)
+	if err := tmpl.Execute(&buf, v); err != nil {
+		a.logger.Error("rendering "+what, "err", err)
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}
 	securityHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", string(v.Lang))
+	w.Header().Set("Content-Language", string(lang))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // the client went away: nothing to do
 }
 
-// pageView is what the template renders.
-type pageView struct {
+// frame is what every page's frame (web/templates/frame.html) shows: the
+// language switch, the error box and the verdict's shared words.
+type frame struct {
 	Lang verifier.Language
-	T    *pageText
-	// Other is the other language, for the switch.
+	// Other is the other language, for the switch; Switch the path the
+	// switch links to ("" for the page itself).
 	Other     verifier.Language
 	OtherName string
-	Result    *resultView
-	// Error explains why a submission could not be verified.
+	Switch    string
+	// P is the texts the frame and the verdict share.
+	P *pageText
+	// Again is where the verdict's "verify another" link goes; "": none.
+	Again string
+	// Error explains why what was asked could not be done; "": nothing
+	// went wrong.
 	Error string
+}
+
+func newFrame(lang verifier.Language, switchPath string) frame {
+	f := frame{Lang: lang, Other: verifier.English, OtherName: "English", Switch: switchPath, P: pageTexts(lang)}
+	if lang == verifier.English {
+		f.Other, f.OtherName = verifier.French, "Français"
+	}
+	return f
+}
+
+// pageView is what the template renders.
+type pageView struct {
+	frame
+	Result *resultView
 }
 
 // resultView is a verdict as the page shows it.
@@ -227,12 +254,11 @@ type claimView struct{ Label, Value string }
 type competenceView struct{ ID, Name, Level string }
 
 func newPageView(lang verifier.Language, res *verifier.Result, errMsg string) *pageView {
-	v := &pageView{Lang: lang, T: pageTexts(lang), Error: errMsg, Other: verifier.English, OtherName: "English"}
-	if lang == verifier.English {
-		v.Other, v.OtherName = verifier.French, "Français"
-	}
+	v := &pageView{frame: newFrame(lang, "/")}
+	v.Error = errMsg
 	if res != nil {
-		v.Result = newResultView(v.T, res.In(lang))
+		v.Result = newResultView(v.P, res.In(lang))
+		v.Again = "/?lang=" + string(lang) + "#verify-form"
 	}
 	return v
 }
@@ -399,7 +425,7 @@ func plainValue(v any) string {
 
 // pageText is every word of the page in one language.
 type pageText struct {
-	Title, Heading, Intro, SwitchLabel string
+	Title, Heading, Intro, Skip, SwitchLabel string
 	// Colon separates a label from its value: French puts a no-break
 	// space before it.
 	Colon                                                                                   string
@@ -480,6 +506,7 @@ func frenchText() *pageText {
 		Colon:       "\u00a0: ",
 		Heading:     "Vérifier une attestation",
 		Intro:       "Diplômes et certifications Pix délivrés avec Sceau : déposez le code QR ou le certificat PDF, ou collez son texte. La réponse dit si l'attestation est authentique et toujours valable.",
+		Skip:        "Aller au contenu",
 		SwitchLabel: "Read this page in English",
 		FormHeading: "Que voulez-vous vérifier ?",
 		FileLabel:   "Photo du code QR ou certificat PDF",
@@ -569,6 +596,7 @@ func englishText() *pageText {
 		Colon:       ": ",
 		Heading:     "Verify a credential",
 		Intro:       "Diplomas and Pix certifications issued with Sceau: drop the QR code or the PDF certificate, or paste its text. The answer says whether the credential is genuine and still valid.",
+		Skip:        "Skip to content",
 		SwitchLabel: "Lire cette page en français",
 		FormHeading: "What do you want to verify?",
 		FileLabel:   "Photo of the QR code, or PDF certificate",

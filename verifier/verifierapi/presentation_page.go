@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -93,13 +92,9 @@ func firstWord(lang verifier.Language, en, fr string) string {
 
 // presentationView is what the presentation template renders.
 type presentationView struct {
-	Lang      verifier.Language
-	Other     verifier.Language
-	OtherName string
-	T         *presentationText
-	P         *pageText
-	Types     []typeChoice
-	Error     string
+	frame
+	T     *presentationText
+	Types []typeChoice
 	// Request is the request shown, nil on the form.
 	Request *presentation.Status
 	QR      template.URL
@@ -119,10 +114,7 @@ type typeChoice struct {
 type claimChoice struct{ Name, Label string }
 
 func (a *API) newPresentationView(lang verifier.Language) *presentationView {
-	v := &presentationView{Lang: lang, T: presentationTexts(lang), P: pageTexts(lang), Other: verifier.English, OtherName: "English"}
-	if lang == verifier.English {
-		v.Other, v.OtherName = verifier.French, "Français"
-	}
+	v := &presentationView{frame: newFrame(lang, ""), T: presentationTexts(lang)}
 	for i, typ := range []string{schemas.TypeDiploma, schemas.TypePixCertification} {
 		visible, disclosable, err := credential.SDJWTClaimNames(typ)
 		if err != nil {
@@ -141,17 +133,7 @@ func (a *API) newPresentationView(lang verifier.Language) *presentationView {
 }
 
 func (a *API) renderPresentationPage(w http.ResponseWriter, status int, v *presentationView) {
-	var buf strings.Builder
-	if err := a.presentationTmpl.Execute(&buf, v); err != nil {
-		a.logger.Error("rendering the presentation page", "err", err)
-		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
-		return
-	}
-	securityHeaders(w.Header())
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", string(v.Lang))
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, buf.String())
+	a.renderHTML(w, a.presentationTmpl, status, v.Lang, v, "the presentation page")
 }
 
 // servePresentationPage is GET /presentation: the form.

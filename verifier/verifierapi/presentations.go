@@ -34,7 +34,7 @@ type createPresentationBody struct {
 // cfg.PublicURL (or the audience, when it is a URL), and parses the
 // employer's page.
 func (a *API) setUpPresentations(cfg Config) error {
-	tmpl, err := template.ParseFS(webFiles, "web/templates/presentation.html")
+	tmpl, err := template.ParseFS(webFiles, "web/templates/presentation.html", "web/templates/frame.html")
 	if err != nil {
 		return fmt.Errorf("presentation page: %w", err)
 	}
@@ -54,11 +54,14 @@ func (a *API) setUpPresentations(cfg Config) error {
 
 // presentationsRoutes mounts the presentation requests' routes.
 func (a *API) presentationsRoutes(r chi.Router) {
-	r.Post("/v1/presentation-requests", a.createPresentation)
-	r.Get("/v1/presentation-requests/{id}", a.presentationStatus)
-	r.Get("/v1/presentation-requests/{id}/request", a.presentationRequestObject)
-	r.Post("/v1/presentation-requests/{id}/response", a.presentationResponse)
-	r.Get("/v1/presentation-requests/{id}/qr.png", a.presentationQR)
+	r.Group(func(r chi.Router) {
+		r.Use(a.needPresentations)
+		r.Post("/v1/presentation-requests", a.createPresentation)
+		r.Get("/v1/presentation-requests/{id}", a.presentationStatus)
+		r.Get("/v1/presentation-requests/{id}/request", a.presentationRequestObject)
+		r.Post("/v1/presentation-requests/{id}/response", a.presentationResponse)
+		r.Get("/v1/presentation-requests/{id}/qr.png", a.presentationQR)
+	})
 	r.Get("/presentation", a.servePresentationPage)
 	r.Post("/presentation", a.submitPresentationPage)
 	r.Get("/presentation/{id}", a.servePresentationStatusPage)
@@ -68,6 +71,19 @@ func (a *API) presentationsRoutes(r chi.Router) {
 // without a public URL.
 var errNoPresentations = &requestError{status: http.StatusServiceUnavailable,
 	msg: "presentation requests need the verifier's public URL (sceau --public-url, SCEAU_PUBLIC_URL)"}
+
+// needPresentations answers errNoPresentations in place of next when the
+// API was made without a public URL, so that the JSON routes need not
+// each check.
+func (a *API) needPresentations(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.presentations == nil {
+			a.writeError(w, r, errNoPresentations)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // storeError answers the store's errors with their status.
 func (a *API) storeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -86,10 +102,6 @@ func (a *API) storeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // createPresentation is POST /v1/presentation-requests.
 func (a *API) createPresentation(w http.ResponseWriter, r *http.Request) {
-	if a.presentations == nil {
-		a.writeError(w, r, errNoPresentations)
-		return
-	}
 	var body createPresentationBody
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
@@ -113,10 +125,6 @@ func (a *API) createPresentation(w http.ResponseWriter, r *http.Request) {
 
 // presentationStatus is GET /v1/presentation-requests/{id}.
 func (a *API) presentationStatus(w http.ResponseWriter, r *http.Request) {
-	if a.presentations == nil {
-		a.writeError(w, r, errNoPresentations)
-		return
-	}
 	st, err := a.presentations.Status(chi.URLParam(r, "id"))
 	if err != nil {
 		a.storeError(w, r, err)
@@ -128,10 +136,6 @@ func (a *API) presentationStatus(w http.ResponseWriter, r *http.Request) {
 // presentationRequestObject is GET /v1/presentation-requests/{id}/request:
 // the request object, an unsigned JWT (application/oauth-authz-req+jwt).
 func (a *API) presentationRequestObject(w http.ResponseWriter, r *http.Request) {
-	if a.presentations == nil {
-		a.writeError(w, r, errNoPresentations)
-		return
-	}
 	jwt, err := a.presentations.RequestObject(chi.URLParam(r, "id"))
 	if refusal, ok := presentation.IsRefusal(err); ok {
 		writeOAuthError(w, http.StatusGone, "invalid_request_uri", refusal.In(apiLanguage(w, r)).Message)
@@ -157,10 +161,6 @@ func writeOAuthError(w http.ResponseWriter, status int, code, description string
 // state): 200 {} once the presentation answers the request, 400 with an
 // OAuth error otherwise; the request is decided by the first response.
 func (a *API) presentationResponse(w http.ResponseWriter, r *http.Request) {
-	if a.presentations == nil {
-		a.writeError(w, r, errNoPresentations)
-		return
-	}
 	lang := apiLanguage(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, oid4vp.MaxVPToken+64<<10)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
@@ -203,10 +203,6 @@ func (a *API) presentationResponse(w http.ResponseWriter, r *http.Request) {
 
 // presentationQR is GET /v1/presentation-requests/{id}/qr.png.
 func (a *API) presentationQR(w http.ResponseWriter, r *http.Request) {
-	if a.presentations == nil {
-		a.writeError(w, r, errNoPresentations)
-		return
-	}
 	st, err := a.presentations.Status(chi.URLParam(r, "id"))
 	if err != nil {
 		a.storeError(w, r, err)

@@ -198,3 +198,21 @@ func TestPresentationRequests(t *testing.T) {
 		}
 	})
 }
+
+// TestPresentationRoutesNeedAPublicURL: a verifier made without a public
+// URL answers every presentation request route 503, saying what to set.
+func TestPresentationRoutesNeedAPublicURL(t *testing.T) {
+	s := newServer(t, newEnv(t), func(c *Config) { c.Audience, c.PublicURL = "sceau-verifier", "" })
+	for _, c := range []struct{ method, path, contentType, body string }{
+		{http.MethodPost, "/v1/presentation-requests", "application/json", `{"type":"Diploma"}`},
+		{http.MethodGet, "/v1/presentation-requests/x", "", ""},
+		{http.MethodGet, "/v1/presentation-requests/x/request", "", ""},
+		{http.MethodPost, "/v1/presentation-requests/x/response", "application/x-www-form-urlencoded", "vp_token=a&state=b"},
+		{http.MethodGet, "/v1/presentation-requests/x/qr.png", "", ""},
+	} {
+		resp := s.do(t, c.method, c.path, c.contentType, strings.NewReader(c.body))
+		if resp.status != http.StatusServiceUnavailable || !strings.Contains(string(resp.body), "public URL") {
+			t.Errorf("%s %s: %d %s, want 503 naming the public URL", c.method, c.path, resp.status, resp.body)
+		}
+	}
+}

@@ -7,11 +7,9 @@ import (
 	"image"
 	"io"
 	"mime"
-	"net"
 	"net/http"
-	"sync"
-	"time"
 
+	"github.com/sceau/sceau/internal/ratelimit"
 	"github.com/sceau/sceau/qrcode"
 )
 
@@ -69,9 +67,9 @@ var errTooManyFrames = &requestError{status: http.StatusTooManyRequests,
 
 // scan is POST /v1/scan: the QR code of one camera frame, if it shows one.
 func (a *API) scan(w http.ResponseWriter, r *http.Request) {
-	if !a.scanLimit.allow(clientOf(r), time.Now()) {
+	if wait, ok := a.scanLimit.Allow(ratelimit.ClientOf(r)); !ok {
 		a.metrics.frame("limited")
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
 		a.writeError(w, r, errTooManyFrames)
 		return
 	}
@@ -136,71 +134,4 @@ func readFrame(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 			msg: fmt.Sprintf("the frame is %d×%d pixels: at most %d a side", cfg.Width, cfg.Height, MaxScanFrameSide)}
 	}
 	return frame, nil
-}
-
-// clientOf names the client of r for rate limiting: its IP address.
-func clientOf(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// rateLimiter gives each client a bucket of burst tokens refilled at rate
-// a second; a request takes one. It remembers at most maxClients clients.
-type rateLimiter struct {
-	rate       float64
-	burst      float64
-	maxClients int
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newRateLimiter(rate float64, burst, maxClients int) *rateLimiter {
-	return &rateLimiter{rate: rate, burst: float64(burst), maxClients: maxClients, buckets: make(map[string]*bucket)}
-}
-
-// allow reports whether client may make a request at now, and counts it.
-func (l *rateLimiter) allow(client string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[client]
-	if !ok {
-		if len(l.buckets) >= l.maxClients && !l.forgetIdle(now) {
-			return false
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[client] = b
-	}
-	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
-		b.tokens = min(l.burst, b.tokens+elapsed*l.rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// forgetIdle forgets the clients whose bucket is full again (they sent
-// nothing for burst/rate seconds, so they are as if new) and reports
-// whether any was.
-func (l *rateLimiter) forgetIdle(now time.Time) bool {
-	full := time.Duration(l.burst / l.rate * float64(time.Second))
-	forgot := false
-	for client, b := range l.buckets {
-		if now.Sub(b.last) >= full {
-			delete(l.buckets, client)
-			forgot = true
-		}
-	}
-	return forgot
 }

@@ -186,40 +186,6 @@ func TestScanRateAndSlots(t *testing.T) {
 	}
 }
 
-func TestRateLimiter(t *testing.T) {
-	l := newRateLimiter(2, 3, 2)
-	t0 := time.Unix(1_700_000_000, 0)
-	for i := range 3 {
-		if !l.allow("a", t0) {
-			t.Fatalf("request %d of the burst refused", i+1)
-		}
-	}
-	if l.allow("a", t0) {
-		t.Error("a fourth request at once allowed beyond a burst of 3")
-	}
-	if !l.allow("a", t0.Add(500*time.Millisecond)) {
-		t.Error("half a second later (a token at 2 a second) refused")
-	}
-	if l.allow("a", t0.Add(500*time.Millisecond)) {
-		t.Error("the refilled token counted twice")
-	}
-	if !l.allow("b", t0) {
-		t.Error("a second client refused")
-	}
-	// The limiter remembers 2 clients: a third is refused while both are
-	// active, and served once one of them has been idle long enough to be
-	// forgotten (its bucket full again: 1.5 s).
-	if l.allow("c", t0.Add(time.Second)) {
-		t.Error("a third client allowed while the limiter is full of active ones")
-	}
-	if !l.allow("c", t0.Add(2*time.Second)) {
-		t.Error("a third client refused once the others went idle")
-	}
-	if len(l.buckets) > 2 {
-		t.Errorf("the limiter remembers %d clients, more than its 2", len(l.buckets))
-	}
-}
-
 // FuzzScanFrame posts any bytes as a frame: the answer is always one of
 // the documented ones, never a failure of the server.
 func FuzzScanFrame(f *testing.F) {
