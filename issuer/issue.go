@@ -454,6 +454,9 @@ type issueRun struct {
 	sum    *IssueSummary
 	reg    *register.Register
 	plan   *issuePlan
+	// batchBuf is the save stage's buffer, which each chunk's batch file
+	// is encoded into in turn.
+	batchBuf []byte
 	// recording serialises what anchoring a chunk records (the register's
 	// filing, replacements, the summary's counts): the anchor stage may
 	// anchor several chunks at once (anchorChunks).
@@ -685,7 +688,8 @@ func (r *issueRun) save(c *chunk) error {
 		return fmt.Errorf("chunk %d: %w", c.No, err)
 	}
 	c.index, c.statusRecords = nil, nil
-	if err := r.job.saveBatch(c.No, encodeBatch(c.Bundles)); err != nil {
+	r.batchBuf = appendBatch(r.batchBuf[:0], c.Bundles)
+	if err := r.job.saveBatch(c.No, r.batchBuf); err != nil {
 		return err
 	}
 	c.unsaved = false
