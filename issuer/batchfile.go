@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/sceau/sceau/credential"
@@ -33,11 +34,18 @@ func BundleFileName(credentialID string) string {
 
 // encodeBatch returns the batch file of bundles.
 func encodeBatch(bundles []*credential.Bundle) []byte {
+	return appendBatch(nil, bundles)
+}
+
+// appendBatch appends the batch file of bundles to dst: the save stage
+// encodes every chunk into the same buffer, some 4 MB a chunk of 500 not
+// allocated (and zeroed, and collected) again each time.
+func appendBatch(dst []byte, bundles []*credential.Bundle) []byte {
 	size := 0
 	for _, b := range bundles {
 		size += len(b.VCJWT) + len(b.SDJWT) + len(b.QR) + 1024
 	}
-	out := make([]byte, 0, size)
+	out := slices.Grow(dst, size)
 	for _, b := range bundles {
 		out = b.AppendCompact(out)
 		out = append(out, '\n')

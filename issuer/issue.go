@@ -454,6 +454,9 @@ type issueRun struct {
 	sum    *IssueSummary
 	reg    *register.Register
 	plan   *issuePlan
+	// batchBuf is the save stage's buffer, which each chunk's batch file
+	// is encoded into in turn.
+	batchBuf []byte
 	// recording serialises what anchoring a chunk records (the register's
 	// filing, replacements, the summary's counts): the anchor stage may
 	// anchor several chunks at once (anchorChunks).
@@ -492,6 +495,10 @@ type chunk struct {
 	// entries are the chunk's register entries (not persisted: made again
 	// from the rows).
 	entries []register.Entry
+	// statusRecords are the status indices a chunk just signed drew, to be
+	// recorded in index before its batch file is saved.
+	index         *statusIndex
+	statusRecords []IndexedDigest
 }
 
 func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
@@ -505,11 +512,12 @@ func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
 }
 
 // pipeline is pass 2. Its five stages (read, sign, save, anchor, write)
-// hand chunks over through unbuffered channels: chunk k+3 is read and
-// signed while chunk k+2 is saved (its batch file synced to disk), chunk
-// k+1 anchored and chunk k written, and no more than one chunk waits
-// between two stages, which bounds memory to a few chunks. Signing, the
-// work of the cores, never waits for the disk. On a ledger where
+// hand chunks over through channels: chunk k+3 is read and signed while
+// chunk k+2 is saved (its status indices and batch file synced to disk),
+// chunk k+1 anchored and chunk k written, and no more than one chunk waits
+// between two stages (two between signing and saving, whose syncs vary),
+// which bounds memory to a few chunks. Signing, the work of the cores,
+// never waits for the disk. On a ledger where
 // transactions overlap (Fabric), the anchor stage anchors a few chunks at
 // once, still handing them on in order (anchorChunks).
 func (r *issueRun) pipeline(parent context.Context) error {
@@ -529,7 +537,9 @@ func (r *issueRun) pipeline(parent context.Context) error {
 		r.opts.Progress(0, r.valid)
 	}
 	rowChunks := make(chan rowChunk)
-	signed := make(chan *chunk)
+	// One signed chunk may wait for the save stage, whose syncs take
+	// longer now and then than signing a chunk: the cores go on signing.
+	signed := make(chan *chunk, 1)
 	stage(func() error {
 		defer close(rowChunks)
 		return r.readChunks(ctx, rowChunks)
@@ -662,15 +672,24 @@ func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error)
 	return c, nil
 }
 
-// save writes the batch file of a chunk just signed into the resume state,
-// durably, before it is anchored: anchored digests never lose their
-// credentials.
+// save records the status indices of a chunk just signed, then writes its
+// batch file into the resume state, both durably, before it is anchored:
+// anchored digests never lose their credentials, nor their credentials'
+// indices the record that keeps them from being drawn again.
 func (r *issueRun) save(c *chunk) error {
 	if !c.unsaved {
 		return nil // reloaded from it
 	}
 	start := time.Now()
-	if err := r.job.saveBatch(c.No, encodeBatch(c.Bundles)); err != nil {
+	// The status indices first: once the batch file is saved, a resumed
+	// run anchors its credentials, and their indices must then never be
+	// drawn again.
+	if err := c.index.record(c.statusRecords); err != nil {
+		return fmt.Errorf("chunk %d: %w", c.No, err)
+	}
+	c.index, c.statusRecords = nil, nil
+	r.batchBuf = appendBatch(r.batchBuf[:0], c.Bundles)
+	if err := r.job.saveBatch(c.No, r.batchBuf); err != nil {
 		return err
 	}
 	c.unsaved = false
@@ -772,15 +791,15 @@ func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// The indices drawn are recorded by the save stage, synced before the
+	// batch file (save): the cores go on signing meanwhile.
 	records := make([]IndexedDigest, n)
 	for i := range creds {
 		records[i] = IndexedDigest{Index: indices[i], Digest: creds[i].Forms.JWTDigest}
 	}
-	if err := index.record(records); err != nil {
-		return nil, fmt.Errorf("chunk %d: %w", rc.no, err)
-	}
 	c := &chunk{No: rc.no, BatchID: r.job.batchID(rc.no), End: rc.end,
-		IDs: make([]string, n), Students: make([]string, n), Leaves: make([][]string, n)}
+		IDs: make([]string, n), Students: make([]string, n), Leaves: make([][]string, n),
+		index: index, statusRecords: records}
 	for i, cr := range creds {
 		c.IDs[i], c.Students[i], c.Leaves[i] = cr.ID, cr.StudentID, cr.Forms.Digests()
 	}

@@ -240,6 +240,9 @@ func compactValue(value []byte) ([]byte, error) {
 		return nil, errors.New("no value")
 	}
 	if value[0] == '{' || value[0] == '[' {
+		if isCanonicalJSON(value) {
+			return value, nil // what the round trip below would return
+		}
 		v, err := decodeJSON(value)
 		if err != nil {
 			return nil, err
