@@ -189,9 +189,7 @@ func (r *Renderer) write(p *page, symbol *qrcode.Symbol, s *scratch) ([]byte, er
 	}
 	s.contentZ = content
 	f.stream(objContents, " /Filter /FlateDecode", content)
-	if err := f.appendQRImage(symbol, s); err != nil {
-		return nil, err
-	}
+	f.appendQRImage(symbol, s)
 	for id, e := range r.embedded {
 		f.appendFont(fontID(id), e, &s.content.used[id], s)
 	}
@@ -210,7 +208,7 @@ type scratch struct {
 	// page's compressed content.
 	keep                                 []bool
 	fontTail, fontDir, fontProgram, cmap []byte
-	qrRaw, qrImage, contentZ             []byte
+	qrImage, contentZ                    []byte
 }
 
 func newScratch() *scratch {
