@@ -325,6 +325,10 @@ type page struct {
 	// creation date (its issuance).
 	subject string
 	created time.Time
+	// footerTopAt is where the footer starts at footerTopScale, once
+	// footerTopKnown (footerTop).
+	footerTopAt, footerTopScale float64
+	footerTopKnown              bool
 }
 
 // newPage writes credential c in words; issuerName is the issuer's name,
