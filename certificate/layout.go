@@ -375,7 +375,9 @@ func (p *page) compose(fonts *[fontCount]*ttfont, out *pageContent, scale, spare
 		return 0, err
 	}
 	left = footerTop - footerClearance*scale - c.y
-	if left < 0 {
+	if left < 0 || out == nil {
+		// Measuring needs no more: footerTop laid the footer's text out,
+		// and drawing it will say what it cannot print.
 		return left, nil
 	}
 	if err := p.footer(c, footerTop); err != nil {
@@ -442,12 +444,19 @@ func domain(id string) string {
 
 // footerTop returns where the footer starts so that it ends at the bottom
 // margin: the taller of the QR column and the text column.
+// It is computed once for each scale: measuring the page and drawing it
+// ask for it at the same scale.
 func (p *page) footerTop(fonts *[fontCount]*ttfont, scale float64) (float64, error) {
+	if p.footerTopKnown && p.footerTopScale == scale {
+		return p.footerTopAt, nil
+	}
 	m := &composer{fonts: fonts, scale: scale}
 	if err := p.footerText(m, contentWidth-qrImageWidth-qrColumnGap); err != nil {
 		return 0, err
 	}
-	return pageHeight - margin - max(m.y, qrColumnHeight(scale)), nil
+	p.footerTopAt = pageHeight - margin - max(m.y, qrColumnHeight(scale))
+	p.footerTopScale, p.footerTopKnown = scale, true
+	return p.footerTopAt, nil
 }
 
 // qrColumnHeight is the height of the QR image and its caption.

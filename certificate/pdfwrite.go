@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf16"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // Writing the PDF file. Every certificate is the same file with different
@@ -327,7 +329,7 @@ func (z *zlibStream) stored(b []byte, final bool) {
 
 // compressed appends raw compressed by w, ending in the final block. It
 // does not add raw to the checksum.
-func (z *zlibStream) compressed(raw []byte, w *flate.Writer) error {
+func (z *zlibStream) compressed(raw []byte, w *kflate.Writer) error {
 	out := appendWriter{z.dst}
 	w.Reset(&out)
 	if _, err := w.Write(raw); err != nil {

@@ -33,7 +33,10 @@ func renderReference(c *credential.Credential, qrText string, opts Options) ([]b
 	if err != nil {
 		return nil, err
 	}
-	if qrText, err = qrContent(qrText, c.ID, opts.PublicURL); err != nil {
+	if err := checkQRText(qrText, c.ID); err != nil {
+		return nil, err
+	}
+	if qrText, err = qrContent(qrText, opts.PublicURL); err != nil {
 		return nil, err
 	}
 	qrPNG, err := qrcode.EncodePNG(qrText)

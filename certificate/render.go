@@ -2,7 +2,6 @@ package certificate
 
 import (
 	"bytes"
-	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/flate"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/goregular"
@@ -122,7 +122,32 @@ func (r *Renderer) Render(c *credential.Credential, qrText string) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	if qrText, err = qrContent(qrText, c.ID, r.publicURL); err != nil {
+	if err := checkQRText(qrText, c.ID); err != nil {
+		return nil, err
+	}
+	return r.renderPage(p, qrText)
+}
+
+// RenderSignedQR prints the credential of q, an SC1 text as
+// credential.ParseQR returns it, with its QR code: Render(q.Credential,
+// q.Text) without reading the text again (a tenth of the printing's
+// time), for callers that have just parsed it.
+func (r *Renderer) RenderSignedQR(q *credential.SignedQR) ([]byte, error) {
+	if q == nil || q.Text == "" {
+		return nil, errors.New("the SC1 text was not read (credential.ParseQR)")
+	}
+	p, err := newPage(q.Credential, r.wording, r.issuerName, r.publicURL)
+	if err != nil {
+		return nil, err
+	}
+	return r.renderPage(p, q.Text)
+}
+
+// renderPage prints page p with the QR code of qrText, an SC1 text or
+// link of its credential.
+func (r *Renderer) renderPage(p *page, qrText string) ([]byte, error) {
+	qrText, err := qrContent(qrText, r.publicURL)
+	if err != nil {
 		return nil, err
 	}
 	symbol, err := qrcode.Encode(qrText)
@@ -189,9 +214,7 @@ func (r *Renderer) write(p *page, symbol *qrcode.Symbol, s *scratch) ([]byte, er
 	}
 	s.contentZ = content
 	f.stream(objContents, " /Filter /FlateDecode", content)
-	if err := f.appendQRImage(symbol, s); err != nil {
-		return nil, err
-	}
+	f.appendQRImage(symbol, s)
 	for id, e := range r.embedded {
 		f.appendFont(fontID(id), e, &s.content.used[id], s)
 	}
@@ -202,7 +225,9 @@ func (r *Renderer) write(p *page, symbol *qrcode.Symbol, s *scratch) ([]byte, er
 // scratch is the working memory of one rendering, reused by the next.
 type scratch struct {
 	// flate compresses what changes from one certificate to the next, as
-	// fast as DEFLATE goes.
+	// fast as DEFLATE goes: klauspost/compress's level 1, twice as fast as
+	// compress/flate's BestSpeed on a page's content (50 against 70 to
+	// 120 µs) and 9 % smaller.
 	flate   *flate.Writer
 	content pageContent
 	file    pdfFile
@@ -210,7 +235,7 @@ type scratch struct {
 	// page's compressed content.
 	keep                                 []bool
 	fontTail, fontDir, fontProgram, cmap []byte
-	qrRaw, qrImage, contentZ             []byte
+	qrImage, contentZ                    []byte
 }
 
 func newScratch() *scratch {
@@ -237,14 +262,11 @@ func (s *scratch) zlib(dst, raw []byte) ([]byte, error) {
 // to check a public URL once.
 const minimalSC1 = credential.QRPrefix + "00"
 
-// qrContent returns what the QR code of credential id holds: qrText, an
-// SC1 text or a link, which must carry credential id; but an SC1 text
-// becomes its link to publicURL when publicURL is set and the link fits
-// (credential.QRText). A link is printed as given.
-func qrContent(qrText, id, publicURL string) (string, error) {
-	if err := checkQRText(qrText, id); err != nil {
-		return "", err
-	}
+// qrContent returns what the QR code of a credential holds: qrText, an
+// SC1 text or a link (checkQRText), but an SC1 text becomes its link to
+// publicURL when publicURL is set and the link fits (credential.QRText).
+// A link is printed as given.
+func qrContent(qrText, publicURL string) (string, error) {
 	if publicURL == "" || credential.IsLink(qrText) {
 		return qrText, nil
 	}
@@ -303,6 +325,10 @@ type page struct {
 	// creation date (its issuance).
 	subject string
 	created time.Time
+	// footerTopAt is where the footer starts at footerTopScale, once
+	// footerTopKnown (footerTop).
+	footerTopAt, footerTopScale float64
+	footerTopKnown              bool
 }
 
 // newPage writes credential c in words; issuerName is the issuer's name,

@@ -456,3 +456,37 @@ func TestRenderAndReadBackConcurrently(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRenderSignedQRPrintsWhatRenderPrints checks the shortcut for callers
+// that hold the parsed SC1 text: the same bytes as Render, with and
+// without a public URL (the QR code then holds the link), and an error,
+// not a page, for a text that was not read.
+func TestRenderSignedQRPrintsWhatRenderPrints(t *testing.T) {
+	c, qrText := issue(t, samplePix())
+	q, err := credential.ParseQR(qrText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []Options{{IssuerName: "Pix"}, {IssuerName: "Pix", PublicURL: "https://verifier.example.fr"}} {
+		r, err := NewRenderer(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := r.Render(c, qrText)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.RenderSignedQR(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("public URL %q: RenderSignedQR printed %d bytes that are not Render's %d", opts.PublicURL, len(got), len(want))
+		}
+		for _, bad := range []*credential.SignedQR{nil, {Credential: c}} {
+			if pdf, err := r.RenderSignedQR(bad); err == nil {
+				t.Errorf("RenderSignedQR(%v) printed %d bytes, want an error", bad, len(pdf))
+			}
+		}
+	}
+}

@@ -361,7 +361,7 @@ func (w *credentialFiles) write(b *credential.Bundle) error {
 		if err != nil {
 			return err
 		}
-		doc, err := w.certificates.Render(qr.Credential, b.QR)
+		doc, err := w.certificates.RenderSignedQR(qr)
 		if err != nil {
 			return fmt.Errorf("printing the PDF certificate: %w", err)
 		}

@@ -45,10 +45,36 @@ func (s *Symbol) PNG() []byte {
 	out = appendChunk(out, "IHDR", ihdr[:])
 	out = appendChunk(out, "PLTE", []byte{0xFF, 0xFF, 0xFF, 0, 0, 0})
 
-	// The IDAT chunk: its length, patched below, then a zlib stream
-	// (deflate, 32 KiB window, no dictionary, check bits of 0x7801).
+	// The IDAT chunk: its length, patched below, then the zlib stream.
 	idat := len(out)
-	out = append(out, 0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x78, 0x01)
+	out = append(out, 0, 0, 0, 0, 'I', 'D', 'A', 'T')
+	out = s.appendPixels(out, 0xFF)
+	binary.BigEndian.PutUint32(out[idat:], uint32(len(out)-idat-8))
+	out = binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[idat+4:]))
+	return appendChunk(out, "IEND", nil)
+}
+
+// AppendPDFImage appends to dst the symbol's image as the zlib stream
+// (FlateDecode) of a PDF image of one bit a pixel in DeviceGray, 0 black
+// and 1 white: the pixels of s.Image(ModulePixels), quiet zone included,
+// each row of them led by PNG filter byte 0 (none), as the stream's
+// /DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 1 /Columns
+// width >> say. It is the PNG's compressed data with the bits inverted,
+// written as fast.
+func (s *Symbol) AppendPDFImage(dst []byte) []byte {
+	return s.appendPixels(dst, 0x00)
+}
+
+// appendPixels appends the zlib stream of the symbol's rows of pixels,
+// each led by filter byte 0, in which a dark module is 8 pixels of byte
+// dark (0xFF or 0x00) and a light one the other byte.
+func (s *Symbol) appendPixels(out []byte, dark byte) []byte {
+	n := len(s.Modules)
+	modulesWide := n + 2*QuietZoneModules
+	rowLen := 1 + modulesWide*bytesPerModule // filter byte, then pixels
+	// A zlib stream: deflate, 32 KiB window, no dictionary, check bits
+	// of 0x7801.
+	out = append(out, 0x78, 0x01)
 	w := deflateWriter{out: out}
 	dist := w.header(rowLen)
 	var check adler32
@@ -68,7 +94,7 @@ func (s *Symbol) PNG() []byte {
 		}
 		// Its first row of pixels, in literals, with the byte sum and
 		// the weighted sum of the row for the Adler-32 checksum.
-		sum, weighted := w.pixelRow(moduleRow(y), n)
+		sum, weighted := w.pixelRow(moduleRow(y), n, dark)
 		// Then every other row of pixels of the run, as copies of the
 		// row before.
 		rows := (next - y) * ModulePixels
@@ -80,9 +106,7 @@ func (s *Symbol) PNG() []byte {
 	}
 	out = w.finish()
 	out = binary.BigEndian.AppendUint32(out, check.sum())
-	binary.BigEndian.PutUint32(out[idat:], uint32(len(out)-idat-8))
-	out = binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[idat+4:]))
-	return appendChunk(out, "IEND", nil)
+	return out
 }
 
 // appendChunk appends a PNG chunk: length, type, data, CRC of type and data.
@@ -243,19 +267,25 @@ func (w *deflateWriter) symbol(s int) {
 
 // pixelRow writes, in literals, the row of pixels of a row of n modules
 // (nil for the quiet zone): its filter byte 0, the quiet zone, a byte per
-// module (0xFF dark, 0x00 light), the quiet zone. It returns the sums of
-// the row's bytes, plain and weighted, that adler32.addRow takes.
+// module (dark for a dark one, its complement for a light one), the quiet
+// zone. It returns the sums of the row's bytes, plain and weighted, that
+// adler32.addRow takes.
 //
 // The modules are random, so the loop does not branch on them: a branch
 // the processor mispredicts half the time would cost more than the rest.
 // The codes, a bit or two each, gather in a local word.
-func (w *deflateWriter) pixelRow(modules []bool, n int) (sum, weighted uint64) {
-	rowLen := 1 + (2*QuietZoneModules+n)*bytesPerModule
-	lightCode, lightLen := uint64(literalCodes[0x00]), uint(literalLengths[0x00])
-	darkCode, darkLen := uint64(literalCodes[0xFF]), uint(literalLengths[0xFF])
+func (w *deflateWriter) pixelRow(modules []bool, n int, dark byte) (sum, weighted uint64) {
+	rowLen := uint64(1 + (2*QuietZoneModules+n)*bytesPerModule)
+	light := ^dark
+	lightCode, lightLen := uint64(literalCodes[light]), uint(literalLengths[light])
+	darkCode, darkLen := uint64(literalCodes[dark]), uint(literalLengths[dark])
+	lightValue, flip := uint64(light), uint64(light^dark)
 	var acc uint64
 	var pending uint
-	light := func(count int) {
+	// The filter byte, 0: it adds nothing to the sums.
+	acc, pending = uint64(literalCodes[0]), uint(literalLengths[0])
+	pos := uint64(1) // of the next byte
+	quiet := func(count int) {
 		for range count {
 			acc |= lightCode << pending
 			if pending += lightLen; pending >= 32 {
@@ -263,17 +293,20 @@ func (w *deflateWriter) pixelRow(modules []bool, n int) (sum, weighted uint64) {
 				acc >>= 32
 				pending -= 32
 			}
+			sum += lightValue
+			weighted += lightValue * (rowLen - pos)
+			pos++
 		}
 	}
-	light(1 + QuietZoneModules*bytesPerModule)
-	pos := uint64(1 + QuietZoneModules*bytesPerModule) // of the next byte
-	for _, dark := range modules {
+	quiet(QuietZoneModules * bytesPerModule)
+	for _, isDark := range modules {
 		var d uint64 // 1 if dark
-		if dark {
+		if isDark {
 			d = 1
 		}
 		code := lightCode ^ d*(lightCode^darkCode)
 		length := lightLen ^ uint(d)*(lightLen^darkLen)
+		v := lightValue ^ d*flip
 		for range bytesPerModule {
 			acc |= code << pending
 			if pending += length; pending >= 32 {
@@ -281,12 +314,12 @@ func (w *deflateWriter) pixelRow(modules []bool, n int) (sum, weighted uint64) {
 				acc >>= 32
 				pending -= 32
 			}
-			sum += d * 0xFF
-			weighted += d * 0xFF * (uint64(rowLen) - pos)
+			sum += v
+			weighted += v * (rowLen - pos)
 			pos++
 		}
 	}
-	light((QuietZoneModules + n - len(modules)) * bytesPerModule)
+	quiet((QuietZoneModules + n - len(modules)) * bytesPerModule)
 	w.bits(uint32(acc), pending)
 	return sum, weighted
 }

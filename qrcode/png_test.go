@@ -164,3 +164,42 @@ func TestDeflateCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestPDFImageRows inflates AppendPDFImage's stream with compress/zlib
+// (which checks its Adler-32): exactly the rows of pixels of Image, each
+// led by filter byte 0, with 0 for black and 1 for white, as a PDF's
+// DeviceGray image of one bit a pixel reads them; and it appends, leaving
+// what dst held.
+func TestPDFImageRows(t *testing.T) {
+	for _, s := range pngSymbols(t) {
+		img := s.Image(ModulePixels)
+		side := img.Bounds().Dx()
+		rowLen := 1 + side/8
+		var want []byte
+		for y := range side {
+			row := make([]byte, rowLen)
+			for x := range side {
+				if img.ColorIndexAt(x, y) == 0 { // white
+					row[1+x/8] |= 0x80 >> (x % 8)
+				}
+			}
+			want = append(want, row...)
+		}
+		stream := s.AppendPDFImage([]byte("kept"))
+		if !bytes.HasPrefix(stream, []byte("kept")) {
+			t.Fatalf("version %d: dst's bytes were overwritten", s.Version)
+		}
+		r, err := zlib.NewReader(bytes.NewReader(stream[4:]))
+		if err != nil {
+			t.Fatalf("version %d: %v", s.Version, err)
+		}
+		got, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatalf("version %d: the stream does not inflate: %v", s.Version, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("version %d: the stream inflates to %d bytes that are not the image's %d", s.Version, len(got), len(want))
+		}
+		t.Logf("version %d: %d bytes for %d×%d pixels", s.Version, len(stream)-4, side, side)
+	}
+}

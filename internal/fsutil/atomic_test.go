@@ -106,3 +106,23 @@ func TestPlaceFileLinksOrCopiesWhole(t *testing.T) {
 		t.Errorf("a failed placement left %v", entries)
 	}
 }
+
+// TestWriteFileRenamedRefusesToReplaceADirectory: with the rename system
+// call alone (no lookup first), a directory where the file goes is still
+// an error, and left as it was, with no temporary file beside it.
+func TestWriteFileRenamedRefusesToReplaceADirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "taken")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileRenamed(path, []byte("x"), 0o644); err == nil {
+		t.Fatal("WriteFileRenamed replaced a directory")
+	}
+	if info, err := os.Stat(path); err != nil || !info.IsDir() {
+		t.Errorf("the directory is gone: %v, %v", info, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the folder holds %v, want the directory only", entries)
+	}
+}
