@@ -60,16 +60,16 @@ func walletReceiveCommand() *cli.Command {
 			if err := checkBound(got, w); err != nil {
 				return err
 			}
-			verify, closeLedger, where, err := receiveVerifier(c, e, offer.CredentialIssuer)
+			verify, issuerName, closeLedger, where, err := receiveVerifier(c, e, offer.CredentialIssuer)
 			if err != nil {
 				return err
 			}
 			defer closeLedger()
 			var entry, replaced *wallet.Entry
 			if checkBoundFormat(got) {
-				entry, replaced, err = w.ImportReceived(ctx, []byte(got.Credential), verify)
+				entry, replaced, err = w.ImportReceived(ctx, []byte(got.Credential), verify, issuerName)
 			} else {
-				entry, err = w.Import(ctx, []byte(got.Credential), verify)
+				entry, err = w.ImportNamed(ctx, []byte(got.Credential), verify, issuerName)
 			}
 			var notVerified *wallet.NotVerifiedError
 			if errors.As(err, &notVerified) && notVerified.Result.Verdict == verifier.Indeterminate {
@@ -116,10 +116,10 @@ func checkBound(got *oid4vciclient.Received, w *wallet.Wallet) error {
 // the home's ledger when it opens, or read through the `sceau serve`
 // holding it (network/ledgerapi); else through the credential issuer's
 // public verifier. where says which when it is not the ledger itself.
-func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFunc, func(), string, error) {
+func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFunc, func(ctx context.Context, uri string) string, func(), string, error) {
 	validator, err := schemas.NewValidator()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, "", err
 	}
 	l, lerr := e.openLedger(c.Context, c)
 	if lerr == nil {
@@ -128,24 +128,25 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 			decoded, err := credential.Decode(ctx, input)
 			return v.VerifyDecoded(ctx, decoded, err, asked)
 		}
-		return verify, func() { l.Close() }, "", nil
+		return verify, ledgerIssuerName(network.NewContract(l)), func() { l.Close() }, "", nil
 	}
 	var usage *exitError
 	if errors.As(lerr, &usage) {
-		return nil, nil, "", lerr
+		return nil, nil, nil, "", lerr
 	}
 	info := readServeInfo(e.home)
 	if info != nil && info.Secret != "" && errors.Is(lerr, embedded.ErrInUse) {
 		// The server holding the ledger answers for it, authenticated both
 		// ways; the verdict stays this command's own, as for sceau verify.
 		if client, err := localLedgerClient(info); err == nil {
-			v := verifier.New(network.NewContract(client), validator, verifier.Options{})
+			contract := network.NewContract(client)
+			v := verifier.New(contract, validator, verifier.Options{})
 			where := fmt.Sprintf(verifyTexts(e.language()).ledgerThroughServer, info.PID, info.URL)
 			verify := func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
 				decoded, err := credential.Decode(ctx, input)
 				return v.VerifyDecoded(ctx, decoded, err, asked)
 			}
-			return verify, func() { client.Close() }, where, nil
+			return verify, ledgerIssuerName(contract), func() { client.Close() }, where, nil
 		}
 	}
 	if info == nil || !errors.Is(lerr, embedded.ErrInUse) {
@@ -170,7 +171,7 @@ func receiveVerifier(c *cli.Context, e *env, issuerURL string) (wallet.VerifyFun
 		// the verifier elsewhere judges everything but that.
 		return heldByThisWallet(res, asked.Nonce != "", lang)
 	}
-	return verify, func() {}, where, nil
+	return verify, verifierIssuerName(e, info.URL), func() {}, where, nil
 }
 
 // checkBoundFormat reports whether the credential received is of a format

@@ -93,15 +93,8 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 					e.cacheStatusLists(ctx, cache, input, contract)
 					return res
 				},
-				issuerName: func(ctx context.Context, uri string) string {
-					if id, err := credential.ParseIssuerURI(uri); err == nil {
-						if rec, err := contract.GetIssuer(ctx, id); err == nil {
-							return rec.Name
-						}
-					}
-					return ""
-				},
-				close: func() { l.Close() },
+				issuerName: ledgerIssuerName(contract),
+				close:      func() { l.Close() },
 			}, nil
 		}
 		var usage *exitError
@@ -129,8 +122,6 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 			close:      func() {},
 		}, nil
 	}
-	var names map[string]string
-	var namesOnce sync.Once
 	return &walletChecker{
 		verify: func(ctx context.Context, input []byte, asked verifier.PresentationRequest) *verifier.Result {
 			res, err := verifyAt(ctx, &http.Client{Timeout: serverTimeout}, base, input, lang)
@@ -140,17 +131,9 @@ func newWalletChecker(c *cli.Context, e *env, w *wallet.Wallet) (*walletChecker,
 			}
 			return heldByThisWallet(res, asked.Nonce != "", lang)
 		},
-		issuerName: func(ctx context.Context, uri string) string {
-			namesOnce.Do(func() {
-				var err error
-				if names, err = issuerNamesAt(ctx, base); err != nil {
-					e.logger.Warn("the verifier's issuers could not be read", "url", base, "err", err)
-				}
-			})
-			return names[uri]
-		},
-		via:   base,
-		close: func() {},
+		issuerName: verifierIssuerName(e, base),
+		via:        base,
+		close:      func() {},
 	}, nil
 }
 
@@ -182,6 +165,35 @@ func heldByThisWallet(res *verifier.Result, boundHere bool, lang verifier.Langua
 		out.Checks[i] = c
 	}
 	return &out
+}
+
+// ledgerIssuerName returns the name of an issuer by its URI, as the ledger
+// behind contract holds it ("" when it cannot say).
+func ledgerIssuerName(contract *network.Contract) func(ctx context.Context, uri string) string {
+	return func(ctx context.Context, uri string) string {
+		if id, err := credential.ParseIssuerURI(uri); err == nil {
+			if rec, err := contract.GetIssuer(ctx, id); err == nil {
+				return rec.Name
+			}
+		}
+		return ""
+	}
+}
+
+// verifierIssuerName returns the name of an issuer by its URI, from the
+// trust list of the verifier at base, read once ("" when it cannot say).
+func verifierIssuerName(e *env, base string) func(ctx context.Context, uri string) string {
+	var names map[string]string
+	var once sync.Once
+	return func(ctx context.Context, uri string) string {
+		once.Do(func() {
+			var err error
+			if names, err = issuerNamesAt(ctx, base); err != nil {
+				e.logger.Warn("the verifier's issuers could not be read", "url", base, "err", err)
+			}
+		})
+		return names[uri]
+	}
 }
 
 // issuerLabel names an entry's issuer: its name, else its ledger id.

@@ -196,7 +196,7 @@ func parseEntry(ctx context.Context, input []byte) (*Entry, *credential.SignedSD
 	}
 	c := d.Credential()
 	e.ID, e.Type, e.Issuer, e.ValidFrom, e.ValidUntil = c.ID, c.Type, credential.IssuerURI(c.IssuerID), c.ValidFrom, c.ValidUntil
-	e.Title = titleOf(c)
+	e.Title = titleOfDecoded(d)
 	var sd *credential.SignedSDJWT
 	for _, f := range d.Forms {
 		if s, ok := f.(*credential.SignedSDJWT); ok {
@@ -227,9 +227,28 @@ func (e *Entry) TitleOf(ctx context.Context) string {
 		return e.Title
 	}
 	if d, err := credential.Decode(ctx, []byte(e.Data)); err == nil {
-		return titleOf(d.Credential())
+		return titleOfDecoded(d)
 	}
 	return e.Type
+}
+
+// titleOfDecoded says what a decoded credential is. An SD-JWT on its own
+// carries its envelope and the claims it shows, not a whole subject: a
+// diploma's title is its "diploma" claim, which is always shown.
+func titleOfDecoded(d *credential.Decoded) string {
+	if s := d.Presentation(); s != nil {
+		switch s.Credential.Type {
+		case schemas.TypePixCertification:
+			return PixTitle
+		case schemas.TypeDiploma:
+			var title string
+			if json.Unmarshal(s.Credential.Claims["diploma"], &title) == nil && title != "" {
+				return title
+			}
+		}
+		return s.Credential.Type
+	}
+	return titleOf(d.Credential())
 }
 
 // checkHolder refuses an SD-JWT bound to a holder key this wallet does not

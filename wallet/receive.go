@@ -54,8 +54,9 @@ func (w *Wallet) KeyProof(audience, nonce string, now time.Time) (string, error)
 // its keys (a bundle or an SD-JWT imported from a file), the received one
 // takes its place — it alone can be presented with key binding — and the
 // entry replaced is returned. A bound SD-JWT form already there is a
-// *DuplicateError, as for Import.
-func (w *Wallet) ImportReceived(ctx context.Context, input []byte, verify VerifyFunc) (entry, replaced *Entry, err error) {
+// *DuplicateError, as for Import. issuerName, if not nil, names the issuer
+// (Entry.IssuerName), as for ImportNamed.
+func (w *Wallet) ImportReceived(ctx context.Context, input []byte, verify VerifyFunc, issuerName func(ctx context.Context, uri string) string) (entry, replaced *Entry, err error) {
 	e, sd, err := parseEntry(ctx, input)
 	if err != nil {
 		return nil, nil, err
@@ -86,6 +87,9 @@ func (w *Wallet) ImportReceived(ctx context.Context, input []byte, verify Verify
 	}
 	if res.ID != e.ID {
 		return nil, nil, fmt.Errorf("the verifier checked credential %s, not %s", res.ID, e.ID)
+	}
+	if issuerName != nil {
+		e.IssuerName = issuerName(ctx, e.Issuer)
 	}
 	e.ImportedAt = time.Now().UTC().Truncate(time.Second)
 	if err := w.put(e); err != nil {

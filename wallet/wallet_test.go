@@ -538,6 +538,9 @@ func TestABoundSDJWTIsVerifiedThroughTheHoldersOwnPresentation(t *testing.T) {
 	if e.ID != c.ID {
 		t.Fatalf("imported %s, want %s", e.ID, c.ID)
 	}
+	if e.Title != "Baccalauréat général" {
+		t.Errorf("the SD-JWT's entry is titled %q, want its diploma claim", e.Title)
+	}
 	if _, err := w.Verify(context.Background(), e, verify); err != nil {
 		t.Fatal(err)
 	}
