@@ -164,6 +164,9 @@ func getenvOf(c *cli.Context) func(string) string {
 // env is what every command gets from the global flags.
 type env struct {
 	home string
+	// trustState opens the embedded ledger without checking its state
+	// (withLedgerToWrite).
+	trustState bool
 	// publicURL is --public-url without its trailing slash, or "" when not
 	// given (serve then uses http://<addr>).
 	publicURL string

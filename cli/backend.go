@@ -53,7 +53,7 @@ func (e *env) openLedger(ctx context.Context, c *cli.Context) (network.Ledger, e
 		if err != nil {
 			return nil, err
 		}
-		l, err := embedded.Open(ctx, dir, embedded.OpenOptions{TimeWindow: window})
+		l, err := embedded.Open(ctx, dir, embedded.OpenOptions{TimeWindow: window, TrustState: e.trustState})
 		if errors.Is(err, embedded.ErrInUse) {
 			return nil, heldByServer(e.home, err)
 		}

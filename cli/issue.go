@@ -54,7 +54,7 @@ func issueCommand() *cli.Command {
 			}
 			return nil
 		},
-		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+		Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 			if c.NArg() != 0 {
 				return usageErr("issue takes no positional argument (flags only)")
 			}

@@ -40,7 +40,7 @@ func issuerCommand() *cli.Command {
 					&cli.StringFlag{Name: "alg", Usage: "signing algorithm: ES256 or EdDSA", Value: "ES256"},
 					&cli.BoolFlag{Name: "no-passphrase", Usage: "keep the private key unencrypted in a 0600 file (development only)"},
 				},
-				Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+				Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 					if c.NArg() != 0 {
 						return usageErr("issuer init takes no positional argument")
 					}
@@ -69,7 +69,7 @@ func issuerCommand() *cli.Command {
 					&cli.StringFlag{Name: "types", Usage: "comma-separated types: " + record.Join(record.AccreditationTypes(), ","), Required: true},
 					&cli.StringFlag{Name: "until", Usage: "end of the accreditation, YYYY-MM-DD (open-ended when absent)"},
 				},
-				Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+				Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 					var types []record.CredentialType
 					for _, typ := range splitList(c.String("types")) {
 						types = append(types, record.CredentialType(typ))
@@ -113,7 +113,7 @@ func issuerCommand() *cli.Command {
 					&cli.StringFlag{Name: "alg", Usage: "ES256 or EdDSA (the current key's when absent)"},
 					&cli.BoolFlag{Name: "no-passphrase", Usage: "keep the new private key unencrypted (development only)"},
 				},
-				Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+				Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 					ref, err := e.issuerService(l).RotateKey(c.Context, c.String("id"), c.String("alg"), c.Bool("no-passphrase"))
 					if err != nil {
 						return err
@@ -130,7 +130,7 @@ func issuerCommand() *cli.Command {
 					&cli.StringFlag{Name: "kid", Usage: "the key's id (see sceau issuer keys)", Required: true},
 					&cli.StringFlag{Name: "since", Usage: "YYYY-MM-DD or RFC 3339 time", Required: true},
 				},
-				Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+				Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 					since, err := parseTime(c.String("since"))
 					if err != nil {
 						return usageErr("--since: %v", err)

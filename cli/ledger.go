@@ -37,6 +37,25 @@ func withLedger(fn func(c *cli.Context, e *env, l network.Ledger) error) cli.Act
 	})
 }
 
+// withLedgerToWrite is withLedger for a command that writes to the ledger
+// and gives no verdict (issuing, status changes, issuer and resource
+// registrations): the embedded ledger opens without reading its whole state
+// to check it against the tip block (embedded.OpenOptions.TrustState),
+// which on a national ledger would cost seconds at every start, resuming an
+// issuance included. What such a command commits still records digests a
+// later verifier's or server's open checks.
+func withLedgerToWrite(fn func(c *cli.Context, e *env, l network.Ledger) error) cli.ActionFunc {
+	return action(func(c *cli.Context, e *env) error {
+		e.trustState = true
+		l, err := e.openLedgerOrServer(c.Context, c)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		return fn(c, e, l)
+	})
+}
+
 // withEmbedded wraps an audit command of the embedded ledger.
 func withEmbedded(fn func(c *cli.Context, e *env, l *embedded.Ledger) error) cli.ActionFunc {
 	return action(func(c *cli.Context, e *env) error {

@@ -65,7 +65,7 @@ func resourceRegisterCommand() *cli.Command {
 			&cli.StringFlag{Name: "previous", Usage: "digest of the version this one replaces"},
 			&cli.StringFlag{Name: "attribution", Usage: "attribution file (JSON or signed), kept off the ledger"},
 		},
-		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+		Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 			if err := needArgs(c, 1, "the PATH of a file or folder"); err != nil {
 				return err
 			}
@@ -217,7 +217,7 @@ func resourceEndorseCommand() *cli.Command {
 			&cli.StringFlag{Name: "key", Usage: "the reviewer's private key file", Required: true},
 			&cli.StringFlag{Name: "issuer", Usage: "the submitting platform (default: the one accredited platform of this home)"},
 		},
-		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+		Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 			if err := needArgs(c, 1, "a resource DIGEST (64 hex)"); err != nil {
 				return err
 			}

@@ -43,7 +43,7 @@ func statusCommand(name, usage string, op issuer.StatusOp, needsReason bool) *cl
 			"of one of its forms; or, with --credential or --student, found in the issuer's register (which\n" +
 			"needs the issuer's signing key: SCEAU_KEY_PASSPHRASE or the terminal), where the change is recorded.",
 		Flags: flags,
-		Action: withLedger(func(c *cli.Context, e *env, l network.Ledger) error {
+		Action: withLedgerToWrite(func(c *cli.Context, e *env, l network.Ledger) error {
 			svc := e.issuerService(l)
 			id, reason := c.String("issuer"), record.ReasonCode(c.String("reason"))
 			if needsReason && record.ValidateReason(reason) != nil {

@@ -435,3 +435,59 @@ func TestProposalsOutsideTheLedgerTimeAreRefused(t *testing.T) {
 		t.Errorf("height %d → %d: a refused proposal was committed", before.Height, after.Height)
 	}
 }
+
+// TestTrustedStateIsCheckedByTheNextCheckingOpen: a ledger opened with
+// TrustState does not read the state to check it, but a state changed
+// behind its back is still refused by the next open that checks, even after
+// the trusting one committed.
+func TestTrustedStateIsCheckedByTheNextCheckingOpen(t *testing.T) {
+	ctx := context.Background()
+	l, dir := sampleLedger(t)
+	l = tamper(t, l, dir, putState("00000001", appendVersionedValue(nil, 3, []byte("forged"))))
+	if _, err := l.Evaluate(ctx, "ministry", "get", "a"); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a checking open of the tampered state answered: %v", err)
+	}
+	l.Close()
+
+	trusting, err := Open(ctx, dir, OpenOptions{Chaincode: newTestChaincode, TrustState: true, TimeWindow: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trusting.Evaluate(ctx, "ministry", "get", "a"); err != nil {
+		t.Fatalf("a trusting open refused to read: %v", err)
+	}
+	mustSubmit(t, trusting, "ministry", "put", "c", "3")
+	trusting.Close()
+
+	checking, err := Open(ctx, dir, OpenOptions{Chaincode: newTestChaincode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checking.Close()
+	if _, err := checking.Evaluate(ctx, "ministry", "get", "a"); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("the next checking open answered from the tampered state: %v", err)
+	}
+}
+
+// TestTrustedStateCommitsWhatACheckingOpenFinds: on an honest ledger, the
+// digests a trusting open records agree with the state a checking open
+// reads.
+func TestTrustedStateCommitsWhatACheckingOpenFinds(t *testing.T) {
+	ctx := context.Background()
+	l, dir := sampleLedger(t)
+	l.Close()
+	trusting, err := Open(ctx, dir, OpenOptions{Chaincode: newTestChaincode, TrustState: true, TimeWindow: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSubmit(t, trusting, "ministry", "put", "c", "3")
+	trusting.Close()
+	checking, err := Open(ctx, dir, OpenOptions{Chaincode: newTestChaincode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checking.Close()
+	if got, err := checking.Evaluate(ctx, "ministry", "get", "c"); err != nil || string(got) != "3" {
+		t.Fatalf("after a trusting open's commit, a checking open reads %q, %v", got, err)
+	}
+}

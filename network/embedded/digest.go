@@ -92,6 +92,18 @@ func (d *stateDigest) bytes() []byte {
 	return out
 }
 
+// parseStateDigest reads a digest as a block records it (bytes); ok is
+// false when b is not one (a block of before state digests: nil).
+func parseStateDigest(b []byte) (d stateDigest, ok bool) {
+	if len(b) != digestSize {
+		return d, false
+	}
+	for i := range d {
+		d[i] = binary.LittleEndian.Uint64(b[i*8:])
+	}
+	return d, true
+}
+
 // computeStateDigest reads the whole state and config of a store.
 func computeStateDigest(b *buckets) stateDigest {
 	var d stateDigest
