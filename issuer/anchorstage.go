@@ -9,14 +9,19 @@ import (
 
 // anchorsInFlight returns how many chunks the anchor stage anchors at once
 // on ledger: as many transactions as it says are worth keeping in flight
-// (network.ConcurrentSubmitter, a Fabric network), else one — the embedded
-// ledger commits one transaction at a time, and more would only hold more
-// chunks in memory.
+// (network.ConcurrentSubmitter, a Fabric network), else two. The embedded
+// ledger commits one transaction at a time, but anchoring a chunk is more
+// than its transaction: the register's pending record synced to disk
+// before it, the lookup of an earlier run's batch, the register's filing
+// after. With two chunks in flight, chunk k+1's pending record is written
+// and synced while the ledger commits chunk k, instead of the stage
+// waiting for each disk sync in turn while the cores run out of chunks to
+// sign; a third would only hold one more chunk in memory.
 func anchorsInFlight(ledger network.Ledger) int {
 	if cs, ok := ledger.(network.ConcurrentSubmitter); ok {
 		return max(1, cs.ConcurrentSubmits())
 	}
-	return 1
+	return 2
 }
 
 // anchoring is a chunk whose anchoring has begun; done receives its outcome.

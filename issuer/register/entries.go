@@ -229,6 +229,12 @@ func (r *Register) fileUnfiled(tx *bolt.Tx) error {
 	return nil
 }
 
+// File files every anchored batch waiting to be (see Anchored), in one
+// transaction synced to disk. Close does it too; an issuance run calls it
+// as soon as its last batch is anchored, so that the filing overlaps the
+// writing of its output instead of following it.
+func (r *Register) File() error { return r.fileAll() }
+
 // fileAll files every anchored batch waiting to be.
 func (r *Register) fileAll() error {
 	r.mu.Lock()
