@@ -32,6 +32,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/hyperledger/fabric-contract-api-go/v2/serializer"
 	"github.com/sceau/sceau/chaincode/record"
 )
 
@@ -117,9 +118,15 @@ func NewChaincode(cfg Config) (*contractapi.ContractChaincode, error) {
 	cc.Info.Title = "Sceau credentials ledger"
 	cc.Info.Version = Version
 	cc.DefaultContract = ContractName
-	cc.TransactionSerializer = new(contractSerializer)
+	cc.TransactionSerializer = Serializer()
 	return cc, nil
 }
+
+// Serializer returns the transaction serializer NewChaincode serves the
+// contract with. A host calling the contract's functions itself (the
+// embedded ledger's direct queries) encodes their results with it, to
+// answer byte for byte as contract-api would.
+func Serializer() serializer.TransactionSerializer { return new(contractSerializer) }
 
 // GetEvaluateTransactions lists the read-only functions, so clients and the
 // contract metadata know they need no ordering.

@@ -124,7 +124,11 @@ func (x *directFixture) compare(t *testing.T, caller []byte, fn string, args ...
 		if got, answered = x.direct.answer(stub()); !answered {
 			got = x.direct.Invoke(stub())
 		}
-		want = x.direct.ContractChaincode.Invoke(stub())
+		contract, err := x.direct.contract()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = contract.Invoke(stub())
 	})
 	if got.GetStatus() != want.GetStatus() || got.GetMessage() != want.GetMessage() || !bytes.Equal(got.GetPayload(), want.GetPayload()) {
 		t.Errorf("%s(%q): direct answer %d %q %s; contract-api's %d %q %s", fn, args,
