@@ -2,6 +2,7 @@ package credential
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -32,11 +33,12 @@ func SignJWT(c *Credential, key *Key) (Signed, error) {
 	if err != nil {
 		return Signed{}, err
 	}
-	compact, err := jws.Sign(key.signer, string(key.Algorithm()), key.jwtHeader, payload)
+	compact, digest, err := jws.SignDigest(key.signer, string(key.Algorithm()), key.jwtHeader, payload)
 	if err != nil {
 		return Signed{}, fmt.Errorf("signing the vc+jwt: %w", err)
 	}
-	return Signed{Text: compact, Digest: DigestJWS(compact)}, nil
+	// The digest of the text signed, as DigestJWS(compact) gives it.
+	return Signed{Text: compact, Digest: hex.EncodeToString(digest[:])}, nil
 }
 
 // jwtHeader is the protected header of the vc+jwt form.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -331,12 +332,12 @@ func SignSDJWT(c *Credential, key *Key, holderJWK []byte) (Signed, error) {
 		}
 		opts.HolderKey = holder.key
 	}
-	s, err := sdjwt.IssueClaims(claims, opts)
+	s, jwtDigest, err := sdjwt.IssueClaimsDigest(claims, opts)
 	if err != nil {
 		return Signed{}, fmt.Errorf("signing the dc+sd-jwt: %w", err)
 	}
-	issuerJWT, _, _ := strings.Cut(s, "~")
-	return Signed{Text: s, Digest: DigestJWS(issuerJWT)}, nil
+	// The digest of the issuer-signed JWT, as DigestJWS gives it.
+	return Signed{Text: s, Digest: hex.EncodeToString(jwtDigest[:])}, nil
 }
 
 // SDJWTCredential is a credential as an SD-JWT VC shows it: the members that

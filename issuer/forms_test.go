@@ -52,6 +52,9 @@ func TestSecureProducesTheSDJWTForm(t *testing.T) {
 			if f.SDJWTDigest != credential.DigestJWS(sd.IssuerJWT) {
 				t.Errorf("SD-JWT digest %s is not that of the issuer-signed JWT alone", f.SDJWTDigest)
 			}
+			if f.JWTDigest != credential.DigestJWS(f.VCJWT) {
+				t.Errorf("vc+jwt digest %s is not that of its text", f.JWTDigest)
+			}
 			if d := f.Digests(); len(d) != 3 || d[2] != f.SDJWTDigest {
 				t.Errorf("Digests() = %v, want vc+jwt, COSE and SD-JWT", d)
 			}

@@ -40,16 +40,26 @@ type Claim struct {
 // array is checked for the names SD-JWT reserves. opts.Disclosable must be
 // empty: each Claim says whether it is disclosable.
 func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
+	s, _, err := IssueClaimsDigest(claims, opts)
+	return s, err
+}
+
+// IssueClaimsDigest is IssueClaims that also returns the SHA-256 of the
+// issuer-signed JWT, the SD-JWT's first part: for ES256 the hash of the
+// JWT's signing input, which its signature needs, carried on over the
+// signature instead of hashed again.
+func IssueClaimsDigest(claims []Claim, opts IssueOptions) (string, [sha256.Size]byte, error) {
+	var jwtDigest [sha256.Size]byte
 	if err := opts.check(); err != nil {
-		return "", err
+		return "", jwtDigest, err
 	}
 	if len(opts.Disclosable) > 0 {
-		return "", errors.New("IssueOptions.Disclosable must be empty: each Claim says whether it is disclosable")
+		return "", jwtDigest, errors.New("IssueOptions.Disclosable must be empty: each Claim says whether it is disclosable")
 	}
 	typ := cmp.Or(opts.Type, TypeVC)
 	sorted, err := checkFlatClaims(claims, typ, opts.HolderKey != nil)
 	if err != nil {
-		return "", err
+		return "", jwtDigest, err
 	}
 	random := opts.Rand
 	if random == nil {
@@ -72,7 +82,7 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		salts = make([]byte, disclosable*saltSize)
 	}
 	if _, err := io.ReadFull(random, salts); err != nil {
-		return "", fmt.Errorf("salt: %w", err)
+		return "", jwtDigest, fmt.Errorf("salt: %w", err)
 	}
 	// The disclosures, each followed by "~", are written one after the
 	// other into tail, which ends the SD-JWT; each one's digest is taken
@@ -109,13 +119,13 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 		n := 0
 		if opts.Decoys > 0 {
 			if n, err = uniform(random, opts.Decoys+1); err != nil {
-				return "", fmt.Errorf("decoys: %w", err)
+				return "", jwtDigest, fmt.Errorf("decoys: %w", err)
 			}
 		}
 		for range n {
 			var salt [saltSize]byte
 			if _, err := io.ReadFull(random, salt[:]); err != nil {
-				return "", fmt.Errorf("decoys: %w", err)
+				return "", jwtDigest, fmt.Errorf("decoys: %w", err)
 			}
 			var encoded [saltEncodedSize]byte
 			base64.RawURLEncoding.Encode(encoded[:], salt[:])
@@ -139,11 +149,11 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 	if opts.HolderKey != nil {
 		jwk, err := publicJWK(opts.HolderKey)
 		if err != nil {
-			return "", fmt.Errorf("HolderKey: %w", err)
+			return "", jwtDigest, fmt.Errorf("HolderKey: %w", err)
 		}
 		raw, err := encodeJSON(map[string]any{"jwk": jwk})
 		if err != nil {
-			return "", fmt.Errorf("HolderKey: %w", err)
+			return "", jwtDigest, fmt.Errorf("HolderKey: %w", err)
 		}
 		members = append(members, member{"cnf", raw})
 	}
@@ -167,14 +177,14 @@ func IssueClaims(claims []Claim, opts IssueOptions) (string, error) {
 	// Room for the header and the signature (under 256 bytes encoded), the
 	// payload and the disclosures: one allocation.
 	out := make([]byte, 0, 256+base64.RawURLEncoding.EncodedLen(len(payload))+1+len(tail))
-	out, err = appendJWT(out, opts.Signer, opts.KeyID, typ, payload)
+	out, jwtDigest, err = appendJWTDigest(out, opts.Signer, opts.KeyID, typ, payload)
 	if err != nil {
-		return "", err
+		return "", jwtDigest, err
 	}
 	out = append(out, '~')
 	out = append(out, tail...)
 	// out is never written again: the string may share its bytes.
-	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+	return unsafe.String(unsafe.SliceData(out), len(out)), jwtDigest, nil
 }
 
 // digest is the base64url SHA-256 of a disclosure (digestOf), as bytes.

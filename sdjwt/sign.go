@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -53,12 +54,40 @@ func signJWT(signer crypto.Signer, kid, typ string, payload []byte) (string, err
 // written as encoding/json writes the struct {alg, kid omitempty, typ}
 // (a test checks it).
 func appendJWT(dst []byte, signer crypto.Signer, kid, typ string, payload []byte) ([]byte, error) {
+	header, alg, err := protectedHeader(signer, kid, typ)
+	if err != nil {
+		return nil, err
+	}
+	out, err := jws.AppendSign(dst, signer, alg, header, payload)
+	if err != nil {
+		return nil, fmt.Errorf("signing with %s: %w", alg, err)
+	}
+	return out, nil
+}
+
+// appendJWTDigest is appendJWT that also returns the SHA-256 of the JWS
+// it appends (jws.AppendSignDigest).
+func appendJWTDigest(dst []byte, signer crypto.Signer, kid, typ string, payload []byte) ([]byte, [sha256.Size]byte, error) {
+	header, alg, err := protectedHeader(signer, kid, typ)
+	if err != nil {
+		return nil, [sha256.Size]byte{}, err
+	}
+	out, digest, err := jws.AppendSignDigest(dst, signer, alg, header, payload)
+	if err != nil {
+		return nil, digest, fmt.Errorf("signing with %s: %w", alg, err)
+	}
+	return out, digest, nil
+}
+
+// protectedHeader returns the protected header of the JWS signer signs, and its
+// algorithm.
+func protectedHeader(signer crypto.Signer, kid, typ string) ([]byte, string, error) {
 	if signer == nil {
-		return nil, errors.New("no signer")
+		return nil, "", errors.New("no signer")
 	}
 	alg, err := algorithmFor(signer.Public())
 	if err != nil {
-		return nil, fmt.Errorf("signer: %w", err)
+		return nil, "", fmt.Errorf("signer: %w", err)
 	}
 	var buf [256]byte
 	header := append(buf[:0], `{"alg":`...)
@@ -70,11 +99,7 @@ func appendJWT(dst []byte, signer crypto.Signer, kid, typ string, payload []byte
 	header = append(header, `,"typ":`...)
 	header = jsonstr.Append(header, typ, true)
 	header = append(header, '}')
-	out, err := jws.AppendSign(dst, signer, string(alg), header, payload)
-	if err != nil {
-		return nil, fmt.Errorf("signing with %s: %w", alg, err)
-	}
-	return out, nil
+	return header, string(alg), nil
 }
 
 // verifyJWT checks a compact JWS's signature with key, which must be a key

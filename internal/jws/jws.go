@@ -69,6 +69,71 @@ func AppendSign(dst []byte, signer crypto.Signer, alg string, header, payload []
 	return enc.AppendEncode(dst, sig), nil
 }
 
+// AppendSignDigest is AppendSign that also returns the SHA-256 of the
+// compact JWS it appends, the digest a ledger anchors for the form. For
+// ES256 the hash of the signing input, which the signature needs anyway,
+// is carried on over "." and the signature instead of hashing the whole
+// text again: a vc+jwt is about 3 KB.
+func AppendSignDigest(dst []byte, signer crypto.Signer, alg string, header, payload []byte) ([]byte, [sha256.Size]byte, error) {
+	var digest [sha256.Size]byte
+	if alg != ES256 {
+		start := len(dst)
+		out, err := AppendSign(dst, signer, alg, header, payload)
+		if err == nil {
+			digest = sha256.Sum256(out[start:])
+		}
+		return out, digest, err
+	}
+	enc := base64.RawURLEncoding
+	hl, pl := enc.EncodedLen(len(header)), enc.EncodedLen(len(payload))
+	dst = slices.Grow(dst, hl+1+pl+1+enc.EncodedLen(64))
+	start := len(dst)
+	dst = dst[:start+hl+1+pl]
+	enc.Encode(dst[start:], header)
+	dst[start+hl] = '.'
+	enc.Encode(dst[start+hl+1:], payload)
+	h := sha256.New()
+	h.Write(dst[start:])
+	var signed [sha256.Size]byte
+	// Sum leaves h as it was: it goes on hashing the rest of the text.
+	h.Sum(signed[:0])
+	var buf [64]byte
+	sig, err := signES256Digest(buf[:0], signer, signed[:])
+	if err != nil {
+		return nil, digest, err
+	}
+	tail := len(dst)
+	dst = append(dst, '.')
+	dst = enc.AppendEncode(dst, sig)
+	h.Write(dst[tail:])
+	h.Sum(digest[:0])
+	return dst, digest, nil
+}
+
+// SignDigest is Sign that also returns the SHA-256 of the compact JWS (see
+// AppendSignDigest).
+func SignDigest(signer crypto.Signer, alg string, header, payload []byte) (string, [sha256.Size]byte, error) {
+	out, digest, err := AppendSignDigest(nil, signer, alg, header, payload)
+	if err != nil {
+		return "", digest, err
+	}
+	// out is never written again: the string may share its bytes.
+	return unsafe.String(unsafe.SliceData(out), len(out)), digest, nil
+}
+
+// signES256Digest appends to dst the ES256 signature (R || S) of the
+// SHA-256 digest of a message.
+func signES256Digest(dst []byte, signer crypto.Signer, digest []byte) ([]byte, error) {
+	der, err := signer.Sign(rand.Reader, digest, crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("ES256: %w", err)
+	}
+	if dst, err = appendFixedSize(dst, der, 32); err != nil {
+		return nil, fmt.Errorf("ES256: %w", err)
+	}
+	return dst, nil
+}
+
 // SignRaw appends to dst the signature of message by signer as JWS and
 // COSE carry it: for ES256 the ECDSA signature of its SHA-256 digest as
 // R || S (64 bytes), for EdDSA the Ed25519 signature of message itself.
@@ -76,14 +141,7 @@ func SignRaw(dst []byte, signer crypto.Signer, alg string, message []byte) ([]by
 	switch alg {
 	case ES256:
 		digest := sha256.Sum256(message)
-		der, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
-		if err != nil {
-			return nil, fmt.Errorf("ES256: %w", err)
-		}
-		if dst, err = appendFixedSize(dst, der, 32); err != nil {
-			return nil, fmt.Errorf("ES256: %w", err)
-		}
-		return dst, nil
+		return signES256Digest(dst, signer, digest[:])
 	case EdDSA:
 		sig, err := signer.Sign(rand.Reader, message, crypto.Hash(0))
 		if err != nil {

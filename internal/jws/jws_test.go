@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -154,5 +155,53 @@ func TestVerifyAgreesWithGoJOSE(t *testing.T) {
 	// An all-zero ES256 signature (r = s = 0) is refused.
 	if err := Verify(ec.Public(), ES256, []byte("a.b"), make([]byte, 64)); err == nil {
 		t.Error("a zero signature is accepted")
+	}
+}
+
+// TestSignDigestIsTheTextsDigest checks that SignDigest's digest is the
+// SHA-256 of the compact JWS it returns, appended after other bytes too,
+// and that the JWS verifies with go-jose.
+func TestSignDigestIsTheTextsDigest(t *testing.T) {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		alg    string
+		signer crypto.Signer
+	}{{ES256, ec}, {EdDSA, ed}} {
+		t.Run(tc.alg, func(t *testing.T) {
+			for n := range 100 {
+				header := []byte(`{"alg":"` + tc.alg + `","typ":"vc+jwt"}`)
+				// Payloads of every length modulo the hash's 64-byte
+				// block, so the signing input ends anywhere in a block.
+				payload := []byte(`{"n":"` + strings.Repeat("x", n) + `"}`)
+				compact, digest, err := SignDigest(tc.signer, tc.alg, header, payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := sha256.Sum256([]byte(compact)); digest != want {
+					t.Fatalf("digest %x, want the SHA-256 of the text %x", digest, want)
+				}
+				parsed, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(tc.alg)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := parsed.Verify(tc.signer.Public()); err != nil {
+					t.Fatalf("go-jose rejects the signature: %v", err)
+				}
+				out, digest, err := AppendSignDigest([]byte("prefix~"), tc.signer, tc.alg, header, payload)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := sha256.Sum256(out[len("prefix~"):]); !strings.HasPrefix(string(out), "prefix~") || digest != want {
+					t.Fatalf("appended: digest %x, want %x", digest, want)
+				}
+			}
+		})
 	}
 }
