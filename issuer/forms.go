@@ -3,6 +3,7 @@ package issuer
 import (
 	"encoding/hex"
 	"fmt"
+	"unsafe"
 
 	"github.com/sceau/sceau/credential"
 	"github.com/sceau/sceau/internal/merkle"
@@ -82,19 +83,29 @@ func merkleRoot(leaves [][]string) (string, error) {
 	return hex.EncodeToString(merkle.Root(h)), nil
 }
 
-// merkleProofs returns every credential's inclusion proof, hex-encoded.
-func merkleProofs(leaves [][]string) ([][]string, error) {
+// merkleTree returns the hex RFC 6962 root over the credentials' leaves
+// and every credential's inclusion proof, hex-encoded. A node is in the
+// proofs of many leaves, most of them sharing its bytes: each is encoded
+// once, and the proofs share the strings.
+func merkleTree(leaves [][]string) (string, [][]string, error) {
 	h, err := leafHashes(leaves)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	proofs := merkle.Proofs(h)
+	encoded := make(map[*byte]string, 2*len(leaves))
 	out := make([][]string, len(proofs))
 	for i, p := range proofs {
 		out[i] = make([]string, len(p))
 		for j, node := range p {
-			out[i][j] = hex.EncodeToString(node)
+			at := unsafe.SliceData(node)
+			e, ok := encoded[at]
+			if !ok {
+				e = hex.EncodeToString(node)
+				encoded[at] = e
+			}
+			out[i][j] = e
 		}
 	}
-	return out, nil
+	return hex.EncodeToString(merkle.Root(h)), out, nil
 }

@@ -2,11 +2,15 @@ package issuer
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sceau/sceau/credential"
+	"github.com/sceau/sceau/internal/merkle"
 	"github.com/sceau/sceau/schemas"
 )
 
@@ -66,5 +70,38 @@ func TestSecureProducesTheSDJWTForm(t *testing.T) {
 	}
 	if _, err := secure(cred, key, `{"kty":"RSA","n":"AQAB","e":"AQAB"}`); err == nil || !strings.Contains(err.Error(), "holder key") {
 		t.Errorf("an unusable holder_jwk: %v, want an error naming the holder key", err)
+	}
+}
+
+// TestMerkleTreeProofsVerify checks that every proof merkleTree gives leads
+// from its leaf to its root, for trees of every shape up to 70 leaves.
+func TestMerkleTreeProofsVerify(t *testing.T) {
+	for n := 1; n <= 70; n++ {
+		leaves := make([][]string, n)
+		for i := range leaves {
+			a, b := sha256.Sum256(fmt.Appendf(nil, "a%d", i)), sha256.Sum256(fmt.Appendf(nil, "b%d", i))
+			leaves[i] = []string{hex.EncodeToString(a[:]), hex.EncodeToString(b[:])}
+		}
+		root, proofs, err := merkleTree(leaves)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, err := merkleRoot(leaves); err != nil || root != want {
+			t.Fatalf("%d leaves: root %s, want %s (%v)", n, root, want, err)
+		}
+		hashes, err := leafHashes(leaves)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rawRoot, _ := hex.DecodeString(root)
+		for i, p := range proofs {
+			raw := make([][]byte, len(p))
+			for j, node := range p {
+				raw[j], _ = hex.DecodeString(node)
+			}
+			if err := merkle.VerifyInclusion(uint64(i), uint64(n), hashes[i], rawRoot, raw); err != nil {
+				t.Fatalf("%d leaves: the proof of leaf %d does not verify: %v", n, i, err)
+			}
+		}
 	}
 }

@@ -607,17 +607,36 @@ func (r *issueRun) pipeline(parent context.Context) error {
 		r.opts.Progress(0, r.valid)
 	}
 	rowChunks := make(chan rowChunk)
-	// One signed chunk may wait for the save stage, whose syncs take
-	// longer now and then than signing a chunk: the cores go on signing.
-	signed := make(chan *chunk, 1)
 	stage(func() error {
 		defer close(rowChunks)
 		return r.readChunks(ctx, rowChunks)
 	})
+	// The cores sign a chunk's rows, then go on to the next chunk's while
+	// one goroutine makes the chunk of what they signed (its Merkle tree,
+	// proofs, bundles and register entries).
+	signedRows := make(chan *rowsSigned, 1)
+	stage(func() error {
+		defer close(signedRows)
+		for rows := range rowChunks {
+			sr, err := r.signChunkRows(ctx, rows)
+			if err != nil {
+				return err
+			}
+			select {
+			case signedRows <- sr:
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}
+		return nil
+	})
+	// One signed chunk may wait for the save stage, whose syncs take
+	// longer now and then than signing a chunk: the cores go on signing.
+	signed := make(chan *chunk, 1)
 	stage(func() error {
 		defer close(signed)
-		for rows := range rowChunks {
-			c, err := r.signedChunk(ctx, rows)
+		for sr := range signedRows {
+			c, err := r.assemble(sr)
 			if err != nil {
 				return err
 			}
@@ -710,9 +729,23 @@ func (r *issueRun) readChunks(ctx context.Context, chunks chan<- rowChunk) error
 	return nil
 }
 
-// signedChunk returns the chunk of rows: taken from its batch file when an
-// earlier run signed it, or signed, its batch file to be saved.
-func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error) {
+// rowsSigned is a chunk of rows whose credentials are signed (or, when an
+// earlier run signed them, the chunk reloaded from its batch file), on
+// its way to assemble.
+type rowsSigned struct {
+	rows  rowChunk
+	creds []issued
+	// indices are the credentials' status indices, drawn from index.
+	indices []int
+	index   *statusIndex
+	start   time.Time
+	// reloaded is the chunk of an earlier run, read back whole.
+	reloaded *chunk
+}
+
+// signChunkRows signs the credentials of a chunk of rows, or reloads the
+// chunk from its batch file when an earlier run signed it.
+func (r *issueRun) signChunkRows(ctx context.Context, rc rowChunk) (*rowsSigned, error) {
 	bundles, err := r.job.loadBatch(rc.no)
 	if err != nil {
 		// Cut short by a crash while it was written: never anchored.
@@ -723,14 +756,28 @@ func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error)
 		if err != nil {
 			return nil, fmt.Errorf("resume state of chunk %d does not match the input (job folder %s): %w", rc.no, r.job.dir, err)
 		}
+		return &rowsSigned{rows: rc, reloaded: c}, nil
+	}
+	sr := &rowsSigned{rows: rc, start: time.Now()}
+	if sr.creds, sr.indices, sr.index, err = r.sign(ctx, rc); err != nil {
+		return nil, err
+	}
+	return sr, nil
+}
+
+// assemble returns the chunk of rows signChunkRows signed (or reloaded),
+// with its register entries.
+func (r *issueRun) assemble(sr *rowsSigned) (*chunk, error) {
+	rc := sr.rows
+	if c := sr.reloaded; c != nil {
+		var err error
 		if c.entries, err = r.entriesOf(c, rc.rows); err != nil {
 			return nil, err
 		}
 		r.s.Logger.Debug("chunk reloaded", "chunk", rc.no, "credentials", len(c.IDs))
 		return c, nil
 	}
-	start := time.Now()
-	c, err := r.sign(ctx, rc)
+	c, err := r.chunkOf(rc, sr.creds, sr.indices, sr.index)
 	if err != nil {
 		return nil, err
 	}
@@ -738,7 +785,7 @@ func (r *issueRun) signedChunk(ctx context.Context, rc rowChunk) (*chunk, error)
 		return nil, err
 	}
 	r.signed += len(c.IDs)
-	r.s.Logger.Debug("chunk signed", "chunk", rc.no, "credentials", len(c.IDs), "took", time.Since(start))
+	r.s.Logger.Debug("chunk signed", "chunk", rc.no, "credentials", len(c.IDs), "took", time.Since(sr.start))
 	return c, nil
 }
 
@@ -837,30 +884,35 @@ func (r *issueRun) write(ctx context.Context, c *chunk, done int) error {
 	return nil
 }
 
-// sign builds and signs every credential of a chunk on all cores, and
-// their bundles with their inclusion proofs.
-func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, error) {
+// sign builds and signs every credential of a chunk on all cores, each
+// with a status index drawn from index.
+func (r *issueRun) sign(ctx context.Context, rc rowChunk) (creds []issued, indices []int, index *statusIndex, err error) {
 	n := len(rc.rows)
-	creds := make([]issued, n)
+	creds = make([]issued, n)
 	now := r.s.now()
 	errs := make([]error, n)
-	index, err := r.s.statusIndexOf(r.opts.IssuerID)
-	if err != nil {
-		return nil, err
+	if index, err = r.s.statusIndexOf(r.opts.IssuerID); err != nil {
+		return nil, nil, nil, err
 	}
-	indices, err := index.draw(n)
-	if err != nil {
-		return nil, err
+	if indices, err = index.draw(n); err != nil {
+		return nil, nil, nil, err
 	}
 	err = forEach(ctx, n, r.opts.Workers, func(i int) {
 		creds[i], errs[i] = r.s.signRow(r.key, r.opts.IssuerID, rc.rows[i], now, indices[i])
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
+	return creds, indices, index, nil
+}
+
+// chunkOf makes the chunk of rows rc from its signed credentials: their
+// Merkle tree, and their bundles with their inclusion proofs.
+func (r *issueRun) chunkOf(rc rowChunk, creds []issued, indices []int, index *statusIndex) (*chunk, error) {
+	n := len(creds)
 	// The indices drawn are recorded by the save stage, synced before the
 	// batch file (save): the cores go on signing meanwhile.
 	records := make([]IndexedDigest, n)
@@ -874,11 +926,9 @@ func (r *issueRun) sign(ctx context.Context, rc rowChunk) (*chunk, error) {
 		c.IDs[i], c.Students[i], c.Leaves[i] = cr.ID, cr.StudentID, cr.Forms.Digests()
 	}
 	c.Forms = len(c.Leaves[0])
-	if c.Root, err = merkleRoot(c.Leaves); err != nil {
-		return nil, err
-	}
-	proofs, err := merkleProofs(c.Leaves)
-	if err != nil {
+	var proofs [][]string
+	var err error
+	if c.Root, proofs, err = merkleTree(c.Leaves); err != nil {
 		return nil, err
 	}
 	bundles := make([]*credential.Bundle, n)

@@ -198,17 +198,15 @@ func (m *microBatcher) commit(issuerID, org, typ string, batch []*pendingAnchor)
 			p.reply <- anchorReply{err: err}
 		}
 	}
-	var err error
-	if c.Root, err = merkleRoot(c.Leaves); err != nil {
+	var (
+		proofs [][]string
+		err    error
+	)
+	if c.Root, proofs, err = merkleTree(c.Leaves); err != nil {
 		fail(err)
 		return
 	}
 	req := c.anchorRequest(issuerID, typ)
-	proofs, err := merkleProofs(c.Leaves)
-	if err != nil {
-		fail(err)
-		return
-	}
 	if err := reg.Pending(c.BatchID, req.Root, c.entries); err != nil {
 		fail(err)
 		return
