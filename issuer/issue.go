@@ -251,6 +251,14 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 		run.from = *last
 		s.Logger.Info("going on after the chunks an earlier run of this input finished", "chunks_done", last.No, "credentials_done", last.Done, "from_line", last.End.Line)
 	}
+	if err := out.openManifest(ctx, j, run.from.No, opts.Workers); err != nil {
+		out.abortManifest()
+		return nil, err
+	}
+	defer out.abortManifest() // a no-op once committed
+	if j.info.Rejected > 0 {
+		out.rejects = j.rejectsPath()
+	}
 	// Pass 2: read, sign, save, anchor and write, chunk by chunk, in a pipeline.
 	if err := run.pipeline(ctx); err != nil {
 		return nil, err
@@ -259,7 +267,7 @@ func (s *Service) issue(ctx context.Context, opts IssueOptions, profile *org.Pro
 	// committed: the two touch different files.
 	filed := make(chan error, 1)
 	go func() { filed <- reg.File() }()
-	batches, forms, err := out.commit(ctx, j, run.lastNo, opts.Workers)
+	batches, forms, err := out.commit()
 	if ferr := <-filed; err == nil && ferr != nil {
 		err = ferr
 	}
@@ -877,7 +885,11 @@ func (r *issueRun) write(ctx context.Context, c *chunk, done int) error {
 	if err := r.out.writeChunk(ctx, r.job, c, r.opts.Workers); err != nil {
 		return err
 	}
-	if err := r.job.markDone(&doneRecord{No: c.No, Batch: c.BatchID, End: c.End, Done: done, Forms: c.Forms, IDs: c.IDs, Students: c.Students}); err != nil {
+	rec := &doneRecord{No: c.No, Batch: c.BatchID, End: c.End, Done: done, Forms: c.Forms, IDs: c.IDs, Students: c.Students}
+	if err := r.job.markDone(rec); err != nil {
+		return err
+	}
+	if err := r.out.addChunk(r.job, rec); err != nil {
 		return err
 	}
 	r.s.Logger.Debug("chunk written", "chunk", c.No, "batch", c.BatchID, "took", time.Since(start))

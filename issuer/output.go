@@ -34,6 +34,15 @@ type output struct {
 	files *credentialFiles
 	// register, when set, makes manifest.csv cumulative (manifest.go).
 	register *register.Register
+	// rejects is the job's rejects.csv, moved in by commit ("" when no
+	// row was rejected).
+	rejects string
+	// manifest is the run's manifest.csv, written as chunks are done
+	// (openManifest, addChunk) and moved in by commit; batches and forms
+	// are what it lists.
+	manifest *pendingCSV
+	batches  []string
+	forms    int
 }
 
 // The CSV files of a run, in --out.
@@ -74,7 +83,7 @@ func (o *output) begin() error {
 // the hidden ".<name>.tmp-*" files this package writes before renaming
 // them. They are harmless (never read), and --out may hold millions of
 // files: the folder is read once, at the end of a run, in slices.
-func (o *output) removeLeftovers() error {
+func (o *output) removeLeftovers(keep string) error {
 	d, err := os.Open(o.dir)
 	if err != nil {
 		return err
@@ -83,7 +92,7 @@ func (o *output) removeLeftovers() error {
 	for {
 		names, err := d.Readdirnames(4096)
 		for _, name := range names {
-			if !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") {
+			if !strings.HasPrefix(name, ".") || !strings.Contains(name, ".tmp-") || name == keep {
 				continue
 			}
 			if err := os.Remove(filepath.Join(o.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -111,37 +120,56 @@ func (o *output) writeChunk(ctx context.Context, j *job, c *chunk, workers int) 
 	return o.files.writeAll(ctx, c.Bundles, workers)
 }
 
-// commit makes the run's files durable and moves manifest.csv and
-// rejects.csv in. The manifest lists every chunk of the job, read from its
-// done records; a chunk whose batch file is not in --out (a run into
-// another folder, or one that a crash cut before its files reached the
-// disk) has its files written again from the job's batch file. It returns
-// the batch ids and the number of forms per credential.
-func (o *output) commit(ctx context.Context, j *job, chunks, workers int) (batches []string, forms int, err error) {
-	if err := o.removeLeftovers(); err != nil {
-		return nil, 0, err
-	}
+// openManifest starts the run's manifest.csv with the chunks done by
+// earlier runs of the job (1 to done), writing again the files of any
+// whose batch file is not in --out (a run into another folder, or one
+// that a crash cut before its files reached the disk). The write stage
+// adds the run's own chunks with addChunk as they are done, so that the
+// end of the run only moves the manifest in.
+func (o *output) openManifest(ctx context.Context, j *job, done, workers int) error {
 	manifest, err := newPendingCSV(o.dir, manifestName, manifestHeader)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
-	defer func() { manifest.abort() }()
-	for no := 1; no <= chunks; no++ {
+	o.manifest = manifest
+	for no := 1; no <= done; no++ {
 		rec, err := j.loadDone(no)
 		if err != nil {
-			return nil, 0, err
+			return err
 		}
 		if err := o.ensureChunk(ctx, j, rec, workers); err != nil {
-			return nil, 0, err
+			return err
 		}
-		chunkNo := strconv.Itoa(rec.No)
-		for i, id := range rec.IDs {
-			if err := manifest.write([]string{id, rec.Students[i], j.info.Type, chunkNo, rec.Batch, "anchored"}); err != nil {
-				return nil, 0, err
-			}
+		if err := o.addChunk(j, rec); err != nil {
+			return err
 		}
-		batches = append(batches, rec.Batch)
-		forms = rec.Forms
+	}
+	return nil
+}
+
+// addChunk lists a done chunk's credentials in the manifest.
+func (o *output) addChunk(j *job, rec *doneRecord) error {
+	chunkNo := strconv.Itoa(rec.No)
+	for i, id := range rec.IDs {
+		if err := o.manifest.write([]string{id, rec.Students[i], j.info.Type, chunkNo, rec.Batch, "anchored"}); err != nil {
+			return err
+		}
+	}
+	o.batches = append(o.batches, rec.Batch)
+	o.forms = rec.Forms
+	return nil
+}
+
+// abortManifest removes the manifest of a run that failed.
+func (o *output) abortManifest() { o.manifest.abort() }
+
+// commit makes the run's files durable and moves manifest.csv and
+// rejects.csv in. The manifest lists every chunk of the job (openManifest,
+// addChunk). It returns the batch ids and the number of forms per
+// credential.
+func (o *output) commit() (batches []string, forms int, err error) {
+	if err := o.removeLeftovers(filepath.Base(o.manifest.tmp.Name())); err != nil {
+		return nil, 0, err
 	}
 	// One file-system sync for the whole run: an fsync per file would cost
 	// more than signing, and a crash before it loses nothing, as the next
@@ -149,18 +177,20 @@ func (o *output) commit(ctx context.Context, j *job, chunks, workers int) (batch
 	if err := fsutil.SyncFS(o.dir); err != nil {
 		return nil, 0, err
 	}
-	if j.info.Rejected > 0 {
-		if err := fsutil.PlaceFile(j.rejectsPath(), filepath.Join(o.dir, rejectsName), 0o644); err != nil {
+	if j := o.rejects; j != "" {
+		if err := fsutil.PlaceFile(j, filepath.Join(o.dir, rejectsName), 0o644); err != nil {
 			return nil, 0, err
 		}
 	}
-	if manifest, err = o.carryManifest(manifest, batches); err != nil {
+	manifest, err := o.carryManifest(o.manifest, o.batches)
+	if err != nil {
 		return nil, 0, err
 	}
+	o.manifest = manifest
 	if err := manifest.commit(); err != nil {
 		return nil, 0, err
 	}
-	return batches, forms, fsutil.SyncDir(o.dir)
+	return o.batches, o.forms, fsutil.SyncDir(o.dir)
 }
 
 // ensureChunk writes again the files of a done chunk whose batch file is
