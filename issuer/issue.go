@@ -589,15 +589,16 @@ func (c *chunk) anchorRequest(issuerID, credType string) record.AnchorRequest {
 	}
 }
 
-// pipeline is pass 2. Its five stages (read, sign, save, anchor, write)
-// hand chunks over through channels: chunk k+3 is read and signed while
-// chunk k+2 is saved (its status indices and batch file synced to disk),
-// chunk k+1 anchored and chunk k written, and no more than one chunk waits
-// between two stages (two between signing and saving, whose syncs vary),
-// which bounds memory to a few chunks. Signing, the work of the cores,
-// never waits for the disk. On a ledger where
-// transactions overlap (Fabric), the anchor stage anchors a few chunks at
-// once, still handing them on in order (anchorChunks).
+// pipeline is pass 2. Its six stages (read, sign, assemble, save, anchor,
+// write) hand chunks over through channels: chunk k+3 is read and signed
+// while chunk k+2 is assembled (its Merkle tree, proofs and bundles) and
+// saved (its status indices and batch file synced to disk), chunk k+1
+// anchored and chunk k written. No more than one chunk waits between two
+// stages (between assembling and saving, whose syncs vary), which bounds
+// memory to a few chunks. Signing, the work of the cores, never waits for
+// the disk. The anchor stage anchors two chunks at once, or as many as a
+// ledger whose transactions overlap (Fabric) is worth, still handing them
+// on in order (anchorChunks).
 func (r *issueRun) pipeline(parent context.Context) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -621,8 +622,9 @@ func (r *issueRun) pipeline(parent context.Context) error {
 	})
 	// The cores sign a chunk's rows, then go on to the next chunk's while
 	// one goroutine makes the chunk of what they signed (its Merkle tree,
-	// proofs, bundles and register entries).
-	signedRows := make(chan *rowsSigned, 1)
+	// proofs, bundles and register entries: a few milliseconds, so it is
+	// free again long before the next chunk is signed).
+	signedRows := make(chan *rowsSigned)
 	stage(func() error {
 		defer close(signedRows)
 		for rows := range rowChunks {
