@@ -24,10 +24,11 @@ import (
 // output writes a run's files into --out: a batch file per anchored chunk
 // (batchfile.go), with IssueOptions.Bundles a bundle (and with PNG, PDF its
 // QR image, certificate) per credential, then manifest.csv and, when rows
-// were rejected, rejects.csv. Every file is written under a temporary name
-// and renamed, so no half-written file is ever seen; manifest.csv and
-// rejects.csv are moved in last, after a sync: a manifest in --out means
-// every file it lists is there.
+// were rejected, rejects.csv. Every file appears whole or not at all
+// (fsutil.WriteFileRenamed: written nameless and linked, or under a
+// temporary name and renamed), so no half-written file is ever seen;
+// manifest.csv and rejects.csv are moved in last, after a sync: a manifest
+// in --out means every file it lists is there.
 type output struct {
 	dir string
 	// files writes the files of single credentials; nil without Bundles.
