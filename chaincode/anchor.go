@@ -139,14 +139,17 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 	if len(raw) > maxAnchorRequestSize {
 		return nil, fmt.Errorf("anchor request is %d bytes, the limit is %d", len(raw), maxAnchorRequestSize)
 	}
-	var req record.AnchorRequest
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, fmt.Errorf("anchor request is not a valid AnchorRequest JSON object: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("anchor request has data after its JSON object")
+	req, ok := decodeCompactAnchorRequest(raw)
+	if !ok {
+		req = new(record.AnchorRequest)
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(req); err != nil {
+			return nil, fmt.Errorf("anchor request is not a valid AnchorRequest JSON object: %w", err)
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, errors.New("anchor request has data after its JSON object")
+		}
 	}
 	if err := record.ValidateBatchID(req.BatchID); err != nil {
 		return nil, err
@@ -184,8 +187,9 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 				return nil, fmt.Errorf("batch %q: digest %s appears twice (credentials %d and %d)", req.BatchID, d, first, i)
 			}
 			seen[d] = i
-			if _, err := hex.Decode(decoded[j][:], []byte(d)); err != nil {
-				return nil, fmt.Errorf("batch %q credential %d: digest %s: %w", req.BatchID, i, d, err)
+			// d is 64 lowercase hex digits (ValidateDigest).
+			for k := range decoded[j] {
+				decoded[j][k] = hexNibble(d[2*k])<<4 | hexNibble(d[2*k+1])
 			}
 			forms = append(forms, decoded[j][:])
 		}
@@ -197,7 +201,15 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 	if computed := hex.EncodeToString(root.Root()); computed != req.Root {
 		return nil, fmt.Errorf("batch %q: root %s does not match the RFC 6962 root %s of its %d credentials", req.BatchID, req.Root, computed, len(req.Credentials))
 	}
-	return &req, nil
+	return req, nil
+}
+
+// hexNibble is the value of a lowercase hex digit.
+func hexNibble(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'a' + 10
 }
 
 // digestKeysOf returns the state keys of every digest of credentials, in order.

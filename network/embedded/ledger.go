@@ -198,7 +198,7 @@ func Init(ctx context.Context, dir string, opts InitOptions) (*Ledger, error) {
 		if err := b.meta.Put(metaFormat, []byte(storeFormat)); err != nil {
 			return err
 		}
-		return appendBlock(b, genesis, raw, hash, nil, nil)
+		return appendBlock(b, genesis, raw, hash, nil, nil, nil)
 	})
 	if err != nil {
 		return fail(unavailable("writing the genesis block of ledger "+dir, err))
@@ -572,7 +572,12 @@ func (l *Ledger) submitLocked(ctx context.Context, sp *SignedProposal) ([]byte, 
 			return errRefused
 		}
 		blk := &block{Number: l.height, PrevHash: l.tip[:], Kind: kind, Proposal: sp.Proposal, Signature: sp.Signature}
-		var absent keySet
+		// absent[i]: the chaincode read the key of write i and found
+		// no committed value. values[i]: the stored form of write i.
+		var (
+			absent []bool
+			values [][]byte
+		)
 		switch kind {
 		case kindConfig:
 			lookup := func(mspID string) (*orgRecord, error) {
@@ -595,20 +600,21 @@ func (l *Ledger) submitLocked(ctx context.Context, sp *SignedProposal) ([]byte, 
 				return errRefused
 			}
 			blk.Writes, blk.Event, blk.Result, absent = inv.writes, inv.event, inv.payload, inv.absent
+			values = versionedValues(blk.Number, blk.Writes)
 		}
 		if err := ctx.Err(); err != nil {
 			refused = err
 			return errRefused
 		}
 		blk.Time = max(l.clock().UnixNano(), l.lastTime)
-		applyToDigest(&digest, b, blk, absent)
+		applyToDigest(&digest, b, blk, absent, values)
 		blk.StateDigest = digest.bytes()
 		lastTime = max(blk.Time, p.Timestamp.UnixNano())
 		raw, hash, err := encodeBlock(blk)
 		if err != nil {
 			return err
 		}
-		if err := appendBlock(b, blk, raw, hash, p, absent); err != nil {
+		if err := appendBlock(b, blk, raw, hash, p, absent, values); err != nil {
 			return err
 		}
 		result, tip = blk.Result, hash
@@ -683,8 +689,9 @@ type invocation struct {
 	writes  []write
 	event   *event
 	payload []byte
-	// absent holds the keys the chaincode read and found absent.
-	absent keySet
+	// absent[i] is whether the chaincode read the key of writes[i] and
+	// found no committed value.
+	absent []bool
 }
 
 // invoke runs the chaincode on p against the snapshot tx. A response with a
@@ -703,7 +710,8 @@ func (l *Ledger) invoke(tx *bolt.Tx, b *buckets, p *Proposal) (*invocation, erro
 	if resp.Status >= shim.ERRORTHRESHOLD {
 		return nil, &network.ContractError{Function: p.Function, Message: resp.Message}
 	}
-	return &invocation{writes: stub.writeSet(), event: stub.chaincodeEvent(), payload: bytes.Clone(resp.Payload), absent: stub.absentKeys()}, nil
+	writes, absent := stub.writeSet()
+	return &invocation{writes: writes, event: stub.chaincodeEvent(), payload: bytes.Clone(resp.Payload), absent: absent}, nil
 }
 
 // callChaincode calls Invoke, turning a panic into an error.
@@ -718,15 +726,15 @@ func callChaincode(cc shim.Chaincode, stub *txStub) (resp *peer.Response, err er
 
 // appendBlock stores blk (raw, hashing to hash) and applies its writes: to
 // the chaincode state and its history for a transaction, to the config
-// state otherwise. p is blk's proposal (nil for the genesis block); absent
-// holds keys known to be absent from the state (see applyStateWrites).
-func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal, absent keySet) error {
+// state otherwise. p is blk's proposal (nil for the genesis block); for a
+// transaction, absent and values are as applyStateWrites takes them.
+func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *Proposal, absent []bool, values [][]byte) error {
 	key := blockKey(blk.Number)
 	if err := putBlock(b.blocks, blk.Number, raw); err != nil {
 		return err
 	}
 	if blk.Kind == kindTransaction {
-		if err := applyStateWrites(b, blk.Number, blk.Writes, absent); err != nil {
+		if err := applyStateWrites(b, blk.Number, blk.Writes, absent, values); err != nil {
 			return err
 		}
 	} else {
@@ -759,21 +767,14 @@ func appendBlock(b *buckets, blk *block, raw []byte, hash [sha256.Size]byte, p *
 
 // applyStateWrites applies the write set of transaction block n to the
 // state, moving each version it replaces to the history, and recording its
-// deletions there. It does not look up the keys of absent, which the
-// transaction's chaincode read in this same bbolt transaction and found
-// absent: a batch of fresh digests then costs one search per key, not two.
-func applyStateWrites(b *buckets, n uint64, writes []write, absent keySet) error {
-	// bbolt keeps the values it is given until the commit: lay them out in
-	// one buffer.
-	size := 0
-	for _, w := range writes {
-		if !w.Delete {
-			size += versionedValueSize(n, len(w.Value))
-		}
-	}
-	values := make([]byte, 0, size)
-	for _, w := range writes {
-		if !absent.has(w.Key) {
+// deletions there. values[i] is the stored form of writes[i]
+// (versionedValues). It does not look up the key of a write whose absent
+// entry is true, which the transaction's chaincode read in this same bbolt
+// transaction and found absent: a batch of fresh digests then costs one
+// search per key, not two.
+func applyStateWrites(b *buckets, n uint64, writes []write, absent []bool, values [][]byte) error {
+	for i, w := range writes {
+		if !absent[i] {
 			if err := moveToHistory(b, w.Key); err != nil {
 				return err
 			}
@@ -791,13 +792,35 @@ func applyStateWrites(b *buckets, n uint64, writes []write, absent keySet) error
 			}
 			continue
 		}
-		start := len(values)
-		values = appendVersionedValue(values, n, w.Value)
-		if err := putValue(b.state, w.Key, values[start:len(values):len(values)]); err != nil {
+		if err := putValue(b.state, w.Key, values[i]); err != nil {
 			return fmt.Errorf("key %q: %w", w.Key, err)
 		}
 	}
 	return nil
+}
+
+// versionedValues returns the stored form (appendVersionedValue) of the
+// value of each write of block n, nil for a deletion. bbolt keeps the
+// values it is given until the commit: they share one buffer, each
+// capped to its length.
+func versionedValues(n uint64, writes []write) [][]byte {
+	size := 0
+	for _, w := range writes {
+		if !w.Delete {
+			size += versionedValueSize(n, len(w.Value))
+		}
+	}
+	buf := make([]byte, 0, size)
+	values := make([][]byte, len(writes))
+	for i, w := range writes {
+		if w.Delete {
+			continue
+		}
+		start := len(buf)
+		buf = appendVersionedValue(buf, n, w.Value)
+		values[i] = buf[start:len(buf):len(buf)]
+	}
+	return values
 }
 
 // moveToHistory copies the current version of key, if any, to the history.
