@@ -104,8 +104,8 @@ func recordBatch(t *txn, req *record.AnchorRequest, bKey, credKey string, digest
 	if err := putJSON(t.stub, bKey, batch); err != nil {
 		return nil, err
 	}
-	if err := putJSON(t.stub, credKey, batchCredentials{Credentials: req.Credentials}); err != nil {
-		return nil, err
+	if err := t.stub.PutState(credKey, appendBatchCredentials(nil, req.Credentials)); err != nil {
+		return nil, fmt.Errorf("writing state %q: %w", printableKey(credKey), err)
 	}
 	// Every record goes into one buffer; each PutState gets its own
 	// capacity-capped slice of it, never written again.
