@@ -180,17 +180,14 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 		}
 		forms = forms[:0]
 		for j, d := range group {
-			if err := record.ValidateDigest(d); err != nil {
+			if !decodeDigest(d, &decoded[j]) {
+				err := record.ValidateDigest(d)
 				return nil, fmt.Errorf("batch %q credential %d: %w", req.BatchID, i, err)
 			}
 			if first, dup := seen[d]; dup {
 				return nil, fmt.Errorf("batch %q: digest %s appears twice (credentials %d and %d)", req.BatchID, d, first, i)
 			}
 			seen[d] = i
-			// d is 64 lowercase hex digits (ValidateDigest).
-			for k := range decoded[j] {
-				decoded[j][k] = hexNibble(d[2*k])<<4 | hexNibble(d[2*k+1])
-			}
 			forms = append(forms, decoded[j][:])
 		}
 		root.AppendLeaf(forms...)
@@ -204,12 +201,32 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 	return req, nil
 }
 
-// hexNibble is the value of a lowercase hex digit.
-func hexNibble(c byte) byte {
-	if c <= '9' {
-		return c - '0'
+// hexValues maps a lowercase hex digit to its value, any other byte to
+// 0xff.
+var hexValues = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return c - 'a' + 10
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// decodeDigest decodes d into out if it is a digest as record.ValidateDigest
+// accepts them (64 lowercase hex digits), checking and decoding in one
+// pass; it reports whether it is.
+func decodeDigest(d string, out *[sha256.Size]byte) bool {
+	if len(d) != 2*sha256.Size {
+		return false
+	}
+	var bad byte
+	for k := range out {
+		hi, lo := hexValues[d[2*k]], hexValues[d[2*k+1]]
+		bad |= hi | lo
+		out[k] = hi<<4 | lo&0x0f
+	}
+	return bad&0xf0 == 0
 }
 
 // digestKeysOf returns the state keys of every digest of credentials, in order.

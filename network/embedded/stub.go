@@ -550,7 +550,43 @@ func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterfac
 
 // CreateCompositeKey builds a composite key exactly as the Fabric shim does.
 func (s *txStub) CreateCompositeKey(objectType string, attributes []string) (string, error) {
-	return shim.CreateCompositeKey(objectType, attributes)
+	return createCompositeKey(objectType, attributes)
+}
+
+// createCompositeKey is shim.CreateCompositeKey in one allocation when
+// every part is ASCII without NUL, which the shim accepts as it is (an
+// anchoring builds a key per digest); other parts go to the shim, which
+// checks them and words its errors.
+func createCompositeKey(objectType string, attributes []string) (string, error) {
+	size := len(compositeKeyNamespace) + len(objectType) + 1
+	ascii := isASCIIWithoutNUL(objectType)
+	for _, a := range attributes {
+		ascii = ascii && isASCIIWithoutNUL(a)
+		size += len(a) + 1
+	}
+	if !ascii {
+		return shim.CreateCompositeKey(objectType, attributes)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(compositeKeyNamespace)
+	b.WriteString(objectType)
+	b.WriteByte(0)
+	for _, a := range attributes {
+		b.WriteString(a)
+		b.WriteByte(0)
+	}
+	return b.String(), nil
+}
+
+// isASCIIWithoutNUL reports whether s holds ASCII characters other than NUL.
+func isASCIIWithoutNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // SplitCompositeKey splits a composite key as the Fabric shim does; unlike
@@ -578,7 +614,7 @@ func splitCompositeKey(ck string) (string, []string, error) {
 // partialCompositeKeyRange is the key range of a partial composite key, as
 // the shim computes it.
 func partialCompositeKeyRange(objectType string, attributes []string) (string, string, error) {
-	partial, err := shim.CreateCompositeKey(objectType, attributes)
+	partial, err := createCompositeKey(objectType, attributes)
 	if err != nil {
 		return "", "", err
 	}
