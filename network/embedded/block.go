@@ -92,11 +92,14 @@ func encodeBlock(b *block) ([]byte, [sha256.Size]byte, error) {
 	for _, w := range b.Writes {
 		size += 24 + len(w.Key) + len(w.Value)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	if err := canonicalCBOR.MarshalToBuffer(b, buf); err != nil {
-		return nil, [sha256.Size]byte{}, fmt.Errorf("encoding block %d: %w", b.Number, err)
+	raw, ok := appendBlockCBOR(make([]byte, 0, size), b)
+	if !ok {
+		buf := bytes.NewBuffer(raw)
+		if err := canonicalCBOR.MarshalToBuffer(b, buf); err != nil {
+			return nil, [sha256.Size]byte{}, fmt.Errorf("encoding block %d: %w", b.Number, err)
+		}
+		raw = buf.Bytes()
 	}
-	raw := buf.Bytes()
 	return raw, sha256.Sum256(raw), nil
 }
 
