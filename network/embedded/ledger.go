@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,10 @@ type Ledger struct {
 	head atomic.Pointer[Tip]
 
 	trust atomic.Pointer[trustSet]
+
+	// scratch holds the buffers of the last commit, reused by the next
+	// (guarded by writer, as the commit that uses them).
+	scratch commitScratch
 
 	idMu sync.Mutex
 	ids  map[string]*Identity
@@ -519,6 +524,31 @@ func (l *Ledger) checkProposal(sp *SignedProposal) (*Proposal, *verifiedCreator,
 	return p, creator, kind, nil
 }
 
+// commitScratch holds the buffers a commit builds its block and its state
+// values in. bbolt keeps the values a transaction puts until it commits,
+// and copies them into its pages then: once the commit is over, the next
+// one may write over them. An anchoring of thousands of digests would
+// otherwise allocate and zero its block and values again each time.
+type commitScratch struct {
+	block, values []byte
+}
+
+// maxScratch is the largest buffer a ledger keeps between commits: a full
+// batch's block (record.MaxBatchDigests digests) is about 3 MB.
+const maxScratch = 8 << 20
+
+// keep stores block and values for the next commit, unless too large to
+// hold on to.
+func (sc *commitScratch) keep(block, values []byte) {
+	sc.block, sc.values = nil, nil
+	if cap(block) <= maxScratch {
+		sc.block = block
+	}
+	if cap(values) <= maxScratch {
+		sc.values = values
+	}
+}
+
 // errRefused rolls back a bbolt transaction whose ledger transaction was refused.
 var errRefused = errors.New("transaction refused")
 
@@ -556,7 +586,11 @@ func (l *Ledger) submitLocked(ctx context.Context, sp *SignedProposal) ([]byte, 
 		tip      [sha256.Size]byte
 		digest   = l.digest
 		lastTime int64
+		// The commit's buffers, kept for the next once bbolt is done
+		// with them.
+		blockBuf, valuesBuf = l.scratch.block, l.scratch.values
 	)
+	defer func() { l.scratch.keep(blockBuf, valuesBuf) }()
 	err = l.db.Update(func(tx *bolt.Tx) error {
 		b, err := openBuckets(tx)
 		if err != nil {
@@ -600,7 +634,7 @@ func (l *Ledger) submitLocked(ctx context.Context, sp *SignedProposal) ([]byte, 
 				return errRefused
 			}
 			blk.Writes, blk.Event, blk.Result, absent = inv.writes, inv.event, inv.payload, inv.absent
-			values = versionedValues(blk.Number, blk.Writes)
+			values, valuesBuf = versionedValues(valuesBuf, blk.Number, blk.Writes)
 		}
 		if err := ctx.Err(); err != nil {
 			refused = err
@@ -610,10 +644,11 @@ func (l *Ledger) submitLocked(ctx context.Context, sp *SignedProposal) ([]byte, 
 		applyToDigest(&digest, b, blk, absent, values)
 		blk.StateDigest = digest.bytes()
 		lastTime = max(blk.Time, p.Timestamp.UnixNano())
-		raw, hash, err := encodeBlock(blk)
+		raw, hash, err := encodeBlockTo(blockBuf, blk)
 		if err != nil {
 			return err
 		}
+		blockBuf = raw
 		if err := appendBlock(b, blk, raw, hash, p, absent, values); err != nil {
 			return err
 		}
@@ -800,17 +835,18 @@ func applyStateWrites(b *buckets, n uint64, writes []write, absent []bool, value
 }
 
 // versionedValues returns the stored form (appendVersionedValue) of the
-// value of each write of block n, nil for a deletion. bbolt keeps the
-// values it is given until the commit: they share one buffer, each
-// capped to its length.
-func versionedValues(n uint64, writes []write) [][]byte {
+// value of each write of block n, nil for a deletion, and the buffer they
+// share, each capped to its length: buf's memory when it has room (buf's
+// content is overwritten). bbolt keeps the values it is given until the
+// commit.
+func versionedValues(buf []byte, n uint64, writes []write) ([][]byte, []byte) {
 	size := 0
 	for _, w := range writes {
 		if !w.Delete {
 			size += versionedValueSize(n, len(w.Value))
 		}
 	}
-	buf := make([]byte, 0, size)
+	buf = slices.Grow(buf[:0], size)
 	values := make([][]byte, len(writes))
 	for i, w := range writes {
 		if w.Delete {
@@ -820,7 +856,7 @@ func versionedValues(n uint64, writes []write) [][]byte {
 		buf = appendVersionedValue(buf, n, w.Value)
 		values[i] = buf[start:len(buf):len(buf)]
 	}
-	return values
+	return values, buf
 }
 
 // moveToHistory copies the current version of key, if any, to the history.

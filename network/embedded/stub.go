@@ -70,7 +70,9 @@ type txStub struct {
 	// what it knows of it. Absent keys: the commit runs in the same bbolt
 	// transaction right after the invocation, so they hold no version it
 	// must move to the history, and it need not look them up again.
-	seen      map[string]keyUse
+	seen map[string]keyUse
+	// seek holds the key being looked up (bbolt's Seek takes bytes).
+	seek      []byte
 	event     *event
 	wrote     bool // the transaction wrote: paginated queries are refused
 	paginated bool // the transaction ran a paginated query: writes are refused
@@ -260,7 +262,8 @@ func (s *txStub) GetState(key string) ([]byte, error) {
 // get returns a copy of the committed value of key (nil when there is
 // none), looked up with c, a cursor of the state. The caller holds s.mu.
 func (s *txStub) get(c *bolt.Cursor, key string) ([]byte, error) {
-	k, v := c.Seek([]byte(key))
+	s.seek = append(s.seek[:0], key...)
+	k, v := c.Seek(s.seek)
 	if string(k) == key {
 		v = storedValue(s.state, k, v)
 	} else {
@@ -290,6 +293,11 @@ func (s *txStub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	defer s.mu.Unlock()
 	if s.snapshot == nil {
 		return nil, errInvocationOver
+	}
+	if len(s.seen) == 0 && len(keys) > 8 {
+		// Room for every key found absent (they are then usually
+		// written), without growing the map key by key.
+		s.seen = make(map[string]keyUse, len(keys))
 	}
 	// One cursor for every key: bbolt's Get makes one per lookup.
 	c := s.state.Cursor()
