@@ -234,7 +234,12 @@ func openDB(dir string) (*bolt.DB, error) {
 	if err := checkStoreFile(filepath.Join(dir, dbFile)); err != nil {
 		return nil, err
 	}
-	opts := &bolt.Options{Timeout: openTimeout, FreelistType: bolt.FreelistMapType}
+	// The array freelist (a sorted list of free pages) hands out a single
+	// page, which is what a commit of random keys takes by the thousand,
+	// from the front of the list; the hash map one starts a map iteration
+	// for each. Anchoring 1 500 digests, the array spent a third of the
+	// map's time allocating pages. Both store the same freelist page.
+	opts := &bolt.Options{Timeout: openTimeout, FreelistType: bolt.FreelistArrayType}
 	if strconv.IntSize == 64 {
 		// Map 1 GiB of address space up front (the file does not grow for
 		// it): the store is rarely remapped, and readers never stall a
