@@ -112,7 +112,12 @@ type arena struct{ buf []byte }
 const arenaChunk = 64 << 10
 
 // copy returns a copy of b (nil for an empty b) with no spare capacity.
-func (a *arena) copy(b []byte) []byte {
+func (a *arena) copy(b []byte) []byte { return arenaCopy(a, b) }
+
+// copyString is copy for a string.
+func (a *arena) copyString(s string) []byte { return arenaCopy(a, s) }
+
+func arenaCopy[S string | []byte](a *arena, b S) []byte {
 	if len(b) == 0 {
 		return nil
 	}
@@ -121,19 +126,6 @@ func (a *arena) copy(b []byte) []byte {
 	}
 	start := len(a.buf)
 	a.buf = append(a.buf, b...)
-	return a.buf[start:len(a.buf):len(a.buf)]
-}
-
-// copyString is copy for a string.
-func (a *arena) copyString(s string) []byte {
-	if len(s) == 0 {
-		return nil
-	}
-	if len(s) > cap(a.buf)-len(a.buf) {
-		a.buf = make([]byte, 0, max(arenaChunk, len(s)))
-	}
-	start := len(a.buf)
-	a.buf = append(a.buf, s...)
 	return a.buf[start:len(a.buf):len(a.buf)]
 }
 
