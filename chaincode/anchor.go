@@ -104,8 +104,8 @@ func recordBatch(t *txn, req *record.AnchorRequest, bKey, credKey string, digest
 	if err := putJSON(t.stub, bKey, batch); err != nil {
 		return nil, err
 	}
-	if err := putJSON(t.stub, credKey, batchCredentials{Credentials: req.Credentials}); err != nil {
-		return nil, err
+	if err := t.stub.PutState(credKey, appendBatchCredentials(nil, req.Credentials)); err != nil {
+		return nil, fmt.Errorf("writing state %q: %w", printableKey(credKey), err)
 	}
 	// Every record goes into one buffer; each PutState gets its own
 	// capacity-capped slice of it, never written again.
@@ -139,14 +139,17 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 	if len(raw) > maxAnchorRequestSize {
 		return nil, fmt.Errorf("anchor request is %d bytes, the limit is %d", len(raw), maxAnchorRequestSize)
 	}
-	var req record.AnchorRequest
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, fmt.Errorf("anchor request is not a valid AnchorRequest JSON object: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("anchor request has data after its JSON object")
+	req, ok := decodeCompactAnchorRequest(raw)
+	if !ok {
+		req = new(record.AnchorRequest)
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(req); err != nil {
+			return nil, fmt.Errorf("anchor request is not a valid AnchorRequest JSON object: %w", err)
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, errors.New("anchor request has data after its JSON object")
+		}
 	}
 	if err := record.ValidateBatchID(req.BatchID); err != nil {
 		return nil, err
@@ -177,16 +180,14 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 		}
 		forms = forms[:0]
 		for j, d := range group {
-			if err := record.ValidateDigest(d); err != nil {
+			if !decodeDigest(d, &decoded[j]) {
+				err := record.ValidateDigest(d)
 				return nil, fmt.Errorf("batch %q credential %d: %w", req.BatchID, i, err)
 			}
 			if first, dup := seen[d]; dup {
 				return nil, fmt.Errorf("batch %q: digest %s appears twice (credentials %d and %d)", req.BatchID, d, first, i)
 			}
 			seen[d] = i
-			if _, err := hex.Decode(decoded[j][:], []byte(d)); err != nil {
-				return nil, fmt.Errorf("batch %q credential %d: digest %s: %w", req.BatchID, i, d, err)
-			}
 			forms = append(forms, decoded[j][:])
 		}
 		root.AppendLeaf(forms...)
@@ -197,7 +198,35 @@ func parseAnchorRequest(raw string) (*record.AnchorRequest, error) {
 	if computed := hex.EncodeToString(root.Root()); computed != req.Root {
 		return nil, fmt.Errorf("batch %q: root %s does not match the RFC 6962 root %s of its %d credentials", req.BatchID, req.Root, computed, len(req.Credentials))
 	}
-	return &req, nil
+	return req, nil
+}
+
+// hexValues maps a lowercase hex digit to its value, any other byte to
+// 0xff.
+var hexValues = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
+
+// decodeDigest decodes d into out if it is a digest as record.ValidateDigest
+// accepts them (64 lowercase hex digits), checking and decoding in one
+// pass; it reports whether it is.
+func decodeDigest(d string, out *[sha256.Size]byte) bool {
+	if len(d) != 2*sha256.Size {
+		return false
+	}
+	var bad byte
+	for k := range out {
+		hi, lo := hexValues[d[2*k]], hexValues[d[2*k+1]]
+		bad |= hi | lo
+		out[k] = hi<<4 | lo&0x0f
+	}
+	return bad&0xf0 == 0
 }
 
 // digestKeysOf returns the state keys of every digest of credentials, in order.

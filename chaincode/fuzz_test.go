@@ -1,6 +1,8 @@
 package chaincode
 
 import (
+	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -50,6 +52,32 @@ func FuzzParseAnchorRequest(f *testing.F) {
 		}
 		if root := rootOf(t, req.Credentials); root != req.Root {
 			t.Fatalf("accepted root %s, the credentials' root is %s", req.Root, root)
+		}
+	})
+}
+
+// FuzzDecodeDigest checks decodeDigest against record.ValidateDigest and
+// encoding/hex: it accepts exactly the digests ValidateDigest accepts, and
+// decodes them as hex does.
+func FuzzDecodeDigest(f *testing.F) {
+	f.Add(strings.Repeat("0a", 32))
+	f.Add(strings.Repeat("f9", 32))
+	f.Add(strings.Repeat("0A", 32))
+	f.Add(strings.Repeat("0g", 32))
+	f.Add(strings.Repeat("0a", 31))
+	f.Add(strings.Repeat("/:", 32))
+	f.Fuzz(func(t *testing.T, d string) {
+		var got [32]byte
+		ok := decodeDigest(d, &got)
+		if valid := record.ValidateDigest(d) == nil; ok != valid {
+			t.Fatalf("decodeDigest(%q) = %v, ValidateDigest says %v", d, ok, valid)
+		}
+		if !ok {
+			return
+		}
+		want, err := hex.DecodeString(d)
+		if err != nil || !bytes.Equal(got[:], want) {
+			t.Fatalf("decodeDigest(%q) = %x, hex decodes %x (%v)", d, got, want, err)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -123,6 +124,39 @@ func appendAnchoredRecord(buf []byte, batchID string, index int, group []string,
 			buf = append(buf, d...)
 		}
 		buf = append(buf, '"')
+	}
+	return append(buf, "]}"...)
+}
+
+// appendBatchCredentials appends to buf the batchCredentials record of
+// credentials: exactly what encoding/json writes for it, strings
+// unescaped, which is correct only for what parseAnchorRequest lets
+// through (lowercase hex digests, at least one credential, each with at
+// least one digest).
+func appendBatchCredentials(buf []byte, credentials [][]string) []byte {
+	size := len(`{"credentials":[]}`)
+	for _, group := range credentials {
+		size += 3 + len(group)*3
+		for _, d := range group {
+			size += len(d)
+		}
+	}
+	buf = slices.Grow(buf, size)
+	buf = append(buf, `{"credentials":[`...)
+	for i, group := range credentials {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '[')
+		for j, d := range group {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '"')
+			buf = append(buf, d...)
+			buf = append(buf, '"')
+		}
+		buf = append(buf, ']')
 	}
 	return append(buf, "]}"...)
 }

@@ -219,3 +219,23 @@ func FuzzAppendAnchoredRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendBatchCredentialsIsEncodingJSON checks the batch's digest groups
+// record byte for byte against encoding/json, for batches of one to four
+// forms a credential.
+func TestAppendBatchCredentialsIsEncodingJSON(t *testing.T) {
+	for _, shape := range []struct{ n, forms int }{{1, 1}, {3, 2}, {500, 3}, {7, 4}} {
+		creds := newCredentials(t, shape.n, shape.forms)
+		want, err := json.Marshal(batchCredentials{Credentials: creds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendBatchCredentials(nil, creds)
+		if string(got) != string(want) {
+			t.Fatalf("%d credentials of %d forms: appended %.200s…, encoding/json writes %.200s…", shape.n, shape.forms, got, want)
+		}
+		if got := appendBatchCredentials([]byte("x"), creds); string(got) != "x"+string(want) {
+			t.Errorf("appending after a prefix lost it")
+		}
+	}
+}

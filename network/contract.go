@@ -110,15 +110,81 @@ func (c *Contract) ListIssuers(ctx context.Context, pageSize int, bookmark strin
 
 // AnchorBatch anchors a batch of credential digests, submitted by org.
 func (c *Contract) AnchorBatch(ctx context.Context, org string, req record.AnchorRequest) (*record.Batch, error) {
-	body, err := json.Marshal(req)
+	body, err := marshalAnchorRequest(&req)
 	if err != nil {
 		return nil, err
 	}
 	var b record.Batch
-	if err := c.submit(ctx, org, "AnchorBatch", &b, string(body)); err != nil {
+	if err := c.submit(ctx, org, "AnchorBatch", &b, body); err != nil {
 		return nil, err
 	}
 	return &b, nil
+}
+
+// marshalAnchorRequest returns the JSON that encoding/json's Marshal writes
+// for req. A request of plain strings (printable ASCII that JSON does not
+// escape: hex digests, batch and issuer ids), every credential listed, is
+// written directly, a batch's thousands of digests without reflection nor
+// escaping checks; anything else goes through encoding/json.
+func marshalAnchorRequest(req *record.AnchorRequest) (string, error) {
+	plain := req.Credentials != nil && isPlainJSON(req.BatchID) && isPlainJSON(req.IssuerID) && isPlainJSON(string(req.Type)) && isPlainJSON(req.Root)
+	size := len(`{"batchId":"","issuerId":"","type":"","credentials":[],"root":""}`) + len(req.BatchID) + len(req.IssuerID) + len(req.Type) + len(req.Root)
+	for _, group := range req.Credentials {
+		if !plain {
+			break
+		}
+		plain = group != nil
+		size += 3
+		for _, d := range group {
+			plain = plain && isPlainJSON(d)
+			size += len(d) + 3
+		}
+	}
+	if !plain {
+		body, err := json.Marshal(req)
+		return string(body), err
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(`{"batchId":"`)
+	b.WriteString(req.BatchID)
+	b.WriteString(`","issuerId":"`)
+	b.WriteString(req.IssuerID)
+	b.WriteString(`","type":"`)
+	b.WriteString(string(req.Type))
+	b.WriteString(`","credentials":[`)
+	for i, group := range req.Credentials {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('[')
+		for j, d := range group {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			b.WriteString(d)
+			b.WriteByte('"')
+		}
+		b.WriteByte(']')
+	}
+	b.WriteString(`],"root":"`)
+	b.WriteString(req.Root)
+	b.WriteString(`"}`)
+	return b.String(), nil
+}
+
+// isPlainJSON reports whether encoding/json writes s as it is between
+// quotes: printable ASCII other than '"', '\' and the HTML characters
+// '<', '>' and '&' it escapes.
+func isPlainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // GetBatch returns batch id.

@@ -2,6 +2,7 @@ package network
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -56,6 +57,66 @@ func FuzzDecodeResult(f *testing.F) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("decoding %s:\ngot  %#v\nwant %#v (encoding/json)", canonical, got, want)
 			}
+		}
+	})
+}
+
+// TestMarshalAnchorRequestIsEncodingJSON checks the AnchorBatch argument
+// byte for byte against encoding/json, for plain requests (written
+// directly) and for those it leaves to encoding/json.
+func TestMarshalAnchorRequestIsEncodingJSON(t *testing.T) {
+	digest := func(i int) string { return fmt.Sprintf("%064x", i) }
+	pix := record.AnchorRequest{BatchID: "2026-pix:0001", IssuerID: "pix", Type: record.TypePixCertification, Root: digest(99)}
+	for i := range 500 {
+		pix.Credentials = append(pix.Credentials, []string{digest(3 * i), digest(3*i + 1), digest(3*i + 2)})
+	}
+	cases := []struct {
+		name string
+		req  record.AnchorRequest
+	}{
+		{"a Pix batch", pix},
+		{"one credential", record.AnchorRequest{BatchID: "b", IssuerID: "i", Type: "Diploma", Credentials: [][]string{{digest(1)}}, Root: digest(2)}},
+		{"no credentials", record.AnchorRequest{BatchID: "b", Credentials: [][]string{}}},
+		{"nil credentials", record.AnchorRequest{BatchID: "b"}},
+		{"a nil credential", record.AnchorRequest{BatchID: "b", Credentials: [][]string{{digest(1)}, nil}}},
+		{"an empty credential", record.AnchorRequest{BatchID: "b", Credentials: [][]string{{}}}},
+		{"HTML characters", record.AnchorRequest{BatchID: "<b>&", Credentials: [][]string{{"a<"}}}},
+		{"a quote and a backslash", record.AnchorRequest{BatchID: `b"\`, Credentials: [][]string{{digest(1)}}}},
+		{"non-ASCII and control characters", record.AnchorRequest{BatchID: "académie\n", IssuerID: "\u2028", Type: "\x7f", Credentials: [][]string{{"\xff"}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want, err := json.Marshal(c.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := marshalAnchorRequest(&c.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("marshalled\n%.300s\nencoding/json writes\n%.300s", got, want)
+			}
+		})
+	}
+}
+
+// FuzzMarshalAnchorRequest checks marshalAnchorRequest against encoding/json
+// on arbitrary strings.
+func FuzzMarshalAnchorRequest(f *testing.F) {
+	f.Add("b1", "pix", "PixCertification", "ab", "cd", "ef", true)
+	f.Add("<", "\u2028", "\xff", `"`, `\`, "", false)
+	f.Fuzz(func(t *testing.T, batchID, issuerID, typ, root, d1, d2 string, two bool) {
+		req := record.AnchorRequest{BatchID: batchID, IssuerID: issuerID, Type: record.CredentialType(typ), Root: root, Credentials: [][]string{{d1}}}
+		if two {
+			req.Credentials = append(req.Credentials, []string{d1, d2})
+		}
+		want, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := marshalAnchorRequest(&req); err != nil || got != string(want) {
+			t.Fatalf("marshalled %q (%v), encoding/json writes %q", got, err, want)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -83,6 +84,12 @@ func (g *genesisWire) settings() Genesis {
 
 // encodeBlock returns the canonical bytes of b and their hash.
 func encodeBlock(b *block) ([]byte, [sha256.Size]byte, error) {
+	return encodeBlockTo(nil, b)
+}
+
+// encodeBlockTo is encodeBlock writing into buf's memory when it has room
+// (from its start: buf's content is overwritten).
+func encodeBlockTo(buf []byte, b *block) ([]byte, [sha256.Size]byte, error) {
 	// Size the buffer for the whole block up front: a block anchoring a
 	// large batch is tens of megabytes, not worth growing step by step.
 	size := 128 + len(b.PrevHash) + len(b.Proposal) + len(b.Signature) + len(b.Result)
@@ -92,11 +99,14 @@ func encodeBlock(b *block) ([]byte, [sha256.Size]byte, error) {
 	for _, w := range b.Writes {
 		size += 24 + len(w.Key) + len(w.Value)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	if err := canonicalCBOR.MarshalToBuffer(b, buf); err != nil {
-		return nil, [sha256.Size]byte{}, fmt.Errorf("encoding block %d: %w", b.Number, err)
+	raw, ok := appendBlockCBOR(slices.Grow(buf[:0], size), b)
+	if !ok {
+		buf := bytes.NewBuffer(raw)
+		if err := canonicalCBOR.MarshalToBuffer(b, buf); err != nil {
+			return nil, [sha256.Size]byte{}, fmt.Errorf("encoding block %d: %w", b.Number, err)
+		}
+		raw = buf.Bytes()
 	}
-	raw := buf.Bytes()
 	return raw, sha256.Sum256(raw), nil
 }
 

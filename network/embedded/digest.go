@@ -120,31 +120,31 @@ func computeStateDigest(b *buckets) stateDigest {
 	return d
 }
 
-// applyToDigest updates d for the writes of block blk (number n) before
-// they are applied: each key's current entry, unless known absent, leaves
-// the digest, and its new entry (the stored version, for the chaincode
-// state) joins it.
-func applyToDigest(d *stateDigest, b *buckets, blk *block, absent keySet) {
+// applyToDigest updates d for the writes of block blk before they are
+// applied: each key's current entry, unless known absent (absent[i], for a
+// transaction), leaves the digest, and its new entry joins it: for the
+// chaincode state, the stored version values[i] (versionedValues).
+func applyToDigest(d *stateDigest, b *buckets, blk *block, absent []bool, values [][]byte) {
 	h := newEntryHasher()
-	bucket, domain := b.state, byte(domainState)
 	if blk.Kind != kindTransaction {
-		bucket, domain = b.config, domainConfig
-	}
-	var buf []byte
-	for _, w := range blk.Writes {
-		if domain == domainConfig || !absent.has(w.Key) {
-			if old := valueAt(bucket, w.Key); old != nil {
-				d.sub(h.entry(domain, w.Key, old))
+		for _, w := range blk.Writes {
+			if old := valueAt(b.config, w.Key); old != nil {
+				d.sub(h.entry(domainConfig, w.Key, old))
+			}
+			if !w.Delete {
+				d.add(h.entry(domainConfig, w.Key, w.Value))
 			}
 		}
-		if w.Delete {
-			continue
+		return
+	}
+	for i, w := range blk.Writes {
+		if !absent[i] {
+			if old := valueAt(b.state, w.Key); old != nil {
+				d.sub(h.entry(domainState, w.Key, old))
+			}
 		}
-		value := w.Value
-		if domain == domainState {
-			buf = appendVersionedValue(buf[:0], blk.Number, w.Value)
-			value = buf
+		if !w.Delete {
+			d.add(h.entry(domainState, w.Key, values[i]))
 		}
-		d.add(h.entry(domain, w.Key, value))
 	}
 }

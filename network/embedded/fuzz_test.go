@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
 func sampleBlocks(f *testing.F) [][]byte {
@@ -167,6 +169,27 @@ func FuzzCheckStoreFile(f *testing.F) {
 		}
 		if _, ok := parseBoltMeta(data); err == nil && len(data) > 0 && !ok && len(data) < 2*boltMetaPageBytes {
 			t.Fatalf("accepted %d bytes with no valid header", len(data))
+		}
+	})
+}
+
+// FuzzCreateCompositeKey checks the stub's composite keys against the
+// Fabric shim's: the same key, or an error both ways.
+func FuzzCreateCompositeKey(f *testing.F) {
+	f.Add("digest", "0a0b", "", false)
+	f.Add("batch", "2026-bac:0001", "x", true)
+	f.Add("issuer", "a\x00b", "é", true)
+	f.Add("", "", "\U0010FFFF", true)
+	f.Add("\xff", "ok", "", false)
+	f.Fuzz(func(t *testing.T, objectType, a1, a2 string, two bool) {
+		attrs := []string{a1}
+		if two {
+			attrs = append(attrs, a2)
+		}
+		want, wantErr := shim.CreateCompositeKey(objectType, attrs)
+		got, err := createCompositeKey(objectType, attrs)
+		if got != want || (err == nil) != (wantErr == nil) {
+			t.Fatalf("createCompositeKey(%q, %q) = %q, %v; the shim gives %q, %v", objectType, attrs, got, err, want, wantErr)
 		}
 	})
 }

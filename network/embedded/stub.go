@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -55,14 +56,23 @@ type txStub struct {
 	channelID string
 	namespace string // the chaincode name, reported in query results
 	prop      *Proposal
-	args      [][]byte
+	// args is GetArgs, built at its first call: contract-api reads the
+	// arguments as strings, which the proposal already holds.
+	args [][]byte
 
-	writes map[string]write
-	// absent holds the keys the invocation read and found absent. The
-	// commit runs in the same bbolt transaction right after the
-	// invocation, so these keys hold no version it must move to the
-	// history: it need not look them up again.
-	absent    keySet
+	// writes is the write set in the order keys were first written (a
+	// key written again replaces its write in place); keys holds the
+	// same keys as strings, and arena the bytes of their keys and values.
+	writes []write
+	keys   []string
+	arena  arena
+	// seen maps each key the invocation wrote or read and found absent to
+	// what it knows of it. Absent keys: the commit runs in the same bbolt
+	// transaction right after the invocation, so they hold no version it
+	// must move to the history, and it need not look them up again.
+	seen map[string]keyUse
+	// seek holds the key being looked up (bbolt's Seek takes bytes).
+	seek      []byte
 	event     *event
 	wrote     bool // the transaction wrote: paginated queries are refused
 	paginated bool // the transaction ran a paginated query: writes are refused
@@ -71,11 +81,6 @@ type txStub struct {
 var _ shim.ChaincodeStubInterface = (*txStub)(nil)
 
 func newTxStub(snapshot *bolt.Tx, b *buckets, channelID, namespace string, p *Proposal) *txStub {
-	args := make([][]byte, 0, len(p.Args)+1)
-	args = append(args, []byte(p.Function))
-	for _, a := range p.Args {
-		args = append(args, []byte(a))
-	}
 	return &txStub{
 		snapshot:  snapshot,
 		state:     b.state,
@@ -84,19 +89,44 @@ func newTxStub(snapshot *bolt.Tx, b *buckets, channelID, namespace string, p *Pr
 		channelID: channelID,
 		namespace: namespace,
 		prop:      p,
-		args:      args,
-		writes:    map[string]write{},
-		absent:    keySet{},
+		seen:      map[string]keyUse{},
 	}
 }
 
-// keySet is a set of state keys.
-type keySet map[string]struct{}
+// keyUse is what an invocation did with a key: write is the position of
+// its write in txStub.writes plus one (0: not written), absent whether it
+// read the key and found no committed value.
+type keyUse struct {
+	write  int32
+	absent bool
+}
 
-// has reports whether the set holds key.
-func (ks keySet) has(key []byte) bool {
-	_, ok := ks[string(key)]
-	return ok
+// arena hands out copies of the keys and values an invocation writes,
+// carved from a few large buffers rather than one allocation each: an
+// anchoring writes thousands of small records. A copy is never moved
+// or written again; bbolt keeps them until the commit.
+type arena struct{ buf []byte }
+
+// arenaChunk is the size of an arena's buffers (a larger copy gets a
+// buffer of its own size).
+const arenaChunk = 64 << 10
+
+// copy returns a copy of b (nil for an empty b) with no spare capacity.
+func (a *arena) copy(b []byte) []byte { return arenaCopy(a, b) }
+
+// copyString is copy for a string.
+func (a *arena) copyString(s string) []byte { return arenaCopy(a, s) }
+
+func arenaCopy[S string | []byte](a *arena, b S) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > cap(a.buf)-len(a.buf) {
+		a.buf = make([]byte, 0, max(arenaChunk, len(b)))
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return a.buf[start:len(a.buf):len(a.buf)]
 }
 
 // seal ends the invocation: the snapshot may be released after it.
@@ -106,28 +136,27 @@ func (s *txStub) seal() {
 	s.snapshot, s.state, s.history, s.blockTxs = nil, nil, nil, nil
 }
 
-// writeSet returns the buffered writes sorted by key.
-func (s *txStub) writeSet() []write {
+// writeSet returns the buffered writes sorted by key and, for each, whether
+// the invocation read its key and found no committed value.
+func (s *txStub) writeSet() ([]write, []bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// Sorting the keys moves 16-byte strings, not 56-byte writes.
-	keys := make([]string, 0, len(s.writes))
-	for k := range s.writes {
-		keys = append(keys, k)
+	// Sort positions, not 56-byte writes, comparing the keys as strings.
+	order := make([]int32, len(s.writes))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	slices.Sort(keys)
-	ws := make([]write, len(keys))
-	for i, k := range keys {
-		ws[i] = s.writes[k]
+	byKey := func(a, b int32) int { return strings.Compare(s.keys[a], s.keys[b]) }
+	if !slices.IsSortedFunc(order, byKey) {
+		slices.SortFunc(order, byKey)
 	}
-	return ws
-}
-
-// absentKeys returns the keys the invocation read and found absent.
-func (s *txStub) absentKeys() keySet {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.absent
+	ws := make([]write, len(order))
+	absent := make([]bool, len(order))
+	for i, at := range order {
+		ws[i] = s.writes[at]
+		absent[i] = s.seen[s.keys[at]].absent
+	}
+	return ws, absent
 }
 
 func (s *txStub) chaincodeEvent() *event {
@@ -139,15 +168,25 @@ func (s *txStub) chaincodeEvent() *event {
 // ---- Arguments and transaction data ----
 
 // GetArgs returns the function name followed by the arguments.
-func (s *txStub) GetArgs() [][]byte { return s.args }
-
-// GetStringArgs returns GetArgs as strings.
-func (s *txStub) GetStringArgs() []string {
-	out := make([]string, len(s.args))
-	for i, a := range s.args {
-		out[i] = string(a)
+func (s *txStub) GetArgs() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.args == nil {
+		s.args = make([][]byte, 0, len(s.prop.Args)+1)
+		s.args = append(s.args, []byte(s.prop.Function))
+		for _, a := range s.prop.Args {
+			s.args = append(s.args, []byte(a))
+		}
 	}
-	return out
+	return s.args
+}
+
+// GetStringArgs returns GetArgs as strings: the proposal's, not copied
+// (strings are immutable).
+func (s *txStub) GetStringArgs() []string {
+	out := make([]string, 0, len(s.prop.Args)+1)
+	out = append(out, s.prop.Function)
+	return append(out, s.prop.Args...)
 }
 
 // GetFunctionAndParameters returns the function name and its arguments.
@@ -157,7 +196,7 @@ func (s *txStub) GetFunctionAndParameters() (string, []string) {
 }
 
 // GetArgsSlice returns the concatenation of GetArgs.
-func (s *txStub) GetArgsSlice() ([]byte, error) { return bytes.Join(s.args, nil), nil }
+func (s *txStub) GetArgsSlice() ([]byte, error) { return bytes.Join(s.GetArgs(), nil), nil }
 
 // GetTxID returns the proposal's transaction id.
 func (s *txStub) GetTxID() string { return s.prop.TxID }
@@ -215,14 +254,19 @@ func (s *txStub) GetState(key string) ([]byte, error) {
 // get returns a copy of the committed value of key (nil when there is
 // none), looked up with c, a cursor of the state. The caller holds s.mu.
 func (s *txStub) get(c *bolt.Cursor, key string) ([]byte, error) {
-	k, v := c.Seek([]byte(key))
+	s.seek = append(s.seek[:0], key...)
+	k, v := c.Seek(s.seek)
 	if string(k) == key {
 		v = storedValue(s.state, k, v)
 	} else {
 		v = nil
 	}
 	if v == nil {
-		s.absent[key] = struct{}{}
+		u := s.seen[key]
+		if !u.absent {
+			u.absent = true
+			s.seen[key] = u
+		}
 		return nil, nil
 	}
 	_, value, err := splitVersionedValue(v)
@@ -241,6 +285,11 @@ func (s *txStub) GetMultipleStates(keys ...string) ([][]byte, error) {
 	defer s.mu.Unlock()
 	if s.snapshot == nil {
 		return nil, errInvocationOver
+	}
+	if len(s.seen) == 0 && len(keys) > 8 {
+		// Room for every key found absent (they are then usually
+		// written), without growing the map key by key.
+		s.seen = make(map[string]keyUse, len(keys))
 	}
 	// One cursor for every key: bbolt's Get makes one per lookup.
 	c := s.state.Cursor()
@@ -261,10 +310,7 @@ func (s *txStub) PutState(key string, value []byte) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	if len(value) == 0 {
-		return s.record(key, write{Key: []byte(key), Delete: true})
-	}
-	return s.record(key, write{Key: []byte(key), Value: bytes.Clone(value)})
+	return s.record(key, value, len(value) == 0)
 }
 
 // DelState records the deletion of key in the write set.
@@ -272,10 +318,11 @@ func (s *txStub) DelState(key string) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	return s.record(key, write{Key: []byte(key), Delete: true})
+	return s.record(key, nil, true)
 }
 
-func (s *txStub) record(key string, w write) error {
+// record buffers the write of value at key, or its deletion, copying both.
+func (s *txStub) record(key string, value []byte, deleted bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.snapshot == nil {
@@ -285,7 +332,21 @@ func (s *txStub) record(key string, w write) error {
 		return fmt.Errorf("transaction %s has already performed a paginated query: writes are not allowed (as on Fabric)", s.prop.TxID)
 	}
 	s.wrote = true
-	s.writes[key] = w
+	w := write{Delete: deleted}
+	if !deleted {
+		w.Value = s.arena.copy(value)
+	}
+	u := s.seen[key]
+	if u.write > 0 {
+		w.Key = s.writes[u.write-1].Key
+		s.writes[u.write-1] = w
+		return nil
+	}
+	w.Key = s.arena.copyString(key)
+	s.writes = append(s.writes, w)
+	s.keys = append(s.keys, key)
+	u.write = int32(len(s.writes))
+	s.seen[key] = u
 	return nil
 }
 
@@ -489,7 +550,43 @@ func (s *txStub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterfac
 
 // CreateCompositeKey builds a composite key exactly as the Fabric shim does.
 func (s *txStub) CreateCompositeKey(objectType string, attributes []string) (string, error) {
-	return shim.CreateCompositeKey(objectType, attributes)
+	return createCompositeKey(objectType, attributes)
+}
+
+// createCompositeKey is shim.CreateCompositeKey in one allocation when
+// every part is ASCII without NUL, which the shim accepts as it is (an
+// anchoring builds a key per digest); other parts go to the shim, which
+// checks them and words its errors.
+func createCompositeKey(objectType string, attributes []string) (string, error) {
+	size := len(compositeKeyNamespace) + len(objectType) + 1
+	ascii := isASCIIWithoutNUL(objectType)
+	for _, a := range attributes {
+		ascii = ascii && isASCIIWithoutNUL(a)
+		size += len(a) + 1
+	}
+	if !ascii {
+		return shim.CreateCompositeKey(objectType, attributes)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(compositeKeyNamespace)
+	b.WriteString(objectType)
+	b.WriteByte(0)
+	for _, a := range attributes {
+		b.WriteString(a)
+		b.WriteByte(0)
+	}
+	return b.String(), nil
+}
+
+// isASCIIWithoutNUL reports whether s holds ASCII characters other than NUL.
+func isASCIIWithoutNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == 0 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // SplitCompositeKey splits a composite key as the Fabric shim does; unlike
@@ -517,7 +614,7 @@ func splitCompositeKey(ck string) (string, []string, error) {
 // partialCompositeKeyRange is the key range of a partial composite key, as
 // the shim computes it.
 func partialCompositeKeyRange(objectType string, attributes []string) (string, string, error) {
-	partial, err := shim.CreateCompositeKey(objectType, attributes)
+	partial, err := createCompositeKey(objectType, attributes)
 	if err != nil {
 		return "", "", err
 	}

@@ -83,7 +83,7 @@ func TestStubArgumentsAndMultipleStates(t *testing.T) {
 		if err := s.PutState("d", nil); err != nil {
 			t.Fatal(err)
 		}
-		ws := s.writeSet()
+		ws, _ := s.writeSet()
 		if len(ws) != 2 || string(ws[0].Key) != "c" || !ws[1].Delete || ws[1].Value != nil {
 			t.Errorf("write set %+v, want c set and d deleted (an empty PutState deletes)", ws)
 		}
@@ -235,4 +235,50 @@ func TestProblemString(t *testing.T) {
 			t.Errorf("%+v.String() = %q, want %q", c.p, got, c.want)
 		}
 	}
+}
+
+// TestStubWriteSet checks the write set a commit receives: sorted by key,
+// each key once with its last write, copies of the chaincode's buffers,
+// and, for each write, whether the invocation found its key absent.
+func TestStubWriteSet(t *testing.T) {
+	l, _ := newTestLedger(t)
+	mustSubmit(t, l, "ministry", "put", "a", "1")
+	withStub(t, l, "Fn", nil, func(s *txStub) {
+		buf := []byte("first")
+		steps := []func() error{
+			func() error { return s.PutState("m", buf) },
+			func() error { _, err := s.GetState("z"); return err },
+			func() error { return s.PutState("z", []byte("zz")) },
+			func() error { _, err := s.GetMultipleStates("a", "b"); return err },
+			func() error { return s.PutState("a", []byte("11")) },
+			func() error { return s.PutState("b", []byte("22")) },
+			func() error { return s.DelState("b") },
+			func() error { return s.PutState("m", []byte("second")) },
+			func() error { _, err := s.GetState("m"); return err },
+		}
+		for i, step := range steps {
+			if err := step(); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+		}
+		copy(buf, "XXXXX")
+		ws, absent := s.writeSet()
+		type got struct {
+			key, value     string
+			deleted, fresh bool
+		}
+		var gots []got
+		for i, w := range ws {
+			gots = append(gots, got{string(w.Key), string(w.Value), w.Delete, absent[i]})
+		}
+		want := []got{
+			{"a", "11", false, false},
+			{"b", "", true, true},
+			{"m", "second", false, true},
+			{"z", "zz", false, true},
+		}
+		if !slices.Equal(gots, want) {
+			t.Errorf("write set %+v, want %+v", gots, want)
+		}
+	})
 }
