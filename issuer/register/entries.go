@@ -349,6 +349,11 @@ func (r *Register) Claim(e Entry) error {
 // claim is Claim with r.mu held. The awards of the anchored batches not
 // filed yet are still claimed: reading the file is enough for the others.
 func (r *Register) claim(e Entry) error {
+	return r.db.View(func(tx *bolt.Tx) error { return r.claimIn(tx, e) })
+}
+
+// claimIn is claim, reading the register in tx.
+func (r *Register) claimIn(tx *bolt.Tx, e Entry) error {
 	k := r.Key(e.Award)
 	if holder, ok := r.claims[k]; ok {
 		if holder == e.ID {
@@ -362,11 +367,7 @@ func (r *Register) claim(e Entry) error {
 		r.claims[k] = e.ID
 		return nil
 	}
-	var cur *Entry
-	err := r.db.View(func(tx *bolt.Tx) (err error) {
-		_, cur, err = r.current(tx, k)
-		return err
-	})
+	_, cur, err := r.current(tx, k)
 	if err != nil {
 		return err
 	}
@@ -406,11 +407,18 @@ type pendingBatch struct {
 func (r *Register) Pending(batch, root string, entries []Entry) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i, e := range entries {
-		if err := r.claim(e); err != nil {
-			r.release(entries[:i])
-			return err
+	// Every award claimed in one read transaction.
+	err := r.db.View(func(tx *bolt.Tx) error {
+		for i, e := range entries {
+			if err := r.claimIn(tx, e); err != nil {
+				r.release(entries[:i])
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sealed, err := r.sealValue(bucketPending, []byte(batch), pendingBatch{Root: root, Entries: entries})
 	if err == nil {
