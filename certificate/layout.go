@@ -525,11 +525,22 @@ func (p *pageContent) image(name string, x, y, w, h float64) {
 // appendColor writes the operator op (rg: fill, RG: stroke) setting color.
 func appendColor(b []byte, c rgb, op string) []byte {
 	for _, v := range [3]uint8{c.r, c.g, c.b} {
-		b = strconv.AppendFloat(b, float64(v)/255, 'f', 3, 64)
+		b = appendComponent(b, v)
 		b = append(b, ' ')
 	}
 	b = append(b, op...)
 	return append(b, '\n')
+}
+
+// appendComponent writes the colour component v/255 with three decimals,
+// as strconv.AppendFloat(b, float64(v)/255, 'f', 3, 64) does, in integers:
+// v/255 in thousandths is v*200/51, never halfway between two
+// thousandths (51 is odd), so rounding it to the nearest is rounding
+// the float.
+func appendComponent(b []byte, v uint8) []byte {
+	thousandths := (int(v)*400 + 51) / 102
+	return append(b, byte('0'+thousandths/1000), '.',
+		byte('0'+thousandths/100%10), byte('0'+thousandths/10%10), byte('0'+thousandths%10))
 }
 
 // appendNumbers writes vs separated by spaces.

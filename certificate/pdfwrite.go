@@ -399,11 +399,40 @@ func deflatePrefix(raw []byte) ([]byte, error) {
 	return out.b, nil
 }
 
+// appendHundredths writes n hundredths as appendNumber does: at most two
+// decimals, no trailing zeros, and 0 rather than -0.
+func appendHundredths(b []byte, n int64) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/100, 10)
+	switch frac := n % 100; {
+	case frac == 0:
+	case frac%10 == 0:
+		b = append(b, '.', byte('0'+frac/10))
+	default:
+		b = append(b, '.', byte('0'+frac/10), byte('0'+frac%10))
+	}
+	return b
+}
+
 // formatNumber writes v with at most two decimals, as content streams
 // place things (to a hundredth of a point).
 func formatNumber(v float64) string { return string(appendNumber(nil, v)) }
 
 func appendNumber(b []byte, v float64) []byte {
+	// Hundredths in integers, as fast as it goes: below 1e9, v*100 is
+	// within 1e-7 of the exact product of the float v by 100, so it
+	// rounds as the decimal expansion of v does unless it is about halfway
+	// between two integers; then, and for large values or NaN, strconv
+	// decides.
+	if h := v * 100; math.Abs(h) < 1e9 {
+		n := math.Round(h)
+		if d := math.Abs(h - n); d < 0.4999 {
+			return appendHundredths(b, int64(n))
+		}
+	}
 	start := len(b)
 	b = strconv.AppendFloat(b, v, 'f', 2, 64)
 	// Trim "1.50" to "1.5", "2.00" to "2", "-0.00" to "0".

@@ -404,10 +404,13 @@ func (e *embeddedFont) subsetProgram(dst []byte, used []bool, s *scratch) ([]byt
 		}
 	}
 	s.keep = keep
-	glyfLength := 0
+	// glyf's length and checksum: each glyph starts on 4 bytes, so the
+	// table sums to the sum of its glyphs' checksums.
+	glyfLength, glyfChecksum := 0, uint32(0)
 	for g, k := range keep {
 		if k {
 			glyfLength += len(f.glyphs[g]) + pad4(len(f.glyphs[g]))
+			glyfChecksum += e.glyphChecksum[g]
 		}
 	}
 	// Short loca offsets (halved, on 16 bits) when the glyphs allow, as
@@ -452,7 +455,7 @@ func (e *embeddedFont) subsetProgram(dst []byte, used []bool, s *scratch) ([]byt
 	}
 	tables := [...]sfntTable{
 		{tag: "loca", data: loca, checksum: sfntChecksum(loca)},
-		{tag: "glyf", data: glyf, checksum: sfntChecksum(glyf)},
+		{tag: "glyf", data: glyf, checksum: glyfChecksum},
 		{tag: "head", data: head[:len(f.head)], checksum: sfntChecksum(head)},
 	}
 	dir := e.directory(s.fontDir[:0], tables[:])
@@ -560,6 +563,8 @@ type embeddedFont struct {
 	// zlib streams.
 	constantAdler uint32
 	glyphAdler    []uint32
+	// glyphChecksum are the glyphs' TrueType checksums (sfntChecksum).
+	glyphChecksum []uint32
 }
 
 func newEmbeddedFont(f *ttfont) (*embeddedFont, error) {
@@ -571,8 +576,10 @@ func newEmbeddedFont(f *ttfont) (*embeddedFont, error) {
 	}
 	e.constantAdler = adler32.Checksum(e.constantRaw)
 	e.glyphAdler = make([]uint32, len(f.glyphs))
+	e.glyphChecksum = make([]uint32, len(f.glyphs))
 	for g, data := range f.glyphs {
 		e.glyphAdler[g] = adler32.Checksum(append(slices.Clip(data), make([]byte, pad4(len(data)))...))
+		e.glyphChecksum[g] = sfntChecksum(data)
 	}
 	var err error
 	if e.constantDeflated, err = deflatePrefix(e.constantRaw); err != nil {

@@ -138,7 +138,13 @@ func newKnownRuns(fonts *[fontCount]*ttfont, w *wording, texts ...string) knownR
 type typesetter struct {
 	fonts *[fontCount]*ttfont
 	known knownRuns
-	runs  map[runKey]run
+	// recent is a cache in front of known and runs, for the texts a page
+	// sets again and again: it finds a text that is the very same string
+	// (the page's fields, the wording's texts) without hashing it. Its
+	// entries of an earlier generation are empty.
+	recent     [recentRuns]recentRun
+	generation uint32
+	runs       map[runKey]run
 	// wrapped are the lines of the texts that wrap, slices of lines.
 	wrapped map[wrapKey][]run
 	lines   []run
@@ -149,8 +155,35 @@ func newTypesetter(fonts *[fontCount]*ttfont, known knownRuns) *typesetter {
 	return &typesetter{fonts: fonts, known: known, runs: map[runKey]run{}, wrapped: map[wrapKey][]run{}}
 }
 
+// recentRuns is the size of typesetter.recent: a few times the number
+// of texts on a page.
+const recentRuns = 256
+
+// recentRun is an entry of typesetter.recent.
+type recentRun struct {
+	text       string
+	font       fontID
+	generation uint32
+	run        run
+}
+
+// recentSlot returns where typesetter.recent keeps text in font, from
+// its length and three of its bytes.
+func recentSlot(text string, font fontID) int {
+	h := uint(len(text))*131 + uint(font)*17
+	if n := len(text); n > 0 {
+		h += uint(text[0])*31 + uint(text[n/2])*7 + uint(text[n-1])
+	}
+	return int(h % recentRuns)
+}
+
 // reset forgets the runs of the previous rendering.
 func (t *typesetter) reset() {
+	t.generation++
+	if t.generation == 0 { // wrapped around: old entries could look new
+		clear(t.recent[:])
+		t.generation = 1
+	}
 	clear(t.runs)
 	clear(t.wrapped)
 	t.lines = t.lines[:0]
@@ -159,6 +192,22 @@ func (t *typesetter) reset() {
 
 // run returns the run of text in font; field names the text in errors.
 func (t *typesetter) run(field, text string, font fontID) (run, error) {
+	slot := &t.recent[recentSlot(text, font)]
+	// Comparing a string with itself stops at its address.
+	if slot.generation == t.generation && slot.font == font && slot.text == text {
+		return slot.run, nil
+	}
+	r, err := t.lookUp(field, text, font)
+	if err != nil {
+		return run{}, err
+	}
+	*slot = recentRun{text: text, font: font, generation: t.generation, run: r}
+	return r, nil
+}
+
+// lookUp returns the run of text in font from the Renderer's, the
+// rendering's, or made now.
+func (t *typesetter) lookUp(field, text string, font fontID) (run, error) {
 	key := runKey{text, font}
 	if r, ok := t.known[key]; ok {
 		return r, nil
