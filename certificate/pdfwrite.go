@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/adler32"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -84,7 +85,7 @@ func (p *pdfFile) object(obj int, body string) {
 
 // stream writes object obj, a stream whose dictionary holds, besides its
 // length, the entries extra; data is written as it is.
-func (p *pdfFile) stream(obj int, extra string, data []byte) {
+func (p *pdfFile) stream(obj int, extra, data []byte) {
 	p.begin(obj)
 	p.b = append(p.b, "<< /Length "...)
 	p.b = strconv.AppendInt(p.b, int64(len(data)), 10)
@@ -102,11 +103,29 @@ func (p *pdfFile) finish() {
 	p.b = strconv.AppendInt(p.b, int64(objCount+1), 10)
 	p.b = append(p.b, "\n0000000000 65535 f \n"...)
 	for _, off := range p.offsets[1:] {
-		p.b = fmt.Appendf(p.b, "%010d 00000 n \n", off)
+		p.b = appendPadded(p.b, off)
+		p.b = append(p.b, " 00000 n \n"...)
 	}
 	p.b = append(p.b, "trailer\n<< /Size "...)
 	p.b = strconv.AppendInt(p.b, int64(objCount+1), 10)
-	p.b = fmt.Appendf(p.b, " /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", objCatalog, objInfo, xref)
+	p.b = append(p.b, " /Root "...)
+	p.b = strconv.AppendInt(p.b, objCatalog, 10)
+	p.b = append(p.b, " 0 R /Info "...)
+	p.b = strconv.AppendInt(p.b, objInfo, 10)
+	p.b = append(p.b, " 0 R >>\nstartxref\n"...)
+	p.b = strconv.AppendInt(p.b, int64(xref), 10)
+	p.b = append(p.b, "\n%%EOF\n"...)
+}
+
+// appendPadded writes the offset off, 0 or more, as a cross-reference
+// entry does: ten digits, zeros in front.
+func appendPadded(b []byte, off int) []byte {
+	var digits [10]byte
+	for i := len(digits) - 1; i >= 0; i-- {
+		digits[i] = byte('0' + off%10)
+		off /= 10
+	}
+	return append(b, digits[:]...)
 }
 
 // newTemplate writes the objects every certificate shares.
@@ -144,7 +163,9 @@ func newTemplate(fonts *[fontCount]*embeddedFont) *pdfFile {
 const qrResourceName = "QR"
 
 // resourceName is the name the page's content selects font f by.
-func (f fontID) resourceName() string { return "F" + strconv.Itoa(int(f)+1) }
+func (f fontID) resourceName() string { return fontResourceNames[f] }
+
+var fontResourceNames = [fontCount]string{"F1", "F2", "F3"}
 
 // appendInfo writes the document information dictionary.
 func (p *pdfFile) appendInfo(title, author, subject string, created time.Time) {
@@ -187,21 +208,26 @@ func appendHex16(b []byte, v uint16) []byte {
 // and its ToUnicode map.
 func (p *pdfFile) appendFont(id fontID, e *embeddedFont, used *glyphUse, s *scratch) {
 	p.begin(fontObj(id, fontObjCIDFont))
-	p.b = fmt.Appendf(p.b, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s "+
-		"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "+
-		"/FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 1000 /W [",
-		e.font.name, fontObj(id, fontObjDescriptor))
+	p.b = append(p.b, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /"...)
+	p.b = append(p.b, e.font.name...)
+	p.b = append(p.b, " /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor "...)
+	p.b = strconv.AppendInt(p.b, int64(fontObj(id, fontObjDescriptor)), 10)
+	p.b = append(p.b, " 0 R /CIDToGIDMap /Identity /DW 1000 /W ["...)
 	// Runs of consecutive glyphs: "first [w1 w2 …]".
-	for g := 0; g < len(used.glyphs); g++ {
-		if !used.glyphs[g] {
-			continue
+	list := used.sorted()
+	for i, g := range list {
+		if i == 0 || list[i-1] != g-1 {
+			if i > 0 {
+				p.b[len(p.b)-1] = ']'
+				p.b = append(p.b, ' ')
+			}
+			p.b = strconv.AppendInt(p.b, int64(g), 10)
+			p.b = append(p.b, " ["...)
 		}
-		p.b = strconv.AppendInt(p.b, int64(g), 10)
-		p.b = append(p.b, " ["...)
-		for ; g < len(used.glyphs) && used.glyphs[g]; g++ {
-			p.b = strconv.AppendInt(p.b, int64(e.font.widths[g]), 10)
-			p.b = append(p.b, ' ')
-		}
+		p.b = strconv.AppendInt(p.b, int64(e.font.widths[g]), 10)
+		p.b = append(p.b, ' ')
+	}
+	if len(list) > 0 {
 		p.b[len(p.b)-1] = ']'
 		p.b = append(p.b, ' ')
 	}
@@ -210,10 +236,13 @@ func (p *pdfFile) appendFont(id fontID, e *embeddedFont, used *glyphUse, s *scra
 
 	program, rawLength := e.subsetProgram(s.fontProgram[:0], used.glyphs, s)
 	s.fontProgram = program
-	p.stream(fontObj(id, fontObjFile), " /Length1 "+strconv.Itoa(rawLength)+" /Filter /FlateDecode", program)
+	s.dict = append(s.dict[:0], " /Length1 "...)
+	s.dict = strconv.AppendInt(s.dict, int64(rawLength), 10)
+	s.dict = append(s.dict, " /Filter /FlateDecode"...)
+	p.stream(fontObj(id, fontObjFile), s.dict, program)
 
 	s.cmap = used.appendToUnicode(s.cmap[:0])
-	p.stream(fontObj(id, fontObjToUnicode), "", s.cmap)
+	p.stream(fontObj(id, fontObjToUnicode), nil, s.cmap)
 }
 
 // glyphUse records which glyphs of a font a certificate prints, and the
@@ -222,11 +251,21 @@ type glyphUse struct {
 	glyphs []bool
 	// chars holds the first character printed with each glyph.
 	chars []rune
+	// list holds the glyphs printed, in the order of their first use
+	// until sorted.
+	list []uint16
 }
 
 func (u *glyphUse) reset(numGlyphs int) {
 	u.glyphs = resize(u.glyphs, numGlyphs)
 	u.chars = resize(u.chars, numGlyphs)
+	u.list = u.list[:0]
+}
+
+// sorted returns the glyphs printed, in order.
+func (u *glyphUse) sorted() []uint16 {
+	slices.Sort(u.list)
+	return u.list
 }
 
 // resize returns a zeroed slice of n elements, reusing s's storage.
@@ -243,6 +282,7 @@ func (u *glyphUse) add(g uint16, r rune) {
 	if !u.glyphs[g] {
 		u.glyphs[g] = true
 		u.chars[g] = r
+		u.list = append(u.list, g)
 	}
 }
 
@@ -276,9 +316,9 @@ func (u *glyphUse) appendToUnicode(b []byte) []byte {
 		b = append(b, "endbfchar\n"...)
 		section = section[:0]
 	}
-	for g, used := range u.glyphs {
-		if used && g != 0 {
-			section = append(section, g)
+	for _, g := range u.sorted() {
+		if g != 0 {
+			section = append(section, int(g))
 			if len(section) == perSection {
 				flush()
 			}

@@ -217,7 +217,7 @@ func (r *Renderer) write(p *page, symbol *qrcode.Symbol, s *scratch) ([]byte, er
 		return nil, fmt.Errorf("compressing the page: %w", err)
 	}
 	s.contentZ = content
-	f.stream(objContents, " /Filter /FlateDecode", content)
+	f.stream(objContents, []byte(" /Filter /FlateDecode"), content)
 	f.appendQRImage(symbol, s)
 	for id, e := range r.embedded {
 		f.appendFont(fontID(id), e, &s.content.used[id], s)
@@ -239,8 +239,11 @@ type scratch struct {
 	// Buffers of the fonts' subsets, ToUnicode maps, the QR image and the
 	// page's compressed content.
 	keep                                 []bool
+	kept                                 []uint16
 	fontTail, fontDir, fontProgram, cmap []byte
 	qrImage, contentZ                    []byte
+	// dict holds the extra entries of a stream's dictionary.
+	dict []byte
 }
 
 func newScratch() *scratch {

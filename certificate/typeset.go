@@ -141,7 +141,8 @@ type typesetter struct {
 	// recent is a cache in front of known and runs, for the texts a page
 	// sets again and again: it finds a text that is the very same string
 	// (the page's fields, the wording's texts) without hashing it. Its
-	// entries of an earlier generation are empty.
+	// entries of an earlier generation (an earlier rendering) are empty,
+	// but for those of known runs, which stay true.
 	recent     [recentRuns]recentRun
 	generation uint32
 	runs       map[runKey]run
@@ -164,6 +165,7 @@ type recentRun struct {
 	text       string
 	font       fontID
 	generation uint32
+	known      bool
 	run        run
 }
 
@@ -181,7 +183,11 @@ func recentSlot(text string, font fontID) int {
 func (t *typesetter) reset() {
 	t.generation++
 	if t.generation == 0 { // wrapped around: old entries could look new
-		clear(t.recent[:])
+		for i := range t.recent {
+			if !t.recent[i].known {
+				t.recent[i] = recentRun{}
+			}
+		}
 		t.generation = 1
 	}
 	clear(t.runs)
@@ -194,10 +200,15 @@ func (t *typesetter) reset() {
 func (t *typesetter) run(field, text string, font fontID) (run, error) {
 	slot := &t.recent[recentSlot(text, font)]
 	// Comparing a string with itself stops at its address.
-	if slot.generation == t.generation && slot.font == font && slot.text == text {
+	if (slot.known || slot.generation == t.generation) && slot.font == font && slot.text == text {
 		return slot.run, nil
 	}
-	r, err := t.lookUp(field, text, font)
+	key := runKey{text, font}
+	if r, ok := t.known[key]; ok {
+		*slot = recentRun{text: text, font: font, known: true, run: r}
+		return r, nil
+	}
+	r, err := t.lookUp(field, key)
 	if err != nil {
 		return run{}, err
 	}
@@ -205,17 +216,13 @@ func (t *typesetter) run(field, text string, font fontID) (run, error) {
 	return r, nil
 }
 
-// lookUp returns the run of text in font from the Renderer's, the
-// rendering's, or made now.
-func (t *typesetter) lookUp(field, text string, font fontID) (run, error) {
-	key := runKey{text, font}
-	if r, ok := t.known[key]; ok {
-		return r, nil
-	}
+// lookUp returns the run of text in font made by this rendering, making it
+// if needs be.
+func (t *typesetter) lookUp(field string, key runKey) (run, error) {
 	if r, ok := t.runs[key]; ok {
 		return r, nil
 	}
-	r, err := t.store.typeset(t.fonts[font], field, text)
+	r, err := t.store.typeset(t.fonts[key.font], field, key.text)
 	if err != nil {
 		return run{}, err
 	}
