@@ -464,28 +464,28 @@ func (p *pageContent) text(f *ttfont, s style, size, x, y, w, h float64, a align
 	ascender, descender := f.typographic(f.typoAscender, size), f.typographic(f.typoDescender, size)
 	baseline := pageHeightPt - yPt - hPt*0.5 - (descender+ascender)*0.5
 
-	p.ops = appendColor(p.ops, s.color, "rg")
-	p.ops = append(p.ops, "BT\n/"...)
-	p.ops = append(p.ops, s.font.resourceName()...)
-	p.ops = append(p.ops, ' ')
+	b := appendColor(p.ops, s.color, "rg")
+	b = append(b, "BT\n/"...)
+	b = append(b, s.font.resourceName()...)
+	b = append(b, ' ')
 	// Sizes to a thousandth of a point: scaled sizes such as 9.975 (95 %
 	// of 10.5) are printed as they were measured.
 	if size != p.size || p.sizeText == nil {
 		p.size = size
 		p.sizeText = strconv.AppendFloat(p.sizeText[:0], math.Round(size*1000)/1000, 'f', -1, 64)
 	}
-	p.ops = append(p.ops, p.sizeText...)
-	p.ops = append(p.ops, " Tf\n"...)
-	p.ops = appendNumber(p.ops, xPt)
-	p.ops = append(p.ops, ' ')
-	p.ops = appendNumber(p.ops, baseline)
-	p.ops = append(p.ops, " Td\n<"...)
+	b = append(b, p.sizeText...)
+	b = append(b, " Tf\n"...)
+	b = appendNumber(b, xPt)
+	b = append(b, ' ')
+	b = appendNumber(b, baseline)
+	b = append(b, " Td\n<"...)
+	b = append(b, line.hex...)
+	p.ops = append(b, "> Tj\nET\n"...)
 	used := &p.used[s.font]
 	for i, g := range line.glyphs {
 		used.add(g, line.chars[i])
 	}
-	p.ops = append(p.ops, line.hex...)
-	p.ops = append(p.ops, "> Tj\nET\n"...)
 }
 
 // typographic returns a vertical metric of the font, in font units, in
@@ -496,30 +496,30 @@ func (f *ttfont) typographic(v int, size float64) float64 {
 
 // line strokes the segment from (x1, y1) to (x2, y2), width millimetres wide.
 func (p *pageContent) line(x1, y1, x2, y2 float64, color rgb, width float64) {
-	p.ops = appendColor(p.ops, color, "RG")
-	p.ops = appendNumber(p.ops, width*pointsPerMM)
-	p.ops = append(p.ops, " w\n"...)
-	p.ops = appendNumbers(p.ops, x1*pointsPerMM, pageHeightPt-y1*pointsPerMM)
-	p.ops = append(p.ops, " m "...)
-	p.ops = appendNumbers(p.ops, x2*pointsPerMM, pageHeightPt-y2*pointsPerMM)
-	p.ops = append(p.ops, " l S\n"...)
+	b := appendColor(p.ops, color, "RG")
+	b = appendNumber(b, width*pointsPerMM)
+	b = append(b, " w\n"...)
+	b = appendNumbers(b, x1*pointsPerMM, pageHeightPt-y1*pointsPerMM)
+	b = append(b, " m "...)
+	b = appendNumbers(b, x2*pointsPerMM, pageHeightPt-y2*pointsPerMM)
+	p.ops = append(b, " l S\n"...)
 }
 
 // rect fills the rectangle of top left corner (x, y).
 func (p *pageContent) rect(x, y, w, h float64, color rgb) {
-	p.ops = appendColor(p.ops, color, "rg")
-	p.ops = appendNumbers(p.ops, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM, w*pointsPerMM, h*pointsPerMM)
-	p.ops = append(p.ops, " re f\n"...)
+	b := appendColor(p.ops, color, "rg")
+	b = appendNumbers(b, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM, w*pointsPerMM, h*pointsPerMM)
+	p.ops = append(b, " re f\n"...)
 }
 
 // image draws the image XObject name in the rectangle of top left corner
 // (x, y).
 func (p *pageContent) image(name string, x, y, w, h float64) {
-	p.ops = append(p.ops, "q\n"...)
-	p.ops = appendNumbers(p.ops, w*pointsPerMM, 0, 0, h*pointsPerMM, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM)
-	p.ops = append(p.ops, " cm\n/"...)
-	p.ops = append(p.ops, name...)
-	p.ops = append(p.ops, " Do\nQ\n"...)
+	b := append(p.ops, "q\n"...)
+	b = appendNumbers(b, w*pointsPerMM, 0, 0, h*pointsPerMM, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM)
+	b = append(b, " cm\n/"...)
+	b = append(b, name...)
+	p.ops = append(b, " Do\nQ\n"...)
 }
 
 // appendColor writes the operator op (rg: fill, RG: stroke) setting color.

@@ -102,10 +102,12 @@ func (p *pdfFile) finish() {
 	p.b = append(p.b, "xref\n0 "...)
 	p.b = strconv.AppendInt(p.b, int64(objCount+1), 10)
 	p.b = append(p.b, "\n0000000000 65535 f \n"...)
+	b := p.b
 	for _, off := range p.offsets[1:] {
-		p.b = appendPadded(p.b, off)
-		p.b = append(p.b, " 00000 n \n"...)
+		b = appendPadded(b, off)
+		b = append(b, " 00000 n \n"...)
 	}
+	p.b = b
 	p.b = append(p.b, "trailer\n<< /Size "...)
 	p.b = strconv.AppendInt(p.b, int64(objCount+1), 10)
 	p.b = append(p.b, " /Root "...)
@@ -214,23 +216,25 @@ func (p *pdfFile) appendFont(id fontID, e *embeddedFont, used *glyphUse, s *scra
 	p.b = strconv.AppendInt(p.b, int64(fontObj(id, fontObjDescriptor)), 10)
 	p.b = append(p.b, " 0 R /CIDToGIDMap /Identity /DW 1000 /W ["...)
 	// Runs of consecutive glyphs: "first [w1 w2 …]".
+	b := p.b
 	list := used.sorted()
 	for i, g := range list {
 		if i == 0 || list[i-1] != g-1 {
 			if i > 0 {
-				p.b[len(p.b)-1] = ']'
-				p.b = append(p.b, ' ')
+				b[len(b)-1] = ']'
+				b = append(b, ' ')
 			}
-			p.b = strconv.AppendInt(p.b, int64(g), 10)
-			p.b = append(p.b, " ["...)
+			b = strconv.AppendInt(b, int64(g), 10)
+			b = append(b, " ["...)
 		}
-		p.b = strconv.AppendInt(p.b, int64(e.font.widths[g]), 10)
-		p.b = append(p.b, ' ')
+		b = strconv.AppendInt(b, int64(e.font.widths[g]), 10)
+		b = append(b, ' ')
 	}
 	if len(list) > 0 {
-		p.b[len(p.b)-1] = ']'
-		p.b = append(p.b, ' ')
+		b[len(b)-1] = ']'
+		b = append(b, ' ')
 	}
+	p.b = b
 	p.b = append(p.b, "] >>"...)
 	p.end()
 
@@ -295,18 +299,19 @@ func (u *glyphUse) appendToUnicode(b []byte) []byte {
 		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"...)
 	// At most 100 mappings per bfchar section.
 	const perSection = 100
-	var sectionBuf [perSection]int
-	section := sectionBuf[:0]
-	flush := func() {
-		if len(section) == 0 {
-			return
-		}
+	glyphs := u.sorted()
+	if len(glyphs) > 0 && glyphs[0] == 0 {
+		glyphs = glyphs[1:]
+	}
+	var units [2]uint16
+	for len(glyphs) > 0 {
+		section := glyphs[:min(len(glyphs), perSection)]
+		glyphs = glyphs[len(section):]
 		b = strconv.AppendInt(b, int64(len(section)), 10)
 		b = append(b, " beginbfchar\n"...)
-		var units [2]uint16
 		for _, g := range section {
 			b = append(b, '<')
-			b = appendHex16(b, uint16(g))
+			b = appendHex16(b, g)
 			b = append(b, "> <"...)
 			for _, unit := range utf16.AppendRune(units[:0], u.chars[g]) {
 				b = appendHex16(b, unit)
@@ -314,17 +319,7 @@ func (u *glyphUse) appendToUnicode(b []byte) []byte {
 			b = append(b, ">\n"...)
 		}
 		b = append(b, "endbfchar\n"...)
-		section = section[:0]
 	}
-	for _, g := range u.sorted() {
-		if g != 0 {
-			section = append(section, int(g))
-			if len(section) == perSection {
-				flush()
-			}
-		}
-	}
-	flush()
 	return append(b, "endcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend"...)
 }
 
