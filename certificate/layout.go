@@ -109,9 +109,8 @@ type composer struct {
 	out   *pageContent
 	scale float64
 	y     float64
-	// line and names are lines' and competenceTable's buffers.
-	line  [1]run
-	names []run
+	// line is lines' buffer.
+	line [1]run
 }
 
 // pageContent is what a composer draws: the page's content stream and the
@@ -336,8 +335,14 @@ func (c *composer) competence(i int, r competenceRow, nameX, nameWidth, pad floa
 	if err != nil {
 		return err
 	}
-	c.names = append(c.names[:0], names...)
-	h := float64(len(c.names))*lineHeight(nameSize) + 2*pad
+	// A single line is in c.line, which the id and level overwrite;
+	// wrapped lines are kept by the typesetter.
+	var single [1]run
+	if len(names) == 1 {
+		single[0] = names[0]
+		names = single[:]
+	}
+	h := float64(len(names))*lineHeight(nameSize) + 2*pad
 	top := c.y
 	if i%2 == 0 {
 		c.fill(margin, top, contentWidth, h, bandColor)
@@ -350,7 +355,7 @@ func (c *composer) competence(i int, r competenceRow, nameX, nameWidth, pad floa
 		return err
 	}
 	c.y = top + pad
-	c.drawLines(c.names, compNameStyle, nameSize, nameX, nameWidth, alignLeft)
+	c.drawLines(names, compNameStyle, nameSize, nameX, nameWidth, alignLeft)
 	c.y = top + pad
 	ls := compLvlStyle
 	if !r.passed {

@@ -362,11 +362,11 @@ func (z *zlibStream) stored(b []byte, final bool) {
 	}
 }
 
-// compressed appends raw compressed by w, ending in the final block. It
-// does not add raw to the checksum.
-func (z *zlibStream) compressed(raw []byte, w *kflate.Writer) error {
-	out := appendWriter{z.dst}
-	w.Reset(&out)
+// compressed appends raw compressed by w, through out, ending in the
+// final block. It does not add raw to the checksum.
+func (z *zlibStream) compressed(raw []byte, w *kflate.Writer, out *appendWriter) error {
+	out.b = z.dst
+	w.Reset(out)
 	if _, err := w.Write(raw); err != nil {
 		return err
 	}
@@ -374,6 +374,7 @@ func (z *zlibStream) compressed(raw []byte, w *kflate.Writer) error {
 		return err
 	}
 	z.dst = out.b
+	out.b = nil
 	return nil
 }
 

@@ -232,10 +232,11 @@ type scratch struct {
 	// fast as DEFLATE goes: klauspost/compress's level 1, twice as fast as
 	// compress/flate's BestSpeed on a page's content (50 against 70 to
 	// 120 µs) and 9 % smaller.
-	flate   *flate.Writer
-	text    *typesetter
-	content pageContent
-	file    pdfFile
+	flate    *flate.Writer
+	flateOut appendWriter
+	text     *typesetter
+	content  pageContent
+	file     pdfFile
 	// Buffers of the fonts' subsets, ToUnicode maps, the QR image and the
 	// page's compressed content.
 	keep                                 []bool
@@ -268,7 +269,7 @@ func (s *scratch) typesetter(r *Renderer) *typesetter {
 func (s *scratch) zlib(dst, raw []byte) ([]byte, error) {
 	z := zlibStream{dst: dst}
 	z.start()
-	if err := z.compressed(raw, s.flate); err != nil {
+	if err := z.compressed(raw, s.flate, &s.flateOut); err != nil {
 		return nil, err
 	}
 	z.sum(raw)
