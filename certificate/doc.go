@@ -63,15 +63,22 @@
 //     compressed once, and each certificate's zlib stream splices that
 //     compressed data between its own stored pieces;
 //   - the PDF objects that never change (catalog, page, font dictionaries
-//     and descriptors) are written once, and copied.
+//     and descriptors) are written once, and copied;
+//   - the texts every certificate prints (labels, notice, the CRCN
+//     competences' names, the issuer's name) are made ready to set once
+//     (typeset.go): normalised, checked against the fonts, turned into
+//     glyphs and their codes, and measured. A certificate's own texts are
+//     made ready once per certificate, however many times the layout
+//     sets them, and wrapped once per size.
 //
-// What is left for each certificate is laying the page out (once to find
-// the size that fits, once more to draw), compressing its content stream
-// (klauspost/compress's DEFLATE, the fastest level), writing its QR image
-// (qrcode compresses it itself, as a PNG's: rows said once, then copied),
-// and copying. The glyph outlines are stored, not
-// compressed: compressing them would save 10 to 15 kB of a 45 to 50 kB
-// file, and take longer than everything else.
+// What is left for each certificate is laying the page out (once for each
+// size tried until one fits, once more to draw), compressing its content
+// stream (klauspost/compress's DEFLATE, the fastest level), writing its QR
+// image (qrcode compresses it itself, as a PNG's: rows said once, then
+// copied), and copying; it allocates almost nothing but the PDF it
+// returns. The glyph outlines are stored, not compressed: compressing them
+// would save 10 to 15 kB of a 45 to 50 kB file, and take longer than
+// everything else.
 //
 // The previous renderer is kept in the tests as the reference: the tests
 // rasterise both and hold the pages the same (reference_test.go), and

@@ -5,9 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Page geometry, in millimetres: A4 portrait.
@@ -108,13 +105,12 @@ const (
 // page. y is the top of the next line, in millimetres. A composer without
 // out only measures: it places everything and draws nothing.
 type composer struct {
-	fonts *[fontCount]*ttfont
+	t     *typesetter
 	out   *pageContent
 	scale float64
 	y     float64
-	// line and names are lines' and competenceTable's buffers.
-	line  [1]string
-	names []string
+	// line is lines' buffer.
+	line [1]run
 }
 
 // pageContent is what a composer draws: the page's content stream and the
@@ -122,6 +118,9 @@ type composer struct {
 type pageContent struct {
 	ops  []byte
 	used [fontCount]glyphUse
+	// size and sizeText are the last font size written, and how.
+	size     float64
+	sizeText []byte
 }
 
 func (p *pageContent) reset(fonts *[fontCount]*ttfont) {
@@ -135,31 +134,6 @@ func (p *pageContent) reset(fonts *[fontCount]*ttfont) {
 // size points.
 func lineHeight(size float64) float64 { return size * lineSpacing * mmPerPoint }
 
-// printable returns text in Unicode normalization form C, so that a letter
-// followed by a combining accent is printed with the font's accented glyph,
-// or an error naming field when font has no glyph for one of its
-// characters: a certificate never silently drops a letter of a name.
-func (c *composer) printable(field, text string, font fontID) (string, error) {
-	text = norm.NFC.String(text)
-	f := c.fonts[font]
-	for _, r := range text {
-		if f.glyph(r) == 0 || unicode.IsControl(r) {
-			return "", fmt.Errorf("%s: character %U %q cannot be printed: the certificate font has no glyph for it", field, r, r)
-		}
-	}
-	return text, nil
-}
-
-// advance returns the width of text in thousandths of an em: the sum of
-// its glyphs' widths, without kerning.
-func (f *ttfont) advance(text string) int {
-	sum := 0
-	for _, r := range text {
-		sum += f.widths[f.glyph(r)]
-	}
-	return sum
-}
-
 // millimetres returns the width, in millimetres, of advance thousandths of
 // an em at size points.
 func millimetres(advance int, size float64) float64 {
@@ -167,76 +141,28 @@ func millimetres(advance int, size float64) float64 {
 }
 
 // lines splits text, set in s at size points, in words where it can, into
-// lines no wider than width millimetres. The lines are valid until the
-// next call.
-func (c *composer) lines(field, text string, s style, size, width float64) ([]string, error) {
-	text, err := c.printable(field, text, s.font)
+// lines no wider than width millimetres (typesetter.wrap). The lines are
+// valid until the next call.
+func (c *composer) lines(field, text string, s style, size, width float64) ([]run, error) {
+	r, err := c.t.run(field, text, s.font)
 	if err != nil {
 		return nil, err
 	}
-	f := c.fonts[s.font]
-	if millimetres(f.advance(text), size) <= width {
-		c.line[0] = text
+	if millimetres(r.advance, size) <= width {
+		c.line[0] = r
 		return c.line[:], nil
 	}
-	return wrap(f, size, text, width), nil
-}
-
-// wrap splits text into lines no wider than width millimetres at size
-// points: each line ends before the last space that lets it fit (the space
-// itself is dropped), or, in a word longer than the line, before the first
-// character that does not fit. These are the line breaks of the library
-// certificates were first printed with (gopdf's SplitTextWithWordWrap), so
-// that pages keep their look; but a character wider than the whole line
-// goes on a line of its own, where that library looped forever.
-func wrap(f *ttfont, size float64, text string, width float64) []string {
-	runes := []rune(text)
-	var lines []string
-	line := make([]rune, 0, len(runes))
-	lineAdvance := 0
-	for i := 0; i < len(runes); i++ {
-		r := runes[i]
-		advance := f.widths[f.glyph(r)]
-		if millimetres(lineAdvance, size)+millimetres(advance, size) > width && len(line) > 0 {
-			if space := lastSpace(line); space > 0 {
-				lines = append(lines, string(line[:space]))
-				// Go on from the character after the space.
-				i -= len(line) - space
-			} else {
-				lines = append(lines, string(line))
-				i--
-			}
-			line, lineAdvance = line[:0], 0
-			continue
-		}
-		line = append(line, r)
-		lineAdvance += advance
-	}
-	if len(line) > 0 {
-		lines = append(lines, string(line))
-	}
-	return lines
-}
-
-// lastSpace returns the index of the last space of line after its first
-// character, or -1.
-func lastSpace(line []rune) int {
-	for i := len(line) - 1; i > 0; i-- {
-		if line[i] == ' ' {
-			return i
-		}
-	}
-	return -1
+	return c.t.wrap(text, s.font, r, size, width), nil
 }
 
 // drawLines writes lines, already split, in style s at size points, from
 // the current y in the column [x, x+width], aligned a, and moves y below
 // them.
-func (c *composer) drawLines(lines []string, s style, size, x, width float64, a align) {
+func (c *composer) drawLines(lines []run, s style, size, x, width float64, a align) {
 	h := lineHeight(size)
 	for _, line := range lines {
 		if c.out != nil {
-			c.out.text(c.fonts[s.font], s, size, x, c.y, width, h, a, line)
+			c.out.text(c.t.fonts[s.font], s, size, x, c.y, width, h, a, line)
 		}
 		c.y += h
 	}
@@ -258,11 +184,11 @@ func (c *composer) text(field, text string, s style, x, width float64, a align) 
 // fit even at minSize is wrapped at minSize.
 func (c *composer) headline(field, text string, s style, minSize, x, width float64, a align) error {
 	size, minSize := s.size*c.scale, minSize*c.scale
-	text, err := c.printable(field, text, s.font)
+	r, err := c.t.run(field, text, s.font)
 	if err != nil {
 		return err
 	}
-	if w := millimetres(c.fonts[s.font].advance(text), size); w > width {
+	if w := millimetres(r.advance, size); w > width {
 		// Text width is proportional to the size: shrink to fit, in
 		// steps of a quarter point, but not below minSize.
 		size = max(minSize, math.Floor(4*size*width/w)/4)
@@ -315,8 +241,8 @@ func (c *composer) row(d detail, ls, vs style, x, width, labelWidth float64) err
 // out unless out is nil. It returns the room left between the body and
 // the footer beyond footerClearance: when it is negative the content does
 // not fit, and the footer is not drawn.
-func (p *page) compose(fonts *[fontCount]*ttfont, out *pageContent, scale, spare float64) (left float64, err error) {
-	c := &composer{fonts: fonts, out: out, scale: scale}
+func (p *page) compose(t *typesetter, out *pageContent, scale, spare float64) (left float64, err error) {
+	c := &composer{t: t, out: out, scale: scale}
 
 	c.fill(0, 0, pageWidth, 5, accentColor)
 	c.y = 13
@@ -370,7 +296,7 @@ func (p *page) compose(fonts *[fontCount]*ttfont, out *pageContent, scale, spare
 		}
 	}
 
-	footerTop, err := p.footerTop(fonts, scale)
+	footerTop, err := p.footerTop(t, scale)
 	if err != nil {
 		return 0, err
 	}
@@ -409,8 +335,14 @@ func (c *composer) competence(i int, r competenceRow, nameX, nameWidth, pad floa
 	if err != nil {
 		return err
 	}
-	c.names = append(c.names[:0], names...)
-	h := float64(len(c.names))*lineHeight(nameSize) + 2*pad
+	// A single line is in c.line, which the id and level overwrite;
+	// wrapped lines are kept by the typesetter.
+	var single [1]run
+	if len(names) == 1 {
+		single[0] = names[0]
+		names = single[:]
+	}
+	h := float64(len(names))*lineHeight(nameSize) + 2*pad
 	top := c.y
 	if i%2 == 0 {
 		c.fill(margin, top, contentWidth, h, bandColor)
@@ -423,7 +355,7 @@ func (c *composer) competence(i int, r competenceRow, nameX, nameWidth, pad floa
 		return err
 	}
 	c.y = top + pad
-	c.drawLines(c.names, compNameStyle, nameSize, nameX, nameWidth, alignLeft)
+	c.drawLines(names, compNameStyle, nameSize, nameX, nameWidth, alignLeft)
 	c.y = top + pad
 	ls := compLvlStyle
 	if !r.passed {
@@ -446,11 +378,11 @@ func domain(id string) string {
 // margin: the taller of the QR column and the text column.
 // It is computed once for each scale: measuring the page and drawing it
 // ask for it at the same scale.
-func (p *page) footerTop(fonts *[fontCount]*ttfont, scale float64) (float64, error) {
+func (p *page) footerTop(t *typesetter, scale float64) (float64, error) {
 	if p.footerTopKnown && p.footerTopScale == scale {
 		return p.footerTopAt, nil
 	}
-	m := &composer{fonts: fonts, scale: scale}
+	m := &composer{t: t, scale: scale}
 	if err := p.footerText(m, contentWidth-qrImageWidth-qrColumnGap); err != nil {
 		return 0, err
 	}
@@ -522,12 +454,12 @@ func (s style) with(f fontID) style {
 // text draws line in font f, style s at size points, in the cell of top
 // left corner (x, y), width w and height h, vertically centred on the
 // font's typographic ascender and descender, aligned a.
-func (p *pageContent) text(f *ttfont, s style, size, x, y, w, h float64, a align, line string) {
-	if line == "" {
+func (p *pageContent) text(f *ttfont, s style, size, x, y, w, h float64, a align, line run) {
+	if len(line.glyphs) == 0 {
 		return
 	}
 	xPt, yPt, wPt, hPt := x*pointsPerMM, y*pointsPerMM, w*pointsPerMM, h*pointsPerMM
-	textWidth := float64(f.advance(line)) * (size / 1000)
+	textWidth := float64(line.advance) * (size / 1000)
 	switch a {
 	case alignRight:
 		xPt += wPt - textWidth
@@ -537,25 +469,28 @@ func (p *pageContent) text(f *ttfont, s style, size, x, y, w, h float64, a align
 	ascender, descender := f.typographic(f.typoAscender, size), f.typographic(f.typoDescender, size)
 	baseline := pageHeightPt - yPt - hPt*0.5 - (descender+ascender)*0.5
 
-	p.ops = appendColor(p.ops, s.color, "rg")
-	p.ops = append(p.ops, "BT\n/"...)
-	p.ops = append(p.ops, s.font.resourceName()...)
-	p.ops = append(p.ops, ' ')
+	b := appendColor(p.ops, s.color, "rg")
+	b = append(b, "BT\n/"...)
+	b = append(b, s.font.resourceName()...)
+	b = append(b, ' ')
 	// Sizes to a thousandth of a point: scaled sizes such as 9.975 (95 %
 	// of 10.5) are printed as they were measured.
-	p.ops = strconv.AppendFloat(p.ops, math.Round(size*1000)/1000, 'f', -1, 64)
-	p.ops = append(p.ops, " Tf\n"...)
-	p.ops = appendNumber(p.ops, xPt)
-	p.ops = append(p.ops, ' ')
-	p.ops = appendNumber(p.ops, baseline)
-	p.ops = append(p.ops, " Td\n<"...)
-	used := &p.used[s.font]
-	for _, r := range line {
-		g := f.glyph(r)
-		used.add(g, r)
-		p.ops = appendHex16(p.ops, g)
+	if size != p.size || p.sizeText == nil {
+		p.size = size
+		p.sizeText = strconv.AppendFloat(p.sizeText[:0], math.Round(size*1000)/1000, 'f', -1, 64)
 	}
-	p.ops = append(p.ops, "> Tj\nET\n"...)
+	b = append(b, p.sizeText...)
+	b = append(b, " Tf\n"...)
+	b = appendNumber(b, xPt)
+	b = append(b, ' ')
+	b = appendNumber(b, baseline)
+	b = append(b, " Td\n<"...)
+	b = append(b, line.hex...)
+	p.ops = append(b, "> Tj\nET\n"...)
+	used := &p.used[s.font]
+	for i, g := range line.glyphs {
+		used.add(g, line.chars[i])
+	}
 }
 
 // typographic returns a vertical metric of the font, in font units, in
@@ -566,40 +501,51 @@ func (f *ttfont) typographic(v int, size float64) float64 {
 
 // line strokes the segment from (x1, y1) to (x2, y2), width millimetres wide.
 func (p *pageContent) line(x1, y1, x2, y2 float64, color rgb, width float64) {
-	p.ops = appendColor(p.ops, color, "RG")
-	p.ops = appendNumber(p.ops, width*pointsPerMM)
-	p.ops = append(p.ops, " w\n"...)
-	p.ops = appendNumbers(p.ops, x1*pointsPerMM, pageHeightPt-y1*pointsPerMM)
-	p.ops = append(p.ops, " m "...)
-	p.ops = appendNumbers(p.ops, x2*pointsPerMM, pageHeightPt-y2*pointsPerMM)
-	p.ops = append(p.ops, " l S\n"...)
+	b := appendColor(p.ops, color, "RG")
+	b = appendNumber(b, width*pointsPerMM)
+	b = append(b, " w\n"...)
+	b = appendNumbers(b, x1*pointsPerMM, pageHeightPt-y1*pointsPerMM)
+	b = append(b, " m "...)
+	b = appendNumbers(b, x2*pointsPerMM, pageHeightPt-y2*pointsPerMM)
+	p.ops = append(b, " l S\n"...)
 }
 
 // rect fills the rectangle of top left corner (x, y).
 func (p *pageContent) rect(x, y, w, h float64, color rgb) {
-	p.ops = appendColor(p.ops, color, "rg")
-	p.ops = appendNumbers(p.ops, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM, w*pointsPerMM, h*pointsPerMM)
-	p.ops = append(p.ops, " re f\n"...)
+	b := appendColor(p.ops, color, "rg")
+	b = appendNumbers(b, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM, w*pointsPerMM, h*pointsPerMM)
+	p.ops = append(b, " re f\n"...)
 }
 
 // image draws the image XObject name in the rectangle of top left corner
 // (x, y).
 func (p *pageContent) image(name string, x, y, w, h float64) {
-	p.ops = append(p.ops, "q\n"...)
-	p.ops = appendNumbers(p.ops, w*pointsPerMM, 0, 0, h*pointsPerMM, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM)
-	p.ops = append(p.ops, " cm\n/"...)
-	p.ops = append(p.ops, name...)
-	p.ops = append(p.ops, " Do\nQ\n"...)
+	b := append(p.ops, "q\n"...)
+	b = appendNumbers(b, w*pointsPerMM, 0, 0, h*pointsPerMM, x*pointsPerMM, pageHeightPt-(y+h)*pointsPerMM)
+	b = append(b, " cm\n/"...)
+	b = append(b, name...)
+	p.ops = append(b, " Do\nQ\n"...)
 }
 
 // appendColor writes the operator op (rg: fill, RG: stroke) setting color.
 func appendColor(b []byte, c rgb, op string) []byte {
 	for _, v := range [3]uint8{c.r, c.g, c.b} {
-		b = strconv.AppendFloat(b, float64(v)/255, 'f', 3, 64)
+		b = appendComponent(b, v)
 		b = append(b, ' ')
 	}
 	b = append(b, op...)
 	return append(b, '\n')
+}
+
+// appendComponent writes the colour component v/255 with three decimals,
+// as strconv.AppendFloat(b, float64(v)/255, 'f', 3, 64) does, in integers:
+// v/255 in thousandths is v*200/51, never halfway between two
+// thousandths (51 is odd), so rounding it to the nearest is rounding
+// the float.
+func appendComponent(b []byte, v uint8) []byte {
+	thousandths := (int(v)*400 + 51) / 102
+	return append(b, byte('0'+thousandths/1000), '.',
+		byte('0'+thousandths/100%10), byte('0'+thousandths/10%10), byte('0'+thousandths%10))
 }
 
 // appendNumbers writes vs separated by spaces.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/adler32"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -84,7 +85,7 @@ func (p *pdfFile) object(obj int, body string) {
 
 // stream writes object obj, a stream whose dictionary holds, besides its
 // length, the entries extra; data is written as it is.
-func (p *pdfFile) stream(obj int, extra string, data []byte) {
+func (p *pdfFile) stream(obj int, extra, data []byte) {
 	p.begin(obj)
 	p.b = append(p.b, "<< /Length "...)
 	p.b = strconv.AppendInt(p.b, int64(len(data)), 10)
@@ -101,12 +102,32 @@ func (p *pdfFile) finish() {
 	p.b = append(p.b, "xref\n0 "...)
 	p.b = strconv.AppendInt(p.b, int64(objCount+1), 10)
 	p.b = append(p.b, "\n0000000000 65535 f \n"...)
+	b := p.b
 	for _, off := range p.offsets[1:] {
-		p.b = fmt.Appendf(p.b, "%010d 00000 n \n", off)
+		b = appendPadded(b, off)
+		b = append(b, " 00000 n \n"...)
 	}
+	p.b = b
 	p.b = append(p.b, "trailer\n<< /Size "...)
 	p.b = strconv.AppendInt(p.b, int64(objCount+1), 10)
-	p.b = fmt.Appendf(p.b, " /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", objCatalog, objInfo, xref)
+	p.b = append(p.b, " /Root "...)
+	p.b = strconv.AppendInt(p.b, objCatalog, 10)
+	p.b = append(p.b, " 0 R /Info "...)
+	p.b = strconv.AppendInt(p.b, objInfo, 10)
+	p.b = append(p.b, " 0 R >>\nstartxref\n"...)
+	p.b = strconv.AppendInt(p.b, int64(xref), 10)
+	p.b = append(p.b, "\n%%EOF\n"...)
+}
+
+// appendPadded writes the offset off, 0 or more, as a cross-reference
+// entry does: ten digits, zeros in front.
+func appendPadded(b []byte, off int) []byte {
+	var digits [10]byte
+	for i := len(digits) - 1; i >= 0; i-- {
+		digits[i] = byte('0' + off%10)
+		off /= 10
+	}
+	return append(b, digits[:]...)
 }
 
 // newTemplate writes the objects every certificate shares.
@@ -144,7 +165,9 @@ func newTemplate(fonts *[fontCount]*embeddedFont) *pdfFile {
 const qrResourceName = "QR"
 
 // resourceName is the name the page's content selects font f by.
-func (f fontID) resourceName() string { return "F" + strconv.Itoa(int(f)+1) }
+func (f fontID) resourceName() string { return fontResourceNames[f] }
+
+var fontResourceNames = [fontCount]string{"F1", "F2", "F3"}
 
 // appendInfo writes the document information dictionary.
 func (p *pdfFile) appendInfo(title, author, subject string, created time.Time) {
@@ -187,33 +210,43 @@ func appendHex16(b []byte, v uint16) []byte {
 // and its ToUnicode map.
 func (p *pdfFile) appendFont(id fontID, e *embeddedFont, used *glyphUse, s *scratch) {
 	p.begin(fontObj(id, fontObjCIDFont))
-	p.b = fmt.Appendf(p.b, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s "+
-		"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "+
-		"/FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 1000 /W [",
-		e.font.name, fontObj(id, fontObjDescriptor))
+	p.b = append(p.b, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /"...)
+	p.b = append(p.b, e.font.name...)
+	p.b = append(p.b, " /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor "...)
+	p.b = strconv.AppendInt(p.b, int64(fontObj(id, fontObjDescriptor)), 10)
+	p.b = append(p.b, " 0 R /CIDToGIDMap /Identity /DW 1000 /W ["...)
 	// Runs of consecutive glyphs: "first [w1 w2 …]".
-	for g := 0; g < len(used.glyphs); g++ {
-		if !used.glyphs[g] {
-			continue
+	b := p.b
+	list := used.sorted()
+	for i, g := range list {
+		if i == 0 || list[i-1] != g-1 {
+			if i > 0 {
+				b[len(b)-1] = ']'
+				b = append(b, ' ')
+			}
+			b = strconv.AppendInt(b, int64(g), 10)
+			b = append(b, " ["...)
 		}
-		p.b = strconv.AppendInt(p.b, int64(g), 10)
-		p.b = append(p.b, " ["...)
-		for ; g < len(used.glyphs) && used.glyphs[g]; g++ {
-			p.b = strconv.AppendInt(p.b, int64(e.font.widths[g]), 10)
-			p.b = append(p.b, ' ')
-		}
-		p.b[len(p.b)-1] = ']'
-		p.b = append(p.b, ' ')
+		b = strconv.AppendInt(b, int64(e.font.widths[g]), 10)
+		b = append(b, ' ')
 	}
+	if len(list) > 0 {
+		b[len(b)-1] = ']'
+		b = append(b, ' ')
+	}
+	p.b = b
 	p.b = append(p.b, "] >>"...)
 	p.end()
 
 	program, rawLength := e.subsetProgram(s.fontProgram[:0], used.glyphs, s)
 	s.fontProgram = program
-	p.stream(fontObj(id, fontObjFile), " /Length1 "+strconv.Itoa(rawLength)+" /Filter /FlateDecode", program)
+	s.dict = append(s.dict[:0], " /Length1 "...)
+	s.dict = strconv.AppendInt(s.dict, int64(rawLength), 10)
+	s.dict = append(s.dict, " /Filter /FlateDecode"...)
+	p.stream(fontObj(id, fontObjFile), s.dict, program)
 
 	s.cmap = used.appendToUnicode(s.cmap[:0])
-	p.stream(fontObj(id, fontObjToUnicode), "", s.cmap)
+	p.stream(fontObj(id, fontObjToUnicode), nil, s.cmap)
 }
 
 // glyphUse records which glyphs of a font a certificate prints, and the
@@ -222,11 +255,21 @@ type glyphUse struct {
 	glyphs []bool
 	// chars holds the first character printed with each glyph.
 	chars []rune
+	// list holds the glyphs printed, in the order of their first use
+	// until sorted.
+	list []uint16
 }
 
 func (u *glyphUse) reset(numGlyphs int) {
 	u.glyphs = resize(u.glyphs, numGlyphs)
 	u.chars = resize(u.chars, numGlyphs)
+	u.list = u.list[:0]
+}
+
+// sorted returns the glyphs printed, in order.
+func (u *glyphUse) sorted() []uint16 {
+	slices.Sort(u.list)
+	return u.list
 }
 
 // resize returns a zeroed slice of n elements, reusing s's storage.
@@ -243,6 +286,7 @@ func (u *glyphUse) add(g uint16, r rune) {
 	if !u.glyphs[g] {
 		u.glyphs[g] = true
 		u.chars[g] = r
+		u.list = append(u.list, g)
 	}
 }
 
@@ -255,18 +299,19 @@ func (u *glyphUse) appendToUnicode(b []byte) []byte {
 		"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"...)
 	// At most 100 mappings per bfchar section.
 	const perSection = 100
-	var sectionBuf [perSection]int
-	section := sectionBuf[:0]
-	flush := func() {
-		if len(section) == 0 {
-			return
-		}
+	glyphs := u.sorted()
+	if len(glyphs) > 0 && glyphs[0] == 0 {
+		glyphs = glyphs[1:]
+	}
+	var units [2]uint16
+	for len(glyphs) > 0 {
+		section := glyphs[:min(len(glyphs), perSection)]
+		glyphs = glyphs[len(section):]
 		b = strconv.AppendInt(b, int64(len(section)), 10)
 		b = append(b, " beginbfchar\n"...)
-		var units [2]uint16
 		for _, g := range section {
 			b = append(b, '<')
-			b = appendHex16(b, uint16(g))
+			b = appendHex16(b, g)
 			b = append(b, "> <"...)
 			for _, unit := range utf16.AppendRune(units[:0], u.chars[g]) {
 				b = appendHex16(b, unit)
@@ -274,17 +319,7 @@ func (u *glyphUse) appendToUnicode(b []byte) []byte {
 			b = append(b, ">\n"...)
 		}
 		b = append(b, "endbfchar\n"...)
-		section = section[:0]
 	}
-	for g, used := range u.glyphs {
-		if used && g != 0 {
-			section = append(section, g)
-			if len(section) == perSection {
-				flush()
-			}
-		}
-	}
-	flush()
 	return append(b, "endcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend"...)
 }
 
@@ -327,11 +362,11 @@ func (z *zlibStream) stored(b []byte, final bool) {
 	}
 }
 
-// compressed appends raw compressed by w, ending in the final block. It
-// does not add raw to the checksum.
-func (z *zlibStream) compressed(raw []byte, w *kflate.Writer) error {
-	out := appendWriter{z.dst}
-	w.Reset(&out)
+// compressed appends raw compressed by w, through out, ending in the
+// final block. It does not add raw to the checksum.
+func (z *zlibStream) compressed(raw []byte, w *kflate.Writer, out *appendWriter) error {
+	out.b = z.dst
+	w.Reset(out)
 	if _, err := w.Write(raw); err != nil {
 		return err
 	}
@@ -339,6 +374,7 @@ func (z *zlibStream) compressed(raw []byte, w *kflate.Writer) error {
 		return err
 	}
 	z.dst = out.b
+	out.b = nil
 	return nil
 }
 
@@ -399,11 +435,40 @@ func deflatePrefix(raw []byte) ([]byte, error) {
 	return out.b, nil
 }
 
+// appendHundredths writes n hundredths as appendNumber does: at most two
+// decimals, no trailing zeros, and 0 rather than -0.
+func appendHundredths(b []byte, n int64) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/100, 10)
+	switch frac := n % 100; {
+	case frac == 0:
+	case frac%10 == 0:
+		b = append(b, '.', byte('0'+frac/10))
+	default:
+		b = append(b, '.', byte('0'+frac/10), byte('0'+frac%10))
+	}
+	return b
+}
+
 // formatNumber writes v with at most two decimals, as content streams
 // place things (to a hundredth of a point).
 func formatNumber(v float64) string { return string(appendNumber(nil, v)) }
 
 func appendNumber(b []byte, v float64) []byte {
+	// Hundredths in integers, as fast as it goes: below 1e9, v*100 is
+	// within 1e-7 of the exact product of the float v by 100, so it
+	// rounds as the decimal expansion of v does unless it is about halfway
+	// between two integers; then, and for large values or NaN, strconv
+	// decides.
+	if h := v * 100; math.Abs(h) < 1e9 {
+		n := math.Round(h)
+		if d := math.Abs(h - n); d < 0.4999 {
+			return appendHundredths(b, int64(n))
+		}
+	}
 	start := len(b)
 	b = strconv.AppendFloat(b, v, 'f', 2, 64)
 	// Trim "1.50" to "1.5", "2.00" to "2", "-0.00" to "0".

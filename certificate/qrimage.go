@@ -1,7 +1,7 @@
 package certificate
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/sceau/sceau/qrcode"
 )
@@ -16,7 +16,14 @@ import (
 func (p *pdfFile) appendQRImage(symbol *qrcode.Symbol, s *scratch) {
 	side := (len(symbol.Modules) + 2*qrcode.QuietZoneModules) * qrcode.ModulePixels
 	s.qrImage = symbol.AppendPDFImage(s.qrImage[:0])
-	p.stream(objQRImage, fmt.Sprintf(" /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"+
-		" /BitsPerComponent 1 /Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 1 /Columns %d >>",
-		side, side, side), s.qrImage)
+	d := append(s.dict[:0], " /Type /XObject /Subtype /Image /Width "...)
+	d = strconv.AppendInt(d, int64(side), 10)
+	d = append(d, " /Height "...)
+	d = strconv.AppendInt(d, int64(side), 10)
+	d = append(d, " /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode"+
+		" /DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 1 /Columns "...)
+	d = strconv.AppendInt(d, int64(side), 10)
+	d = append(d, " >>"...)
+	s.dict = d
+	p.stream(objQRImage, d, s.qrImage)
 }

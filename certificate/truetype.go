@@ -404,12 +404,19 @@ func (e *embeddedFont) subsetProgram(dst []byte, used []bool, s *scratch) ([]byt
 		}
 	}
 	s.keep = keep
-	glyfLength := 0
+	// The kept glyphs, in order; glyf's length and checksum: each glyph
+	// starts on 4 bytes, so the table sums to the sum of its glyphs'
+	// checksums.
+	kept := s.kept[:0]
+	glyfLength, glyfChecksum := 0, uint32(0)
 	for g, k := range keep {
 		if k {
+			kept = append(kept, uint16(g))
 			glyfLength += len(f.glyphs[g]) + pad4(len(f.glyphs[g]))
+			glyfChecksum += e.glyphChecksum[g]
 		}
 	}
+	s.kept = kept
 	// Short loca offsets (halved, on 16 bits) when the glyphs allow, as
 	// they mostly do: loca has an entry for every glyph of the font.
 	short := glyfLength/2 <= math.MaxUint16
@@ -419,24 +426,33 @@ func (e *embeddedFont) subsetProgram(dst []byte, used []bool, s *scratch) ([]byt
 	}
 
 	// loca, then glyf, then head: the subset's own tables, after the
-	// constant ones.
+	// constant ones. loca's entries are the same from one kept glyph to
+	// the next.
 	tail := resize(s.fontTail, entrySize*(n+1))
-	offset := 0
-	for g := range n + 1 {
+	offset, from := 0, 0
+	putOffsets := func(to int) {
 		if short {
-			binary.BigEndian.PutUint16(tail[2*g:], uint16(offset/2))
+			v := uint16(offset / 2)
+			for g := from; g <= to; g++ {
+				binary.BigEndian.PutUint16(tail[2*g:], v)
+			}
 		} else {
-			binary.BigEndian.PutUint32(tail[4*g:], uint32(offset))
+			for g := from; g <= to; g++ {
+				binary.BigEndian.PutUint32(tail[4*g:], uint32(offset))
+			}
 		}
-		if g < n && keep[g] {
-			offset += len(f.glyphs[g]) + pad4(len(f.glyphs[g]))
-		}
+		from = to + 1
 	}
+	for _, g := range kept {
+		putOffsets(int(g))
+		offset += len(f.glyphs[g]) + pad4(len(f.glyphs[g]))
+	}
+	putOffsets(n)
 	locaEnd := len(tail)
 	tail = append(tail, make([]byte, pad4(locaEnd))...)
 	glyfStart := len(tail)
-	for g, k := range keep {
-		if k && f.glyphs[g] != nil {
+	for _, g := range kept {
+		if f.glyphs[g] != nil {
 			tail = append(tail, f.glyphs[g]...)
 			tail = append(tail, make([]byte, pad4(len(f.glyphs[g])))...)
 		}
@@ -452,7 +468,7 @@ func (e *embeddedFont) subsetProgram(dst []byte, used []bool, s *scratch) ([]byt
 	}
 	tables := [...]sfntTable{
 		{tag: "loca", data: loca, checksum: sfntChecksum(loca)},
-		{tag: "glyf", data: glyf, checksum: sfntChecksum(glyf)},
+		{tag: "glyf", data: glyf, checksum: glyfChecksum},
 		{tag: "head", data: head[:len(f.head)], checksum: sfntChecksum(head)},
 	}
 	dir := e.directory(s.fontDir[:0], tables[:])
@@ -473,8 +489,8 @@ func (e *embeddedFont) subsetProgram(dst []byte, used []bool, s *scratch) ([]byt
 	z.sumOf(e.constantAdler, len(e.constantRaw))
 	z.stored(tail, true)
 	z.sum(tail[:glyfStart])
-	for g, k := range keep {
-		if k && f.glyphs[g] != nil {
+	for _, g := range kept {
+		if f.glyphs[g] != nil {
 			z.sumOf(e.glyphAdler[g], len(f.glyphs[g])+pad4(len(f.glyphs[g])))
 		}
 	}
@@ -560,6 +576,8 @@ type embeddedFont struct {
 	// zlib streams.
 	constantAdler uint32
 	glyphAdler    []uint32
+	// glyphChecksum are the glyphs' TrueType checksums (sfntChecksum).
+	glyphChecksum []uint32
 }
 
 func newEmbeddedFont(f *ttfont) (*embeddedFont, error) {
@@ -571,8 +589,10 @@ func newEmbeddedFont(f *ttfont) (*embeddedFont, error) {
 	}
 	e.constantAdler = adler32.Checksum(e.constantRaw)
 	e.glyphAdler = make([]uint32, len(f.glyphs))
+	e.glyphChecksum = make([]uint32, len(f.glyphs))
 	for g, data := range f.glyphs {
 		e.glyphAdler[g] = adler32.Checksum(append(slices.Clip(data), make([]byte, pad4(len(data)))...))
+		e.glyphChecksum[g] = sfntChecksum(data)
 	}
 	var err error
 	if e.constantDeflated, err = deflatePrefix(e.constantRaw); err != nil {
