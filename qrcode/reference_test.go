@@ -1,0 +1,560 @@
+package qrcode
+
+// The encoder and PNG writer as they were before they were made faster
+// (per-version layouts, penalties scored across lines, table-driven
+// Reed–Solomon and PNG rows), kept as the reference the new ones must
+// equal output for output, and as the "before" of the benchmarks.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// encode builds the symbol of text at level, of the given version (0: the
+// smallest that holds the text) and mask (−1: the one of lowest penalty).
+// Tests force both to compare with other encoders.
+func refEncode(text string, level Level, version, mask int) (*Symbol, error) {
+	if level > LevelH {
+		return nil, fmt.Errorf("QR code: no error correction level %d", level)
+	}
+	if text == "" {
+		return nil, errors.New("QR code: empty text")
+	}
+	if len(text) > maxTextBytes {
+		return nil, fmt.Errorf("QR code of %d bytes: %w (at most %d digits at level L)", len(text), errTooLong, maxTextBytes)
+	}
+	runs, widest := classify(text)
+	var (
+		seg segmentation
+		r   versionRange
+		ok  bool
+	)
+	if version == 0 {
+		if version, r, seg, ok = smallestVersion(text, runs, widest, level); !ok {
+			return nil, fmt.Errorf("QR code of %d bytes: %w at level %s", len(text), errTooLong, level)
+		}
+	} else {
+		if version < minVersion || version > maxVersion {
+			return nil, fmt.Errorf("QR code: no version %d", version)
+		}
+		r = rangeOf(version)
+		if seg, ok = segmentText(text, runs, widest, r); !ok || seg.bits > 8*dataCodewords(version, level) {
+			return nil, fmt.Errorf("QR code of %d bytes: %w in version %d at level %s", len(text), errTooLong, version, level)
+		}
+	}
+	data := dataCodewordsOf(text, seg, r, dataCodewords(version, level))
+	m := refNewMatrix(version)
+	m.place(refInterleave(data, version, level))
+	work := make([]line, 2*m.side)
+	rows, cols := work[:m.side], work[m.side:]
+	if mask < 0 {
+		mask = m.bestMask(level, rows, cols)
+	}
+	m.masked(level, mask, rows, cols)
+	return &Symbol{Version: version, Level: level, Mask: mask, Modules: refModules(rows, m.side)}, nil
+}
+
+// modules unpacks rows of bits into rows of booleans.
+func refModules(rows []line, side int) [][]bool {
+	cells := make([]bool, side*side)
+	out := make([][]bool, side)
+	for y, r := range rows {
+		row := cells[y*side : (y+1)*side : (y+1)*side]
+		for x := 0; x < side; x += 64 {
+			w := *r.word(x >> 6)
+			for i := x; i < min(x+64, side); i++ {
+				row[i] = w&1 != 0
+				w >>= 1
+			}
+		}
+		out[y] = row
+	}
+	return out
+}
+
+// matrix is a symbol being built, held both as rows and as columns so that
+// the penalty rules read columns as cheaply as rows.
+type refMatrix struct {
+	side int
+	// dark holds the dark modules before masking: function patterns
+	// and data. free holds the modules that carry data, the ones a mask
+	// inverts. Each has rows (index y, bit x) and columns (index x, bit y).
+	darkRows, darkCols []bits3
+	freeRows, freeCols []bits3
+}
+
+// newMatrix returns the matrix of version v with its function patterns
+// drawn (format information left light, to be written with the mask) and
+// every other module free for data. Its dark columns are left to place.
+func refNewMatrix(v int) *refMatrix {
+	side := symbolSide(v)
+	lines := make([]bits3, 4*side)
+	m := &refMatrix{
+		side:     side,
+		darkRows: lines[0*side : 1*side],
+		darkCols: lines[1*side : 2*side],
+		freeRows: lines[2*side : 3*side],
+		freeCols: lines[3*side : 4*side],
+	}
+	all := firstModules(side)
+	for i := range side {
+		m.freeRows[i] = bits3{all.w0, all.w1, all.w2}
+	}
+	// Finder patterns in three corners, 7×7 rings around a 3×3 square,
+	// each with a light separator on its inner sides.
+	for _, corner := range [3][2]int{{0, 0}, {side - 7, 0}, {0, side - 7}} {
+		for dy := -1; dy <= 7; dy++ {
+			for dx := -1; dx <= 7; dx++ {
+				x, y := corner[0]+dx, corner[1]+dy
+				if x < 0 || y < 0 || x >= side || y >= side {
+					continue
+				}
+				ring := max(abs(dx-3), abs(dy-3))
+				m.fix(x, y, ring != 2 && ring != 4)
+			}
+		}
+	}
+	// Timing patterns: row 6 and column 6, alternately dark and light.
+	for i := 8; i < side-8; i++ {
+		m.fix(i, 6, i%2 == 0)
+		m.fix(6, i, i%2 == 0)
+	}
+	// Alignment patterns: 5×5 rings around a dark module, at every pair
+	// of centres except where the finder patterns are.
+	centres := alignmentCentres(v)
+	last := len(centres) - 1
+	for i, cx := range centres {
+		for j, cy := range centres {
+			if i == 0 && j == 0 || i == 0 && j == last || i == last && j == 0 {
+				continue
+			}
+			for dy := -2; dy <= 2; dy++ {
+				for dx := -2; dx <= 2; dx++ {
+					m.fix(cx+dx, cy+dy, max(abs(dx), abs(dy)) != 1)
+				}
+			}
+		}
+	}
+	// Format information, written for each mask (see formatModules);
+	// reserved here, with the module that is always dark.
+	formatModules(side, func(_, x, y int) { m.fix(x, y, false) })
+	m.fix(8, side-8, true)
+	// Version information, from version 7: two 6×3 blocks, beside the
+	// top right and the bottom left finder patterns.
+	if v >= 7 {
+		info := versionInfo(v)
+		for i := range 18 {
+			dark := info>>i&1 != 0
+			a, b := side-11+i%3, i/3
+			m.fix(a, b, dark)
+			m.fix(b, a, dark)
+		}
+	}
+	transpose(m.freeRows, m.freeCols, side)
+	return m
+}
+
+// fix makes (x, y) a function module, dark or light. (Rows only: the
+// columns are the rows transposed, once all is drawn.)
+func (m *refMatrix) fix(x, y int, dark bool) {
+	m.freeRows[y][x>>6] &^= 1 << (x & 63)
+	if dark {
+		m.darkRows[y].set(x)
+	}
+}
+
+// place writes the codewords, most significant bit first, in the free
+// modules: in columns two modules wide, from the right edge leftwards,
+// going up then down in turn, right module before left; column 6 (the
+// timing pattern) is skipped. The free modules left over (the remainder
+// bits, 0 to 7) stay light.
+func (m *refMatrix) place(codewords []byte) {
+	side := m.side
+	// Without branches on the bits, which are random: a module takes the
+	// next bit if it is free, and the bit index moves on by as much. The
+	// codewords get a zero byte for the remainder bits.
+	data := append(codewords[:len(codewords):len(codewords)], 0)
+	bit := uint(0)
+	for right := side - 1; right >= 1; right -= 2 {
+		if right == 6 {
+			right = 5
+		}
+		upward := (right+1)&2 == 0
+		for vert := range side {
+			y := vert
+			if upward {
+				y = side - 1 - vert
+			}
+			free, dark := &m.freeRows[y], &m.darkRows[y]
+			for x := right; x >= right-1; x-- {
+				w, b := x>>6, uint(x&63)
+				isFree := free[w] >> b & 1
+				value := uint64(data[bit>>3]>>(7-bit&7)) & 1
+				dark[w] |= isFree & value << b
+				bit += uint(isFree)
+			}
+		}
+	}
+	transpose(m.darkRows, m.darkCols, side)
+}
+
+// masked writes into rows and cols the symbol with the given mask: free
+// modules inverted where the mask pattern is dark, and the format
+// information of level and mask.
+func (m *refMatrix) masked(level Level, mask int, rows, cols []line) {
+	refApplyMask(m.darkRows, m.freeRows, &maskRows[mask], rows)
+	refApplyMask(m.darkCols, m.freeCols, &maskCols[mask], cols)
+	info := formatInfo(level, mask)
+	formatModules(m.side, func(bit, x, y int) {
+		if info>>bit&1 != 0 {
+			rows[y].set(x)
+			cols[x].set(y)
+		}
+	})
+}
+
+// applyMask writes into out the lines dark with the free modules inverted
+// where the pattern (which repeats every maskPeriod lines) is dark.
+func refApplyMask(dark, free []bits3, pattern *[maskPeriod]line, out []line) {
+	phase := 0
+	for i := range out {
+		out[i] = dark[i].line().xor(pattern[phase].and(free[i].line()))
+		if phase++; phase == maskPeriod {
+			phase = 0
+		}
+	}
+}
+
+// penalty scores a masked symbol by the four rules; the mask of lowest
+// score is chosen. The rules are read as ZXing reads them: a finder-like
+// pattern counts once whether light on one side or both, and modules
+// outside the symbol count as light.
+func refPenalty(side int, rows, cols []line) int {
+	all := firstModules(side)
+	pairs := firstModules(side - 1) // the modules that have a next one
+	score, blocks, dark := 0, 0, 0
+	for y, a := range rows {
+		score += refLinePenalty(a, pairs)
+		dark += a.count()
+		if y+1 < side {
+			// N2: the 2×2 blocks of one colour, counted from their
+			// top left module: same colour as the module below, and
+			// so is the next module, of the same colour as this one.
+			below := all.andNot(a.xor(rows[y+1]))
+			blocks += below.and(below.shr(1)).andNot(a.xor(a.shr(1))).count()
+		}
+	}
+	for _, a := range cols {
+		score += refLinePenalty(a, pairs)
+	}
+	score += penaltyBlock * blocks
+	// N4: k whole 5 % steps between the share of dark modules and half.
+	total := side * side
+	return score + penaltyBalance*(abs(2*dark-total)*10/total)
+}
+
+// linePenalty scores one row or column by rules N1 and N3.
+func refLinePenalty(a, pairs line) int {
+	a1, a2 := a.shr(1), a.shr(2)
+
+	// N1: same[i] when modules i and i+1 have one colour, run5[i] when
+	// modules i to i+4 do. A run of n ≥ 5 scores 3 + (n−5): the n−4 bits
+	// of run5 it sets, and 2 more at its start.
+	same := pairs.andNot(a.xor(a1))
+	same2 := same.and(same.shr(1))
+	run5 := same2.and(same2.shr(2))
+	starts := run5.andNot(run5.shl(1))
+	score := run5.count() + (penaltyRun-1)*starts.count()
+
+	// N3: dark-light-dark-dark-dark-light-dark from module i, "10" at i,
+	// "111" at i+2, "01" at i+5, with four light modules before it or
+	// after it. back4[i] when one of modules i−3 to i is dark.
+	core := a.andNot(a1).and(a1.andNot(a).shr(5)).and(a.and(a1).and(a2).shr(2))
+	back4 := a.or(a.shl(1)).or(a.shl(2)).or(a.shl(3))
+	darkAround := back4.shl(1).and(back4.shr(10))
+	return score + penaltyFinder*core.andNot(darkAround).count()
+}
+
+// bestMask returns the mask of lowest penalty (the lowest-numbered one
+// among equals), using rows and cols as scratch space.
+func (m *refMatrix) bestMask(level Level, rows, cols []line) int {
+	best, bestScore := 0, 0
+	for mask := range 8 {
+		m.masked(level, mask, rows, cols)
+		if score := refPenalty(m.side, rows, cols); mask == 0 || score < bestScore {
+			best, bestScore = mask, score
+		}
+	}
+	return best
+}
+
+// rsECC writes into ecc the error correction codewords of data: the
+// remainder of data·x^len(ecc) divided by the generator polynomial.
+func refRSECC(data, ecc []byte) {
+	gen := rsGenerators[len(ecc)]
+	clear(ecc)
+	last := len(ecc) - 1
+	for _, b := range data {
+		factor := b ^ ecc[0]
+		copy(ecc, ecc[1:])
+		ecc[last] = 0
+		if factor == 0 {
+			continue
+		}
+		lf := int(gfLog[factor])
+		for i, g := range gen {
+			ecc[i] ^= gfExp[lf+int(g)]
+		}
+	}
+}
+
+// interleave splits the data codewords of a symbol of version v at level l
+// into its blocks, computes each block's error correction, and returns all
+// codewords in the order they are placed: the first data codeword of every
+// block, then the second…, then the error correction codewords likewise.
+// Blocks come in two lengths: the last ones have one data codeword more.
+func refInterleave(data []byte, v int, l Level) []byte {
+	blocks := int(eccBlocks[l][v])
+	eccLen := int(eccPerBlock[l][v])
+	total := rawModules(v) / 8
+	shortBlocks := blocks - total%blocks
+	shortData := total/blocks - eccLen
+
+	out := make([]byte, total)
+	ecc := out[len(data):] // the error correction part, filled block by block
+	scratch := make([]byte, eccLen)
+	start := 0
+	for b := range blocks {
+		n := shortData
+		if b >= shortBlocks {
+			n++
+		}
+		block := data[start : start+n]
+		start += n
+		// Data codeword i of block b goes at i·blocks + b, except the
+		// long blocks' last one, which comes after all the short ones'.
+		for i, c := range block {
+			pos := i*blocks + b
+			if i == shortData {
+				pos = shortData*blocks + (b - shortBlocks)
+			}
+			out[pos] = c
+		}
+		refRSECC(block, scratch)
+		for i, c := range scratch {
+			ecc[i*blocks+b] = c
+		}
+	}
+	return out
+}
+
+// PNG returns the symbol as a PNG image: black modules of ModulePixels
+// pixels on white, inside a quiet zone of QuietZoneModules modules. Its
+// pixels are those of s.Image(ModulePixels).
+func refPNG(s *Symbol) []byte {
+	n := len(s.Modules)
+	modulesWide := n + 2*QuietZoneModules
+	width := modulesWide * ModulePixels
+	rowLen := 1 + modulesWide*bytesPerModule // filter byte, then pixels
+
+	out := make([]byte, 0, 1024+modulesWide*(rowLen/4+12))
+	out = append(out, "\x89PNG\r\n\x1a\n"...)
+	var ihdr [13]byte
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(width))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(width))
+	ihdr[8], ihdr[9] = 1, 3 // 1 bit per pixel, paletted
+	out = appendChunk(out, "IHDR", ihdr[:])
+	out = appendChunk(out, "PLTE", []byte{0xFF, 0xFF, 0xFF, 0, 0, 0})
+
+	// The IDAT chunk: its length, patched below, then the zlib stream.
+	idat := len(out)
+	out = append(out, 0, 0, 0, 0, 'I', 'D', 'A', 'T')
+	out = refAppendPixels(s, out, 0xFF)
+	binary.BigEndian.PutUint32(out[idat:], uint32(len(out)-idat-8))
+	out = binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[idat+4:]))
+	return appendChunk(out, "IEND", nil)
+}
+
+// appendPixels appends the zlib stream of the symbol's rows of pixels,
+// each led by filter byte 0, in which a dark module is 8 pixels of byte
+// dark (0xFF or 0x00) and a light one the other byte.
+func refAppendPixels(s *Symbol, out []byte, dark byte) []byte {
+	n := len(s.Modules)
+	modulesWide := n + 2*QuietZoneModules
+	rowLen := 1 + modulesWide*bytesPerModule // filter byte, then pixels
+	// A zlib stream: deflate, 32 KiB window, no dictionary, check bits
+	// of 0x7801.
+	out = append(out, 0x78, 0x01)
+	w := deflateWriter{out: out}
+	dist := w.header(rowLen)
+	var check adler32
+	// moduleRow returns module row y of the image, quiet zone included:
+	// nil for a row of the quiet zone.
+	moduleRow := func(y int) []bool {
+		if y < QuietZoneModules || y >= QuietZoneModules+n {
+			return nil
+		}
+		return s.Modules[y-QuietZoneModules]
+	}
+	for y := 0; y < modulesWide; {
+		// A run of equal module rows, y to next−1.
+		next := y + 1
+		for next < modulesWide && slices.Equal(moduleRow(next), moduleRow(y)) {
+			next++
+		}
+		// Its first row of pixels, in literals, with the byte sum and
+		// the weighted sum of the row for the Adler-32 checksum.
+		sum, weighted := refPixelRow(&w, moduleRow(y), n, dark)
+		// Then every other row of pixels of the run, as copies of the
+		// row before.
+		rows := (next - y) * ModulePixels
+		w.copies((rows-1)*rowLen, dist)
+		for range rows {
+			check.addRow(rowLen, sum, weighted)
+		}
+		y = next
+	}
+	out = w.finish()
+	out = binary.BigEndian.AppendUint32(out, check.sum())
+	return out
+}
+
+// pixelRow writes, in literals, the row of pixels of a row of n modules
+// (nil for the quiet zone): its filter byte 0, the quiet zone, a byte per
+// module (dark for a dark one, its complement for a light one), the quiet
+// zone. It returns the sums of the row's bytes, plain and weighted, that
+// adler32.addRow takes.
+//
+// The modules are random, so the loop does not branch on them: a branch
+// the processor mispredicts half the time would cost more than the rest.
+// The codes, a bit or two each, gather in a local word.
+func refPixelRow(w *deflateWriter, modules []bool, n int, dark byte) (sum, weighted uint64) {
+	rowLen := uint64(1 + (2*QuietZoneModules+n)*bytesPerModule)
+	light := ^dark
+	lightCode, lightLen := uint64(literalCodes[light]), uint(literalLengths[light])
+	darkCode, darkLen := uint64(literalCodes[dark]), uint(literalLengths[dark])
+	lightValue, flip := uint64(light), uint64(light^dark)
+	var acc uint64
+	var pending uint
+	// The filter byte, 0: it adds nothing to the sums.
+	acc, pending = uint64(literalCodes[0]), uint(literalLengths[0])
+	pos := uint64(1) // of the next byte
+	quiet := func(count int) {
+		for range count {
+			acc |= lightCode << pending
+			if pending += lightLen; pending >= 32 {
+				w.bits(uint32(acc), 32)
+				acc >>= 32
+				pending -= 32
+			}
+			sum += lightValue
+			weighted += lightValue * (rowLen - pos)
+			pos++
+		}
+	}
+	quiet(QuietZoneModules * bytesPerModule)
+	for _, isDark := range modules {
+		var d uint64 // 1 if dark
+		if isDark {
+			d = 1
+		}
+		code := lightCode ^ d*(lightCode^darkCode)
+		length := lightLen ^ uint(d)*(lightLen^darkLen)
+		v := lightValue ^ d*flip
+		for range bytesPerModule {
+			acc |= code << pending
+			if pending += length; pending >= 32 {
+				w.bits(uint32(acc), 32)
+				acc >>= 32
+				pending -= 32
+			}
+			sum += v
+			weighted += v * (rowLen - pos)
+			pos++
+		}
+	}
+	quiet((QuietZoneModules + n - len(modules)) * bytesPerModule)
+	w.bits(uint32(acc), pending)
+	return sum, weighted
+}
+
+// TestMatchesReference holds Encode to the encoder it replaced: for texts
+// of every mode and length, at every level, in every version 1 to 40 and
+// with every mask, the same symbol module for module, and the same mask
+// chosen by the lowest penalty.
+func TestMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	check := func(text string, level Level, version, mask int) {
+		t.Helper()
+		got, gotErr := encode(text, level, version, mask)
+		want, wantErr := refEncode(text, level, version, mask)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("level %s, version %d, %d bytes: error %v, reference %v", level, version, len(text), gotErr, wantErr)
+		}
+		if gotErr != nil {
+			return
+		}
+		if got.Version != want.Version || got.Mask != want.Mask || got.Level != want.Level {
+			t.Fatalf("level %s, %d bytes: version %d mask %d, reference version %d mask %d", level, len(text), got.Version, got.Mask, want.Version, want.Mask)
+		}
+		if diff := firstDifference(got.Modules, want.Modules); diff != "" {
+			t.Fatalf("level %s, version %d, mask %d, %d bytes: %s", level, got.Version, got.Mask, len(text), diff)
+		}
+	}
+	for _, level := range []Level{LevelL, LevelM, LevelQ, LevelH} {
+		for _, text := range referenceTexts() {
+			check(text, level, 0, -1)
+		}
+		for v := minVersion; v <= maxVersion; v++ {
+			// A short text forced into version v, and the longest of
+			// each mode v holds: every mask, and the one chosen.
+			texts := []string{"SC1:" + randomText(r, base45Alphabet, 5+r.IntN(10))}
+			if level == LevelQ {
+				for _, text := range versionTexts(t, v) {
+					texts = append(texts, text)
+				}
+			}
+			for _, text := range texts {
+				for mask := -1; mask < 8; mask++ {
+					check(text, level, v, mask)
+				}
+			}
+		}
+	}
+	// Random SC1 texts of every length a credential may have: the mask
+	// choice, which depends on every module, must agree each time.
+	for range 300 {
+		check("SC1:"+randomText(r, base45Alphabet, 1+r.IntN(1200)), LevelQ, 0, -1)
+	}
+}
+
+// TestPNGMatchesReference: Symbol.PNG and AppendPDFImage write the very
+// bytes the previous writer wrote, for symbols of every version.
+func TestPNGMatchesReference(t *testing.T) {
+	symbols := pngSymbols(t)
+	for v := minVersion; v <= maxVersion; v++ {
+		for _, text := range versionTexts(t, v) {
+			s, err := Encode(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			symbols = append(symbols, s)
+		}
+	}
+	// A symbol built by hand, rows of unequal lengths included.
+	symbols = append(symbols, &Symbol{Version: 1, Modules: [][]bool{{true, false, true}, {true}, nil, {false, true, true}}})
+	for _, s := range symbols {
+		if got, want := s.PNG(), refPNG(s); !bytes.Equal(got, want) {
+			t.Fatalf("version %d: the PNG differs from the reference's (%d bytes, %d)", s.Version, len(got), len(want))
+		}
+		if got, want := s.AppendPDFImage([]byte("x")), refAppendPixels(s, []byte("x"), 0x00); !bytes.Equal(got, want) {
+			t.Fatalf("version %d: the PDF image differs from the reference's (%d bytes, %d)", s.Version, len(got), len(want))
+		}
+	}
+}
