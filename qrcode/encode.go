@@ -89,13 +89,11 @@ func encode(text string, level Level, version, mask int) (*Symbol, error) {
 	data := dataCodewordsOf(text, seg, r, dataCodewords(version, level))
 	m := newMatrix(version)
 	m.place(interleave(data, version, level))
-	work := make([]line, 2*m.side)
-	rows, cols := work[:m.side], work[m.side:]
 	if mask < 0 {
-		mask = m.bestMask(level, rows, cols)
+		mask = m.bestMask(level)
 	}
-	m.masked(level, mask, rows, cols)
-	return &Symbol{Version: version, Level: level, Mask: mask, Modules: modules(rows, m.side)}, nil
+	m.masked(level, mask)
+	return &Symbol{Version: version, Level: level, Mask: mask, Modules: modules(m.rows, m.side)}, nil
 }
 
 // smallestVersion returns the smallest version that holds text at level,
@@ -121,23 +119,33 @@ func smallestVersion(text string, runs []segment, widest mode, level Level) (ver
 	return 0, 0, segmentation{}, false
 }
 
-// modules unpacks rows of bits into rows of booleans.
-func modules(rows []line, side int) [][]bool {
+// modules unpacks rows of bits into rows of booleans, eight at a time.
+func modules(rows []bits3, side int) [][]bool {
 	cells := make([]bool, side*side)
 	out := make([][]bool, side)
-	for y, r := range rows {
+	for y, r := range rows[:side] {
 		row := cells[y*side : (y+1)*side : (y+1)*side]
-		for x := 0; x < side; x += 64 {
-			w := *r.word(x >> 6)
-			for i := x; i < min(x+64, side); i++ {
-				row[i] = w&1 != 0
-				w >>= 1
-			}
+		x := 0
+		for ; x+8 <= side; x += 8 {
+			*(*[8]bool)(row[x:]) = byteModules[byte(r[x>>6]>>(x&63))]
+		}
+		for ; x < side; x++ {
+			row[x] = r[x>>6]>>(x&63)&1 != 0
 		}
 		out[y] = row
 	}
 	return out
 }
+
+// byteModules[b] is the byte b as eight modules, bit 0 first.
+var byteModules = func() (t [256][8]bool) {
+	for b := range t {
+		for i := range 8 {
+			t[b][i] = b>>i&1 != 0
+		}
+	}
+	return t
+}()
 
 // Image draws the symbol, black on white, each module modulePixels wide,
 // inside a quiet zone of QuietZoneModules modules: a two-colour paletted

@@ -99,9 +99,7 @@ func (s *Symbol) appendPixels(out []byte, dark byte) []byte {
 		// row before.
 		rows := (next - y) * ModulePixels
 		w.copies((rows-1)*rowLen, dist)
-		for range rows {
-			check.addRow(rowLen, sum, weighted)
-		}
+		check.addRows(rowLen, rows, sum, weighted)
 		y = next
 	}
 	out = w.finish()
@@ -120,16 +118,20 @@ func appendChunk(out []byte, kind string, data []byte) []byte {
 
 // adler32 is the checksum that ends a zlib stream, computed a row at a
 // time: a row of n bytes b₀…bₙ₋₁ adds Σbᵢ to s1 and n·s1 + Σ(n−i)·bᵢ to
-// s2, so the rows of a run cost a few operations each. The zero value is
+// s2, so a run of equal rows costs a few operations. The zero value is
 // the checksum of nothing: s1 holds the sum less its initial 1.
 type adler32 struct{ s1, s2 uint64 }
 
 const adlerModulus = 65521
 
-func (a *adler32) addRow(n int, sum, weighted uint64) {
-	s1 := a.s1 + 1 // s1 starts at 1
-	a.s2 = (a.s2 + uint64(n)*s1 + weighted) % adlerModulus
-	a.s1 = (a.s1 + sum) % adlerModulus
+// addRows adds r equal rows at once: the k-th of them (from 0) finds s1
+// grown by k·sum, so s2 grows by r·weighted + n·(r·s1 + sum·r(r−1)/2).
+// A row is at most 186 bytes and a run at most 8·185 rows, so nothing
+// comes near overflowing 64 bits before the modulo.
+func (a *adler32) addRows(n, r int, sum, weighted uint64) {
+	s1, rows := a.s1+1, uint64(r)
+	a.s2 = (a.s2 + rows*weighted + uint64(n)*(rows*s1+sum*(rows*(rows-1)/2))) % adlerModulus
+	a.s1 = (a.s1 + rows*sum) % adlerModulus
 }
 
 func (a *adler32) sum() uint32 {
@@ -268,60 +270,112 @@ func (w *deflateWriter) symbol(s int) {
 // pixelRow writes, in literals, the row of pixels of a row of n modules
 // (nil for the quiet zone): its filter byte 0, the quiet zone, a byte per
 // module (dark for a dark one, its complement for a light one), the quiet
-// zone. It returns the sums of the row's bytes, plain and weighted, that
-// adler32.addRow takes.
+// zone. A row shorter than n is light to its end; a longer one is cut at
+// n. It returns the sums of the row's bytes, plain and weighted, that
+// adler32.addRows takes.
 //
-// The modules are random, so the loop does not branch on them: a branch
-// the processor mispredicts half the time would cost more than the rest.
-// The codes, a bit or two each, gather in a local word.
+// The modules are random, so nothing branches on them: the row is packed
+// into bits, then written eight pixel bytes at a time, each eight taking
+// their codes from a table (octets), and the sums come from the number
+// and the places of the dark bytes.
 func (w *deflateWriter) pixelRow(modules []bool, n int, dark byte) (sum, weighted uint64) {
-	rowLen := uint64(1 + (2*QuietZoneModules+n)*bytesPerModule)
-	light := ^dark
-	lightCode, lightLen := uint64(literalCodes[light]), uint(literalLengths[light])
-	darkCode, darkLen := uint64(literalCodes[dark]), uint(literalLengths[dark])
-	lightValue, flip := uint64(light), uint64(light^dark)
-	var acc uint64
-	var pending uint
-	// The filter byte, 0: it adds nothing to the sums.
-	acc, pending = uint64(literalCodes[0]), uint(literalLengths[0])
-	pos := uint64(1) // of the next byte
-	quiet := func(count int) {
-		for range count {
-			acc |= lightCode << pending
-			if pending += lightLen; pending >= 32 {
-				w.bits(uint32(acc), 32)
-				acc >>= 32
-				pending -= 32
-			}
-			sum += lightValue
-			weighted += lightValue * (rowLen - pos)
-			pos++
+	wide := 2*QuietZoneModules + n // bytes of pixels, one a module
+	rowLen := uint64(1 + wide)
+	modules = modules[:min(len(modules), n)]
+
+	// The row's bytes as bits, 1 for dark: quiet zone, modules, quiet
+	// zone.
+	var row [(2*QuietZoneModules + maxSymbolSide + 63) / 64]uint64
+	for start := 0; start < len(modules); start += 64 {
+		var acc uint64
+		for i, isDark := range modules[start:min(start+64, len(modules))] {
+			acc |= uint64(b2u(isDark)) << i
+		}
+		k := start + QuietZoneModules
+		row[k>>6] |= acc << (k & 63)
+		if k&63 != 0 && k>>6+1 < len(row) {
+			row[k>>6+1] |= acc >> (64 - k&63)
 		}
 	}
-	quiet(QuietZoneModules * bytesPerModule)
-	for _, isDark := range modules {
-		var d uint64 // 1 if dark
-		if isDark {
-			d = 1
+
+	table := &octets[b2u(dark == 0xFF)]
+	// The filter byte, 0, then the pixel bytes, eight at a time.
+	acc, pending := uint64(literalCodes[0]), uint(literalLengths[0])
+	var darkBytes, darkPlaces uint64 // places counted from the first pixel byte
+	k := 0
+	for ; k+8 <= wide; k += 8 {
+		o := table[byte(row[k>>6]>>(k&63))]
+		acc |= uint64(o.code) << pending
+		if pending += uint(o.length); pending >= 32 {
+			w.bits(uint32(acc), 32)
+			acc >>= 32
+			pending -= 32
 		}
-		code := lightCode ^ d*(lightCode^darkCode)
-		length := lightLen ^ uint(d)*(lightLen^darkLen)
-		v := lightValue ^ d*flip
-		for range bytesPerModule {
-			acc |= code << pending
-			if pending += length; pending >= 32 {
-				w.bits(uint32(acc), 32)
-				acc >>= 32
-				pending -= 32
-			}
-			sum += v
-			weighted += v * (rowLen - pos)
-			pos++
-		}
+		darkBytes += uint64(o.dark)
+		darkPlaces += uint64(o.places) + uint64(k)*uint64(o.dark)
 	}
-	quiet((QuietZoneModules + n - len(modules)) * bytesPerModule)
+	// The last pixel bytes, fewer than eight, one by one.
+	for ; k < wide; k++ {
+		isDark := row[k>>6] >> (k & 63) & 1
+		b := ^dark ^ byte(isDark)*(dark^^dark)
+		acc |= uint64(literalCodes[b]) << pending
+		if pending += uint(literalLengths[b]); pending >= 32 {
+			w.bits(uint32(acc), 32)
+			acc >>= 32
+			pending -= 32
+		}
+		darkBytes += isDark
+		darkPlaces += isDark * uint64(k)
+	}
 	w.bits(uint32(acc), pending)
+
+	// The byte at place k (from 0, the filter byte before it) weighs
+	// rowLen−1−k; the dark ones together weigh darkWeight, all together
+	// the sum of 1 to rowLen−1.
+	darkValue, lightValue := uint64(dark), uint64(^dark)
+	darkWeight := darkBytes*(rowLen-1) - darkPlaces
+	allWeight := rowLen * (rowLen - 1) / 2
+	sum = darkBytes*darkValue + (uint64(wide)-darkBytes)*lightValue
+	weighted = darkWeight*darkValue + (allWeight-darkWeight)*lightValue
 	return sum, weighted
+}
+
+// octet is the deflate codes of eight pixel bytes, the first in the low
+// bits, their length in bits, how many of them are dark and the sum of
+// their places (0 to 7).
+type octet struct {
+	code                 uint32
+	length, dark, places uint8
+}
+
+// octets[d][b] is the octet of the eight pixel bytes of bits b (bit i for
+// byte i, 1 when dark), the dark byte being 0x00 for d = 0 and 0xFF for
+// d = 1. Built once, only read after.
+var octets = func() (t [2][256]octet) {
+	for d, darkByte := range [2]byte{0x00, 0xFF} {
+		for b := range 256 {
+			var o octet
+			for i := range 8 {
+				v := ^darkByte
+				if b>>i&1 != 0 {
+					v = darkByte
+					o.dark++
+					o.places += uint8(i)
+				}
+				o.code |= uint32(literalCodes[v]) << o.length
+				o.length += literalLengths[v]
+			}
+			t[d][b] = o
+		}
+	}
+	return t
+}()
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // copies writes n bytes, each a copy of the one d.distance before, in
@@ -332,7 +386,7 @@ func (w *deflateWriter) copies(n int, d distanceCode) {
 		if rest := n - length; rest > 0 && rest < 3 {
 			length = n - 3
 		}
-		s := lengthSymbolOf(length)
+		s := &lengthSymbols[length]
 		w.symbol(s.symbol)
 		w.bits(uint32(length-s.base), s.extra)
 		w.bits(uint32(d.code), 1)
@@ -357,6 +411,14 @@ type lengthSymbol struct {
 	symbol, base int
 	extra        uint
 }
+
+// lengthSymbols[n] is lengthSymbolOf(n), for n from 3 to 258.
+var lengthSymbols = func() (t [259]lengthSymbol) {
+	for n := 3; n <= 258; n++ {
+		t[n] = lengthSymbolOf(n)
+	}
+	return t
+}()
 
 // lengthSymbolOf returns the symbol of a length of 3 to 258 (RFC 1951
 // section 3.2.5).

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -19,6 +20,81 @@ import (
 // encode builds the symbol of text at level, of the given version (0: the
 // smallest that holds the text) and mask (−1: the one of lowest penalty).
 // Tests force both to compare with other encoders.
+// line is a row or a column of a symbol, one bit per module (1 is dark):
+// module i is bit i%64 of word i/64. Three words hold the 177 modules of a
+// version 40 side; the bits past the side are kept zero. Working on 64
+// modules per instruction is what makes scoring the eight masks cheap. (A
+// struct, not an array: the compiler keeps a struct's words in registers.)
+type line struct{ w0, w1, w2 uint64 }
+
+// shr moves every module k places towards the start (0 < k < 64): bit i
+// of the result is module i+k.
+func (a line) shr(k uint) line {
+	return line{a.w0>>k | a.w1<<(64-k), a.w1>>k | a.w2<<(64-k), a.w2 >> k}
+}
+
+// shl moves every module k places towards the end (0 < k < 64): bit i of
+// the result is module i−k, zero for i < k.
+func (a line) shl(k uint) line {
+	return line{a.w0 << k, a.w1<<k | a.w0>>(64-k), a.w2<<k | a.w1>>(64-k)}
+}
+
+func (a line) and(b line) line    { return line{a.w0 & b.w0, a.w1 & b.w1, a.w2 & b.w2} }
+func (a line) andNot(b line) line { return line{a.w0 &^ b.w0, a.w1 &^ b.w1, a.w2 &^ b.w2} }
+func (a line) or(b line) line     { return line{a.w0 | b.w0, a.w1 | b.w1, a.w2 | b.w2} }
+func (a line) xor(b line) line    { return line{a.w0 ^ b.w0, a.w1 ^ b.w1, a.w2 ^ b.w2} }
+
+func (a line) count() int {
+	return bits.OnesCount64(a.w0) + bits.OnesCount64(a.w1) + bits.OnesCount64(a.w2)
+}
+
+// word returns a pointer to word w (0 to 2).
+func (a *line) word(w int) *uint64 {
+	switch w {
+	case 0:
+		return &a.w0
+	case 1:
+		return &a.w1
+	}
+	return &a.w2
+}
+
+func (a *line) set(i int) { *a.word(i >> 6) |= 1 << (i & 63) }
+
+// firstModules is the line whose first n modules are set.
+func firstModules(n int) line {
+	var l line
+	for w := range 3 {
+		switch {
+		case n >= 64*(w+1):
+			*l.word(w) = ^uint64(0)
+		case n > 64*w:
+			*l.word(w) = 1<<(n-64*w) - 1
+		}
+	}
+	return l
+}
+
+func (b *bits3) line() line { return line{b[0], b[1], b[2]} }
+
+// refMaskRows[mask][y%12] is the row y of a mask pattern; refMaskCols[mask][x%12]
+// is its column x.
+var refMaskRows, refMaskCols = func() (rows, cols [8][maskPeriod]line) {
+	for mask := range 8 {
+		for p := range maskPeriod {
+			for i := range 3 * 64 {
+				if maskDark(mask, i, p) {
+					rows[mask][p].set(i)
+				}
+				if maskDark(mask, p, i) {
+					cols[mask][p].set(i)
+				}
+			}
+		}
+	}
+	return rows, cols
+}()
+
 func refEncode(text string, level Level, version, mask int) (*Symbol, error) {
 	if level > LevelH {
 		return nil, fmt.Errorf("QR code: no error correction level %d", level)
@@ -208,8 +284,8 @@ func (m *refMatrix) place(codewords []byte) {
 // modules inverted where the mask pattern is dark, and the format
 // information of level and mask.
 func (m *refMatrix) masked(level Level, mask int, rows, cols []line) {
-	refApplyMask(m.darkRows, m.freeRows, &maskRows[mask], rows)
-	refApplyMask(m.darkCols, m.freeCols, &maskCols[mask], cols)
+	refApplyMask(m.darkRows, m.freeRows, &refMaskRows[mask], rows)
+	refApplyMask(m.darkCols, m.freeCols, &refMaskCols[mask], cols)
 	info := formatInfo(level, mask)
 	formatModules(m.side, func(bit, x, y int) {
 		if info>>bit&1 != 0 {
@@ -416,7 +492,7 @@ func refAppendPixels(s *Symbol, out []byte, dark byte) []byte {
 		rows := (next - y) * ModulePixels
 		w.copies((rows-1)*rowLen, dist)
 		for range rows {
-			check.addRow(rowLen, sum, weighted)
+			refAddRow(&check, rowLen, sum, weighted)
 		}
 		y = next
 	}
@@ -434,6 +510,12 @@ func refAppendPixels(s *Symbol, out []byte, dark byte) []byte {
 // The modules are random, so the loop does not branch on them: a branch
 // the processor mispredicts half the time would cost more than the rest.
 // The codes, a bit or two each, gather in a local word.
+func refAddRow(a *adler32, n int, sum, weighted uint64) {
+	s1 := a.s1 + 1 // s1 starts at 1
+	a.s2 = (a.s2 + uint64(n)*s1 + weighted) % adlerModulus
+	a.s1 = (a.s1 + sum) % adlerModulus
+}
+
 func refPixelRow(w *deflateWriter, modules []bool, n int, dark byte) (sum, weighted uint64) {
 	rowLen := uint64(1 + (2*QuietZoneModules+n)*bytesPerModule)
 	light := ^dark
