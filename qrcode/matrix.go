@@ -1,6 +1,7 @@
 package qrcode
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"sync"
 )
@@ -65,8 +66,13 @@ type layout struct {
 	// ones a mask inverts, as rows and as columns (index x, bit y).
 	dark               []bits3
 	freeRows, freeCols []bits3
-	// steps lists where the data bits go, in order (see placeSteps).
-	steps []placeStep
+	// darkCols is dark as columns. runs lists where the data bits go,
+	// in order (see placeRuns).
+	darkCols []bits3
+	runs     []placeRun
+	// formatAcross[i] is where the modules of bit i of the format
+	// information are in the lines across (see scratch.acrossPlace).
+	formatAcross [15][4]uint32
 }
 
 // layouts[v]() is the layout of version v, built on its first call (by
@@ -85,12 +91,13 @@ var layouts = func() (l [maxVersion + 1]func() *layout) {
 // order codewords fill them, the modules left free for data.
 func newLayout(v int) *layout {
 	side := symbolSide(v)
-	lines := make([]bits3, 3*side)
+	lines := make([]bits3, 4*side)
 	m := &layout{
 		side:     side,
 		dark:     lines[0*side : 1*side],
 		freeRows: lines[1*side : 2*side],
 		freeCols: lines[2*side : 3*side],
+		darkCols: lines[3*side : 4*side],
 	}
 	all := bits3{}
 	for i := range side {
@@ -150,53 +157,85 @@ func newLayout(v int) *layout {
 		}
 	}
 	transpose(m.freeRows, m.freeCols, side)
-	m.steps = placeSteps(m.freeRows, side)
+	transpose(m.dark, m.darkCols, side)
+	m.runs = placeRuns(m.freeRows, side)
+	across, copies := newScratch(side), [15]int{}
+	formatModules(side, func(bit, x, y int) {
+		c, r := across.acrossPlace(x, y)
+		m.formatAcross[bit][copies[bit]], m.formatAcross[bit][copies[bit]+1] = c, r
+		copies[bit] += 2
+	})
 	return m
 }
 
-// placeStep puts one or two data bits in one word of a row: bit at of
-// the codewords (counted from the most significant bit of the first) and,
-// for n = 2, the next one; they go in row y, word w, from bit s up, the
-// first most significant. It is at<<17 | y<<9 | w<<7 | (n−1)<<6 | s: a
-// step does not depend on the one before, so the processor runs several
-// at once.
-type placeStep uint32
+// placeRun is a run of rows, one after the other in a column pair, whose
+// modules take the next data bits: both modules of each row (kind&pair),
+// the right one first, or only one, in column x. The rows go upward
+// (kind&up) or downward; low is the lowest, and there are at most
+// maxRunRows, so that their bits, from bit at of the codewords (counted
+// from the most significant bit of the first), are in one 64-bit word
+// read from the codewords.
+type placeRun struct {
+	at            uint32
+	low, rows     uint8
+	x, left, kind uint8
+}
 
-func placeSteps(free []bits3, side int) []placeStep {
-	var steps []placeStep
+const (
+	runPair    = 1 // both modules of each row, x then left
+	runUp      = 2 // from the highest row (low+rows−1) to the lowest
+	maxRunRows = 28
+)
+
+// placeRuns lists the runs of rows that take the data bits, in the order
+// the bits fill them: in columns two modules wide, from the right edge
+// leftwards, going up then down in turn, right module before left;
+// column 6 (the timing pattern) is skipped. A run ends where the free
+// modules of the column pair change: a function pattern, or the edge.
+func placeRuns(free []bits3, side int) []placeRun {
+	var runs []placeRun
 	isFree := func(x, y int) bool { return free[y][x>>6]>>(x&63)&1 != 0 }
 	at := 0
-	step := func(x, y, n int) placeStep {
-		s := placeStep(at<<17 | y<<9 | x>>6<<7 | (n-1)<<6 | x&63)
-		at += n
-		return s
-	}
 	for right := side - 1; right >= 1; right -= 2 {
 		if right == 6 {
 			right = 5
 		}
 		left := right - 1
 		upward := (right+1)&2 == 0
+		var run *placeRun
 		for vert := range side {
 			y := vert
 			if upward {
 				y = side - 1 - vert
 			}
 			r, l := isFree(right, y), isFree(left, y)
-			switch {
-			case r && l && right>>6 == left>>6:
-				steps = append(steps, step(left, y, 2))
-			default:
-				if r {
-					steps = append(steps, step(right, y, 1))
-				}
-				if l {
-					steps = append(steps, step(left, y, 1))
-				}
+			if !r && !l {
+				run = nil
+				continue
 			}
+			x, other, kind, bits := right, left, uint8(0), 1
+			switch {
+			case r && l:
+				kind, bits = runPair, 2
+			case l:
+				x = left
+			}
+			if upward {
+				kind |= runUp
+			}
+			if run == nil || run.kind != kind || int(run.x) != x || run.rows == maxRunRows {
+				runs = append(runs, placeRun{at: uint32(at), low: uint8(y), x: uint8(x), kind: kind})
+				if kind&runPair != 0 {
+					runs[len(runs)-1].left = uint8(other)
+				}
+				run = &runs[len(runs)-1]
+			}
+			run.rows++
+			run.low = uint8(min(int(run.low), y))
+			at += bits
 		}
 	}
-	return steps
+	return runs
 }
 
 func abs(x int) int {
@@ -240,29 +279,71 @@ func newMatrix(v int) *matrix {
 		cols:     lines[3*side : 4*side],
 		scratch:  newScratch(side),
 	}
-	copy(m.darkRows, l.dark)
 	return m
 }
 
 // place writes the codewords, most significant bit first, in the free
-// modules, by the steps of the layout. The free modules past the last
-// codeword (the remainder bits, 0 to 7) stay light. There are no
-// branches on the bits, which are random, and the steps one after the
-// other write different rows, so none waits for the one before.
+// modules, run by run (see placeRun), into the columns; the rows are
+// their transpose. The free modules past the last codeword (the remainder
+// bits, 0 to 7) stay light. A run of up to 28 rows, or 56 bits, costs a
+// few dozen word operations: its bits are read at once, the right and
+// left modules' bits pulled apart (the even and the odd ones), and each
+// column's written with a shift.
 func (m *matrix) place(codewords []byte) {
-	// The codewords, then two zero bytes: the remainder bits, and room to
-	// read two bytes from any codeword.
-	stream := make([]byte, len(codewords)+2)
+	// The codewords, then zero bytes: the remainder bits, and room to
+	// read eight bytes from any codeword.
+	stream := make([]byte, len(codewords)+8)
 	copy(stream, codewords)
-	rows := m.darkRows
-	for _, s := range m.steps {
-		at := s >> 17
-		pair := uint32(stream[at>>3])<<8 | uint32(stream[at>>3+1])
-		n := s>>6&1 + 1
-		bits := pair << (16 + at&7) >> (32 - n)
-		rows[s>>9&0xFF][s>>7&3] |= uint64(bits) << (s & 63)
+	cols := m.darkCols
+	copy(cols, m.layout.darkCols)
+	for _, r := range m.runs {
+		// The run's bits, the first at bit 63.
+		x := binary.BigEndian.Uint64(stream[r.at>>3:]) << (r.at & 7)
+		n := uint(r.rows)
+		if r.kind&runPair == 0 {
+			// Bit k of the run goes to row low+n−1−k going up,
+			// low+k going down.
+			v := x >> (64 - n)
+			if r.kind&runUp == 0 {
+				v = bits.Reverse64(x) & (1<<n - 1)
+			}
+			setRun(&cols[r.x], uint(r.low), v)
+			continue
+		}
+		// Bits 2k and 2k+1 of the run go to the right and the left
+		// module of its k-th row.
+		if r.kind&runUp != 0 {
+			// Bit 2k at 63−2k, odd, and 2k+1 at 62−2k: squeezed to
+			// bit 31−k, then shifted to row low+n−1−k.
+			setRun(&cols[r.x], uint(r.low), evenBits(x>>1)>>(32-n))
+			setRun(&cols[r.left], uint(r.low), evenBits(x)>>(32-n))
+		} else {
+			// Reversed: bit 2k at 2k, 2k+1 at 2k+1, squeezed to bit
+			// k, which is row low+k.
+			x = bits.Reverse64(x)
+			setRun(&cols[r.x], uint(r.low), evenBits(x)&(1<<n-1))
+			setRun(&cols[r.left], uint(r.low), evenBits(x>>1)&(1<<n-1))
+		}
 	}
-	transpose(m.darkRows, m.darkCols, m.side)
+	transpose(m.darkCols, m.darkRows, m.side)
+}
+
+// evenBits returns bits 0, 2, 4… 62 of x as bits 0 to 31.
+func evenBits(x uint64) uint64 {
+	x &= 0x5555555555555555
+	x = (x | x>>1) & 0x3333333333333333
+	x = (x | x>>2) & 0x0F0F0F0F0F0F0F0F
+	x = (x | x>>4) & 0x00FF00FF00FF00FF
+	x = (x | x>>8) & 0x0000FFFF0000FFFF
+	return (x | x>>16) & 0x00000000FFFFFFFF
+}
+
+// setRun ORs into line the bits of v from module low up (v has fewer than
+// 64 bits, and ends inside the line).
+func setRun(line *bits3, low uint, v uint64) {
+	w, s := low>>6, low&63
+	line[w] |= v << s
+	line[min(w+1, 2)] |= v >> (64 - s) // 0 unless the run crosses a word; 0 if s is 0
 }
 
 // masked writes into m.rows and m.cols the symbol with the given mask:
@@ -382,171 +463,3 @@ var maskRows, maskCols = func() (rows, cols [8][maskPeriod]bits3) {
 	}
 	return rows, cols
 }()
-
-// Penalty weights of the mask rules (ISO/IEC 18004 section 7.8.3.1).
-const (
-	penaltyRun     = 3  // N1: a run of 5 same-coloured modules, +1 each beyond
-	penaltyBlock   = 3  // N2: each 2×2 block of one colour
-	penaltyFinder  = 40 // N3: each finder-like 1:1:3:1:1 pattern beside 4 light modules
-	penaltyBalance = 10 // N4: each 5 % of dark modules away from half
-)
-
-// penalty scores a masked symbol by the four rules; the mask of lowest
-// score is chosen. The rules are read as ZXing reads them: a finder-like
-// pattern counts once whether light on one side or both, and modules
-// outside the symbol count as light. scratch is space for the lines
-// across (newScratch).
-//
-// The rules along a line (N1 and N3) are scored on the lines across
-// them, 64 lines at once: the rows and the columns of the symbol, one
-// after the other, are the 2·side bits of a "line across", and the i-th
-// line across (module i of every row, then module i of every column) is
-// cols[i] followed by rows[i]. A step along the lines is then a step to
-// the next line across, which needs no shifting, and rows and columns
-// share words: a version 15 symbol's 154 lines take 3 words, not 4.
-func penalty(side int, rows, cols []bits3, scratch *scratch) int {
-	stride := crossLead + side + crossTrail
-	groups := (2*side + 63) / 64
-	across := scratch.across[:(groups+1)*stride]
-	rows, cols = rows[:side], cols[:side]
-	shift := uint(side & 63) // where the columns start in their first word
-	first := side >> 6
-	for i := range side {
-		a, b := &cols[i], &rows[i]
-		var w [8]uint64
-		w[0], w[1], w[2] = a[0], a[1], a[2]
-		w[first&7] |= b[0] << shift // b[k] >> (64 − shift) is 0 if shift is 0
-		w[(first+1)&7] |= b[0]>>(64-shift) | b[1]<<shift
-		w[(first+2)&7] |= b[1]>>(64-shift) | b[2]<<shift
-		w[(first+3)&7] |= b[2] >> (64 - shift)
-		at := crossLead + i
-		for g := range groups {
-			across[at] = w[g]
-			at += stride
-		}
-	}
-	dark := 0
-	for i := range rows {
-		dark += bits.OnesCount64(rows[i][0]) + bits.OnesCount64(rows[i][1]) + bits.OnesCount64(rows[i][2])
-	}
-	score := 0
-	marks := scratch.marks[:side-1]
-	for g := range groups {
-		// valid: the lines of this word; pairs: the rows j of this
-		// word that have a row j+1 (for N2).
-		valid := firstBits(2*side - 64*g)
-		pairs := firstBits(side - 1 - 64*g)
-		crossMarks(across[g*stride:(g+1)*stride], across[(g+1)*stride:(g+2)*stride], valid, pairs, marks)
-		// Counted apart: bits.OnesCount64 may call a function (on
-		// processors without POPCNT), so the compiler saves every
-		// register around it, which in crossMarks' loop cost more
-		// than the rest.
-		for i := range marks {
-			m := &marks[i]
-			score += bits.OnesCount64(m[0]) + (penaltyRun-1)*bits.OnesCount64(m[1]) +
-				penaltyFinder*bits.OnesCount64(m[2]) + penaltyBlock*bits.OnesCount64(m[3])
-		}
-	}
-	// N4: k whole 5 % steps between the share of dark modules and half.
-	total := side * side
-	return score + penaltyBalance*(abs(2*dark-total)*10/total)
-}
-
-// scratch is the space penalty works in, for one symbol side.
-type scratch struct {
-	// across holds the lines across, word by word: 64 lines each, and
-	// one word of light lines after them.
-	across []uint64
-	// marks[i] has, for each of the 64 lines, the bits that score from
-	// module i: the runs of five (N1, weight 1), the starts of runs (N1,
-	// weight 2), the finder-like patterns (N3) and the 2×2 blocks (N2).
-	marks [][4]uint64
-}
-
-// crossLead and crossTrail are the light lines across kept before and
-// after the symbol's, as ZXing reads the outside: N3 looks four modules
-// before a pattern and up to ten after its first.
-const crossLead, crossTrail = 4, 11
-
-// newScratch returns the space penalty needs for a symbol of the given
-// side.
-func newScratch(side int) *scratch {
-	return &scratch{
-		across: make([]uint64, ((2*side+63)/64+1)*(crossLead+side+crossTrail)),
-		marks:  make([][4]uint64, side-1),
-	}
-}
-
-// firstBits returns the word whose first n bits are set (none if n ≤ 0,
-// all if n ≥ 64).
-func firstBits(n int) uint64 {
-	switch {
-	case n <= 0:
-		return 0
-	case n >= 64:
-		return ^uint64(0)
-	}
-	return 1<<n - 1
-}
-
-// crossMarks marks in marks what scores by rules N1 and N3 along 64
-// lines, held across: c[crossLead+i] has bit j when module i of line j is
-// dark (c's first and last words are light). valid holds the lines there
-// are. It also marks N2's 2×2 blocks of one colour whose top left module
-// is on a row of pairs, below which is row j+1: the next bit, or bit 0 of
-// next.
-func crossMarks(c, next []uint64, valid, pairs uint64, marks [][4]uint64) {
-	side := len(marks) + 1
-	c, next = c[:crossLead+side+crossTrail], next[crossLead:crossLead+side]
-	// vertical(i) has bit j when module i of rows j and j+1 have one
-	// colour.
-	vertical := func(i int) uint64 {
-		w := c[crossLead+i]
-		return ^(w ^ (w>>1 | next[i]<<63)) & pairs
-	}
-	vHere := vertical(0)
-	// same1..3 are same of the three steps before; run that of run5
-	// the step before.
-	var same1, same2, same3, run uint64
-	for i := range marks {
-		w := (*[crossLead + 11]uint64)(c[i:]) // w[crossLead+k] is module i+k
-		a, b := w[crossLead], w[crossLead+1]
-		m := &marks[i]
-
-		// N1: same has bit j when modules i and i+1 of line j have one
-		// colour; run5 when modules i−3 to i+1 do, a run of 5 ending at
-		// i+1. A run of n ≥ 5 scores 3 + (n−5): the n−4 steps it sets
-		// run5, and 2 more at its start.
-		same := valid &^ (a ^ b)
-		run5 := same & same1 & same2 & same3
-		m[0], m[1] = run5, run5&^run
-		same1, same2, same3, run = same, same1, same2, run5
-
-		// N3: dark-light-dark-dark-dark-light-dark from module i, with
-		// four light modules before it (i−4 to i−1) or after it (i+7
-		// to i+10).
-		core := a &^ b & w[crossLead+2] & w[crossLead+3] & w[crossLead+4] &^ w[crossLead+5] & w[crossLead+6]
-		darkBefore := w[crossLead-4] | w[crossLead-3] | w[crossLead-2] | w[crossLead-1]
-		darkAfter := w[crossLead+7] | w[crossLead+8] | w[crossLead+9] | w[crossLead+10]
-		m[2] = core &^ (darkBefore & darkAfter)
-
-		// N2: blocks from module i of rows j and j+1 to module i+1 of
-		// both.
-		vNext := vertical(i + 1)
-		m[3] = same & vHere & vNext
-		vHere = vNext
-	}
-}
-
-// bestMask returns the mask of lowest penalty (the lowest-numbered one
-// among equals), leaving m.rows and m.cols to be overwritten.
-func (m *matrix) bestMask(level Level) int {
-	best, bestScore := 0, 0
-	for mask := range 8 {
-		m.masked(level, mask)
-		if score := penalty(m.side, m.rows, m.cols, m.scratch); mask == 0 || score < bestScore {
-			best, bestScore = mask, score
-		}
-	}
-	return best
-}

@@ -1,0 +1,226 @@
+package qrcode
+
+import "math/bits"
+
+// Scoring the masks. Of the whole of Encode, this is the part that
+// counts: eight masked symbols, each scored by four rules over every row
+// and every column.
+
+// Penalty weights of the mask rules (ISO/IEC 18004 section 7.8.3.1).
+const (
+	penaltyRun     = 3  // N1: a run of 5 same-coloured modules, +1 each beyond
+	penaltyBlock   = 3  // N2: each 2×2 block of one colour
+	penaltyFinder  = 40 // N3: each finder-like 1:1:3:1:1 pattern beside 4 light modules
+	penaltyBalance = 10 // N4: each 5 % of dark modules away from half
+)
+
+// The rules are read as ZXing reads them: a finder-like pattern counts
+// once whether light on one side or both, and modules outside the symbol
+// count as light.
+//
+// The rules along a line (N1 and N3) are scored on the lines across
+// them, 64 lines at once: the rows and the columns of the symbol, one
+// after the other, are the 2·side bits of a "line across", and the i-th
+// line across (module i of every row, then module i of every column) is
+// column i followed by row i. A step along the lines is then a step to
+// the next line across, which needs no shifting, and rows and columns
+// share words: a version 15 symbol's 154 lines take 3 words, not 4.
+
+// bestMask returns the mask of lowest penalty (the lowest-numbered one
+// among equals).
+func (m *matrix) bestMask(level Level) int {
+	best, bestScore := 0, 0
+	for mask := range 8 {
+		if score := m.penalty(level, mask); mask == 0 || score < bestScore {
+			best, bestScore = mask, score
+		}
+	}
+	return best
+}
+
+// penalty returns the penalty of the symbol with the given mask. The
+// masked symbol is built straight into the lines across.
+func (m *matrix) penalty(level Level, mask int) int {
+	s := m.scratch
+	s.gather(m.darkRows, m.darkCols, m.freeRows, m.freeCols, &maskRows[mask], &maskCols[mask])
+	// The format information, dark where its bits are 1: each module
+	// is in two lines across.
+	info := uint64(formatInfo(level, mask))
+	for bit, places := range &m.formatAcross {
+		for _, p := range places {
+			s.across[p>>6] |= (info >> bit & 1) << (p & 63)
+		}
+	}
+	return s.score()
+}
+
+// penalty scores a symbol given as rows and columns.
+func penalty(side int, rows, cols []bits3, s *scratch) int {
+	none := make([]bits3, side)
+	var pattern [maskPeriod]bits3
+	s.gather(rows, cols, none, none, &pattern, &pattern)
+	return s.score()
+}
+
+// scratch is the space penalty works in, for one symbol side.
+type scratch struct {
+	side, groups, stride int
+	// across holds the lines across, word by word: groups of 64 lines,
+	// each of stride words with the light lines around the symbol's
+	// (crossLead before, crossTrail after), then a group of light
+	// lines.
+	across []uint64
+	// marks[i] has, for each of the 64 lines, the bits that score from
+	// module i: the runs of five (N1, weight 1), the starts of runs (N1,
+	// weight 2), the finder-like patterns (N3) and the 2×2 blocks (N2).
+	marks [][4]uint64
+}
+
+// crossLead and crossTrail are the light lines across kept before and
+// after the symbol's, as ZXing reads the outside: N3 looks four modules
+// before a pattern and up to ten after its first.
+const crossLead, crossTrail = 4, 11
+
+// newScratch returns the space penalty needs for a symbol of the given
+// side.
+func newScratch(side int) *scratch {
+	s := &scratch{side: side, groups: (2*side + 63) / 64, stride: crossLead + side + crossTrail}
+	s.across = make([]uint64, (s.groups+1)*s.stride)
+	s.marks = make([][4]uint64, side-1)
+	return s
+}
+
+// acrossPlace returns where module (x, y) is in the lines across: its
+// word in s.across<<6 | its bit, for the column and for the row.
+func (s *scratch) acrossPlace(x, y int) (inColumn, inRow uint32) {
+	place := func(line, i int) uint32 {
+		return uint32((line>>6*s.stride+crossLead+i)<<6 | line&63)
+	}
+	return place(y, x), place(s.side+x, y)
+}
+
+// gather writes the lines across of the symbol dark (rows and columns)
+// with the free modules inverted where the mask pattern is dark (its rows
+// and columns; pattern[i%maskPeriod] is row or column i).
+func (s *scratch) gather(darkRows, darkCols, freeRows, freeCols []bits3, patternRows, patternCols *[maskPeriod]bits3) {
+	side, stride, groups := s.side, s.stride, s.groups
+	darkRows, darkCols = darkRows[:side], darkCols[:side]
+	freeRows, freeCols = freeRows[:side], freeCols[:side]
+	across := s.across[:groups*stride]
+	shift := uint(side & 63) // where the rows start in their first word
+	first := side >> 6
+	phase := 0
+	for i := range side {
+		c, fc, pc := &darkCols[i], &freeCols[i], &patternCols[phase]
+		r, fr, pr := &darkRows[i], &freeRows[i], &patternRows[phase]
+		r0, r1, r2 := r[0]^pr[0]&fr[0], r[1]^pr[1]&fr[1], r[2]^pr[2]&fr[2]
+		var w [8]uint64
+		w[0], w[1], w[2] = c[0]^pc[0]&fc[0], c[1]^pc[1]&fc[1], c[2]^pc[2]&fc[2]
+		w[first&7] |= r0 << shift // r >> (64 − shift) is 0 if shift is 0
+		w[(first+1)&7] |= r0>>(64-shift) | r1<<shift
+		w[(first+2)&7] |= r1>>(64-shift) | r2<<shift
+		w[(first+3)&7] |= r2 >> (64 - shift)
+		at := crossLead + i
+		for g := range groups {
+			across[at] = w[g]
+			at += stride
+		}
+		if phase++; phase == maskPeriod {
+			phase = 0
+		}
+	}
+}
+
+// score returns the penalty of the symbol in the lines across.
+func (s *scratch) score() int {
+	side, stride := s.side, s.stride
+	across := s.across[:(s.groups+1)*stride]
+	score, dark := 0, 0
+	marks := s.marks[:side-1]
+	for g := range s.groups {
+		// valid: the lines of this word; pairs: the rows j of this
+		// word that have a row j+1 (for N2).
+		valid := firstBits(2*side - 64*g)
+		pairs := firstBits(side - 1 - 64*g)
+		c := across[g*stride : (g+1)*stride]
+		crossMarks(c, across[(g+1)*stride:(g+2)*stride], valid, pairs, marks)
+		// Counted apart: bits.OnesCount64 may call a function (on
+		// processors without POPCNT), so the compiler saves every
+		// register around it, which in crossMarks' loop cost more
+		// than the rest.
+		for i := range marks {
+			m := &marks[i]
+			score += bits.OnesCount64(m[0]) + (penaltyRun-1)*bits.OnesCount64(m[1]) +
+				penaltyFinder*bits.OnesCount64(m[2]) + penaltyBlock*bits.OnesCount64(m[3])
+		}
+		for _, w := range c[crossLead : crossLead+side] {
+			dark += bits.OnesCount64(w)
+		}
+	}
+	// N4: k whole 5 % steps between the share of dark modules and half
+	// (each module is twice in the lines across).
+	dark /= 2
+	total := side * side
+	return score + penaltyBalance*(abs(2*dark-total)*10/total)
+}
+
+// crossMarks marks in marks what scores by rules N1 and N3 along 64
+// lines, held across: c[crossLead+i] has bit j when module i of line j is
+// dark (c's first and last words are light). valid holds the lines there
+// are. It also marks N2's 2×2 blocks of one colour whose top left module
+// is on a row of pairs, below which is row j+1: the next bit, or bit 0 of
+// next.
+func crossMarks(c, next []uint64, valid, pairs uint64, marks [][4]uint64) {
+	side := len(marks) + 1
+	c, next = c[:crossLead+side+crossTrail], next[crossLead:crossLead+side]
+	// vertical(i) has bit j when module i of rows j and j+1 have one
+	// colour.
+	vertical := func(i int) uint64 {
+		w := c[crossLead+i]
+		return ^(w ^ (w>>1 | next[i]<<63)) & pairs
+	}
+	vHere := vertical(0)
+	// same1..3 are same of the three steps before; run that of run5
+	// the step before.
+	var same1, same2, same3, run uint64
+	for i := range marks {
+		w := (*[crossLead + 11]uint64)(c[i:]) // w[crossLead+k] is module i+k
+		a, b := w[crossLead], w[crossLead+1]
+		m := &marks[i]
+
+		// N1: same has bit j when modules i and i+1 of line j have one
+		// colour; run5 when modules i−3 to i+1 do, a run of 5 ending at
+		// i+1. A run of n ≥ 5 scores 3 + (n−5): the n−4 steps it sets
+		// run5, and 2 more at its start.
+		same := valid &^ (a ^ b)
+		run5 := same & same1 & same2 & same3
+		m[0], m[1] = run5, run5&^run
+		same1, same2, same3, run = same, same1, same2, run5
+
+		// N3: dark-light-dark-dark-dark-light-dark from module i, with
+		// four light modules before it (i−4 to i−1) or after it (i+7
+		// to i+10).
+		core := a &^ b & w[crossLead+2] & w[crossLead+3] & w[crossLead+4] &^ w[crossLead+5] & w[crossLead+6]
+		darkBefore := w[crossLead-4] | w[crossLead-3] | w[crossLead-2] | w[crossLead-1]
+		darkAfter := w[crossLead+7] | w[crossLead+8] | w[crossLead+9] | w[crossLead+10]
+		m[2] = core &^ (darkBefore & darkAfter)
+
+		// N2: blocks from module i of rows j and j+1 to module i+1 of
+		// both.
+		vNext := vertical(i + 1)
+		m[3] = same & vHere & vNext
+		vHere = vNext
+	}
+}
+
+// firstBits returns the word whose first n bits are set (none if n ≤ 0,
+// all if n ≥ 64).
+func firstBits(n int) uint64 {
+	switch {
+	case n <= 0:
+		return 0
+	case n >= 64:
+		return ^uint64(0)
+	}
+	return 1<<n - 1
+}
