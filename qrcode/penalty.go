@@ -169,47 +169,56 @@ func (s *scratch) score() int {
 // dark (c's first and last words are light). valid holds the lines there
 // are. It also marks N2's 2×2 blocks of one colour whose top left module
 // is on a row of pairs, below which is row j+1: the next bit, or bit 0 of
-// next.
+// next. Each rule has its own loop: together, they would need more
+// registers than the processor has, and the compiler would keep some in
+// memory.
 func crossMarks(c, next []uint64, valid, pairs uint64, marks [][4]uint64) {
 	side := len(marks) + 1
-	c, next = c[:crossLead+side+crossTrail], next[crossLead:crossLead+side]
-	// vertical(i) has bit j when module i of rows j and j+1 have one
-	// colour.
-	vertical := func(i int) uint64 {
-		w := c[crossLead+i]
-		return ^(w ^ (w>>1 | next[i]<<63)) & pairs
-	}
-	vHere := vertical(0)
-	// same1..3 are same of the three steps before; run that of run5
-	// the step before.
-	var same1, same2, same3, run uint64
-	for i := range marks {
-		w := (*[crossLead + 11]uint64)(c[i:]) // w[crossLead+k] is module i+k
-		a, b := w[crossLead], w[crossLead+1]
-		m := &marks[i]
+	c, next = c[:crossLead+side+crossTrail], next[:crossLead+side+crossTrail]
 
-		// N1: same has bit j when modules i and i+1 of line j have one
-		// colour; run5 when modules i−3 to i+1 do, a run of 5 ending at
-		// i+1. A run of n ≥ 5 scores 3 + (n−5): the n−4 steps it sets
-		// run5, and 2 more at its start.
+	// N1: same has bit j when modules i and i+1 of line j have one
+	// colour; run5 when modules i−3 to i+1 do, a run of 5 ending at
+	// i+1. A run of n ≥ 5 scores 3 + (n−5): the n−4 steps it sets run5,
+	// and 2 more at its start. same1..3 are same of the three steps
+	// before, run that of run5 the step before.
+	var same1, same2, same3, run uint64
+	line := c[crossLead : crossLead+side]
+	marks = marks[:len(line)-1]
+	a := line[0]
+	for i, b := range line[1:] {
 		same := valid &^ (a ^ b)
 		run5 := same & same1 & same2 & same3
-		m[0], m[1] = run5, run5&^run
-		same1, same2, same3, run = same, same1, same2, run5
+		marks[i][0], marks[i][1] = run5, run5&^run
+		same1, same2, same3, run, a = same, same1, same2, run5, b
+	}
 
-		// N3: dark-light-dark-dark-dark-light-dark from module i, with
-		// four light modules before it (i−4 to i−1) or after it (i+7
-		// to i+10).
-		core := a &^ b & w[crossLead+2] & w[crossLead+3] & w[crossLead+4] &^ w[crossLead+5] & w[crossLead+6]
+	// N3: dark-light-dark-dark-dark-light-dark from module i, with four
+	// light modules before it (i−4 to i−1) or after it (i+7 to i+10).
+	// w[crossLead+k] is module i+k.
+	for w, m := c, marks; len(m) > 0 && len(w) >= crossLead+11; w, m = w[1:], m[1:] {
+		w := w[:crossLead+11]
+		core := w[crossLead] &^ w[crossLead+1] & w[crossLead+2] & w[crossLead+3] & w[crossLead+4] &^ w[crossLead+5] & w[crossLead+6]
 		darkBefore := w[crossLead-4] | w[crossLead-3] | w[crossLead-2] | w[crossLead-1]
 		darkAfter := w[crossLead+7] | w[crossLead+8] | w[crossLead+9] | w[crossLead+10]
-		m[2] = core &^ (darkBefore & darkAfter)
+		m[0][2] = core &^ (darkBefore & darkAfter)
+	}
 
-		// N2: blocks from module i of rows j and j+1 to module i+1 of
-		// both.
-		vNext := vertical(i + 1)
-		m[3] = same & vHere & vNext
-		vHere = vNext
+	// N2: blocks from module i of rows j and j+1 to module i+1 of both.
+	// vertical has bit j when module i of rows j and j+1 have one
+	// colour.
+	if pairs == 0 {
+		for i := range marks {
+			marks[i][3] = 0
+		}
+		return
+	}
+	vertical := func(w, below uint64) uint64 { return ^(w ^ (w>>1 | below<<63)) & pairs }
+	below := next[crossLead : crossLead+side]
+	a, vHere := line[0], vertical(line[0], below[0])
+	for i, b := range line[1:] {
+		vNext := vertical(b, below[i+1])
+		marks[i][3] = vHere & vNext &^ (a ^ b)
+		a, vHere = b, vNext
 	}
 }
 
