@@ -284,18 +284,20 @@ func (w *deflateWriter) pixelRow(modules []bool, n int, dark byte) (sum, weighte
 	modules = modules[:min(len(modules), n)]
 
 	// The row's bytes as bits, 1 for dark: quiet zone, modules, quiet
-	// zone.
-	var row [(2*QuietZoneModules + maxSymbolSide + 63) / 64]uint64
-	for start := 0; start < len(modules); start += 64 {
-		var acc uint64
-		for i, isDark := range modules[start:min(start+64, len(modules))] {
-			acc |= uint64(b2u(isDark)) << i
-		}
-		k := start + QuietZoneModules
-		row[k>>6] |= acc << (k & 63)
-		if k&63 != 0 && k>>6+1 < len(row) {
-			row[k>>6+1] |= acc >> (64 - k&63)
-		}
+	// zone; the modules packed eight at a time.
+	var row [(2*QuietZoneModules+maxSymbolSide+63)/64 + 1]uint64
+	x := 0
+	for ; x+8 <= len(modules); x += 8 {
+		m := (*[8]bool)(modules[x : x+8])
+		v := uint64(b2u(m[0])) | uint64(b2u(m[1]))<<1 | uint64(b2u(m[2]))<<2 | uint64(b2u(m[3]))<<3 |
+			uint64(b2u(m[4]))<<4 | uint64(b2u(m[5]))<<5 | uint64(b2u(m[6]))<<6 | uint64(b2u(m[7]))<<7
+		k := uint(QuietZoneModules + x)
+		row[k>>6&3] |= v << (k & 63)
+		row[(k>>6+1)&3] |= v >> (64 - k&63) // 0 unless the byte crosses a word
+	}
+	for ; x < len(modules); x++ {
+		k := uint(QuietZoneModules + x)
+		row[k>>6&3] |= uint64(b2u(modules[x])) << (k & 63)
 	}
 
 	table := &octets[b2u(dark == 0xFF)]
@@ -381,18 +383,33 @@ func b2u(b bool) uint8 {
 // copies writes n bytes, each a copy of the one d.distance before, in
 // copies of at most 258 bytes and at least 3.
 func (w *deflateWriter) copies(n int, d distanceCode) {
+	full, fullBits := copyCode(258, d)
 	for n > 0 {
 		length := min(n, 258)
 		if rest := n - length; rest > 0 && rest < 3 {
 			length = n - 3
 		}
-		s := &lengthSymbols[length]
-		w.symbol(s.symbol)
-		w.bits(uint32(length-s.base), s.extra)
-		w.bits(uint32(d.code), 1)
-		w.bits(uint32(d.distance-d.base), d.extra)
+		if length == 258 {
+			w.bits(full, fullBits)
+		} else {
+			w.bits(copyCode(length, d))
+		}
 		n -= length
 	}
+}
+
+// copyCode returns the bits of a copy of length bytes at distance d: the
+// length symbol, its extra bits, the distance symbol, its extra bits (at
+// most 7+5+1+13 bits).
+func copyCode(length int, d distanceCode) (code uint32, n uint) {
+	s := &lengthSymbols[length]
+	code, n = uint32(literalCodes[s.symbol]), uint(literalLengths[s.symbol])
+	code |= uint32(length-s.base) << n
+	n += s.extra
+	code |= uint32(d.code) << n
+	n++
+	code |= uint32(d.distance-d.base) << n
+	return code, n + d.extra
 }
 
 // finish writes the end of block and the last, partial byte.

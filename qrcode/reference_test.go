@@ -640,3 +640,89 @@ func TestPNGMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutMatchesReference holds every version's layout to the symbol
+// the reference drew module by module: the same function patterns and
+// free modules, and codewords placed by the runs where the reference's
+// zigzag put them, bit for bit, the remainder bits light.
+func TestLayoutMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(40, 40))
+	for v := minVersion; v <= maxVersion; v++ {
+		l := layouts[v]()
+		if l != layouts[v]() {
+			t.Fatalf("version %d: the layout is built again on a second call", v)
+		}
+		bits := 0
+		for _, run := range l.runs {
+			if run.rows == 0 || run.rows > maxRunRows || int(run.at) != bits {
+				t.Fatalf("version %d: run %+v after %d bits", v, run, bits)
+			}
+			bits += int(run.rows) * (1 + int(run.kind&runPair))
+		}
+		if bits != rawModules(v) {
+			t.Fatalf("version %d: the runs hold %d modules, the version %d", v, bits, rawModules(v))
+		}
+		for trial := range 3 {
+			codewords := make([]byte, rawModules(v)/8)
+			for i := range codewords {
+				switch trial {
+				case 0:
+					codewords[i] = byte(r.IntN(256))
+				case 1:
+					codewords[i] = 0xFF
+				}
+			}
+			got, want := newMatrix(v), refNewMatrix(v)
+			got.place(codewords)
+			want.place(codewords)
+			for i := range l.side {
+				if got.darkRows[i] != want.darkRows[i] || got.darkCols[i] != want.darkCols[i] {
+					t.Fatalf("version %d, trial %d: line %d differs from the reference's", v, trial, i)
+				}
+				if l.freeRows[i] != want.freeRows[i] || l.freeCols[i] != want.freeCols[i] {
+					t.Fatalf("version %d: the free modules of line %d differ from the reference's", v, i)
+				}
+			}
+		}
+	}
+}
+
+// TestEncodeConcurrently encodes from several goroutines at once, in
+// versions whose layouts are being built on first use (run with -race).
+func TestEncodeConcurrently(t *testing.T) {
+	texts := make([]string, 0, 16)
+	r := rand.New(rand.NewPCG(5, 5))
+	for range cap(texts) {
+		texts = append(texts, "SC1:"+randomText(r, base45Alphabet, 1+r.IntN(2000)))
+	}
+	want := make([]*Symbol, len(texts))
+	for i, text := range texts {
+		s, err := refEncode(text, LevelQ, 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = s
+	}
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			for k := range texts {
+				i := (k + 4*g) % len(texts)
+				s, err := Encode(texts[i])
+				if err == nil && (s.Mask != want[i].Mask || firstDifference(s.Modules, want[i].Modules) != "") {
+					err = fmt.Errorf("%d characters: not the reference's symbol", len(texts[i]))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

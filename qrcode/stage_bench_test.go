@@ -2,89 +2,75 @@ package qrcode
 
 import "testing"
 
-// Stages of Encode, new and reference, on the Pix certificate's symbol.
+// BenchmarkStages times the steps of Encode on a Pix certificate's
+// symbol, each beside the reference's (reference_test.go):
+//
+//	go test ./qrcode -run '^$' -bench Stages -benchmem -cpu 1
 func BenchmarkStages(b *testing.B) {
 	text := sc1Text()
 	s, err := Encode(text)
 	if err != nil {
 		b.Fatal(err)
 	}
-	rows, cols := linesOf(s.Modules)
-	scratch := newScratch(len(rows))
-	var rrows, rcols []line
-	for i := range rows {
-		rrows = append(rrows, rows[i].line())
-		rcols = append(rcols, cols[i].line())
-	}
-	b.Run("penalty", func(b *testing.B) {
-		for b.Loop() {
-			penalty(len(rows), rows, cols, scratch)
-		}
-	})
-	b.Run("refPenalty", func(b *testing.B) {
-		for b.Loop() {
-			refPenalty(len(rows), rrows, rcols)
-		}
-	})
-	data := make([]byte, rawModules(s.Version)/8)
-	b.Run("place", func(b *testing.B) {
-		for b.Loop() {
-			m := newMatrix(s.Version)
-			m.place(data)
-		}
-	})
-	b.Run("refPlace", func(b *testing.B) {
-		for b.Loop() {
-			m := refNewMatrix(s.Version)
-			m.place(data)
-		}
-	})
-	b.Run("interleave", func(b *testing.B) {
-		for b.Loop() {
-			interleave(data[:dataCodewords(s.Version, LevelQ)], s.Version, LevelQ)
-		}
-	})
-	b.Run("refInterleave", func(b *testing.B) {
-		for b.Loop() {
-			refInterleave(data[:dataCodewords(s.Version, LevelQ)], s.Version, LevelQ)
-		}
-	})
-	b.Run("modules", func(b *testing.B) {
-		for b.Loop() {
-			modules(rows, len(rows))
-		}
-	})
-	b.Run("refModules", func(b *testing.B) {
-		for b.Loop() {
-			refModules(rrows, len(rows))
-		}
-	})
+	v := s.Version
+	runs, widest := classify(text)
+	_, r, seg, _ := smallestVersion(text, runs, widest, LevelQ)
+	data := dataCodewordsOf(text, seg, r, dataCodewords(v, LevelQ))
+	codewords := interleave(data, v, LevelQ)
 	b.Run("segments", func(b *testing.B) {
 		for b.Loop() {
 			runs, widest := classify(text)
 			_, r, seg, _ := smallestVersion(text, runs, widest, LevelQ)
-			dataCodewordsOf(text, seg, r, dataCodewords(s.Version, LevelQ))
+			dataCodewordsOf(text, seg, r, dataCodewords(v, LevelQ))
 		}
 	})
-}
-
-func BenchmarkPlaceParts(b *testing.B) {
-	v := 15
-	data := make([]byte, rawModules(v)/8)
-	m := newMatrix(v)
-	b.Run("newMatrix", func(b *testing.B) {
+	b.Run("ecc", func(b *testing.B) {
 		for b.Loop() {
-			newMatrix(v)
+			interleave(data, v, LevelQ)
 		}
 	})
-	b.Run("transpose", func(b *testing.B) {
+	b.Run("ecc/reference", func(b *testing.B) {
 		for b.Loop() {
-			transpose(m.darkRows, m.darkCols, m.side)
+			refInterleave(data, v, LevelQ)
 		}
 	})
 	b.Run("place", func(b *testing.B) {
 		for b.Loop() {
-			m.place(data)
+			newMatrix(v).place(codewords)
+		}
+	})
+	b.Run("place/reference", func(b *testing.B) {
+		for b.Loop() {
+			refNewMatrix(v).place(codewords)
+		}
+	})
+	m := newMatrix(v)
+	m.place(codewords)
+	b.Run("masks", func(b *testing.B) {
+		for b.Loop() {
+			m.bestMask(LevelQ)
+		}
+	})
+	ref := refNewMatrix(v)
+	ref.place(codewords)
+	rows, cols := make([]line, ref.side), make([]line, ref.side)
+	b.Run("masks/reference", func(b *testing.B) {
+		for b.Loop() {
+			ref.bestMask(LevelQ, rows, cols)
+		}
+	})
+	m.masked(LevelQ, s.Mask)
+	b.Run("modules", func(b *testing.B) {
+		for b.Loop() {
+			modules(m.rows, m.side)
+		}
+	})
+	for i := range rows {
+		rows[i] = m.rows[i].line()
+	}
+	b.Run("modules/reference", func(b *testing.B) {
+		for b.Loop() {
+			refModules(rows, m.side)
 		}
 	})
 }
