@@ -39,26 +39,38 @@ func (m *matrix) bestMask(level Level) int {
 }
 
 // penalty returns the penalty of the symbol with the given mask. The
-// masked symbol is built straight into the lines across.
+// masked symbol is built straight into the lines across: the symbol's,
+// m.unmasked (gathered once, by bestMask or masked), with the modules the
+// mask inverts, which the layout keeps for every mask.
 func (m *matrix) penalty(level Level, mask int) int {
 	s := m.scratch
-	s.gather(m.darkRows, m.darkCols, m.freeRows, m.freeCols, &maskRows[mask], &maskCols[mask])
+	if !s.gathered {
+		s.gather(m.darkRows, m.darkCols, m.darkRows, m.darkCols, &noMask, &noMask)
+		copy(s.unmasked, s.across)
+		s.gathered = true
+	}
+	inverted := m.maskAcross[mask]
+	across := s.across[:len(s.unmasked)]
+	for i, w := range s.unmasked[:len(inverted)] {
+		across[i] = w ^ inverted[i]
+	}
 	// The format information, dark where its bits are 1: each module
 	// is in two lines across.
 	info := uint64(formatInfo(level, mask))
 	for bit, places := range &m.formatAcross {
 		for _, p := range places {
-			s.across[p>>6] |= (info >> bit & 1) << (p & 63)
+			across[p>>6] |= (info >> bit & 1) << (p & 63)
 		}
 	}
 	return s.score()
 }
 
+// noMask is the pattern of no mask.
+var noMask [maskPeriod]bits3
+
 // penalty scores a symbol given as rows and columns.
 func penalty(side int, rows, cols []bits3, s *scratch) int {
-	none := make([]bits3, side)
-	var pattern [maskPeriod]bits3
-	s.gather(rows, cols, none, none, &pattern, &pattern)
+	s.gather(rows, cols, rows, cols, &noMask, &noMask)
 	return s.score()
 }
 
@@ -74,6 +86,9 @@ type scratch struct {
 	// module i: the runs of five (N1, weight 1), the starts of runs (N1,
 	// weight 2), the finder-like patterns (N3) and the 2×2 blocks (N2).
 	marks [][4]uint64
+	// unmasked is across for the symbol before masking, once gathered.
+	unmasked []uint64
+	gathered bool
 }
 
 // crossLead and crossTrail are the light lines across kept before and
@@ -85,7 +100,9 @@ const crossLead, crossTrail = 4, 11
 // side.
 func newScratch(side int) *scratch {
 	s := &scratch{side: side, groups: (2*side + 63) / 64, stride: crossLead + side + crossTrail}
-	s.across = make([]uint64, (s.groups+1)*s.stride)
+	words := (s.groups + 1) * s.stride
+	lines := make([]uint64, 2*words)
+	s.across, s.unmasked = lines[:words:words], lines[words:]
 	s.marks = make([][4]uint64, side-1)
 	return s
 }
