@@ -1,8 +1,9 @@
 package qrcode
 
 // The encoder and PNG writer as they were before they were made faster
-// (per-version layouts, penalties scored across lines, table-driven
-// Reed–Solomon and PNG rows), kept as the reference the new ones must
+// (segmentation without per-call tables, module-by-module placement,
+// penalties scored along each line, Reed–Solomon a product at a time,
+// PNG rows a pixel at a time), kept as the reference the new ones must
 // equal output for output, and as the "before" of the benchmarks.
 
 import (
@@ -95,6 +96,183 @@ var refMaskRows, refMaskCols = func() (rows, cols [8][maskPeriod]line) {
 	return rows, cols
 }()
 
+// indicator is the 4-bit mode indicator that opens a segment.
+func refIndicator(m mode) uint32 {
+	return [...]uint32{modeNumeric: 1, modeAlphanumeric: 2, modeByte: 4}[m]
+}
+
+// countBits is the width of a segment's character count (ISO/IEC 18004
+// table 3).
+func refCountBits(m mode, r versionRange) int {
+	return [...][3]int{
+		modeNumeric:      {10, 12, 14},
+		modeAlphanumeric: {9, 11, 13},
+		modeByte:         {8, 16, 16},
+	}[m][r]
+}
+
+// segmentBits is the length in bits of a segment of n characters in mode
+// m, header included; ok is false when n overflows the character count.
+func refSegmentBits(m mode, n int, r versionRange) (bits int, ok bool) {
+	count := refCountBits(m, r)
+	if n >= 1<<count {
+		return 0, false
+	}
+	bits = 4 + count
+	switch m {
+	case modeNumeric:
+		bits += 10*(n/3) + [3]int{0, 4, 7}[n%3]
+	case modeAlphanumeric:
+		bits += 11*(n/2) + 6*(n%2)
+	default:
+		bits += 8 * n
+	}
+	return bits, true
+}
+
+// modeOf is the narrowest mode that writes c.
+func refModeOf(c byte) mode {
+	switch {
+	case c >= '0' && c <= '9':
+		return modeNumeric
+	case alphanumericValue[c] >= 0:
+		return modeAlphanumeric
+	}
+	return modeByte
+}
+
+// classify cuts text into its maximal runs of characters of the same
+// narrowest mode, and returns the widest mode it needs.
+func refClassify(text string) (runs []segment, widest mode) {
+	runs = make([]segment, 0, 16)
+	for i := 0; i < len(text); {
+		m := refModeOf(text[i])
+		j := i + 1
+		for j < len(text) && refModeOf(text[j]) == m {
+			j++
+		}
+		runs = append(runs, segment{m, i, j})
+		widest = max(widest, m)
+		i = j
+	}
+	return runs, widest
+}
+
+// segmentText chooses the segments of a text for the versions of range r,
+// from its runs (see classify), the way go-qrcode does so that both write
+// the same bits: each run absorbs the following runs of narrower or equal
+// modes as long as that is shorter than keeping them apart; then, if a
+// single segment of the widest mode is no longer, it is that. ok is false
+// when a segment overflows its character count in this range.
+func refSegmentText(text string, runs []segment, widest mode, r versionRange) (s segmentation, ok bool) {
+	if single, fits := refSegmentBits(widest, len(text), r); fits {
+		s = segmentation{segments: []segment{{widest, 0, len(text)}}, bits: single}
+		if len(runs) == 1 {
+			return s, true
+		}
+	}
+	var merged []segment
+	total := 0
+	for i := 0; i < len(runs); {
+		m, n := runs[i].mode, runs[i].end-runs[i].start
+		j := i + 1
+		for ; j < len(runs); j++ {
+			next, nextN := runs[j].mode, runs[j].end-runs[j].start
+			if next > m {
+				break
+			}
+			joined, fits := refSegmentBits(m, n+nextN, r)
+			if !fits {
+				break
+			}
+			apart, _ := refSegmentBits(m, n, r)
+			nextBits, _ := refSegmentBits(next, nextN, r)
+			if joined >= apart+nextBits {
+				break
+			}
+			n += nextN
+		}
+		bits, fits := refSegmentBits(m, n, r)
+		if !fits {
+			return s, s.segments != nil
+		}
+		merged = append(merged, segment{m, runs[i].start, runs[i].start + n})
+		total += bits
+		i = j
+	}
+	if s.segments != nil && s.bits <= total {
+		return s, true
+	}
+	return segmentation{segments: merged, bits: total}, true
+}
+
+// smallestVersion returns the smallest version that holds text at level,
+// its range and the segments; ok is false when none does. The ranges are
+// tried in turn: each counts characters on its own widths, so the segments
+// may differ.
+func refSmallestVersion(text string, runs []segment, widest mode, level Level) (version int, r versionRange, seg segmentation, ok bool) {
+	for r = range 3 {
+		// Fewer bits than 10 per 3 characters is impossible.
+		if 10*len(text)/3 > 8*dataCodewords(rangeLast[r], level) {
+			continue
+		}
+		s, fits := refSegmentText(text, runs, widest, r)
+		if !fits {
+			continue
+		}
+		for v := rangeFirst[r]; v <= rangeLast[r]; v++ {
+			if s.bits <= 8*dataCodewords(v, level) {
+				return v, r, s, true
+			}
+		}
+	}
+	return 0, 0, segmentation{}, false
+}
+
+// dataCodewordsOf writes the segments of text, then the terminator and
+// the padding, as the capacity data codewords of the symbol.
+func refDataCodewordsOf(text string, s segmentation, r versionRange, capacity int) []byte {
+	w := bitWriter{buf: make([]byte, 0, capacity)}
+	for _, seg := range s.segments {
+		data := text[seg.start:seg.end]
+		w.write(refIndicator(seg.mode), 4)
+		w.write(uint32(len(data)), refCountBits(seg.mode, r))
+		switch seg.mode {
+		case modeNumeric:
+			for len(data) >= 3 {
+				w.write(uint32(data[0]-'0')*100+uint32(data[1]-'0')*10+uint32(data[2]-'0'), 10)
+				data = data[3:]
+			}
+			switch len(data) {
+			case 2:
+				w.write(uint32(data[0]-'0')*10+uint32(data[1]-'0'), 7)
+			case 1:
+				w.write(uint32(data[0]-'0'), 4)
+			}
+		case modeAlphanumeric:
+			for len(data) >= 2 {
+				w.write(uint32(alphanumericValue[data[0]])*45+uint32(alphanumericValue[data[1]]), 11)
+				data = data[2:]
+			}
+			if len(data) == 1 {
+				w.write(uint32(alphanumericValue[data[0]]), 6)
+			}
+		default:
+			for i := 0; i < len(data); i++ {
+				w.write(uint32(data[i]), 8)
+			}
+		}
+	}
+	// The terminator: up to four zero bits, as many as there is room for.
+	w.write(0, min(4, 8*capacity-w.bitLen()))
+	w.flush()
+	// Pad codewords, alternately 11101100 and 00010001, fill the rest.
+	for i := 0; len(w.buf) < capacity; i++ {
+		w.buf = append(w.buf, [2]byte{0xEC, 0x11}[i%2])
+	}
+	return w.buf
+}
+
 func refEncode(text string, level Level, version, mask int) (*Symbol, error) {
 	if level > LevelH {
 		return nil, fmt.Errorf("QR code: no error correction level %d", level)
@@ -105,14 +283,14 @@ func refEncode(text string, level Level, version, mask int) (*Symbol, error) {
 	if len(text) > maxTextBytes {
 		return nil, fmt.Errorf("QR code of %d bytes: %w (at most %d digits at level L)", len(text), errTooLong, maxTextBytes)
 	}
-	runs, widest := classify(text)
+	runs, widest := refClassify(text)
 	var (
 		seg segmentation
 		r   versionRange
 		ok  bool
 	)
 	if version == 0 {
-		if version, r, seg, ok = smallestVersion(text, runs, widest, level); !ok {
+		if version, r, seg, ok = refSmallestVersion(text, runs, widest, level); !ok {
 			return nil, fmt.Errorf("QR code of %d bytes: %w at level %s", len(text), errTooLong, level)
 		}
 	} else {
@@ -120,11 +298,11 @@ func refEncode(text string, level Level, version, mask int) (*Symbol, error) {
 			return nil, fmt.Errorf("QR code: no version %d", version)
 		}
 		r = rangeOf(version)
-		if seg, ok = segmentText(text, runs, widest, r); !ok || seg.bits > 8*dataCodewords(version, level) {
+		if seg, ok = refSegmentText(text, runs, widest, r); !ok || seg.bits > 8*dataCodewords(version, level) {
 			return nil, fmt.Errorf("QR code of %d bytes: %w in version %d at level %s", len(text), errTooLong, version, level)
 		}
 	}
-	data := dataCodewordsOf(text, seg, r, dataCodewords(version, level))
+	data := refDataCodewordsOf(text, seg, r, dataCodewords(version, level))
 	m := refNewMatrix(version)
 	m.place(refInterleave(data, version, level))
 	work := make([]line, 2*m.side)
