@@ -41,18 +41,30 @@ func transpose(rows, cols []bits3, side int) {
 
 // transpose64 transposes a 64×64 bit matrix, bit c of b[r] being (r, c):
 // it swaps the off-diagonal 32×32 blocks, then within each half the
-// off-diagonal 16×16 blocks, and so on down to single bits.
+// off-diagonal 16×16 blocks, and so on down to single bits. Each level is
+// written out with its shift and mask as constants.
 func transpose64(b *[64]uint64) {
-	mask := uint64(0x00000000FFFFFFFF)
-	for j := uint(32); j != 0; j >>= 1 {
-		for k := 0; k < 64; k = (k + int(j) + 1) &^ int(j) {
-			t := (b[k]>>j ^ b[k+int(j)]) & mask
-			b[k] ^= t << j
-			b[k+int(j)] ^= t
-		}
-		mask ^= mask << (j / 2)
+	swapBlocks(b, 32, 0x00000000FFFFFFFF)
+	swapBlocks(b, 16, 0x0000FFFF0000FFFF)
+	swapBlocks(b, 8, 0x00FF00FF00FF00FF)
+	swapBlocks(b, 4, 0x0F0F0F0F0F0F0F0F)
+	swapBlocks(b, 2, 0x3333333333333333)
+	swapBlocks(b, 1, 0x5555555555555555)
+}
+
+// swapBlocks swaps, in every 2j×2j block on the diagonal of b, its
+// off-diagonal j×j blocks: the bits of mask in the rows k (k&j = 0)
+// shifted by j, with the bits of mask in the rows k+j.
+func swapBlocks(b *[64]uint64, j uint, mask uint64) {
+	for i := range 32 {
+		k := (i&^int(j-1))<<1 | i&int(j-1) // the i-th row with bit j clear
+		top, bottom := &b[k&63], &b[(k+int(j))&63]
+		t := (*top>>j ^ *bottom) & mask
+		*top ^= t << j
+		*bottom ^= t
 	}
 }
+
 
 // layout is what every symbol of one version shares: its function
 // patterns, which modules carry data, and where each data bit goes. It is

@@ -50,16 +50,17 @@ func (m *matrix) penalty(level Level, mask int) int {
 		s.gathered = true
 	}
 	inverted := m.maskAcross[mask]
-	across := s.across[:len(s.unmasked)]
-	for i, w := range s.unmasked[:len(inverted)] {
-		across[i] = w ^ inverted[i]
+	across, unmasked := s.across[:len(inverted)], s.unmasked[:len(inverted)]
+	for i, w := range inverted {
+		across[i] = unmasked[i] ^ w
 	}
 	// The format information, dark where its bits are 1: each module
 	// is in two lines across.
 	info := uint64(formatInfo(level, mask))
 	for bit, places := range &m.formatAcross {
+		dark := info >> bit & 1
 		for _, p := range places {
-			across[p>>6] |= (info >> bit & 1) << (p & 63)
+			across[p>>6] |= dark << (p & 63)
 		}
 	}
 	return s.score()
@@ -161,18 +162,8 @@ func (s *scratch) score() int {
 		pairs := firstBits(side - 1 - 64*g)
 		c := across[g*stride : (g+1)*stride]
 		crossMarks(c, across[(g+1)*stride:(g+2)*stride], valid, pairs, marks)
-		// Counted apart: bits.OnesCount64 may call a function (on
-		// processors without POPCNT), so the compiler saves every
-		// register around it, which in crossMarks' loop cost more
-		// than the rest.
-		for i := range marks {
-			m := &marks[i]
-			score += bits.OnesCount64(m[0]) + (penaltyRun-1)*bits.OnesCount64(m[1]) +
-				penaltyFinder*bits.OnesCount64(m[2]) + penaltyBlock*bits.OnesCount64(m[3])
-		}
-		for _, w := range c[crossLead : crossLead+side] {
-			dark += bits.OnesCount64(w)
-		}
+		score += markScore(marks)
+		dark += darkModules(c[crossLead : crossLead+side])
 	}
 	// N4: k whole 5 % steps between the share of dark modules and half
 	// (each module is twice in the lines across).
@@ -186,20 +177,26 @@ func (s *scratch) score() int {
 // dark (c's first and last words are light). valid holds the lines there
 // are. It also marks N2's 2×2 blocks of one colour whose top left module
 // is on a row of pairs, below which is row j+1: the next bit, or bit 0 of
-// next. Each rule has its own loop: together, they would need more
-// registers than the processor has, and the compiler would keep some in
-// memory.
+// next. Each rule has its own loop, in its own function: together, they
+// would need more registers than the processor has, and the compiler
+// would keep some in memory.
 func crossMarks(c, next []uint64, valid, pairs uint64, marks [][4]uint64) {
 	side := len(marks) + 1
-	c, next = c[:crossLead+side+crossTrail], next[:crossLead+side+crossTrail]
-
-	// N1: same has bit j when modules i and i+1 of line j have one
-	// colour; run5 when modules i−3 to i+1 do, a run of 5 ending at
-	// i+1. A run of n ≥ 5 scores 3 + (n−5): the n−4 steps it sets run5,
-	// and 2 more at its start. same1..3 are same of the three steps
-	// before, run that of run5 the step before.
-	var same1, same2, same3, run uint64
 	line := c[crossLead : crossLead+side]
+	markRuns(line, valid, marks)
+	markFinders(c[:crossLead+side+crossTrail], marks)
+	markBlocks(line, next[crossLead:crossLead+side], pairs, marks)
+}
+
+// markRuns marks rule N1 in marks[i][0] and [1]: same has bit j when
+// modules i and i+1 of line j have one colour; run5 when modules i−3 to
+// i+1 do, a run of 5 ending at i+1. A run of n ≥ 5 scores 3 + (n−5): the
+// n−4 steps it sets run5 (marks[i][0]), and 2 more at its start
+// (marks[i][1]).
+func markRuns(line []uint64, valid uint64, marks [][4]uint64) {
+	// same1..3 are same of the three steps before, run that of run5 the
+	// step before.
+	var same1, same2, same3, run uint64
 	marks = marks[:len(line)-1]
 	a := line[0]
 	for i, b := range line[1:] {
@@ -208,35 +205,66 @@ func crossMarks(c, next []uint64, valid, pairs uint64, marks [][4]uint64) {
 		marks[i][0], marks[i][1] = run5, run5&^run
 		same1, same2, same3, run, a = same, same1, same2, run5, b
 	}
+}
 
-	// N3: dark-light-dark-dark-dark-light-dark from module i, with four
-	// light modules before it (i−4 to i−1) or after it (i+7 to i+10).
-	// w[crossLead+k] is module i+k.
+// markFinders marks rule N3 in marks[i][2]: dark-light-dark-dark-dark-
+// light-dark from module i, with four light modules before it (i−4 to
+// i−1) or after it (i+7 to i+10). c[crossLead+k] is module k.
+func markFinders(c []uint64, marks [][4]uint64) {
 	for w, m := c, marks; len(m) > 0 && len(w) >= crossLead+11; w, m = w[1:], m[1:] {
-		w := w[:crossLead+11]
+		w := w[:crossLead+11] // w[crossLead+k] is module i+k
 		core := w[crossLead] &^ w[crossLead+1] & w[crossLead+2] & w[crossLead+3] & w[crossLead+4] &^ w[crossLead+5] & w[crossLead+6]
 		darkBefore := w[crossLead-4] | w[crossLead-3] | w[crossLead-2] | w[crossLead-1]
 		darkAfter := w[crossLead+7] | w[crossLead+8] | w[crossLead+9] | w[crossLead+10]
 		m[0][2] = core &^ (darkBefore & darkAfter)
 	}
+}
 
-	// N2: blocks from module i of rows j and j+1 to module i+1 of both.
-	// vertical has bit j when module i of rows j and j+1 have one
-	// colour.
+// markBlocks marks rule N2 in marks[i][3]: the blocks from module i of
+// rows j and j+1 to module i+1 of both, for the rows j of pairs. Row j+1
+// is the next bit, or bit 0 of below for bit 63.
+func markBlocks(line, below []uint64, pairs uint64, marks [][4]uint64) {
+	marks = marks[:len(line)-1]
 	if pairs == 0 {
 		for i := range marks {
 			marks[i][3] = 0
 		}
 		return
 	}
+	below = below[:len(line)]
+	// vertical has bit j when module i of rows j and j+1 have one
+	// colour.
 	vertical := func(w, below uint64) uint64 { return ^(w ^ (w>>1 | below<<63)) & pairs }
-	below := next[crossLead : crossLead+side]
 	a, vHere := line[0], vertical(line[0], below[0])
 	for i, b := range line[1:] {
 		vNext := vertical(b, below[i+1])
 		marks[i][3] = vHere & vNext &^ (a ^ b)
 		a, vHere = b, vNext
 	}
+}
+
+// markScore returns the score of the marks (see scratch.marks). It is
+// apart from the loops that mark: bits.OnesCount64 may call a function
+// (on processors without POPCNT), so the compiler saves the registers in
+// use around it, which in those loops cost more than the rest.
+//go:noinline
+func markScore(marks [][4]uint64) int {
+	score := 0
+	for i := range marks {
+		m := &marks[i]
+		score += bits.OnesCount64(m[0]) + (penaltyRun-1)*bits.OnesCount64(m[1]) +
+			penaltyFinder*bits.OnesCount64(m[2]) + penaltyBlock*bits.OnesCount64(m[3])
+	}
+	return score
+}
+
+// darkModules returns the number of dark bits of words.
+func darkModules(words []uint64) int {
+	n := 0
+	for _, w := range words {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 // firstBits returns the word whose first n bits are set (none if n ≤ 0,
