@@ -65,7 +65,6 @@ func swapBlocks(b *[64]uint64, j uint, mask uint64) {
 	}
 }
 
-
 // layout is what every symbol of one version shares: its function
 // patterns, which modules carry data, and where each data bit goes. It is
 // built once per version, on first use (layouts), and never changed after,

@@ -247,6 +247,7 @@ func markBlocks(line, below []uint64, pairs uint64, marks [][4]uint64) {
 // apart from the loops that mark: bits.OnesCount64 may call a function
 // (on processors without POPCNT), so the compiler saves the registers in
 // use around it, which in those loops cost more than the rest.
+//
 //go:noinline
 func markScore(marks [][4]uint64) int {
 	score := 0
