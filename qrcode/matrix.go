@@ -280,9 +280,9 @@ func (m *layout) fix(x, y int, dark bool) {
 type matrix struct {
 	*layout
 	// darkRows and darkCols hold the dark modules before masking:
-	// function patterns and data. rows and cols hold the masked symbol.
+	// function patterns and data. rows holds the masked symbol.
 	darkRows, darkCols []bits3
-	rows, cols         []bits3
+	rows               []bits3
 	scratch            *scratch // for penalty
 }
 
@@ -291,13 +291,12 @@ type matrix struct {
 func newMatrix(v int) *matrix {
 	l := layouts[v]()
 	side := l.side
-	lines := make([]bits3, 4*side)
+	lines := make([]bits3, 3*side)
 	m := &matrix{
 		layout:   l,
 		darkRows: lines[0*side : 1*side],
 		darkCols: lines[1*side : 2*side],
 		rows:     lines[2*side : 3*side],
-		cols:     lines[3*side : 4*side],
 		scratch:  newScratch(side),
 	}
 	return m
@@ -312,9 +311,14 @@ func newMatrix(v int) *matrix {
 // column's written with a shift.
 func (m *matrix) place(codewords []byte) {
 	// The codewords, then zero bytes: the remainder bits, and room to
-	// read eight bytes from any codeword.
-	stream := make([]byte, len(codewords)+8)
-	copy(stream, codewords)
+	// read eight bytes from any codeword. (interleave leaves that room,
+	// zero, after its codewords.)
+	stream := codewords[:len(codewords):len(codewords)]
+	if cap(codewords) >= len(codewords)+8 {
+		stream = codewords[:len(codewords)+8]
+	} else {
+		stream = append(stream, make([]byte, 8)...)
+	}
 	cols := m.darkCols
 	copy(cols, m.layout.darkCols)
 	for _, r := range m.runs {
@@ -367,18 +371,16 @@ func setRun(line *bits3, low uint, v uint64) {
 	line[min(w+1, 2)] |= v >> (64 - s) // 0 unless the run crosses a word; 0 if s is 0
 }
 
-// masked writes into m.rows and m.cols the symbol with the given mask:
-// free modules inverted where the mask pattern is dark, and the format
-// information of level and mask.
+// masked writes into m.rows the symbol with the given mask: free modules
+// inverted where the mask pattern is dark, and the format information of
+// level and mask.
 func (m *matrix) masked(level Level, mask int) {
 	applyMask(m.darkRows, m.freeRows, &maskRows[mask], m.rows)
-	applyMask(m.darkCols, m.freeCols, &maskCols[mask], m.cols)
 	info := formatInfo(level, mask)
-	rows, cols := m.rows, m.cols
+	rows := m.rows
 	formatModules(m.side, func(bit, x, y int) {
 		if info>>bit&1 != 0 {
 			rows[y].set(x)
-			cols[x].set(y)
 		}
 	})
 }

@@ -121,7 +121,8 @@ func interleave(data []byte, v int, l Level) []byte {
 	shortBlocks := blocks - total%blocks
 	shortData := total/blocks - eccLen
 
-	out := make([]byte, total)
+	// Eight zero bytes after the codewords, for matrix.place.
+	out := make([]byte, total, total+8)
 	ecc := out[len(data):] // the error correction part, filled block by block
 	scratch := make([]byte, eccLen)
 	start := 0
