@@ -248,9 +248,26 @@ func markBlocks(line, below []uint64, pairs uint64, marks [][4]uint64) {
 // (on processors without POPCNT), so the compiler saves the registers in
 // use around it, which in those loops cost more than the rest.
 //
+// Four steps at a time, the starts of runs and the finder-like patterns
+// of the four are counted together, ORed: in a line, two starts are at
+// least five modules apart (from a start to the next, the colour must
+// change and stay the same for five modules), and two finder-like
+// patterns at least four (1011101 shifted by one, two or three modules
+// contradicts itself), so the four words have no bit in common.
+//
 //go:noinline
 func markScore(marks [][4]uint64) int {
 	score := 0
+	for len(marks) >= 4 {
+		m := (*[4][4]uint64)(marks[:4])
+		score += bits.OnesCount64(m[0][0]) + bits.OnesCount64(m[1][0]) +
+			bits.OnesCount64(m[2][0]) + bits.OnesCount64(m[3][0]) +
+			(penaltyRun-1)*bits.OnesCount64(m[0][1]|m[1][1]|m[2][1]|m[3][1]) +
+			penaltyFinder*bits.OnesCount64(m[0][2]|m[1][2]|m[2][2]|m[3][2]) +
+			penaltyBlock*(bits.OnesCount64(m[0][3])+bits.OnesCount64(m[1][3])+
+				bits.OnesCount64(m[2][3])+bits.OnesCount64(m[3][3]))
+		marks = marks[4:]
+	}
 	for i := range marks {
 		m := &marks[i]
 		score += bits.OnesCount64(m[0]) + (penaltyRun-1)*bits.OnesCount64(m[1]) +
