@@ -163,11 +163,13 @@ func (s *scratch) score() int {
 		c := across[g*stride : (g+1)*stride]
 		crossMarks(c, across[(g+1)*stride:(g+2)*stride], valid, pairs, marks)
 		score += markScore(marks)
-		dark += darkModules(c[crossLead : crossLead+side])
+		// The dark modules, counted on the rows (the first side
+		// lines across), the columns having the same.
+		if rows := firstBits(side - 64*g); rows != 0 {
+			dark += darkModules(c[crossLead:crossLead+side], rows)
+		}
 	}
-	// N4: k whole 5 % steps between the share of dark modules and half
-	// (each module is twice in the lines across).
-	dark /= 2
+	// N4: k whole 5 % steps between the share of dark modules and half.
 	total := side * side
 	return score + penaltyBalance*(abs(2*dark-total)*10/total)
 }
@@ -276,11 +278,12 @@ func markScore(marks [][4]uint64) int {
 	return score
 }
 
-// darkModules returns the number of dark bits of words.
-func darkModules(words []uint64) int {
+// darkModules returns the number of dark bits of words among the bits of
+// lines.
+func darkModules(words []uint64, lines uint64) int {
 	n := 0
 	for _, w := range words {
-		n += bits.OnesCount64(w)
+		n += bits.OnesCount64(w & lines)
 	}
 	return n
 }
