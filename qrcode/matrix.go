@@ -20,20 +20,17 @@ const maxSymbolSide = 17 + 4*maxVersion
 // 64×64 blocks at a time.
 func transpose(rows, cols []bits3, side int) {
 	var block [64]uint64
-	words := (side + 63) / 64
-	for by := range words {
-		for bx := range words {
-			for i := range 64 {
-				block[i] = 0
-				if y := 64*by + i; y < side {
-					block[i] = rows[y][bx]
-				}
+	rows, cols = rows[:side], cols[:side]
+	for by := 0; by < side; by += 64 {
+		band := rows[by:min(by+64, side)]
+		for bx := 0; bx < side; bx += 64 {
+			for i, row := range band {
+				block[i] = row[bx>>6]
 			}
+			clear(block[len(band):])
 			transpose64(&block)
-			for i := range 64 {
-				if x := 64*bx + i; x < side {
-					cols[x][by] = block[i]
-				}
+			for i := range cols[bx:min(bx+64, side)] {
+				cols[bx+i][by>>6] = block[i]
 			}
 		}
 	}
