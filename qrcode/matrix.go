@@ -67,7 +67,7 @@ func swapBlocks(b *[64]uint64, j uint, mask uint64) {
 // built once per version, on first use (layouts), and never changed after,
 // so any number of encodings may read it at once.
 type layout struct {
-	side int
+	version, side int
 	// dark holds the dark modules of the function patterns, as rows
 	// (index y, bit x); the format information is left light, to be
 	// written with the mask. free holds the modules that carry data, the
@@ -106,6 +106,7 @@ func newLayout(v int) *layout {
 	side := symbolSide(v)
 	lines := make([]bits3, 4*side)
 	m := &layout{
+		version:  v,
 		side:     side,
 		dark:     lines[0*side : 1*side],
 		freeRows: lines[1*side : 2*side],

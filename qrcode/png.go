@@ -1,9 +1,11 @@
 package qrcode
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
-	"slices"
+	"image/png"
 )
 
 // Writing the PNG directly.
@@ -31,8 +33,21 @@ var _ [0]struct{} = [ModulePixels % 8]struct{}{}
 // pixels on white, inside a quiet zone of QuietZoneModules modules. Its
 // pixels are those of s.Image(ModulePixels).
 func (s *Symbol) PNG() []byte {
-	n := len(s.Modules)
-	modulesWide := n + 2*QuietZoneModules
+	if len(s.Modules) > maxSymbolSide {
+		// Not a QR symbol (version 40 is 177 modules wide): drawn
+		// and compressed the general way.
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, s.Image(ModulePixels)); err != nil {
+			panic(err) // writing to memory cannot fail
+		}
+		return buf.Bytes()
+	}
+	return writePNG(s.packed())
+}
+
+// writePNG writes the PNG of the rows.
+func writePNG(p packedRows) []byte {
+	modulesWide := p.side + 2*QuietZoneModules
 	width := modulesWide * ModulePixels
 	rowLen := 1 + modulesWide*bytesPerModule // filter byte, then pixels
 
@@ -48,10 +63,60 @@ func (s *Symbol) PNG() []byte {
 	// The IDAT chunk: its length, patched below, then the zlib stream.
 	idat := len(out)
 	out = append(out, 0, 0, 0, 0, 'I', 'D', 'A', 'T')
-	out = s.appendPixels(out, 0xFF)
+	out = appendPixels(out, 0xFF, p)
 	binary.BigEndian.PutUint32(out[idat:], uint32(len(out)-idat-8))
 	out = binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(out[idat+4:]))
 	return appendChunk(out, "IEND", nil)
+}
+
+// packedRows is a symbol's rows as the image writers read them: bits[y]
+// has bit x when module x of row y is dark, modules at x ≥ side cut off.
+// Two rows are drawn alike when they are equal as Modules rows: lens[y]
+// is the length of row y (nil when each is side long).
+type packedRows struct {
+	side int
+	bits []bits3
+	lens []int
+}
+
+// packed packs s.Modules into bits, eight modules at a time.
+func (s *Symbol) packed() packedRows {
+	n := len(s.Modules)
+	p := packedRows{side: n, bits: make([]bits3, n), lens: make([]int, n)}
+	for y, row := range s.Modules {
+		p.lens[y] = len(row)
+		row = row[:min(len(row), n, maxSymbolSide)]
+		b := &p.bits[y]
+		x := 0
+		for ; x+8 <= len(row); x += 8 {
+			m := (*[8]bool)(row[x : x+8])
+			v := uint64(b2u(m[0])) | uint64(b2u(m[1]))<<1 | uint64(b2u(m[2]))<<2 | uint64(b2u(m[3]))<<3 |
+				uint64(b2u(m[4]))<<4 | uint64(b2u(m[5]))<<5 | uint64(b2u(m[6]))<<6 | uint64(b2u(m[7]))<<7
+			b[x>>6] |= v << (x & 63) // x is a multiple of 8: the byte is in one word
+		}
+		for ; x < len(row); x++ {
+			b[x>>6] |= uint64(b2u(row[x])) << (x & 63)
+		}
+	}
+	return p
+}
+
+// sameRows reports whether module rows i and j of p (−1: a row of the
+// quiet zone, which is empty) are drawn alike.
+func (p *packedRows) sameRows(i, j int) bool {
+	length := func(y int) int {
+		switch {
+		case y < 0:
+			return 0
+		case p.lens == nil:
+			return p.side
+		}
+		return p.lens[y]
+	}
+	if length(i) != length(j) {
+		return false
+	}
+	return i < 0 || j < 0 || p.bits[i] == p.bits[j]
 }
 
 // AppendPDFImage appends to dst the symbol's image as the zlib stream
@@ -62,14 +127,33 @@ func (s *Symbol) PNG() []byte {
 // width >> say. It is the PNG's compressed data with the bits inverted,
 // written as fast.
 func (s *Symbol) AppendPDFImage(dst []byte) []byte {
-	return s.appendPixels(dst, 0x00)
+	if len(s.Modules) > maxSymbolSide {
+		// Not a QR symbol: its rows compressed the general way.
+		img := s.Image(ModulePixels)
+		rowBytes := (img.Rect.Dx() + 7) / 8
+		var buf bytes.Buffer
+		z := zlib.NewWriter(&buf)
+		row := make([]byte, 1+rowBytes)
+		for y := range img.Rect.Dy() {
+			clear(row)
+			for x, c := range img.Pix[y*img.Stride : y*img.Stride+img.Rect.Dx()] {
+				if c == 0 { // white is 1 in DeviceGray
+					row[1+x/8] |= 0x80 >> (x % 8)
+				}
+			}
+			z.Write(row) // writing to memory cannot fail
+		}
+		z.Close()
+		return append(dst, buf.Bytes()...)
+	}
+	return appendPixels(dst, 0x00, s.packed())
 }
 
-// appendPixels appends the zlib stream of the symbol's rows of pixels,
-// each led by filter byte 0, in which a dark module is 8 pixels of byte
-// dark (0xFF or 0x00) and a light one the other byte.
-func (s *Symbol) appendPixels(out []byte, dark byte) []byte {
-	n := len(s.Modules)
+// appendPixels appends the zlib stream of the rows of pixels of p, each
+// led by filter byte 0, in which a dark module is 8 pixels of byte dark
+// (0xFF or 0x00) and a light one the other byte.
+func appendPixels(out []byte, dark byte, p packedRows) []byte {
+	n := p.side
 	modulesWide := n + 2*QuietZoneModules
 	rowLen := 1 + modulesWide*bytesPerModule // filter byte, then pixels
 	// A zlib stream: deflate, 32 KiB window, no dictionary, check bits
@@ -78,23 +162,27 @@ func (s *Symbol) appendPixels(out []byte, dark byte) []byte {
 	w := deflateWriter{out: out}
 	dist := w.header(rowLen)
 	var check adler32
-	// moduleRow returns module row y of the image, quiet zone included:
-	// nil for a row of the quiet zone.
-	moduleRow := func(y int) []bool {
+	// moduleRow returns the module row of image row y: −1 in the quiet
+	// zone.
+	moduleRow := func(y int) int {
 		if y < QuietZoneModules || y >= QuietZoneModules+n {
-			return nil
+			return -1
 		}
-		return s.Modules[y-QuietZoneModules]
+		return y - QuietZoneModules
 	}
 	for y := 0; y < modulesWide; {
 		// A run of equal module rows, y to next−1.
 		next := y + 1
-		for next < modulesWide && slices.Equal(moduleRow(next), moduleRow(y)) {
+		for next < modulesWide && p.sameRows(moduleRow(next), moduleRow(y)) {
 			next++
 		}
 		// Its first row of pixels, in literals, with the byte sum and
 		// the weighted sum of the row for the Adler-32 checksum.
-		sum, weighted := w.pixelRow(moduleRow(y), n, dark)
+		var row *bits3
+		if r := moduleRow(y); r >= 0 {
+			row = &p.bits[r]
+		}
+		sum, weighted := w.pixelRow(row, n, dark)
 		// Then every other row of pixels of the run, as copies of the
 		// row before.
 		rows := (next - y) * ModulePixels
@@ -268,36 +356,28 @@ func (w *deflateWriter) symbol(s int) {
 }
 
 // pixelRow writes, in literals, the row of pixels of a row of n modules
-// (nil for the quiet zone): its filter byte 0, the quiet zone, a byte per
-// module (dark for a dark one, its complement for a light one), the quiet
-// zone. A row shorter than n is light to its end; a longer one is cut at
-// n. It returns the sums of the row's bytes, plain and weighted, that
-// adler32.addRows takes.
+// (bits, nil for the quiet zone): its filter byte 0, the quiet zone, a
+// byte per module (dark for a dark one, its complement for a light one),
+// the quiet zone. It returns the sums of the row's bytes, plain and
+// weighted, that adler32.addRows takes.
 //
-// The modules are random, so nothing branches on them: the row is packed
-// into bits, then written eight pixel bytes at a time, each eight taking
-// their codes from a table (octets), and the sums come from the number
-// and the places of the dark bytes.
-func (w *deflateWriter) pixelRow(modules []bool, n int, dark byte) (sum, weighted uint64) {
+// The modules are random, so nothing branches on them: the row's bits,
+// shifted past the quiet zone, are written eight pixel bytes at a time,
+// each eight taking their codes from a table (octets), and the sums come
+// from the number and the places of the dark bytes.
+func (w *deflateWriter) pixelRow(modules *bits3, n int, dark byte) (sum, weighted uint64) {
 	wide := 2*QuietZoneModules + n // bytes of pixels, one a module
 	rowLen := uint64(1 + wide)
-	modules = modules[:min(len(modules), n)]
 
 	// The row's bytes as bits, 1 for dark: quiet zone, modules, quiet
-	// zone; the modules packed eight at a time.
+	// zone.
 	var row [(2*QuietZoneModules+maxSymbolSide+63)/64 + 1]uint64
-	x := 0
-	for ; x+8 <= len(modules); x += 8 {
-		m := (*[8]bool)(modules[x : x+8])
-		v := uint64(b2u(m[0])) | uint64(b2u(m[1]))<<1 | uint64(b2u(m[2]))<<2 | uint64(b2u(m[3]))<<3 |
-			uint64(b2u(m[4]))<<4 | uint64(b2u(m[5]))<<5 | uint64(b2u(m[6]))<<6 | uint64(b2u(m[7]))<<7
-		k := uint(QuietZoneModules + x)
-		row[k>>6&3] |= v << (k & 63)
-		row[(k>>6+1)&3] |= v >> (64 - k&63) // 0 unless the byte crosses a word
-	}
-	for ; x < len(modules); x++ {
-		k := uint(QuietZoneModules + x)
-		row[k>>6&3] |= uint64(b2u(modules[x])) << (k & 63)
+	if modules != nil {
+		const q = QuietZoneModules
+		row[0] = modules[0] << q
+		row[1] = modules[1]<<q | modules[0]>>(64-q)
+		row[2] = modules[2]<<q | modules[1]>>(64-q)
+		row[3] = modules[2] >> (64 - q)
 	}
 
 	table := &octets[b2u(dark == 0xFF)]

@@ -8,10 +8,13 @@ package qrcode
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"image/png"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -901,6 +904,79 @@ func TestEncodeConcurrently(t *testing.T) {
 	for range 4 {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestEncodePNGMatchesReference: EncodePNG, which writes from the rows of
+// bits, gives the very bytes of the reference's symbol written by the
+// reference's writer.
+func TestEncodePNGMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	texts := []string{sc1Text(), frenchText}
+	for range 40 {
+		texts = append(texts, "SC1:"+randomText(r, base45Alphabet, 1+r.IntN(2400)))
+	}
+	for _, text := range texts {
+		got, err := EncodePNG(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := refEncode(text, LevelQ, 0, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := refPNG(s); !bytes.Equal(got, want) {
+			t.Fatalf("%d characters, version %d: EncodePNG's bytes differ from the reference's", len(text), s.Version)
+		}
+	}
+}
+
+// TestLargeSymbolImages: a Symbol built by hand wider than any QR symbol
+// is still drawn, the general way.
+func TestLargeSymbolImages(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 12))
+	n := maxSymbolSide + 23
+	s := &Symbol{Modules: make([][]bool, n)}
+	for y := range s.Modules {
+		s.Modules[y] = make([]bool, n)
+		for x := range s.Modules[y] {
+			s.Modules[y][x] = r.IntN(2) == 0
+		}
+	}
+	img, err := png.Decode(bytes.NewReader(s.PNG()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s.Image(ModulePixels)
+	if img.Bounds() != want.Bounds() {
+		t.Fatalf("the PNG is %v, want %v", img.Bounds(), want.Bounds())
+	}
+	for y := range want.Rect.Dy() {
+		for x := range want.Rect.Dx() {
+			if gr, _, _, _ := img.At(x, y).RGBA(); (gr == 0) != (want.ColorIndexAt(x, y) == 1) {
+				t.Fatalf("pixel (%d,%d) differs", x, y)
+			}
+		}
+	}
+	z, err := zlib.NewReader(bytes.NewReader(s.AppendPDFImage(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rowBytes := 1 + (want.Rect.Dx()+7)/8
+	if len(raw) != rowBytes*want.Rect.Dy() {
+		t.Fatalf("the PDF image has %d bytes, want %d", len(raw), rowBytes*want.Rect.Dy())
+	}
+	for y := range want.Rect.Dy() {
+		for x := range want.Rect.Dx() {
+			white := raw[y*rowBytes+1+x/8]&(0x80>>(x%8)) != 0
+			if white != (want.ColorIndexAt(x, y) == 0) {
+				t.Fatalf("PDF image pixel (%d,%d) differs", x, y)
+			}
 		}
 	}
 }
