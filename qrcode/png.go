@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"image/png"
+	"sync"
 )
 
 // Writing the PNG directly.
@@ -160,7 +161,7 @@ func appendPixels(out []byte, dark byte, p packedRows) []byte {
 	// of 0x7801.
 	out = append(out, 0x78, 0x01)
 	w := deflateWriter{out: out}
-	dist := w.header(rowLen)
+	dist := w.cachedHeader(rowLen)
 	var check adler32
 	// moduleRow returns the module row of image row y: −1 in the quiet
 	// zone.
@@ -302,6 +303,45 @@ func huffmanCodes(lengths []uint8) []uint16 {
 		codes[s] = reversed
 	}
 	return codes
+}
+
+// blockHeader is a block header as header writes it at the start of a
+// deflate stream: its whole bytes, the bits left pending, and the
+// distance symbol.
+type blockHeader struct {
+	bytes []byte
+	acc   uint64
+	nacc  uint
+	dist  distanceCode
+}
+
+// blockHeaders[v]() is the block header of the rows of a version v
+// symbol's image, built on first use (by sync.OnceValue) and only read
+// after.
+var blockHeaders = func() (t [maxVersion + 1]func() blockHeader) {
+	for v := minVersion; v <= maxVersion; v++ {
+		t[v] = sync.OnceValue(func() blockHeader {
+			var w deflateWriter
+			dist := w.header(1 + (symbolSide(v)+2*QuietZoneModules)*bytesPerModule)
+			return blockHeader{bytes: w.out, acc: w.acc, nacc: w.nacc, dist: dist}
+		})
+	}
+	return t
+}()
+
+// cachedHeader writes, at the start of the stream, the block header for
+// copies at distance rowLen: a version's, the same bits, when rowLen is
+// the length of a row of its image.
+func (w *deflateWriter) cachedHeader(rowLen int) distanceCode {
+	side := (rowLen-1)/bytesPerModule - 2*QuietZoneModules
+	if v := (side - 17) / 4; w.nacc != 0 || v < minVersion || v > maxVersion || symbolSide(v) != side ||
+		1+(side+2*QuietZoneModules)*bytesPerModule != rowLen {
+		return w.header(rowLen)
+	}
+	h := blockHeaders[(side-17)/4]()
+	w.out = append(w.out, h.bytes...)
+	w.acc, w.nacc = h.acc, h.nacc
+	return h.dist
 }
 
 // header writes the block header for copies at distance dist, and
