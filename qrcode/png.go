@@ -436,18 +436,20 @@ func (w *deflateWriter) pixelRow(modules *bits3, n int, dark byte) (sum, weighte
 		darkBytes += uint64(o.dark)
 		darkPlaces += uint64(o.places) + uint64(k)*uint64(o.dark)
 	}
-	// The last pixel bytes, fewer than eight, one by one.
-	for ; k < wide; k++ {
-		isDark := row[k>>6] >> (k & 63) & 1
-		b := ^dark ^ byte(isDark)*(dark^^dark)
-		acc |= uint64(literalCodes[b]) << pending
-		if pending += uint(literalLengths[b]); pending >= 32 {
+	// The last pixel bytes, fewer than eight: their octet, whose bytes
+	// past the row are light (the row's bits there are 0), less those
+	// bytes' codes, which come last.
+	if k < wide {
+		o := table[byte(row[k>>6]>>(k&63))]
+		length := uint(o.length) - uint(8-(wide-k))*uint(literalLengths[^dark])
+		acc |= uint64(o.code) & (1<<length - 1) << pending
+		if pending += length; pending >= 32 {
 			w.bits(uint32(acc), 32)
 			acc >>= 32
 			pending -= 32
 		}
-		darkBytes += isDark
-		darkPlaces += isDark * uint64(k)
+		darkBytes += uint64(o.dark)
+		darkPlaces += uint64(o.places) + uint64(k)*uint64(o.dark)
 	}
 	w.bits(uint32(acc), pending)
 
