@@ -39,9 +39,9 @@ func (m *matrix) bestMask(level Level) int {
 }
 
 // penalty returns the penalty of the symbol with the given mask. The
-// masked symbol is built straight into the lines across: the symbol's,
-// m.unmasked (gathered once, by bestMask or masked), with the modules the
-// mask inverts, which the layout keeps for every mask.
+// masked symbol is built straight into the lines across: the unmasked
+// symbol's (gathered at the first call), with the modules the mask
+// inverts, which the layout keeps for every mask, XORed in.
 func (m *matrix) penalty(level Level, mask int) int {
 	s := m.scratch
 	if !s.gathered {
@@ -69,7 +69,8 @@ func (m *matrix) penalty(level Level, mask int) int {
 // noMask is the pattern of no mask.
 var noMask [maskPeriod]bits3
 
-// penalty scores a symbol given as rows and columns.
+// penalty scores a symbol given as rows and columns (the tests hold it to
+// gozxing's scoring).
 func penalty(side int, rows, cols []bits3, s *scratch) int {
 	s.gather(rows, cols, rows, cols, &noMask, &noMask)
 	return s.score()
