@@ -53,11 +53,12 @@
 // per instruction; the layout keeps, for each mask, the modules it
 // inverts in the same form, so that masking is one XOR per word. For a
 // Pix certificate's symbol, scoring the eight masks, the largest part of
-// the work, takes about 20 µs, and the whole symbol 35 to 40 µs on the
-// shared 2-core development machine: a third of the instructions of the
-// encoder this one replaced, which the tests keep as the reference it
-// must equal module for module (BenchmarkEncode and BenchmarkStages run
-// both).
+// the work, takes 12 to 20 µs, the whole symbol about 31 µs and its PNG
+// 11 µs more on the shared 2-core development machine: a third of the
+// time and of the instructions of the encoder this one replaced, which
+// the tests keep as the reference it must equal module for module
+// (BenchmarkEncode and BenchmarkStages run both). EncodePNG writes the
+// PNG from the rows of bits, without the rows of booleans of a Symbol.
 //
 // # Why this encoder
 //
