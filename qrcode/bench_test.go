@@ -10,7 +10,8 @@ import (
 
 // The benchmarks draw a Pix certificate's SC1 text (412 characters,
 // version 15 at level Q) with this package and, side by side, with the
-// reference go-qrcode, as Sceau did before:
+// reference go-qrcode, as Sceau did before, and with this package's
+// previous encoder and PNG writer (reference_test.go):
 //
 //	go test -run '^$' -bench . -benchmem ./qrcode/
 
@@ -19,6 +20,14 @@ func BenchmarkEncode(b *testing.B) {
 	b.Run("qrcode", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := Encode(text); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The encoder before it was made faster (reference_test.go).
+	b.Run("reference", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := refEncode(text, LevelQ, 0, -1); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -71,6 +80,11 @@ func BenchmarkPNG(b *testing.B) {
 	b.Run("qrcode", func(b *testing.B) {
 		for b.Loop() {
 			s.PNG()
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		for b.Loop() {
+			refPNG(s)
 		}
 	})
 	b.Run("image/png", func(b *testing.B) {

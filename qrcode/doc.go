@@ -29,20 +29,36 @@
 //     in turn up to the capacity.
 //  4. Error correction (reedsolomon.go). The data codewords are split
 //     into blocks; each block gets its Reed–Solomon codewords over
-//     GF(256); the blocks are interleaved codeword by codeword.
+//     GF(256), a table row per data codeword (the generator polynomial
+//     times that codeword, built once per length); the blocks are
+//     interleaved codeword by codeword.
 //  5. Placement (matrix.go). Finder, separator, timing and alignment
 //     patterns, the version information from version 7; the codewords
 //     fill the other modules in two-module columns, zigzagging up and
-//     down from the bottom right corner.
-//  6. Mask (matrix.go). Each of the eight mask patterns inverts the data
+//     down from the bottom right corner. All of that depends on the
+//     version only: its layout (function patterns, free modules, and the
+//     runs of rows the codewords fill) is built on first use and shared,
+//     read-only, after. Placing is then a 64-bit read of the codewords
+//     and a few shifts per run of up to 28 rows.
+//  6. Mask (penalty.go). Each of the eight mask patterns inverts the data
 //     modules where it is dark; with the format information (level and
 //     mask, BCH-coded) written in, each masked symbol is scored by the
 //     four penalty rules (runs of one colour, 2×2 blocks, finder-like
 //     patterns, balance of dark and light) and the lowest score wins.
 //
 // The symbol is held as rows and columns of bits, 64 modules to a machine
-// word, so the penalty rules run on whole words: scoring the eight masks,
-// the largest part of the work, costs tens of microseconds.
+// word. The penalty rules read it across: a word holds module i of 64
+// lines (rows and columns alike), so that a step along the lines is a
+// step to the next word, with no shifting, and the rules test 64 lines
+// per instruction; the layout keeps, for each mask, the modules it
+// inverts in the same form, so that masking is one XOR per word. For a
+// Pix certificate's symbol, scoring the eight masks, the largest part of
+// the work, takes 12 to 20 µs, the whole symbol about 31 µs and its PNG
+// 11 µs more on the shared 2-core development machine: a third of the
+// time and of the instructions of the encoder this one replaced, which
+// the tests keep as the reference it must equal module for module
+// (BenchmarkEncode and BenchmarkStages run both). EncodePNG writes the
+// PNG from the rows of bits, without the rows of booleans of a Symbol.
 //
 // # Why this encoder
 //
@@ -69,7 +85,9 @@
 // Symbol.PNG writes the image file directly (png.go): one bit per pixel,
 // a module of 8 pixels one byte, equal rows written as copies of the row
 // before; a few per cent larger than image/png's default compression,
-// a hundred times faster. Image gives the same pixels as an image.Paletted.
+// a hundred times faster. The literals of a row are written eight pixel
+// bytes at a time from a table, and the Adler-32 checksum of a run of
+// equal rows is computed at once. Image gives the same pixels as an image.Paletted.
 //
 // # Reading
 //

@@ -58,14 +58,23 @@ func EncodeLevel(text string, level Level) (*Symbol, error) {
 // smallest that holds the text) and mask (−1: the one of lowest penalty).
 // Tests force both to compare with other encoders.
 func encode(text string, level Level, version, mask int) (*Symbol, error) {
+	m, mask, err := encodeMatrix(text, level, version, mask)
+	if err != nil {
+		return nil, err
+	}
+	return &Symbol{Version: m.version, Level: level, Mask: mask, Modules: modules(m.rows, m.side)}, nil
+}
+
+// encodeMatrix is encode up to the masked symbol, in m.rows, and the mask.
+func encodeMatrix(text string, level Level, version, mask int) (*matrix, int, error) {
 	if level > LevelH {
-		return nil, fmt.Errorf("QR code: no error correction level %d", level)
+		return nil, 0, fmt.Errorf("QR code: no error correction level %d", level)
 	}
 	if text == "" {
-		return nil, errors.New("QR code: empty text")
+		return nil, 0, errors.New("QR code: empty text")
 	}
 	if len(text) > maxTextBytes {
-		return nil, fmt.Errorf("QR code of %d bytes: %w (at most %d digits at level L)", len(text), errTooLong, maxTextBytes)
+		return nil, 0, fmt.Errorf("QR code of %d bytes: %w (at most %d digits at level L)", len(text), errTooLong, maxTextBytes)
 	}
 	runs, widest := classify(text)
 	var (
@@ -75,27 +84,25 @@ func encode(text string, level Level, version, mask int) (*Symbol, error) {
 	)
 	if version == 0 {
 		if version, r, seg, ok = smallestVersion(text, runs, widest, level); !ok {
-			return nil, fmt.Errorf("QR code of %d bytes: %w at level %s", len(text), errTooLong, level)
+			return nil, 0, fmt.Errorf("QR code of %d bytes: %w at level %s", len(text), errTooLong, level)
 		}
 	} else {
 		if version < minVersion || version > maxVersion {
-			return nil, fmt.Errorf("QR code: no version %d", version)
+			return nil, 0, fmt.Errorf("QR code: no version %d", version)
 		}
 		r = rangeOf(version)
 		if seg, ok = segmentText(text, runs, widest, r); !ok || seg.bits > 8*dataCodewords(version, level) {
-			return nil, fmt.Errorf("QR code of %d bytes: %w in version %d at level %s", len(text), errTooLong, version, level)
+			return nil, 0, fmt.Errorf("QR code of %d bytes: %w in version %d at level %s", len(text), errTooLong, version, level)
 		}
 	}
 	data := dataCodewordsOf(text, seg, r, dataCodewords(version, level))
 	m := newMatrix(version)
 	m.place(interleave(data, version, level))
-	work := make([]line, 2*m.side)
-	rows, cols := work[:m.side], work[m.side:]
 	if mask < 0 {
-		mask = m.bestMask(level, rows, cols)
+		mask = m.bestMask(level)
 	}
-	m.masked(level, mask, rows, cols)
-	return &Symbol{Version: version, Level: level, Mask: mask, Modules: modules(rows, m.side)}, nil
+	m.masked(level, mask)
+	return m, mask, nil
 }
 
 // smallestVersion returns the smallest version that holds text at level,
@@ -121,23 +128,33 @@ func smallestVersion(text string, runs []segment, widest mode, level Level) (ver
 	return 0, 0, segmentation{}, false
 }
 
-// modules unpacks rows of bits into rows of booleans.
-func modules(rows []line, side int) [][]bool {
+// modules unpacks rows of bits into rows of booleans, eight at a time.
+func modules(rows []bits3, side int) [][]bool {
 	cells := make([]bool, side*side)
 	out := make([][]bool, side)
-	for y, r := range rows {
+	for y, r := range rows[:side] {
 		row := cells[y*side : (y+1)*side : (y+1)*side]
-		for x := 0; x < side; x += 64 {
-			w := *r.word(x >> 6)
-			for i := x; i < min(x+64, side); i++ {
-				row[i] = w&1 != 0
-				w >>= 1
-			}
+		x := 0
+		for ; x+8 <= side; x += 8 {
+			*(*[8]bool)(row[x:]) = byteModules[byte(r[x>>6]>>(x&63))]
+		}
+		for ; x < side; x++ {
+			row[x] = r[x>>6]>>(x&63)&1 != 0
 		}
 		out[y] = row
 	}
 	return out
 }
+
+// byteModules[b] is the byte b as eight modules, bit 0 first.
+var byteModules = func() (t [256][8]bool) {
+	for b := range t {
+		for i := range 8 {
+			t[b][i] = b>>i&1 != 0
+		}
+	}
+	return t
+}()
 
 // Image draws the symbol, black on white, each module modulePixels wide,
 // inside a quiet zone of QuietZoneModules modules: a two-colour paletted
@@ -168,9 +185,11 @@ func (s *Symbol) Image(modulePixels int) *image.Paletted {
 // level Q, modules of ModulePixels pixels, a quiet zone of
 // QuietZoneModules modules, two colours (see Symbol.PNG).
 func EncodePNG(text string) ([]byte, error) {
-	s, err := Encode(text)
+	// The same bytes as Encode(text).PNG(), written from the rows of bits
+	// without the rows of booleans in between.
+	m, _, err := encodeMatrix(text, credentialLevel, 0, -1)
 	if err != nil {
 		return nil, err
 	}
-	return s.PNG(), nil
+	return writePNG(packedRows{side: m.side, bits: m.rows[:m.side]}), nil
 }

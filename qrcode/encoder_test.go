@@ -203,9 +203,9 @@ func zxingPenalty(modules [][]bool) int {
 }
 
 // linesOf packs a symbol's modules into rows and columns of bits.
-func linesOf(modules [][]bool) (rows, cols []line) {
+func linesOf(modules [][]bool) (rows, cols []bits3) {
 	n := len(modules)
-	rows, cols = make([]line, n), make([]line, n)
+	rows, cols = make([]bits3, n), make([]bits3, n)
 	for y, row := range modules {
 		for x, dark := range row {
 			if dark {
@@ -246,7 +246,7 @@ func TestPenaltyMatchesZXing(t *testing.T) {
 				}
 			}
 			rows, cols := linesOf(modules)
-			if got, want := penalty(n, rows, cols), zxingPenalty(modules); got != want {
+			if got, want := penalty(n, rows, cols, newScratch(n)), zxingPenalty(modules); got != want {
 				t.Fatalf("side %d, density %.1f: penalty %d, gozxing says %d", n, density, got, want)
 			}
 		}

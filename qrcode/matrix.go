@@ -1,87 +1,36 @@
 package qrcode
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync"
+)
 
-// line is a row or a column of a symbol, one bit per module (1 is dark):
+// bits3 is a row or a column of a symbol, one bit per module (1 is dark):
 // module i is bit i%64 of word i/64. Three words hold the 177 modules of a
-// version 40 side; the bits past the side are kept zero. Working on 64
-// modules per instruction is what makes scoring the eight masks cheap. (A
-// struct, not an array: the compiler keeps a struct's words in registers.)
-type line struct{ w0, w1, w2 uint64 }
-
-// shr moves every module k places towards the start (0 < k < 64): bit i
-// of the result is module i+k.
-func (a line) shr(k uint) line {
-	return line{a.w0>>k | a.w1<<(64-k), a.w1>>k | a.w2<<(64-k), a.w2 >> k}
-}
-
-// shl moves every module k places towards the end (0 < k < 64): bit i of
-// the result is module i−k, zero for i < k.
-func (a line) shl(k uint) line {
-	return line{a.w0 << k, a.w1<<k | a.w0>>(64-k), a.w2<<k | a.w1>>(64-k)}
-}
-
-func (a line) and(b line) line    { return line{a.w0 & b.w0, a.w1 & b.w1, a.w2 & b.w2} }
-func (a line) andNot(b line) line { return line{a.w0 &^ b.w0, a.w1 &^ b.w1, a.w2 &^ b.w2} }
-func (a line) or(b line) line     { return line{a.w0 | b.w0, a.w1 | b.w1, a.w2 | b.w2} }
-func (a line) xor(b line) line    { return line{a.w0 ^ b.w0, a.w1 ^ b.w1, a.w2 ^ b.w2} }
-
-func (a line) count() int {
-	return bits.OnesCount64(a.w0) + bits.OnesCount64(a.w1) + bits.OnesCount64(a.w2)
-}
-
-// word returns a pointer to word w (0 to 2).
-func (a *line) word(w int) *uint64 {
-	switch w {
-	case 0:
-		return &a.w0
-	case 1:
-		return &a.w1
-	}
-	return &a.w2
-}
-
-func (a *line) set(i int) { *a.word(i >> 6) |= 1 << (i & 63) }
-
-// firstModules is the line whose first n modules are set.
-func firstModules(n int) line {
-	var l line
-	for w := range 3 {
-		switch {
-		case n >= 64*(w+1):
-			*l.word(w) = ^uint64(0)
-		case n > 64*w:
-			*l.word(w) = 1<<(n-64*w) - 1
-		}
-	}
-	return l
-}
-
-// bits3 is a line as the matrix stores it, where its words are indexed.
+// version 40 side; the bits past the side are kept zero.
 type bits3 [3]uint64
 
-func (b *bits3) line() line { return line{b[0], b[1], b[2]} }
-
 func (b *bits3) set(i int) { b[i>>6] |= 1 << (i & 63) }
+
+// maxSymbolSide is the side of a version 40 symbol.
+const maxSymbolSide = 17 + 4*maxVersion
 
 // transpose writes into cols the columns of the side×side matrix rows,
 // 64×64 blocks at a time.
 func transpose(rows, cols []bits3, side int) {
 	var block [64]uint64
-	words := (side + 63) / 64
-	for by := range words {
-		for bx := range words {
-			for i := range 64 {
-				block[i] = 0
-				if y := 64*by + i; y < side {
-					block[i] = rows[y][bx]
-				}
+	rows, cols = rows[:side], cols[:side]
+	for by := 0; by < side; by += 64 {
+		band := rows[by:min(by+64, side)]
+		for bx := 0; bx < side; bx += 64 {
+			for i, row := range band {
+				block[i] = row[bx>>6]
 			}
+			clear(block[len(band):])
 			transpose64(&block)
-			for i := range 64 {
-				if x := 64*bx + i; x < side {
-					cols[x][by] = block[i]
-				}
+			for i := range cols[bx:min(bx+64, side)] {
+				cols[bx+i][by>>6] = block[i]
 			}
 		}
 	}
@@ -89,46 +38,87 @@ func transpose(rows, cols []bits3, side int) {
 
 // transpose64 transposes a 64×64 bit matrix, bit c of b[r] being (r, c):
 // it swaps the off-diagonal 32×32 blocks, then within each half the
-// off-diagonal 16×16 blocks, and so on down to single bits.
+// off-diagonal 16×16 blocks, and so on down to single bits. Each level is
+// written out with its shift and mask as constants.
 func transpose64(b *[64]uint64) {
-	mask := uint64(0x00000000FFFFFFFF)
-	for j := uint(32); j != 0; j >>= 1 {
-		for k := 0; k < 64; k = (k + int(j) + 1) &^ int(j) {
-			t := (b[k]>>j ^ b[k+int(j)]) & mask
-			b[k] ^= t << j
-			b[k+int(j)] ^= t
-		}
-		mask ^= mask << (j / 2)
+	swapBlocks(b, 32, 0x00000000FFFFFFFF)
+	swapBlocks(b, 16, 0x0000FFFF0000FFFF)
+	swapBlocks(b, 8, 0x00FF00FF00FF00FF)
+	swapBlocks(b, 4, 0x0F0F0F0F0F0F0F0F)
+	swapBlocks(b, 2, 0x3333333333333333)
+	swapBlocks(b, 1, 0x5555555555555555)
+}
+
+// swapBlocks swaps, in every 2j×2j block on the diagonal of b, its
+// off-diagonal j×j blocks: the bits of mask in the rows k (k&j = 0)
+// shifted by j, with the bits of mask in the rows k+j.
+func swapBlocks(b *[64]uint64, j uint, mask uint64) {
+	for i := range 32 {
+		k := (i&^int(j-1))<<1 | i&int(j-1) // the i-th row with bit j clear
+		top, bottom := &b[k&63], &b[(k+int(j))&63]
+		t := (*top>>j ^ *bottom) & mask
+		*top ^= t << j
+		*bottom ^= t
 	}
 }
 
-// matrix is a symbol being built, held both as rows and as columns so that
-// the penalty rules read columns as cheaply as rows.
-type matrix struct {
-	side int
-	// dark holds the dark modules before masking: function patterns
-	// and data. free holds the modules that carry data, the ones a mask
-	// inverts. Each has rows (index y, bit x) and columns (index x, bit y).
-	darkRows, darkCols []bits3
+// layout is what every symbol of one version shares: its function
+// patterns, which modules carry data, and where each data bit goes. It is
+// built once per version, on first use (layouts), and never changed after,
+// so any number of encodings may read it at once.
+type layout struct {
+	version, side int
+	// dark holds the dark modules of the function patterns, as rows
+	// (index y, bit x); the format information is left light, to be
+	// written with the mask. free holds the modules that carry data, the
+	// ones a mask inverts, as rows and as columns (index x, bit y).
+	dark               []bits3
 	freeRows, freeCols []bits3
+	// darkCols is dark as columns. runs lists where the data bits go,
+	// in order (see placeRuns).
+	darkCols []bits3
+	runs     []placeRun
+	// formatAcross[i] is where the modules of bit i of the format
+	// information are in the lines across (see scratch.acrossPlace).
+	formatAcross [15][4]uint32
+	// maskAcross[k] holds, as lines across, the modules mask k inverts:
+	// the free modules where its pattern is dark.
+	maskAcross [8][]uint64
 }
 
-// newMatrix returns the matrix of version v with its function patterns
-// drawn (format information left light, to be written with the mask) and
-// every other module free for data. Its dark columns are left to place.
-func newMatrix(v int) *matrix {
+// layouts[v]() is the layout of version v, built on its first call (by
+// sync.OnceValue) and shared, read-only, by every symbol of that version
+// after: placing the codewords is then a few shifts per run of rows, where
+// it was a walk of every module of the symbol, and masking one XOR per
+// word. A version's layout takes 4 side×24 bytes, 8 bytes per run of rows
+// and 8 words per module of the side and 64 lines across: 27 KB for
+// version 15, 100 KB for version 40.
+var layouts = func() (l [maxVersion + 1]func() *layout) {
+	for v := minVersion; v <= maxVersion; v++ {
+		l[v] = sync.OnceValue(func() *layout { return newLayout(v) })
+	}
+	return l
+}()
+
+// newLayout draws the function patterns of version v and lists, in the
+// order codewords fill them, the modules left free for data.
+func newLayout(v int) *layout {
 	side := symbolSide(v)
 	lines := make([]bits3, 4*side)
-	m := &matrix{
+	m := &layout{
+		version:  v,
 		side:     side,
-		darkRows: lines[0*side : 1*side],
-		darkCols: lines[1*side : 2*side],
-		freeRows: lines[2*side : 3*side],
-		freeCols: lines[3*side : 4*side],
+		dark:     lines[0*side : 1*side],
+		freeRows: lines[1*side : 2*side],
+		freeCols: lines[2*side : 3*side],
+		darkCols: lines[3*side : 4*side],
 	}
-	all := firstModules(side)
+	all := bits3{}
 	for i := range side {
-		m.freeRows[i] = bits3{all.w0, all.w1, all.w2}
+		all.set(i)
+	}
+	for i := range side {
+		m.freeRows[i] = all
 	}
 	// Finder patterns in three corners, 7×7 rings around a 3×3 square,
 	// each with a light separator on its inner sides.
@@ -181,7 +171,90 @@ func newMatrix(v int) *matrix {
 		}
 	}
 	transpose(m.freeRows, m.freeCols, side)
+	transpose(m.dark, m.darkCols, side)
+	m.runs = placeRuns(m.freeRows, side)
+	across, copies := newScratch(side), [15]int{}
+	none := make([]bits3, side)
+	for mask := range m.maskAcross {
+		across.gather(none, none, m.freeRows, m.freeCols, &maskRows[mask], &maskCols[mask])
+		m.maskAcross[mask] = append([]uint64(nil), across.across[:across.groups*across.stride]...)
+	}
+	formatModules(side, func(bit, x, y int) {
+		c, r := across.acrossPlace(x, y)
+		m.formatAcross[bit][copies[bit]], m.formatAcross[bit][copies[bit]+1] = c, r
+		copies[bit] += 2
+	})
 	return m
+}
+
+// placeRun is a run of rows, one after the other in a column pair, whose
+// modules take the next data bits: both modules of each row (kind&pair),
+// the right one first, or only one, in column x. The rows go upward
+// (kind&up) or downward; low is the lowest, and there are at most
+// maxRunRows, so that their bits, from bit at of the codewords (counted
+// from the most significant bit of the first), are in one 64-bit word
+// read from the codewords.
+type placeRun struct {
+	at            uint32
+	low, rows     uint8
+	x, left, kind uint8
+}
+
+const (
+	runPair    = 1 // both modules of each row, x then left
+	runUp      = 2 // from the highest row (low+rows−1) to the lowest
+	maxRunRows = 28
+)
+
+// placeRuns lists the runs of rows that take the data bits, in the order
+// the bits fill them: in columns two modules wide, from the right edge
+// leftwards, going up then down in turn, right module before left;
+// column 6 (the timing pattern) is skipped. A run ends where the free
+// modules of the column pair change: a function pattern, or the edge.
+func placeRuns(free []bits3, side int) []placeRun {
+	var runs []placeRun
+	isFree := func(x, y int) bool { return free[y][x>>6]>>(x&63)&1 != 0 }
+	at := 0
+	for right := side - 1; right >= 1; right -= 2 {
+		if right == 6 {
+			right = 5
+		}
+		left := right - 1
+		upward := (right+1)&2 == 0
+		var run *placeRun
+		for vert := range side {
+			y := vert
+			if upward {
+				y = side - 1 - vert
+			}
+			r, l := isFree(right, y), isFree(left, y)
+			if !r && !l {
+				run = nil
+				continue
+			}
+			x, other, kind, bits := right, left, uint8(0), 1
+			switch {
+			case r && l:
+				kind, bits = runPair, 2
+			case l:
+				x = left
+			}
+			if upward {
+				kind |= runUp
+			}
+			if run == nil || run.kind != kind || int(run.x) != x || run.rows == maxRunRows {
+				runs = append(runs, placeRun{at: uint32(at), low: uint8(y), x: uint8(x), kind: kind})
+				if kind&runPair != 0 {
+					runs[len(runs)-1].left = uint8(other)
+				}
+				run = &runs[len(runs)-1]
+			}
+			run.rows++
+			run.low = uint8(min(int(run.low), y))
+			at += bits
+		}
+	}
+	return runs
 }
 
 func abs(x int) int {
@@ -193,69 +266,131 @@ func abs(x int) int {
 
 // fix makes (x, y) a function module, dark or light. (Rows only: the
 // columns are the rows transposed, once all is drawn.)
-func (m *matrix) fix(x, y int, dark bool) {
+func (m *layout) fix(x, y int, dark bool) {
 	m.freeRows[y][x>>6] &^= 1 << (x & 63)
 	if dark {
-		m.darkRows[y].set(x)
+		m.dark[y].set(x)
 	}
+}
+
+// matrix is a symbol being built, held both as rows and as columns so that
+// the penalty rules read columns as cheaply as rows.
+type matrix struct {
+	*layout
+	// darkRows and darkCols hold the dark modules before masking:
+	// function patterns and data. rows holds the masked symbol.
+	darkRows, darkCols []bits3
+	rows               []bits3
+	scratch            *scratch // for penalty
+}
+
+// newMatrix returns the matrix of version v with its function patterns
+// drawn, ready to place the codewords.
+func newMatrix(v int) *matrix {
+	l := layouts[v]()
+	side := l.side
+	lines := make([]bits3, 3*side)
+	m := &matrix{
+		layout:   l,
+		darkRows: lines[0*side : 1*side],
+		darkCols: lines[1*side : 2*side],
+		rows:     lines[2*side : 3*side],
+		scratch:  newScratch(side),
+	}
+	return m
 }
 
 // place writes the codewords, most significant bit first, in the free
-// modules: in columns two modules wide, from the right edge leftwards,
-// going up then down in turn, right module before left; column 6 (the
-// timing pattern) is skipped. The free modules left over (the remainder
-// bits, 0 to 7) stay light.
+// modules, run by run (see placeRun), into the columns; the rows are
+// their transpose. The free modules past the last codeword (the remainder
+// bits, 0 to 7) stay light. A run of up to 28 rows, or 56 bits, costs a
+// few dozen word operations: its bits are read at once, the right and
+// left modules' bits pulled apart (the even and the odd ones), and each
+// column's written with a shift.
 func (m *matrix) place(codewords []byte) {
-	side := m.side
-	// Without branches on the bits, which are random: a module takes the
-	// next bit if it is free, and the bit index moves on by as much. The
-	// codewords get a zero byte for the remainder bits.
-	data := append(codewords[:len(codewords):len(codewords)], 0)
-	bit := uint(0)
-	for right := side - 1; right >= 1; right -= 2 {
-		if right == 6 {
-			right = 5
+	// The codewords, then zero bytes: the remainder bits, and room to
+	// read eight bytes from any codeword. (interleave leaves that room,
+	// zero, after its codewords.)
+	stream := codewords[:len(codewords):len(codewords)]
+	if cap(codewords) >= len(codewords)+8 {
+		stream = codewords[:len(codewords)+8]
+	} else {
+		stream = append(stream, make([]byte, 8)...)
+	}
+	cols := m.darkCols
+	copy(cols, m.layout.darkCols)
+	for _, r := range m.runs {
+		// The run's bits, the first at bit 63.
+		x := binary.BigEndian.Uint64(stream[r.at>>3:]) << (r.at & 7)
+		n := uint(r.rows)
+		if r.kind&runPair == 0 {
+			// Bit k of the run goes to row low+n−1−k going up,
+			// low+k going down.
+			v := x >> (64 - n)
+			if r.kind&runUp == 0 {
+				v = bits.Reverse64(x) & (1<<n - 1)
+			}
+			setRun(&cols[r.x], uint(r.low), v)
+			continue
 		}
-		upward := (right+1)&2 == 0
-		for vert := range side {
-			y := vert
-			if upward {
-				y = side - 1 - vert
-			}
-			free, dark := &m.freeRows[y], &m.darkRows[y]
-			for x := right; x >= right-1; x-- {
-				w, b := x>>6, uint(x&63)
-				isFree := free[w] >> b & 1
-				value := uint64(data[bit>>3]>>(7-bit&7)) & 1
-				dark[w] |= isFree & value << b
-				bit += uint(isFree)
-			}
+		// Bits 2k and 2k+1 of the run go to the right and the left
+		// module of its k-th row.
+		if r.kind&runUp != 0 {
+			// Bit 2k at 63−2k, odd, and 2k+1 at 62−2k: squeezed to
+			// bit 31−k, then shifted to row low+n−1−k.
+			setRun(&cols[r.x], uint(r.low), evenBits(x>>1)>>(32-n))
+			setRun(&cols[r.left], uint(r.low), evenBits(x)>>(32-n))
+		} else {
+			// Reversed: bit 2k at 2k, 2k+1 at 2k+1, squeezed to bit
+			// k, which is row low+k.
+			x = bits.Reverse64(x)
+			setRun(&cols[r.x], uint(r.low), evenBits(x)&(1<<n-1))
+			setRun(&cols[r.left], uint(r.low), evenBits(x>>1)&(1<<n-1))
 		}
 	}
-	transpose(m.darkRows, m.darkCols, side)
+	transpose(m.darkCols, m.darkRows, m.side)
 }
 
-// masked writes into rows and cols the symbol with the given mask: free
-// modules inverted where the mask pattern is dark, and the format
-// information of level and mask.
-func (m *matrix) masked(level Level, mask int, rows, cols []line) {
-	applyMask(m.darkRows, m.freeRows, &maskRows[mask], rows)
-	applyMask(m.darkCols, m.freeCols, &maskCols[mask], cols)
+// evenBits returns bits 0, 2, 4… 62 of x as bits 0 to 31.
+func evenBits(x uint64) uint64 {
+	x &= 0x5555555555555555
+	x = (x | x>>1) & 0x3333333333333333
+	x = (x | x>>2) & 0x0F0F0F0F0F0F0F0F
+	x = (x | x>>4) & 0x00FF00FF00FF00FF
+	x = (x | x>>8) & 0x0000FFFF0000FFFF
+	return (x | x>>16) & 0x00000000FFFFFFFF
+}
+
+// setRun ORs into line the bits of v from module low up (v has fewer than
+// 64 bits, and ends inside the line).
+func setRun(line *bits3, low uint, v uint64) {
+	w, s := low>>6, low&63
+	line[w] |= v << s
+	line[min(w+1, 2)] |= v >> (64 - s) // 0 unless the run crosses a word; 0 if s is 0
+}
+
+// masked writes into m.rows the symbol with the given mask: free modules
+// inverted where the mask pattern is dark, and the format information of
+// level and mask.
+func (m *matrix) masked(level Level, mask int) {
+	applyMask(m.darkRows, m.freeRows, &maskRows[mask], m.rows)
 	info := formatInfo(level, mask)
+	rows := m.rows
 	formatModules(m.side, func(bit, x, y int) {
 		if info>>bit&1 != 0 {
 			rows[y].set(x)
-			cols[x].set(y)
 		}
 	})
 }
 
 // applyMask writes into out the lines dark with the free modules inverted
 // where the pattern (which repeats every maskPeriod lines) is dark.
-func applyMask(dark, free []bits3, pattern *[maskPeriod]line, out []line) {
+func applyMask(dark, free []bits3, pattern *[maskPeriod]bits3, out []bits3) {
+	dark, free = dark[:len(out)], free[:len(out)]
 	phase := 0
 	for i := range out {
-		out[i] = dark[i].line().xor(pattern[phase].and(free[i].line()))
+		p, d, f := &pattern[phase], &dark[i], &free[i]
+		out[i] = bits3{d[0] ^ p[0]&f[0], d[1] ^ p[1]&f[1], d[2] ^ p[2]&f[2]}
 		if phase++; phase == maskPeriod {
 			phase = 0
 		}
@@ -334,7 +469,7 @@ const maskPeriod = 12
 
 // maskRows[mask][y%12] is the row y of a mask pattern; maskCols[mask][x%12]
 // is its column x.
-var maskRows, maskCols = func() (rows, cols [8][maskPeriod]line) {
+var maskRows, maskCols = func() (rows, cols [8][maskPeriod]bits3) {
 	for mask := range 8 {
 		for p := range maskPeriod {
 			for i := range 3 * 64 {
@@ -349,74 +484,3 @@ var maskRows, maskCols = func() (rows, cols [8][maskPeriod]line) {
 	}
 	return rows, cols
 }()
-
-// Penalty weights of the mask rules (ISO/IEC 18004 section 7.8.3.1).
-const (
-	penaltyRun     = 3  // N1: a run of 5 same-coloured modules, +1 each beyond
-	penaltyBlock   = 3  // N2: each 2×2 block of one colour
-	penaltyFinder  = 40 // N3: each finder-like 1:1:3:1:1 pattern beside 4 light modules
-	penaltyBalance = 10 // N4: each 5 % of dark modules away from half
-)
-
-// penalty scores a masked symbol by the four rules; the mask of lowest
-// score is chosen. The rules are read as ZXing reads them: a finder-like
-// pattern counts once whether light on one side or both, and modules
-// outside the symbol count as light.
-func penalty(side int, rows, cols []line) int {
-	all := firstModules(side)
-	pairs := firstModules(side - 1) // the modules that have a next one
-	score, blocks, dark := 0, 0, 0
-	for y, a := range rows {
-		score += linePenalty(a, pairs)
-		dark += a.count()
-		if y+1 < side {
-			// N2: the 2×2 blocks of one colour, counted from their
-			// top left module: same colour as the module below, and
-			// so is the next module, of the same colour as this one.
-			below := all.andNot(a.xor(rows[y+1]))
-			blocks += below.and(below.shr(1)).andNot(a.xor(a.shr(1))).count()
-		}
-	}
-	for _, a := range cols {
-		score += linePenalty(a, pairs)
-	}
-	score += penaltyBlock * blocks
-	// N4: k whole 5 % steps between the share of dark modules and half.
-	total := side * side
-	return score + penaltyBalance*(abs(2*dark-total)*10/total)
-}
-
-// linePenalty scores one row or column by rules N1 and N3.
-func linePenalty(a, pairs line) int {
-	a1, a2 := a.shr(1), a.shr(2)
-
-	// N1: same[i] when modules i and i+1 have one colour, run5[i] when
-	// modules i to i+4 do. A run of n ≥ 5 scores 3 + (n−5): the n−4 bits
-	// of run5 it sets, and 2 more at its start.
-	same := pairs.andNot(a.xor(a1))
-	same2 := same.and(same.shr(1))
-	run5 := same2.and(same2.shr(2))
-	starts := run5.andNot(run5.shl(1))
-	score := run5.count() + (penaltyRun-1)*starts.count()
-
-	// N3: dark-light-dark-dark-dark-light-dark from module i, "10" at i,
-	// "111" at i+2, "01" at i+5, with four light modules before it or
-	// after it. back4[i] when one of modules i−3 to i is dark.
-	core := a.andNot(a1).and(a1.andNot(a).shr(5)).and(a.and(a1).and(a2).shr(2))
-	back4 := a.or(a.shl(1)).or(a.shl(2)).or(a.shl(3))
-	darkAround := back4.shl(1).and(back4.shr(10))
-	return score + penaltyFinder*core.andNot(darkAround).count()
-}
-
-// bestMask returns the mask of lowest penalty (the lowest-numbered one
-// among equals), using rows and cols as scratch space.
-func (m *matrix) bestMask(level Level, rows, cols []line) int {
-	best, bestScore := 0, 0
-	for mask := range 8 {
-		m.masked(level, mask, rows, cols)
-		if score := penalty(m.side, rows, cols); mask == 0 || score < bestScore {
-			best, bestScore = mask, score
-		}
-	}
-	return best
-}

@@ -1,5 +1,10 @@
 package qrcode
 
+import (
+	"encoding/binary"
+	"sync"
+)
+
 // Reed–Solomon error correction over GF(256), the field of bytes QR codes
 // compute in: addition is XOR, multiplication is modulo the polynomial
 // x⁸+x⁴+x³+x²+1 (0x11D), and every non-zero byte is a power of α = 2, so a
@@ -59,24 +64,49 @@ func gfMul(a, b byte) byte {
 	return gfExp[int(gfLog[a])+int(gfLog[b])]
 }
 
-// rsECC writes into ecc the error correction codewords of data: the
-// remainder of data·x^len(ecc) divided by the generator polynomial.
-func rsECC(data, ecc []byte) {
-	gen := rsGenerators[len(ecc)]
-	clear(ecc)
-	last := len(ecc) - 1
-	for _, b := range data {
-		factor := b ^ ecc[0]
-		copy(ecc, ecc[1:])
-		ecc[last] = 0
-		if factor == 0 {
-			continue
-		}
-		lf := int(gfLog[factor])
-		for i, g := range gen {
-			ecc[i] ^= gfExp[lf+int(g)]
-		}
+// rsTables[n]() is the table rsECC divides with for n error correction
+// codewords: row f holds f times the generator polynomial (its leading 1
+// left out), the n coefficients highest degree first, packed big-endian
+// into four words, zero past the n-th. Each is built on its first call (by
+// sync.OnceValue), 8 KB, and only read after.
+var rsTables = func() (t [maxECCPerBlock + 1]func() *[256][4]uint64) {
+	for n := 1; n <= maxECCPerBlock; n++ {
+		t[n] = sync.OnceValue(func() *[256][4]uint64 {
+			var tab [256][4]uint64
+			for f := 1; f < 256; f++ {
+				for i, g := range rsGenerators[n] {
+					c := gfExp[int(gfLog[f])+int(g)]
+					tab[f][i/8] |= uint64(c) << (56 - 8*(i%8))
+				}
+			}
+			return &tab
+		})
 	}
+	return t
+}()
+
+// rsECC writes into ecc the error correction codewords of data: the
+// remainder of data·x^len(ecc) divided by the generator polynomial. The
+// remainder is held in four words, its first codeword in the top byte:
+// each data codeword shifts it by a byte and adds a row of the table, a
+// few word operations where there was one table lookup per codeword of
+// the remainder.
+func rsECC(data, ecc []byte) {
+	tab := rsTables[len(ecc)]()
+	var r0, r1, r2, r3 uint64
+	for _, b := range data {
+		row := &tab[byte(r0>>56)^b]
+		r0 = (r0<<8 | r1>>56) ^ row[0]
+		r1 = (r1<<8 | r2>>56) ^ row[1]
+		r2 = (r2<<8 | r3>>56) ^ row[2]
+		r3 = r3<<8 ^ row[3]
+	}
+	var rem [32]byte
+	binary.BigEndian.PutUint64(rem[0:], r0)
+	binary.BigEndian.PutUint64(rem[8:], r1)
+	binary.BigEndian.PutUint64(rem[16:], r2)
+	binary.BigEndian.PutUint64(rem[24:], r3)
+	copy(ecc, rem[:])
 }
 
 // interleave splits the data codewords of a symbol of version v at level l
@@ -91,7 +121,8 @@ func interleave(data []byte, v int, l Level) []byte {
 	shortBlocks := blocks - total%blocks
 	shortData := total/blocks - eccLen
 
-	out := make([]byte, total)
+	// Eight zero bytes after the codewords, for matrix.place.
+	out := make([]byte, total, total+8)
 	ecc := out[len(data):] // the error correction part, filled block by block
 	scratch := make([]byte, eccLen)
 	start := 0

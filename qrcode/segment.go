@@ -18,8 +18,10 @@ const (
 
 // indicator is the 4-bit mode indicator that opens a segment.
 func (m mode) indicator() uint32 {
-	return [...]uint32{modeNumeric: 1, modeAlphanumeric: 2, modeByte: 4}[m]
+	return uint32(modeIndicators[m])
 }
+
+var modeIndicators = [...]uint8{modeNumeric: 1, modeAlphanumeric: 2, modeByte: 4}
 
 // versionRange names the three ranges of versions whose segments have
 // character counts of the same width: 1–9, 10–26 and 27–40.
@@ -44,11 +46,15 @@ var (
 // countBits is the width of a segment's character count (ISO/IEC 18004
 // table 3).
 func (m mode) countBits(r versionRange) int {
-	return [...][3]int{
-		modeNumeric:      {10, 12, 14},
-		modeAlphanumeric: {9, 11, 13},
-		modeByte:         {8, 16, 16},
-	}[m][r]
+	return int(countWidths[m][r])
+}
+
+// countWidths is countBits' table, a variable so that it is not built
+// anew at each call.
+var countWidths = [...][3]uint8{
+	modeNumeric:      {10, 12, 14},
+	modeAlphanumeric: {9, 11, 13},
+	modeByte:         {8, 16, 16},
 }
 
 // segmentBits is the length in bits of a segment of n characters in mode
@@ -61,7 +67,7 @@ func segmentBits(m mode, n int, r versionRange) (bits int, ok bool) {
 	bits = 4 + count
 	switch m {
 	case modeNumeric:
-		bits += 10*(n/3) + [3]int{0, 4, 7}[n%3]
+		bits += 10*(n/3) + 3*(n%3) + min(n%3, 1) // 0, 4 or 7 bits for the last 0 to 2 digits
 	case modeAlphanumeric:
 		bits += 11*(n/2) + 6*(n%2)
 	default:
@@ -83,15 +89,22 @@ var alphanumericValue = func() (t [256]int8) {
 }()
 
 // modeOf is the narrowest mode that writes c.
-func modeOf(c byte) mode {
-	switch {
-	case c >= '0' && c <= '9':
-		return modeNumeric
-	case alphanumericValue[c] >= 0:
-		return modeAlphanumeric
+func modeOf(c byte) mode { return byteModes[c] }
+
+// byteModes[c] is modeOf(c).
+var byteModes = func() (t [256]mode) {
+	for c := range t {
+		switch {
+		case c >= '0' && c <= '9':
+			t[c] = modeNumeric
+		case alphanumericValue[c] >= 0:
+			t[c] = modeAlphanumeric
+		default:
+			t[c] = modeByte
+		}
 	}
-	return modeByte
-}
+	return t
+}()
 
 // segment is a run of text written in one mode: text[start:end].
 type segment struct {
@@ -102,7 +115,14 @@ type segment struct {
 // classify cuts text into its maximal runs of characters of the same
 // narrowest mode, and returns the widest mode it needs.
 func classify(text string) (runs []segment, widest mode) {
-	runs = make([]segment, 0, 16)
+	// Counted first, so that runs is allocated once.
+	n := 1
+	for i := 1; i < len(text); i++ {
+		if modeOf(text[i]) != modeOf(text[i-1]) {
+			n++
+		}
+	}
+	runs = make([]segment, 0, n)
 	for i := 0; i < len(text); {
 		m := modeOf(text[i])
 		j := i + 1
@@ -135,7 +155,7 @@ func segmentText(text string, runs []segment, widest mode, r versionRange) (s se
 			return s, true
 		}
 	}
-	var merged []segment
+	merged := make([]segment, 0, len(runs))
 	total := 0
 	for i := 0; i < len(runs); {
 		m, n := runs[i].mode, runs[i].end-runs[i].start
