@@ -200,13 +200,16 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 		defer pprof.StopCPUProfile()
 	}
 	heap := startHeapSampler(20 * time.Millisecond)
-	restoreGC := issuanceGC() // as sceau issue runs
+	// As sceau issue runs; the bare rate is measured with the cores alone.
+	restoreGC := issuanceGC()
+	workers, restoreProcs := issuanceProcs()
 	cpuStart, cpuKnown := processCPU()
 	sum, err := svc.Issue(ctx, issuer.IssueOptions{
-		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"),
+		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"), Workers: workers,
 		Chunk: o.chunk, Progress: progress(e.stderr, e.language()), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
 	})
 	cpuEnd, _ := processCPU()
+	restoreProcs()
 	restoreGC()
 	peakHeap := heap.stop()
 	if err != nil {

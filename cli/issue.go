@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -80,6 +81,9 @@ func issueCommand() *cli.Command {
 			}
 			opts.Progress = progress(e.stderr, e.language())
 			defer issuanceGC()()
+			workers, restoreProcs := issuanceProcs()
+			defer restoreProcs()
+			opts.Workers = workers
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
 				return issueError(e.language(), err)
@@ -265,4 +269,27 @@ func issuanceGC() (restore func()) {
 		debug.SetGCPercent(percent)
 		debug.SetMemoryLimit(limit)
 	}
+}
+
+// issuanceProcs gives the Go scheduler one processor (P) more than the
+// cores that sign, for the length of a batch issuance, and returns the
+// number of signing workers (the cores, GOMAXPROCS as it was) and the
+// function that restores GOMAXPROCS.
+//
+// The stages that keep what is signed (the batch file, the ledger's
+// commit, the register) wait in fsync and fdatasync for milliseconds at a
+// time. A goroutine in a system call keeps its P until the runtime's
+// monitor takes it back, which it does after 20 µs when busy but only
+// every 10 ms once it has found nothing to do for a while: a core then
+// stays idle while signatures wait for it (about 5 % of the run on two
+// cores, measured from an execution trace). With one P more, the signing
+// workers always find a free one. GOMAXPROCS in the environment wins: it
+// is then left as it is.
+func issuanceProcs() (workers int, restore func()) {
+	cores := runtime.GOMAXPROCS(0)
+	if os.Getenv("GOMAXPROCS") != "" {
+		return cores, func() {}
+	}
+	runtime.GOMAXPROCS(cores + 1)
+	return cores, func() { runtime.SetDefaultGOMAXPROCS() }
 }
