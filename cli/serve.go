@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -378,16 +377,6 @@ func readServeInfo(home string) *serveInfo {
 		return nil
 	}
 	return &info
-}
-
-// processAlive reports whether process pid exists.
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // heldByServer returns a clearer error for a ledger another process holds,
