@@ -51,22 +51,29 @@ func Sign(signer crypto.Signer, alg string, header, payload []byte) (string, err
 // AppendSign is Sign appending the compact JWS to dst, for callers that
 // build a larger text around it (an SD-JWT and its disclosures).
 func AppendSign(dst []byte, signer crypto.Signer, alg string, header, payload []byte) ([]byte, error) {
-	enc := base64.RawURLEncoding
-	hl, pl := enc.EncodedLen(len(header)), enc.EncodedLen(len(payload))
-	// The signing input, then room for "." and the signature.
-	dst = slices.Grow(dst, hl+1+pl+1+enc.EncodedLen(64))
-	start := len(dst)
-	dst = dst[:start+hl+1+pl]
-	enc.Encode(dst[start:], header)
-	dst[start+hl] = '.'
-	enc.Encode(dst[start+hl+1:], payload)
+	dst, start := appendSigningInput(dst, header, payload)
 	var buf [64]byte
 	sig, err := SignRaw(buf[:0], signer, alg, dst[start:])
 	if err != nil {
 		return nil, err
 	}
 	dst = append(dst, '.')
-	return enc.AppendEncode(dst, sig), nil
+	return base64.RawURLEncoding.AppendEncode(dst, sig), nil
+}
+
+// appendSigningInput appends a JWS signing input, BASE64URL(header) "."
+// BASE64URL(payload), to dst with room after it for "." and a 64-byte
+// signature, and returns it and where the signing input starts.
+func appendSigningInput(dst, header, payload []byte) ([]byte, int) {
+	enc := base64.RawURLEncoding
+	hl, pl := enc.EncodedLen(len(header)), enc.EncodedLen(len(payload))
+	dst = slices.Grow(dst, hl+1+pl+1+enc.EncodedLen(64))
+	start := len(dst)
+	dst = dst[:start+hl+1+pl]
+	enc.Encode(dst[start:], header)
+	dst[start+hl] = '.'
+	enc.Encode(dst[start+hl+1:], payload)
+	return dst, start
 }
 
 // AppendSignDigest is AppendSign that also returns the SHA-256 of the
@@ -84,14 +91,7 @@ func AppendSignDigest(dst []byte, signer crypto.Signer, alg string, header, payl
 		}
 		return out, digest, err
 	}
-	enc := base64.RawURLEncoding
-	hl, pl := enc.EncodedLen(len(header)), enc.EncodedLen(len(payload))
-	dst = slices.Grow(dst, hl+1+pl+1+enc.EncodedLen(64))
-	start := len(dst)
-	dst = dst[:start+hl+1+pl]
-	enc.Encode(dst[start:], header)
-	dst[start+hl] = '.'
-	enc.Encode(dst[start+hl+1:], payload)
+	dst, start := appendSigningInput(dst, header, payload)
 	h := sha256.New()
 	h.Write(dst[start:])
 	var signed [sha256.Size]byte
@@ -104,7 +104,7 @@ func AppendSignDigest(dst []byte, signer crypto.Signer, alg string, header, payl
 	}
 	tail := len(dst)
 	dst = append(dst, '.')
-	dst = enc.AppendEncode(dst, sig)
+	dst = base64.RawURLEncoding.AppendEncode(dst, sig)
 	h.Write(dst[tail:])
 	h.Sum(digest[:0])
 	return dst, digest, nil
