@@ -2,6 +2,7 @@ package cli
 
 import (
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -30,5 +31,50 @@ func TestIssuanceProcs(t *testing.T) {
 	restore()
 	if got := runtime.GOMAXPROCS(0); got != 2 {
 		t.Errorf("GOMAXPROCS after an issuance with GOMAXPROCS=2 set = %d, want 2", got)
+	}
+}
+
+// The soft memory limit of an issuance is 128 MiB while little is live,
+// then follows twice the live heap up to 224 MiB.
+func TestIssuanceMemoryLimitFor(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		live uint64
+		want int64
+	}{
+		{0, 128 * mib},
+		{50 * mib, 128 * mib},
+		{64 * mib, 128 * mib},
+		{80 * mib, 160 * mib},
+		{80*mib + 1, 161 * mib},
+		{110 * mib, 220 * mib},
+		{112 * mib, 224 * mib},
+		{500 * mib, 224 * mib},
+		{1 << 62, 224 * mib},
+	} {
+		if got := issuanceMemoryLimitFor(tc.live); got != tc.want {
+			t.Errorf("live heap %d MiB: limit %d MiB, want %d MiB", tc.live/mib, got/mib, tc.want/mib)
+		}
+	}
+}
+
+// issuanceGC's restore stops following the live heap and gives back the
+// settings it found.
+func TestIssuanceGCRestores(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	before := debug.SetMemoryLimit(-1)
+	percent := debug.SetGCPercent(-1)
+	debug.SetGCPercent(percent)
+	restore := issuanceGC()
+	if got := debug.SetMemoryLimit(-1); got != issuanceMemoryLimit {
+		t.Errorf("soft limit during an issuance = %d, want %d", got, issuanceMemoryLimit)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("soft limit after = %d, want %d as before", got, before)
+	}
+	if got := debug.SetGCPercent(percent); got != percent {
+		t.Errorf("GOGC after = %d, want %d as before", got, percent)
 	}
 }
