@@ -201,16 +201,14 @@ func runBenchIssue(ctx context.Context, e *env, tmp string, o benchIssueOptions)
 	}
 	heap := startHeapSampler(20 * time.Millisecond)
 	// As sceau issue runs; the bare rate is measured with the cores alone.
-	restoreGC := issuanceGC()
-	workers, restoreProcs := issuanceProcs()
+	workers, restore := issuanceRuntime()
 	cpuStart, cpuKnown := processCPU()
 	sum, err := svc.Issue(ctx, issuer.IssueOptions{
 		IssuerID: benchIssuerID, Type: o.typ, Input: input, OutDir: filepath.Join(tmp, "out"), Workers: workers,
 		Chunk: o.chunk, Progress: progress(e.stderr, e.language()), Bundles: o.bundles, PNG: o.png, PDF: o.pdf,
 	})
 	cpuEnd, _ := processCPU()
-	restoreProcs()
-	restoreGC()
+	restore()
 	peakHeap := heap.stop()
 	if err != nil {
 		return nil, err

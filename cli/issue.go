@@ -81,9 +81,8 @@ func issueCommand() *cli.Command {
 				return errors.New(e.say(msgOutRequired))
 			}
 			opts.Progress = progress(e.stderr, e.language())
-			defer issuanceGC()()
-			workers, restoreProcs := issuanceProcs()
-			defer restoreProcs()
+			workers, restore := issuanceRuntime()
+			defer restore()
 			opts.Workers = workers
 			sum, err := e.issuerService(l).Issue(c.Context, opts)
 			if err != nil {
@@ -240,6 +239,19 @@ func roundDuration(d time.Duration) string {
 	}
 }
 
+// issuanceRuntime sets the Go runtime for a batch issuance, as sceau issue
+// and sceau bench issue run one: the garbage collector (issuanceGC) and the
+// scheduler (issuanceProcs). It returns the number of signing workers and
+// the function that gives back the settings it found.
+func issuanceRuntime() (workers int, restore func()) {
+	restoreGC := issuanceGC()
+	workers, restoreProcs := issuanceProcs()
+	return workers, func() {
+		restoreProcs()
+		restoreGC()
+	}
+}
+
 // The garbage collector's settings during a batch issuance (issuanceGC).
 const (
 	// issuanceGCPercent lets the heap grow to 4 times what is live
@@ -270,7 +282,7 @@ const (
 // bbolt's list of free pages and its pool of page buffers. Past a few
 // hundred thousand credentials anchored it nears 128 MiB, and the
 // collector then runs every few tens of milliseconds (8 % of a million-row
-// run's CPU, and the scavenger's madvise as much again). So while the
+// run's CPU, and 3 % more in the scavenger's madvise). So while the
 // issuance runs, the soft limit follows the live heap: twice what is live,
 // never under 128 MiB nor over 224 MiB (issuanceMemoryLimitFor).
 func issuanceGC() (restore func()) {
