@@ -122,7 +122,7 @@ func copyFile(src, dst string, perm os.FileMode) error {
 		return err
 	}
 	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
+	if cerr := closeCopy(out); err == nil {
 		err = cerr
 	}
 	return err

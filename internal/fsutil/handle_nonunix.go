@@ -48,3 +48,6 @@ func closeFD(f fileHandle) error {
 	}
 	return err
 }
+
+// closeCopy closes a copy PlaceFile made, flushed first as closeFD does.
+func closeCopy(f *os.File) error { return closeFD(f) }
