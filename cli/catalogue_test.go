@@ -170,3 +170,19 @@ func TestUsageErrorsInFrench(t *testing.T) {
 		}
 	}
 }
+
+// The row problems package issuer finds (an award twice in one file, a
+// holder key) read in French too.
+func TestFrenchIssuerRowProblems(t *testing.T) {
+	for en, fr := range map[string]string{
+		"the same student and award as line 4":           "le même élève et la même attestation qu'à la ligne 4",
+		"must be a P-256 or Ed25519 public key: bad key": "doit être une clé publique P-256 ou Ed25519 : bad key",
+	} {
+		if got := violationIn(verifier.French, en); got != fr {
+			t.Errorf("%q in French: %q, want %q", en, got, fr)
+		}
+		if got := violationIn(verifier.English, en); got != en {
+			t.Errorf("%q in English: %q", en, got)
+		}
+	}
+}

@@ -20,8 +20,8 @@ import (
 // frenchRule is the French of a schemas message, or of its beginning.
 type frenchRule struct{ en, fr string }
 
-// frenchRules holds every message schemas writes, whole messages first,
-// then beginnings, longest first where one starts another.
+// frenchRules holds every row message schemas and issuer write, whole
+// messages first, then beginnings, longest first where one starts another.
 var frenchRules = []frenchRule{
 	{"is required", "est obligatoire"},
 	{"is not a field of this credential type", "n'est pas une donnée de ce type d'attestation"},
@@ -46,6 +46,10 @@ var frenchRules = []frenchRule{
 	{"must not be after ", "ne doit pas être postérieure à "},
 	{"must not be in the future (today is ", "ne doit pas être dans le futur (nous sommes le "},
 	{"must not contain ", "ne doit pas contenir "},
+	// Written by package issuer, which checks what a row's fields alone
+	// cannot tell: an award twice in the file, a holder key.
+	{"the same student and award as line ", "le même élève et la même attestation qu'à la ligne "},
+	{"must be a P-256 or Ed25519 public key: ", "doit être une clé publique P-256 ou Ed25519 : "},
 	{"must be one of ", "doit valoir l'une de ces valeurs : "},
 	{"must match the pattern ", "doit suivre le motif "},
 	{"must have at least ", "doit avoir au moins "},
