@@ -172,11 +172,13 @@ func TestUsageErrorsInFrench(t *testing.T) {
 }
 
 // The row problems package issuer finds (an award twice in one file, a
-// holder key) read in French too.
+// holder key) read in French too, as does a date in the future, worded so
+// that it holds in Paris when Kiribati's day has already begun.
 func TestFrenchIssuerRowProblems(t *testing.T) {
 	for en, fr := range map[string]string{
-		"the same student and award as line 4":           "le même élève et la même attestation qu'à la ligne 4",
-		"must be a P-256 or Ed25519 public key: bad key": "doit être une clé publique P-256 ou Ed25519 : bad key",
+		"must not be in the future: 2026-12-09 has not begun anywhere on Earth yet": "ne doit pas être dans le futur : le 2026-12-09 n'a encore commencé nulle part sur Terre",
+		"the same student and award as line 4":                                      "le même élève et la même attestation qu'à la ligne 4",
+		"must be a P-256 or Ed25519 public key: bad key":                            "doit être une clé publique P-256 ou Ed25519 : bad key",
 	} {
 		if got := violationIn(verifier.French, en); got != fr {
 			t.Errorf("%q in French: %q, want %q", en, got, fr)

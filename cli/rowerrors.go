@@ -44,7 +44,7 @@ var frenchRules = []frenchRule{
 	{"has ", "a "},
 	{"must not be before ", "ne doit pas être antérieure au "},
 	{"must not be after ", "ne doit pas être postérieure à "},
-	{"must not be in the future (today is ", "ne doit pas être dans le futur (nous sommes le "},
+	{"must not be in the future: ", "ne doit pas être dans le futur : le "},
 	{"must not contain ", "ne doit pas contenir "},
 	// Written by package issuer, which checks what a row's fields alone
 	// cannot tell: an award twice in the file, a holder key.
@@ -71,6 +71,7 @@ var frenchWords = strings.NewReplacer(
 	" items, has ", " éléments, en a ",
 	", the date the credential was awarded", ", date d'obtention",
 	", byte ", ", octet ",
+	" has not begun anywhere on Earth yet", " n'a encore commencé nulle part sur Terre",
 	" holds secret key material: remove it and renew the key", " contient une clé secrète : retirez-le et renouvelez la clé",
 	" are equal", " sont égaux",
 	"items ", "les éléments ",

@@ -92,7 +92,7 @@ func dateViolations(today, birth, eventField, event string) []Violation {
 	switch {
 	case !birthOK:
 	case birth > today:
-		out = append(out, inFuture("birth_date", birth, today))
+		out = append(out, inFuture("birth_date", birth))
 	case birth < earliestBirthDate:
 		out = append(out, Violation{
 			Field:   "birth_date",
@@ -109,16 +109,20 @@ func dateViolations(today, birth, eventField, event string) []Violation {
 		})
 	}
 	if eventOK && event > today {
-		out = append(out, inFuture(eventField, event, today))
+		out = append(out, inFuture(eventField, event))
 	}
 	return out
 }
 
-func inFuture(field, date, today string) Violation {
+// inFuture is the violation of a date after today. The message does not say
+// "today is": today is the latest date anywhere on Earth, a day ahead of
+// Paris for part of each day, and a clerk reading "today is" tomorrow's date
+// would rightly doubt the rule. It says what holds wherever it is read.
+func inFuture(field, date string) Violation {
 	return Violation{
 		Field:   field,
 		Rule:    "notInFuture",
-		Message: "must not be in the future (today is " + today + ")",
+		Message: "must not be in the future: " + date + " has not begun anywhere on Earth yet",
 		Got:     strconv.Quote(date),
 	}
 }
