@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -263,8 +264,10 @@ const (
 	// issuanceMemoryCeiling is as high as the soft limit follows a live
 	// heap that outgrows issuanceMemoryLimit (issuanceMemoryLimitFor).
 	issuanceMemoryCeiling = 224 << 20
-	// liveHeapEvery is how often the soft limit is fitted to the live heap.
-	liveHeapEvery = 250 * time.Millisecond
+	// liveHeapEvery is how often the soft limit is fitted to the live heap,
+	// and liveHeapSamples how many of the latest samples it is fitted to.
+	liveHeapEvery   = 250 * time.Millisecond
+	liveHeapSamples = 8
 )
 
 // issuanceGC sets the garbage collector for a batch issuance and returns
@@ -283,8 +286,12 @@ const (
 // hundred thousand credentials anchored it nears 128 MiB, and the
 // collector then runs every few tens of milliseconds (8 % of a million-row
 // run's CPU, and 3 % more in the scavenger's madvise). So while the
-// issuance runs, the soft limit follows the live heap: twice what is live,
-// never under 128 MiB nor over 224 MiB (issuanceMemoryLimitFor).
+// issuance runs, the soft limit follows the live heap: twice the most that
+// was live over the last two seconds, never under 128 MiB nor over 224 MiB
+// (issuanceMemoryLimitFor). The most, not the latest: a collection that
+// lands while the ledger commits finds a batch's pages live, the next one
+// does not, and a limit fitted to each in turn swung between the two and
+// had the collector run back to back whenever it was low.
 func issuanceGC() (restore func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
@@ -309,6 +316,7 @@ func issuanceGC() (restore func()) {
 func followLiveHeap(stop <-chan struct{}, every time.Duration) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	set := int64(issuanceMemoryLimit)
+	peak := newRecentPeak(liveHeapSamples)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -321,11 +329,30 @@ func followLiveHeap(stop <-chan struct{}, every time.Duration) {
 		if sample[0].Value.Kind() != metrics.KindUint64 {
 			return
 		}
-		if limit := issuanceMemoryLimitFor(sample[0].Value.Uint64()); limit != set {
+		if limit := issuanceMemoryLimitFor(peak.add(sample[0].Value.Uint64())); limit != set {
 			debug.SetMemoryLimit(limit)
 			set = limit
 		}
 	}
+}
+
+// recentPeak is the highest of the latest n values added.
+type recentPeak struct {
+	latest []uint64 // a ring of the latest values
+	next   int      // where the next value goes in latest
+}
+
+func newRecentPeak(n int) *recentPeak { return &recentPeak{latest: make([]uint64, 0, n)} }
+
+// add adds v and returns the highest of the latest values, v included.
+func (p *recentPeak) add(v uint64) uint64 {
+	if len(p.latest) < cap(p.latest) {
+		p.latest = append(p.latest, v)
+	} else {
+		p.latest[p.next] = v
+	}
+	p.next = (p.next + 1) % cap(p.latest)
+	return slices.Max(p.latest)
 }
 
 // issuanceMemoryLimitFor returns the soft memory limit for a live heap of

@@ -78,3 +78,23 @@ func TestIssuanceGCRestores(t *testing.T) {
 		t.Errorf("GOGC after = %d, want %d as before", got, percent)
 	}
 }
+
+// The soft limit follows the most that was live lately, not the latest
+// sample: a collection during a ledger commit sees a batch's pages live,
+// the next one does not.
+func TestRecentPeak(t *testing.T) {
+	p := newRecentPeak(3)
+	for i, tc := range []struct{ add, want uint64 }{
+		{50, 50},
+		{110, 110},
+		{60, 110},
+		{70, 110}, // 110 is still among the latest 3
+		{65, 70},  // 110 is not
+		{40, 70},
+		{30, 65},
+	} {
+		if got := p.add(tc.add); got != tc.want {
+			t.Errorf("after adding %d (step %d): peak %d, want %d", tc.add, i, got, tc.want)
+		}
+	}
+}
