@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sceau/sceau/schemas"
+	bolt "go.etcd.io/bbolt"
 )
 
 // testKeys are signing keys as the register sees them: kid → secret.
@@ -309,5 +310,44 @@ func TestAReplacementOfACredentialNotFiledYet(t *testing.T) {
 	var found []string
 	if err := r.Currents(keys, func(i int, e *Entry) error { found = append(found, fmt.Sprint(i, e.ID)); return nil }); err != nil || len(found) != 1 || found[0] != "0urn:uuid:2" {
 		t.Errorf("Currents: %v %v", found, err)
+	}
+}
+
+// Anchored batches wait in memory until fileEvery credentials of them
+// have gathered, then are filed in one transaction: their Pending records
+// go, and their entries are found under their indexes.
+func TestAnchoredBatchesAreFiledOnceFileEveryHaveGathered(t *testing.T) {
+	r := openTest(t, filepath.Join(t.TempDir(), "register.db"), keyA.as("kidA"))
+	const perBatch = fileEvery / 4
+	pendingRecords := func() int {
+		n := 0
+		if err := r.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketPending).Stats().KeyN; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for b := range 4 {
+		batch := fmt.Sprintf("b%d", b)
+		entries := make([]Entry, perBatch)
+		for i := range entries {
+			student := fmt.Sprintf("%011d", b*perBatch+i)
+			entries[i] = entry(fmt.Sprintf("urn:uuid:%s", student), &schemas.PixCertification{Student: schemas.Student{StudentID: student}, CertifiedOn: "2025-05-20"}, batch)
+		}
+		if err := r.Pending(batch, "root", entries); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Anchored(batch, nil); err != nil {
+			t.Fatal(err)
+		}
+		if want := (b + 1) % 4; pendingRecords() != want {
+			t.Errorf("after batch %d: %d Pending records, want %d", b, pendingRecords(), want)
+		}
+	}
+	if r.unfiled.count != 0 {
+		t.Errorf("%d credentials still unfiled after %d anchored", r.unfiled.count, fileEvery)
+	}
+	got, err := r.ByStudent(fmt.Sprintf("%011d", 7))
+	if err != nil || len(got) != 1 || got[0].ID != "urn:uuid:00000000007" || got[0].Status != Anchored {
+		t.Errorf("a filed credential of the first batch: %+v %v", got, err)
 	}
 }
