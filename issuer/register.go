@@ -352,8 +352,8 @@ func (r *issueRun) recordAnchored(ctx context.Context, c *chunk) error {
 	// Only a chunk that replaces credentials (--reissue) has replacements
 	// to complete: those an earlier run left were completed when the
 	// register was opened (settle). Asking the register for them files
-	// every anchored batch at once, which it otherwise does some sixteen
-	// thousand credentials at a time.
+	// every anchored batch at once, which it otherwise does a few thousand
+	// credentials at a time.
 	if !slices.ContainsFunc(c.entries, func(e register.Entry) bool { return e.Replaces != "" }) {
 		return nil
 	}

@@ -73,8 +73,8 @@
 // and claims its awards in memory, refusing an award another credential
 // holds; Anchored, once the ledger committed it, files the entries under
 // their indexes and ends the claims. Filing writes a B-tree page per index
-// and credential, so anchored batches are filed some sixteen thousand
-// credentials at a time, in the transaction of a later write (or at Close), and found
+// and credential, so anchored batches are filed a few thousand credentials
+// at a time, in the transaction of a later write (or at Close), and found
 // in memory meanwhile; their Pending records stand for them until then.
 // After a crash, the caller asks the ledger about each of PendingBatches
 // and calls Anchored or Abandon: nothing anchored is ever missing from the

@@ -480,10 +480,9 @@ func (r *Register) pending(batch, sealed []byte) (*pendingBatch, error) {
 // same batch. An entry that replaces its award's current credential is
 // filed as superseding it (see Replacements).
 //
-// Batches are filed some sixteen thousand credentials at a time
-// (fileEvery), in the transaction of a later write, or at Close: filing
-// costs a B-tree page per index and credential, and many batches share the
-// pages. Until
+// Batches are filed a few thousand credentials at a time (fileEvery), in
+// the transaction of a later write, or at Close: filing costs a B-tree
+// page per index and credential, and many batches share the pages. Until
 // then, the register finds their entries in memory, and their Pending
 // records stand for them should the process stop. A batch that replaces
 // credentials is filed at once, so that Replacements lists them.

@@ -52,8 +52,8 @@ type Register struct {
 	unfiled unfiled
 }
 
-// unfiled holds anchored batches until they are filed, some sixteen
-// thousand credentials at a time (see Anchored): their entries are found here
+// unfiled holds anchored batches until they are filed, a few thousand
+// credentials at a time (see Anchored): their entries are found here
 // meanwhile, and stay claimed.
 type unfiled struct {
 	batches []anchoredBatch
@@ -72,12 +72,11 @@ type anchoredBatch struct {
 }
 
 // fileEvery is how many credentials of anchored batches wait, at most, to
-// be filed together. The more at once, the more share a page of each
-// index: once the register is large, filing 4 096 touched a page for most
-// credentials. At 16 384, 200 000 credentials cost the register 17 µs of
-// CPU each instead of 25, for some 6 MB held in memory (README, issue
-// #13); a resumed run files at most that many again before it goes on.
-const fileEvery = 16384
+// be filed together. More at once would share more index pages, but the
+// filing transaction holds every page it touches, decoded: filing 16 384
+// at a time took 8 µs less of CPU a credential on 200 000 rows, and pushed
+// the heap of a million-row run to 334 MB (README, issue #13).
+const fileEvery = 4096
 
 // add keeps b until it is filed.
 func (u *unfiled) add(b anchoredBatch) {
