@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -90,6 +91,13 @@ func RunEnv(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	// Log lines and progress lines reach standard error from different
+	// stages of an issuance at once. An *os.File takes concurrent writes
+	// (each a system call of its own); any other writer, such as a test's
+	// buffer, is given them one at a time.
+	if _, ok := stderr.(*os.File); !ok {
+		stderr = &serialWriter{w: stderr}
+	}
 	cmds := append(commands(), helpCommand(), completionCommand(), manCommand())
 	markUsageErrors(cmds)
 	app := &cli.App{
@@ -281,4 +289,16 @@ func needArgs(c *cli.Context, n int, what string) error {
 		return usageErr("%s: expected %s (flags go before it), got %d argument(s)", c.Command.FullName(), what, c.NArg())
 	}
 	return nil
+}
+
+// serialWriter passes each Write to w, one at a time.
+type serialWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *serialWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
