@@ -35,19 +35,24 @@ const crashSeedEnv = "SCEAU_CRASH_SEED"
 // ledger (no batch nor digest anchored that no bundle carries), and the
 // bundles verify.
 //
-// By default 2 000 rows in chunks of 20, 8 kills within 1 s of the start
-// and a sample of bundles verified (issuance without images runs at a few
-// thousand credentials a second: most runs are killed mid-way);
-// SCEAU_LONG_TESTS=1: 10 000 rows in chunks of 50, 30 kills within 1 s,
-// every bundle verified.
+// Each kill's delay is drawn within three quarters of the time that run
+// would take: a whole run of the same input is timed first on a world of
+// its own, then again with nothing left to do (its fixed cost), and the
+// rest is scaled by the share of rows still to issue. Kills then land
+// mid-way on any machine, and they stop once a run finishes first. (Drawn
+// within a fixed second, they all came after the end once issuance did the
+// 2 000 rows in less, and the test failed for killing nothing.) By default
+// 2 000 rows in chunks of 20, up to 8 kills and a sample of bundles
+// verified; SCEAU_LONG_TESTS=1: 10 000 rows in chunks of 50, up to 30
+// kills, every bundle verified.
 func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills sceau processes: not in -short mode")
 	}
-	rows, chunk, kills, maxDelay, verifyEvery := 2000, 20, 8, time.Second, 20
+	rows, chunk, kills, verifyEvery := 2000, 20, 8, 20
 	if long() {
-		rows, chunk, kills, maxDelay, verifyEvery = 10000, 50, 30, time.Second, 1
+		rows, chunk, kills, verifyEvery = 10000, 50, 30, 1
 	}
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv(crashSeedEnv); s != "" {
@@ -60,16 +65,30 @@ func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 
 	bin := buildSceau(t)
-	w := newWorld(t)
-	input := w.write("students.csv", []byte(syntheticDiplomaCSV(rows, seed)))
-	out := filepath.Join(w.dir, "out")
-	issue := []string{"--home", w.home, "issue", "--issuer", examOffice, "--type", "Diploma",
-		"--input", input, "--out", out, "--chunk", strconv.Itoa(chunk)}
+	csvRows := []byte(syntheticDiplomaCSV(rows, seed))
+	issueArgs := func(w *world) []string {
+		return []string{"--home", w.home, "issue", "--issuer", examOffice, "--type", "Diploma",
+			"--input", w.write("students.csv", csvRows), "--out", filepath.Join(w.dir, "out"), "--chunk", strconv.Itoa(chunk)}
+	}
+	timed := issueArgs(newWorld(t))
+	wholeRun := timeWholeRun(t, bin, timed)
+	idleRun := timeWholeRun(t, bin, timed) // everything done already: the fixed cost
+	t.Logf("a whole run takes %s here, %s of it whatever is left to do: the kills come within it",
+		wholeRun.Round(time.Millisecond), idleRun.Round(time.Millisecond))
 
-	killed := 0
+	w := newWorld(t)
+	issue := issueArgs(w)
+	out := filepath.Join(w.dir, "out")
+	killed, written := 0, 0
 	for i := range kills {
-		delay := time.Duration(rng.Int64N(int64(maxDelay)))
-		progress, wasKilled := runKilled(t, bin, issue, delay)
+		// Within three quarters of the time this run would take (its fixed
+		// cost and the rows left; a run can be quicker than the one
+		// timed). A resumed run has less to do, and a delay past its end
+		// would test nothing.
+		left := float64(rows-written) / float64(rows)
+		delay := time.Duration(0.75 * rng.Float64() * (float64(idleRun) + left*float64(wholeRun-idleRun)))
+		progress, done, wasKilled := runKilled(t, bin, issue, delay)
+		written = max(written, done)
 		if wasKilled {
 			killed++
 		}
@@ -77,6 +96,9 @@ func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
 		t.Logf("run %d: killed after %s (%s): %s", i+1, delay.Round(time.Millisecond), progress, firstLine(report))
 		if code != 0 {
 			t.Fatalf("ledger verify after kill %d: exit %d\n%s", i+1, code, report)
+		}
+		if !wasKilled {
+			break // every row written: nothing left to interrupt
 		}
 	}
 	if killed == 0 {
@@ -86,7 +108,7 @@ func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("the last, complete run: exit %d\n%s", code, summary)
 	}
-	t.Logf("%d of %d runs killed; last run: %s", killed, kills, lineWith(summary, "issued,"))
+	t.Logf("%d runs killed; last run: %s", killed, lineWith(summary, "issued,"))
 
 	manifest := readManifest(t, filepath.Join(out, "manifest.csv"))
 	bundles := readBatchBundles(t, out)
@@ -153,7 +175,22 @@ func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
 // runKilled starts sceau with args, kills it with SIGKILL after delay and
 // returns the last progress line it printed and whether the kill ended it
 // (false when it finished first).
-func runKilled(t *testing.T, bin string, args []string, delay time.Duration) (string, bool) {
+// timeWholeRun runs sceau with args to the end and returns how long it
+// took.
+func timeWholeRun(t *testing.T, bin string, args []string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	if code, report := runSceau(t, bin, args...); code != 0 {
+		t.Fatalf("a whole run, timed: exit %d\n%s", code, report)
+	}
+	return time.Since(start)
+}
+
+// runKilled runs sceau with args and kills it after delay. It returns
+// what the run got to, in words, the credentials written by then (this
+// run's and the earlier runs', as its progress lines count them), and
+// whether it was killed rather than finished.
+func runKilled(t *testing.T, bin string, args []string, delay time.Duration) (string, int, bool) {
 	t.Helper()
 	var out bytes.Buffer
 	cmd := exec.Command(bin, args...)
@@ -169,16 +206,18 @@ func runKilled(t *testing.T, bin string, args []string, delay time.Duration) (st
 	if !wasKilled && err != nil {
 		t.Fatalf("sceau %s failed on its own: %v\n%s", strings.Join(args, " "), err, out.String())
 	}
-	progress := "before any chunk was written"
+	progress, done := "before any chunk was written", 0
 	for _, line := range strings.Split(out.String(), "\n") {
 		if strings.HasPrefix(line, "issued ") {
-			progress = "after " + strings.Fields(line)[1] + " credentials were written"
+			count := strings.Fields(line)[1] // done/total
+			progress = "after " + count + " credentials were written"
+			done, _ = strconv.Atoi(strings.Split(count, "/")[0])
 		}
 	}
 	if !wasKilled {
 		progress = "it finished first"
 	}
-	return progress, wasKilled
+	return progress, done, wasKilled
 }
 
 // manifestLine is one credential of manifest.csv.
