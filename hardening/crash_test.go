@@ -35,16 +35,16 @@ const crashSeedEnv = "SCEAU_CRASH_SEED"
 // ledger (no batch nor digest anchored that no bundle carries), and the
 // bundles verify.
 //
-// Each kill's delay is drawn within three quarters of the time that run
-// would take: a whole run of the same input is timed first on a world of
-// its own, then again with nothing left to do (its fixed cost), and the
-// rest is scaled by the share of rows still to issue. Kills then land
-// mid-way on any machine, and they stop once a run finishes first. (Drawn
-// within a fixed second, they all came after the end once issuance did the
-// 2 000 rows in less, and the test failed for killing nothing.) By default
-// 2 000 rows in chunks of 20, up to 8 kills and a sample of bundles
-// verified; SCEAU_LONG_TESTS=1: 10 000 rows in chunks of 50, up to 30
-// kills, every bundle verified.
+// Each kill's delay is drawn within half the time that run would take: a
+// whole run of the same input is timed first on a world of its own, then
+// again with nothing left to do (its fixed cost), and the rest is scaled
+// by the share of rows still to issue. Kills then land mid-way on any
+// machine, and they stop once a run finishes first. (Drawn within a fixed
+// second, they all came after the end once issuance did the 2 000 rows in
+// less, and the test failed for killing nothing.) By default 2 000 rows in
+// chunks of 20, up to 8 kills and a sample of bundles verified;
+// SCEAU_LONG_TESTS=1: 10 000 rows in chunks of 50, up to 30 kills, every
+// bundle verified.
 func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -81,12 +81,12 @@ func TestKilledIssuanceResumesExactlyOnce(t *testing.T) {
 	out := filepath.Join(w.dir, "out")
 	killed, written := 0, 0
 	for i := range kills {
-		// Within three quarters of the time this run would take (its fixed
-		// cost and the rows left; a run can be quicker than the one
-		// timed). A resumed run has less to do, and a delay past its end
-		// would test nothing.
+		// Within half the time this run would take (its fixed cost and the
+		// rows left): a run can be quicker than the one timed, and a delay
+		// past its end would test nothing. The runs that follow cover the
+		// rest of the rows.
 		left := float64(rows-written) / float64(rows)
-		delay := time.Duration(0.75 * rng.Float64() * (float64(idleRun) + left*float64(wholeRun-idleRun)))
+		delay := time.Duration(0.5 * rng.Float64() * (float64(idleRun) + left*float64(wholeRun-idleRun)))
 		progress, done, wasKilled := runKilled(t, bin, issue, delay)
 		written = max(written, done)
 		if wasKilled {
